@@ -1,0 +1,29 @@
+# Two commands do everything on a fresh machine with Python 3.11 and make:
+#   make demo   set up .venv and run the main job (writes a report under reports/)
+#   make test   set up .venv and run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SHARED_CSV := ../shared/data/btc_daily.csv
+HASHPIVOT_DATA ?= $(if $(wildcard $(SHARED_CSV)),$(SHARED_CSV),)
+export HASHPIVOT_DATA
+
+.PHONY: demo test install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/hashpivot hashprice --around-halving 4 --before-days 365 --after-days 60 --out reports/hashprice
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) reports

@@ -1,0 +1,13 @@
+"""Conversion constants only. Every name says what it converts."""
+
+TH_PER_PH = 1_000.0
+TH_PER_EH = 1_000_000.0
+H_PER_TH = 1e12
+H_PER_EH = 1e18
+SECONDS_PER_DAY = 86_400.0
+HOURS_PER_DAY = 24.0
+DAYS_PER_YEAR = 365.0
+MONTHS_PER_YEAR = 12.0
+W_PER_MW = 1e6
+KW_PER_MW = 1_000.0
+SATS_PER_BTC = 100_000_000
