@@ -1,8 +1,12 @@
-"""Miner economics: hashprice, production, power, break-evens, margin per MW.
+"""Miner economics: hashprice, production, revenue, break-evens, margin per MW.
 
 Hashprice is what one TH/s of hashrate earns in a day: the network's daily revenue in USD spread
 over the network hashrate (as in Luxor's Hashrate Index and the Coin Metrics-derived column of
 ``../shared/data/btc_daily.csv``).
+
+Power arithmetic used below (the same as :mod:`hashpivot.formulas.power`): one TH/s at ``e`` J/TH
+draws ``e`` W, so it uses ``e x 24 / 1e6`` MWh a day, and one MW of miners at ``e`` J/TH is
+``1e6 / e`` TH/s. "Per MW" here means per MW drawn by the miners themselves (no PUE).
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hashpivot.formulas._validate import nonneg, positive
+from hashpivot.errors import InputError
+from hashpivot.formulas._validate import fraction, nonneg, positive
 from hashpivot.protocol import BLOCKS_PER_DAY_TARGET
-from hashpivot.units import TH_PER_EH, TH_PER_PH
+from hashpivot.units import HOURS_PER_DAY, TH_PER_EH, TH_PER_PH, W_PER_MW
 
 
 def hashprice_usd_per_th_day(
@@ -62,3 +67,164 @@ def hashprice_usd_per_ph_day(hashprice_usd_per_th_day: ArrayLike) -> NDArray[np.
     55.0
     """
     return nonneg("hashprice_usd_per_th_day", hashprice_usd_per_th_day) * TH_PER_PH
+
+
+def _share_of_network(hashrate_ehs: ArrayLike, network_hashrate_ehs: ArrayLike) -> NDArray[np.float64]:
+    h = nonneg("hashrate_ehs", hashrate_ehs)
+    net = positive("network_hashrate_ehs", network_hashrate_ehs)
+    if np.any(h > net):
+        raise InputError(
+            "hashrate_ehs", hashrate_ehs, "0 <= hashrate_ehs <= network_hashrate_ehs (a share of the network)"
+        )
+    return h / net
+
+
+def btc_mined_per_day(
+    hashrate_ehs: ArrayLike,
+    network_hashrate_ehs: ArrayLike,
+    blocks_per_day: ArrayLike,
+    subsidy_btc: ArrayLike,
+    fees_btc_per_block: ArrayLike,
+    uptime_frac: ArrayLike = 1.0,
+    pool_fee_frac: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
+    """Expected BTC a fleet earns in a day from its share of the network hashrate. [BTC/day]
+
+    uptime x (hashrate / network hashrate) x blocks x (subsidy + fees per block) x (1 - pool fee).
+    ``hashrate_ehs`` is part of ``network_hashrate_ehs``, so it may not exceed it.
+
+    >>> round(float(btc_mined_per_day(10, 600, 144, 3.125, 0.15, 0.95, 0.02)), 9)  # .95*10/600*144*3.275*.98
+    7.31766
+    """
+    share = _share_of_network(hashrate_ehs, network_hashrate_ehs)
+    blocks = nonneg("blocks_per_day", blocks_per_day)
+    sub = nonneg("subsidy_btc", subsidy_btc)
+    fees = nonneg("fees_btc_per_block", fees_btc_per_block)
+    up = fraction("uptime_frac", uptime_frac)
+    pool = fraction("pool_fee_frac", pool_fee_frac)
+    return up * share * blocks * (sub + fees) * (1.0 - pool)
+
+
+def mining_revenue_usd_per_day(
+    hashrate_ehs: ArrayLike,
+    hashprice_usd_per_th_day: ArrayLike,
+    uptime_frac: ArrayLike = 1.0,
+    pool_fee_frac: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
+    """Mining revenue of a fleet in a day from its hashrate and the hashprice. [USD/day]
+
+    hashrate in TH/s x hashprice x uptime x (1 - pool fee). With the hashprice of the same network
+    state this equals ``btc_mined_per_day(...) x btc_price_usd``.
+
+    >>> round(float(mining_revenue_usd_per_day(10, 0.05, 0.95, 0.02)), 6)  # 10e6*0.05*.95*.98
+    465500.0
+    """
+    h = nonneg("hashrate_ehs", hashrate_ehs)
+    hp = nonneg("hashprice_usd_per_th_day", hashprice_usd_per_th_day)
+    up = fraction("uptime_frac", uptime_frac)
+    pool = fraction("pool_fee_frac", pool_fee_frac)
+    return h * TH_PER_EH * hp * up * (1.0 - pool)
+
+
+def breakeven_power_price_usd_per_mwh(
+    hashprice_usd_per_th_day: ArrayLike,
+    efficiency_j_per_th: ArrayLike,
+    pool_fee_frac: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
+    """Power price at which a miner's energy cost equals its revenue. [USD/MWh]
+
+    hashprice x (1 - pool fee) / (efficiency x 24 / 1e6): one TH/s at e J/TH uses e x 24 / 1e6 MWh
+    a day. Uptime scales revenue and energy alike, so it cancels.
+
+    >>> round(float(breakeven_power_price_usd_per_mwh(0.05, 20)), 9)  # 0.05 / (20*24/1e6) = 0.05/0.00048
+    104.166666667
+    """
+    hp = nonneg("hashprice_usd_per_th_day", hashprice_usd_per_th_day)
+    eff = positive("efficiency_j_per_th", efficiency_j_per_th)
+    pool = fraction("pool_fee_frac", pool_fee_frac)
+    return hp * (1.0 - pool) / (eff * HOURS_PER_DAY / W_PER_MW)
+
+
+def breakeven_btc_price_usd(
+    hashrate_ehs: ArrayLike,
+    efficiency_j_per_th: ArrayLike,
+    power_price_usd_per_mwh: ArrayLike,
+    network_hashrate_ehs: ArrayLike,
+    subsidy_btc: ArrayLike,
+    fees_btc_per_block: ArrayLike,
+    blocks_per_day: ArrayLike = BLOCKS_PER_DAY_TARGET,
+    uptime_frac: ArrayLike = 1.0,
+    pool_fee_frac: ArrayLike = 0.0,
+    fixed_opex_usd_per_day: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
+    """BTC price at which a fleet's revenue covers its power cost plus fixed opex. [USD/BTC]
+
+    (power in MW x 24 x uptime x power price + fixed opex) / BTC mined per day, where power in MW is
+    hashrate in EH/s x efficiency (1 EH/s at 20 J/TH is 20 MW) and BTC mined is
+    :func:`btc_mined_per_day`. Fixed opex accrues whether or not the fleet runs. Returns ``inf``
+    where the fleet mines nothing but has costs, and 0 where it has no costs at all.
+
+    >>> round(float(breakeven_btc_price_usd(10, 20, 50, 600, 3.125, 0.15)), 6)  # 200*24*50 / (10/600*144*3.275)
+    30534.351145
+    """
+    mined = btc_mined_per_day(
+        hashrate_ehs, network_hashrate_ehs, blocks_per_day, subsidy_btc, fees_btc_per_block,
+        uptime_frac, pool_fee_frac,
+    )
+    h = np.asarray(hashrate_ehs, dtype=np.float64)
+    up = np.asarray(uptime_frac, dtype=np.float64)
+    eff = positive("efficiency_j_per_th", efficiency_j_per_th)
+    price = nonneg("power_price_usd_per_mwh", power_price_usd_per_mwh)
+    opex = nonneg("fixed_opex_usd_per_day", fixed_opex_usd_per_day)
+    cost = h * eff * HOURS_PER_DAY * up * price + opex
+    cost, mined = np.broadcast_arrays(cost, mined)
+    out = np.divide(cost, mined, out=np.full(cost.shape, np.inf), where=mined > 0)
+    return np.where(cost == 0, 0.0, out)[()]
+
+
+def mining_margin_usd_per_mw_day(
+    hashprice_usd_per_th_day: ArrayLike,
+    efficiency_j_per_th: ArrayLike,
+    power_price_usd_per_mwh: ArrayLike,
+    uptime_frac: ArrayLike = 1.0,
+    pool_fee_frac: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
+    """Revenue less energy cost of one MW of miners for one day. [USD/MW/day]
+
+    uptime x (hashprice x (1 - pool fee) x 1e6 / efficiency - 24 x power price): one MW at e J/TH
+    is 1e6 / e TH/s. Negative when the power price is above the break-even power price.
+
+    >>> round(float(mining_margin_usd_per_mw_day(0.05, 20, 50)), 6)  # 0.05*1e6/20 - 24*50 = 2500 - 1200
+    1300.0
+    """
+    hp = nonneg("hashprice_usd_per_th_day", hashprice_usd_per_th_day)
+    eff = positive("efficiency_j_per_th", efficiency_j_per_th)
+    price = nonneg("power_price_usd_per_mwh", power_price_usd_per_mwh)
+    up = fraction("uptime_frac", uptime_frac)
+    pool = fraction("pool_fee_frac", pool_fee_frac)
+    revenue = hp * (1.0 - pool) * W_PER_MW / eff
+    return up * (revenue - HOURS_PER_DAY * price)
+
+
+def mining_margin_ratio(
+    hashprice_usd_per_th_day: ArrayLike,
+    efficiency_j_per_th: ArrayLike,
+    power_price_usd_per_mwh: ArrayLike,
+    pool_fee_frac: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
+    """Mining margin as a share of revenue: 1 - energy cost / revenue. [fraction, may be < 0]
+
+    0.52 means 52 %. Uptime cancels. Where revenue is 0 (pool fee of 1) the result is ``-inf`` if
+    power costs anything and NaN if it is free.
+
+    >>> round(float(mining_margin_ratio(0.05, 20, 50)), 12)  # 1 - 1200/2500
+    0.52
+    """
+    hp = positive("hashprice_usd_per_th_day", hashprice_usd_per_th_day)
+    eff = positive("efficiency_j_per_th", efficiency_j_per_th)
+    price = nonneg("power_price_usd_per_mwh", power_price_usd_per_mwh)
+    pool = fraction("pool_fee_frac", pool_fee_frac)
+    revenue = hp * (1.0 - pool) * W_PER_MW / eff
+    cost = HOURS_PER_DAY * price
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (revenue - cost) / revenue
