@@ -1,0 +1,1 @@
+"""Frozen pydantic models of the world (companies, sites, fleets) and small sourced fact tables."""

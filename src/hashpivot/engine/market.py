@@ -1,0 +1,172 @@
+"""Exogenous market arrays for a chunk of paths: BTC price, network hashrate, fees, power index,
+and what follows from hashrate alone: difficulty, blocks per day, height and subsidy.
+
+Every array has shape (paths, days + 1); column 0 holds the initial conditions (RM1 convention).
+
+Difficulty is carried as the hashrate it implies (``difficulty_ehs``). Each day
+``blocks = 144 x H[t] / difficulty_ehs`` with the difficulty in force at the start of the day; on the
+day the cumulative block count reaches the next retarget boundary (at most one retarget a day) the
+difficulty becomes the mean hashrate of the days since the last retarget (today included), clamped to
+[x1/4, x4] of the old one (the consensus clamp of ``protocol.retarget_difficulty``). Height at the start of
+the day sets the subsidy (``protocol.subsidy_btc``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from hashpivot.processes.hashrate import EndogenousHashrate, LognormalHashrate
+from hashpivot.processes.random import standard_normals
+from hashpivot.protocol import (
+    BLOCKS_PER_DAY_TARGET,
+    HALVING_INTERVAL_BLOCKS,
+    INITIAL_SUBSIDY_SATS,
+    RETARGET_CLAMP_RATIO,
+    RETARGET_INTERVAL_BLOCKS,
+)
+from hashpivot.units import HOURS_PER_DAY, SATS_PER_BTC, TH_PER_EH
+
+
+@dataclass(frozen=True)
+class MarketChunk:
+    """Exogenous arrays for paths ``first_path .. first_path + n_paths - 1``. Shape (paths, days + 1)."""
+
+    first_path: int
+    btc_price_usd: NDArray[np.float64]
+    network_hashrate_ehs: NDArray[np.float64]
+    fees_btc_per_block: NDArray[np.float64]
+    blocks: NDArray[np.float64]
+    subsidy_btc: NDArray[np.float64]
+    difficulty_ehs: NDArray[np.float64]
+    #: Multiplier of every site's contract power price; shape (paths or 1, days + 1).
+    power_price_index: NDArray[np.float64]
+
+    @property
+    def n_paths(self) -> int:
+        return self.btc_price_usd.shape[0]
+
+    def hashprice_usd_per_th_day(self) -> NDArray[np.float64]:
+        """Realised hashprice of each day. [USD/(TH/s)/day]"""
+        return (
+            self.blocks * (self.subsidy_btc + self.fees_btc_per_block) * self.btc_price_usd
+            / (self.network_hashrate_ehs * TH_PER_EH)
+        )
+
+
+@njit(cache=True, nogil=True)
+def _subsidy_btc(height: float) -> float:
+    halvings = int(height) // HALVING_INTERVAL_BLOCKS
+    if halvings >= 64:
+        return 0.0
+    return (INITIAL_SUBSIDY_SATS >> halvings) / SATS_PER_BTC
+
+
+@njit(cache=True, nogil=True)
+def _norm_cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+@njit(cache=True, nogil=True)
+def chain_kernel(
+    hashrate: NDArray, price: NDArray, fees: NDArray, z_hash: NDArray,
+    start_height: int, retarget_phase_blocks: int, start_difficulty_ehs: float,
+    endogenous: bool, growth: float, vol: float, response: float, lag: int,
+    median_eff0: float, eff_sd: float, eff_gain_per_day: float, net_power_price: float,
+    blocks: NDArray, subsidy: NDArray, difficulty: NDArray,
+) -> None:
+    """Fill ``blocks``, ``subsidy`` and ``difficulty`` (EH/s) in place; when ``endogenous`` also fill
+    ``hashrate`` from yesterday's hashprice (see ``EndogenousHashrate``)."""
+    n_paths, n_cols = price.shape
+    for p in range(n_paths):
+        hd = start_difficulty_ehs
+        cum_blocks = 0.0
+        next_retarget = float(RETARGET_INTERVAL_BLOCKS - retarget_phase_blocks)
+        period_sum = 0.0
+        period_days = 0
+        blocks[p, 0] = BLOCKS_PER_DAY_TARGET  # day 0: the protocol's target, for day-0 hashprice
+        subsidy[p, 0] = _subsidy_btc(start_height)
+        difficulty[p, 0] = hd
+        installed = 0.0
+        if endogenous:
+            hp0 = BLOCKS_PER_DAY_TARGET * (subsidy[p, 0] + fees[p, 0]) * price[p, 0] / (hashrate[p, 0] * TH_PER_EH)
+            e_star = hp0 * 1e6 / (HOURS_PER_DAY * net_power_price)
+            share = max(_norm_cdf((np.log(e_star) - np.log(median_eff0)) / eff_sd), 1e-3)
+            installed = hashrate[p, 0] / share
+        for t in range(1, n_cols):
+            if endogenous:
+                # Margin of the median machine `lag` days ago drives new capacity.
+                e_med = median_eff0 * np.exp(-eff_gain_per_day * (t - 1))
+                tl = max(t - lag, 0)
+                hp_lag = blocks[p, tl] * (
+                    subsidy[p, tl] + fees[p, tl]) * price[p, tl] / (hashrate[p, tl] * TH_PER_EH)
+                cost_med = e_med * HOURS_PER_DAY * net_power_price / 1e6
+                margin = max(np.log(hp_lag / cost_med), 0.0)
+                installed *= np.exp(growth + response * margin + vol * z_hash[p, t - 1])
+                hp_prev = blocks[p, t - 1] * (
+                    subsidy[p, t - 1] + fees[p, t - 1]) * price[p, t - 1] / (hashrate[p, t - 1] * TH_PER_EH)
+                e_star = hp_prev * 1e6 / (HOURS_PER_DAY * net_power_price)
+                share = max(_norm_cdf((np.log(e_star) - np.log(e_med)) / eff_sd), 1e-3)
+                hashrate[p, t] = installed * share
+            h = hashrate[p, t]
+            subsidy[p, t] = _subsidy_btc(start_height + cum_blocks)
+            b = BLOCKS_PER_DAY_TARGET * h / hd
+            blocks[p, t] = b
+            cum_blocks += b
+            period_sum += h
+            period_days += 1
+            if cum_blocks >= next_retarget:
+                new_hd = period_sum / period_days
+                hd = min(max(new_hd, hd / RETARGET_CLAMP_RATIO), hd * RETARGET_CLAMP_RATIO)
+                next_retarget += RETARGET_INTERVAL_BLOCKS
+                period_sum = 0.0
+                period_days = 0
+            difficulty[p, t] = hd
+
+
+def build_market(scenario, first_path: int, n_paths: int, history_log_returns=None) -> MarketChunk:
+    """Draw every shock for a chunk of paths and build its exogenous arrays.
+
+    ``scenario`` is a ``hashpivot.scenarios.Scenario``; ``history_log_returns`` feeds the bootstrap
+    price process (loaded by ``io``, never here).
+    """
+    run, market = scenario.run, scenario.market
+    seed, n_days = run.seed, run.horizon_days
+    price = market.btc_price.simulate(seed, first_path, n_paths, n_days, history_log_returns)
+    fees = market.fees.simulate(seed, first_path, n_paths, n_days)
+    hr_model = market.network_hashrate
+    if isinstance(hr_model, LognormalHashrate):
+        hashrate = hr_model.simulate(seed, first_path, n_paths, n_days)
+        z_hash = np.zeros((1, 1))
+        endo = dict(growth=0.0, vol=0.0, response=0.0, lag=1, median_eff0=1.0, eff_sd=1.0,
+                    eff_gain_per_day=0.0, net_power_price=1.0)
+    else:
+        assert isinstance(hr_model, EndogenousHashrate)
+        hashrate = np.empty_like(price)
+        hashrate[:, 0] = hr_model.start_ehs
+        z_hash = standard_normals(seed, first_path, n_paths, "network_hashrate", n_days)
+        endo = dict(
+            growth=hr_model.growth_per_day, vol=hr_model.vol_per_sqrt_day, response=hr_model.response_per_day,
+            lag=hr_model.lag_days, median_eff0=hr_model.median_efficiency_j_per_th,
+            eff_sd=hr_model.efficiency_log_sd, eff_gain_per_day=-np.log1p(-hr_model.efficiency_gain_per_year) / 365.0,
+            net_power_price=hr_model.power_price_usd_per_mwh,
+        )
+    blocks = np.empty_like(price)
+    subsidy = np.empty_like(price)
+    difficulty = np.empty_like(price)
+    chain_kernel(
+        hashrate, price, fees, z_hash,
+        run.start_height, market.difficulty.retarget_phase_blocks(run.start_height),
+        market.difficulty.start_ehs or float(hashrate[0, 0]),
+        not isinstance(hr_model, LognormalHashrate),
+        endo["growth"], endo["vol"], endo["response"], endo["lag"], endo["median_eff0"], endo["eff_sd"],
+        endo["eff_gain_per_day"], endo["net_power_price"],
+        blocks, subsidy, difficulty,
+    )
+    power_index = market.power_price.index(seed, first_path, n_paths, n_days, run.start_date)
+    return MarketChunk(first_path, price, hashrate, fees, blocks, subsidy, difficulty, power_index)
+

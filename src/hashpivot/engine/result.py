@@ -1,0 +1,154 @@
+"""``SimResult``: what a run produced, with the scenario, seed and version that made it.
+
+- ``dataset`` (xarray): per-path terminal values, dims (policy, path); monthly series of the stored
+  paths, dims (policy, sample, date); monthly market series, dims (sample, date).
+- ``summary`` (pandas, tidy): columns policy, metric, stat, value.
+- ``win_rate`` (pandas): share of paths on which the row policy ends with a higher NAV per share than
+  the column policy, on common random numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from hashpivot import __version__
+from hashpivot.engine.step import (
+    MONTHLY_VARIABLES,
+    T_AI_MW_DAYS,
+    T_AI_NET,
+    T_BTC_PER_SHARE,
+    T_INSOLVENT_DAY,
+    T_MINING_MW_DAYS,
+    T_MINING_REVENUE,
+    T_NAV,
+    T_POWER,
+    T_SHARES,
+    TERMINAL_COLUMNS,
+)
+
+QUANTILES = {"p5": 0.05, "p50": 0.50, "p95": 0.95}
+CVAR_TAIL_FRAC = 0.05
+
+
+def cvar(values: np.ndarray, tail_frac: float = CVAR_TAIL_FRAC) -> float:
+    """Mean of the worst ``tail_frac`` of ``values`` (at least one value). [same unit]
+
+    >>> cvar(np.arange(100.0))
+    2.0
+    """
+    k = max(1, int(np.floor(tail_frac * values.size)))
+    return float(np.mean(np.partition(values, k - 1)[:k]))
+
+
+@dataclass(frozen=True)
+class SimResult:
+    dataset: xr.Dataset
+    summary: pd.DataFrame
+    win_rate: pd.DataFrame
+    scenario_toml: str
+    seed: int
+    version: str
+
+    @property
+    def policies(self) -> list[str]:
+        return [str(p) for p in self.dataset["policy"].values]
+
+    @classmethod
+    def from_arrays(cls, scenario, policies, terminal, monthly, market_monthly, month_days) -> SimResult:
+        from hashpivot.scenarios.toml import to_toml
+
+        labels = [p.label for p in policies]
+        run = scenario.run
+        dates = pd.Timestamp(run.start_date) + pd.to_timedelta(month_days, unit="D")
+        data: dict[str, tuple] = {}
+        for j, name in enumerate(TERMINAL_COLUMNS):
+            col = terminal[:, :, j]
+            data[name] = (("policy", "path"), col.astype(np.int64) if j == T_INSOLVENT_DAY else col)
+        btc_per_share_0 = scenario.company.btc_held / scenario.company.shares_outstanding
+        with np.errstate(divide="ignore", invalid="ignore"):
+            data["btc_yield_frac"] = (
+                ("policy", "path"),
+                terminal[:, :, T_BTC_PER_SHARE] / btc_per_share_0 - 1.0 if btc_per_share_0 > 0
+                else np.full(terminal.shape[:2], np.nan),
+            )
+            data["mining_margin_usd_per_mw_day"] = (
+                ("policy", "path"),
+                np.where(terminal[:, :, T_MINING_MW_DAYS] > 0,
+                         (terminal[:, :, T_MINING_REVENUE] - terminal[:, :, T_POWER])
+                         / terminal[:, :, T_MINING_MW_DAYS], np.nan),
+            )
+            data["ai_margin_usd_per_mw_day"] = (
+                ("policy", "path"),
+                np.where(terminal[:, :, T_AI_MW_DAYS] > 0,
+                         terminal[:, :, T_AI_NET] / terminal[:, :, T_AI_MW_DAYS], np.nan),
+            )
+        for j, name in enumerate(MONTHLY_VARIABLES):
+            data[f"monthly_{name}"] = (("policy", "sample", "date"), monthly[:, :, j, :])
+        for j, name in enumerate(("btc_price_usd", "network_hashrate_ehs", "hashprice_usd_per_th_day")):
+            data[f"monthly_{name}"] = (("sample", "date"), market_monthly[j])
+        toml_text = to_toml(scenario)
+        ds = xr.Dataset(
+            data,
+            coords={"policy": labels, "path": np.arange(run.n_paths), "sample": np.arange(monthly.shape[1]),
+                    "date": dates, "day": ("date", month_days)},
+            attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__},
+        )
+        summary = _summary(ds, run.horizon_days)
+        win = _win_rate(terminal[:, :, T_NAV] / terminal[:, :, T_SHARES], labels)
+        return cls(ds, summary, win, toml_text, run.seed, __version__)
+
+    def save_netcdf(self, path: str | Path) -> Path:
+        """Write the dataset atomically (temporary file, then ``os.replace``). Returns the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            self.dataset.to_netcdf(tmp, engine="scipy")
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return path
+
+
+def _stats(values: np.ndarray) -> dict[str, float]:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return {"mean": float("nan"), **{k: float("nan") for k in QUANTILES}}
+    qs = np.quantile(finite, list(QUANTILES.values()))
+    return {"mean": float(finite.mean()), **dict(zip(QUANTILES, map(float, qs), strict=True))}
+
+
+def _summary(ds: xr.Dataset, horizon_days: int) -> pd.DataFrame:
+    rows = []
+    for label in ds["policy"].values:
+        sub = ds.sel(policy=label)
+        for metric in ("nav_usd", "btc_held", "btc_per_share", "cash_usd", "btc_yield_frac", "mined_btc",
+                       "mining_margin_usd_per_mw_day", "ai_margin_usd_per_mw_day"):
+            for stat, value in _stats(sub[metric].values).items():
+                rows.append((label, metric, stat, value))
+        days = sub["insolvent_day"].values
+        is_insolvent = days >= 0
+        rows.append((label, "insolvency", "probability", float(is_insolvent.mean())))
+        rows.append((label, "insolvency", "mean_day",
+                     float(days[is_insolvent].mean()) if is_insolvent.any() else float("nan")))
+        rows.append((label, "nav_usd", "cvar5", cvar(sub["nav_usd"].values)))
+    return pd.DataFrame(rows, columns=["policy", "metric", "stat", "value"])
+
+
+def _win_rate(score: np.ndarray, labels: list[str]) -> pd.DataFrame:
+    n = len(labels)
+    out = np.full((n, n), np.nan)
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                out[i, j] = float(np.mean(score[i] > score[j]))
+    return pd.DataFrame(out, index=pd.Index(labels, name="policy"), columns=pd.Index(labels, name="versus"))

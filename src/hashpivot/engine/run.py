@@ -1,0 +1,105 @@
+"""Run a scenario: chunks of paths, each with its own market, every treasury policy on the same
+random numbers; memory bounded by the chunk (plus per-path terminal values and the monthly series
+of ``run.store_paths`` paths).
+
+Chunks run on a thread pool: shock drawing (numpy) and the jitted kernels release the GIL, and each
+chunk writes only its own rows, so results do not depend on the number of threads or the chunk size.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from hashpivot.engine.market import build_market
+from hashpivot.engine.plan import build_plan
+from hashpivot.engine.result import SimResult
+from hashpivot.engine.step import MONTHLY_VARIABLES, TERMINAL_COLUMNS, run_company
+
+
+def month_end_days(start: pd.Timestamp | str, horizon_days: int) -> np.ndarray:
+    """Day indices of day 0, every calendar month end inside the horizon, and the last day."""
+    dates = pd.date_range(pd.Timestamp(start), periods=horizon_days + 1, freq="D")
+    is_end = np.array(dates.is_month_end, dtype=bool)
+    is_end[0] = True
+    is_end[-1] = True
+    return np.flatnonzero(is_end).astype(np.int64)
+
+
+def simulate(
+    scenario,
+    policies: Sequence | None = None,
+    *,
+    history_log_returns: np.ndarray | None = None,
+    check_invariants: bool = False,
+    n_threads: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimResult:
+    """Simulate ``scenario`` under each treasury policy (default: the scenario's main and compared ones).
+
+    ``progress(done_paths, total_paths)`` is called after each chunk.
+    """
+    policies = list(policies) if policies is not None else scenario.treasury_policies()
+    run = scenario.run
+    n_paths, n_days = run.n_paths, run.horizon_days
+    plan = build_plan(scenario)
+    month_days = month_end_days(run.start_date, n_days)
+    n_store = min(run.store_paths, n_paths)
+    n_pol = len(policies)
+    terminal = np.empty((n_pol, n_paths, len(TERMINAL_COLUMNS)))
+    monthly = np.empty((n_pol, n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
+    market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
+    company = scenario.company
+    codes = [p.code for p in policies]
+    params = [p.params() for p in policies]
+    chunks = [(start, min(run.chunk_paths, n_paths - start)) for start in range(0, n_paths, run.chunk_paths)]
+
+    def work(chunk: tuple[int, int]) -> int:
+        first, count = chunk
+        mk = build_market(scenario, first, count, history_log_returns)
+        store_here = max(0, min(count, n_store - first))
+        mon = np.empty((store_here, len(MONTHLY_VARIABLES), month_days.size))
+        for k in range(n_pol):
+            term = np.empty((count, len(TERMINAL_COLUMNS)))
+            run_company(
+                mk.btc_price_usd, mk.network_hashrate_ehs, mk.fees_btc_per_block, mk.blocks, mk.subsidy_btc,
+                mk.power_price_index,
+                plan.production_ehs, plan.mining_mw, plan.power_cost_usd, plan.ai_mw, plan.ai_revenue_usd,
+                plan.ai_opex_usd, plan.capex_usd, plan.fixed_opex_usd,
+                company.btc_held, company.cash_usd, company.debt_usd, company.debt_rate_per_year,
+                company.shares_outstanding,
+                codes[k], params[k], month_days, store_here, check_invariants,
+                term, mon,
+            )
+            terminal[k, first : first + count] = term
+            monthly[k, first : first + store_here] = mon
+        if store_here:
+            rows = slice(0, store_here)
+            market_monthly[0, first : first + store_here] = mk.btc_price_usd[rows][:, month_days]
+            market_monthly[1, first : first + store_here] = mk.network_hashrate_ehs[rows][:, month_days]
+            # Monthly hashprice: mean over the month's days.
+            hp = mk.hashprice_usd_per_th_day()[rows]
+            csum = np.concatenate([np.zeros((store_here, 1)), np.cumsum(hp, axis=1)], axis=1)
+            lo = np.r_[0, month_days[:-1] + 1]
+            hi = month_days + 1
+            market_monthly[2, first : first + store_here] = (csum[:, hi] - csum[:, lo]) / (hi - lo)
+        return count
+
+    threads = n_threads or min(len(chunks), os.cpu_count() or 1)
+    done = 0
+    if threads <= 1:
+        for chunk in chunks:
+            done += work(chunk)
+            if progress:
+                progress(done, n_paths)
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for count in pool.map(work, chunks):
+                done += count
+                if progress:
+                    progress(done, n_paths)
+    return SimResult.from_arrays(scenario, policies, terminal, monthly, market_monthly, month_days)

@@ -1,0 +1,178 @@
+"""Treasury policies of the seed article, each a ``kind``.
+
+- ``sell_all``: mine, sell, repeat (IREN funds its AI build this way).
+- ``hold_all``: keep every mined sat (Riot since 2024).
+- ``sell_fraction``: sell a fixed share of each day's production (HIVE funds GPUs this way).
+- ``sell_to_cover_costs``: sell just enough BTC to pay the day's net operating outflow.
+- ``sell_above_average``: sell production (and a slice of holdings) only when the price is above
+  ``threshold_ratio`` x its trailing mean, or x its mean since the last halving.
+- ``buy_with_cash``: hold production and buy BTC with cash above a floor.
+- ``buy_with_equity``: at-the-market share issuance at ``mnav_ratio`` x NAV per share; proceeds buy BTC.
+- ``buy_with_convertible``: issue a convertible note, buy BTC with the principal, pay coupons in cash;
+  at maturity convert (share price >= conversion price) or repay; a path that cannot repay is insolvent
+  (Marathon's route to 49,000+ BTC, the Strategy model).
+- ``min_cash_runway``: hold, but keep N months of costs in cash by selling BTC.
+
+Every policy also takes ``floor_runway_months``: the same cash floor composed on top of it
+(e.g. ``hold_all`` + 6 months of runway).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field
+
+from hashpivot.domain.base import Model
+
+N_PARAMS = 8
+#: Index of the runway floor (months of costs kept in cash) in every parameter vector.
+FLOOR = N_PARAMS - 1
+
+SELL_ALL, HOLD_ALL, SELL_FRACTION, SELL_TO_COVER, SELL_ABOVE_AVERAGE = 0, 1, 2, 3, 4
+BUY_WITH_CASH, BUY_WITH_EQUITY, BUY_WITH_CONVERTIBLE, MIN_CASH_RUNWAY = 5, 6, 7, 8
+
+
+class _Treasury(Model):
+    code: ClassVar[int]
+    name: str | None = Field(default=None, description="Label in tables and charts; defaults to the kind. [text]")
+    floor_runway_months: float = Field(
+        default=0.0, ge=0, le=120,
+        description="Months of operating costs always kept in cash, refilled by selling BTC; 0 = none. [months]",
+    )
+
+    @property
+    def label(self) -> str:
+        return self.name or self.kind  # type: ignore[attr-defined]
+
+    def _values(self) -> list[float]:
+        return []
+
+    def params(self) -> NDArray[np.float64]:
+        """Parameter vector read by the engine's jitted step. [mixed, see each kind]"""
+        out = np.zeros(N_PARAMS)
+        values = self._values()
+        out[: len(values)] = values
+        out[FLOOR] = self.floor_runway_months
+        return out
+
+
+class SellAll(_Treasury):
+    kind: Literal["sell_all"] = "sell_all"
+    code: ClassVar[int] = SELL_ALL
+
+
+class HoldAll(_Treasury):
+    kind: Literal["hold_all"] = "hold_all"
+    code: ClassVar[int] = HOLD_ALL
+
+
+class SellFraction(_Treasury):
+    kind: Literal["sell_fraction"] = "sell_fraction"
+    code: ClassVar[int] = SELL_FRACTION
+    sell_frac: float = Field(default=0.5, ge=0, le=1, description="Share of each day's production sold. [fraction]")
+
+    def _values(self) -> list[float]:
+        return [self.sell_frac]
+
+
+class SellToCoverCosts(_Treasury):
+    kind: Literal["sell_to_cover_costs"] = "sell_to_cover_costs"
+    code: ClassVar[int] = SELL_TO_COVER
+
+
+class SellAboveAverage(_Treasury):
+    """Sell when ``price > threshold_ratio x mean(price)`` over the trailing ``window_days`` (today and
+    day 0 included), or over the days since the last halving when ``window_days = 0``. RM1's policy."""
+
+    kind: Literal["sell_above_average"] = "sell_above_average"
+    code: ClassVar[int] = SELL_ABOVE_AVERAGE
+    threshold_ratio: float = Field(default=1.2, gt=0, le=100, description="Price / mean that triggers sales. [ratio]")
+    window_days: int = Field(
+        default=200, ge=0, le=3650, description="Trailing window of the mean; 0 = since the last halving. [days]"
+    )
+    sell_production_frac: float = Field(
+        default=1.0, ge=0, le=1, description="Share of the day's production sold on a trigger day. [fraction]"
+    )
+    sell_holdings_frac_per_day: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Share of the BTC held at the start of a trigger day also sold. [fraction/day]",
+    )
+
+    def _values(self) -> list[float]:
+        return [self.threshold_ratio, self.window_days, self.sell_production_frac, self.sell_holdings_frac_per_day]
+
+
+class BuyWithCash(_Treasury):
+    kind: Literal["buy_with_cash"] = "buy_with_cash"
+    code: ClassVar[int] = BUY_WITH_CASH
+    cash_floor_usd: float = Field(default=100e6, ge=0, description="Cash never spent on BTC. [USD]")
+    max_buy_usd_per_day: float = Field(default=5e6, ge=0, description="Most cash spent on BTC in a day. [USD/day]")
+
+    def _values(self) -> list[float]:
+        return [self.cash_floor_usd, self.max_buy_usd_per_day]
+
+
+class BuyWithEquity(_Treasury):
+    """At-the-market issuance: each day sell ``issue_usd_per_day`` of new shares at
+    ``mnav_ratio`` x NAV per share and buy BTC with the proceeds. Above an mNAV of 1 this raises
+    BTC per share (Strategy's 'BTC yield'); below 1 it dilutes."""
+
+    kind: Literal["buy_with_equity"] = "buy_with_equity"
+    code: ClassVar[int] = BUY_WITH_EQUITY
+    issue_usd_per_day: float = Field(default=2e6, ge=0, description="Share sales per day. [USD/day]")
+    mnav_ratio: float = Field(default=1.5, gt=0, le=20, description="Share price / NAV per share. [ratio]")
+    max_dilution_frac: float = Field(
+        default=0.5, ge=0, le=10, description="Stop issuing once shares grew by this share. [fraction]"
+    )
+
+    def _values(self) -> list[float]:
+        return [self.issue_usd_per_day, self.mnav_ratio, self.max_dilution_frac]
+
+
+class BuyWithConvertible(_Treasury):
+    """Issue a convertible note on ``issue_day``, buy BTC with the principal, pay the coupon daily in
+    cash. On maturity convert into shares when the share price (``mnav_ratio`` x NAV per share) is at
+    least the conversion price; otherwise repay the principal in cash, selling BTC as needed; a path
+    that cannot repay is insolvent."""
+
+    kind: Literal["buy_with_convertible"] = "buy_with_convertible"
+    code: ClassVar[int] = BUY_WITH_CONVERTIBLE
+    principal_usd: float = Field(default=1e9, gt=0, description="Principal of the note. [USD]")
+    coupon_rate_per_year: float = Field(default=0.0, ge=0, le=0.5, description="Cash coupon. [1/year]")
+    issue_day: int = Field(default=1, ge=1, description="Simulation day the note is issued. [day]")
+    term_days: int = Field(default=5 * 365, ge=1, description="Days from issue to maturity. [days]")
+    conversion_price_usd_per_share: float = Field(
+        default=25.0, gt=0, description="Share price at which the note converts. [USD/share]"
+    )
+    mnav_ratio: float = Field(default=1.5, gt=0, le=20, description="Share price / NAV per share. [ratio]")
+
+    def _values(self) -> list[float]:
+        return [
+            self.principal_usd, self.coupon_rate_per_year, self.issue_day, self.term_days,
+            self.conversion_price_usd_per_share, self.mnav_ratio,
+        ]
+
+
+class MinCashRunway(_Treasury):
+    kind: Literal["min_cash_runway"] = "min_cash_runway"
+    code: ClassVar[int] = MIN_CASH_RUNWAY
+    floor_runway_months: float = Field(
+        default=6.0, ge=0, le=120, description="Months of operating costs kept in cash. [months]"
+    )
+
+
+TreasuryPolicy = Annotated[
+    SellAll | HoldAll | SellFraction | SellToCoverCosts | SellAboveAverage | BuyWithCash | BuyWithEquity
+    | BuyWithConvertible | MinCashRunway,
+    Field(discriminator="kind"),
+]
+
+#: Every treasury kind with its default parameters (``compare --policy KIND``).
+TREASURY_KINDS: dict[str, type[_Treasury]] = {
+    cls.model_fields["kind"].default: cls
+    for cls in (SellAll, HoldAll, SellFraction, SellToCoverCosts, SellAboveAverage, BuyWithCash,
+                BuyWithEquity, BuyWithConvertible, MinCashRunway)
+}

@@ -1,0 +1,39 @@
+"""Transaction fees per block: lognormal around a median, with occasional spikes (Ordinals,
+Runes and BRC-20 days such as 2023-05-08 and 2024-04-20 in the chain table)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field
+
+from hashpivot.domain.base import Model
+from hashpivot.processes.random import normals_then_uniforms
+
+
+class LognormalFees(Model):
+    """``F[t] = median exp(sigma z) x (spike_multiple if a spike happens that day)``."""
+
+    kind: Literal["lognormal"] = "lognormal"
+    median_btc_per_block: float = Field(ge=0, le=50, description="Median fees per block. [BTC/block]")
+    log_sd: float = Field(default=0.5, ge=0, le=5, description="Log standard deviation of daily fees. [log BTC]")
+    spike_prob_per_day: float = Field(default=0.0, ge=0, le=1, description="Probability of a fee spike. [1/day]")
+    spike_multiple: float = Field(default=1.0, ge=1, le=1000, description="Fee multiple on a spike day. [ratio]")
+
+    def simulate(self, seed: int, first_path: int, n_paths: int, n_days: int) -> NDArray[np.float64]:
+        """Fees per block. [BTC/block], shape (n_paths, n_days + 1); column 0 is the median."""
+        n_u = n_days if self.spike_prob_per_day > 0 else 0
+        z, u = normals_then_uniforms(seed, first_path, n_paths, "fees", n_days, n_u)
+        out = np.empty((n_paths, n_days + 1))
+        out[:, 0] = self.median_btc_per_block
+        np.multiply(z, self.log_sd, out=out[:, 1:])
+        np.exp(out[:, 1:], out=out[:, 1:])
+        out[:, 1:] *= self.median_btc_per_block
+        if n_u:
+            out[:, 1:] *= np.where(u < self.spike_prob_per_day, self.spike_multiple, 1.0)
+        return out
+
+
+FeesProcess = Annotated[LognormalFees, Field(discriminator="kind")]
