@@ -59,8 +59,8 @@ class MarketChunk:
 
 
 @njit(cache=True, nogil=True)
-def _subsidy_btc(height: float) -> float:
-    halvings = int(height) // HALVING_INTERVAL_BLOCKS
+def _subsidy_btc(height: float, n_halvings_max: int) -> float:
+    halvings = min(int(height) // HALVING_INTERVAL_BLOCKS, n_halvings_max)
     if halvings >= 64:
         return 0.0
     return (INITIAL_SUBSIDY_SATS >> halvings) / SATS_PER_BTC
@@ -74,7 +74,7 @@ def _norm_cdf(x: float) -> float:
 @njit(cache=True, nogil=True)
 def chain_kernel(
     hashrate: NDArray, price: NDArray, fees: NDArray, z_hash: NDArray,
-    start_height: int, retarget_phase_blocks: int, start_difficulty_ehs: float,
+    start_height: int, n_halvings_max: int, retarget_phase_blocks: int, start_difficulty_ehs: float,
     endogenous: bool, growth: float, vol: float, response: float, lag: int,
     median_eff0: float, eff_sd: float, eff_gain_per_day: float, net_power_price: float,
     blocks: NDArray, subsidy: NDArray, difficulty: NDArray,
@@ -89,7 +89,7 @@ def chain_kernel(
         period_sum = 0.0
         period_days = 0
         blocks[p, 0] = BLOCKS_PER_DAY_TARGET  # day 0: the protocol's target, for day-0 hashprice
-        subsidy[p, 0] = _subsidy_btc(start_height)
+        subsidy[p, 0] = _subsidy_btc(start_height, n_halvings_max)
         difficulty[p, 0] = hd
         installed = 0.0
         if endogenous:
@@ -113,7 +113,7 @@ def chain_kernel(
                 share = max(_norm_cdf((np.log(e_star) - np.log(e_med)) / eff_sd), 1e-3)
                 hashrate[p, t] = installed * share
             h = hashrate[p, t]
-            subsidy[p, t] = _subsidy_btc(start_height + cum_blocks)
+            subsidy[p, t] = _subsidy_btc(start_height + cum_blocks, n_halvings_max)
             b = BLOCKS_PER_DAY_TARGET * h / hd
             blocks[p, t] = b
             cum_blocks += b
@@ -160,7 +160,7 @@ def build_market(scenario, first_path: int, n_paths: int, history_log_returns=No
     difficulty = np.empty_like(price)
     chain_kernel(
         hashrate, price, fees, z_hash,
-        run.start_height, market.difficulty.retarget_phase_blocks(run.start_height),
+        run.start_height, market.n_halvings_max, market.difficulty.retarget_phase_blocks(run.start_height),
         market.difficulty.start_ehs or float(hashrate[0, 0]),
         not isinstance(hr_model, LognormalHashrate),
         endo["growth"], endo["vol"], endo["response"], endo["lag"], endo["median_eff0"], endo["eff_sd"],

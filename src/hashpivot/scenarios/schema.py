@@ -53,6 +53,11 @@ class MarketConfig(Model):
     fees: LognormalFees
     power_price: PowerPriceProcess = Field(default_factory=FlatPower)
     difficulty: DifficultyConfig = Field(default_factory=DifficultyConfig)
+    n_halvings_max: int = Field(
+        default=64, ge=0, le=64,
+        description="Halvings applied at most; 64 = the protocol. RM1 keeps 1.5625 BTC after block "
+        "1,050,000, i.e. 5. [halvings]",
+    )
 
 
 class Site(Model):
