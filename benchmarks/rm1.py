@@ -1,0 +1,55 @@
+"""Benchmark: RM1 throughput (path-days per second) and peak memory.
+
+    python benchmarks/rm1.py --paths 100000 --days 3650
+
+Prints the import + first-run time (includes numba compilation or cache load), the warm run time and
+throughput, and the process's peak resident memory. Speed lives here, never in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+T0 = time.perf_counter()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paths", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=3650)
+    parser.add_argument("--chunk", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--preset", default="rm1")
+    parser.add_argument("--warm-runs", type=int, default=1, help="timed runs after the first")
+    args = parser.parse_args()
+
+    from hashpivot.engine.run import simulate
+    from hashpivot.scenarios.toml import from_dict, load_preset
+
+    data = load_preset(args.preset).model_dump(mode="python")
+    data["run"].update(n_paths=args.paths, horizon_days=args.days, chunk_paths=args.chunk)
+    scenario = from_dict(data, f"benchmark {args.preset}")
+    n_pol = len(scenario.treasury_policies())
+    t = time.perf_counter()
+    simulate(scenario, n_threads=args.threads)
+    first = time.perf_counter() - t
+    whole = time.perf_counter() - T0
+    best = float("inf")
+    for _ in range(args.warm_runs):
+        t = time.perf_counter()
+        simulate(scenario, n_threads=args.threads)
+        best = min(best, time.perf_counter() - t)
+    path_days = args.paths * args.days
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"preset={args.preset} paths={args.paths} days={args.days} chunk={args.chunk} policies={n_pol}")
+    print(f"first run (incl. compile/cache load): {first:.2f} s; process to end of first run: {whole:.2f} s")
+    if args.warm_runs:
+        print(f"warm run: {best:.2f} s = {path_days / best / 1e6:.1f} million path-days/s "
+              f"({path_days * n_pol / best / 1e6:.1f} million policy-path-days/s)")
+    print(f"peak memory (max RSS): {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
