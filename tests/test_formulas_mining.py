@@ -44,7 +44,9 @@ def test_hashprice_from_daily_totals() -> None:
     )
     fees = np.array([10.0, 50.0, 107.17])
     assert_allclose(
-        mining.hashprice_from_daily_totals(60_000, 600, 450.0, fees), (450.0 + fees) * 60_000 / 600e6, rtol=RTOL
+        mining.hashprice_from_daily_totals(60_000, 600, 450.0, fees),
+        (450.0 + fees) * 60_000 / 600e6,
+        rtol=RTOL,
     )
     price = np.array([[50_000.0], [60_000.0], [70_000.0]])
     network = np.array([550.0, 600.0, 650.0, 700.0])
@@ -112,12 +114,14 @@ def test_revenue_from_hashprice_equals_btc_mined_times_price() -> None:
 
 
 def test_breakeven_power_price_usd_per_mwh() -> None:
-    # 1 TH/s at 20 J/TH uses 20 x 24 / 1e6 = 0.00048 MWh/day; 0.05 USD / 0.00048 MWh = 104.1666... USD/MWh
+    # 1 TH/s at 20 J/TH uses 20 x 24 / 1e6 = 0.00048 MWh/day; 0.05 USD / 0.00048 MWh = 104.1666...
     assert_allclose(mining.breakeven_power_price_usd_per_mwh(0.05, 20), 0.05 / 0.00048, rtol=RTOL)
     assert_allclose(mining.breakeven_power_price_usd_per_mwh(0.05, 20), 104.16666666666667, rtol=RTOL)
     eff = np.array([15.0, 20.0, 30.0])
     assert_allclose(
-        mining.breakeven_power_price_usd_per_mwh(0.05, eff, 0.02), 0.05 * 0.98 / (eff * 24 / 1e6), rtol=RTOL
+        mining.breakeven_power_price_usd_per_mwh(0.05, eff, 0.02),
+        0.05 * 0.98 / (eff * 24 / 1e6),
+        rtol=RTOL,
     )
     hp = np.array([[0.03], [0.05], [0.07]])
     eff4 = np.array([12.0, 17.5, 21.5, 30.0])
@@ -172,7 +176,9 @@ def test_mining_margin_usd_per_mw_day() -> None:
     # 1 MW at 20 J/TH = 50,000 TH/s x 0.05 = 2,500 USD; energy 24 MWh x 50 = 1,200 USD
     assert_allclose(mining.mining_margin_usd_per_mw_day(0.05, 20, 50), 2_500 - 1_200, rtol=RTOL)
     assert_allclose(
-        mining.mining_margin_usd_per_mw_day(0.05, 20, 50, 0.9, 0.02), 0.9 * (2_500 * 0.98 - 1_200), rtol=RTOL
+        mining.mining_margin_usd_per_mw_day(0.05, 20, 50, 0.9, 0.02),
+        0.9 * (2_500 * 0.98 - 1_200),
+        rtol=RTOL,
     )
     power = np.array([20.0, 50.0, 120.0])
     assert_allclose(
@@ -228,8 +234,13 @@ def test_margin_never_rises_with_power_price(hashprice, efficiency, p1, p2, upti
 # --- validation and purity -----------------------------------------------------------------------
 
 GOOD_MINED = dict(
-    hashrate_ehs=10.0, network_hashrate_ehs=600.0, blocks_per_day=144.0, subsidy_btc=3.125,
-    fees_btc_per_block=0.15, uptime_frac=0.95, pool_fee_frac=0.02,
+    hashrate_ehs=10.0,
+    network_hashrate_ehs=600.0,
+    blocks_per_day=144.0,
+    subsidy_btc=3.125,
+    fees_btc_per_block=0.15,
+    uptime_frac=0.95,
+    pool_fee_frac=0.02,
 )
 GOOD_MARGIN = dict(hashprice_usd_per_th_day=0.05, efficiency_j_per_th=20.0, power_price_usd_per_mwh=50.0)
 
@@ -246,11 +257,24 @@ GOOD_MARGIN = dict(hashprice_usd_per_th_day=0.05, efficiency_j_per_th=20.0, powe
         (mining.btc_mined_per_day, GOOD_MINED, "blocks_per_day", [144.0, -1.0], ">= 0"),
         (mining.mining_margin_usd_per_mw_day, GOOD_MARGIN, "efficiency_j_per_th", 0.0, "> 0"),
         (mining.mining_margin_usd_per_mw_day, GOOD_MARGIN, "power_price_usd_per_mwh", -5.0, ">= 0"),
-        (mining.mining_margin_usd_per_mw_day, GOOD_MARGIN, "hashprice_usd_per_th_day", np.nan, "not NaN"),
+        (
+            mining.mining_margin_usd_per_mw_day,
+            GOOD_MARGIN,
+            "hashprice_usd_per_th_day",
+            np.nan,
+            "not NaN",
+        ),
         (mining.mining_margin_ratio, GOOD_MARGIN, "hashprice_usd_per_th_day", 0.0, "> 0"),
         (mining.mining_margin_ratio, GOOD_MARGIN, "efficiency_j_per_th", -20.0, "> 0"),
-        (mining.hashprice_usd_per_th_day, dict(btc_price_usd=1.0, network_hashrate_ehs=600.0, subsidy_btc=3.125,
-                                               fees_btc_per_block=0.1), "network_hashrate_ehs", -600.0, "> 0"),
+        (
+            mining.hashprice_usd_per_th_day,
+            dict(
+                btc_price_usd=1.0, network_hashrate_ehs=600.0, subsidy_btc=3.125, fees_btc_per_block=0.1
+            ),
+            "network_hashrate_ehs",
+            -600.0,
+            "> 0",
+        ),
     ],
 )
 def test_bad_inputs_name_argument_and_range(func, good, name, bad, allowed) -> None:
@@ -288,5 +312,5 @@ def test_formulas_do_not_mutate_inputs() -> None:
     mining.mining_margin_usd_per_mw_day(hp, eff, price, up)
     mining.mining_margin_ratio(hp, eff, price)
     mining.hashprice_usd_per_th_day(price, net, 3.125, 0.15)
-    for a, c in zip(arrays, copies):
+    for a, c in zip(arrays, copies, strict=True):
         np.testing.assert_array_equal(a, c)

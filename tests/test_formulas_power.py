@@ -68,7 +68,9 @@ def test_hashrate_ths_from_power_mw() -> None:
 def test_power_and_hashrate_round_trip() -> None:
     h = np.array([[1.0], [5.5], [30.0]])
     eff = np.array([12.0, 17.5, 21.5, 30.0])
-    assert_allclose(power.hashrate_ehs_from_power_mw(power.mining_power_mw(h, eff), eff), h + 0 * eff, rtol=RTOL)
+    assert_allclose(
+        power.hashrate_ehs_from_power_mw(power.mining_power_mw(h, eff), eff), h + 0 * eff, rtol=RTOL
+    )
 
 
 def test_energy_mwh_per_day() -> None:
@@ -170,12 +172,17 @@ def test_formulas_do_not_mutate_inputs() -> None:
     u = np.array([0.5, 0.9, 1.0])
     pue = np.array([1.0, 1.2, 1.4])
     copies = [x.copy() for x in (a, b, u, pue)]
-    for f in (power.mining_power_mw, power.mining_power_mw_from_ths, power.hashrate_ehs_from_power_mw,
-              power.hashrate_ths_from_power_mw, power.energy_cost_usd):
+    for f in (
+        power.mining_power_mw,
+        power.mining_power_mw_from_ths,
+        power.hashrate_ehs_from_power_mw,
+        power.hashrate_ths_from_power_mw,
+        power.energy_cost_usd,
+    ):
         f(a, b)
     power.energy_mwh_per_day(a, u)
     power.energy_cost_usd_per_day(a, b, u)
     power.facility_power_mw(a, pue)
     power.it_load_mw_from_facility_power(a, pue)
-    for x, c in zip((a, b, u, pue), copies):
+    for x, c in zip((a, b, u, pue), copies, strict=True):
         np.testing.assert_array_equal(x, c)

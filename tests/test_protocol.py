@@ -43,7 +43,17 @@ def test_subsidy_sats_last_sat_and_zero() -> None:
 def test_subsidy_sats_exact_integers_1d() -> None:
     heights = np.array([h for h, _ in SUBSIDY_FACTS_BTC])
     expected = np.array(
-        [5_000_000_000, 5_000_000_000, 2_500_000_000, 625_000_000, 312_500_000, 312_500_000, 156_250_000, 1, 0],
+        [
+            5_000_000_000,
+            5_000_000_000,
+            2_500_000_000,
+            625_000_000,
+            312_500_000,
+            312_500_000,
+            156_250_000,
+            1,
+            0,
+        ],
         dtype=np.int64,
     )
     out = protocol.subsidy_sats(heights)
@@ -83,9 +93,13 @@ def test_total_supply_partial() -> None:
 
 
 def test_halvings_and_halving_heights() -> None:
-    assert_array_equal(protocol.halvings_at_height([0, 209_999, 210_000, 840_000, 1_050_000]), [0, 0, 1, 4, 5])
+    assert_array_equal(
+        protocol.halvings_at_height([0, 209_999, 210_000, 840_000, 1_050_000]), [0, 0, 1, 4, 5]
+    )
     assert_array_equal(protocol.halving_height(np.array([1, 4, 5])), [210_000, 840_000, 1_050_000])
-    assert_array_equal(protocol.next_halving_height([0, 839_999, 840_000]), [210_000, 840_000, 1_050_000])
+    assert_array_equal(
+        protocol.next_halving_height([0, 839_999, 840_000]), [210_000, 840_000, 1_050_000]
+    )
 
 
 TWO_WEEKS_S = 2016 * 600.0  # 1,209,600 s
@@ -102,7 +116,9 @@ def test_retarget_normal_case() -> None:
 
 def test_retarget_clamps_up_x4() -> None:
     # any period shorter than 2 weeks / 4 = 302,400 s counts as 302,400 s: x4 at most
-    assert_allclose(protocol.retarget_difficulty(100.0, [1.0, 100_000.0, 302_400.0]), [400.0] * 3, rtol=1e-12)
+    assert_allclose(
+        protocol.retarget_difficulty(100.0, [1.0, 100_000.0, 302_400.0]), [400.0] * 3, rtol=1e-12
+    )
 
 
 def test_retarget_clamps_down_div4() -> None:
@@ -121,17 +137,23 @@ def test_retarget_broadcast_2d() -> None:
 
 def test_hashrate_implied_by_difficulty() -> None:
     # difficulty x 2^32 hashes per block / 600 s per block, in EH/s
-    assert_allclose(protocol.hashrate_ehs_from_difficulty(1e12), 1e12 * 4_294_967_296 / 600 / 1e18, rtol=1e-12)
+    assert_allclose(
+        protocol.hashrate_ehs_from_difficulty(1e12), 1e12 * 4_294_967_296 / 600 / 1e18, rtol=1e-12
+    )
     d = np.array([1e12, 86.39e12, 110e12])
     assert_allclose(protocol.hashrate_ehs_from_difficulty(d), d * 4_294_967_296 / 600 / 1e18, rtol=1e-12)
     d2 = d.reshape(3, 1) * np.array([1.0, 2.0])
-    assert_allclose(protocol.hashrate_ehs_from_difficulty(d2), d2 * 4_294_967_296 / 600 / 1e18, rtol=1e-12)
+    assert_allclose(
+        protocol.hashrate_ehs_from_difficulty(d2), d2 * 4_294_967_296 / 600 / 1e18, rtol=1e-12
+    )
 
 
 def test_difficulty_round_trip() -> None:
     h = np.array([100.0, 618.4, 900.0])
     assert_allclose(protocol.difficulty_from_hashrate_ehs(h), h * 1e18 * 600 / 4_294_967_296, rtol=1e-12)
-    assert_allclose(protocol.hashrate_ehs_from_difficulty(protocol.difficulty_from_hashrate_ehs(h)), h, rtol=1e-12)
+    assert_allclose(
+        protocol.hashrate_ehs_from_difficulty(protocol.difficulty_from_hashrate_ehs(h)), h, rtol=1e-12
+    )
 
 
 def test_expected_blocks_per_day() -> None:

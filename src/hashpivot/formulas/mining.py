@@ -74,7 +74,9 @@ def _share_of_network(hashrate_ehs: ArrayLike, network_hashrate_ehs: ArrayLike) 
     net = positive("network_hashrate_ehs", network_hashrate_ehs)
     if np.any(h > net):
         raise InputError(
-            "hashrate_ehs", hashrate_ehs, "0 <= hashrate_ehs <= network_hashrate_ehs (a share of the network)"
+            "hashrate_ehs",
+            hashrate_ehs,
+            "0 <= hashrate_ehs <= network_hashrate_ehs (a share of the network)",
         )
     return h / net
 
@@ -93,7 +95,7 @@ def btc_mined_per_day(
     uptime x (hashrate / network hashrate) x blocks x (subsidy + fees per block) x (1 - pool fee).
     ``hashrate_ehs`` is part of ``network_hashrate_ehs``, so it may not exceed it.
 
-    >>> round(float(btc_mined_per_day(10, 600, 144, 3.125, 0.15, 0.95, 0.02)), 9)  # .95*10/600*144*3.275*.98
+    >>> round(float(btc_mined_per_day(10, 600, 144, 3.125, 0.15, 0.95, 0.02)), 9)  # .95*2.4*3.275*.98
     7.31766
     """
     share = _share_of_network(hashrate_ehs, network_hashrate_ehs)
@@ -164,12 +166,17 @@ def breakeven_btc_price_usd(
     :func:`btc_mined_per_day`. Fixed opex accrues whether or not the fleet runs. Returns ``inf``
     where the fleet mines nothing but has costs, and 0 where it has no costs at all.
 
-    >>> round(float(breakeven_btc_price_usd(10, 20, 50, 600, 3.125, 0.15)), 6)  # 200*24*50 / (10/600*144*3.275)
+    >>> round(float(breakeven_btc_price_usd(10, 20, 50, 600, 3.125, 0.15)), 6)  # 240000 / 7.86
     30534.351145
     """
     mined = btc_mined_per_day(
-        hashrate_ehs, network_hashrate_ehs, blocks_per_day, subsidy_btc, fees_btc_per_block,
-        uptime_frac, pool_fee_frac,
+        hashrate_ehs,
+        network_hashrate_ehs,
+        blocks_per_day,
+        subsidy_btc,
+        fees_btc_per_block,
+        uptime_frac,
+        pool_fee_frac,
     )
     h = np.asarray(hashrate_ehs, dtype=np.float64)
     up = np.asarray(uptime_frac, dtype=np.float64)
