@@ -144,13 +144,16 @@ class Scenario(Model):
                 f"({self.company.mining_mw:g} MW); allowed: <= {self.company.mining_mw:g}"
             )
         if getattr(cap, "day", 0) > self.run.horizon_days:
-            raise ValueError(f"policy.capacity.day={cap.day} is after run.horizon_days={self.run.horizon_days}")
+            raise ValueError(
+                f"policy.capacity.day={cap.day} is after the horizon; allowed: <= run.horizon_days={self.run.horizon_days}"
+            )
+        labels = [p.label for p in self.treasury_policies()]
+        if len(set(labels)) != len(labels):
+            raise ValueError(
+                f"compare: policy labels {labels} repeat; allowed: unique labels (set `name` on policies of the same kind)"
+            )
         return self
 
     def treasury_policies(self) -> list:
-        """The main treasury policy followed by the compared ones, labels made unique."""
-        policies = [self.policy.treasury, *self.compare]
-        labels = [p.label for p in policies]
-        if len(set(labels)) != len(labels):
-            raise ValueError(f"compare: policy labels must be unique, got {labels}; set `name` on each")
-        return policies
+        """The main treasury policy followed by the compared ones."""
+        return [self.policy.treasury, *self.compare]

@@ -1,0 +1,88 @@
+"""The facade used by the CLI, the dashboard and notebooks: ``run`` and ``compare``.
+
+It resolves what the engine must not touch itself (files, presets, historical data) and hands the
+engine plain models and arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from hashpivot.errors import ScenarioError
+from hashpivot.scenarios.schema import Scenario
+
+
+def load(scenario: Scenario | str | Path, *, n_paths: int | None = None, seed: int | None = None) -> Scenario:
+    """A scenario from a model, a TOML path or a preset name, with optional overrides."""
+    from hashpivot.scenarios.toml import from_dict, load_scenario
+
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if n_paths is None and seed is None:
+        return sc
+    data = sc.model_dump(mode="python")
+    if n_paths is not None:
+        data["run"]["n_paths"] = n_paths
+    if seed is not None:
+        data["run"]["seed"] = seed
+    return from_dict(data, "command-line overrides (--paths/--seed)")
+
+
+def select_policies(scenario: Scenario, selectors: Sequence[str] | None) -> list:
+    """Treasury policies named by ``selectors``: a label of the scenario's policies (main or
+    ``[[compare]]``), or a policy kind with its default parameters. None: all of the scenario's."""
+    from hashpivot.policies.treasury import TREASURY_KINDS
+
+    available = {p.label: p for p in scenario.treasury_policies()}
+    if not selectors:
+        return list(available.values())
+    chosen = []
+    for sel in selectors:
+        if sel in available:
+            chosen.append(available[sel])
+        elif sel in TREASURY_KINDS:
+            chosen.append(TREASURY_KINDS[sel]())
+        else:
+            raise ScenarioError(
+                f"policy={sel!r} is unknown; allowed: a policy of the scenario "
+                f"({', '.join(available)}) or a kind ({', '.join(TREASURY_KINDS)})"
+            )
+    labels = [p.label for p in chosen]
+    if len(set(labels)) != len(labels):
+        raise ScenarioError(f"policy: each policy may be named once, got {labels}")
+    return chosen
+
+
+def history_log_returns_for(scenario: Scenario, data: str | Path | None = None) -> np.ndarray | None:
+    """Daily BTC log returns from the chain table when the price process bootstraps history."""
+    price = scenario.market.btc_price
+    if price.kind != "bootstrap":
+        return None
+    from hashpivot.io.history import load_chain_history
+
+    history = load_chain_history(data)
+    prices = history.loc[history.index >= price.since, "price_usd"].to_numpy()
+    return np.diff(np.log(prices))
+
+
+def run(
+    scenario: Scenario | str | Path,
+    *,
+    policies: Sequence[str] | None = None,
+    n_paths: int | None = None,
+    seed: int | None = None,
+    data: str | Path | None = None,
+    check_invariants: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Simulate a scenario under its treasury policies (or those selected). Returns a ``SimResult``."""
+    from hashpivot.engine.run import simulate
+
+    sc = load(scenario, n_paths=n_paths, seed=seed)
+    chosen = select_policies(sc, policies)
+    return simulate(
+        sc, chosen, history_log_returns=history_log_returns_for(sc, data),
+        check_invariants=check_invariants, progress=progress,
+    )
