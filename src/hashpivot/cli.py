@@ -7,7 +7,20 @@ Exit codes: 0 success, 2 bad input (one clear sentence, no traceback unless ``--
 
 from __future__ import annotations
 
+import json
+import sys
+import traceback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
 import typer
+
+from hashpivot.errors import HashpivotError, InputError
+
+if TYPE_CHECKING:
+    from hashpivot.analysis.hashprice import HalvingWindow, PeriodStats
 
 app = typer.Typer(
     name="hashpivot",
@@ -16,6 +29,211 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root() -> None:
+    """Strategy lab for Bitcoin miners: hashprice, treasury policies, AI/HPC conversion."""
+
+
+# --- error handling shared by the commands ------------------------------------------------------
+
+#: Exit code for bad input: hashpivot errors (DataError, InputError, ScenarioError) and bad options.
+EXIT_BAD_INPUT = 2
+#: Exit code for any other failure.
+EXIT_FAILURE = 1
+
+_PASS_THROUGH = (typer.Exit, typer.Abort, typer.exceptions.TyperException)
+
+
+@contextmanager
+def exit_on_error(debug: bool = False, option_names: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Run a command's body: turn failures into an exit code and one sentence on stderr.
+
+    HashpivotError -> exit 2, anything else -> exit 1; with ``debug`` the traceback is printed to
+    stderr too. ``option_names`` maps library argument names to the command's options (e.g.
+    ``{"date_from": "--from"}``) so that an InputError names the option the user typed.
+    typer/click exits and usage errors pass through unchanged (click exits 2 on bad options).
+
+    Usage::
+
+        with exit_on_error(debug, {"halving_n": "--around-halving"}):
+            ...
+    """
+    try:
+        yield
+    except _PASS_THROUGH:
+        raise
+    except HashpivotError as exc:
+        _fail(exc, EXIT_BAD_INPUT, debug, _message(exc, option_names or {}))
+    except Exception as exc:  # noqa: BLE001 - the last line of defence of a command
+        text = f"unexpected {type(exc).__name__}: {exc}"
+        if not debug:
+            text += " (rerun with --debug for the traceback)"
+        _fail(exc, EXIT_FAILURE, debug, text)
+
+
+def _message(exc: HashpivotError, option_names: Mapping[str, str]) -> str:
+    if isinstance(exc, InputError) and exc.name in option_names:
+        return f"{option_names[exc.name]} {exc.value} is invalid: allowed {exc.allowed}"
+    return str(exc)
+
+
+def _fail(exc: BaseException, code: int, debug: bool, text: str) -> NoReturn:
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    text = " ".join(text.split())
+    if not text.endswith((".", "!", "?", ")")):
+        text += "."
+    typer.echo(f"error: {text}", err=True)
+    raise typer.Exit(code) from None
+
+
+# --- hashprice ----------------------------------------------------------------------------------
+
+#: The claim of the article that motivated the lab, printed beside our numbers (not a computation).
+ARTICLE_CLAIM = "article: about 0.08 -> 0.055 USD per TH/s per day"
+HASHPRICE_UNIT = "USD/(TH/s)/day"
+
+
+@app.command()
+def hashprice(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", metavar="PATH",
+                     help="Daily chain table (format of shared/data/btc_daily.csv). "
+                          "Default: $HASHPIVOT_DATA."),
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="First day, YYYY-MM-DD (inclusive).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Last day, YYYY-MM-DD (inclusive).")
+    ] = None,
+    around_halving: Annotated[
+        int | None,
+        typer.Option("--around-halving", metavar="N",
+                     help="Compare hashprice before/after halving N (1=2012, 2=2016, 3=2020, 4=2024)."),
+    ] = None,
+    before_days: Annotated[
+        int, typer.Option("--before-days", metavar="A",
+                          help="Days before the halving day (ending the day before it).")
+    ] = 365,
+    after_days: Annotated[
+        int, typer.Option("--after-days", metavar="B",
+                          help="Days from the halving day (starting on it).")
+    ] = 60,
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder for hashprice.html and hashprice.png.")
+    ] = Path("reports/hashprice"),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the numbers as JSON on stdout (and nothing else).")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """Daily hashprice from the chain history, halvings marked; optionally before vs after a halving.
+
+    Writes a self-contained HTML chart and a PNG into --out. Hashprice = (subsidy + fees) x price /
+    network hash rate [USD per TH/s per day].
+    """
+    options = {
+        "date_from": "--from", "date_to": "--to", "halving_n": "--around-halving",
+        "before_days": "--before-days", "after_days": "--after-days",
+    }
+    with exit_on_error(debug, options):
+        from hashpivot.analysis import hashprice as hp
+        from hashpivot.io import ATTRIBUTION, load_chain_history, recompute_hashprice_usd_per_th_day
+        from hashpivot.report import write_hashprice_charts
+
+        history = load_chain_history(data)
+        halvings = hp.find_halvings(history)
+        selected = hp.select_dates(history, date_from, date_to)
+        window = None
+        if around_halving is not None:
+            window = hp.halving_window(selected, around_halving, before_days, after_days, halvings)
+        period = hp.period_stats(selected)
+        rolling = hp.rolling_mean_hashprice(history).loc[selected.index]
+        files = write_hashprice_charts(
+            out, recompute_hashprice_usd_per_th_day(selected), rolling, halvings, ATTRIBUTION,
+            window=window,
+        )
+        shown = [h for h in halvings if period.start <= h.date <= period.end]
+        if as_json:
+            payload = {
+                "period": period.to_dict(),
+                "halvings": [h.to_dict() for h in shown],
+                "window": None if window is None else window.to_dict(),
+                "article_claim": ARTICLE_CLAIM,
+                "files": {"html": str(files.html), "png": str(files.png)},
+                "attribution": ATTRIBUTION,
+            }
+            typer.echo(json.dumps(payload, indent=2, allow_nan=False))
+            return
+        _print_hashprice(period, shown, window, (files.html, files.png), ATTRIBUTION)
+
+
+def _print_hashprice(period: PeriodStats, halvings: list, window: HalvingWindow | None,
+                     files: tuple[Path, Path], attribution: str) -> None:
+    """Human output (rich). Formats numbers computed by hashpivot.analysis; computes none."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    days = ", ".join(f"{h.n}={h.date:%Y-%m-%d}" for h in halvings) or "none"
+    console.print(f"[bold]Hashprice[/bold] {period.start:%Y-%m-%d}..{period.end:%Y-%m-%d} "
+                  f"({period.n_days:,} days)")
+    console.print(f"halvings in range: {days}")
+    caption = f"hashprice in {HASHPRICE_UNIT}; pooled = sum of revenue / sum of hash rate"
+    if window is None:
+        table = Table(caption=caption, header_style="bold")
+        table.add_column("metric")
+        table.add_column("value", justify="right")
+        table.add_row("hashprice, mean of days", _g(period.mean_daily_hashprice_usd_per_th_day))
+        table.add_row("hashprice, pooled", _g(period.pooled_hashprice_usd_per_th_day))
+        table.add_row("subsidy [M USD] (share)", _usd_share(period.subsidy_usd, period.subsidy_frac))
+        table.add_row("fees [M USD] (share)", _usd_share(period.fees_usd, period.fees_frac))
+        console.print(table)
+    else:
+        h, b, a = window.halving, window.before, window.after
+        console.print(
+            f"[bold]Halving {h.n}[/bold] (block {h.height:,}) on {h.date:%Y-%m-%d}: "
+            f"before = {window.before_days} days {b.start:%Y-%m-%d}..{b.end:%Y-%m-%d}, "
+            f"after = {window.after_days} days {a.start:%Y-%m-%d}..{a.end:%Y-%m-%d}"
+        )
+        table = Table(caption=caption, header_style="bold")
+        table.add_column("metric")
+        table.add_column("before", justify="right")
+        table.add_column("after", justify="right")
+        table.add_column("change", justify="right")
+        table.add_row("hashprice, mean of days", _g(b.mean_daily_hashprice_usd_per_th_day),
+                      _g(a.mean_daily_hashprice_usd_per_th_day), _pct(window.mean_daily_change_frac))
+        table.add_row("hashprice, pooled", _g(b.pooled_hashprice_usd_per_th_day),
+                      _g(a.pooled_hashprice_usd_per_th_day), _pct(window.pooled_change_frac))
+        table.add_row("subsidy [M USD] (share)", _usd_share(b.subsidy_usd, b.subsidy_frac),
+                      _usd_share(a.subsidy_usd, a.subsidy_frac), "")
+        table.add_row("fees [M USD] (share)", _usd_share(b.fees_usd, b.fees_frac),
+                      _usd_share(a.fees_usd, a.fees_frac), "")
+        console.print(table)
+        console.print(
+            f"ours:    {_g(b.mean_daily_hashprice_usd_per_th_day)} -> "
+            f"{_g(a.mean_daily_hashprice_usd_per_th_day)} {HASHPRICE_UNIT} (mean of days)"
+        )
+        console.print(ARTICLE_CLAIM)
+    console.print(f"charts:  {files[0]}")
+    console.print(f"         {files[1]}")
+    console.print(attribution)
+
+
+def _g(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _pct(frac: float) -> str:
+    return f"{frac * 100:+.1f} %"
+
+
+def _usd_share(usd: float, frac: float) -> str:
+    return f"{usd / 1e6:,.1f} ({frac * 100:.1f} %)"
 
 
 def main() -> None:

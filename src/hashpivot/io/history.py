@@ -1,0 +1,246 @@
+"""Daily chain history: load and validate the Coin Metrics-derived table ``btc_daily.csv``.
+
+The table's format, provenance and caveats are described in ``../shared/data/README.md``:
+one row per UTC day, no missing days, no missing values, units in the column names.
+Source: Coin Metrics Community Data (github.com/coinmetrics/data), CC BY-NC 4.0 — keep
+:data:`ATTRIBUTION` next to anything shown from this data, and do not use it commercially.
+
+Every problem in the file raises :class:`hashpivot.errors.DataError` naming the file, the column and
+the offending dates (the first few and how many in all).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hashpivot.errors import DataError
+from hashpivot.formulas.mining import hashprice_from_daily_totals
+
+#: Attribution required by the data's licence (CC BY-NC 4.0); show it wherever the data or results
+#: derived from it are shown. Text from ``../shared/data/README.md``.
+ATTRIBUTION = (
+    "Source: Coin Metrics Community Data (github.com/coinmetrics/data), CC BY-NC 4.0"
+)
+
+#: Environment variable naming the chain table when no path is passed.
+DATA_ENV_VAR = "HASHPIVOT_DATA"
+
+DATE_COLUMN = "date"
+DATE_FORMAT = "%Y-%m-%d"
+
+#: Numeric columns of the table, in file order, with their units (see the data README).
+FLOAT_COLUMNS: tuple[str, ...] = (
+    "price_usd",  # [USD/BTC] closing price
+    "hashrate_ehs",  # [EH/s] daily mean network hash rate (estimate from blocks found)
+    "difficulty_mean",  # [dimensionless] mean difficulty of the day's blocks
+    "fees_btc",  # [BTC/day] fees paid to miners
+    "issuance_btc",  # [BTC/day] new coins issued (block subsidy)
+    "revenue_btc",  # [BTC/day] issuance + fees
+    "revenue_usd",  # [USD/day] revenue_btc x price_usd
+    "hashprice_usd_per_th_day",  # [USD/(TH/s)/day] revenue_usd / hash rate in TH/s, 6 significant digits
+)
+INT_COLUMNS: tuple[str, ...] = (
+    "block_count",  # [blocks/day]
+    "tx_count",  # [transactions/day]
+)
+#: Every column the loader requires, in the order of the file.
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    DATE_COLUMN,
+    "price_usd",
+    "hashrate_ehs",
+    "difficulty_mean",
+    "block_count",
+    "fees_btc",
+    "issuance_btc",
+    "revenue_btc",
+    "revenue_usd",
+    "hashprice_usd_per_th_day",
+    "tx_count",
+)
+#: Columns that must be > 0 on every day.
+POSITIVE_COLUMNS: tuple[str, ...] = ("price_usd", "hashrate_ehs", "difficulty_mean")
+#: Columns that must be >= 0 on every day.
+NONNEGATIVE_COLUMNS: tuple[str, ...] = (
+    "block_count",
+    "fees_btc",
+    "issuance_btc",
+    "revenue_btc",
+    "revenue_usd",
+    "hashprice_usd_per_th_day",
+    "tx_count",
+)
+
+#: How many offending dates an error message lists before giving the count.
+MAX_LISTED = 5
+
+HOW_TO_PROVIDE = (
+    f"pass --data PATH or set the environment variable {DATA_ENV_VAR} to the daily chain table "
+    "(format of shared/data/btc_daily.csv); later `hashpivot data update` will fetch one"
+)
+
+
+def resolve_data_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The chain table's path: ``path`` if given, else ``$HASHPIVOT_DATA``. [path]
+
+    Raises DataError saying how to provide one when neither is set (an empty variable counts as unset).
+    """
+    if path is not None and str(path) != "":
+        return Path(path)
+    env = os.environ.get(DATA_ENV_VAR, "").strip()
+    if env:
+        return Path(env)
+    raise DataError(f"no chain history given: {HOW_TO_PROVIDE}")
+
+
+def load_chain_history(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Load and validate the daily chain table. [one row per UTC day]
+
+    Returns a DataFrame indexed by a daily ``DatetimeIndex`` named ``date`` (frequency ``D``) with
+    the columns of :data:`REQUIRED_COLUMNS` (minus ``date``) in file order: floats for amounts and
+    rates, int64 for ``block_count`` and ``tx_count``. Extra columns in the file are ignored.
+
+    ``path`` defaults to ``$HASHPIVOT_DATA``. Raises DataError (naming the file, the column and the
+    offending dates) when the file is missing or unreadable, a column is missing, a value is empty
+    or not a number, a date is malformed, duplicated, out of order or missing (a gap), a price,
+    hash rate or difficulty is <= 0, or a count or amount is negative.
+    """
+    file = resolve_data_path(path)
+    if not file.exists():
+        raise DataError(f"chain history file {file} does not exist; {HOW_TO_PROVIDE}")
+    if not file.is_file():
+        raise DataError(f"chain history path {file} is not a file; {HOW_TO_PROVIDE}")
+    try:
+        raw = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"{file}: cannot be read as a CSV table ({exc})") from exc
+    return validate_chain_history(raw, source=str(file))
+
+
+def validate_chain_history(raw: pd.DataFrame, source: str = "<table>") -> pd.DataFrame:
+    """Validate a table of strings (as read from the CSV) and convert it. [one row per UTC day]
+
+    ``source`` names the file in error messages. See :func:`load_chain_history` for the checks.
+    """
+    columns = [str(c).strip() for c in raw.columns]
+    raw = raw.set_axis(columns, axis=1)
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise DataError(
+            f"{source}: missing column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(c) for c in missing)} (required: {', '.join(REQUIRED_COLUMNS)})"
+        )
+    dup_cols = sorted({c for c in columns if columns.count(c) > 1 and c in REQUIRED_COLUMNS})
+    if dup_cols:
+        raise DataError(f"{source}: column {', '.join(repr(c) for c in dup_cols)} appears twice")
+    if len(raw) == 0:
+        raise DataError(f"{source}: the table has no rows")
+
+    date_text = raw[DATE_COLUMN].astype(str).str.strip()
+    dates = pd.to_datetime(date_text, format=DATE_FORMAT, errors="coerce")
+    bad_dates = dates.isna().to_numpy()
+    if bad_dates.any():
+        rows = np.flatnonzero(bad_dates)
+        shown = ", ".join(f"line {i + 2} {date_text.iloc[i]!r}" for i in rows[:MAX_LISTED])
+        raise DataError(
+            f"{source}: column 'date' has {_count(len(rows), 'value')} that are not "
+            f"YYYY-MM-DD dates: {shown}{_more(len(rows))}"
+        )
+    dates = pd.DatetimeIndex(dates, name=DATE_COLUMN)
+    _check_dates(dates, source)
+
+    frame = pd.DataFrame(index=dates)
+    for column in REQUIRED_COLUMNS[1:]:
+        text = raw[column].astype(str).str.strip().to_numpy()
+        values = pd.to_numeric(pd.Series(text, index=dates), errors="coerce").astype(np.float64)
+        bad = ~np.isfinite(values.to_numpy())
+        if bad.any():
+            raise DataError(
+                f"{source}: column {column!r} has empty, non-numeric or infinite values on "
+                f"{_dates_text(dates[bad])}"
+            )
+        if column in INT_COLUMNS:
+            arr = values.to_numpy()
+            not_whole = arr != np.round(arr)
+            if not_whole.any():
+                raise DataError(
+                    f"{source}: column {column!r} must hold whole numbers; not on "
+                    f"{_dates_text(dates[not_whole])}"
+                )
+            values = values.astype(np.int64)
+        frame[column] = values
+
+    for column in POSITIVE_COLUMNS:
+        bad = ~(frame[column].to_numpy() > 0)
+        if bad.any():
+            raise DataError(
+                f"{source}: column {column!r} must be > 0; it is not on {_dates_text(dates[bad])}"
+            )
+    for column in NONNEGATIVE_COLUMNS:
+        bad = frame[column].to_numpy() < 0
+        if bad.any():
+            raise DataError(
+                f"{source}: column {column!r} must be >= 0; it is negative on "
+                f"{_dates_text(dates[bad])}"
+            )
+    frame.index.freq = "D"
+    return frame
+
+
+def recompute_hashprice_usd_per_th_day(history: pd.DataFrame) -> pd.Series:
+    """Daily hashprice recomputed at full precision from the table's inputs. [USD/(TH/s)/day]
+
+    (``issuance_btc`` + ``fees_btc``) x ``price_usd`` / hash rate in TH/s, via
+    :func:`hashpivot.formulas.mining.hashprice_from_daily_totals`. The table's own
+    ``hashprice_usd_per_th_day`` is the same quantity rounded to 6 significant digits.
+    """
+    values = hashprice_from_daily_totals(
+        history["price_usd"].to_numpy(),
+        history["hashrate_ehs"].to_numpy(),
+        history["issuance_btc"].to_numpy(),
+        history["fees_btc"].to_numpy(),
+    )
+    return pd.Series(values, index=history.index, name="hashprice_usd_per_th_day")
+
+
+def _check_dates(dates: pd.DatetimeIndex, source: str) -> None:
+    duplicated = dates[dates.duplicated(keep="first")].unique()
+    if len(duplicated):
+        raise DataError(
+            f"{source}: column 'date' has duplicate dates: {_dates_text(duplicated, noun='date')}"
+        )
+    steps = np.diff(dates.asi8) if len(dates) > 1 else np.array([], dtype=np.int64)
+    backwards = np.flatnonzero(steps < 0)
+    if len(backwards):
+        raise DataError(
+            f"{source}: column 'date' is not in increasing order; it goes back after "
+            f"{_dates_text(dates[backwards], noun='date')}"
+        )
+    full = pd.date_range(dates[0], dates[-1], freq="D")
+    gaps = full.difference(dates)
+    if len(gaps):
+        raise DataError(
+            f"{source}: column 'date' has a gap: {_count(len(gaps), 'day')} missing between "
+            f"{dates[0]:%Y-%m-%d} and {dates[-1]:%Y-%m-%d}: {_dates_text(gaps, counted=False)}"
+        )
+
+
+def _dates_text(dates: Sequence[pd.Timestamp] | pd.DatetimeIndex, noun: str = "day",
+                counted: bool = True) -> str:
+    """'2024-01-02, 2024-01-05 and 3 more (5 days in all)' style listing."""
+    idx = pd.DatetimeIndex(dates)
+    shown = ", ".join(f"{d:%Y-%m-%d}" for d in idx[:MAX_LISTED])
+    text = shown + _more(len(idx))
+    return f"{text} ({_count(len(idx), noun)})" if counted else text
+
+
+def _more(n: int) -> str:
+    return f" and {n - MAX_LISTED} more" if n > MAX_LISTED else ""
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
