@@ -236,6 +236,163 @@ def _usd_share(usd: float, frac: float) -> str:
     return f"{usd / 1e6:,.1f} ({frac * 100:.1f} %)"
 
 
+# --- run and compare ------------------------------------------------------------------------------
+
+ScenarioArg = Annotated[
+    str, typer.Argument(metavar="SCENARIO", help="A scenario TOML file or a preset name (e.g. default, rm1).")
+]
+PathsOpt = Annotated[int | None, typer.Option("--paths", metavar="N", help="Override run.n_paths.")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", metavar="S", help="Override run.seed.")]
+DataOpt = Annotated[
+    Path | None, typer.Option("--data", metavar="PATH", help="Chain table for bootstrap prices (default $HASHPIVOT_DATA).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout (and nothing else).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+CheckOpt = Annotated[bool, typer.Option("--check", help="Assert BTC and cash conservation every day (slower).")]
+
+
+def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
+                            data: Path | None, check: bool, quiet: bool):
+    """Run ``api.run`` with a progress bar on stderr (hidden with --json)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hashpivot import api
+
+    sc = api.load(scenario, n_paths=n_paths, seed=seed)
+    with Progress(TextColumn("simulating {task.fields[name]}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} paths"),
+                  TimeElapsedColumn(), console=Console(stderr=True), disable=quiet, transient=True) as bar:
+        task = bar.add_task("run", total=sc.run.n_paths, name=sc.name)
+        return api.run(sc, policies=policies, data=data, check_invariants=check,
+                       progress=lambda done, total: bar.update(task, completed=done))
+
+
+def _emit_result(result, out: Path | None, as_json: bool) -> None:
+    """Write the report (when ``out``) and print the comparison (rich table or JSON)."""
+    from hashpivot.analysis.compare import comparison_table
+
+    files = {}
+    if out is not None:
+        from hashpivot.report.sim_report import write_report
+
+        files["html"] = str(write_report(result, out / "report.html"))
+    table = comparison_table(result.summary)
+    if as_json:
+        payload = {
+            "scenario": result.dataset.attrs.get("scenario_toml", ""),
+            "seed": result.seed,
+            "version": result.version,
+            "n_paths": int(result.dataset.sizes["path"]),
+            "policies": result.policies,
+            "summary": [
+                {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+                for row in result.summary.to_dict(orient="records")
+            ],
+            "win_rate": {
+                row: {col: (None if v != v else float(v)) for col, v in cols.items()}
+                for row, cols in result.win_rate.to_dict(orient="index").items()
+            },
+            "files": files,
+        }
+        typer.echo(json.dumps(payload, indent=2, allow_nan=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    grid = Table(title=f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
+                       f"{len(result.policies)} policies on the same random numbers", header_style="bold")
+    grid.add_column("policy")
+    shown = [label for label in table.index if label in TERMINAL_COLUMNS_SHOWN]
+    for label in shown:
+        grid.add_column(TERMINAL_COLUMNS_SHOWN[label], justify="right")
+    for policy in table.columns:
+        grid.add_row(str(policy), *(_fmt(label, table.at[label, policy]) for label in shown))
+    console.print(grid)
+    if len(result.policies) > 1:
+        best = result.win_rate.mean(axis=1).sort_values(ascending=False)
+        console.print("share of paths each policy beats the others on NAV per share (mean over rivals): "
+                      + ", ".join(f"{p} {v * 100:.0f} %" for p, v in best.items()))
+    for kind, path in files.items():
+        console.print(f"report: {path}")
+
+
+#: Comparison rows shown in the terminal (the report and --json carry them all), with short headers.
+TERMINAL_COLUMNS_SHOWN = {
+    "NAV median [USD]": "NAV p50",
+    "NAV p5 [USD]": "NAV p5",
+    "NAV p95 [USD]": "NAV p95",
+    "NAV CVaR 5% [USD]": "CVaR 5%",
+    "BTC held median [BTC]": "BTC p50",
+    "BTC yield median [fraction]": "BTC yield p50",
+    "P(insolvent) [fraction]": "P(insolvent)",
+    "mining margin mean [USD/MW-day]": "mining USD/MW-day",
+    "AI margin mean [USD/MW-day]": "AI USD/MW-day",
+}
+
+
+def _fmt(label: str, value: float) -> str:
+    if value != value:
+        return "-"
+    if "[USD" in label and "USD/" not in label:
+        return _money(value)
+    if "[fraction]" in label:
+        return f"{value * 100:.1f} %"
+    if "[day]" in label:
+        return f"{value:,.0f}"
+    return f"{value:,.4g}"
+
+
+def _money(usd: float) -> str:
+    for scale, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
+        if abs(usd) >= scale:
+            return f"{usd / scale:,.2f}{suffix}"
+    return f"{usd:,.0f}"
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    n_paths: PathsOpt = None,
+    seed: SeedOpt = None,
+    data: DataOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")] = None,
+    check: CheckOpt = False,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Simulate a scenario under its main treasury policy and print the summary."""
+    with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
+        from hashpivot import api
+
+        main_policy = api.load(scenario).policy.treasury.label
+        result = _simulate_with_progress(scenario, [main_policy], n_paths, seed, data, check, as_json)
+        _emit_result(result, out, as_json)
+
+
+@app.command()
+def compare(
+    scenario: ScenarioArg,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", metavar="NAME",
+                     help="A policy of the scenario ([[compare]] label) or a kind with default parameters; "
+                          "repeat. Default: every policy of the scenario."),
+    ] = None,
+    n_paths: PathsOpt = None,
+    seed: SeedOpt = None,
+    data: DataOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")] = None,
+    check: CheckOpt = False,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Compare treasury policies side by side on the same random numbers."""
+    with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
+        result = _simulate_with_progress(scenario, policy, n_paths, seed, data, check, as_json)
+        _emit_result(result, out, as_json)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -76,7 +76,7 @@ def chain_kernel(
     hashrate: NDArray, price: NDArray, fees: NDArray, z_hash: NDArray,
     start_height: int, n_halvings_max: int, retarget_phase_blocks: int, start_difficulty_ehs: float,
     endogenous: bool, growth: float, vol: float, response: float, lag: int,
-    median_eff0: float, eff_sd: float, eff_gain_per_day: float, net_power_price: float,
+    median_eff0: float, eff_sd: float, eff_gain_per_day: float, net_power_price: float, adjust: float,
     blocks: NDArray, subsidy: NDArray, difficulty: NDArray,
 ) -> None:
     """Fill ``blocks``, ``subsidy`` and ``difficulty`` (EH/s) in place; when ``endogenous`` also fill
@@ -92,6 +92,7 @@ def chain_kernel(
         subsidy[p, 0] = _subsidy_btc(start_height, n_halvings_max)
         difficulty[p, 0] = hd
         installed = 0.0
+        share = 1.0
         if endogenous:
             hp0 = BLOCKS_PER_DAY_TARGET * (subsidy[p, 0] + fees[p, 0]) * price[p, 0] / (hashrate[p, 0] * TH_PER_EH)
             e_star = hp0 * 1e6 / (HOURS_PER_DAY * net_power_price)
@@ -110,7 +111,8 @@ def chain_kernel(
                 hp_prev = blocks[p, t - 1] * (
                     subsidy[p, t - 1] + fees[p, t - 1]) * price[p, t - 1] / (hashrate[p, t - 1] * TH_PER_EH)
                 e_star = hp_prev * 1e6 / (HOURS_PER_DAY * net_power_price)
-                share = max(_norm_cdf((np.log(e_star) - np.log(e_med)) / eff_sd), 1e-3)
+                target = max(_norm_cdf((np.log(e_star) - np.log(e_med)) / eff_sd), 1e-3)
+                share += adjust * (target - share)
                 hashrate[p, t] = installed * share
             h = hashrate[p, t]
             subsidy[p, t] = _subsidy_btc(start_height + cum_blocks, n_halvings_max)
@@ -143,7 +145,7 @@ def build_market(scenario, first_path: int, n_paths: int, history_log_returns=No
         hashrate = hr_model.simulate(seed, first_path, n_paths, n_days)
         z_hash = np.zeros((1, 1))
         endo = dict(growth=0.0, vol=0.0, response=0.0, lag=1, median_eff0=1.0, eff_sd=1.0,
-                    eff_gain_per_day=0.0, net_power_price=1.0)
+                    eff_gain_per_day=0.0, net_power_price=1.0, adjust=1.0)
     else:
         assert isinstance(hr_model, EndogenousHashrate)
         hashrate = np.empty_like(price)
@@ -153,7 +155,7 @@ def build_market(scenario, first_path: int, n_paths: int, history_log_returns=No
             growth=hr_model.growth_per_day, vol=hr_model.vol_per_sqrt_day, response=hr_model.response_per_day,
             lag=hr_model.lag_days, median_eff0=hr_model.median_efficiency_j_per_th,
             eff_sd=hr_model.efficiency_log_sd, eff_gain_per_day=-np.log1p(-hr_model.efficiency_gain_per_year) / 365.0,
-            net_power_price=hr_model.power_price_usd_per_mwh,
+            net_power_price=hr_model.power_price_usd_per_mwh, adjust=hr_model.adjustment_frac_per_day,
         )
     blocks = np.empty_like(price)
     subsidy = np.empty_like(price)
@@ -164,7 +166,7 @@ def build_market(scenario, first_path: int, n_paths: int, history_log_returns=No
         market.difficulty.start_ehs or float(hashrate[0, 0]),
         not isinstance(hr_model, LognormalHashrate),
         endo["growth"], endo["vol"], endo["response"], endo["lag"], endo["median_eff0"], endo["eff_sd"],
-        endo["eff_gain_per_day"], endo["net_power_price"],
+        endo["eff_gain_per_day"], endo["net_power_price"], endo["adjust"],
         blocks, subsidy, difficulty,
     )
     power_index = market.power_price.index(seed, first_path, n_paths, n_days, run.start_date)

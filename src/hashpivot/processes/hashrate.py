@@ -46,7 +46,8 @@ class EndogenousHashrate(Model):
 
     Installed capacity ``I[t] = I[t-1] exp(g + beta max(0, ln(hp[t-lag] / c_med)) + s z)`` where
     ``c_med`` is the power cost of the median machine per TH/s per day; running hashrate
-    ``H[t] = I[t] x Phi((ln e* - ln e_med[t]) / sd)`` with break-even efficiency
+    ``H[t] = I[t] x r[t]`` where the running share ``r`` closes ``adjustment_frac_per_day`` of its gap
+    to the profitable share ``Phi((ln e* - ln e_med[t]) / sd)`` each day, with break-even efficiency
     ``e* = hp[t-1] x 1e6 / (24 x power price)``. The simulation happens in the market kernel because
     hashprice depends on difficulty and blocks.
     """
@@ -73,6 +74,11 @@ class EndogenousHashrate(Model):
     )
     power_price_usd_per_mwh: float = Field(
         default=45.0, gt=0, le=1000, description="Power price the marginal network miner pays. [USD/MWh]"
+    )
+    adjustment_frac_per_day: float = Field(
+        default=0.05, gt=0, le=1,
+        description="Share of the gap to the profitable share closed each day; 1 = instant switching, which "
+        "with the 2016-block retarget makes hashrate whipsaw. [fraction/day]",
     )
 
 
