@@ -13,6 +13,7 @@ from hashpivot.analysis.hashprice import find_halvings, halving_window, period_s
 from hashpivot.cli import ARTICLE_CLAIM, app, exit_on_error
 from hashpivot.errors import DataError, InputError, ScenarioError
 from hashpivot.io import ATTRIBUTION, load_chain_history, recompute_hashprice_usd_per_th_day
+from cli_helpers import assert_bad_input as _assert_bad_input
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -25,19 +26,6 @@ def runner(monkeypatch) -> CliRunner:
 
 def _run(runner: CliRunner, *args: str):
     return runner.invoke(app, ["hashprice", *args])
-
-
-def _assert_bad_input(result, *words: str) -> str:
-    """Exit 2, nothing on stdout, one line on stderr starting 'error:', no traceback."""
-    assert result.exit_code == 2, result.output
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in result.output
-    for word in words:
-        assert word in lines[0]
-    return lines[0]
 
 
 # --- success ---------------------------------------------------------------------------------------

@@ -1,0 +1,16 @@
+"""Assertions shared by the CLI tests."""
+
+from __future__ import annotations
+
+
+def assert_bad_input(result, *words: str) -> str:
+    """Exit 2, nothing on stdout, one line on stderr starting 'error:', no traceback; returns the line."""
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in result.output
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]

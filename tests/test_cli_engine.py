@@ -1,0 +1,94 @@
+"""`hashpivot run` and `hashpivot compare`: success, --json, bad input (exit 2, one clear line)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cli_helpers import assert_bad_input
+from typer.testing import CliRunner
+
+from hashpivot.cli import app
+from hashpivot.scenarios.toml import load_preset, to_toml
+
+PATHS = "40"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def small_scenario(tmp_path):
+    """The default preset shortened to one year, as a TOML file."""
+    text = to_toml(load_preset("default")).replace("horizon_days = 3650", "horizon_days = 365")
+    path = tmp_path / "small.toml"
+    path.write_text(text)
+    return path
+
+
+def test_compare_json_lists_selected_policies_with_consistent_numbers(runner, small_scenario):
+    result = runner.invoke(app, ["compare", str(small_scenario), "--paths", PATHS, "--policy", "sell_all",
+                                 "--policy", "hold_all", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["policies"] == ["sell_all", "hold_all"]
+    assert payload["n_paths"] == 40
+    rows = {(r["policy"], r["metric"], r["stat"]): r["value"] for r in payload["summary"]}
+    # sell_all sells every mined BTC and never buys: it ends with at most the BTC it started with.
+    assert rows[("sell_all", "btc_held", "p95")] <= 10_000.0 + 1e-6
+    # hold_all keeps what it mines unless forced to sell: on the median path it holds more than sell_all.
+    assert rows[("hold_all", "btc_held", "p50")] >= rows[("sell_all", "btc_held", "p50")]
+    win = payload["win_rate"]
+    assert win["sell_all"]["hold_all"] + win["hold_all"]["sell_all"] <= 1.0 + 1e-12
+
+
+def test_compare_prints_a_row_per_policy(runner, small_scenario):
+    result = runner.invoke(app, ["compare", str(small_scenario), "--paths", PATHS])
+    assert result.exit_code == 0, result.output
+    policies = [p.label for p in load_preset("default").treasury_policies()]
+    for label in policies:
+        assert label in result.stdout
+
+
+def test_run_uses_the_main_policy_and_the_seed(runner, small_scenario):
+    first = runner.invoke(app, ["run", str(small_scenario), "--paths", PATHS, "--seed", "7", "--json"])
+    second = runner.invoke(app, ["run", str(small_scenario), "--paths", PATHS, "--seed", "7", "--json"])
+    other = runner.invoke(app, ["run", str(small_scenario), "--paths", PATHS, "--seed", "8", "--json"])
+    assert first.exit_code == second.exit_code == other.exit_code == 0, first.output
+    a, b, c = (json.loads(r.stdout) for r in (first, second, other))
+    assert a["policies"] == ["sell_all"] and a["seed"] == 7
+    assert a["summary"] == b["summary"]
+    assert a["summary"] != c["summary"]
+
+
+def test_run_accepts_a_preset_name(runner):
+    result = runner.invoke(app, ["run", "rm1", "--paths", "20", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["policies"] == ["hold_above_average"]
+
+
+def test_unknown_policy_is_bad_input(runner, small_scenario):
+    result = runner.invoke(app, ["compare", str(small_scenario), "--paths", PATHS, "--policy", "sell_everything"])
+    assert_bad_input(result, "sell_everything", "allowed", "hold_all")
+
+
+def test_invalid_scenario_names_file_field_value_and_limit(runner, small_scenario):
+    small_scenario.write_text(small_scenario.read_text().replace("uptime_frac = 0.97", "uptime_frac = 1.5", 1))
+    result = runner.invoke(app, ["run", str(small_scenario), "--paths", PATHS])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    err = result.stderr
+    assert str(small_scenario) in err
+    assert "company.fleets.0.uptime_frac" in err and "1.5" in err and "less than or equal to 1" in err
+
+
+def test_missing_scenario_is_bad_input(runner, tmp_path):
+    result = runner.invoke(app, ["run", str(tmp_path / "nope.toml")])
+    assert_bad_input(result, "nope.toml", "preset")
+
+
+def test_bad_path_count_is_bad_input(runner, small_scenario):
+    result = runner.invoke(app, ["run", str(small_scenario), "--paths", "0"])
+    assert_bad_input(result, "run.n_paths", "0", "greater than or equal to 1")
