@@ -22,7 +22,7 @@ class RunConfig(Model):
     start_height: int = Field(ge=0, le=6_930_000, description="Block height at the start of day 1. [blocks]")
     horizon_days: int = Field(ge=1, le=36_500, description="Days simulated after day 0. [days]")
     n_paths: int = Field(default=1000, ge=1, le=100_000_000, description="Monte Carlo paths. [paths]")
-    seed: int = Field(default=20240420, ge=0, description="Seed of every random stream. [integer]")
+    seed: int = Field(default=20240420, ge=0, le=2**63 - 1, description="Seed of every random stream. [integer]")
     chunk_paths: int = Field(
         default=1000, ge=1, le=1_000_000, description="Paths simulated together; bounds memory. [paths]"
     )
