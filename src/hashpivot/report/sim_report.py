@@ -1,0 +1,613 @@
+"""The simulation report: one self-contained HTML page of a :class:`~hashpivot.engine.result.SimResult`.
+
+The page inlines plotly.js once (in ``<head>``) and holds each figure as a JSON block
+(``<script type="application/json" class="hashpivot-figure">``) drawn by a few lines of script, so
+it opens offline, with no CDN, and tools can read every figure back. The summary numbers (policies,
+the tidy summary, the win-rate matrix, the insolvency curves) are embedded as JSON in
+``<script type="application/json" id="hashpivot-data">``.
+
+Sections (each an element with this ``id``): ``scenario``, ``summary``, ``fan-nav``, ``fan-btc``,
+``fan-btc-per-share``, ``market``, ``insolvency``, ``win-rate``, ``margin``, ``assumptions``.
+
+The report computes nothing a test would need to check: the numbers come from
+:mod:`hashpivot.analysis.fan` and the result's summary; this module only formats and draws them.
+Plotly is imported inside the functions that draw; the file is written atomically.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from hashpivot.analysis.fan import FAN_QUANTILES, fan_quantiles, insolvency_curve, summary_table
+
+SECTION_IDS = (
+    "scenario", "summary", "fan-nav", "fan-btc", "fan-btc-per-share", "market", "insolvency",
+    "win-rate", "margin", "assumptions",
+)
+DATA_SCRIPT_ID = "hashpivot-data"
+FIGURE_CLASS = "hashpivot-figure"
+SATS_PER_BTC = 100_000_000
+FAN_COLUMNS = 4          # small multiples per row
+FAN_ROW_HEIGHT_PX = 250
+#: Plotly's default qualitative palette; a policy keeps its colour in every chart.
+PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880",
+           "#ff97ff", "#fecb52")
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2433;background:#fafbfc}
+header{background:#1f3b73;color:#fff;padding:18px 32px}
+header h1{margin:0 0 4px 0;font-size:24px}
+header p{margin:0;opacity:.85;font-size:14px}
+nav{background:#e8edf5;padding:8px 32px;font-size:14px;position:sticky;top:0;z-index:10}
+nav a{margin-right:14px;color:#1f3b73;text-decoration:none}
+main{padding:0 32px 48px 32px;max-width:1500px}
+section{background:#fff;border:1px solid #e1e5ec;border-radius:6px;margin:18px 0;padding:14px 20px}
+h2{font-size:19px;margin:4px 0 8px 0;color:#1f3b73}
+h3{font-size:15px;margin:14px 0 6px 0}
+p.note{color:#5a6478;font-size:13px;margin:4px 0 8px 0}
+table{border-collapse:collapse;font-size:13px;margin:6px 0 10px 0}
+th,td{border-bottom:1px solid #e6e9ef;padding:4px 10px;text-align:left;vertical-align:top}
+th{background:#f3f5f9;font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.num .range{display:block;color:#7a8396;font-size:11px}
+td:first-child{white-space:nowrap}
+table.summary td:first-child{font-weight:600}
+.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
+pre{background:#f5f7fa;border:1px solid #e1e5ec;padding:10px;font-size:12px;overflow:auto;max-height:520px}
+.figure{width:100%}
+"""
+
+_DRAW_SCRIPT = """
+(function(){
+  var blocks = document.querySelectorAll('script.hashpivot-figure');
+  for (var i = 0; i < blocks.length; i++) {
+    var fig = JSON.parse(blocks[i].textContent);
+    Plotly.newPlot(blocks[i].getAttribute('data-target'), fig.data, fig.layout,
+                   {responsive: true, displaylogo: false});
+  }
+})();
+"""
+
+
+def write_report(result, path: str | os.PathLike[str]) -> Path:
+    """Write the HTML report of ``result`` to ``path`` atomically (temp file in the same folder, then
+    ``os.replace``); the folder is created if needed. Returns the path written."""
+    from hashpivot.io import write_text_atomic
+
+    page = render_report(result)
+    return write_text_atomic(path, page)
+
+
+def render_report(result) -> str:
+    """The report of ``result`` as a complete HTML page. [text]"""
+    from plotly.offline import get_plotlyjs
+
+    from hashpivot.scenarios.toml import from_toml
+
+    scenario = from_toml(result.scenario_toml, "result.scenario_toml")
+    ds = result.dataset
+    policies = result.policies
+    dates = [f"{pd.Timestamp(d):%Y-%m-%d}" for d in ds["date"].values]
+    month_days = np.asarray(ds["day"].values, dtype=np.int64)
+    n_paths = int(ds.sizes["path"])
+    n_samples = int(ds.sizes["sample"])
+    table = summary_table(result.summary, policies)
+    curves = insolvency_curve(ds["insolvent_day"].values, month_days)
+
+    sections = [
+        _scenario_section(scenario, result, n_paths, n_samples),
+        _summary_section(table, n_paths),
+        _fan_section("fan-nav", "Net asset value", ds["monthly_nav_usd"].values, policies, dates,
+                     unit="USD", scale=1.0, n_samples=n_samples,
+                     note="NAV = BTC held x BTC price + cash - debt, at each month end."),
+        _fan_section("fan-btc", "BTC held", ds["monthly_btc_held"].values, policies, dates,
+                     unit="BTC", scale=1.0, n_samples=n_samples,
+                     note="BTC on the balance sheet at each month end."),
+        _fan_section("fan-btc-per-share", "BTC per share", ds["monthly_btc_per_share"].values, policies,
+                     dates, unit="sats/share", scale=SATS_PER_BTC, n_samples=n_samples,
+                     note="BTC held / shares outstanding, in satoshis (1 BTC = 100,000,000 sats); "
+                          "share issuance (equity, conversions) dilutes it."),
+        _market_section(ds, dates, n_samples),
+        _insolvency_section(curves, policies, dates, n_paths),
+        _win_rate_section(result.win_rate, policies),
+        _margin_section(table, policies),
+        _assumptions_section(result.scenario_toml),
+    ]
+    data = _data_block(result, scenario, policies, dates, curves, n_paths, n_samples)
+    title = f"hashpivot report: {scenario.name}"
+    nav = "".join(f'<a href="#{sid}">{_NAV_LABELS[sid]}</a>' for sid in SECTION_IDS)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n"
+        f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
+        "</head>\n<body>\n"
+        f"<header><h1>{html.escape(title)}</h1><p>{html.escape(scenario.description or '')}</p>"
+        f"<p>{n_paths:,} paths &middot; seed {result.seed} &middot; hashpivot {html.escape(result.version)}"
+        f" &middot; {len(policies)} treasury policies on common random numbers</p></header>\n"
+        f"<nav>{nav}</nav>\n<main>\n" + "\n".join(sections) + "\n</main>\n"
+        f'<script type="application/json" id="{DATA_SCRIPT_ID}">{_json_for_script(data)}</script>\n'
+        f"<script type=\"text/javascript\">{_DRAW_SCRIPT}</script>\n</body>\n</html>\n"
+    )
+
+
+_NAV_LABELS = {
+    "scenario": "Scenario", "summary": "Summary", "fan-nav": "NAV", "fan-btc": "BTC held",
+    "fan-btc-per-share": "BTC/share", "market": "Market", "insolvency": "Insolvency",
+    "win-rate": "Win rate", "margin": "Margins", "assumptions": "Assumptions",
+}
+
+
+# ----------------------------------------------------------------------------------------- formatting
+
+
+def format_usd(value: float) -> str:
+    """Compact USD amount: ``1.23 B``, ``45.6 M``, ``789 k``, ``12``; ``n/a`` for NaN. [text]
+
+    >>> format_usd(1.234e9), format_usd(-45_600_000.0), format_usd(789_000.0), format_usd(12.4)
+    ('1.23 B', '-45.6 M', '789 k', '12')
+    """
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    size = abs(value)
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= limit:
+            return f"{_sig3(value / limit)} {suffix}"
+    return f"{value:,.0f}"
+
+
+def _sig3(x: float) -> str:
+    """Three significant digits for 1 <= |x| < 1000 (``1.23``, ``45.6``, ``789``)."""
+    size = abs(x)
+    return f"{x:.2f}" if size < 10 else f"{x:.1f}" if size < 100 else f"{x:.0f}"
+
+
+def _fmt_btc(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def _fmt_sats(value_btc: float) -> str:
+    return "n/a" if not math.isfinite(value_btc) else f"{value_btc * SATS_PER_BTC:,.0f}"
+
+
+def _fmt_pct(value_frac: float, signed: bool = False) -> str:
+    if not math.isfinite(value_frac):
+        return "n/a"
+    return f"{value_frac * 100:+.1f} %" if signed else f"{value_frac * 100:.1f} %"
+
+
+def _fmt_margin(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value:,.0f}"
+
+
+def _num(value: Any) -> str:
+    """A parameter value as text: thousands separators for large round numbers, else 6 digits."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:,.10g}"
+    if isinstance(value, BaseModel):
+        return ", ".join(f"{k} = {_num(v)}" for k, v in _fields(value))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_num(v) for v in value)
+    return str(value)
+
+
+def _fields(model: BaseModel) -> list[tuple[str, Any]]:
+    return [(name, getattr(model, name)) for name in type(model).model_fields]
+
+
+def _split_description(text: str | None) -> tuple[str, str]:
+    """``"Volatility. [1/sqrt(day)]"`` -> ``("Volatility.", "1/sqrt(day)")``."""
+    text = (text or "").strip()
+    if text.endswith("]") and "[" in text:
+        head, _, unit = text.rpartition("[")
+        return head.strip(), unit[:-1].strip()
+    return text, ""
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text))
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "", num_from: int = 99) -> str:
+    """An HTML table; cells are already-escaped HTML; columns from ``num_from`` are right-aligned."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(
+            f'<td class="num">{c}</td>' if j >= num_from else f"<td>{c}</td>" for j, c in enumerate(row)
+        ) + "</tr>"
+        for row in rows
+    )
+    klass = f' class="{cls}"' if cls else ""
+    return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _params_table(model: BaseModel, skip: Sequence[str] = ("kind",)) -> str:
+    """Parameter | value | unit | meaning, from the model's fields and their descriptions."""
+    rows = []
+    for name, field in type(model).model_fields.items():
+        if name in skip:
+            continue
+        value = getattr(model, name)
+        meaning, unit = _split_description(field.description)
+        shown = "default" if value is None else _num(value)
+        rows.append((f"<code>{_esc(name)}</code>", _esc(shown), _esc(unit), _esc(meaning)))
+    if not rows:
+        return '<p class="note">No parameters.</p>'
+    return _table(("parameter", "value", "unit", "meaning"), rows)
+
+
+def _section(sid: str, title: str, body: str) -> str:
+    return f'<section id="{sid}">\n<h2>{_esc(title)}</h2>\n{body}\n</section>'
+
+
+def _json_for_script(obj: Any) -> str:
+    """JSON text safe inside ``<script>``: ``<``, ``>`` and ``&`` (only ever inside strings) escaped."""
+    text = json.dumps(obj, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _figure_html(fig, target: str) -> str:
+    """A div and the figure's JSON block; the page's draw script renders it."""
+    payload = json.loads(fig.to_json())
+    return (
+        f'<div class="figure" id="{target}"></div>\n'
+        f'<script type="application/json" class="{FIGURE_CLASS}" data-target="{target}">'
+        f"{_json_for_script(payload)}</script>"
+    )
+
+
+def _plain(values: np.ndarray | pd.Series, scale: float = 1.0) -> list[float | None]:
+    """Finite floats as a JSON list, NaN as None (readable numbers in the page, not base64)."""
+    arr = np.asarray(values, dtype=np.float64) * scale
+    return [float(v) if math.isfinite(v) else None for v in arr]
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _color(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+# ------------------------------------------------------------------------------------------- sections
+
+
+def _scenario_section(scenario, result, n_paths: int, n_samples: int) -> str:
+    company = scenario.company
+    run = scenario.run
+    end = run.start_date + timedelta(days=run.horizon_days)
+    total_ehs = sum(f.hashrate_ehs for f in company.fleets)
+    mean_j_per_th = company.mining_mw / total_ehs
+    sites_mw = sum(s.power_mw for s in company.sites)
+    parts = [
+        f"<p><b>{_esc(company.name)}</b> runs {len(company.fleets)} fleet(s), {total_ehs:,.1f} EH/s at "
+        f"{mean_j_per_th:.1f} J/TH on average, drawing {company.mining_mw:,.1f} MW at full uptime, on "
+        f"{len(company.sites)} site(s) with {sites_mw:,.0f} MW of grid capacity. It starts with "
+        f"{company.btc_held:,.0f} BTC, {format_usd(company.cash_usd)} USD of cash, "
+        f"{format_usd(company.debt_usd)} USD of debt at {company.debt_rate_per_year * 100:.2f} %/year, "
+        f"{company.shares_outstanding:,.0f} shares and {format_usd(company.fixed_opex_usd_per_day)} USD/day "
+        f"of fixed overheads.</p>",
+        f"<p>Horizon: {run.horizon_days:,} days ({run.horizon_days / 365:.1f} years) from "
+        f"{run.start_date:%Y-%m-%d} (block height {run.start_height:,}) to {end:%Y-%m-%d}; "
+        f"{n_paths:,} Monte Carlo paths (monthly series kept for {n_samples:,}), seed {run.seed}, "
+        f"hashpivot {_esc(result.version)}.</p>",
+        "<h3>Sites</h3>",
+        _table(("site", "grid capacity [MW]", "power price [USD/MWh]", "fleets' draw [MW]"), [
+            (_esc(s.name), f"{s.power_mw:,.1f}", f"{s.power_price_usd_per_mwh:,.2f}",
+             f"{sum(f.power_mw for f in company.fleets if f.site == s.name):,.1f}")
+            for s in company.sites
+        ], num_from=1),
+        "<h3>Fleets</h3>",
+        _table(("fleet", "site", "hashrate [EH/s]", "efficiency [J/TH]", "power [MW]", "uptime", "pool fee"), [
+            (_esc(f.name), _esc(f.site), f"{f.hashrate_ehs:,.2f}", f"{f.efficiency_j_per_th:.1f}",
+             f"{f.power_mw:,.1f}", _fmt_pct(f.uptime_frac), _fmt_pct(f.pool_fee_frac))
+            for f in company.fleets
+        ], num_from=2),
+        "<h3>Market processes</h3>",
+    ]
+    market = scenario.market
+    for name, title in (("btc_price", "BTC price"), ("network_hashrate", "Network hashrate"),
+                        ("fees", "Transaction fees"), ("power_price", "Power price index"),
+                        ("difficulty", "Difficulty on day 0")):
+        process = getattr(market, name)
+        kind = getattr(process, "kind", None)
+        label = f"{title}: <code>{_esc(kind)}</code>" if kind else title
+        parts.append(f"<p><b>{label}</b></p>" + _params_table(process))
+    parts.append(f'<p class="note">Halvings applied at most: {market.n_halvings_max}.</p>')
+    parts.append("<h3>Policies</h3>")
+    capacity = scenario.policy.capacity
+    parts.append(f"<p><b>Capacity: <code>{_esc(capacity.kind)}</code></b></p>"
+                 + _params_table(capacity, skip=("kind", "name")))
+    treasury = scenario.treasury_policies()
+    rows = []
+    for i, pol in enumerate(treasury):
+        params = [f"{k} = {_num(v)}" for k, v in _fields(pol) if k not in ("kind", "name")]
+        role = "main" if i == 0 else "compared"
+        rows.append((f'<span class="swatch" style="background:{_color(i)}"></span>{_esc(pol.label)}',
+                     f"<code>{_esc(pol.kind)}</code>", role, _esc("; ".join(params))))
+    parts.append(_table(("treasury policy", "kind", "role", "parameters"), rows))
+    return _section("scenario", "Scenario", "\n".join(parts))
+
+
+def _summary_section(table: pd.DataFrame, n_paths: int) -> str:
+    def cell(policy: str, metric: str, fmt) -> str:
+        p50, p5, p95 = (table.at[policy, f"{metric}_{s}"] for s in ("p50", "p5", "p95"))
+        return f'{_esc(fmt(p50))}<span class="range">{_esc(fmt(p5))} &hellip; {_esc(fmt(p95))}</span>'
+
+    rows = []
+    for i, policy in enumerate(table.index):
+        rows.append((
+            f'<span class="swatch" style="background:{_color(i)}"></span>{_esc(policy)}',
+            cell(policy, "nav_usd", format_usd),
+            cell(policy, "btc_held", _fmt_btc),
+            cell(policy, "btc_per_share", _fmt_sats),
+            cell(policy, "btc_yield_frac", lambda v: _fmt_pct(v, signed=True)),
+            _esc(_fmt_pct(table.at[policy, "insolvency_probability"])),
+            _esc(format_usd(table.at[policy, "nav_usd_cvar5"])),
+            cell(policy, "mining_margin_usd_per_mw_day", _fmt_margin),
+            cell(policy, "ai_margin_usd_per_mw_day", _fmt_margin),
+        ))
+    header = ("policy", "terminal NAV [USD]", "BTC held [BTC]", "BTC per share [sats]", "BTC yield",
+              "P(insolvency)", "CVaR 5 % of NAV [USD]", "mining margin [USD/MW-day]",
+              "AI margin [USD/MW-day]")
+    body = (
+        f'<p class="note">At the end of the horizon, over all {n_paths:,} paths: median, with p5 &hellip; p95 '
+        "below. BTC yield is the change of BTC per share since day 0. P(insolvency) is the share of paths on "
+        "which the company ran out of cash and BTC. CVaR 5 % is the mean NAV of the worst 5 % of paths. "
+        "Margins are (revenue - power) per MW-day of mining over the horizon and the AI project's net per "
+        "MW-day (n/a: no such capacity).</p>"
+        + _table(header, rows, cls="summary", num_from=1)
+    )
+    return _section("summary", "Summary by policy", body)
+
+
+def _fan_section(sid: str, title: str, monthly: np.ndarray, policies: Sequence[str], dates: Sequence[str],
+                 unit: str, scale: float, n_samples: int, note: str) -> str:
+    from plotly.subplots import make_subplots
+
+    n = len(policies)
+    cols = min(n, FAN_COLUMNS)
+    rows = math.ceil(n / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(policies), shared_xaxes="all",
+                        shared_yaxes="all", horizontal_spacing=0.035, vertical_spacing=0.22 / rows + 0.03)
+    fans = [fan_quantiles(monthly[i], index=dates) for i in range(n)]
+    for i, policy in enumerate(policies):
+        _add_fan(fig, fans[i], policy, _color(i), unit, scale, row=i // cols + 1, col=i % cols + 1)
+    inner = _axis_range(fans, ("p25", "p75"), scale)
+    fig.update_layout(
+        template="plotly_white", height=FAN_ROW_HEIGHT_PX * rows + 110, showlegend=False,
+        margin={"l": 70, "r": 20, "t": 80, "b": 40}, hovermode="closest",
+    )
+    fig.update_yaxes(exponentformat="B")
+    fig.update_xaxes(showticklabels=True)
+    if inner is not None:
+        # The p95 of a long right tail can be 10-50x the median: open on the inner band, with a button
+        # for the full range (all panels share the first panel's y axis).
+        fig.update_layout(yaxis={"range": inner, "autorange": False}, updatemenus=[{
+            "type": "buttons", "direction": "left", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+            "pad": {"b": 30}, "showactive": True, "active": 0, "font": {"size": 11},
+            "buttons": [
+                {"label": "y: fit p25-p75", "method": "relayout",
+                 "args": [{"yaxis.range": inner, "yaxis.autorange": False}]},
+                {"label": "y: full p5-p95", "method": "relayout", "args": [{"yaxis.autorange": True}]},
+            ],
+        }])
+    for r in range(1, rows + 1):
+        fig.update_yaxes(title_text=unit, row=r, col=1)
+    fig.update_annotations(font_size=12)
+    body = (
+        _no_samples_note(n_samples)
+        + f'<p class="note">{_esc(note)} Median line; dark band p25&ndash;p75, light band p5&ndash;p95, over the '
+        f"{n_samples:,} paths whose monthly series are stored. One panel per policy, same y axis.</p>"
+        + _figure_html(fig, f"fig-{sid}")
+    )
+    return _section(sid, f"{title} over time", body)
+
+
+def _axis_range(fans: Sequence[pd.DataFrame], columns: tuple[str, str], scale: float) -> list[float] | None:
+    """A y range holding the ``columns`` band of every fan with some margin; None if nothing is finite."""
+    lo = min((np.nanmin(f[columns[0]].to_numpy()) for f in fans if f[columns[0]].notna().any()), default=None)
+    hi = max((np.nanmax(f[columns[1]].to_numpy()) for f in fans if f[columns[1]].notna().any()), default=None)
+    if lo is None or hi is None:
+        return None
+    lo, hi = float(lo) * scale, float(hi) * scale
+    pad = 0.08 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.1
+    return [min(lo - pad, 0.0) if lo >= 0 else lo - pad, hi + pad]
+
+
+def _no_samples_note(n_samples: int) -> str:
+    if n_samples > 0:
+        return ""
+    return ('<p class="note"><b>No monthly series were stored (<code>run.store_paths = 0</code>), so this '
+            "chart is empty; rerun with store_paths &gt; 0 to draw it.</b></p>")
+
+
+def _add_fan(fig, fan: pd.DataFrame, name: str, color: str, unit: str, scale: float, row=None, col=None) -> None:
+    """Bands p5-p95 and p25-p75 (filled between two lines) and the median line, for one fan."""
+    import plotly.graph_objects as go
+
+    x = [str(d) for d in fan.index]
+    where = {"row": row, "col": col} if row is not None else {}
+    for lo, hi, alpha in (("p5", "p95", 0.15), ("p25", "p75", 0.32)):
+        fig.add_trace(go.Scatter(x=x, y=_plain(fan[lo], scale), mode="lines", line={"width": 0},
+                                 legendgroup=name, showlegend=False, hoverinfo="skip",
+                                 name=f"{name} {lo}"), **where)
+        fig.add_trace(go.Scatter(x=x, y=_plain(fan[hi], scale), mode="lines", line={"width": 0},
+                                 fill="tonexty", fillcolor=_rgba(color, alpha), legendgroup=name,
+                                 showlegend=False, hoverinfo="skip", name=f"{name} {hi}"), **where)
+    fmt = format_usd if unit == "USD" else (lambda v: f"{v:,.4g}")
+    custom = [
+        [fmt(a) for a in (fan.at[d, "p5"] * scale, fan.at[d, "p25"] * scale, fan.at[d, "p75"] * scale,
+                          fan.at[d, "p95"] * scale, fan.at[d, "p50"] * scale)]
+        for d in fan.index
+    ]
+    fig.add_trace(go.Scatter(
+        x=x, y=_plain(fan["p50"], scale), mode="lines", line={"color": color, "width": 2},
+        name=name, legendgroup=name, customdata=custom,
+        hovertemplate=(f"<b>{html.escape(name)}</b> %{{x}}<br>median %{{customdata[4]}} {unit}<br>"
+                       "p25-p75: %{customdata[1]} - %{customdata[2]}<br>"
+                       "p5-p95: %{customdata[0]} - %{customdata[3]}<extra></extra>"),
+    ), **where)
+
+
+def _market_section(ds, dates: Sequence[str], n_samples: int) -> str:
+    from plotly.subplots import make_subplots
+
+    panels = (
+        ("monthly_hashprice_usd_per_th_day", "hashprice", "Hashprice, monthly mean [USD/(TH/s)/day]",
+         "USD/(TH/s)/day", "#e67e22"),
+        ("monthly_btc_price_usd", "BTC price", "BTC price at month end [USD]", "USD", "#1f3b73"),
+        ("monthly_network_hashrate_ehs", "network hashrate", "Network hashrate at month end [EH/s]", "EH/s",
+         "#16a085"),
+    )
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[2] for p in panels],
+                        horizontal_spacing=0.07)
+    for j, (var, name, _title, unit, color) in enumerate(panels):
+        fan = fan_quantiles(ds[var].values, index=dates)
+        _add_fan(fig, fan, name, color, unit, 1.0, row=1, col=j + 1)
+        fig.update_yaxes(type="log", row=1, col=j + 1)
+    fig.update_layout(template="plotly_white", height=420, showlegend=False,
+                      margin={"l": 60, "r": 20, "t": 50, "b": 40})
+    fig.update_annotations(font_size=12)
+    body = (
+        _no_samples_note(n_samples)
+        + f'<p class="note">The market every policy faces (common random numbers), over the {n_samples:,} stored '
+        "paths; log scale. Hashprice is what one TH/s earns per day, averaged over each month; it falls by "
+        "about half at each halving and as the network grows.</p>" + _figure_html(fig, "fig-market")
+    )
+    return _section("market", "Market: hashprice, BTC price and network hashrate", body)
+
+
+def _insolvency_section(curves: np.ndarray, policies: Sequence[str], dates: Sequence[str], n_paths: int) -> str:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, policy in enumerate(policies):
+        fig.add_trace(go.Scatter(
+            x=list(dates), y=_plain(curves[i], 100.0), mode="lines", name=policy,
+            line={"color": _color(i), "width": 2},
+            hovertemplate=f"<b>{html.escape(policy)}</b> %{{x}}: %{{y:.1f}} %<extra></extra>",
+        ))
+    fig.update_layout(template="plotly_white", height=500, yaxis={"title": {"text": "paths insolvent [%]"},
+                      "rangemode": "tozero"}, margin={"l": 60, "r": 20, "t": 30, "b": 40},
+                      legend={"orientation": "h", "x": 0.0, "y": -0.1, "yanchor": "top"}, hovermode="x unified")
+    body = (
+        f'<p class="note">Share of all {n_paths:,} paths on which the company is insolvent by each month end '
+        "(cash negative and no BTC left to sell; it stops operating). Exact, from each path's insolvency day."
+        "</p>" + _figure_html(fig, "fig-insolvency")
+    )
+    return _section("insolvency", "Probability of insolvency over time", body)
+
+
+def _win_rate_section(win_rate: pd.DataFrame, policies: Sequence[str]) -> str:
+    import plotly.graph_objects as go
+
+    matrix = win_rate.reindex(index=list(policies), columns=list(policies)).to_numpy(dtype=np.float64)
+    z = [[float(v) if math.isfinite(v) else None for v in row] for row in matrix]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(policies), y=list(policies), zmin=0.0, zmax=1.0, zmid=0.5, colorscale="RdBu",
+        texttemplate="%{z:.0%}", textfont={"size": 11}, colorbar={"title": {"text": "win rate"},
+                                                                   "tickformat": ".0%"},
+        hovertemplate="%{y} beats %{x} on %{z:.1%} of paths<extra></extra>", hoverongaps=False,
+    ))
+    fig.update_layout(template="plotly_white", height=120 + 46 * len(policies), width=None,
+                      yaxis={"autorange": "reversed", "title": {"text": "policy (row)"}},
+                      xaxis={"title": {"text": "versus (column)"}, "tickangle": -30},
+                      margin={"l": 200, "r": 20, "t": 20, "b": 140})
+    body = (
+        '<p class="note">Share of paths on which the row policy ends with a higher NAV per share than the '
+        "column policy, on the same random numbers. Blue: the row policy usually wins.</p>"
+        + _figure_html(fig, "fig-win-rate")
+    )
+    return _section("win-rate", "Paired win rate (terminal NAV per share)", body)
+
+
+def _margin_section(table: pd.DataFrame, policies: Sequence[str]) -> str:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    missing = []
+    for metric, label, color in (("mining_margin_usd_per_mw_day", "mining", "#1f3b73"),
+                                 ("ai_margin_usd_per_mw_day", "AI", "#8e44ad")):
+        p50 = table[f"{metric}_p50"].to_numpy()
+        if not np.isfinite(p50).any():
+            missing.append(label)
+            continue
+        p5 = table[f"{metric}_p5"].to_numpy()
+        p95 = table[f"{metric}_p95"].to_numpy()
+        fig.add_trace(go.Bar(
+            x=list(policies), y=_plain(p50), name=label, marker_color=color,
+            error_y={"type": "data", "symmetric": False, "array": _plain(p95 - p50),
+                     "arrayminus": _plain(p50 - p5), "thickness": 1.2, "width": 4},
+            customdata=[[format_usd(a), format_usd(b)] for a, b in zip(p5, p95, strict=True)],
+            hovertemplate=(f"<b>%{{x}}</b> {label}: median %{{y:,.0f}} USD/MW-day<br>"
+                           "p5-p95: %{customdata[0]} - %{customdata[1]}<extra></extra>"),
+        ))
+    fig.update_layout(template="plotly_white", height=430, barmode="group",
+                      yaxis={"title": {"text": "margin [USD/MW-day]"}, "zeroline": True},
+                      xaxis={"tickangle": -30}, margin={"l": 70, "r": 20, "t": 20, "b": 120},
+                      legend={"orientation": "h", "y": 1.08})
+    note = (
+        "Median over all paths of each segment's margin over the horizon, per MW-day it ran; error bars "
+        "p5&ndash;p95. Mining: (mining revenue - power cost) / mining MW-days (before overheads). AI: net "
+        "of the AI project / AI MW-days."
+    )
+    if missing:
+        note += f" No {' or '.join(missing)} capacity in this scenario, so no {' or '.join(missing)} bars."
+    body = f'<p class="note">{note}</p>' + _figure_html(fig, "fig-margin")
+    return _section("margin", "Margin per MW-day by segment", body)
+
+
+def _assumptions_section(scenario_toml: str) -> str:
+    body = (
+        '<p class="note">The scenario exactly as stored with the result (the validated TOML that '
+        "reproduces this run with the same seed and version). Comments are not kept here: the preset files "
+        "(<code>src/hashpivot/scenarios/presets/*.toml</code>) carry a <code># source:</code> comment on "
+        "every fact, and <code>docs/assumptions.md</code> explains each default.</p>"
+        f"<pre>{html.escape(scenario_toml)}</pre>"
+    )
+    return _section("assumptions", "Assumptions: the scenario TOML", body)
+
+
+def _data_block(result, scenario, policies, dates, curves, n_paths, n_samples) -> dict[str, Any]:
+    summary = [
+        {"policy": str(r.policy), "metric": str(r.metric), "stat": str(r.stat),
+         "value": float(r.value) if math.isfinite(r.value) else None}
+        for r in result.summary.itertuples(index=False)
+    ]
+    win = result.win_rate.reindex(index=list(policies), columns=list(policies)).to_numpy(dtype=np.float64)
+    return {
+        "scenario": scenario.name,
+        "seed": int(result.seed),
+        "version": str(result.version),
+        "n_paths": n_paths,
+        "n_stored_paths": n_samples,
+        "policies": list(policies),
+        "sections": list(SECTION_IDS),
+        "fan_quantiles": FAN_QUANTILES,
+        "summary": summary,
+        "win_rate": {"policies": list(policies),
+                     "matrix": [[float(v) if math.isfinite(v) else None for v in row] for row in win]},
+        "insolvency": {"dates": list(dates),
+                       "probability": {p: _plain(curves[i]) for i, p in enumerate(policies)}},
+    }
