@@ -45,6 +45,8 @@ class MarketChunk:
     difficulty_ehs: NDArray[np.float64]
     #: Multiplier of every site's contract power price; shape (paths or 1, days + 1).
     power_price_index: NDArray[np.float64]
+    #: GPU rental price index (1 on day 0); shape (paths or 1, days + 1).
+    gpu_rent_index: NDArray[np.float64]
 
     @property
     def n_paths(self) -> int:
@@ -170,5 +172,6 @@ def build_market(scenario, first_path: int, n_paths: int, history_log_returns=No
         blocks, subsidy, difficulty,
     )
     power_index = market.power_price.index(seed, first_path, n_paths, n_days, run.start_date)
-    return MarketChunk(first_path, price, hashrate, fees, blocks, subsidy, difficulty, power_index)
+    gpu_index = market.gpu_rent.index(seed, first_path, n_paths, n_days)
+    return MarketChunk(first_path, price, hashrate, fees, blocks, subsidy, difficulty, power_index, gpu_index)
 

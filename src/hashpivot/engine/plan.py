@@ -1,6 +1,9 @@
-"""The company's deterministic daily plan: which hashrate and megawatts mine, what power costs at the
-contract price, what the AI projects earn and cost. Shape (days + 1,); path-dependent effects (power
-price index, insolvency) are applied in the step.
+"""The company as packed arrays for the jitted step: fleets, sites, AI projects and which fleet megawatts
+each project takes; and, per chunk of paths, the day each project's build starts.
+
+A capacity plan's steps expand into projects (one per tranche). Static facts go into small float arrays;
+what depends on the path (the start day of a hashprice-triggered conversion) is computed from the
+market chunk before the step runs.
 """
 
 from __future__ import annotations
@@ -10,65 +13,155 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from hashpivot.policies.capacity import ConvertOnDay
-from hashpivot.units import DAYS_PER_YEAR, HOURS_PER_DAY, KW_PER_MW, MONTHS_PER_YEAR
+from hashpivot.policies.capacity import (
+    ConvertOnDay,
+    ConvertWhenHashpriceBelow,
+    GpuCloud,
+)
+from hashpivot.units import DAYS_PER_YEAR
+
+# Fleet columns.
+F_PROD_EHS, F_MW, F_EHS_PER_MW, F_UPTIME, F_SITE, F_J_PER_TH_GRID, F_NET = range(7)
+N_FLEET_COLS = 7
+# Site columns.
+S_PRICE, S_CURTAILABLE, S_HOURLY_LOG_SD, S_DR_CREDIT = range(4)
+N_SITE_COLS = 4
+# Project columns.
+(P_KIND, P_MW, P_IT_MW, P_RATE, P_ESCALATOR, P_TERM_DAYS, P_OPEX, P_CAPEX, P_BUILD_DAYS, P_DELAY_DAYS,
+ P_HAZARD_PER_DAY, P_DOWNTIME_DAYS, P_N_GPUS, P_CONTRACT_FRAC, P_UTILISATION, P_CONTRACT_DAYS, P_SPOT0,
+ P_POWER_PRICE) = range(18)
+N_PROJECT_COLS = 18
 
 
 @dataclass(frozen=True)
-class CompanyPlan:
-    """Per-day plan arrays, index = simulation day (0 = initial conditions, unused)."""
+class ProjectSpec:
+    """One project instance (a tranche of a conversion step) and how its start day is found."""
 
-    #: Sum over fleets of uptime x (1 - pool fee) x hashrate: BTC mined = this / H x blocks x (subsidy + fees). [EH/s]
-    production_ehs: NDArray[np.float64]
-    #: Installed mining power still mining. [MW]
-    mining_mw: NDArray[np.float64]
-    #: Mining energy cost at contract prices, uptime applied; the step multiplies the power index. [USD/day]
-    power_cost_usd: NDArray[np.float64]
-    #: AI/HPC megawatts earning. [MW]
-    ai_mw: NDArray[np.float64]
-    ai_revenue_usd: NDArray[np.float64]
-    ai_opex_usd: NDArray[np.float64]
-    capex_usd: NDArray[np.float64]
-    fixed_opex_usd: NDArray[np.float64]
+    label: str
+    project: object
+    mw: float
+    day: int | None  # fixed start day, or None when triggered by hashprice
+    threshold_usd_per_th_day: float
+    for_days: int
+    earliest_day: int
+    offset_days: int
 
 
-def build_plan(scenario) -> CompanyPlan:
-    """Daily plan of ``scenario.company`` under ``scenario.policy.capacity``."""
-    company, n_days = scenario.company, scenario.run.horizon_days
-    price_by_site = {s.name: s.power_price_usd_per_mwh for s in company.sites}
-    n = n_days + 1
-    fleets = sorted(company.fleets, key=lambda f: -f.efficiency_j_per_th)  # worst J/TH first
-    mw_by_fleet = np.array([[f.power_mw] * n for f in fleets])
-    ai_mw = np.zeros(n)
-    ai_revenue = np.zeros(n)
-    ai_opex = np.zeros(n)
-    capex = np.zeros(n)
-    cap = scenario.policy.capacity
-    if isinstance(cap, ConvertOnDay):
-        remaining = cap.mw
-        for i in range(len(fleets)):
-            take = min(remaining, mw_by_fleet[i, cap.day])
-            mw_by_fleet[i, cap.day :] -= take
-            remaining -= take
-        ai_mw[cap.day :] = cap.mw
-        revenue_per_day = cap.mw * KW_PER_MW * cap.project.rate_usd_per_kw_month * MONTHS_PER_YEAR / DAYS_PER_YEAR
-        ai_revenue[cap.day :] = revenue_per_day
-        ai_opex[cap.day :] = revenue_per_day * cap.project.opex_frac_of_revenue
-        capex[cap.day] = cap.mw * cap.project.capex_usd_per_mw
-    eff = np.array([f.efficiency_j_per_th for f in fleets])[:, None]
-    uptime = np.array([f.uptime_frac for f in fleets])[:, None]
-    net = np.array([1.0 - f.pool_fee_frac for f in fleets])[:, None]
-    price = np.array([price_by_site[f.site] for f in fleets])[:, None]
-    hashrate_ehs = mw_by_fleet / eff
-    for arr in (mw_by_fleet, hashrate_ehs):
-        arr[:, 0] = 0.0
-    return CompanyPlan(
-        production_ehs=(uptime * net * hashrate_ehs).sum(axis=0),
-        mining_mw=mw_by_fleet.sum(axis=0),
-        power_cost_usd=(uptime * mw_by_fleet * HOURS_PER_DAY * price).sum(axis=0),
-        ai_mw=ai_mw,
-        ai_revenue_usd=ai_revenue,
-        ai_opex_usd=ai_opex,
-        capex_usd=capex,
-        fixed_opex_usd=np.r_[0.0, np.full(n_days, company.fixed_opex_usd_per_day)],
-    )
+@dataclass(frozen=True)
+class CompanyArrays:
+    fleets: NDArray[np.float64]
+    sites: NDArray[np.float64]
+    projects: NDArray[np.float64]
+    removal_mw: NDArray[np.float64]  # (projects, fleets) grid MW each project takes from each fleet
+    specs: tuple[ProjectSpec, ...]
+    fixed_opex_usd_per_day: float
+
+    def start_days(self, hashprice_usd_per_th_day: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Build start day of each project on each path, shape (paths, projects); -1 = never."""
+        n_paths, n_cols = hashprice_usd_per_th_day.shape
+        n_days = n_cols - 1
+        out = np.full((n_paths, len(self.specs)), -1, dtype=np.int64)
+        for k, spec in enumerate(self.specs):
+            if spec.day is not None:
+                start = spec.day + spec.offset_days
+                out[:, k] = start if start <= n_days else -1
+                continue
+            below = (hashprice_usd_per_th_day[:, 1:] < spec.threshold_usd_per_th_day).astype(np.int64)
+            run = np.cumsum(below, axis=1)
+            n = spec.for_days
+            window = run.copy()
+            window[:, n:] -= run[:, :-n]
+            days = np.arange(1, n_days + 1)
+            hit = (window >= n) & (days >= spec.earliest_day)[None, :]
+            # Decided at the end of the day the run completes; the build starts the next day.
+            first = np.where(hit.any(axis=1), hit.argmax(axis=1) + 2, -1)
+            start = np.where(first > 0, first + spec.offset_days, -1)
+            out[:, k] = np.where((start > 0) & (start <= n_days), start, -1)
+        return out
+
+
+def _expand(plan) -> list[ProjectSpec]:
+    specs = []
+    for i, step in enumerate(plan.steps()):
+        base = step.name or f"{step.project.kind}_{i + 1}"
+        for j in range(step.tranches):
+            label = base if step.tranches == 1 else f"{base}_t{j + 1}"
+            if isinstance(step, ConvertOnDay):
+                specs.append(ProjectSpec(label, step.project, step.mw / step.tranches, step.day, 0.0, 0, 0,
+                                         j * step.tranche_spacing_days))
+            else:
+                assert isinstance(step, ConvertWhenHashpriceBelow)
+                specs.append(ProjectSpec(label, step.project, step.mw / step.tranches, None,
+                                         step.threshold_usd_per_th_day, step.for_days, step.earliest_day,
+                                         j * step.tranche_spacing_days))
+    return specs
+
+
+def _hazard_per_day(prob_per_year: float) -> float:
+    return 1.0 - (1.0 - prob_per_year) ** (1.0 / DAYS_PER_YEAR)
+
+
+def _project_row(spec: ProjectSpec, first_site_price: float) -> NDArray[np.float64]:
+    p = spec.project
+    row = np.zeros(N_PROJECT_COLS)
+    row[P_KIND] = p.code
+    row[P_MW] = spec.mw
+    row[P_BUILD_DAYS] = p.build_days
+    row[P_DELAY_DAYS] = p.delay_days
+    row[P_HAZARD_PER_DAY] = _hazard_per_day(p.tenant_default_prob_per_year)
+    row[P_DOWNTIME_DAYS] = p.downtime_days
+    if isinstance(p, GpuCloud):
+        n_gpus = spec.mw * p.n_gpus_per_grid_mw
+        row[P_IT_MW] = spec.mw / p.pue_ratio
+        row[P_RATE] = p.contract_rate_usd_per_gpu_hour
+        row[P_OPEX] = p.opex_usd_per_gpu_hour
+        row[P_CAPEX] = n_gpus * p.capex_usd_per_gpu
+        row[P_N_GPUS] = n_gpus
+        row[P_CONTRACT_FRAC] = p.contracted_frac
+        row[P_UTILISATION] = p.utilisation_frac
+        row[P_CONTRACT_DAYS] = p.contract_years * DAYS_PER_YEAR
+        row[P_SPOT0] = p.spot_start_usd_per_gpu_hour
+        row[P_POWER_PRICE] = first_site_price if p.power_price_usd_per_mwh is None else p.power_price_usd_per_mwh
+        row[P_TERM_DAYS] = 0.0
+    else:
+        it_mw = spec.mw / p.pue_ratio
+        row[P_IT_MW] = it_mw
+        row[P_RATE] = p.rate_usd_per_kw_month
+        row[P_ESCALATOR] = p.escalator_frac_per_year
+        row[P_TERM_DAYS] = p.term_years * DAYS_PER_YEAR
+        row[P_OPEX] = p.opex_frac_of_revenue
+        row[P_CAPEX] = it_mw * p.capex_usd_per_mw
+    return row
+
+
+def build_company(scenario, plan) -> CompanyArrays:
+    """Packed arrays of ``scenario.company`` under the capacity ``plan``."""
+    company = scenario.company
+    site_index = {s.name: i for i, s in enumerate(company.sites)}
+    sites = np.array([[s.power_price_usd_per_mwh, s.curtailable_frac, s.hourly_price_log_sd,
+                       s.demand_response_usd_per_mwh] for s in company.sites], dtype=np.float64)
+    fleets = np.zeros((len(company.fleets), N_FLEET_COLS))
+    for i, f in enumerate(company.fleets):
+        pue = company.sites[site_index[f.site]].pue_ratio
+        ehs = f.effective_hashrate_ehs
+        mw = f.power_mw * pue
+        fleets[i] = [f.uptime_frac * (1 - f.pool_fee_frac) * ehs, mw, ehs / mw, f.uptime_frac,
+                     site_index[f.site], f.effective_efficiency_j_per_th * pue, 1 - f.pool_fee_frac]
+    specs = _expand(plan)
+    projects = np.array([_project_row(s, company.sites[0].power_price_usd_per_mwh) for s in specs],
+                        dtype=np.float64).reshape(len(specs), N_PROJECT_COLS)
+    # Take converted MW from the least efficient fleets first, in the order the steps are listed.
+    order = np.argsort(-fleets[:, F_J_PER_TH_GRID], kind="stable")
+    left = fleets[:, F_MW].copy()
+    removal = np.zeros((len(specs), len(company.fleets)))
+    for k, spec in enumerate(specs):
+        need = spec.mw
+        for f in order:
+            take = min(need, left[f])
+            removal[k, f] = take
+            left[f] -= take
+            need -= take
+            if need <= 1e-12:
+                break
+    return CompanyArrays(fleets, sites, projects, removal, tuple(specs), company.fixed_opex_usd_per_day)
+

@@ -21,17 +21,15 @@ import xarray as xr
 from hashpivot import __version__
 from hashpivot.engine.step import (
     MONTHLY_VARIABLES,
-    T_AI_MW_DAYS,
-    T_AI_NET,
     T_BTC_PER_SHARE,
     T_INSOLVENT_DAY,
-    T_MINING_MW_DAYS,
-    T_MINING_REVENUE,
     T_NAV,
-    T_POWER,
     T_SHARES,
     TERMINAL_COLUMNS,
 )
+from hashpivot.policies.capacity import SEGMENTS, capacity_label
+
+AI_SEGMENTS = SEGMENTS[1:]
 
 QUANTILES = {"p5": 0.05, "p50": 0.50, "p95": 0.95}
 CVAR_TAIL_FRAC = 0.05
@@ -61,10 +59,13 @@ class SimResult:
         return [str(p) for p in self.dataset["policy"].values]
 
     @classmethod
-    def from_arrays(cls, scenario, policies, terminal, monthly, market_monthly, month_days) -> SimResult:
+    def from_arrays(cls, scenario, combos, terminal, monthly, market_monthly, month_days) -> SimResult:
+        """Build the result of ``engine.run.simulate``; ``combos`` are its (capacity plan, treasury policy) pairs."""
         from hashpivot.scenarios.toml import to_toml
 
-        labels = [p.label for p in policies]
+        several_plans = len({capacity_label(plan) for plan, _ in combos}) > 1
+        labels = [f"{capacity_label(plan)} / {policy.label}" if several_plans else policy.label
+                  for plan, policy in combos]
         run = scenario.run
         dates = pd.Timestamp(run.start_date) + pd.to_timedelta(month_days, unit="D")
         data: dict[str, tuple] = {}
@@ -78,17 +79,19 @@ class SimResult:
                 terminal[:, :, T_BTC_PER_SHARE] / btc_per_share_0 - 1.0 if btc_per_share_0 > 0
                 else np.full(terminal.shape[:2], np.nan),
             )
-            data["mining_margin_usd_per_mw_day"] = (
-                ("policy", "path"),
-                np.where(terminal[:, :, T_MINING_MW_DAYS] > 0,
-                         (terminal[:, :, T_MINING_REVENUE] - terminal[:, :, T_POWER])
-                         / terminal[:, :, T_MINING_MW_DAYS], np.nan),
-            )
-            data["ai_margin_usd_per_mw_day"] = (
-                ("policy", "path"),
-                np.where(terminal[:, :, T_AI_MW_DAYS] > 0,
-                         terminal[:, :, T_AI_NET] / terminal[:, :, T_AI_MW_DAYS], np.nan),
-            )
+            for seg in SEGMENTS:
+                rev, opex, mw_days = (data[f"{seg}_{f}"][1] for f in ("revenue_usd", "opex_usd", "mw_days"))
+                data[f"{seg}_margin_usd_per_mw_day"] = (("policy", "path"),
+                                                        np.where(mw_days > 0, (rev - opex) / mw_days, np.nan))
+                data[f"{seg}_margin_frac"] = (("policy", "path"), np.where(rev > 0, (rev - opex) / rev, np.nan))
+                data[f"{seg}_revenue_usd_per_mw_day"] = (("policy", "path"),
+                                                         np.where(mw_days > 0, rev / mw_days, np.nan))
+            ai = [sum(data[f"{seg}_{f}"][1] for seg in AI_SEGMENTS) for f in ("revenue_usd", "opex_usd", "mw_days")]
+            data["ai_margin_usd_per_mw_day"] = (("policy", "path"), np.where(ai[2] > 0, (ai[0] - ai[1]) / ai[2], np.nan))
+        # Convenience totals (RM1's outputs): mining power bill, AI net revenue and AI MW-days.
+        data["power_cost_usd"] = data["mining_opex_usd"]
+        data["ai_net_usd"] = (("policy", "path"), ai[0] - ai[1])
+        data["ai_mw_days"] = (("policy", "path"), ai[2])
         for j, name in enumerate(MONTHLY_VARIABLES):
             data[f"monthly_{name}"] = (("policy", "sample", "date"), monthly[:, :, j, :])
         for j, name in enumerate(("btc_price_usd", "network_hashrate_ehs", "hashprice_usd_per_th_day")):
@@ -97,7 +100,9 @@ class SimResult:
         ds = xr.Dataset(
             data,
             coords={"policy": labels, "path": np.arange(run.n_paths), "sample": np.arange(monthly.shape[1]),
-                    "date": dates, "day": ("date", month_days)},
+                    "date": dates, "day": ("date", month_days),
+                    "capacity": ("policy", [capacity_label(plan) for plan, _ in combos]),
+                    "treasury": ("policy", [policy.label for _, policy in combos])},
             attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__},
         )
         summary = _summary(ds, run.horizon_days)
@@ -131,8 +136,11 @@ def _summary(ds: xr.Dataset, horizon_days: int) -> pd.DataFrame:
     rows = []
     for label in ds["policy"].values:
         sub = ds.sel(policy=label)
-        for metric in ("nav_usd", "btc_held", "btc_per_share", "cash_usd", "btc_yield_frac", "mined_btc",
-                       "mining_margin_usd_per_mw_day", "ai_margin_usd_per_mw_day"):
+        metrics = ["nav_usd", "btc_held", "btc_per_share", "cash_usd", "btc_yield_frac", "mined_btc", "capex_usd",
+                   "ai_margin_usd_per_mw_day"]
+        for seg in SEGMENTS:
+            metrics += [f"{seg}_margin_usd_per_mw_day", f"{seg}_revenue_usd_per_mw_day", f"{seg}_margin_frac"]
+        for metric in metrics:
             for stat, value in _stats(sub[metric].values).items():
                 rows.append((label, metric, stat, value))
         days = sub["insolvent_day"].values

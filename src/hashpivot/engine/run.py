@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from hashpivot.engine.market import build_market
-from hashpivot.engine.plan import build_plan
+from hashpivot.engine.plan import P_HAZARD_PER_DAY, build_company
 from hashpivot.engine.result import SimResult
 from hashpivot.engine.step import MONTHLY_VARIABLES, TERMINAL_COLUMNS, run_company
+from hashpivot.processes.random import normals_then_uniforms
 
 
 def month_end_days(start: pd.Timestamp | str, horizon_days: int) -> np.ndarray:
@@ -34,28 +35,31 @@ def simulate(
     scenario,
     policies: Sequence | None = None,
     *,
+    capacity: Sequence | None = None,
     history_log_returns: np.ndarray | None = None,
     check_invariants: bool = False,
     n_threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SimResult:
-    """Simulate ``scenario`` under each treasury policy (default: the scenario's main and compared ones).
+    """Simulate ``scenario`` under every pair of capacity plan and treasury policy (default: the
+    scenario's main and compared ones), all on the same random numbers.
 
     ``progress(done_paths, total_paths)`` is called after each chunk.
     """
-    policies = list(policies) if policies is not None else scenario.treasury_policies()
+    treasury = list(policies) if policies is not None else scenario.treasury_policies()
+    plans = list(capacity) if capacity is not None else scenario.capacity_policies()
+    combos = [(plan, policy) for plan in plans for policy in treasury]
     run = scenario.run
     n_paths, n_days = run.n_paths, run.horizon_days
-    plan = build_plan(scenario)
+    arrays = [build_company(scenario, plan) for plan in plans]
     month_days = month_end_days(run.start_date, n_days)
     n_store = min(run.store_paths, n_paths)
-    n_pol = len(policies)
+    n_pol = len(combos)
     terminal = np.empty((n_pol, n_paths, len(TERMINAL_COLUMNS)))
     monthly = np.empty((n_pol, n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
     market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
     company = scenario.company
-    codes = [p.code for p in policies]
-    params = [p.params() for p in policies]
+    elasticity = scenario.market.gpu_rent.lease_rate_elasticity
     chunks = [(start, min(run.chunk_paths, n_paths - start)) for start in range(0, n_paths, run.chunk_paths)]
 
     def work(chunk: tuple[int, int]) -> int:
@@ -63,26 +67,32 @@ def simulate(
         mk = build_market(scenario, first, count, history_log_returns)
         store_here = max(0, min(count, n_store - first))
         mon = np.empty((store_here, len(MONTHLY_VARIABLES), month_days.size))
-        for k in range(n_pol):
-            term = np.empty((count, len(TERMINAL_COLUMNS)))
-            run_company(
-                mk.btc_price_usd, mk.network_hashrate_ehs, mk.fees_btc_per_block, mk.blocks, mk.subsidy_btc,
-                mk.power_price_index,
-                plan.production_ehs, plan.mining_mw, plan.power_cost_usd, plan.ai_mw, plan.ai_revenue_usd,
-                plan.ai_opex_usd, plan.capex_usd, plan.fixed_opex_usd,
-                company.btc_held, company.cash_usd, company.debt_usd, company.debt_rate_per_year,
-                company.shares_outstanding,
-                codes[k], params[k], month_days, store_here, check_invariants,
-                term, mon,
-            )
-            terminal[k, first : first + count] = term
-            monthly[k, first : first + store_here] = mon
+        hashprice = mk.hashprice_usd_per_th_day()
+        k = 0
+        for plan_arrays in arrays:
+            starts = plan_arrays.start_days(hashprice)
+            tenant_u = _tenant_uniforms(scenario, plan_arrays, first, count)
+            for policy in treasury:
+                term = np.empty((count, len(TERMINAL_COLUMNS)))
+                run_company(
+                    mk.btc_price_usd, mk.network_hashrate_ehs, mk.fees_btc_per_block, mk.blocks, mk.subsidy_btc,
+                    mk.power_price_index, mk.gpu_rent_index, elasticity,
+                    plan_arrays.fleets, plan_arrays.sites, plan_arrays.projects, plan_arrays.removal_mw, starts,
+                    tenant_u, plan_arrays.fixed_opex_usd_per_day,
+                    company.btc_held, company.cash_usd, company.debt_usd, company.debt_rate_per_year,
+                    company.shares_outstanding,
+                    policy.code, policy.params(), month_days, store_here, check_invariants,
+                    term, mon,
+                )
+                terminal[k, first : first + count] = term
+                monthly[k, first : first + store_here] = mon
+                k += 1
         if store_here:
             rows = slice(0, store_here)
             market_monthly[0, first : first + store_here] = mk.btc_price_usd[rows][:, month_days]
             market_monthly[1, first : first + store_here] = mk.network_hashrate_ehs[rows][:, month_days]
             # Monthly hashprice: mean over the month's days.
-            hp = mk.hashprice_usd_per_th_day()[rows]
+            hp = hashprice[rows]
             csum = np.concatenate([np.zeros((store_here, 1)), np.cumsum(hp, axis=1)], axis=1)
             lo = np.r_[0, month_days[:-1] + 1]
             hi = month_days + 1
@@ -102,4 +112,15 @@ def simulate(
                 done += count
                 if progress:
                     progress(done, n_paths)
-    return SimResult.from_arrays(scenario, policies, terminal, monthly, market_monthly, month_days)
+    return SimResult.from_arrays(scenario, combos, terminal, monthly, market_monthly, month_days)
+
+
+def _tenant_uniforms(scenario, company_arrays, first: int, count: int) -> np.ndarray:
+    """Daily uniforms deciding tenant defaults, shape (paths, projects, days + 1); (1, 1, 1) when no project
+    can default. Project k reads the k-th block of each path's ``tenant`` stream."""
+    hazards = company_arrays.projects[:, P_HAZARD_PER_DAY] if len(company_arrays.specs) else np.zeros(0)
+    if not np.any(hazards > 0):
+        return np.ones((1, 1, 1))
+    n_cols = scenario.run.horizon_days + 1
+    _, u = normals_then_uniforms(scenario.run.seed, first, count, "tenant", 0, len(hazards) * n_cols)
+    return u.reshape(count, len(hazards), n_cols)

@@ -2,8 +2,14 @@
 
 Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
 
-1. Production: ``mined = production_ehs / H x blocks x (subsidy + fees)`` joins the BTC held.
-2. Operating cash: ``cash += -power x index - fixed opex + (AI revenue - AI opex) - capex - interest``
+1. Capacity: each fleet mines with its megawatts less those converted to AI projects whose build has
+   started; on curtailable sites the curtailable share mines only in the hours when power (lognormal
+   around the day's mean) costs less than it earns, and earns demand-response credits for the rest.
+   Production ``mined = uptime x (1 - pool fee) x hashrate / H x blocks x (subsidy + fees)`` joins the BTC held.
+   AI projects pay capex evenly over their build, then earn: leases at their escalated rate (re-let at the
+   market rate after a tenant default and its downtime, or at the end of the term), GPU clouds their
+   contracted and spot GPU-hours, less power and opex.
+2. Operating cash: ``cash += -power - fixed opex + demand response + (AI revenue - AI opex) - capex - interest``
    (straight debt interest and convertible coupons, both daily = yearly rate / 365).
 3. Financing: convertible issue (cash in, principal buys BTC) or maturity (convert if the share price,
    ``mnav_ratio x NAV per share``, reaches the conversion price, else repay in cash); at-the-market
@@ -21,8 +27,42 @@ and BTC >= 0.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
+
+from hashpivot.engine.plan import (
+    F_EHS_PER_MW,
+    F_J_PER_TH_GRID,
+    F_MW,
+    F_NET,
+    F_SITE,
+    F_UPTIME,
+    P_BUILD_DAYS,
+    P_CAPEX,
+    P_CONTRACT_DAYS,
+    P_CONTRACT_FRAC,
+    P_DELAY_DAYS,
+    P_DOWNTIME_DAYS,
+    P_ESCALATOR,
+    P_HAZARD_PER_DAY,
+    P_IT_MW,
+    P_KIND,
+    P_MW,
+    P_N_GPUS,
+    P_OPEX,
+    P_POWER_PRICE,
+    P_RATE,
+    P_SPOT0,
+    P_TERM_DAYS,
+    P_UTILISATION,
+    S_CURTAILABLE,
+    S_DR_CREDIT,
+    S_HOURLY_LOG_SD,
+    S_PRICE,
+)
+from hashpivot.policies.capacity import PROJECT_GPU_CLOUD, SEGMENTS
 
 from hashpivot.policies.treasury import (
     BUY_WITH_CASH,
@@ -34,22 +74,25 @@ from hashpivot.policies.treasury import (
     SELL_FRACTION,
     SELL_TO_COVER,
 )
-from hashpivot.units import DAYS_PER_YEAR, MONTHS_PER_YEAR
+from hashpivot.units import DAYS_PER_YEAR, HOURS_PER_DAY, KW_PER_MW, MONTHS_PER_YEAR
 
-# Columns of the per-path terminal array.
-T_BTC, T_CASH, T_DEBT, T_SHARES, T_NAV, T_INSOLVENT_DAY = 0, 1, 2, 3, 4, 5
-T_MINED, T_SOLD, T_BOUGHT, T_MINING_REVENUE, T_POWER, T_MINING_MW_DAYS = 6, 7, 8, 9, 10, 11
-T_AI_NET, T_AI_MW_DAYS, T_EQUITY_RAISED, T_BTC_PER_SHARE = 12, 13, 14, 15
-TERMINAL_COLUMNS = (
-    "btc_held", "cash_usd", "debt_usd", "shares", "nav_usd", "insolvent_day",
-    "mined_btc", "sold_btc", "bought_btc", "mining_revenue_usd", "power_cost_usd", "mining_mw_days",
-    "ai_net_usd", "ai_mw_days", "equity_raised_usd", "btc_per_share",
+# Columns of the per-path terminal array: base stocks and flows, then revenue, opex and MW-days per segment.
+BASE_COLUMNS = (
+    "btc_held", "cash_usd", "debt_usd", "shares", "nav_usd", "insolvent_day", "mined_btc", "sold_btc",
+    "bought_btc", "equity_raised_usd", "btc_per_share", "capex_usd", "demand_response_usd",
 )
+(T_BTC, T_CASH, T_DEBT, T_SHARES, T_NAV, T_INSOLVENT_DAY, T_MINED, T_SOLD, T_BOUGHT, T_EQUITY_RAISED,
+ T_BTC_PER_SHARE, T_CAPEX, T_DR) = range(len(BASE_COLUMNS))
+SEGMENT_FIELDS = ("revenue_usd", "opex_usd", "mw_days")
+T_SEGMENT0 = len(BASE_COLUMNS)
+TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS)
+N_SEGMENTS = len(SEGMENTS)
 # Rows of the per-path monthly array.
 M_NAV, M_BTC, M_CASH, M_BTC_PER_SHARE = 0, 1, 2, 3
 MONTHLY_VARIABLES = ("nav_usd", "btc_held", "cash_usd", "btc_per_share")
 
 _DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
+_SQRT2 = math.sqrt(2.0)
 
 
 @njit(cache=True, nogil=True)
@@ -72,9 +115,33 @@ def decide(code, params, price, ma, mined, btc_start, btc, cash, operating_usd):
 
 
 @njit(cache=True, nogil=True)
+def _norm_cdf(x):
+    return 0.5 * (1.0 + math.erf(x / _SQRT2))
+
+
+@njit(cache=True, nogil=True)
+def curtailment(price_usd_per_mwh, breakeven_usd_per_mwh, hourly_log_sd):
+    """(share of hours mined, mean price paid in them as a share of the day's mean price x share of hours).
+
+    Hourly prices are lognormal with mean ``price`` and log-sd ``hourly_log_sd``; mining runs in the
+    hours when the price is below break-even. With ``hourly_log_sd = 0`` the whole day runs or stops.
+    """
+    if breakeven_usd_per_mwh <= 0.0:
+        return 0.0, 0.0
+    if price_usd_per_mwh <= 0.0:
+        return 1.0, 1.0
+    if hourly_log_sd <= 0.0:
+        run = 1.0 if price_usd_per_mwh <= breakeven_usd_per_mwh else 0.0
+        return run, run
+    mu = math.log(price_usd_per_mwh) - 0.5 * hourly_log_sd * hourly_log_sd
+    d = (math.log(breakeven_usd_per_mwh) - mu) / hourly_log_sd
+    return _norm_cdf(d), _norm_cdf(d - hourly_log_sd)
+
+
+@njit(cache=True, nogil=True)
 def run_company(
-    price, hashrate, fees, blocks, subsidy, power_index,
-    production_ehs, mining_mw, power_cost, ai_mw, ai_revenue, ai_opex, capex, fixed_opex,
+    price, hashrate, fees, blocks, subsidy, power_index, gpu_index, lease_elasticity,
+    fleets, sites, projects, removal, start_days, tenant_u, fixed_opex,
     btc0, cash0, debt0, debt_rate, shares0,
     code, params, month_days, n_store, check,
     term, monthly,
@@ -83,11 +150,22 @@ def run_company(
     and monthly values of the first ``n_store`` paths into ``monthly`` (n_store, variables, months)."""
     n_paths, n_cols = price.shape
     n_days = n_cols - 1
+    n_fleets = fleets.shape[0]
+    n_proj = projects.shape[0]
     window = int(params[1]) if code == SELL_ABOVE_AVERAGE else 0
     floor_months = params[FLOOR]
     shared_index = power_index.shape[0] == 1
+    shared_gpu = gpu_index.shape[0] == 1
+    rate_base = np.empty(n_proj)
+    rate_from = np.empty(n_proj, dtype=np.int64)
+    relet_day = np.empty(n_proj, dtype=np.int64)
+    contract_lost = np.empty(n_proj, dtype=np.bool_)
+    seg_rev = np.empty(N_SEGMENTS)
+    seg_opex = np.empty(N_SEGMENTS)
+    seg_mw = np.empty(N_SEGMENTS)
     for p in range(n_paths):
         pi = 0 if shared_index else p
+        gi = 0 if shared_gpu else p
         btc = btc0
         cash = cash0
         debt = debt0
@@ -96,8 +174,15 @@ def run_company(
         insolvent_day = -1
         ma_sum = price[p, 0]
         ma_count = 1
-        mined_tot = sold_tot = bought_tot = rev_tot = power_tot = mw_days = 0.0
-        ai_net_tot = ai_mw_days = equity_tot = 0.0
+        mined_tot = sold_tot = bought_tot = equity_tot = capex_tot = dr_tot = 0.0
+        seg_rev[:] = 0.0
+        seg_opex[:] = 0.0
+        seg_mw[:] = 0.0
+        for k in range(n_proj):
+            rate_base[k] = projects[k, P_RATE]
+            rate_from[k] = -1
+            relet_day[k] = -1
+            contract_lost[k] = False
         m = 0
         if p < n_store and month_days[0] == 0:
             monthly[p, M_NAV, 0] = btc * price[p, 0] + cash - debt
@@ -123,14 +208,100 @@ def run_company(
             if insolvent_day < 0:
                 btc_prev = btc
                 cash_prev = cash
-                # 1. production
-                mined = production_ehs[t] / hashrate[p, t] * blocks[p, t] * (subsidy[p, t] + fees[p, t])
+                # 1. capacity: mining by fleet (with curtailment), then AI projects
+                btc_per_ehs = blocks[p, t] * (subsidy[p, t] + fees[p, t]) / hashrate[p, t]
+                mined = 0.0
+                power = 0.0
+                dr = 0.0
+                for f in range(n_fleets):
+                    mw = fleets[f, F_MW]
+                    for k in range(n_proj):
+                        if start_days[p, k] >= 0 and t >= start_days[p, k]:
+                            mw -= removal[k, f]
+                    if mw <= 1e-12:
+                        continue
+                    seg_mw[0] += mw
+                    site = int(fleets[f, F_SITE])
+                    price_mwh = sites[site, S_PRICE] * power_index[pi, t]
+                    up = fleets[f, F_UPTIME]
+                    full_btc = up * fleets[f, F_NET] * mw * fleets[f, F_EHS_PER_MW] * btc_per_ehs
+                    full_cost = up * mw * HOURS_PER_DAY * price_mwh
+                    kappa = sites[site, S_CURTAILABLE]
+                    if kappa > 0.0:
+                        breakeven = fleets[f, F_NET] * btc_per_ehs * s / (fleets[f, F_J_PER_TH_GRID] * HOURS_PER_DAY)
+                        run, cost_share = curtailment(price_mwh, breakeven, sites[site, S_HOURLY_LOG_SD])
+                        mined += full_btc * ((1.0 - kappa) + kappa * run)
+                        power += full_cost * ((1.0 - kappa) + kappa * cost_share)
+                        dr += up * mw * HOURS_PER_DAY * kappa * (1.0 - run) * sites[site, S_DR_CREDIT]
+                    else:
+                        mined += full_btc
+                        power += full_cost
+                ai_rev = 0.0
+                ai_opex = 0.0
+                capex = 0.0
+                for k in range(n_proj):
+                    st = start_days[p, k]
+                    if st < 0 or t < st:
+                        continue
+                    build = int(projects[k, P_BUILD_DAYS])
+                    if build > 0:
+                        if t < st + build:
+                            capex += projects[k, P_CAPEX] / build
+                    elif t == st:
+                        capex += projects[k, P_CAPEX]
+                    earn = st + build + int(projects[k, P_DELAY_DAYS])
+                    if t < earn:
+                        continue
+                    seg = int(projects[k, P_KIND]) + 1
+                    seg_mw[seg] += projects[k, P_MW]
+                    if rate_from[k] < 0:
+                        rate_from[k] = earn
+                    in_downtime = relet_day[k] > t
+                    if t == relet_day[k] and int(projects[k, P_KIND]) != PROJECT_GPU_CLOUD:
+                        rate_base[k] = projects[k, P_RATE] * gpu_index[gi, t] ** lease_elasticity
+                        rate_from[k] = t
+                    hazard = projects[k, P_HAZARD_PER_DAY]
+                    gpu = int(projects[k, P_KIND]) == PROJECT_GPU_CLOUD
+                    if gpu:
+                        contract_on = (not contract_lost[k]) and (t - earn) < projects[k, P_CONTRACT_DAYS]
+                        if contract_on and hazard > 0.0 and tenant_u[p, k, t] < hazard:
+                            contract_lost[k] = True
+                            relet_day[k] = t + int(projects[k, P_DOWNTIME_DAYS])
+                            contract_on = False
+                            in_downtime = True
+                        hours = projects[k, P_N_GPUS] * HOURS_PER_DAY * projects[k, P_UTILISATION]
+                        spot = projects[k, P_SPOT0] * gpu_index[gi, t]
+                        cf = projects[k, P_CONTRACT_FRAC]
+                        if contract_on:
+                            rev = hours * (cf * projects[k, P_RATE] + (1.0 - cf) * spot)
+                        elif in_downtime:
+                            rev = hours * (1.0 - cf) * spot
+                        else:
+                            rev = hours * spot
+                        op = (projects[k, P_MW] * HOURS_PER_DAY * projects[k, P_POWER_PRICE] * power_index[pi, t]
+                              + projects[k, P_OPEX] * projects[k, P_N_GPUS] * HOURS_PER_DAY)
+                    else:
+                        if not in_downtime and hazard > 0.0 and tenant_u[p, k, t] < hazard:
+                            relet_day[k] = t + int(projects[k, P_DOWNTIME_DAYS])
+                            in_downtime = relet_day[k] > t
+                        if not in_downtime and t - rate_from[k] >= projects[k, P_TERM_DAYS]:
+                            rate_base[k] = projects[k, P_RATE] * gpu_index[gi, t] ** lease_elasticity
+                            rate_from[k] = t
+                        if in_downtime:
+                            rev = 0.0
+                        else:
+                            years = (t - rate_from[k]) // 365
+                            rev = (projects[k, P_IT_MW] * KW_PER_MW * rate_base[k]
+                                   * (1.0 + projects[k, P_ESCALATOR]) ** years * MONTHS_PER_YEAR / DAYS_PER_YEAR)
+                        op = rev * projects[k, P_OPEX]
+                    seg_rev[seg] += rev
+                    seg_opex[seg] += op
+                    ai_rev += rev
+                    ai_opex += op
                 btc += mined
                 # 2. operating cash
-                power = power_cost[t] * power_index[pi, t]
-                ai_net = ai_revenue[t] - ai_opex[t]
                 interest = (debt * debt_rate + conv * params[1] * (code == BUY_WITH_CONVERTIBLE)) / DAYS_PER_YEAR
-                operating = -power - fixed_opex[t] + ai_net - capex[t] - interest
+                operating = -power - fixed_opex + dr + (ai_rev - ai_opex) - capex - interest
                 cash += operating
                 # 3. financing
                 financing = 0.0
@@ -176,7 +347,7 @@ def run_company(
                 sold = sell
                 # 5. runway floor
                 if floor_months > 0:
-                    daily_costs = power + fixed_opex[t] + ai_opex[t] + interest
+                    daily_costs = power + fixed_opex + ai_opex + interest
                     target = floor_months * _DAYS_PER_MONTH * daily_costs
                     if cash < target:
                         extra = min((target - cash) / s, btc)
@@ -209,11 +380,10 @@ def run_company(
                 mined_tot += mined
                 sold_tot += sold
                 bought_tot += bought
-                rev_tot += mined * s
-                power_tot += power
-                mw_days += mining_mw[t]
-                ai_net_tot += ai_net
-                ai_mw_days += ai_mw[t]
+                capex_tot += capex
+                dr_tot += dr
+                seg_rev[0] += mined * s + dr
+                seg_opex[0] += power
             if m < month_days.shape[0] and t == month_days[m]:
                 if p < n_store:
                     monthly[p, M_NAV, m] = btc * s + cash - debt - conv
@@ -231,10 +401,11 @@ def run_company(
         term[p, T_MINED] = mined_tot
         term[p, T_SOLD] = sold_tot
         term[p, T_BOUGHT] = bought_tot
-        term[p, T_MINING_REVENUE] = rev_tot
-        term[p, T_POWER] = power_tot
-        term[p, T_MINING_MW_DAYS] = mw_days
-        term[p, T_AI_NET] = ai_net_tot
-        term[p, T_AI_MW_DAYS] = ai_mw_days
         term[p, T_EQUITY_RAISED] = equity_tot
         term[p, T_BTC_PER_SHARE] = btc / shares
+        term[p, T_CAPEX] = capex_tot
+        term[p, T_DR] = dr_tot
+        for g in range(N_SEGMENTS):
+            term[p, T_SEGMENT0 + 3 * g] = seg_rev[g]
+            term[p, T_SEGMENT0 + 3 * g + 1] = seg_opex[g]
+            term[p, T_SEGMENT0 + 3 * g + 2] = seg_mw[g]

@@ -1,30 +1,159 @@
-"""Capacity policies: where the megawatts go. ``all_mining`` keeps every MW on ASICs;
-``convert_on_day`` moves MW from mining to an AI/HPC project on a given simulation day.
+"""Capacity: where the megawatts go. AI/HPC projects (each a ``kind``) and the capacity policies that
+decide when mining megawatts move to them.
 
-Converted MW come out of the least efficient fleets first (highest J/TH), as an operator would
-retire its worst machines. A converted MW stops mining on the conversion day, pays the project's
-capex that day and earns from that day on (RM1's convention; build times arrive with the capacity issue).
+Projects:
+- ``colocation_lease`` (Core Scientific hosting CoreWeave): we lease critical IT load to a tenant at a rate per
+  kW-month with a yearly escalator; the tenant pays its own power (pass-through), we pay fit-out capex and a
+  share of revenue as opex. The tenant may default (a daily hazard); after a default the MW sit idle for
+  ``downtime_days`` and are then re-let at the market rate of that day (see ``market.gpu_rent``).
+- ``site_lease`` (Riot's Corsicana): powered land and shell; the same mechanics at a lower rate and little capex.
+- ``gpu_cloud`` (Hut 8 Highrise, HIVE, IREN): we own GPUs, pay their capex and power, and rent GPU-hours: a
+  contracted share at a fixed rate for the contract term, the rest (and all after the term) at the spot rate,
+  which follows the ``market.gpu_rent`` process.
+
+Policies:
+- ``all_mining``: every megawatt keeps mining.
+- ``convert_on_day``: move ``mw`` of mining to ``project`` on ``day``, optionally in ``tranches`` spaced
+  ``tranche_spacing_days`` apart.
+- ``convert_when_hashprice_below``: the same, triggered on each path on the first day hashprice has stayed
+  below ``threshold_usd_per_th_day`` for ``for_days`` days.
+- ``hybrid``: several such steps (e.g. a lease now and a GPU cloud if hashprice stays low).
+
+A converted MW stops mining on the day its build starts, pays the project's capex evenly over the build, and
+earns from the day the build (plus any delay) completes. Converted MW come out of the least efficient fleets
+first (highest J/TH), in the order the steps are listed.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
 from hashpivot.domain.base import Model
+from hashpivot.units import KW_PER_MW
+
+PROJECT_COLOCATION, PROJECT_SITE_LEASE, PROJECT_GPU_CLOUD = 0, 1, 2
+SEGMENTS = ("mining", "colocation_lease", "site_lease", "gpu_cloud")
 
 
-class ColocationLease(Model):
+class _Lease(Model):
+    rate_usd_per_kw_month: float = Field(gt=0, le=1000, description="Rent per kW of critical IT load. [USD/kW-month]")
+    escalator_frac_per_year: float = Field(default=0.0, ge=0, le=0.2, description="Yearly rent escalator. [fraction/year]")
+    term_years: float = Field(
+        default=12.0, gt=0, le=50, description="Lease term; afterwards it renews at the market rate. [years]"
+    )
+    opex_frac_of_revenue: float = Field(default=0.1, ge=0, le=1, description="Our operating cost share. [fraction]")
+    capex_usd_per_mw: float = Field(default=2e6, ge=0, le=50e6, description="Our capex per leased IT MW. [USD/MW]")
+    pue_ratio: float = Field(
+        default=1.0, ge=1, le=3,
+        description="Grid MW taken from mining per leased IT MW (facility overhead). [ratio]",
+    )
+    build_days: int = Field(default=0, ge=0, le=3650, description="Build time from conversion to revenue. [days]")
+    delay_days: int = Field(default=0, ge=0, le=3650, description="Extra delay of the build (stress). [days]")
+    tenant_default_prob_per_year: float = Field(
+        default=0.0, ge=0, le=1, description="Probability the tenant defaults within a year. [1/year]"
+    )
+    downtime_days: int = Field(default=180, ge=0, le=3650, description="Idle days after a default. [days]")
+
+    @property
+    def capex_usd_per_grid_mw(self) -> float:
+        return self.capex_usd_per_mw / self.pue_ratio
+
+
+class ColocationLease(_Lease):
     """Lease of critical IT load to an AI tenant (Core Scientific hosting CoreWeave)."""
 
     kind: Literal["colocation_lease"] = "colocation_lease"
-    rate_usd_per_kw_month: float = Field(gt=0, le=1000, description="Rent per kW of critical IT load. [USD/kW-month]")
-    opex_frac_of_revenue: float = Field(default=0.1, ge=0, le=1, description="Operating cost share. [fraction]")
-    capex_usd_per_mw: float = Field(default=2e6, ge=0, le=50e6, description="Fit-out capex per MW. [USD/MW]")
+    code: ClassVar[int] = PROJECT_COLOCATION
 
 
-AiProject = Annotated[ColocationLease, Field(discriminator="kind")]
+class SiteLease(_Lease):
+    """Lease of a powered site (land, substation, shell) to a tenant who builds the data centre (Riot's Corsicana)."""
+
+    kind: Literal["site_lease"] = "site_lease"
+    code: ClassVar[int] = PROJECT_SITE_LEASE
+    capex_usd_per_mw: float = Field(default=0.1e6, ge=0, le=50e6, description="Our capex per leased MW. [USD/MW]")
+    opex_frac_of_revenue: float = Field(default=0.05, ge=0, le=1, description="Our operating cost share. [fraction]")
+
+
+class GpuCloud(Model):
+    """GPU-as-a-service on owned GPUs (Hut 8 Highrise, HIVE, IREN)."""
+
+    kind: Literal["gpu_cloud"] = "gpu_cloud"
+    code: ClassVar[int] = PROJECT_GPU_CLOUD
+    gpu_model: str = Field(default="H100", min_length=1, description="GPU model (catalog name). [text]")
+    server_power_kw_per_gpu: float = Field(
+        default=1.275, gt=0, le=20,
+        description="IT power per GPU including its share of the server (e.g. 10.2 kW per 8-GPU HGX H100). [kW/GPU]",
+    )
+    pue_ratio: float = Field(default=1.3, ge=1, le=3, description="Facility power / IT power. [ratio]")
+    capex_usd_per_gpu: float = Field(
+        default=40_000.0, ge=0, le=1e6, description="GPU, server share, network and fit-out per GPU. [USD/GPU]"
+    )
+    depreciation_years: float = Field(default=5.0, gt=0, le=20, description="Straight-line life (non-cash). [years]")
+    utilisation_frac: float = Field(default=0.9, ge=0, le=1, description="Share of GPU-hours rented. [fraction]")
+    contracted_frac: float = Field(
+        default=0.8, ge=0, le=1, description="Share of rented GPU-hours on the fixed contract. [fraction]"
+    )
+    contract_rate_usd_per_gpu_hour: float = Field(
+        default=2.5, ge=0, le=100, description="Fixed contract price. [USD/GPU-hour]"
+    )
+    contract_years: float = Field(default=5.0, ge=0, le=20, description="Length of the fixed contract. [years]")
+    spot_start_usd_per_gpu_hour: float = Field(
+        default=2.99, ge=0, le=100,
+        description="Spot price of this GPU on day 0; then it follows market.gpu_rent. [USD/GPU-hour]",
+    )
+    opex_usd_per_gpu_hour: float = Field(
+        default=0.10, ge=0, le=20, description="Non-power operating cost per installed GPU-hour. [USD/GPU-hour]"
+    )
+    power_price_usd_per_mwh: float | None = Field(
+        default=None, ge=0, le=1000, description="Power price of the GPU hall; None = the first site's. [USD/MWh]"
+    )
+    build_days: int = Field(default=180, ge=0, le=3650, description="Build time from conversion to revenue. [days]")
+    delay_days: int = Field(default=0, ge=0, le=3650, description="Extra delay of the build (stress). [days]")
+    tenant_default_prob_per_year: float = Field(
+        default=0.0, ge=0, le=1, description="Probability the contract customer defaults within a year. [1/year]"
+    )
+    downtime_days: int = Field(default=90, ge=0, le=3650, description="Days until the GPUs are re-rented at spot. [days]")
+
+    @property
+    def n_gpus_per_grid_mw(self) -> float:
+        """GPUs one grid MW powers: 1000 kW / (kW per GPU x PUE). [GPU/MW]"""
+        return KW_PER_MW / (self.server_power_kw_per_gpu * self.pue_ratio)
+
+
+AiProject = Annotated[ColocationLease | SiteLease | GpuCloud, Field(discriminator="kind")]
+
+
+class _Conversion(Model):
+    name: str | None = Field(default=None, description="Label in tables and charts. [text]")
+    mw: float = Field(gt=0, description="Grid megawatts moved from mining (all tranches together). [MW]")
+    project: AiProject
+    tranches: int = Field(default=1, ge=1, le=50, description="Equal tranches the conversion is staged in. [count]")
+    tranche_spacing_days: int = Field(default=90, ge=0, le=3650, description="Days between tranches. [days]")
+
+    def steps(self) -> list:
+        return [self]
+
+
+class ConvertOnDay(_Conversion):
+    """Move ``mw`` megawatts of mining to ``project`` from simulation day ``day``."""
+
+    kind: Literal["convert_on_day"] = "convert_on_day"
+    day: int = Field(ge=1, description="Simulation day the first tranche's build starts. [day]")
+
+
+class ConvertWhenHashpriceBelow(_Conversion):
+    """Convert on the first day hashprice has stayed below a threshold for ``for_days`` days (per path)."""
+
+    kind: Literal["convert_when_hashprice_below"] = "convert_when_hashprice_below"
+    threshold_usd_per_th_day: float = Field(gt=0, le=10, description="Hashprice trigger. [USD/(TH/s)/day]")
+    for_days: int = Field(default=30, ge=1, le=3650, description="Consecutive days below the trigger. [days]")
+    earliest_day: int = Field(default=1, ge=1, description="No conversion before this day. [day]")
+
+
+ConversionStep = Annotated[ConvertOnDay | ConvertWhenHashpriceBelow, Field(discriminator="kind")]
 
 
 class AllMining(Model):
@@ -33,15 +162,31 @@ class AllMining(Model):
     kind: Literal["all_mining"] = "all_mining"
     name: str | None = Field(default=None, description="Label in tables and charts. [text]")
 
+    def steps(self) -> list:
+        return []
 
-class ConvertOnDay(Model):
-    """Move ``mw`` megawatts of mining to ``project`` on simulation day ``day``."""
 
-    kind: Literal["convert_on_day"] = "convert_on_day"
+class Hybrid(Model):
+    """Several conversion steps; the MW not converted keep mining."""
+
+    kind: Literal["hybrid"] = "hybrid"
     name: str | None = Field(default=None, description="Label in tables and charts. [text]")
-    day: int = Field(ge=1, description="Simulation day of the conversion. [day]")
-    mw: float = Field(gt=0, description="Mining megawatts converted. [MW]")
-    project: AiProject
+    conversions: Annotated[list[ConversionStep], Field(min_length=1)]
+
+    def steps(self) -> list:
+        return list(self.conversions)
 
 
-CapacityPolicy = Annotated[AllMining | ConvertOnDay, Field(discriminator="kind")]
+CapacityPolicy = Annotated[
+    AllMining | ConvertOnDay | ConvertWhenHashpriceBelow | Hybrid, Field(discriminator="kind")
+]
+
+
+def capacity_label(policy) -> str:
+    """Label of a capacity policy in tables and charts."""
+    return policy.name or policy.kind
+
+
+def converted_mw(policy) -> float:
+    """Grid MW the policy takes from mining in total. [MW]"""
+    return sum(step.mw for step in policy.steps())

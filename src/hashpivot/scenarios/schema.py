@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from hashpivot.domain.base import Model
-from hashpivot.policies.capacity import AllMining, CapacityPolicy
+from hashpivot.policies.capacity import AllMining, CapacityPolicy, capacity_label, converted_mw
 from hashpivot.policies.treasury import HoldAll, TreasuryPolicy
 from hashpivot.processes.fees import LognormalFees
+from hashpivot.processes.gpu import FlatGpuRent, GpuRentProcess
 from hashpivot.processes.hashrate import NetworkHashrateProcess
 from hashpivot.processes.power import FlatPower, PowerPriceProcess
 from hashpivot.processes.price import BtcPriceProcess
@@ -52,6 +53,7 @@ class MarketConfig(Model):
     network_hashrate: NetworkHashrateProcess
     fees: LognormalFees
     power_price: PowerPriceProcess = Field(default_factory=FlatPower)
+    gpu_rent: GpuRentProcess = Field(default_factory=FlatGpuRent)
     difficulty: DifficultyConfig = Field(default_factory=DifficultyConfig)
     n_halvings_max: int = Field(
         default=64, ge=0, le=64,
@@ -61,23 +63,55 @@ class MarketConfig(Model):
 
 
 class Site(Model):
+    """A powered site. Hourly power prices are lognormal around the day's mean price (contract price x the
+    market power index) with log-sd ``hourly_price_log_sd``; the ``curtailable_frac`` of its mining load
+    stops in the hours when power costs more than it earns and is paid ``demand_response_usd_per_mwh`` for
+    each MWh it gives back (ERCOT-style demand response and power credits)."""
+
     name: str = Field(min_length=1, description="Site name, unique in the company. [text]")
     power_mw: float = Field(gt=0, le=10_000, description="Grid capacity of the site. [MW]")
-    power_price_usd_per_mwh: float = Field(ge=0, le=1000, description="Contract power price. [USD/MWh]")
+    power_price_usd_per_mwh: float = Field(ge=0, le=1000, description="Mean power price paid. [USD/MWh]")
+    cooling: Literal["air", "hydro", "immersion"] = Field(default="air", description="Cooling of the miners. [kind]")
+    pue_ratio: float = Field(default=1.0, ge=1, le=3, description="Facility power / miners' power. [ratio]")
+    curtailable_frac: float = Field(
+        default=0.0, ge=0, le=1, description="Share of the mining load that may curtail hour by hour. [fraction]"
+    )
+    hourly_price_log_sd: float = Field(
+        default=0.0, ge=0, le=3, description="Log-sd of hourly prices around the day's mean. [log USD/MWh]"
+    )
+    demand_response_usd_per_mwh: float = Field(
+        default=0.0, ge=0, le=10_000, description="Credit per MWh of mining load curtailed. [USD/MWh]"
+    )
 
 
 class Fleet(Model):
     name: str = Field(min_length=1, description="Fleet name, unique in the company. [text]")
     site: str = Field(min_length=1, description="Name of the site that powers this fleet. [text]")
-    hashrate_ehs: float = Field(gt=0, le=10_000, description="Installed hashrate. [EH/s]")
-    efficiency_j_per_th: float = Field(gt=0, le=500, description="Energy per terahash. [J/TH]")
+    hashrate_ehs: float = Field(gt=0, le=10_000, description="Installed hashrate at stock settings. [EH/s]")
+    efficiency_j_per_th: float = Field(gt=0, le=500, description="Energy per terahash at stock settings. [J/TH]")
     uptime_frac: float = Field(default=0.97, ge=0, le=1, description="Share of the day the fleet hashes. [fraction]")
     pool_fee_frac: float = Field(default=0.02, ge=0, le=1, description="Mining pool fee. [fraction]")
+    overclock_frac: float = Field(
+        default=0.0, ge=0, le=1, description="Extra hashrate from overclocking (immersion sites only). [fraction]"
+    )
+    overclock_efficiency_penalty_frac: float = Field(
+        default=0.0, ge=0, le=2, description="J/TH increase that overclocking costs. [fraction]"
+    )
+
+    @property
+    def effective_hashrate_ehs(self) -> float:
+        """Hashrate after overclocking. [EH/s]"""
+        return self.hashrate_ehs * (1.0 + self.overclock_frac)
+
+    @property
+    def effective_efficiency_j_per_th(self) -> float:
+        """J/TH after overclocking. [J/TH]"""
+        return self.efficiency_j_per_th * (1.0 + self.overclock_efficiency_penalty_frac)
 
     @property
     def power_mw(self) -> float:
-        """Power drawn at full uptime: EH/s x J/TH (1 EH/s at 1 J/TH = 1 MW). [MW]"""
-        return self.hashrate_ehs * self.efficiency_j_per_th
+        """Power the miners draw at full uptime: EH/s x J/TH (1 EH/s at 1 J/TH = 1 MW), before PUE. [MW]"""
+        return self.effective_hashrate_ehs * self.effective_efficiency_j_per_th
 
 
 class Company(Model):
@@ -102,18 +136,31 @@ class Company(Model):
         for f in self.fleets:
             if f.site not in site_names:
                 raise ValueError(f"company.fleets: fleet {f.name!r} has site={f.site!r}; allowed: {site_names}")
+        sites = {s.name: s for s in self.sites}
+        for f in self.fleets:
+            if (f.overclock_frac or f.overclock_efficiency_penalty_frac) and sites[f.site].cooling != "immersion":
+                raise ValueError(
+                    f"company.fleets: fleet {f.name!r} is overclocked on site {f.site!r} cooled by "
+                    f"{sites[f.site].cooling!r}; allowed: overclocking on immersion-cooled sites only"
+                )
         for s in self.sites:
-            load = sum(f.power_mw for f in self.fleets if f.site == s.name)
+            load = self.site_load_mw(s.name)
             if load > s.power_mw * (1 + 1e-9):
                 raise ValueError(
                     f"company.sites: site {s.name!r} has power_mw={s.power_mw:g} but its fleets draw "
-                    f"{load:g} MW; allowed: fleets' hashrate x J/TH <= power_mw"
+                    f"{load:g} MW; allowed: fleets' hashrate x J/TH x PUE <= power_mw"
                 )
         return self
 
+    def site_load_mw(self, site: str) -> float:
+        """Grid power the fleets of ``site`` draw, PUE included. [MW]"""
+        pue = next(s.pue_ratio for s in self.sites if s.name == site)
+        return sum(f.power_mw for f in self.fleets if f.site == site) * pue
+
     @property
     def mining_mw(self) -> float:
-        return sum(f.power_mw for f in self.fleets)
+        """Grid power of all fleets, PUE included. [MW]"""
+        return sum(self.site_load_mw(s.name) for s in self.sites)
 
 
 class PolicyConfig(Model):
@@ -134,25 +181,45 @@ class Scenario(Model):
     compare: list[TreasuryPolicy] = Field(
         default_factory=list, description="Treasury policies compared with the main one. [list]"
     )
+    compare_capacity: list[CapacityPolicy] = Field(
+        default_factory=list, description="Capacity plans compared with the main one. [list]"
+    )
 
     @model_validator(mode="after")
     def _capacity_fits(self) -> Scenario:
-        cap = self.policy.capacity
-        if getattr(cap, "mw", 0) > self.company.mining_mw * (1 + 1e-9):
-            raise ValueError(
-                f"policy.capacity.mw={cap.mw:g} is more than the company mines with "
-                f"({self.company.mining_mw:g} MW); allowed: <= {self.company.mining_mw:g}"
-            )
-        if getattr(cap, "day", 0) > self.run.horizon_days:
-            raise ValueError(
-                f"policy.capacity.day={cap.day} is after the horizon; allowed: <= run.horizon_days={self.run.horizon_days}"
-            )
+        for where, plan in self._labelled_capacity():
+            total = converted_mw(plan)
+            if total > self.company.mining_mw * (1 + 1e-9):
+                raise ValueError(
+                    f"{where}: converts {total:g} MW; allowed: at most the company's mining MW "
+                    f"({self.company.mining_mw:g})"
+                )
+            for step in plan.steps():
+                if getattr(step, "day", 0) > self.run.horizon_days:
+                    raise ValueError(
+                        f"{where}: day={step.day} is after the horizon; allowed: <= run.horizon_days="
+                        f"{self.run.horizon_days}"
+                    )
         labels = [p.label for p in self.treasury_policies()]
         if len(set(labels)) != len(labels):
             raise ValueError(
                 f"compare: policy labels {labels} repeat; allowed: unique labels (set `name` on policies of the same kind)"
             )
+        cap_labels = [capacity_label(p) for p in self.capacity_policies()]
+        if len(set(cap_labels)) != len(cap_labels):
+            raise ValueError(
+                f"compare_capacity: plan labels {cap_labels} repeat; allowed: unique labels (set `name`)"
+            )
         return self
+
+    def _labelled_capacity(self) -> list[tuple[str, object]]:
+        return [("policy.capacity", self.policy.capacity)] + [
+            (f"compare_capacity.{i}", p) for i, p in enumerate(self.compare_capacity)
+        ]
+
+    def capacity_policies(self) -> list:
+        """The main capacity plan followed by the compared ones."""
+        return [self.policy.capacity, *self.compare_capacity]
 
     def treasury_policies(self) -> list:
         """The main treasury policy followed by the compared ones."""
