@@ -1,0 +1,242 @@
+"""Capacity: AI projects, conversions, curtailment. Each figure is derived by hand in the test."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from hashpivot.engine.run import simulate
+from hashpivot.scenarios.toml import from_dict
+
+N_DAYS = 120
+
+
+def base(horizon_days: int = N_DAYS, **company) -> dict:
+    """One deterministic path: flat price, flat hashrate, flat fees, one 100 MW site."""
+    return {
+        "run": {"start_date": "2024-04-20", "start_height": 840_000, "horizon_days": horizon_days,
+                "n_paths": 3, "seed": 1, "chunk_paths": 2, "store_paths": 0},
+        "market": {
+            "btc_price": {"kind": "gbm", "start_usd": 60_000.0, "drift_per_day": 0.0, "vol_per_sqrt_day": 0.0},
+            "network_hashrate": {"kind": "lognormal", "start_ehs": 600.0, "growth_per_day": 0.0,
+                                 "vol_per_sqrt_day": 0.0},
+            "fees": {"kind": "lognormal", "median_btc_per_block": 0.125, "log_sd": 0.0},
+            "difficulty": {"start_ehs": 600.0, "phase_blocks": 0},
+        },
+        "company": {
+            "btc_held": 1_000.0, "cash_usd": 1e9, "shares_outstanding": 1e8,
+            "sites": [{"name": "s", "power_mw": 100.0, "power_price_usd_per_mwh": 40.0}],
+            "fleets": [{"name": "f", "site": "s", "hashrate_ehs": 5.0, "efficiency_j_per_th": 20.0,
+                        "uptime_frac": 1.0, "pool_fee_frac": 0.0}],
+            **company,
+        },
+        "policy": {"treasury": {"kind": "hold_all"}},
+    }
+
+
+# Hand figures of the base case: 144 blocks a day (hashrate equals difficulty), 3.25 BTC each.
+BTC_PER_DAY_PER_EHS = 144 * 3.25 / 600.0
+MINING_MW = 5.0 * 20.0
+
+
+def run_one(data: dict):
+    result = simulate(from_dict(data, "capacity test"), check_invariants=True)
+    return result.dataset.isel(policy=0, path=0)
+
+
+def test_all_mining_by_hand():
+    ds = run_one(base())
+    assert float(ds["mined_btc"]) == pytest.approx(N_DAYS * 5.0 * BTC_PER_DAY_PER_EHS, rel=1e-12)
+    assert float(ds["mining_opex_usd"]) == pytest.approx(N_DAYS * MINING_MW * 24 * 40.0, rel=1e-12)
+    assert float(ds["mining_mw_days"]) == pytest.approx(N_DAYS * MINING_MW, rel=1e-12)
+
+
+def test_core_scientific_lease_totals_3_5_billion():
+    """200 MW of critical IT at 121.5 USD/kW-month for 12 years: 200 x 1000 x 121.5 x 12 x 12 = 3.4992e9 USD."""
+    days = 12 * 365
+    data = base(horizon_days=days)
+    data["company"]["sites"][0]["power_mw"] = 250.0
+    data["company"]["fleets"][0]["hashrate_ehs"] = 10.0  # 200 MW of miners to convert
+    data["policy"]["capacity"] = {
+        "kind": "convert_on_day", "day": 1, "mw": 200.0,
+        "project": {"kind": "colocation_lease", "rate_usd_per_kw_month": 121.5, "term_years": 12.0,
+                    "opex_frac_of_revenue": 0.0, "capex_usd_per_mw": 0.0},
+    }
+    ds = run_one(data)
+    total = float(ds["colocation_lease_revenue_usd"])
+    assert total == pytest.approx(200 * 1000 * 121.5 * 12 * 12, rel=1e-9)
+    assert abs(total / 3.5e9 - 1) < 0.005
+    assert float(ds["mined_btc"]) == 0.0  # every mining MW was converted on day 1
+
+
+def test_converted_mw_mines_nothing_after_the_build_starts():
+    """Convert 60 of 100 MW on day 31 into a GPU cloud with a 30-day build: mining falls to 40 MW from
+    day 31; the cloud earns from day 61; capex is paid evenly over days 31..60."""
+    data = base()
+    data["policy"]["capacity"] = {
+        "kind": "convert_on_day", "day": 31, "mw": 60.0,
+        "project": {"kind": "gpu_cloud", "server_power_kw_per_gpu": 1.25, "pue_ratio": 1.2,
+                    "capex_usd_per_gpu": 10_000.0, "utilisation_frac": 0.9, "contracted_frac": 0.5,
+                    "contract_rate_usd_per_gpu_hour": 2.0, "spot_start_usd_per_gpu_hour": 3.0,
+                    "opex_usd_per_gpu_hour": 0.1, "build_days": 30},
+    }
+    ds = run_one(data)
+    mined = 30 * 5.0 * BTC_PER_DAY_PER_EHS + (N_DAYS - 30) * 2.0 * BTC_PER_DAY_PER_EHS
+    assert float(ds["mined_btc"]) == pytest.approx(mined, rel=1e-12)
+    n_gpus = 60.0 * 1000 / (1.25 * 1.2)  # 40,000 GPUs
+    earning_days = N_DAYS - 60
+    revenue = earning_days * n_gpus * 24 * 0.9 * (0.5 * 2.0 + 0.5 * 3.0)
+    opex = earning_days * (60.0 * 24 * 40.0 + 0.1 * n_gpus * 24)
+    assert float(ds["gpu_cloud_revenue_usd"]) == pytest.approx(revenue, rel=1e-12)
+    assert float(ds["gpu_cloud_opex_usd"]) == pytest.approx(opex, rel=1e-12)
+    assert float(ds["gpu_cloud_mw_days"]) == pytest.approx(earning_days * 60.0, rel=1e-12)
+    assert float(ds["capex_usd"]) == pytest.approx(n_gpus * 10_000.0, rel=1e-12)
+    assert int(ds["insolvent_day"]) == -1
+
+
+def test_build_delay_shifts_revenue_not_capex():
+    data = base()
+    project = {"kind": "site_lease", "rate_usd_per_kw_month": 50.0, "capex_usd_per_mw": 100_000.0,
+               "opex_frac_of_revenue": 0.0, "build_days": 10, "delay_days": 40}
+    data["policy"]["capacity"] = {"kind": "convert_on_day", "day": 11, "mw": 100.0, "project": project}
+    ds = run_one(data)
+    earning_days = N_DAYS - (11 + 10 + 40) + 1
+    assert float(ds["site_lease_revenue_usd"]) == pytest.approx(
+        earning_days * 100 * 1000 * 50.0 * 12 / 365, rel=1e-12)
+    assert float(ds["capex_usd"]) == pytest.approx(100 * 100_000.0, rel=1e-12)
+
+
+def test_escalator_steps_up_on_each_anniversary():
+    days = 3 * 365
+    data = base(horizon_days=days)
+    data["policy"]["capacity"] = {
+        "kind": "convert_on_day", "day": 1, "mw": 100.0,
+        "project": {"kind": "colocation_lease", "rate_usd_per_kw_month": 100.0, "escalator_frac_per_year": 0.03,
+                    "opex_frac_of_revenue": 0.0, "capex_usd_per_mw": 0.0},
+    }
+    ds = run_one(data)
+    per_day = 100 * 1000 * 100.0 * 12 / 365
+    assert float(ds["colocation_lease_revenue_usd"]) == pytest.approx(
+        365 * per_day * (1 + 1.03 + 1.03**2), rel=1e-12)
+
+
+def test_tenant_default_idles_the_lease_then_relets_at_the_market_rate():
+    """A tenant that defaults almost surely on its first day: 30 idle days, then re-let at the contract rate
+    (flat GPU rent index); it can default again, so revenue is at most the undisturbed total less 30 days."""
+    data = base()
+    data["policy"]["capacity"] = {
+        "kind": "convert_on_day", "day": 1, "mw": 100.0,
+        "project": {"kind": "colocation_lease", "rate_usd_per_kw_month": 100.0, "opex_frac_of_revenue": 0.0,
+                    "capex_usd_per_mw": 0.0, "tenant_default_prob_per_year": 0.999999, "downtime_days": 30},
+    }
+    ds = run_one(data)
+    per_day = 100 * 1000 * 100.0 * 12 / 365
+    revenue = float(ds["colocation_lease_revenue_usd"])
+    # Daily hazard 1 - (1e-6)^(1/365) = 3.7 %: defaults happen; each costs 30 days of rent.
+    lost_days = N_DAYS - revenue / per_day
+    assert lost_days >= 30 - 1e-9
+    assert lost_days == pytest.approx(round(lost_days), abs=1e-6)  # whole idle days only
+    no_default = run_one(base() | {"policy": {"treasury": {"kind": "hold_all"}, "capacity": {
+        **data["policy"]["capacity"], "project": {**data["policy"]["capacity"]["project"],
+                                                 "tenant_default_prob_per_year": 0.0}}}})
+    assert float(no_default["colocation_lease_revenue_usd"]) == pytest.approx(N_DAYS * per_day, rel=1e-12)
+
+
+def test_conversion_triggered_by_low_hashprice():
+    """Hashprice = 144 x 3.25 x 60,000 / 600e6 = 0.0468 USD/TH/day every day: a 0.05 trigger held for 20 days
+    fires at the end of day 20 and the build starts on day 21; a 0.04 trigger never fires."""
+    hashprice = 144 * 3.25 * 60_000 / 600e6
+    assert hashprice == pytest.approx(0.0468)
+    for threshold, start in ((0.05, 21), (0.04, None)):
+        data = base()
+        data["policy"]["capacity"] = {
+            "kind": "convert_when_hashprice_below", "threshold_usd_per_th_day": threshold, "for_days": 20,
+            "mw": 100.0,
+            "project": {"kind": "site_lease", "rate_usd_per_kw_month": 50.0, "capex_usd_per_mw": 0.0,
+                        "opex_frac_of_revenue": 0.0},
+        }
+        ds = run_one(data)
+        mining_days = N_DAYS if start is None else start - 1
+        assert float(ds["mined_btc"]) == pytest.approx(mining_days * 5.0 * BTC_PER_DAY_PER_EHS, rel=1e-12)
+
+
+def test_tranches_convert_step_by_step():
+    data = base()
+    data["policy"]["capacity"] = {
+        "kind": "convert_on_day", "day": 11, "mw": 100.0, "tranches": 4, "tranche_spacing_days": 20,
+        "project": {"kind": "site_lease", "rate_usd_per_kw_month": 50.0, "capex_usd_per_mw": 0.0,
+                    "opex_frac_of_revenue": 0.0},
+    }
+    ds = run_one(data)
+    # 25 MW (1.25 EH/s) leaves mining on days 11, 31, 51 and 71.
+    ehs_days = 10 * 5.0 + 20 * 3.75 + 20 * 2.5 + 20 * 1.25
+    assert float(ds["mined_btc"]) == pytest.approx(ehs_days * BTC_PER_DAY_PER_EHS, rel=1e-12)
+    assert float(ds["site_lease_mw_days"]) == pytest.approx(25 * (110 + 90 + 70 + 50), rel=1e-12)
+
+
+def test_curtailment_whole_day_when_power_costs_more_than_mining_earns():
+    """Break-even = 3.25 x 144 / 600 BTC per EH/s-day x 60,000 / (20 J/TH x 24) = 97.5 USD/MWh. At 120 USD/MWh
+    with no intraday spread the curtailable half stops all day and earns 10 USD/MWh of credits."""
+    breakeven = BTC_PER_DAY_PER_EHS * 60_000 / (20.0 * 24)
+    assert breakeven == pytest.approx(97.5)
+    data = base()
+    data["company"]["sites"][0].update(power_price_usd_per_mwh=120.0, curtailable_frac=0.5,
+                                       demand_response_usd_per_mwh=10.0)
+    ds = run_one(data)
+    assert float(ds["mined_btc"]) == pytest.approx(N_DAYS * 0.5 * 5.0 * BTC_PER_DAY_PER_EHS, rel=1e-12)
+    assert float(ds["mining_opex_usd"]) == pytest.approx(N_DAYS * 0.5 * MINING_MW * 24 * 120.0, rel=1e-12)
+    assert float(ds["demand_response_usd"]) == pytest.approx(N_DAYS * 0.5 * MINING_MW * 24 * 10.0, rel=1e-12)
+
+
+def test_curtailment_with_lognormal_hourly_prices():
+    """Hourly prices lognormal, mean 80, log-sd 0.6: mining runs a share Phi(d) of hours,
+    d = (ln 97.5 - ln 80 + 0.18) / 0.6, and pays 80 x Phi(d - 0.6) per MWh of capacity."""
+    data = base()
+    data["company"]["sites"][0].update(power_price_usd_per_mwh=80.0, curtailable_frac=1.0, hourly_price_log_sd=0.6)
+    ds = run_one(data)
+    phi = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))  # noqa: E731
+    d = (math.log(97.5) - (math.log(80.0) - 0.5 * 0.36)) / 0.6
+    assert float(ds["mined_btc"]) == pytest.approx(N_DAYS * 5.0 * BTC_PER_DAY_PER_EHS * phi(d), rel=1e-12)
+    assert float(ds["mining_opex_usd"]) == pytest.approx(N_DAYS * MINING_MW * 24 * 80.0 * phi(d - 0.6), rel=1e-12)
+    # Curtailing raises the margin per MW-day over mining every hour.
+    flat = run_one(base() | {"company": {**base()["company"], "sites": [
+        {"name": "s", "power_mw": 100.0, "power_price_usd_per_mwh": 80.0}]}})
+    assert float(ds["mining_margin_usd_per_mw_day"]) > float(flat["mining_margin_usd_per_mw_day"])
+
+
+def test_immersion_overclocking_adds_hashrate_at_worse_efficiency():
+    data = base()
+    data["company"]["sites"][0]["cooling"] = "immersion"
+    data["company"]["fleets"][0].update(hashrate_ehs=3.5, overclock_frac=0.2, overclock_efficiency_penalty_frac=0.1)
+    ds = run_one(data)
+    # 3.5 x 1.2 = 4.2 EH/s at 20 x 1.1 = 22 J/TH: 92.4 MW.
+    assert float(ds["mined_btc"]) == pytest.approx(N_DAYS * 4.2 * BTC_PER_DAY_PER_EHS, rel=1e-12)
+    assert float(ds["mining_opex_usd"]) == pytest.approx(N_DAYS * 4.2 * 22.0 * 24 * 40.0, rel=1e-12)
+
+
+def test_overclocking_needs_immersion():
+    from hashpivot.errors import ScenarioError
+
+    data = base()
+    data["company"]["fleets"][0]["overclock_frac"] = 0.2
+    with pytest.raises(ScenarioError, match="allowed: overclocking on immersion-cooled sites only"):
+        from_dict(data, "t")
+
+
+def test_plans_and_policies_compare_on_common_random_numbers():
+    data = base()
+    data["run"]["n_paths"] = 50
+    data["market"]["btc_price"]["vol_per_sqrt_day"] = 0.03
+    data["compare"] = [{"kind": "sell_all"}]
+    data["compare_capacity"] = [{
+        "kind": "convert_on_day", "day": 1, "mw": 100.0, "name": "lease",
+        "project": {"kind": "colocation_lease", "rate_usd_per_kw_month": 100.0, "capex_usd_per_mw": 0.0}}]
+    result = simulate(from_dict(data, "t"), check_invariants=True)
+    assert result.policies == ["all_mining / hold_all", "all_mining / sell_all", "lease / hold_all", "lease / sell_all"]
+    ds = result.dataset
+    # The treasury policy does not change what the megawatts mine (no path goes insolvent here).
+    np.testing.assert_array_equal(ds["mined_btc"].values[0], ds["mined_btc"].values[1])
+    assert np.all(ds["mined_btc"].values[2:] == 0.0)
+    assert list(ds["capacity"].values) == ["all_mining", "all_mining", "lease", "lease"]
