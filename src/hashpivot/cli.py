@@ -393,6 +393,42 @@ def compare(
         _emit_result(result, out, as_json)
 
 
+@app.command()
+def margins(
+    rent_drop: Annotated[float, typer.Option("--rent-drop", metavar="FRAC", help="GPU rent fall to test, 0..1.")] = 0.4,
+    utilisation: Annotated[float, typer.Option("--utilisation", metavar="FRAC", help="GPU utilisation to test, 0..1.")] = 0.6,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """What a megawatt earns mining vs in an AI GPU cloud (IREN-like FY2025 inputs), with sensitivities."""
+    with exit_on_error(debug):
+        from hashpivot.analysis.per_mw import iren_like, sensitivities
+        from hashpivot.errors import InputError
+
+        for option, value in (("--rent-drop", rent_drop), ("--utilisation", utilisation)):
+            if not 0.0 <= value <= 1.0:
+                raise InputError(option, value, "a fraction in [0, 1]")
+        inputs = iren_like()
+        table = sensitivities(inputs, rent_drop, utilisation)
+        if as_json:
+            typer.echo(json.dumps({"inputs": inputs.model_dump(), "rows": table.to_dict(orient="records")},
+                                  indent=2, allow_nan=False))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        grid = Table(title=f"Per MW per day: {inputs.name} (hardware margin = revenue - electricity)",
+                     header_style="bold")
+        for col in ("case", "segment", "revenue", "power", "margin", "margin %", "capex/MW", "payback"):
+            grid.add_column(col, justify="left" if col in ("case", "segment") else "right")
+        for row in table.itertuples(index=False):
+            grid.add_row(row.case, row.segment, f"{row.revenue_usd_per_mw_day:,.0f}", f"{row.power_usd_per_mw_day:,.0f}",
+                         f"{row.margin_usd_per_mw_day:,.0f}", f"{row.margin_frac * 100:.1f} %",
+                         _money(row.capex_usd_per_mw), f"{row.payback_years:.1f} y")
+        Console(highlight=False).print(grid)
+        typer.echo("USD per MW per day; capex and payback in USD per grid MW and years. Sources: domain/facts/iren_per_mw.toml")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
