@@ -15,11 +15,17 @@ from hashpivot.errors import ScenarioError
 from hashpivot.scenarios.schema import Scenario
 
 
-def load(scenario: Scenario | str | Path, *, n_paths: int | None = None, seed: int | None = None) -> Scenario:
-    """A scenario from a model, a TOML path or a preset name, with optional overrides."""
+def load(
+    scenario: Scenario | str | Path, *, n_paths: int | None = None, seed: int | None = None,
+    stresses: Sequence[str] = (),
+) -> Scenario:
+    """A scenario from a model, a TOML path or a preset name, with optional stresses and overrides."""
+    from hashpivot.scenarios.stress import apply_stress
     from hashpivot.scenarios.toml import from_dict, load_scenario
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    for name in stresses:
+        sc = apply_stress(sc, name)
     if n_paths is None and seed is None:
         return sc
     data = sc.model_dump(mode="python")
@@ -28,6 +34,19 @@ def load(scenario: Scenario | str | Path, *, n_paths: int | None = None, seed: i
     if seed is not None:
         data["run"]["seed"] = seed
     return from_dict(data, "command-line overrides (--paths/--seed)")
+
+
+def select_capacity(scenario: Scenario, selectors: Sequence[str] | None) -> list:
+    """Capacity plans named by ``selectors`` (labels of the scenario's plans); None: all of them."""
+    from hashpivot.policies.capacity import capacity_label
+
+    available = {capacity_label(p): p for p in scenario.capacity_policies()}
+    if not selectors:
+        return list(available.values())
+    unknown = [s for s in selectors if s not in available]
+    if unknown:
+        raise ScenarioError(f"capacity={unknown[0]!r} is unknown; allowed: {', '.join(available)}")
+    return [available[s] for s in dict.fromkeys(selectors)]
 
 
 def select_policies(scenario: Scenario, selectors: Sequence[str] | None) -> list:
@@ -71,18 +90,22 @@ def run(
     scenario: Scenario | str | Path,
     *,
     policies: Sequence[str] | None = None,
+    capacity: Sequence[str] | None = None,
+    stresses: Sequence[str] = (),
     n_paths: int | None = None,
     seed: int | None = None,
     data: str | Path | None = None,
     check_invariants: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ):
-    """Simulate a scenario under its treasury policies (or those selected). Returns a ``SimResult``."""
+    """Simulate a scenario under its capacity plans and treasury policies (or those selected), after
+    applying the named ``stresses``. Returns a ``SimResult``."""
     from hashpivot.engine.run import simulate
 
-    sc = load(scenario, n_paths=n_paths, seed=seed)
+    sc = load(scenario, n_paths=n_paths, seed=seed, stresses=stresses)
     chosen = select_policies(sc, policies)
+    plans = select_capacity(sc, capacity)
     return simulate(
-        sc, chosen, history_log_returns=history_log_returns_for(sc, data),
+        sc, chosen, capacity=plans, history_log_returns=history_log_returns_for(sc, data),
         check_invariants=check_invariants, progress=progress,
     )

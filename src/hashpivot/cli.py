@@ -249,21 +249,27 @@ DataOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout (and nothing else).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 CheckOpt = Annotated[bool, typer.Option("--check", help="Assert BTC and cash conservation every day (slower).")]
+StressOpt = Annotated[
+    list[str] | None,
+    typer.Option("--stress", metavar="NAME",
+                 help="Apply a stress case; repeat: tenant_default, build_delay, gpu_rent_crash, hashrate_surge."),
+]
 
 
 def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
-                            data: Path | None, check: bool, quiet: bool):
+                            data: Path | None, check: bool, quiet: bool, *, capacity: list[str] | None = None,
+                            stresses: list[str] | None = None):
     """Run ``api.run`` with a progress bar on stderr (hidden with --json)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from hashpivot import api
 
-    sc = api.load(scenario, n_paths=n_paths, seed=seed)
+    sc = api.load(scenario, n_paths=n_paths, seed=seed, stresses=stresses or ())
     with Progress(TextColumn("simulating {task.fields[name]}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} paths"),
                   TimeElapsedColumn(), console=Console(stderr=True), disable=quiet, transient=True) as bar:
         task = bar.add_task("run", total=sc.run.n_paths, name=sc.name)
-        return api.run(sc, policies=policies, data=data, check_invariants=check,
+        return api.run(sc, policies=policies, capacity=capacity, data=data, check_invariants=check,
                        progress=lambda done, total: bar.update(task, completed=done))
 
 
@@ -358,15 +364,18 @@ def run(
     data: DataOpt = None,
     out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")] = None,
     check: CheckOpt = False,
+    stress: StressOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Simulate a scenario under its main treasury policy and print the summary."""
+    """Simulate a scenario under its main capacity plan and treasury policy and print the summary."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
         from hashpivot import api
+        from hashpivot.policies.capacity import capacity_label
 
-        main_policy = api.load(scenario).policy.treasury.label
-        result = _simulate_with_progress(scenario, [main_policy], n_paths, seed, data, check, as_json)
+        main = api.load(scenario).policy
+        result = _simulate_with_progress(scenario, [main.treasury.label], n_paths, seed, data, check, as_json,
+                                         capacity=[capacity_label(main.capacity)], stresses=stress)
         _emit_result(result, out, as_json)
 
 
@@ -379,17 +388,25 @@ def compare(
                      help="A policy of the scenario ([[compare]] label) or a kind with default parameters; "
                           "repeat. Default: every policy of the scenario."),
     ] = None,
+    capacity: Annotated[
+        list[str] | None,
+        typer.Option("--capacity", metavar="NAME",
+                     help="A capacity plan of the scenario (label of policy.capacity or [[compare_capacity]]); "
+                          "repeat. Default: every plan of the scenario."),
+    ] = None,
     n_paths: PathsOpt = None,
     seed: SeedOpt = None,
     data: DataOpt = None,
     out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")] = None,
     check: CheckOpt = False,
+    stress: StressOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Compare treasury policies side by side on the same random numbers."""
+    """Compare capacity plans and treasury policies side by side on the same random numbers."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
-        result = _simulate_with_progress(scenario, policy, n_paths, seed, data, check, as_json)
+        result = _simulate_with_progress(scenario, policy, n_paths, seed, data, check, as_json,
+                                         capacity=capacity, stresses=stress)
         _emit_result(result, out, as_json)
 
 

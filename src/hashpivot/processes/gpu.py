@@ -18,20 +18,32 @@ from hashpivot.domain.base import Model
 from hashpivot.processes.random import standard_normals
 
 
-class FlatGpuRent(Model):
-    """GPU rents stay at their day-0 level."""
-
-    kind: Literal["flat"] = "flat"
+class _GpuRent(Model):
     lease_rate_elasticity: float = Field(
         default=0.5, ge=0, le=2, description="Re-let lease rate = contract rate x index^elasticity. [ratio]"
     )
+    shock_day: int | None = Field(
+        default=None, ge=1, description="Day of a one-off fall of rents (a stress); None = none. [day]"
+    )
+    shock_frac: float = Field(default=0.0, ge=0, lt=1, description="Size of the one-off fall. [fraction]")
+
+    def _shocked(self, index: NDArray[np.float64]) -> NDArray[np.float64]:
+        if self.shock_day is not None and self.shock_frac > 0:
+            index[:, self.shock_day :] *= 1.0 - self.shock_frac
+        return index
+
+
+class FlatGpuRent(_GpuRent):
+    """GPU rents stay at their day-0 level (apart from a stress shock)."""
+
+    kind: Literal["flat"] = "flat"
 
     def index(self, seed: int, first_path: int, n_paths: int, n_days: int) -> NDArray[np.float64]:
         """Rent index. [ratio], shape (1, n_days + 1)."""
-        return np.ones((1, n_days + 1))
+        return self._shocked(np.ones((1, n_days + 1)))
 
 
-class GenerationalGpuRent(Model):
+class GenerationalGpuRent(_GpuRent):
     """``I[t] = I[t-1] exp(drift - vol^2/2 + vol z)``, times ``1 - generation_drop_frac`` on each new
     generation's launch day (every ``generation_every_days`` from ``first_generation_day``)."""
 
@@ -42,9 +54,6 @@ class GenerationalGpuRent(Model):
     first_generation_day: int = Field(default=365, ge=1, description="Day of the next generation's launch. [day]")
     generation_drop_frac: float = Field(
         default=0.25, ge=0, lt=1, description="Fall of the rent index on a launch day. [fraction]"
-    )
-    lease_rate_elasticity: float = Field(
-        default=0.5, ge=0, le=2, description="Re-let lease rate = contract rate x index^elasticity. [ratio]"
     )
 
     def index(self, seed: int, first_path: int, n_paths: int, n_days: int) -> NDArray[np.float64]:
@@ -60,7 +69,7 @@ class GenerationalGpuRent(Model):
         out = np.empty((n_paths, n_days + 1))
         out[:, 0] = 0.0
         np.cumsum(log_step, axis=1, out=out[:, 1:])
-        return np.exp(out, out=out)
+        return self._shocked(np.exp(out, out=out))
 
 
 GpuRentProcess = Annotated[FlatGpuRent | GenerationalGpuRent, Field(discriminator="kind")]
