@@ -1,6 +1,7 @@
 """Benchmark: RM1 throughput (path-days per second) and peak memory.
 
     python benchmarks/rm1.py --paths 100000 --days 3650
+    python benchmarks/rm1.py --scenario benchmarks/capacity.toml --paths 20000   # three sites, lease, GPU cloud
 
 Prints the import + first-run time (includes numba compilation or cache load), the warm run time and
 throughput, and the process's peak resident memory. Speed lives here, never in tests.
@@ -22,15 +23,17 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--preset", default="rm1")
+    parser.add_argument("--scenario", default=None, help="a scenario TOML file instead of a preset")
     parser.add_argument("--warm-runs", type=int, default=1, help="timed runs after the first")
     args = parser.parse_args()
 
     from hashpivot.engine.run import simulate
-    from hashpivot.scenarios.toml import from_dict, load_preset
+    from hashpivot.scenarios.toml import from_dict, load_preset, load_scenario
 
-    data = load_preset(args.preset).model_dump(mode="python")
+    base = load_scenario(args.scenario) if args.scenario else load_preset(args.preset)
+    data = base.model_dump(mode="python", exclude_none=True)
     data["run"].update(n_paths=args.paths, horizon_days=args.days, chunk_paths=args.chunk)
-    scenario = from_dict(data, f"benchmark {args.preset}")
+    scenario = from_dict(data, f"benchmark {base.name}")
     n_pol = len(scenario.treasury_policies())
     t = time.perf_counter()
     simulate(scenario, n_threads=args.threads)
@@ -43,7 +46,7 @@ def main() -> None:
         best = min(best, time.perf_counter() - t)
     path_days = args.paths * args.days
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"preset={args.preset} paths={args.paths} days={args.days} chunk={args.chunk} policies={n_pol}")
+    print(f"scenario={base.name} paths={args.paths} days={args.days} chunk={args.chunk} policies={n_pol}")
     print(f"first run (incl. compile/cache load): {first:.2f} s; process to end of first run: {whole:.2f} s")
     if args.warm_runs:
         print(f"warm run: {best:.2f} s = {path_days / best / 1e6:.1f} million path-days/s "
