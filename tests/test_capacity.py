@@ -240,3 +240,41 @@ def test_plans_and_policies_compare_on_common_random_numbers():
     np.testing.assert_array_equal(ds["mined_btc"].values[0], ds["mined_btc"].values[1])
     assert np.all(ds["mined_btc"].values[2:] == 0.0)
     assert list(ds["capacity"].values) == ["all_mining", "all_mining", "lease", "lease"]
+
+
+@pytest.mark.parametrize("sell_btc_first", [True, False])
+def test_capex_is_paid_from_cash_then_btc_or_debt_as_the_policy_allows(sell_btc_first):
+    """400 M USD of lease capex on day 1 against 100 M USD of cash, 1,000 BTC (60 M USD) and a 500 M USD facility.
+    Selling BTC first: all 1,000 BTC go, then the facility covers the rest; drawing first: the facility covers the
+    whole 300 M USD shortfall and no BTC is sold that day."""
+    data = base(horizon_days=1)
+    data["company"].update(cash_usd=100e6, credit_facility_usd=500e6, credit_rate_per_year=0.0)
+    data["policy"]["treasury"] = {"kind": "hold_all", "sell_btc_before_debt": sell_btc_first}
+    data["policy"]["capacity"] = {
+        "kind": "convert_on_day", "day": 1, "mw": 100.0,
+        "project": {"kind": "colocation_lease", "rate_usd_per_kw_month": 100.0, "capex_usd_per_mw": 4e6,
+                    "opex_frac_of_revenue": 0.0}}
+    ds = run_one(data)
+    revenue = 100 * 1000 * 100.0 * 12 / 365
+    shortfall = 400e6 - 100e6 - revenue  # the base company has no fixed opex; the lease no opex
+    assert int(ds["insolvent_day"]) == -1
+    if sell_btc_first:
+        assert float(ds["sold_btc"]) == pytest.approx(1_000.0, rel=1e-12)
+        assert float(ds["credit_drawn_usd"]) == pytest.approx(shortfall - 1_000 * 60_000.0, rel=1e-12)
+    else:
+        assert float(ds["sold_btc"]) == 0.0
+        assert float(ds["credit_drawn_usd"]) == pytest.approx(shortfall, rel=1e-12)
+    assert float(ds["cash_usd"]) == pytest.approx(0.0, abs=1e-6)
+    assert float(ds["nav_usd"]) == pytest.approx(
+        float(ds["btc_held"]) * 60_000.0 - float(ds["credit_drawn_usd"]), rel=1e-12)
+
+
+def test_a_path_is_insolvent_only_when_btc_and_the_facility_cannot_cover_it():
+    data = base(horizon_days=1)
+    data["company"].update(cash_usd=100e6, credit_facility_usd=100e6)
+    data["policy"]["capacity"] = {
+        "kind": "convert_on_day", "day": 1, "mw": 100.0,
+        "project": {"kind": "colocation_lease", "rate_usd_per_kw_month": 100.0, "capex_usd_per_mw": 4e6}}
+    ds = run_one(data)
+    assert int(ds["insolvent_day"]) == 1  # 400 M of capex > 100 M cash + 60 M of BTC + 100 M facility
+    assert float(ds["btc_held"]) == 0.0 and float(ds["credit_drawn_usd"]) == 100e6

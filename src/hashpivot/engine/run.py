@@ -80,7 +80,7 @@ def simulate(
                     plan_arrays.fleets, plan_arrays.sites, plan_arrays.projects, plan_arrays.removal_mw, starts,
                     tenant_u, plan_arrays.fixed_opex_usd_per_day,
                     company.btc_held, company.cash_usd, company.debt_usd, company.debt_rate_per_year,
-                    company.shares_outstanding,
+                    company.shares_outstanding, company.credit_facility_usd, company.credit_rate_per_year,
                     policy.code, policy.params(), month_days, store_here, check_invariants,
                     term, mon,
                 )

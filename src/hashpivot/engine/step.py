@@ -16,8 +16,8 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
    equity (shares out, BTC bought with the proceeds).
 4. Treasury decision (``decide``): BTC sold at today's price, cash added; cash spent on BTC.
 5. Runway floor: sell BTC until cash covers ``floor_runway_months`` of operating costs.
-6. Solvency: if cash < 0, sell ``-cash / price`` BTC (cash -> 0) when the BTC held covers it; otherwise
-   the path is insolvent that day: all BTC is sold, cash stays negative, and from the next day the
+6. Solvency: a cash shortfall is covered by selling BTC and drawing the credit facility, in the order the
+   treasury policy allows (``sell_btc_before_debt``); if both together cannot cover it, the path is insolvent that day: all BTC is sold, cash stays negative, and from the next day the
    company no longer operates (no production, costs or revenue; its BTC, cash and shares stay frozen).
 
 With ``check`` on, every day asserts ``btc = btc_prev + mined - sold + bought`` and
@@ -70,6 +70,7 @@ from hashpivot.policies.treasury import (
     BUY_WITH_EQUITY,
     FLOOR,
     SELL_ABOVE_AVERAGE,
+    SELL_BTC_FIRST,
     SELL_ALL,
     SELL_FRACTION,
     SELL_TO_COVER,
@@ -79,10 +80,10 @@ from hashpivot.units import DAYS_PER_YEAR, HOURS_PER_DAY, KW_PER_MW, MONTHS_PER_
 # Columns of the per-path terminal array: base stocks and flows, then revenue, opex and MW-days per segment.
 BASE_COLUMNS = (
     "btc_held", "cash_usd", "debt_usd", "shares", "nav_usd", "insolvent_day", "mined_btc", "sold_btc",
-    "bought_btc", "equity_raised_usd", "btc_per_share", "capex_usd", "demand_response_usd",
+    "bought_btc", "equity_raised_usd", "btc_per_share", "capex_usd", "demand_response_usd", "credit_drawn_usd",
 )
 (T_BTC, T_CASH, T_DEBT, T_SHARES, T_NAV, T_INSOLVENT_DAY, T_MINED, T_SOLD, T_BOUGHT, T_EQUITY_RAISED,
- T_BTC_PER_SHARE, T_CAPEX, T_DR) = range(len(BASE_COLUMNS))
+ T_BTC_PER_SHARE, T_CAPEX, T_DR, T_DRAWN) = range(len(BASE_COLUMNS))
 SEGMENT_FIELDS = ("revenue_usd", "opex_usd", "mw_days")
 T_SEGMENT0 = len(BASE_COLUMNS)
 TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS)
@@ -142,7 +143,7 @@ def curtailment(price_usd_per_mwh, breakeven_usd_per_mwh, hourly_log_sd):
 def run_company(
     price, hashrate, fees, blocks, subsidy, power_index, gpu_index, lease_elasticity,
     fleets, sites, projects, removal, start_days, tenant_u, fixed_opex,
-    btc0, cash0, debt0, debt_rate, shares0,
+    btc0, cash0, debt0, debt_rate, shares0, facility, facility_rate,
     code, params, month_days, n_store, check,
     term, monthly,
 ):
@@ -154,6 +155,7 @@ def run_company(
     n_proj = projects.shape[0]
     window = int(params[1]) if code == SELL_ABOVE_AVERAGE else 0
     floor_months = params[FLOOR]
+    sell_btc_first = params[SELL_BTC_FIRST] > 0.5
     shared_index = power_index.shape[0] == 1
     shared_gpu = gpu_index.shape[0] == 1
     rate_base = np.empty(n_proj)
@@ -170,6 +172,7 @@ def run_company(
         cash = cash0
         debt = debt0
         conv = 0.0
+        drawn = 0.0
         shares = shares0
         insolvent_day = -1
         ma_sum = price[p, 0]
@@ -300,7 +303,8 @@ def run_company(
                     ai_opex += op
                 btc += mined
                 # 2. operating cash
-                interest = (debt * debt_rate + conv * params[1] * (code == BUY_WITH_CONVERTIBLE)) / DAYS_PER_YEAR
+                interest = (debt * debt_rate + drawn * facility_rate
+                            + conv * params[1] * (code == BUY_WITH_CONVERTIBLE)) / DAYS_PER_YEAR
                 operating = -power - fixed_opex + dr + (ai_rev - ai_opex) - capex - interest
                 cash += operating
                 # 3. financing
@@ -316,7 +320,7 @@ def run_company(
                         btc += b
                         cash -= b * s
                     elif t == int(params[2]) + int(params[3]) and conv > 0:
-                        nav = btc * s + cash - debt - conv
+                        nav = btc * s + cash - debt - conv - drawn
                         share_price = params[5] * nav / shares
                         if share_price >= params[4]:
                             shares += conv / params[4]
@@ -325,7 +329,7 @@ def run_company(
                             cash -= conv
                         conv = 0.0
                 elif code == BUY_WITH_EQUITY:
-                    nav = btc * s + cash - debt
+                    nav = btc * s + cash - debt - drawn
                     if nav > 0 and shares < shares0 * (1.0 + params[2]) and params[0] > 0:
                         shares += params[0] / (params[1] * nav / shares)
                         financing += params[0]
@@ -354,7 +358,12 @@ def run_company(
                         btc -= extra
                         cash += extra * s
                         sold += extra
-                # 6. solvency
+                # 6. solvency: BTC sales and facility draws, in the order the policy allows
+                if cash < 0 and not sell_btc_first:
+                    draw = min(-cash, facility - drawn)
+                    drawn += draw
+                    financing += draw
+                    cash += draw
                 if cash < 0:
                     need = -cash / s
                     if btc >= need:
@@ -365,7 +374,12 @@ def run_company(
                         sold += btc
                         cash += btc * s
                         btc = 0.0
-                        insolvent_day = t
+                        draw = min(-cash, facility - drawn)
+                        drawn += draw
+                        financing += draw
+                        cash += draw
+                        if cash < 0:
+                            insolvent_day = t
                 if check:
                     btc_expected = btc_prev + mined - sold + bought
                     cash_expected = cash_prev + operating + financing + (sold - bought) * s
@@ -386,7 +400,7 @@ def run_company(
                 seg_opex[0] += power
             if m < month_days.shape[0] and t == month_days[m]:
                 if p < n_store:
-                    monthly[p, M_NAV, m] = btc * s + cash - debt - conv
+                    monthly[p, M_NAV, m] = btc * s + cash - debt - conv - drawn
                     monthly[p, M_BTC, m] = btc
                     monthly[p, M_CASH, m] = cash
                     monthly[p, M_BTC_PER_SHARE, m] = btc / shares
@@ -394,9 +408,9 @@ def run_company(
         s = price[p, n_days]
         term[p, T_BTC] = btc
         term[p, T_CASH] = cash
-        term[p, T_DEBT] = debt + conv
+        term[p, T_DEBT] = debt + conv + drawn
         term[p, T_SHARES] = shares
-        term[p, T_NAV] = btc * s + cash - debt - conv
+        term[p, T_NAV] = btc * s + cash - debt - conv - drawn
         term[p, T_INSOLVENT_DAY] = insolvent_day
         term[p, T_MINED] = mined_tot
         term[p, T_SOLD] = sold_tot
@@ -405,6 +419,7 @@ def run_company(
         term[p, T_BTC_PER_SHARE] = btc / shares
         term[p, T_CAPEX] = capex_tot
         term[p, T_DR] = dr_tot
+        term[p, T_DRAWN] = drawn
         for g in range(N_SEGMENTS):
             term[p, T_SEGMENT0 + 3 * g] = seg_rev[g]
             term[p, T_SEGMENT0 + 3 * g + 1] = seg_opex[g]

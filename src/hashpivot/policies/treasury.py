@@ -30,6 +30,8 @@ from hashpivot.domain.base import Model
 N_PARAMS = 8
 #: Index of the runway floor (months of costs kept in cash) in every parameter vector.
 FLOOR = N_PARAMS - 1
+#: Index of the flag "cover cash shortfalls by selling BTC before drawing the credit facility".
+SELL_BTC_FIRST = N_PARAMS - 2
 
 SELL_ALL, HOLD_ALL, SELL_FRACTION, SELL_TO_COVER, SELL_ABOVE_AVERAGE = 0, 1, 2, 3, 4
 BUY_WITH_CASH, BUY_WITH_EQUITY, BUY_WITH_CONVERTIBLE, MIN_CASH_RUNWAY = 5, 6, 7, 8
@@ -41,6 +43,11 @@ class _Treasury(Model):
     floor_runway_months: float = Field(
         default=0.0, ge=0, le=120,
         description="Months of operating costs always kept in cash, refilled by selling BTC; 0 = none. [months]",
+    )
+    sell_btc_before_debt: bool = Field(
+        default=True,
+        description="Cover a cash shortfall (capex, losses) by selling BTC before drawing the company's credit "
+        "facility; False = draw the facility first and sell BTC only when it is exhausted. [flag]",
     )
 
     @property
@@ -56,6 +63,7 @@ class _Treasury(Model):
         values = self._values()
         out[: len(values)] = values
         out[FLOOR] = self.floor_runway_months
+        out[SELL_BTC_FIRST] = float(self.sell_btc_before_debt)
         return out
 
 

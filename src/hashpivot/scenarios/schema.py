@@ -122,6 +122,12 @@ class Company(Model):
     cash_usd: float = Field(default=0.0, ge=0, description="Cash on day 0. [USD]")
     debt_usd: float = Field(default=0.0, ge=0, description="Straight debt outstanding (interest only). [USD]")
     debt_rate_per_year: float = Field(default=0.0, ge=0, le=1, description="Cash interest on the debt. [1/year]")
+    credit_facility_usd: float = Field(
+        default=0.0, ge=0, description="Undrawn credit facility that covers cash shortfalls (e.g. capex). [USD]"
+    )
+    credit_rate_per_year: float = Field(
+        default=0.10, ge=0, le=1, description="Cash interest on the drawn facility. [1/year]"
+    )
     shares_outstanding: float = Field(default=1e8, gt=0, description="Shares outstanding on day 0. [shares]")
     fixed_opex_usd_per_day: float = Field(default=0.0, ge=0, description="Overheads paid every day. [USD/day]")
 
