@@ -278,3 +278,35 @@ def test_a_path_is_insolvent_only_when_btc_and_the_facility_cannot_cover_it():
     ds = run_one(data)
     assert int(ds["insolvent_day"]) == 1  # 400 M of capex > 100 M cash + 60 M of BTC + 100 M facility
     assert float(ds["btc_held"]) == 0.0 and float(ds["credit_drawn_usd"]) == 100e6
+
+
+def test_derating_with_age():
+    """10 %/year derating of units one year old on day 0: day t mines 5 EH/s x 0.9^(1 + t/365) at the same power."""
+    data = base()
+    data["company"]["fleets"][0].update(age_years=1.0, derate_frac_per_year=0.1)
+    ds = run_one(data)
+    ehs_days = sum(5.0 * 0.9 ** (1 + t / 365) for t in range(1, N_DAYS + 1))
+    assert float(ds["mined_btc"]) == pytest.approx(ehs_days * BTC_PER_DAY_PER_EHS, rel=1e-12)
+    assert float(ds["mining_opex_usd"]) == pytest.approx(N_DAYS * MINING_MW * 24 * 40.0, rel=1e-12)
+
+
+@pytest.mark.parametrize(("max_payback_months", "upgrades"), [(18.0, True), (12.0, False)])
+def test_upgrade_when_payback_is_short_enough(max_payback_months, upgrades):
+    """New units at 10 J/TH for 10 USD/TH replace 20 J/TH units: per MW, 0.05 more EH/s earns
+    0.05 x 0.78 BTC x 60,000 = 2,340 USD a day for 0.1 EH/s x 1e6 TH x 10 USD = 1 M USD: payback 427 days
+    (14.0 months). Checks every 30 days replace 20 MW, which mine from the next day."""
+    data = base()
+    data["policy"]["upgrade"] = {"kind": "payback", "efficiency_j_per_th": 10.0, "capex_usd_per_th": 10.0,
+                                 "max_payback_months": max_payback_months, "max_mw_per_check": 20.0,
+                                 "check_every_days": 30}
+    ds = run_one(data)
+    payback_days = 1e6 / (0.05 * BTC_PER_DAY_PER_EHS * 60_000)
+    assert payback_days / (365 / 12) == pytest.approx(14.0, abs=0.05)
+    if upgrades:
+        ehs_days = N_DAYS * 5.0 + 30 * (20 + 40 + 60) * 0.05  # days 31-60, 61-90, 91-120 with 20, 40, 60 MW new
+        assert float(ds["mined_btc"]) == pytest.approx(ehs_days * BTC_PER_DAY_PER_EHS, rel=1e-12)
+        assert float(ds["capex_usd"]) == pytest.approx(4 * 20 * 1e6, rel=1e-12)
+    else:
+        assert float(ds["mined_btc"]) == pytest.approx(N_DAYS * 5.0 * BTC_PER_DAY_PER_EHS, rel=1e-12)
+        assert float(ds["capex_usd"]) == 0.0
+    assert float(ds["mining_opex_usd"]) == pytest.approx(N_DAYS * MINING_MW * 24 * 40.0, rel=1e-12)

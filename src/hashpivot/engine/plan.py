@@ -21,8 +21,8 @@ from hashpivot.policies.capacity import (
 from hashpivot.units import DAYS_PER_YEAR
 
 # Fleet columns.
-F_PROD_EHS, F_MW, F_EHS_PER_MW, F_UPTIME, F_SITE, F_J_PER_TH_GRID, F_NET = range(7)
-N_FLEET_COLS = 7
+F_PROD_EHS, F_MW, F_EHS_PER_MW, F_UPTIME, F_SITE, F_J_PER_TH_GRID, F_NET, F_PUE = range(8)
+N_FLEET_COLS = 8
 # Site columns.
 S_PRICE, S_CURTAILABLE, S_HOURLY_LOG_SD, S_DR_CREDIT = range(4)
 N_SITE_COLS = 4
@@ -50,6 +50,10 @@ class ProjectSpec:
 @dataclass(frozen=True)
 class CompanyArrays:
     fleets: NDArray[np.float64]
+    #: Hashrate per MW relative to new, by fleet and day: (1 - derate)^(age in years). Shape (fleets, days + 1).
+    derate: NDArray[np.float64]
+    #: Upgrade policy: [enabled, new J/TH, capex USD/TH, max payback days, max MW per check, days between checks].
+    upgrade: NDArray[np.float64]
     sites: NDArray[np.float64]
     projects: NDArray[np.float64]
     removal_mw: NDArray[np.float64]  # (projects, fleets) grid MW each project takes from each fleet
@@ -146,7 +150,7 @@ def build_company(scenario, plan) -> CompanyArrays:
         ehs = f.effective_hashrate_ehs
         mw = f.power_mw * pue
         fleets[i] = [f.uptime_frac * (1 - f.pool_fee_frac) * ehs, mw, ehs / mw, f.uptime_frac,
-                     site_index[f.site], f.effective_efficiency_j_per_th * pue, 1 - f.pool_fee_frac]
+                     site_index[f.site], f.effective_efficiency_j_per_th * pue, 1 - f.pool_fee_frac, pue]
     specs = _expand(plan)
     projects = np.array([_project_row(s, company.sites[0].power_price_usd_per_mwh) for s in specs],
                         dtype=np.float64).reshape(len(specs), N_PROJECT_COLS)
@@ -163,5 +167,13 @@ def build_company(scenario, plan) -> CompanyArrays:
             need -= take
             if need <= 1e-12:
                 break
-    return CompanyArrays(fleets, sites, projects, removal, tuple(specs), company.fixed_opex_usd_per_day)
+    days = np.arange(scenario.run.horizon_days + 1) / DAYS_PER_YEAR
+    derate = np.array([(1.0 - f.derate_frac_per_year) ** (f.age_years + days) for f in company.fleets])
+    up = scenario.policy.upgrade
+    upgrade = np.zeros(6)
+    if up.kind == "payback":
+        upgrade[:] = [1.0, up.efficiency_j_per_th, up.capex_usd_per_th, up.max_payback_months * DAYS_PER_YEAR / 12,
+                      up.max_mw_per_check, up.check_every_days]
+    return CompanyArrays(fleets, derate, upgrade, sites, projects, removal, tuple(specs),
+                         company.fixed_opex_usd_per_day)
 

@@ -77,7 +77,7 @@ def simulate(
                 run_company(
                     mk.btc_price_usd, mk.network_hashrate_ehs, mk.fees_btc_per_block, mk.blocks, mk.subsidy_btc,
                     mk.power_price_index, mk.gpu_rent_index, elasticity,
-                    plan_arrays.fleets, plan_arrays.sites, plan_arrays.projects, plan_arrays.removal_mw, starts,
+                    plan_arrays.fleets, plan_arrays.derate, plan_arrays.upgrade, plan_arrays.sites, plan_arrays.projects, plan_arrays.removal_mw, starts,
                     tenant_u, plan_arrays.fixed_opex_usd_per_day,
                     company.btc_held, company.cash_usd, company.debt_usd, company.debt_rate_per_year,
                     company.shares_outstanding, company.credit_facility_usd, company.credit_rate_per_year,

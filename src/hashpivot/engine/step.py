@@ -34,9 +34,9 @@ from numba import njit
 
 from hashpivot.engine.plan import (
     F_EHS_PER_MW,
-    F_J_PER_TH_GRID,
     F_MW,
     F_NET,
+    F_PUE,
     F_SITE,
     F_UPTIME,
     P_BUILD_DAYS,
@@ -140,9 +140,24 @@ def curtailment(price_usd_per_mwh, breakeven_usd_per_mwh, hourly_log_sd):
 
 
 @njit(cache=True, nogil=True)
+def _mine(mw, ehs_per_mw, uptime, net, price_mwh, curtailable, hourly_log_sd, dr_credit, btc_per_ehs, btc_price):
+    """(BTC mined, power cost USD, demand-response credits USD) of ``mw`` megawatts of one kind of unit today."""
+    full_btc = uptime * net * mw * ehs_per_mw * btc_per_ehs
+    full_cost = uptime * mw * HOURS_PER_DAY * price_mwh
+    if curtailable <= 0.0:
+        return full_btc, full_cost, 0.0
+    # Break-even power price: net revenue of the MWh one megawatt of these units uses.
+    breakeven = net * ehs_per_mw * btc_per_ehs * btc_price / HOURS_PER_DAY
+    run, cost_share = curtailment(price_mwh, breakeven, hourly_log_sd)
+    return (full_btc * ((1.0 - curtailable) + curtailable * run),
+            full_cost * ((1.0 - curtailable) + curtailable * cost_share),
+            uptime * mw * HOURS_PER_DAY * curtailable * (1.0 - run) * dr_credit)
+
+
+@njit(cache=True, nogil=True)
 def run_company(
     price, hashrate, fees, blocks, subsidy, power_index, gpu_index, lease_elasticity,
-    fleets, sites, projects, removal, start_days, tenant_u, fixed_opex,
+    fleets, derate, upgrade, sites, projects, removal, start_days, tenant_u, fixed_opex,
     btc0, cash0, debt0, debt_rate, shares0, facility, facility_rate,
     code, params, month_days, n_store, check,
     term, monthly,
@@ -165,6 +180,11 @@ def run_company(
     seg_rev = np.empty(N_SEGMENTS)
     seg_opex = np.empty(N_SEGMENTS)
     seg_mw = np.empty(N_SEGMENTS)
+    upgraded = np.empty(n_fleets)
+    upgrade_on = upgrade[0] > 0.5
+    new_j_per_th = upgrade[1] if upgrade_on else 1.0
+    upgrade_every = max(int(upgrade[5]), 1)
+    best_ehs_per_mw = 0.0
     for p in range(n_paths):
         pi = 0 if shared_index else p
         gi = 0 if shared_gpu else p
@@ -181,6 +201,7 @@ def run_company(
         seg_rev[:] = 0.0
         seg_opex[:] = 0.0
         seg_mw[:] = 0.0
+        upgraded[:] = 0.0
         for k in range(n_proj):
             rate_base[k] = projects[k, P_RATE]
             rate_from[k] = -1
@@ -216,6 +237,8 @@ def run_company(
                 mined = 0.0
                 power = 0.0
                 dr = 0.0
+                capex = 0.0
+                worst = -1
                 for f in range(n_fleets):
                     mw = fleets[f, F_MW]
                     for k in range(n_proj):
@@ -224,24 +247,43 @@ def run_company(
                     if mw <= 1e-12:
                         continue
                     seg_mw[0] += mw
+                    # Conversions take the old units first; upgraded units keep mining.
+                    mw_new = min(upgraded[f], mw)
+                    mw_old = mw - mw_new
                     site = int(fleets[f, F_SITE])
                     price_mwh = sites[site, S_PRICE] * power_index[pi, t]
-                    up = fleets[f, F_UPTIME]
-                    full_btc = up * fleets[f, F_NET] * mw * fleets[f, F_EHS_PER_MW] * btc_per_ehs
-                    full_cost = up * mw * HOURS_PER_DAY * price_mwh
-                    kappa = sites[site, S_CURTAILABLE]
-                    if kappa > 0.0:
-                        breakeven = fleets[f, F_NET] * btc_per_ehs * s / (fleets[f, F_J_PER_TH_GRID] * HOURS_PER_DAY)
-                        run, cost_share = curtailment(price_mwh, breakeven, sites[site, S_HOURLY_LOG_SD])
-                        mined += full_btc * ((1.0 - kappa) + kappa * run)
-                        power += full_cost * ((1.0 - kappa) + kappa * cost_share)
-                        dr += up * mw * HOURS_PER_DAY * kappa * (1.0 - run) * sites[site, S_DR_CREDIT]
-                    else:
-                        mined += full_btc
-                        power += full_cost
+                    ehs_per_mw_old = fleets[f, F_EHS_PER_MW] * derate[f, t]
+                    for part in range(2):
+                        part_mw = mw_old if part == 0 else mw_new
+                        if part_mw <= 0.0:
+                            continue
+                        ehs_per_mw = ehs_per_mw_old if part == 0 else 1.0 / (new_j_per_th * fleets[f, F_PUE])
+                        b, c, d = _mine(part_mw, ehs_per_mw, fleets[f, F_UPTIME], fleets[f, F_NET], price_mwh,
+                                        sites[site, S_CURTAILABLE], sites[site, S_HOURLY_LOG_SD],
+                                        sites[site, S_DR_CREDIT], btc_per_ehs, s)
+                        mined += b
+                        power += c
+                        dr += d
+                    if mw_old > 1e-9 and (worst < 0 or ehs_per_mw_old < best_ehs_per_mw):
+                        worst = f
+                        best_ehs_per_mw = ehs_per_mw_old
+                # Fleet upgrade: replace the least productive units when the new model pays back in time.
+                if upgrade_on and worst >= 0 and t % upgrade_every == 0:
+                    f = worst
+                    ehs_new = 1.0 / (new_j_per_th * fleets[f, F_PUE])
+                    gain = (fleets[f, F_UPTIME] * fleets[f, F_NET] * (ehs_new - best_ehs_per_mw) * btc_per_ehs * s)
+                    capex_per_mw = ehs_new * 1e6 * upgrade[2]
+                    if gain > 0.0 and capex_per_mw / gain <= upgrade[3]:
+                        mw = fleets[f, F_MW] - upgraded[f]
+                        for k in range(n_proj):
+                            if start_days[p, k] >= 0 and t >= start_days[p, k]:
+                                mw -= removal[k, f]
+                        x = min(upgrade[4], mw)
+                        if x > 0.0:
+                            upgraded[f] += x
+                            capex += x * capex_per_mw
                 ai_rev = 0.0
                 ai_opex = 0.0
-                capex = 0.0
                 for k in range(n_proj):
                     st = start_days[p, k]
                     if st < 0 or t < st:

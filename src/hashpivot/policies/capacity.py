@@ -182,6 +182,28 @@ CapacityPolicy = Annotated[
 ]
 
 
+class NoUpgrade(Model):
+    """The fleets stay as they are."""
+
+    kind: Literal["none"] = "none"
+
+
+class UpgradeOnPayback(Model):
+    """Every ``check_every_days``, replace up to ``max_mw_per_check`` of the least efficient fleet's units with
+    a new model when the new units' capex is paid back by their extra margin within ``max_payback_months``
+    at that day's hashprice (same megawatts, more TH/s). Capex is paid in cash (then BTC, then debt)."""
+
+    kind: Literal["payback"] = "payback"
+    efficiency_j_per_th: float = Field(gt=0, le=500, description="Efficiency of the new model. [J/TH]")
+    capex_usd_per_th: float = Field(gt=0, le=1000, description="Price of the new model per TH/s. [USD/(TH/s)]")
+    max_payback_months: float = Field(default=18.0, gt=0, le=120, description="Payback to accept. [months]")
+    max_mw_per_check: float = Field(default=20.0, gt=0, le=10_000, description="MW replaced per check. [MW]")
+    check_every_days: int = Field(default=30, ge=1, le=3650, description="Days between checks. [days]")
+
+
+UpgradePolicy = Annotated[NoUpgrade | UpgradeOnPayback, Field(discriminator="kind")]
+
+
 def capacity_label(policy) -> str:
     """Label of a capacity policy in tables and charts."""
     return policy.name or policy.kind

@@ -8,7 +8,14 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from hashpivot.domain.base import Model
-from hashpivot.policies.capacity import AllMining, CapacityPolicy, capacity_label, converted_mw
+from hashpivot.policies.capacity import (
+    AllMining,
+    CapacityPolicy,
+    NoUpgrade,
+    UpgradePolicy,
+    capacity_label,
+    converted_mw,
+)
 from hashpivot.policies.treasury import HoldAll, TreasuryPolicy
 from hashpivot.processes.fees import LognormalFees
 from hashpivot.processes.gpu import FlatGpuRent, GpuRentProcess
@@ -97,6 +104,10 @@ class Fleet(Model):
     overclock_efficiency_penalty_frac: float = Field(
         default=0.0, ge=0, le=2, description="J/TH increase that overclocking costs. [fraction]"
     )
+    age_years: float = Field(default=0.0, ge=0, le=20, description="Age of the units on day 0. [years]")
+    derate_frac_per_year: float = Field(
+        default=0.0, ge=0, le=0.5, description="Hashrate lost per year of age, at the same power. [fraction/year]"
+    )
 
     @property
     def effective_hashrate_ehs(self) -> float:
@@ -172,6 +183,7 @@ class Company(Model):
 class PolicyConfig(Model):
     treasury: TreasuryPolicy = Field(default_factory=HoldAll)
     capacity: CapacityPolicy = Field(default_factory=AllMining)
+    upgrade: UpgradePolicy = Field(default_factory=NoUpgrade)
 
 
 class Scenario(Model):
