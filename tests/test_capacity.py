@@ -310,3 +310,28 @@ def test_upgrade_when_payback_is_short_enough(max_payback_months, upgrades):
         assert float(ds["mined_btc"]) == pytest.approx(N_DAYS * 5.0 * BTC_PER_DAY_PER_EHS, rel=1e-12)
         assert float(ds["capex_usd"]) == 0.0
     assert float(ds["mining_opex_usd"]) == pytest.approx(N_DAYS * MINING_MW * 24 * 40.0, rel=1e-12)
+
+
+def test_project_cash_flows_irr_and_payback():
+    """A 100 MW site lease: 5 M USD of capex on day 1, then 100 x 1000 x 50 x 12 / 365 USD a day. The monthly
+    project flows add up to revenue - capex; the reported IRR zeroes their NPV; payback falls where the
+    cumulative flow turns positive."""
+    data = base(horizon_days=400)
+    data["run"]["store_paths"] = 3
+    data["policy"]["capacity"] = {
+        "kind": "convert_on_day", "day": 1, "mw": 100.0, "name": "lease",
+        "project": {"kind": "site_lease", "rate_usd_per_kw_month": 50.0, "capex_usd_per_mw": 50_000.0,
+                    "opex_frac_of_revenue": 0.0}}
+    result = simulate(from_dict(data, "t"), check_invariants=True)
+    flows = result.dataset["project_net_cash_usd"].isel(policy=0, sample=0, project=0).values
+    per_day = 100 * 1000 * 50.0 * 12 / 365
+    assert flows.sum() == pytest.approx(400 * per_day - 5e6, rel=1e-12)
+    rows = result.summary.set_index(["metric", "stat"])["value"]
+    irr_month = (1 + rows[("lease.irr_frac_per_year", "p50")]) ** (1 / 12) - 1
+    monthly = flows[1:]
+    npv = sum(f / (1 + irr_month) ** i for i, f in enumerate(monthly))
+    assert abs(npv) < 1e-6 * 5e6
+    cumulative = np.cumsum(monthly)
+    first_positive = int(np.argmax(cumulative >= 0))
+    assert first_positive - 1 <= rows[("lease.payback_years", "p50")] * 12 <= first_positive
+    assert rows[("lease.capex_usd_per_mw", "value")] == pytest.approx(50_000.0)

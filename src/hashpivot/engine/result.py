@@ -59,8 +59,11 @@ class SimResult:
         return [str(p) for p in self.dataset["policy"].values]
 
     @classmethod
-    def from_arrays(cls, scenario, combos, terminal, monthly, market_monthly, month_days) -> SimResult:
-        """Build the result of ``engine.run.simulate``; ``combos`` are its (capacity plan, treasury policy) pairs."""
+    def from_arrays(cls, scenario, combos, terminal, monthly, market_monthly, month_days,
+                    project_flows=None, project_info=None) -> SimResult:
+        """Build the result of ``engine.run.simulate``; ``combos`` are its (capacity plan, treasury policy) pairs,
+        ``project_flows`` the monthly net cash flows of each combo's AI projects on the stored paths and
+        ``project_info`` each combo's (project labels, company arrays)."""
         from hashpivot.scenarios.toml import to_toml
 
         several_plans = len({capacity_label(plan) for plan, _ in combos}) > 1
@@ -96,13 +99,28 @@ class SimResult:
             data[f"monthly_{name}"] = (("policy", "sample", "date"), monthly[:, :, j, :])
         for j, name in enumerate(("btc_price_usd", "network_hashrate_ehs", "hashprice_usd_per_th_day")):
             data[f"monthly_{name}"] = (("sample", "date"), market_monthly[j])
+        n_proj = 0 if project_flows is None else project_flows.shape[2]
+        project_labels = np.full((len(combos), n_proj), "", dtype=object)
+        project_mw = np.zeros((len(combos), n_proj))
+        project_capex = np.zeros((len(combos), n_proj))
+        for i, (names, arrays) in enumerate(project_info or []):
+            for j, name in enumerate(names):
+                project_labels[i, j] = name
+                project_mw[i, j] = arrays.projects[j, 1]
+                project_capex[i, j] = arrays.projects[j, 7]
+        if n_proj:
+            data["project_net_cash_usd"] = (("policy", "sample", "project", "date"), project_flows)
         toml_text = to_toml(scenario)
         ds = xr.Dataset(
             data,
             coords={"policy": labels, "path": np.arange(run.n_paths), "sample": np.arange(monthly.shape[1]),
                     "date": dates, "day": ("date", month_days),
                     "capacity": ("policy", [capacity_label(plan) for plan, _ in combos]),
-                    "treasury": ("policy", [policy.label for _, policy in combos])},
+                    "treasury": ("policy", [policy.label for _, policy in combos]),
+                    "project": np.arange(n_proj),
+                    "project_label": (("policy", "project"), project_labels.astype(str)),
+                    "project_mw": (("policy", "project"), project_mw),
+                    "project_capex_usd": (("policy", "project"), project_capex)},
             attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__},
         )
         summary = _summary(ds, run.horizon_days)
@@ -149,7 +167,35 @@ def _summary(ds: xr.Dataset, horizon_days: int) -> pd.DataFrame:
         rows.append((label, "insolvency", "mean_day",
                      float(days[is_insolvent].mean()) if is_insolvent.any() else float("nan")))
         rows.append((label, "nav_usd", "cvar5", cvar(sub["nav_usd"].values)))
+        rows += _project_rows(sub, label)
     return pd.DataFrame(rows, columns=["policy", "metric", "stat", "value"])
+
+
+def _project_rows(sub: xr.Dataset, label: str) -> list[tuple]:
+    """Per AI project: capex per MW, and IRR and payback over the stored paths (monthly cash flows)."""
+    from hashpivot.formulas.finance import irr_per_period, payback_periods
+
+    rows: list[tuple] = []
+    if "project_net_cash_usd" not in sub:
+        return rows
+    for j in range(sub.sizes["project"]):
+        name = str(sub["project_label"].values[j])
+        if not name or sub.sizes["sample"] == 0:
+            continue
+        flows = sub["project_net_cash_usd"].isel(project=j).values  # (sample, month)
+        flows = flows[:, 1:]  # slot 0 is day 0, which has no flows
+        with np.errstate(invalid="ignore", over="ignore"):
+            irr_year = (1.0 + irr_per_period(flows)) ** 12 - 1.0
+        payback_years = payback_periods(flows) / 12.0
+        mw = float(sub["project_mw"].values[j])
+        rows.append((label, f"{name}.capex_usd_per_mw", "value", float(sub["project_capex_usd"].values[j]) / mw))
+        for stat, value in _stats(irr_year).items():
+            rows.append((label, f"{name}.irr_frac_per_year", stat, value))
+        rows.append((label, f"{name}.irr_frac_per_year", "defined_share", float(np.isfinite(irr_year).mean())))
+        for stat, value in _stats(np.where(np.isfinite(payback_years), payback_years, np.nan)).items():
+            rows.append((label, f"{name}.payback_years", stat, value))
+        rows.append((label, f"{name}.payback_years", "paid_back_share", float(np.isfinite(payback_years).mean())))
+    return rows
 
 
 def _win_rate(score: np.ndarray, labels: list[str]) -> pd.DataFrame:

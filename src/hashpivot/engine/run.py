@@ -58,6 +58,8 @@ def simulate(
     terminal = np.empty((n_pol, n_paths, len(TERMINAL_COLUMNS)))
     monthly = np.empty((n_pol, n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
     market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
+    n_projects = max([len(a.specs) for a in arrays] + [0])
+    project_flows = np.zeros((n_pol, n_store, n_projects, month_days.size))
     company = scenario.company
     elasticity = scenario.market.gpu_rent.lease_rate_elasticity
     chunks = [(start, min(run.chunk_paths, n_paths - start)) for start in range(0, n_paths, run.chunk_paths)]
@@ -74,6 +76,7 @@ def simulate(
             tenant_u = _tenant_uniforms(scenario, plan_arrays, first, count)
             for policy in treasury:
                 term = np.empty((count, len(TERMINAL_COLUMNS)))
+                flows = np.zeros((store_here, max(len(plan_arrays.specs), 1), month_days.size))
                 run_company(
                     mk.btc_price_usd, mk.network_hashrate_ehs, mk.fees_btc_per_block, mk.blocks, mk.subsidy_btc,
                     mk.power_price_index, mk.gpu_rent_index, elasticity,
@@ -82,10 +85,11 @@ def simulate(
                     company.btc_held, company.cash_usd, company.debt_usd, company.debt_rate_per_year,
                     company.shares_outstanding, company.credit_facility_usd, company.credit_rate_per_year,
                     policy.code, policy.params(), month_days, store_here, check_invariants,
-                    term, mon,
+                    term, mon, flows,
                 )
                 terminal[k, first : first + count] = term
                 monthly[k, first : first + store_here] = mon
+                project_flows[k, first : first + store_here, : len(plan_arrays.specs)] = flows[:, : len(plan_arrays.specs)]
                 k += 1
         if store_here:
             rows = slice(0, store_here)
@@ -112,7 +116,11 @@ def simulate(
                 done += count
                 if progress:
                     progress(done, n_paths)
-    return SimResult.from_arrays(scenario, combos, terminal, monthly, market_monthly, month_days)
+    project_labels = [[spec.label for spec in a.specs] for a in arrays]
+    project_info = [(labels, a) for labels, a in zip(project_labels, arrays, strict=True)]
+    return SimResult.from_arrays(scenario, combos, terminal, monthly, market_monthly, month_days,
+                                 project_flows=project_flows, project_info=[project_info[plans.index(plan)]
+                                                                            for plan, _ in combos])
 
 
 def _tenant_uniforms(scenario, company_arrays, first: int, count: int) -> np.ndarray:

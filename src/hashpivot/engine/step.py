@@ -160,10 +160,12 @@ def run_company(
     fleets, derate, upgrade, sites, projects, removal, start_days, tenant_u, fixed_opex,
     btc0, cash0, debt0, debt_rate, shares0, facility, facility_rate,
     code, params, month_days, n_store, check,
-    term, monthly,
+    term, monthly, project_flows,
 ):
-    """Simulate every path of a chunk; write per-path terminal values into ``term`` (paths, columns)
-    and monthly values of the first ``n_store`` paths into ``monthly`` (n_store, variables, months)."""
+    """Simulate every path of a chunk; write per-path terminal values into ``term`` (paths, columns),
+    monthly values of the first ``n_store`` paths into ``monthly`` (n_store, variables, months) and their
+    AI projects' net cash flows (revenue - opex - capex) by month into ``project_flows`` (n_store, projects,
+    months; zeroed by the caller)."""
     n_paths, n_cols = price.shape
     n_days = n_cols - 1
     n_fleets = fleets.shape[0]
@@ -289,11 +291,15 @@ def run_company(
                     if st < 0 or t < st:
                         continue
                     build = int(projects[k, P_BUILD_DAYS])
+                    capex_k = 0.0
                     if build > 0:
                         if t < st + build:
-                            capex += projects[k, P_CAPEX] / build
+                            capex_k = projects[k, P_CAPEX] / build
                     elif t == st:
-                        capex += projects[k, P_CAPEX]
+                        capex_k = projects[k, P_CAPEX]
+                    capex += capex_k
+                    if p < n_store:
+                        project_flows[p, k, m] -= capex_k
                     earn = st + build + int(projects[k, P_DELAY_DAYS])
                     if t < earn:
                         continue
@@ -341,6 +347,8 @@ def run_company(
                         op = rev * projects[k, P_OPEX]
                     seg_rev[seg] += rev
                     seg_opex[seg] += op
+                    if p < n_store:
+                        project_flows[p, k, m] += rev - op
                     ai_rev += rev
                     ai_opex += op
                 btc += mined
