@@ -30,6 +30,14 @@ CHAIN_COLUMNS = (
 Row = dict[str, str]
 
 
+@pytest.fixture(autouse=True)
+def _run_store_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test records runs ('hashpivot run/compare') in a store of its own, never in ~/.hashpivot."""
+    path = tmp_path_factory.mktemp("store") / "runs.duckdb"
+    monkeypatch.setenv("HASHPIVOT_STORE", str(path))
+    return path
+
+
 @pytest.fixture
 def shared_csv() -> Path:
     """Path of ../shared/data/btc_daily.csv; skips only when the file is absent."""

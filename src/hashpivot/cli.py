@@ -238,6 +238,8 @@ def _usd_share(usd: float, frac: float) -> str:
 
 # --- run and compare ------------------------------------------------------------------------------
 
+from hashpivot.cli_runs import NameOpt, NoStoreOpt, StoreOpt, check_store, record_run  # noqa: E402
+
 ScenarioArg = Annotated[
     str, typer.Argument(metavar="SCENARIO", help="A scenario TOML file or a preset name (e.g. default, rm1).")
 ]
@@ -273,8 +275,9 @@ def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: 
                        progress=lambda done, total: bar.update(task, completed=done))
 
 
-def _emit_result(result, out: Path | None, as_json: bool) -> None:
-    """Write the report (when ``out``) and print the comparison (rich table or JSON)."""
+def _emit_result(result, out: Path | None, as_json: bool, recorded=None) -> None:
+    """Write the report (when ``out``) and print the comparison (rich table or JSON); ``recorded``
+    (``cli_runs.Recorded``) says where the run store recorded the run."""
     from hashpivot.analysis.compare import comparison_table
 
     files = {}
@@ -299,6 +302,7 @@ def _emit_result(result, out: Path | None, as_json: bool) -> None:
                 for row, cols in result.win_rate.to_dict(orient="index").items()
             },
             "files": files,
+            **(recorded.to_dict() if recorded is not None else {}),
         }
         typer.echo(json.dumps(payload, indent=2, allow_nan=False))
         return
@@ -321,6 +325,8 @@ def _emit_result(result, out: Path | None, as_json: bool) -> None:
                       + ", ".join(f"{p} {v * 100:.0f} %" for p, v in best.items()))
     for kind, path in files.items():
         console.print(f"report: {path}")
+    if recorded is not None and recorded.describe():
+        console.print(recorded.describe())
 
 
 #: Comparison rows shown in the terminal (the report and --json carry them all), with short headers.
@@ -365,18 +371,25 @@ def run(
     out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")] = None,
     check: CheckOpt = False,
     stress: StressOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+    name: NameOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Simulate a scenario under its main capacity plan and treasury policy and print the summary."""
+    """Simulate a scenario under its main capacity plan and treasury policy and print the summary.
+    The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
         from hashpivot import api
         from hashpivot.policies.capacity import capacity_label
 
+        check_store(store, no_store)
         main = api.load(scenario).policy
         result = _simulate_with_progress(scenario, [main.treasury.label], n_paths, seed, data, check, as_json,
                                          capacity=[capacity_label(main.capacity)], stresses=stress)
-        _emit_result(result, out, as_json)
+        recorded = record_run(result, store, no_store, name)
+        _emit_result(result, out, as_json, recorded)
+        recorded.finish(debug)
 
 
 @app.command()
@@ -400,14 +413,21 @@ def compare(
     out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")] = None,
     check: CheckOpt = False,
     stress: StressOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+    name: NameOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Compare capacity plans and treasury policies side by side on the same random numbers."""
+    """Compare capacity plans and treasury policies side by side on the same random numbers.
+    The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
+        check_store(store, no_store)
         result = _simulate_with_progress(scenario, policy, n_paths, seed, data, check, as_json,
                                          capacity=capacity, stresses=stress)
-        _emit_result(result, out, as_json)
+        recorded = record_run(result, store, no_store, name)
+        _emit_result(result, out, as_json, recorded)
+        recorded.finish(debug)
 
 
 @app.command()
@@ -444,6 +464,15 @@ def margins(
                          _money(row.capex_usd_per_mw), f"{row.payback_years:.1f} y")
         Console(highlight=False).print(grid)
         typer.echo("USD per MW per day; capex and payback in USD per grid MW and years. Sources: domain/facts/iren_per_mw.toml")
+
+
+# --- stored runs, exports, presets (hashpivot.cli_runs) ------------------------------------------
+
+from hashpivot.cli_runs import presets_app, report, runs_app  # noqa: E402
+
+app.add_typer(runs_app, name="runs")
+app.add_typer(presets_app, name="presets")
+app.command("report")(report)
 
 
 def main() -> None:

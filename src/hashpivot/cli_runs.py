@@ -1,0 +1,446 @@
+"""CLI commands for stored runs, exports and presets: ``runs list/show/diff/delete``, ``report``,
+``presets list/show``; and :func:`record_run`, which ``run`` and ``compare`` call to record every run.
+
+Registered on the main app in :mod:`hashpivot.cli`. Like every command there: ``--json`` prints the
+results as JSON on stdout and nothing else; exit 0 on success, 2 on bad input (one sentence), 1 on any
+other failure (a busy store included: it is worth retrying). Nothing here computes a number: the
+store, the exports and :mod:`hashpivot.analysis` do; this module formats.
+
+This module imports nothing from :mod:`hashpivot.cli` at import time (cli imports it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from hashpivot.io.store import RunDiff, RunInfo, RunStore, StoredRun
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", metavar="PATH",
+                 help="Run store file (DuckDB). Default: $HASHPIVOT_STORE, else ~/.hashpivot/runs.duckdb."),
+]
+NoStoreOpt = Annotated[bool, typer.Option("--no-store", help="Do not record this run in the run store.")]
+NameOpt = Annotated[str | None, typer.Option("--name", metavar="TEXT", help="Name of the run in the run store.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout (and nothing else).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+RunIdArg = Annotated[str, typer.Argument(metavar="ID", help="A run id from 'hashpivot runs list', or 'latest'.")]
+
+runs_app = typer.Typer(
+    name="runs", help="Runs recorded in the run store: list, show, diff, delete.", no_args_is_help=True,
+    add_completion=False, pretty_exceptions_enable=False,
+)
+presets_app = typer.Typer(
+    name="presets", help="Scenario presets shipped with hashpivot: list, show.", no_args_is_help=True,
+    add_completion=False, pretty_exceptions_enable=False,
+)
+
+
+# --- shared ---------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _guard(debug: bool, option_names: Mapping[str, str] | None = None) -> Iterator[None]:
+    """``exit_on_error`` of the main CLI, plus: a busy store exits 1 (retry later) with its sentence."""
+    from hashpivot.cli import EXIT_FAILURE, _fail, exit_on_error
+    from hashpivot.io.store import StoreBusyError
+
+    with exit_on_error(debug, option_names):
+        try:
+            yield
+        except StoreBusyError as exc:
+            _fail(exc, EXIT_FAILURE, debug, str(exc))
+
+
+def _store(path: Path | None) -> RunStore:
+    from hashpivot.io.store import RunStore
+
+    return RunStore(path)
+
+
+def _echo_json(payload: Any) -> None:
+    from hashpivot.io.export import json_value
+
+    typer.echo(json.dumps(json_value(payload), indent=2, allow_nan=False))
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _when(info: RunInfo, seconds: bool = True) -> str:
+    return f"{info.created_utc:%Y-%m-%d %H:%M:%S}Z" if seconds else f"{info.created_utc:%Y-%m-%d %H:%M}"
+
+
+def _win_rate_json(win_rate) -> dict[str, dict[str, float | None]]:
+    from hashpivot.io.export import json_value
+
+    return {str(r): {str(c): json_value(float(v)) for c, v in cols.items()}
+            for r, cols in win_rate.to_dict(orient="index").items()}
+
+
+def _print_comparison(console, summary, win_rate, policies: list[str], title: str) -> None:
+    """The terminal comparison grid of ``run``/``compare`` for a stored summary."""
+    from rich.table import Table
+
+    from hashpivot.analysis.compare import comparison_table
+    from hashpivot.cli import TERMINAL_COLUMNS_SHOWN, _fmt
+
+    table = comparison_table(summary)
+    grid = Table(title=title, header_style="bold")
+    grid.add_column("policy")
+    shown = [label for label in table.index if label in TERMINAL_COLUMNS_SHOWN]
+    for label in shown:
+        grid.add_column(TERMINAL_COLUMNS_SHOWN[label], justify="right")
+    for policy in table.columns:
+        grid.add_row(str(policy), *(_fmt(label, table.at[label, policy]) for label in shown))
+    console.print(grid)
+    if len(policies) > 1:
+        best = win_rate.mean(axis=1).sort_values(ascending=False)
+        console.print("share of paths each policy beats the others on NAV per share (mean over rivals): "
+                      + ", ".join(f"{p} {v * 100:.0f} %" for p, v in best.items()))
+
+
+# --- recording runs (used by run and compare) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Where a run was recorded: ``run_id`` and ``store``; both None with --no-store; ``error`` when the
+    store stayed busy (the results are still printed, then the command exits 1)."""
+
+    run_id: int | None = None
+    store: Path | None = None
+    error: Exception | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "store": None if self.store is None else str(self.store)}
+
+    def describe(self) -> str | None:
+        """One line for the terminal, or None when nothing was recorded."""
+        if self.run_id is None:
+            return None
+        return f"recorded as run {self.run_id} in {self.store} (hashpivot runs show {self.run_id})"
+
+    def finish(self, debug: bool) -> None:
+        """Exit 1 with the busy-store sentence if recording failed; otherwise nothing."""
+        if self.error is not None:
+            from hashpivot.cli import EXIT_FAILURE, _fail
+
+            _fail(self.error, EXIT_FAILURE, debug, f"{self.error}; this run was not recorded")
+
+
+def check_store(store: Path | None, no_store: bool) -> None:
+    """Fail early (before a long simulation) when ``--store`` cannot be a run store."""
+    if not no_store:
+        _store(store).check()
+
+
+def record_run(result, store: Path | None, no_store: bool, name: str | None = None) -> Recorded:
+    """Record ``result`` in the run store unless ``no_store``; a busy store is reported, not raised."""
+    if no_store:
+        return Recorded()
+    from hashpivot.io.store import StoreBusyError
+
+    rs = _store(store)
+    try:
+        return Recorded(rs.save_run(result, name=name), rs.path)
+    except StoreBusyError as exc:
+        return Recorded(None, rs.path, exc)
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+@runs_app.command("list")
+def runs_list(
+    limit: Annotated[int | None, typer.Option("--limit", metavar="N", help="Show the N newest runs.")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """List the stored runs, newest first."""
+    with _guard(debug, {"limit": "--limit"}):
+        from hashpivot.errors import InputError
+
+        if limit is not None and limit < 1:
+            raise InputError("limit", limit, "an integer >= 1")
+        rs = _store(store)
+        runs = rs.list_runs(limit)
+        if as_json:
+            _echo_json({"store": str(rs.path), "runs": [r.to_dict() for r in runs]})
+            return
+        console = _console()
+        if not runs:
+            console.print(f"no runs in {rs.path} yet ('hashpivot run' and 'hashpivot compare' record them)")
+            return
+        from rich.table import Table
+
+        grid = Table(title=f"runs in {rs.path}", header_style="bold")
+        for column, justify in (("id", "right"), ("created (UTC)", "left"), ("name", "left"),
+                                ("scenario", "left"), ("policies", "left"), ("paths", "right"),
+                                ("days", "right"), ("seed", "right"), ("version", "left")):
+            grid.add_column(column, justify=justify)
+        for r in runs:
+            grid.add_row(str(r.run_id), _when(r, seconds=False), r.name or "", r.scenario_name, _short_list(r.policies),
+                         f"{r.n_paths:,}", f"{r.horizon_days:,}", str(r.seed), r.version)
+        console.print(grid)
+
+
+def _short_list(items: list[str], limit: int = 3) -> str:
+    head = ", ".join(items[:limit])
+    return head + (f" +{len(items) - limit}" if len(items) > limit else "")
+
+
+@runs_app.command("show")
+def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """Show a stored run: its facts, the comparison of its policies and its win rates."""
+    with _guard(debug):
+        from hashpivot.io.export import records
+
+        stored = _store(store).get_run(run_id)
+        info = stored.info
+        if as_json:
+            _echo_json({"run": info.to_dict(), "scenario": stored.scenario_toml,
+                        "summary": records(stored.summary), "win_rate": _win_rate_json(stored.win_rate)})
+            return
+        console = _console()
+        label = f" '{info.name}'" if info.name else ""
+        console.print(f"[bold]run {info.run_id}{label}[/bold]: scenario {info.scenario_name}, "
+                      f"{info.horizon_days:,} days, recorded {_when(info)} by hashpivot {info.version}")
+        _print_comparison(console, stored.summary, stored.win_rate, info.policies,
+                          f"{info.n_paths:,} paths, seed {info.seed}, {len(info.policies)} policies "
+                          "on the same random numbers")
+        console.print(f"scenario TOML, fan data and report: hashpivot report {info.run_id} "
+                      "--format html|xlsx|csv|parquet")
+
+
+@runs_app.command("diff")
+def runs_diff(
+    run_a: Annotated[str, typer.Argument(metavar="A", help="The first run (id or 'latest').")],
+    run_b: Annotated[str, typer.Argument(metavar="B", help="The second run (id or 'latest').")],
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """What changed from run A to run B: the scenario (dotted keys, A -> B) and the summary numbers."""
+    with _guard(debug):
+        from hashpivot.io.export import records
+
+        diff = _store(store).diff_runs(run_a, run_b)
+        if as_json:
+            _echo_json({
+                "a": diff.a.to_dict(), "b": diff.b.to_dict(),
+                "scenario": [{"key": k, "a": va, "b": vb} for k, va, vb in diff.scenario],
+                "summary": records(diff.summary),
+            })
+            return
+        _print_diff(diff)
+
+
+def _print_diff(diff: RunDiff) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from hashpivot.analysis.compare import COMPARISON_ROWS
+    from hashpivot.cli import _fmt
+
+    console = _console()
+    a, b = diff.a, diff.b
+    console.print(f"[bold]run {a.run_id} -> run {b.run_id}[/bold] ({a.scenario_name} -> {b.scenario_name})")
+    if diff.scenario:
+        grid = Table(title="scenario changes", header_style="bold")
+        grid.add_column("key")
+        grid.add_column(f"run {a.run_id}", justify="right")
+        grid.add_column(f"run {b.run_id}", justify="right")
+        for key, va, vb in diff.scenario:
+            grid.add_row(escape(key), escape(_value(va)), escape(_value(vb)))
+        console.print(grid)
+    else:
+        console.print("scenario: identical")
+    if diff.summary.empty:
+        console.print("summary: identical")
+        return
+    labels = {(m, s): label for m, s, label in COMPARISON_ROWS}
+    shown = diff.summary[[(m, s) in labels for m, s in zip(diff.summary["metric"], diff.summary["stat"], strict=True)]]
+    grid = Table(title="summary changes (headline metrics)", header_style="bold")
+    for column, justify in (("policy", "left"), ("metric", "left"), (f"run {a.run_id}", "right"),
+                            (f"run {b.run_id}", "right"), ("change", "right")):
+        grid.add_column(column, justify=justify)
+    for row in shown.itertuples(index=False):
+        label = labels[(row.metric, row.stat)]
+        change = "-" if row.change_frac != row.change_frac else f"{row.change_frac * 100:+.1f} %"
+        grid.add_row(escape(str(row.policy)), escape(label), _fmt(label, row.a), _fmt(label, row.b), change)
+    if len(shown):
+        console.print(grid)
+    rest = len(diff.summary) - len(shown)
+    if rest:
+        console.print(f"{rest:,} more summary entries differ (--json lists them all)")
+
+
+def _value(value: Any) -> str:
+    return "(absent)" if value is None else str(value)
+
+
+@runs_app.command("delete")
+def runs_delete(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """Delete a stored run (its summary, win rates and fan data too)."""
+    with _guard(debug):
+        rs = _store(store)
+        deleted = rs.delete_run(run_id)
+        if as_json:
+            _echo_json({"deleted": deleted, "store": str(rs.path)})
+            return
+        _console().print(f"deleted run {deleted} from {rs.path}")
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+
+def report(
+    run_id: RunIdArg,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option("--format", metavar="FMT",
+                     help="html, xlsx, csv or parquet; repeat for several. Default: html."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Folder (default reports/run-ID).")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", metavar="PATH",
+                     help="Chain table for bootstrap prices when html re-simulates (default $HASHPIVOT_DATA)."),
+    ] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Export a stored run.
+
+    xlsx, csv and parquet write what the store holds (summary, monthly fan data p5-p95, win rates,
+    scenario) and simulate nothing. html needs every path, which the store does not keep: it re-simulates
+    the stored scenario TOML with its seed (same numbers by construction, as runs are seeded), checks
+    that the summary matches the stored one, and writes the report.
+    """
+    with _guard(debug, {"format": "--format"}):
+        from hashpivot.io.export import check_formats, export_result, export_tables
+
+        chosen = check_formats(formats or ["html"])
+        stored = _store(store).get_run(run_id)
+        folder = out if out is not None else Path("reports") / f"run-{stored.info.run_id}"
+        files: dict[str, list[Path]] = {}
+        table_formats = [f for f in chosen if f != "html"]
+        if table_formats:
+            files.update(export_tables(stored.tables(), table_formats, folder))
+        if "html" in chosen:
+            result = _resimulate(stored, data, quiet=as_json)
+            files.update(export_result(result, ["html"], folder))
+        files = {f: files[f] for f in chosen}
+        if as_json:
+            _echo_json({"run_id": stored.info.run_id, "resimulated": "html" in chosen,
+                        "files": {f: [str(p) for p in paths] for f, paths in files.items()}})
+            return
+        console = _console()
+        for fmt, paths in files.items():
+            for p in paths:
+                console.print(f"{fmt}: {p}")
+
+
+def _resimulate(stored: StoredRun, data: Path | None, quiet: bool):
+    """The full ``SimResult`` of a stored run, re-simulated from its scenario and seed, checked against
+    the stored summary; raises StoreError when the numbers differ (another version, other data)."""
+    import numpy as np
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hashpivot import api
+    from hashpivot.io.store import StoreError
+    from hashpivot.scenarios.toml import from_toml
+
+    info = stored.info
+    scenario = from_toml(stored.scenario_toml, f"run {info.run_id}")
+    treasury = list(dict.fromkeys(p.split(" / ")[-1] for p in info.policies))
+    plans = list(dict.fromkeys(p.split(" / ")[0] for p in info.policies if " / " in p))
+    extra = {"capacity": plans} if plans else {}
+    with Progress(TextColumn(f"re-simulating run {info.run_id}"), BarColumn(),
+                  TextColumn("{task.completed:,}/{task.total:,} paths"), TimeElapsedColumn(),
+                  console=Console(stderr=True), disable=quiet, transient=True) as bar:
+        task = bar.add_task("run", total=scenario.run.n_paths)
+        result = api.run(scenario, policies=treasury, data=data,
+                         progress=lambda done, total: bar.update(task, completed=done), **extra)
+    again = result.summary.reset_index(drop=True)
+    same = (result.policies == info.policies and len(again) == len(stored.summary)
+            and (again[["policy", "metric", "stat"]].to_numpy() == stored.summary[["policy", "metric", "stat"]]
+                 .to_numpy()).all()
+            and np.allclose(again["value"].to_numpy(np.float64), stored.summary["value"].to_numpy(np.float64),
+                            rtol=1e-9, atol=0.0, equal_nan=True))
+    if not same:
+        raise StoreError(
+            f"re-simulating run {info.run_id} (recorded by hashpivot {info.version}) did not reproduce its stored "
+            "summary, so no html report was written; --format xlsx, csv or parquet export the stored numbers"
+        )
+    return result
+
+
+# --- presets --------------------------------------------------------------------------------------
+
+
+@presets_app.command("list")
+def presets_list(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """List the scenario presets with their descriptions."""
+    with _guard(debug):
+        from hashpivot.scenarios.toml import load_preset, preset_names
+
+        rows = []
+        for name in preset_names():
+            sc = load_preset(name)
+            rows.append({"name": name, "scenario": sc.name, "description": sc.description or "",
+                         "horizon_days": sc.run.horizon_days, "n_paths": sc.run.n_paths,
+                         "policies": [p.label for p in sc.treasury_policies()]})
+        if as_json:
+            _echo_json({"presets": rows})
+            return
+        from rich.table import Table
+
+        grid = Table(title="scenario presets ('hashpivot presets show NAME' prints one)", header_style="bold")
+        for column in ("name", "days", "paths", "policies", "description"):
+            grid.add_column(column, justify="right" if column in ("days", "paths") else "left")
+        for r in rows:
+            grid.add_row(r["name"], f"{r['horizon_days']:,}", f"{r['n_paths']:,}", _short_list(r["policies"]),
+                         r["description"])
+        _console().print(grid)
+
+
+@presets_app.command("show")
+def presets_show(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A preset name from 'hashpivot presets list'.")],
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Print a preset's TOML (with its source comments); redirect it to a file to start a scenario."""
+    with _guard(debug):
+        from importlib import resources
+
+        from hashpivot.scenarios.toml import PRESET_PACKAGE, load_preset
+
+        load_preset(name)  # validates the name (ScenarioError lists the presets)
+        text = resources.files(PRESET_PACKAGE).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+        if as_json:
+            _echo_json({"name": name, "toml": text})
+            return
+        console = _console()
+        if console.is_terminal:
+            from rich.syntax import Syntax
+
+            console.print(Syntax(text, "toml", word_wrap=True))
+        else:  # piped or redirected: the file exactly as shipped
+            typer.echo(text, nl=False)
