@@ -335,3 +335,19 @@ def test_project_cash_flows_irr_and_payback():
     first_positive = int(np.argmax(cumulative >= 0))
     assert first_positive - 1 <= rows[("lease.payback_years", "p50")] * 12 <= first_positive
     assert rows[("lease.capex_usd_per_mw", "value")] == pytest.approx(50_000.0)
+
+
+def test_ownership_frac_gives_attributable_figures():
+    """Own 80 % of the mining segment (Hut 8 and American Bitcoin): the attributable mining margin is 80 % of the
+    consolidated one and NAV loses the minority's 20 % of the segment's net cash."""
+    data = base()
+    data["company"]["ownership_frac"] = {"mining": 0.8}
+    ds = run_one(data)
+    margin = float(ds["mining_revenue_usd"]) - float(ds["mining_opex_usd"])
+    assert float(ds["mining_attributable_margin_usd"]) == pytest.approx(0.8 * margin, rel=1e-12)
+    assert float(ds["attributable_nav_usd"]) == pytest.approx(float(ds["nav_usd"]) - 0.2 * margin, rel=1e-12)
+    data["company"]["ownership_frac"] = {"mining": 1.5}
+    from hashpivot.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="ownership_frac"):
+        from_dict(data, "t")

@@ -91,6 +91,17 @@ class SimResult:
                                                          np.where(mw_days > 0, rev / mw_days, np.nan))
             ai = [sum(data[f"{seg}_{f}"][1] for seg in AI_SEGMENTS) for f in ("revenue_usd", "opex_usd", "mw_days")]
             data["ai_margin_usd_per_mw_day"] = (("policy", "path"), np.where(ai[2] > 0, (ai[0] - ai[1]) / ai[2], np.nan))
+        # Attributable figures: the company's share of each segment; the minority's share of each segment's
+        # cumulative net cash (revenue - opex - capex) comes off NAV.
+        own = scenario.company.ownership_frac
+        minority = np.zeros(terminal.shape[:2])
+        for seg in SEGMENTS:
+            frac = own.get(seg, 1.0)
+            net = data[f"{seg}_revenue_usd"][1] - data[f"{seg}_opex_usd"][1] - data[f"{seg}_capex_usd"][1]
+            data[f"{seg}_attributable_margin_usd"] = (("policy", "path"),
+                                                      frac * (data[f"{seg}_revenue_usd"][1] - data[f"{seg}_opex_usd"][1]))
+            minority += (1.0 - frac) * net
+        data["attributable_nav_usd"] = (("policy", "path"), terminal[:, :, T_NAV] - minority)
         # Convenience totals (RM1's outputs): mining power bill, AI net revenue and AI MW-days.
         data["power_cost_usd"] = data["mining_opex_usd"]
         data["ai_net_usd"] = (("policy", "path"), ai[0] - ai[1])
@@ -154,7 +165,7 @@ def _summary(ds: xr.Dataset, horizon_days: int) -> pd.DataFrame:
     rows = []
     for label in ds["policy"].values:
         sub = ds.sel(policy=label)
-        metrics = ["nav_usd", "btc_held", "btc_per_share", "cash_usd", "btc_yield_frac", "mined_btc", "capex_usd",
+        metrics = ["nav_usd", "attributable_nav_usd", "btc_held", "btc_per_share", "cash_usd", "btc_yield_frac", "mined_btc", "capex_usd",
                    "ai_margin_usd_per_mw_day"]
         for seg in SEGMENTS:
             metrics += [f"{seg}_margin_usd_per_mw_day", f"{seg}_revenue_usd_per_mw_day", f"{seg}_margin_frac"]

@@ -84,7 +84,7 @@ BASE_COLUMNS = (
 )
 (T_BTC, T_CASH, T_DEBT, T_SHARES, T_NAV, T_INSOLVENT_DAY, T_MINED, T_SOLD, T_BOUGHT, T_EQUITY_RAISED,
  T_BTC_PER_SHARE, T_CAPEX, T_DR, T_DRAWN) = range(len(BASE_COLUMNS))
-SEGMENT_FIELDS = ("revenue_usd", "opex_usd", "mw_days")
+SEGMENT_FIELDS = ("revenue_usd", "opex_usd", "capex_usd", "mw_days")
 T_SEGMENT0 = len(BASE_COLUMNS)
 TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS)
 N_SEGMENTS = len(SEGMENTS)
@@ -181,6 +181,7 @@ def run_company(
     contract_lost = np.empty(n_proj, dtype=np.bool_)
     seg_rev = np.empty(N_SEGMENTS)
     seg_opex = np.empty(N_SEGMENTS)
+    seg_capex = np.empty(N_SEGMENTS)
     seg_mw = np.empty(N_SEGMENTS)
     upgraded = np.empty(n_fleets)
     upgrade_on = upgrade[0] > 0.5
@@ -202,6 +203,7 @@ def run_company(
         mined_tot = sold_tot = bought_tot = equity_tot = capex_tot = dr_tot = 0.0
         seg_rev[:] = 0.0
         seg_opex[:] = 0.0
+        seg_capex[:] = 0.0
         seg_mw[:] = 0.0
         upgraded[:] = 0.0
         for k in range(n_proj):
@@ -284,6 +286,7 @@ def run_company(
                         if x > 0.0:
                             upgraded[f] += x
                             capex += x * capex_per_mw
+                            seg_capex[0] += x * capex_per_mw
                 ai_rev = 0.0
                 ai_opex = 0.0
                 for k in range(n_proj):
@@ -298,6 +301,7 @@ def run_company(
                     elif t == st:
                         capex_k = projects[k, P_CAPEX]
                     capex += capex_k
+                    seg_capex[int(projects[k, P_KIND]) + 1] += capex_k
                     if p < n_store:
                         project_flows[p, k, m] -= capex_k
                     earn = st + build + int(projects[k, P_DELAY_DAYS])
@@ -471,6 +475,7 @@ def run_company(
         term[p, T_DR] = dr_tot
         term[p, T_DRAWN] = drawn
         for g in range(N_SEGMENTS):
-            term[p, T_SEGMENT0 + 3 * g] = seg_rev[g]
-            term[p, T_SEGMENT0 + 3 * g + 1] = seg_opex[g]
-            term[p, T_SEGMENT0 + 3 * g + 2] = seg_mw[g]
+            term[p, T_SEGMENT0 + 4 * g] = seg_rev[g]
+            term[p, T_SEGMENT0 + 4 * g + 1] = seg_opex[g]
+            term[p, T_SEGMENT0 + 4 * g + 2] = seg_capex[g]
+            term[p, T_SEGMENT0 + 4 * g + 3] = seg_mw[g]

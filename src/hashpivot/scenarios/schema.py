@@ -141,9 +141,17 @@ class Company(Model):
     )
     shares_outstanding: float = Field(default=1e8, gt=0, description="Shares outstanding on day 0. [shares]")
     fixed_opex_usd_per_day: float = Field(default=0.0, ge=0, description="Overheads paid every day. [USD/day]")
+    ownership_frac: dict[Literal["mining", "colocation_lease", "site_lease", "gpu_cloud"], float] = Field(
+        default_factory=dict,
+        description="Share of each segment the company owns (Hut 8 keeps 80 % of American Bitcoin's mining); "
+        "figures are consolidated, attributable ones scale by it; missing = 1. [fraction]",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Company:
+        for segment, frac in self.ownership_frac.items():
+            if not 0.0 < frac <= 1.0:
+                raise ValueError(f"company.ownership_frac.{segment}={frac}: allowed a fraction in (0, 1]")
         site_names = [s.name for s in self.sites]
         if len(set(site_names)) != len(site_names):
             raise ValueError(f"company.sites: site names must be unique, got {site_names}")
