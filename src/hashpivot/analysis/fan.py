@@ -21,6 +21,9 @@ SUMMARY_METRICS: tuple[tuple[str, str, str], ...] = (
     ("btc_yield_frac", "BTC yield", "fraction"),
     ("mining_margin_usd_per_mw_day", "Mining margin", "USD/MW-day"),
     ("ai_margin_usd_per_mw_day", "AI margin", "USD/MW-day"),
+    ("colocation_lease_margin_usd_per_mw_day", "Colocation lease margin", "USD/MW-day"),
+    ("site_lease_margin_usd_per_mw_day", "Site lease margin", "USD/MW-day"),
+    ("gpu_cloud_margin_usd_per_mw_day", "GPU cloud margin", "USD/MW-day"),
 )
 
 

@@ -121,7 +121,7 @@ def render_report(result) -> str:
         _market_section(ds, dates, n_samples),
         _insolvency_section(curves, policies, dates, n_paths),
         _win_rate_section(result.win_rate, policies),
-        _margin_section(table, policies),
+        _margin_section(table, policies, result.summary),
         _assumptions_section(result.scenario_toml),
     ]
     data = _data_block(result, scenario, policies, dates, curves, n_paths, n_samples)
@@ -542,13 +542,15 @@ def _win_rate_section(win_rate: pd.DataFrame, policies: Sequence[str]) -> str:
     return _section("win-rate", "Paired win rate (terminal NAV per share)", body)
 
 
-def _margin_section(table: pd.DataFrame, policies: Sequence[str]) -> str:
+def _margin_section(table: pd.DataFrame, policies: Sequence[str], summary: pd.DataFrame) -> str:
     import plotly.graph_objects as go
 
     fig = go.Figure()
     missing = []
     for metric, label, color in (("mining_margin_usd_per_mw_day", "mining", "#1f3b73"),
-                                 ("ai_margin_usd_per_mw_day", "AI", "#8e44ad")):
+                                 ("colocation_lease_margin_usd_per_mw_day", "colocation lease", "#8e44ad"),
+                                 ("site_lease_margin_usd_per_mw_day", "site lease", "#16a085"),
+                                 ("gpu_cloud_margin_usd_per_mw_day", "GPU cloud", "#d35400")):
         p50 = table[f"{metric}_p50"].to_numpy()
         if not np.isfinite(p50).any():
             missing.append(label)
@@ -569,13 +571,46 @@ def _margin_section(table: pd.DataFrame, policies: Sequence[str]) -> str:
                       legend={"orientation": "h", "y": 1.08})
     note = (
         "Median over all paths of each segment's margin over the horizon, per MW-day it ran; error bars "
-        "p5&ndash;p95. Mining: (mining revenue - power cost) / mining MW-days (before overheads). AI: net "
-        "of the AI project / AI MW-days."
+        "p5&ndash;p95. Mining: (mining revenue + demand response - power cost) / mining MW-days (before "
+        "overheads). AI segments: (revenue - their opex, power included for GPU clouds) / the grid MW-days "
+        "they earned (tenant downtime included)."
     )
     if missing:
         note += f" No {' or '.join(missing)} capacity in this scenario, so no {' or '.join(missing)} bars."
-    body = f'<p class="note">{note}</p>' + _figure_html(fig, "fig-margin")
+    body = f'<p class="note">{note}</p>' + _figure_html(fig, "fig-margin") + _projects_table(summary)
     return _section("margin", "Margin per MW-day by segment", body)
+
+
+def _projects_table(summary: pd.DataFrame) -> str:
+    """Per AI project: capex per MW, IRR and payback (median with p5..p95), from the summary rows."""
+    rows = summary[summary["metric"].str.contains(".", regex=False)]
+    if rows.empty:
+        return ""
+    value = rows.set_index(["policy", "metric", "stat"])["value"]
+    lines = []
+    for policy, metric in dict.fromkeys(zip(rows["policy"], rows["metric"], strict=True)):
+        if not metric.endswith(".capex_usd_per_mw"):
+            continue
+        name = metric.removesuffix(".capex_usd_per_mw")
+
+        def get(m, st, _p=policy, _n=name):
+            return value.get((_p, f"{_n}.{m}", st), float("nan"))
+
+        lines.append(
+            f"<tr><td>{html.escape(policy)}</td><td>{html.escape(name)}</td>"
+            f"<td>{format_usd(get('capex_usd_per_mw', 'value'))}</td>"
+            f"<td>{get('irr_frac_per_year', 'p50') * 100:.1f} %<br><small>{get('irr_frac_per_year', 'p5') * 100:.1f}"
+            f" &hellip; {get('irr_frac_per_year', 'p95') * 100:.1f} %</small></td>"
+            f"<td>{get('payback_years', 'p50'):.1f} y<br><small>{get('payback_years', 'p5'):.1f} &hellip; "
+            f"{get('payback_years', 'p95'):.1f} y</small></td>"
+            f"<td>{get('payback_years', 'paid_back_share') * 100:.0f} %</td></tr>"
+        )
+    return (
+        "<h3>AI projects</h3><p class=\"note\">Monthly net cash flows (revenue - opex - capex) of each project on "
+        "the stored paths; IRR per year and payback from the conversion day, median with p5&hellip;p95.</p>"
+        "<table><tr><th>plan / policy</th><th>project</th><th>capex per MW</th><th>IRR</th><th>payback</th>"
+        "<th>paths paid back</th></tr>" + "".join(lines) + "</table>"
+    )
 
 
 def _assumptions_section(scenario_toml: str) -> str:
