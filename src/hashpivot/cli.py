@@ -378,6 +378,7 @@ def run(
     debug: DebugOpt = False,
 ) -> None:
     """Simulate a scenario under its main capacity plan and treasury policy and print the summary.
+
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
         from hashpivot import api
@@ -420,6 +421,7 @@ def compare(
     debug: DebugOpt = False,
 ) -> None:
     """Compare capacity plans and treasury policies side by side on the same random numbers.
+
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
         check_store(store, no_store)

@@ -324,12 +324,12 @@ def report(
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Export a stored run.
+    """Export a stored run: the HTML report, or its tables as xlsx, csv or parquet.
 
-    xlsx, csv and parquet write what the store holds (summary, monthly fan data p5-p95, win rates,
-    scenario) and simulate nothing. html needs every path, which the store does not keep: it re-simulates
-    the stored scenario TOML with its seed (same numbers by construction, as runs are seeded), checks
-    that the summary matches the stored one, and writes the report.
+    xlsx, csv, parquet: what the store holds (summary, monthly fan p5-p95, win rates, scenario).
+
+    html: re-simulates the stored scenario with its seed (the store keeps no paths, which the report needs).
+    Runs are seeded, so the numbers are the same; the summary is checked against the stored one.
     """
     with _guard(debug, {"format": "--format"}):
         from hashpivot.io.export import check_formats, export_result, export_tables
