@@ -184,6 +184,7 @@ def run_company(
     seg_capex = np.empty(N_SEGMENTS)
     seg_mw = np.empty(N_SEGMENTS)
     upgraded = np.empty(n_fleets)
+    active_mw = np.empty(n_fleets)
     upgrade_on = upgrade[0] > 0.5
     new_j_per_th = upgrade[1] if upgrade_on else 1.0
     upgrade_every = max(int(upgrade[5]), 1)
@@ -206,6 +207,7 @@ def run_company(
         seg_capex[:] = 0.0
         seg_mw[:] = 0.0
         upgraded[:] = 0.0
+        active_mw[:] = fleets[:, F_MW]
         for k in range(n_proj):
             rate_base[k] = projects[k, P_RATE]
             rate_from[k] = -1
@@ -243,11 +245,12 @@ def run_company(
                 dr = 0.0
                 capex = 0.0
                 worst = -1
+                for k in range(n_proj):
+                    if start_days[p, k] == t:
+                        for f in range(n_fleets):
+                            active_mw[f] -= removal[k, f]
                 for f in range(n_fleets):
-                    mw = fleets[f, F_MW]
-                    for k in range(n_proj):
-                        if start_days[p, k] >= 0 and t >= start_days[p, k]:
-                            mw -= removal[k, f]
+                    mw = active_mw[f]
                     if mw <= 1e-12:
                         continue
                     seg_mw[0] += mw
@@ -257,7 +260,7 @@ def run_company(
                     site = int(fleets[f, F_SITE])
                     price_mwh = sites[site, S_PRICE] * power_index[pi, t]
                     ehs_per_mw_old = fleets[f, F_EHS_PER_MW] * derate[f, t]
-                    for part in range(2):
+                    for part in range(1 if mw_new <= 0.0 else 2):
                         part_mw = mw_old if part == 0 else mw_new
                         if part_mw <= 0.0:
                             continue
@@ -278,11 +281,7 @@ def run_company(
                     gain = (fleets[f, F_UPTIME] * fleets[f, F_NET] * (ehs_new - best_ehs_per_mw) * btc_per_ehs * s)
                     capex_per_mw = ehs_new * 1e6 * upgrade[2]
                     if gain > 0.0 and capex_per_mw / gain <= upgrade[3]:
-                        mw = fleets[f, F_MW] - upgraded[f]
-                        for k in range(n_proj):
-                            if start_days[p, k] >= 0 and t >= start_days[p, k]:
-                                mw -= removal[k, f]
-                        x = min(upgrade[4], mw)
+                        x = min(upgrade[4], active_mw[f] - upgraded[f])
                         if x > 0.0:
                             upgraded[f] += x
                             capex += x * capex_per_mw
@@ -345,9 +344,9 @@ def run_company(
                         if in_downtime:
                             rev = 0.0
                         else:
-                            years = (t - rate_from[k]) // 365
-                            rev = (projects[k, P_IT_MW] * KW_PER_MW * rate_base[k]
-                                   * (1.0 + projects[k, P_ESCALATOR]) ** years * MONTHS_PER_YEAR / DAYS_PER_YEAR)
+                            rev = projects[k, P_IT_MW] * KW_PER_MW * rate_base[k] * MONTHS_PER_YEAR / DAYS_PER_YEAR
+                            if projects[k, P_ESCALATOR] != 0.0:
+                                rev *= (1.0 + projects[k, P_ESCALATOR]) ** ((t - rate_from[k]) // 365)
                         op = rev * projects[k, P_OPEX]
                     seg_rev[seg] += rev
                     seg_opex[seg] += op
