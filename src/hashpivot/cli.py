@@ -477,6 +477,13 @@ app.add_typer(presets_app, name="presets")
 app.command("report")(report)
 
 
+# --- web dashboard (hashpivot.cli_dashboard) ------------------------------------------------------
+
+from hashpivot.cli_dashboard import dashboard  # noqa: E402
+
+app.command("dashboard")(dashboard)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -1,0 +1,236 @@
+"""hashpivot dashboard (Streamlit): pick or upload a scenario, adjust the key inputs, run, compare.
+
+Started by ``hashpivot dashboard``. The page lays out widgets and calls the library; it computes
+nothing itself: the scenario is built by :func:`hashpivot.dashboard.inputs.apply_inputs`, the run by
+:func:`hashpivot.api.run`, the table by :func:`hashpivot.analysis.compare.comparison_table`, the figures
+by :mod:`hashpivot.report.figures` and the report by :func:`hashpivot.report.sim_report.render_report`.
+No network: Streamlit serves its own front end and plotly's JavaScript.
+
+Widget keys (stable, for tests): ``preset``, ``upload``, ``btc_drift``, ``btc_vol``, ``hashrate_growth``,
+``power_price``, ``convert_mw``, ``convert_day``, ``lease_rate``, ``compare_all_mining``, ``policies``,
+``n_paths``, ``run``, ``download_report``, ``download_toml``. Streamlit gives each element the CSS
+class ``st-key-<key>``; the comparison table sits in ``st-key-comparison``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import streamlit as st
+
+from hashpivot import api
+from hashpivot.analysis.compare import comparison_table
+from hashpivot.dashboard.inputs import (
+    DashboardInputs,
+    apply_inputs,
+    changed_inputs,
+    defaults_from,
+    policy_options,
+    scenario_from_upload,
+    slider_bounds,
+)
+from hashpivot.errors import HashpivotError
+from hashpivot.report.figures import fan_figure, margin_figure
+from hashpivot.report.sim_report import format_usd, render_report
+from hashpivot.scenarios.toml import load_preset, preset_names, to_toml
+
+#: Presets offered first when present.
+PREFERRED_PRESET = "default"
+#: Keys of the widgets that hold a scenario's values (reset when the scenario changes).
+INPUT_KEYS = ("btc_drift", "btc_vol", "hashrate_growth", "power_price", "convert_mw", "convert_day",
+              "lease_rate", "compare_all_mining", "policies", "n_paths")
+
+
+# ------------------------------------------------------------------------------------------- scenario
+
+
+def base_scenario():
+    """The scenario chosen in the sidebar (an upload wins over the preset) and an identity for it;
+    stops the page with the error when the upload does not validate."""
+    names = preset_names()
+    index = names.index(PREFERRED_PRESET) if PREFERRED_PRESET in names else 0
+    preset = st.sidebar.selectbox("Preset", names, index=index, key="preset",
+                                  help="Company presets shipped with hashpivot.")
+    upload = st.sidebar.file_uploader(
+        "Or upload a scenario TOML (at most 1 MB)", type=["toml"], key="upload", max_upload_size=1,
+        help="A scenario file in hashpivot's TOML format; it replaces the preset while it is uploaded.",
+    )
+    if upload is None:
+        return load_preset(preset), ("preset", preset)
+    content = upload.getvalue()
+    try:
+        scenario = scenario_from_upload(content, upload.name)
+    except HashpivotError as exc:
+        st.error(f"The uploaded scenario cannot be used:\n\n```\n{exc}\n```")
+        st.stop()
+    return scenario, ("upload", upload.name, hashlib.sha256(content).hexdigest())
+
+
+def reset_widgets(scenario, defaults: DashboardInputs) -> None:
+    """Put the scenario's values into the input widgets (on the first run and when the scenario changes)."""
+    values = {
+        "btc_drift": defaults.btc_drift_per_day, "btc_vol": defaults.btc_vol_per_sqrt_day,
+        "hashrate_growth": defaults.hashrate_growth_per_day, "power_price": defaults.power_price_usd_per_mwh,
+        "convert_mw": defaults.convert_mw, "convert_day": defaults.convert_day,
+        "lease_rate": defaults.lease_rate_usd_per_kw_month, "compare_all_mining": False,
+        "policies": [p.label for p in scenario.treasury_policies()], "n_paths": defaults.n_paths,
+    }
+    for key in INPUT_KEYS:
+        st.session_state.pop(key, None)
+        if values[key] is not None:
+            st.session_state[key] = values[key]
+
+
+# ------------------------------------------------------------------------------------------- inputs
+
+
+def _slider(label: str, key: str, default, low, high, step, fmt: str, help_text: str, unavailable: str = ""):
+    """A slider holding ``default`` (range widened if needed), or a note when the input does not apply."""
+    if default is None:
+        st.caption(f"{label}: {unavailable}")
+        return None
+    lo, hi = slider_bounds(default, low, high)
+    return st.slider(label, min_value=type(step)(lo), max_value=type(step)(hi), step=step, format=fmt,
+                     key=key, help=help_text)
+
+
+def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, list[str]]:
+    """Widgets in the sidebar; returns the values and the treasury policies chosen."""
+    sb = st.sidebar
+    price_kind = scenario.market.btc_price.kind
+    with sb:
+        st.subheader("Market")
+        drift = _slider("BTC price drift [1/day]", "btc_drift", defaults.btc_drift_per_day, -0.003, 0.003, 0.0001,
+                        "%.4f", "GBM drift of the daily log return; 0.0005/day is about +20 %/year on the mean.",
+                        f"set in the TOML (price process '{price_kind}')")
+        vol = _slider("BTC price volatility [1/sqrt(day)]", "btc_vol", defaults.btc_vol_per_sqrt_day, 0.0, 0.08,
+                      0.0005, "%.4f", "Standard deviation of daily log returns; 0.0325 is 2020-2024 history.",
+                      f"set in the TOML (price process '{price_kind}')")
+        growth = _slider("Network hashrate growth [1/day]", "hashrate_growth", defaults.hashrate_growth_per_day,
+                         -0.002, 0.004, 0.0001, "%.4f",
+                         "Log growth of network hashrate per day (endogenous networks add a response to "
+                         "hashprice on top).")
+        st.subheader("Company")
+        power = _slider("Power price, site contract [USD/MWh]", "power_price", defaults.power_price_usd_per_mwh,
+                        0.0, 150.0, 1.0, "%.0f", "Contract power price of every site.")
+        st.subheader("Capacity: main plan")
+        mining_mw = float(scenario.company.mining_mw)
+        mw = _slider("MW converted to AI/HPC [MW]", "convert_mw", defaults.convert_mw, 0.0,
+                     math.floor(mining_mw / 5.0) * 5.0, 5.0, "%.0f",
+                     "Grid MW moved from mining to the plan's AI project; 0 = keep every MW mining.",
+                     "the main plan is hybrid: edit it in the TOML")
+        day = _slider("Conversion day [day]", "convert_day", defaults.convert_day, 1, scenario.run.horizon_days, 1,
+                      "%d", "Simulation day the conversion starts.", "the plan converts on a hashprice trigger")
+        rate = _slider("Colocation lease rate [USD/kW-month]", "lease_rate", defaults.lease_rate_usd_per_kw_month,
+                       10.0, 300.0, 0.5, "%.1f", "Rent per kW of critical IT load leased to the AI tenant.",
+                       "the plan's project is not a lease")
+        compare_all = st.checkbox("Also run an all-mining plan", key="compare_all_mining",
+                                  help="When the main plan converts MW, compare it with keeping every MW mining.")
+        st.subheader("Treasury and run")
+        policies = st.multiselect("Treasury policies to compare", policy_options(scenario), key="policies",
+                                  help="The scenario's policies, or any kind with its default parameters.")
+        n_paths = _slider("Monte Carlo paths", "n_paths", defaults.n_paths, 100, 10_000, 100, "%d",
+                          "More paths: smoother fans, longer runs.")
+    values = DashboardInputs(
+        btc_drift_per_day=drift, btc_vol_per_sqrt_day=vol, power_price_usd_per_mwh=power,
+        hashrate_growth_per_day=growth, convert_mw=mw, convert_day=day, lease_rate_usd_per_kw_month=rate,
+        n_paths=n_paths, compare_all_mining=compare_all,
+    )
+    return values, policies
+
+
+# ------------------------------------------------------------------------------------------- results
+
+
+def _cell(label: str, value: float) -> str:
+    """A comparison value as text, by the unit in its row label."""
+    if not math.isfinite(value):
+        return "–"
+    if "[USD]" in label:
+        return format_usd(value)
+    if "[fraction]" in label:
+        return f"{value * 100:.1f} %"
+    if "[BTC]" in label and "per share" in label:
+        return f"{value * 1e8:,.0f} sats"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
+
+
+def show_results(run: dict) -> None:
+    result = run["result"]
+    n_paths = int(result.dataset.sizes["path"])
+    st.subheader(f"Results: {run['name']}")
+    st.caption(f"{n_paths:,} paths · seed {result.seed} · {len(result.policies)} policies on the same random "
+               f"numbers · hashpivot {result.version}")
+    table = comparison_table(result.summary)
+    shown = table.T.copy()
+    for label in table.index:
+        shown[label] = [_cell(label, v) for v in table.loc[label]]
+    shown = shown.rename(columns={label: label.replace("[BTC]", "[sats]") for label in table.index
+                                  if "per share" in label})
+    shown.index.name = "policy"
+    with st.container(key="comparison"):
+        st.markdown("**Comparison at the end of the horizon** (rows: policies; all paths)")
+        st.table(shown)
+    downloads = st.columns(2)
+    downloads[0].download_button("Download the HTML report", data=lambda: render_report(result),
+                                 file_name=f"{run['name']}-report.html", mime="text/html", key="download_report",
+                                 on_click="ignore")
+    downloads[1].download_button("Download the scenario TOML", data=run["toml"], file_name=f"{run['name']}.toml",
+                                 mime="application/toml", key="download_toml", on_click="ignore")
+    st.markdown("**Net asset value over time** (median, p25–p75, p5–p95 of the stored paths; y axis opens on "
+                "the p25–p75 band, double-click a panel to see it all)")
+    st.plotly_chart(fan_figure(result, "nav_usd", "USD"), key="fan_nav", config={"displaylogo": False})
+    st.markdown("**BTC held over time**")
+    st.plotly_chart(fan_figure(result, "btc_held", "BTC"), key="fan_btc", config={"displaylogo": False})
+    st.markdown("**Margin per MW-day by segment** (median over paths, bars p5–p95; before overheads)")
+    st.plotly_chart(margin_figure(result), key="margin", config={"displaylogo": False})
+
+
+def main() -> None:
+    st.set_page_config(page_title="hashpivot dashboard", layout="wide")
+    st.title("hashpivot: strategy lab for Bitcoin miners")
+    scenario, identity = base_scenario()
+    defaults = defaults_from(scenario)
+    if st.session_state.get("_base") != identity:
+        reset_widgets(scenario, defaults)
+        st.session_state["_base"] = identity
+    st.caption(scenario.description or scenario.name)
+    values, policies = input_panel(scenario, defaults)
+    try:
+        modified = apply_inputs(scenario, changed_inputs(values, defaults))
+    except HashpivotError as exc:
+        st.error(f"These inputs do not make a valid scenario:\n\n```\n{exc}\n```")
+        return
+    clicked = st.sidebar.button("Run simulation", key="run", type="primary", disabled=not policies)
+    if not policies:
+        st.sidebar.caption("Pick at least one treasury policy.")
+    if clicked:
+        bar = st.progress(0.0, text="simulating…")
+        try:
+            result = api.run(modified, policies=policies,
+                             progress=lambda done, total: bar.progress(done / total, text=f"simulating: {done:,}/{total:,} paths"))
+        except HashpivotError as exc:
+            bar.empty()
+            st.error(f"The run failed:\n\n```\n{exc}\n```")
+            return
+        except Exception as exc:  # noqa: BLE001 - one sentence on the page, the traceback folded away
+            bar.empty()
+            st.error(f"The run failed unexpectedly: {type(exc).__name__}: {exc}")
+            with st.expander("Traceback"):
+                st.exception(exc)
+            return
+        bar.empty()
+        st.session_state["last_run"] = {"result": result, "toml": to_toml(modified), "name": modified.name,
+                                        "policies": list(policies)}
+    run = st.session_state.get("last_run")
+    if run is None:
+        st.info("Adjust the inputs in the sidebar, then press **Run simulation**.")
+        return
+    if run["toml"] != to_toml(modified) or run["policies"] != list(policies):
+        st.warning("The inputs changed since this run: press **Run simulation** to update the results.")
+    show_results(run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""The dashboard's inputs and how they change a scenario. Pure: no Streamlit, no disk, no network.
+
+The app reads each widget's default from :func:`defaults_from`, keeps only what the user changed
+(:func:`changed_inputs`) and builds the scenario it runs with :func:`apply_inputs`, which edits the
+scenario's plain data (``model_dump``) and validates it again (``from_dict``): a value out of range is
+the same :class:`~hashpivot.errors.ScenarioError` as in a TOML file, naming the field, the value and
+the limit. An input left at ``None`` leaves the scenario as it is.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+from hashpivot.errors import ScenarioError
+from hashpivot.scenarios.schema import Scenario
+
+#: Largest scenario file the dashboard accepts (1 MB as Streamlit counts it, 2^20 bytes). [bytes]
+MAX_UPLOAD_BYTES = 1 << 20
+#: Lease rate offered when the user converts MW of a scenario that mines with all its MW; RM1's rate
+#: (src/hashpivot/scenarios/presets/rm1.toml). [USD/kW-month]
+DEFAULT_LEASE_RATE_USD_PER_KW_MONTH = 140.0
+#: Conversion day offered when the scenario converts nothing; RM1's T (one year in). [day]
+DEFAULT_CONVERT_DAY = 365
+#: Where the inputs land in the scenario, for messages.
+SOURCE = "dashboard inputs"
+
+
+@dataclass(frozen=True)
+class DashboardInputs:
+    """Values of the dashboard's key inputs; ``None`` = leave the scenario's value (or: not available)."""
+
+    btc_drift_per_day: float | None = None
+    """GBM drift of the BTC price (``market.btc_price.drift_per_day``). [1/day]"""
+    btc_vol_per_sqrt_day: float | None = None
+    """GBM volatility of the BTC price (``market.btc_price.vol_per_sqrt_day``). [1/sqrt(day)]"""
+    power_price_usd_per_mwh: float | None = None
+    """Contract power price of every site (``company.sites[*].power_price_usd_per_mwh``). [USD/MWh]"""
+    hashrate_growth_per_day: float | None = None
+    """Log growth of network hashrate (``market.network_hashrate.growth_per_day``). [1/day]"""
+    convert_mw: float | None = None
+    """Grid MW the main capacity plan moves from mining to its AI project; 0 = all mining. [MW]"""
+    convert_day: int | None = None
+    """Day the main plan's conversion starts (``convert_on_day``). [day]"""
+    lease_rate_usd_per_kw_month: float | None = None
+    """Rent of the main plan's lease project. [USD/kW-month]"""
+    n_paths: int | None = None
+    """Monte Carlo paths (``run.n_paths``). [paths]"""
+    compare_all_mining: bool = False
+    """When the main plan converts MW, also run an ``all_mining`` plan (if the scenario has none). [flag]"""
+
+
+def defaults_from(scenario: Scenario) -> DashboardInputs:
+    """The scenario's value of each input; ``None`` where the scenario has no such single value
+    (a non-GBM price process, a ``hybrid`` capacity plan, a project without a lease rate)."""
+    price = scenario.market.btc_price
+    is_gbm = price.kind == "gbm"
+    cap = scenario.policy.capacity
+    mw: float | None
+    day: int | None
+    rate: float | None
+    if cap.kind == "all_mining":
+        mw = 0.0
+        day = min(DEFAULT_CONVERT_DAY, scenario.run.horizon_days)
+        rate = DEFAULT_LEASE_RATE_USD_PER_KW_MONTH
+    elif cap.kind == "hybrid":
+        mw = day = rate = None
+    else:
+        mw = float(cap.mw)
+        day = getattr(cap, "day", None)
+        rate = getattr(cap.project, "rate_usd_per_kw_month", None)
+    return DashboardInputs(
+        btc_drift_per_day=float(price.drift_per_day) if is_gbm else None,
+        btc_vol_per_sqrt_day=float(price.vol_per_sqrt_day) if is_gbm else None,
+        power_price_usd_per_mwh=float(scenario.company.sites[0].power_price_usd_per_mwh),
+        hashrate_growth_per_day=float(scenario.market.network_hashrate.growth_per_day),
+        convert_mw=mw,
+        convert_day=day,
+        lease_rate_usd_per_kw_month=None if rate is None else float(rate),
+        n_paths=int(scenario.run.n_paths),
+    )
+
+
+def changed_inputs(values: DashboardInputs, defaults: DashboardInputs) -> DashboardInputs:
+    """``values`` with ``None`` wherever it equals ``defaults`` (so an untouched widget changes nothing:
+    e.g. sites with different power prices keep them until the power price is moved)."""
+    out = {}
+    for f in fields(DashboardInputs):
+        value, default = getattr(values, f.name), getattr(defaults, f.name)
+        if f.name == "compare_all_mining":
+            out[f.name] = value
+        elif value is None or (default is not None and math.isclose(value, default, rel_tol=1e-12, abs_tol=1e-15)):
+            out[f.name] = None
+        else:
+            out[f.name] = value
+    return DashboardInputs(**out)
+
+
+def apply_inputs(scenario: Scenario, inputs: DashboardInputs) -> Scenario:
+    """A new, validated scenario: ``scenario`` with every input that is not ``None`` applied.
+
+    Raises :class:`ScenarioError` when a value is out of range (naming the field, the value and the
+    limit) or when the scenario has no place for it (e.g. a drift for a bootstrap price).
+
+    >>> from hashpivot.scenarios.toml import load_preset
+    >>> sc = apply_inputs(load_preset("default"), DashboardInputs(power_price_usd_per_mwh=60.0, n_paths=100))
+    >>> [s.power_price_usd_per_mwh for s in sc.company.sites], sc.run.n_paths
+    ([60.0], 100)
+    """
+    data = copy.deepcopy(scenario.model_dump(mode="python"))
+    price = data["market"]["btc_price"]
+    for name, key in (("btc_drift_per_day", "drift_per_day"), ("btc_vol_per_sqrt_day", "vol_per_sqrt_day")):
+        value = getattr(inputs, name)
+        if value is None:
+            continue
+        if price["kind"] != "gbm":
+            raise ScenarioError(
+                f"{SOURCE}: market.btc_price.{key} = {value!r}: the price process is {price['kind']!r}; "
+                "allowed: only with kind 'gbm' (edit the scenario TOML for other processes)"
+            )
+        price[key] = float(value)
+    if inputs.power_price_usd_per_mwh is not None:
+        for site in data["company"]["sites"]:
+            site["power_price_usd_per_mwh"] = float(inputs.power_price_usd_per_mwh)
+    if inputs.hashrate_growth_per_day is not None:
+        data["market"]["network_hashrate"]["growth_per_day"] = float(inputs.hashrate_growth_per_day)
+    if inputs.n_paths is not None:
+        data["run"]["n_paths"] = int(inputs.n_paths)
+    _apply_capacity(data, inputs)
+    from hashpivot.scenarios.toml import from_dict
+
+    return from_dict(data, SOURCE)
+
+
+def _apply_capacity(data: dict[str, Any], inputs: DashboardInputs) -> None:
+    """Edit ``policy.capacity`` (the main plan) in ``data`` from the conversion inputs."""
+    mw, day, rate = inputs.convert_mw, inputs.convert_day, inputs.lease_rate_usd_per_kw_month
+    if mw is None and day is None and rate is None:
+        return
+    cap = data["policy"]["capacity"]
+    kind = cap["kind"]
+    if kind == "hybrid":
+        raise ScenarioError(
+            f"{SOURCE}: policy.capacity.kind = 'hybrid': a plan of several steps; allowed: the dashboard "
+            "changes plans of one conversion (edit the scenario TOML for hybrid plans)"
+        )
+    total_mw = float(mw) if mw is not None else float(cap.get("mw", 0.0))
+    if total_mw <= 0:
+        data["policy"]["capacity"] = {"kind": "all_mining"}
+        return
+    if kind == "all_mining":
+        new = {
+            "kind": "convert_on_day",
+            "day": int(day) if day is not None else DEFAULT_CONVERT_DAY,
+            "mw": total_mw,
+            "project": {
+                "kind": "colocation_lease",
+                "rate_usd_per_kw_month": float(rate) if rate is not None else DEFAULT_LEASE_RATE_USD_PER_KW_MONTH,
+            },
+        }
+    else:
+        new = dict(cap, mw=total_mw, project=dict(cap["project"]))
+        if day is not None:
+            if kind != "convert_on_day":
+                raise ScenarioError(
+                    f"{SOURCE}: policy.capacity.day = {day!r}: the plan is {kind!r} (it converts when "
+                    "hashprice falls); allowed: a day only for 'convert_on_day'"
+                )
+            new["day"] = int(day)
+        if rate is not None:
+            if "rate_usd_per_kw_month" not in new["project"]:
+                raise ScenarioError(
+                    f"{SOURCE}: policy.capacity.project.rate_usd_per_kw_month = {rate!r}: the project is "
+                    f"{new['project']['kind']!r}; allowed: a lease rate only for 'colocation_lease' or 'site_lease'"
+                )
+            new["project"]["rate_usd_per_kw_month"] = float(rate)
+    data["policy"]["capacity"] = new
+    if inputs.compare_all_mining:
+        plans = data.setdefault("compare_capacity", [])
+        if not any(p["kind"] == "all_mining" for p in plans):
+            plans.insert(0, {"kind": "all_mining"})
+
+
+def scenario_from_upload(content: bytes, file_name: str) -> Scenario:
+    """Validate an uploaded scenario file: at most :data:`MAX_UPLOAD_BYTES`, UTF-8 TOML, a valid
+    scenario. Errors are :class:`ScenarioError` naming the file."""
+    from hashpivot.scenarios.toml import from_toml
+
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ScenarioError(
+            f"{file_name}: the file has {len(content):,} bytes; allowed: at most 1 MB ({MAX_UPLOAD_BYTES:,} bytes)"
+        )
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{file_name}: not UTF-8 text ({exc.reason} at byte {exc.start}); allowed: a TOML file") from None
+    return from_toml(text, file_name)
+
+
+def policy_options(scenario: Scenario) -> list[str]:
+    """Treasury policies the user may pick: the scenario's (by label), then every kind the scenario
+    does not already use under that label (run with its default parameters; see ``api.select_policies``)."""
+    from hashpivot.policies.treasury import TREASURY_KINDS
+
+    labels = [p.label for p in scenario.treasury_policies()]
+    return labels + [kind for kind in TREASURY_KINDS if kind not in labels]
+
+
+def slider_bounds(default: float, low: float, high: float) -> tuple[float, float]:
+    """A slider's ``(min, max)``: ``(low, high)`` widened to hold ``default`` (an uploaded scenario may
+    sit outside the usual range)."""
+    return (min(low, default), max(high, default))
+
+
+__all__ = [
+    "DEFAULT_CONVERT_DAY", "DEFAULT_LEASE_RATE_USD_PER_KW_MONTH", "DashboardInputs", "MAX_UPLOAD_BYTES",
+    "apply_inputs", "changed_inputs", "defaults_from", "policy_options", "scenario_from_upload",
+    "slider_bounds",
+]

@@ -1,0 +1,137 @@
+"""Plotly figures of a ``SimResult`` for interactive use (the dashboard, notebooks).
+
+They draw numbers computed elsewhere: fan quantiles from :func:`hashpivot.analysis.fan.fan_quantiles`
+and margins from the result's tidy summary; nothing here is a computation a test would need to check.
+Plotly is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from hashpivot.analysis.fan import fan_quantiles
+
+#: Plotly's default qualitative palette (as in the HTML report): a policy keeps its colour everywhere.
+PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880",
+           "#ff97ff", "#fecb52")
+#: Segments whose margin per MW-day a result may hold (``<segment>_margin_usd_per_mw_day``), with labels.
+MARGIN_SEGMENTS: tuple[tuple[str, str, str], ...] = (
+    ("mining", "mining", "#1f3b73"),
+    ("colocation_lease", "colocation lease", "#8e44ad"),
+    ("site_lease", "site lease", "#16a085"),
+    ("gpu_cloud", "GPU cloud", "#e67e22"),
+)
+FAN_COLUMNS = 4
+
+
+def color(i: int) -> str:
+    """Colour of the ``i``-th policy."""
+    return PALETTE[i % len(PALETTE)]
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _plain(values, scale: float = 1.0) -> list[float | None]:
+    arr = np.asarray(values, dtype=np.float64) * scale
+    return [float(v) if math.isfinite(v) else None for v in arr]
+
+
+def fan_figure(result, variable: str, unit: str, *, scale: float = 1.0, title: str = ""):
+    """Small multiples, one panel per policy: median line, p25-p75 and p5-p95 bands of the monthly
+    series ``monthly_<variable>`` over the stored paths (e.g. ``nav_usd``, ``btc_held``)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    ds = result.dataset
+    policies = result.policies
+    dates = [f"{pd.Timestamp(d):%Y-%m-%d}" for d in ds["date"].values]
+    monthly = ds[f"monthly_{variable}"].values
+    n = len(policies)
+    cols = min(n, FAN_COLUMNS)
+    rows = math.ceil(n / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(policies), shared_xaxes="all",
+                        shared_yaxes="all", horizontal_spacing=0.04, vertical_spacing=0.25 / rows + 0.04)
+    fans = [fan_quantiles(monthly[i], index=dates) for i in range(n)]
+    for i, (policy, fan) in enumerate(zip(policies, fans, strict=True)):
+        where = {"row": i // cols + 1, "col": i % cols + 1}
+        c = color(i)
+        for lo, hi, alpha in (("p5", "p95", 0.15), ("p25", "p75", 0.35)):
+            fig.add_trace(_line(dates, fan[lo], scale, f"{policy} {lo}"), **where)
+            fig.add_trace(_line(dates, fan[hi], scale, f"{policy} {hi}", fill=_rgba(c, alpha)), **where)
+        fig.add_trace(go.Scatter(
+            x=dates, y=_plain(fan["p50"], scale), mode="lines", line={"color": c, "width": 2}, name=policy,
+            hovertemplate=f"{policy} %{{x}}: median %{{y:,.4g}} {unit}<extra></extra>",
+        ), **where)
+    inner = _inner_range(fans, scale)
+    fig.update_layout(template="plotly_white", height=230 * rows + 90, showlegend=False, title=title or None,
+                      margin={"l": 60, "r": 10, "t": 60 if title else 40, "b": 30})
+    if inner is not None:  # open on the inner band: a long right tail can dwarf the median
+        fig.update_layout(yaxis={"range": inner, "autorange": False})
+    for r in range(1, rows + 1):
+        fig.update_yaxes(title_text=unit, row=r, col=1)
+    fig.update_annotations(font_size=11)
+    return fig
+
+
+def _line(x, values, scale, name, fill: str | None = None):
+    import plotly.graph_objects as go
+
+    extra = {"fill": "tonexty", "fillcolor": fill} if fill else {}
+    return go.Scatter(x=x, y=_plain(values, scale), mode="lines", line={"width": 0}, hoverinfo="skip",
+                      showlegend=False, name=name, **extra)
+
+
+def _inner_range(fans: Sequence[pd.DataFrame], scale: float) -> list[float] | None:
+    lows = [np.nanmin(f["p25"].to_numpy()) for f in fans if f["p25"].notna().any()]
+    highs = [np.nanmax(f["p75"].to_numpy()) for f in fans if f["p75"].notna().any()]
+    if not lows or not highs:
+        return None
+    lo, hi = float(min(lows)) * scale, float(max(highs)) * scale
+    pad = 0.08 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.1
+    return [min(lo - pad, 0.0) if lo >= 0 else lo - pad, hi + pad]
+
+
+def segment_margins(summary: pd.DataFrame) -> pd.DataFrame:
+    """Margin per MW-day by policy and segment, read from a result's tidy summary: columns policy,
+    segment, p5, p50, p95 [USD/MW-day]; segments with no finite median (no such capacity) are left out."""
+    policies = list(dict.fromkeys(summary["policy"]))
+    indexed = summary.set_index(["policy", "metric", "stat"])["value"]
+    rows = []
+    for segment, _label, _color in MARGIN_SEGMENTS:
+        metric = f"{segment}_margin_usd_per_mw_day"
+        for p in policies:
+            values = {s: float(indexed.get((p, metric, s), float("nan"))) for s in ("p5", "p50", "p95")}
+            rows.append({"policy": p, "segment": segment, **values})
+    table = pd.DataFrame(rows, columns=["policy", "segment", "p5", "p50", "p95"])
+    present = {seg for seg, p50 in zip(table["segment"], table["p50"], strict=True) if math.isfinite(p50)}
+    return table[table["segment"].isin(present)].reset_index(drop=True)
+
+
+def margin_figure(result):
+    """Grouped bars: median margin per MW-day of each segment for each policy, p5-p95 error bars."""
+    import plotly.graph_objects as go
+
+    table = segment_margins(result.summary)
+    fig = go.Figure()
+    for segment, label, c in MARGIN_SEGMENTS:
+        sub = table[table["segment"] == segment]
+        if sub.empty:
+            continue
+        fig.add_trace(go.Bar(
+            x=list(sub["policy"]), y=_plain(sub["p50"]), name=label, marker_color=c,
+            error_y={"type": "data", "symmetric": False, "array": _plain(sub["p95"] - sub["p50"]),
+                     "arrayminus": _plain(sub["p50"] - sub["p5"]), "thickness": 1.2, "width": 4},
+            hovertemplate=f"%{{x}} {label}: median %{{y:,.0f}} USD/MW-day<extra></extra>",
+        ))
+    fig.update_layout(template="plotly_white", height=420, barmode="group",
+                      yaxis={"title": {"text": "margin [USD/MW-day]"}, "zeroline": True},
+                      xaxis={"tickangle": -30}, margin={"l": 70, "r": 10, "t": 30, "b": 120},
+                      legend={"orientation": "h", "y": 1.1})
+    return fig

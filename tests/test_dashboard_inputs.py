@@ -1,0 +1,181 @@
+"""The dashboard's pure input helpers: defaults, what changed, how inputs change a scenario, uploads."""
+
+from __future__ import annotations
+
+import pytest
+
+from hashpivot.dashboard.inputs import (
+    DEFAULT_CONVERT_DAY,
+    DEFAULT_LEASE_RATE_USD_PER_KW_MONTH,
+    MAX_UPLOAD_BYTES,
+    DashboardInputs,
+    apply_inputs,
+    changed_inputs,
+    defaults_from,
+    policy_options,
+    scenario_from_upload,
+    slider_bounds,
+)
+from hashpivot.errors import ScenarioError
+from hashpivot.policies.treasury import TREASURY_KINDS
+from hashpivot.scenarios.toml import from_dict, load_preset, to_toml
+
+
+@pytest.fixture(scope="module")
+def default():
+    return load_preset("default")
+
+
+@pytest.fixture(scope="module")
+def rm1():
+    return load_preset("rm1")
+
+
+def _with(scenario, edit):
+    data = scenario.model_dump(mode="python")
+    edit(data)
+    return from_dict(data, "test")
+
+
+def test_defaults_read_the_scenario(default):
+    d = defaults_from(default)
+    assert d.btc_drift_per_day == 0.0005
+    assert d.btc_vol_per_sqrt_day == 0.0325
+    assert d.power_price_usd_per_mwh == 45.0
+    assert d.hashrate_growth_per_day == 0.0
+    assert d.n_paths == 2000
+    # all mining: nothing converted, the offered day and rate are the documented defaults
+    assert (d.convert_mw, d.convert_day, d.lease_rate_usd_per_kw_month) == (
+        0.0, DEFAULT_CONVERT_DAY, DEFAULT_LEASE_RATE_USD_PER_KW_MONTH)
+
+
+def test_defaults_of_a_conversion_plan(rm1):
+    d = defaults_from(rm1)
+    assert (d.convert_mw, d.convert_day, d.lease_rate_usd_per_kw_month) == (200.0, 365, 140.0)
+
+
+def test_defaults_are_none_where_the_scenario_has_no_such_input(default):
+    regime = _with(default, lambda d: d["market"].update(btc_price={
+        "kind": "regime", "start_usd": 60000.0, "bull_drift_per_day": 0.002, "bull_vol_per_sqrt_day": 0.03,
+        "bear_drift_per_day": -0.002, "bear_vol_per_sqrt_day": 0.04, "bull_to_bear_prob_per_day": 0.01,
+        "bear_to_bull_prob_per_day": 0.01}))
+    d = defaults_from(regime)
+    assert d.btc_drift_per_day is None and d.btc_vol_per_sqrt_day is None
+    with pytest.raises(ScenarioError, match=r"market\.btc_price\.drift_per_day = 0\.001: .*'regime'.*'gbm'"):
+        apply_inputs(regime, DashboardInputs(btc_drift_per_day=0.001))
+
+
+def test_unchanged_inputs_leave_the_scenario_equal(default, rm1):
+    for sc in (default, rm1):
+        same = apply_inputs(sc, changed_inputs(defaults_from(sc), defaults_from(sc)))
+        assert same == sc
+        assert to_toml(same) == to_toml(sc)
+
+
+def test_changed_inputs_keeps_only_what_moved(default):
+    d = defaults_from(default)
+    values = DashboardInputs(**{**d.__dict__, "power_price_usd_per_mwh": 60.0, "n_paths": 300})
+    changed = changed_inputs(values, d)
+    assert changed == DashboardInputs(power_price_usd_per_mwh=60.0, n_paths=300)
+
+
+def test_market_company_and_run_inputs_land_in_their_fields(default):
+    sc = apply_inputs(default, DashboardInputs(
+        btc_drift_per_day=0.001, btc_vol_per_sqrt_day=0.04, power_price_usd_per_mwh=30.0,
+        hashrate_growth_per_day=0.0007, n_paths=500))
+    assert sc.market.btc_price.drift_per_day == 0.001
+    assert sc.market.btc_price.vol_per_sqrt_day == 0.04
+    assert sc.market.network_hashrate.growth_per_day == 0.0007
+    assert [s.power_price_usd_per_mwh for s in sc.company.sites] == [30.0]
+    # the marginal network miner's power price is a market assumption, not the site contract
+    assert sc.market.network_hashrate.power_price_usd_per_mwh == default.market.network_hashrate.power_price_usd_per_mwh
+    assert sc.run.n_paths == 500
+    assert default.run.n_paths == 2000  # the input scenario is left alone
+
+
+def test_power_price_sets_every_site(default):
+    two_sites = _with(default, lambda d: d["company"]["sites"].append(
+        {"name": "ohio", "power_mw": 10.0, "power_price_usd_per_mwh": 70.0}))
+    sc = apply_inputs(two_sites, DashboardInputs(power_price_usd_per_mwh=50.0))
+    assert [s.power_price_usd_per_mwh for s in sc.company.sites] == [50.0, 50.0]
+
+
+def test_converting_from_all_mining_makes_a_colocation_lease(default):
+    sc = apply_inputs(default, DashboardInputs(convert_mw=150.0, convert_day=400, lease_rate_usd_per_kw_month=120.0))
+    cap = sc.policy.capacity
+    assert (cap.kind, cap.mw, cap.day) == ("convert_on_day", 150.0, 400)
+    assert (cap.project.kind, cap.project.rate_usd_per_kw_month) == ("colocation_lease", 120.0)
+
+
+def test_converting_only_mw_uses_the_default_day_and_rate(default):
+    cap = apply_inputs(default, DashboardInputs(convert_mw=100.0)).policy.capacity
+    assert (cap.day, cap.project.rate_usd_per_kw_month) == (DEFAULT_CONVERT_DAY, DEFAULT_LEASE_RATE_USD_PER_KW_MONTH)
+
+
+def test_editing_a_conversion_keeps_its_other_fields(rm1):
+    before = rm1.policy.capacity
+    cap = apply_inputs(rm1, DashboardInputs(lease_rate_usd_per_kw_month=100.0, convert_day=730)).policy.capacity
+    assert (cap.mw, cap.day, cap.project.rate_usd_per_kw_month) == (before.mw, 730, 100.0)
+    assert cap.project.capex_usd_per_mw == before.project.capex_usd_per_mw
+    assert cap.project.opex_frac_of_revenue == before.project.opex_frac_of_revenue
+
+
+def test_zero_mw_means_all_mining(rm1):
+    assert apply_inputs(rm1, DashboardInputs(convert_mw=0.0)).policy.capacity.kind == "all_mining"
+
+
+def test_all_mining_comparison_is_added_once(default):
+    sc = apply_inputs(default, DashboardInputs(convert_mw=100.0, compare_all_mining=True))
+    assert [p.kind for p in sc.capacity_policies()] == ["convert_on_day", "all_mining"]
+    # without a conversion there is nothing to compare with
+    assert apply_inputs(default, DashboardInputs(compare_all_mining=True)).compare_capacity == []
+
+
+def test_out_of_range_inputs_raise_the_scenario_errors(default):
+    too_much = default.company.mining_mw + 100
+    with pytest.raises(ScenarioError, match=r"policy\.capacity: converts .* MW; allowed: at most"):
+        apply_inputs(default, DashboardInputs(convert_mw=too_much))
+    with pytest.raises(ScenarioError, match=r"day=9999 is after the horizon"):
+        apply_inputs(default, DashboardInputs(convert_mw=10.0, convert_day=9999))
+    with pytest.raises(ScenarioError, match=r"dashboard inputs: company\.sites\.0\.power_price_usd_per_mwh = 5000\.0"):
+        apply_inputs(default, DashboardInputs(power_price_usd_per_mwh=5000.0))
+
+
+def test_lease_rate_on_a_gpu_cloud_is_refused():
+    pivot = load_preset("ai_pivot")
+    gpu = next(p for p in pivot.capacity_policies() if p.kind == "convert_on_day" and p.project.kind == "gpu_cloud")
+    sc = _with(pivot, lambda d: d["policy"].update(capacity=gpu.model_dump(mode="python")) or d.update(
+        compare_capacity=[]))
+    assert defaults_from(sc).lease_rate_usd_per_kw_month is None
+    with pytest.raises(ScenarioError, match=r"project is 'gpu_cloud'; allowed: a lease rate only"):
+        apply_inputs(sc, DashboardInputs(lease_rate_usd_per_kw_month=100.0))
+    # its MW can still move
+    assert apply_inputs(sc, DashboardInputs(convert_mw=5.0)).policy.capacity.project.kind == "gpu_cloud"
+
+
+def test_upload_validates_size_encoding_and_content(default):
+    text = to_toml(default).encode()
+    assert scenario_from_upload(text, "mine.toml") == default
+    with pytest.raises(ScenarioError, match=r"^big\.toml: the file has 1,048,577 bytes; allowed: at most 1 MB"):
+        scenario_from_upload(b"#" * (MAX_UPLOAD_BYTES + 1), "big.toml")
+    with pytest.raises(ScenarioError, match=r"^bin\.toml: not UTF-8 text"):
+        scenario_from_upload(b"\xff\xfe\x00", "bin.toml")
+    with pytest.raises(ScenarioError, match=r"^bad\.toml: not valid TOML"):
+        scenario_from_upload(b"[run\n", "bad.toml")
+    misspelt = to_toml(default).replace("horizon_days", "horizon_dayz").encode()
+    with pytest.raises(ScenarioError, match=r"bad\.toml: run\.horizon_dayz = .*unknown key; allowed keys here:"):
+        scenario_from_upload(misspelt, "bad.toml")
+
+
+def test_policy_options_list_the_scenarios_then_the_other_kinds(default):
+    options = policy_options(default)
+    labels = [p.label for p in default.treasury_policies()]
+    assert options[: len(labels)] == labels
+    assert set(options) == set(labels) | set(TREASURY_KINDS)
+    assert len(options) == len(set(options))
+
+
+def test_slider_bounds_hold_the_default():
+    assert slider_bounds(45.0, 0.0, 150.0) == (0.0, 150.0)
+    assert slider_bounds(400.0, 0.0, 150.0) == (0.0, 400.0)
+    assert slider_bounds(-0.01, -0.003, 0.003) == (-0.01, 0.003)
