@@ -1,0 +1,187 @@
+"""The dashboard in a real browser: `hashpivot dashboard` on a free localhost port, driven by Playwright in
+Debian's headless Chromium (/usr/bin/chromium; never a downloaded browser).
+
+Moves the paths and power-price sliders, runs, and checks that the comparison table holds the preset's
+policies and that plotly drew charts with traces; saves screenshots in the test's tmp folder.
+Skipped, with the reason, only where Chromium or the playwright package is missing and CI is not set;
+under CI a missing browser fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from hashpivot.scenarios.toml import load_preset
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: Flags this machine's Chromium needs (no sandbox as root, no GPU, no background network traffic).
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+STARTUP_TIMEOUT_S = 45
+RUN_TIMEOUT_MS = 60_000
+#: A copy of the last screenshot, for people looking at it by hand.
+SCREENSHOT_COPY = Path(tempfile.gettempdir()) / "dashboard.png"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _require_browser(chromium: Path = CHROMIUM):
+    """The playwright sync API, or a skip (locally) / failure (CI) saying what is missing."""
+    missing = []
+    if not (chromium.is_file() and os.access(chromium, os.X_OK)):
+        missing.append(f"Chromium is not installed at {chromium} (apt-get install -y chromium; `make test` tries)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing.append("the playwright package is not installed (pip install -e '.[dev]')")
+        sync_playwright = None
+    if missing:
+        reason = "browser test needs a browser: " + "; ".join(missing)
+        if _in_ci():
+            pytest.fail(reason + " (CI is set, so this is a failure, not a skip)")
+        pytest.skip(reason)
+    return sync_playwright
+
+
+def test_a_missing_browser_skips_locally_and_fails_under_ci(monkeypatch, tmp_path):
+    absent = tmp_path / "no-chromium"
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=f"Chromium is not installed at {absent}"):
+        _require_browser(absent)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set, so this is a failure, not a skip"):
+        _require_browser(absent)
+
+
+@pytest.fixture
+def playwright_api():
+    """Checked before the server starts, so a missing browser costs nothing."""
+    return _require_browser()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the dashboard exited with code {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"the dashboard did not answer within {STARTUP_TIMEOUT_S} s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def dashboard_url(tmp_path):
+    """`hashpivot dashboard --port N` in a subprocess; its URL once it answers. Stopped afterwards."""
+    port = _free_port()
+    log = tmp_path / "dashboard.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HOME": str(tmp_path)}  # no ~/.streamlit of the user
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-c", "from hashpivot.cli import main; main()", "dashboard", "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path, start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _thumb(page, key: str) -> str:
+    """The value a slider shows on its thumb."""
+    return page.locator(f".st-key-{key} [data-testid='stSliderThumbValue']").inner_text().strip()
+
+
+def test_dashboard_runs_and_draws(playwright_api, dashboard_url, tmp_path):
+    sync_playwright = playwright_api
+    expected = [p.label for p in load_preset("default").treasury_policies()]
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),  # a new, empty --user-data-dir
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 1600, "height": 1000},
+        )
+        try:
+            page = context.new_page()
+            page.goto(dashboard_url)
+            run_button = page.get_by_role("button", name="Run simulation")
+            run_button.wait_for(timeout=RUN_TIMEOUT_MS)
+
+            # sliders: fewest paths (Home), power price up by 5 steps of 1 USD/MWh
+            assert _thumb(page, "n_paths") == "2000"
+            page.get_by_role("slider", name="Monte Carlo paths").focus()
+            page.keyboard.press("Home")
+            page.wait_for_function(
+                "() => document.querySelector(\".st-key-n_paths [data-testid='stSliderThumbValue']\")"
+                ".innerText.trim() === '100'")
+            assert _thumb(page, "power_price") == "45"
+            page.get_by_role("slider", name="Power price, site contract [USD/MWh]").focus()
+            for _ in range(5):
+                page.keyboard.press("ArrowRight")
+            page.wait_for_function(
+                "() => document.querySelector(\".st-key-power_price [data-testid='stSliderThumbValue']\")"
+                ".innerText.trim() === '50'")
+
+            run_button.click()
+            table = page.locator(".st-key-comparison table")
+            table.wait_for(timeout=RUN_TIMEOUT_MS)
+            page.get_by_text("100 paths", exact=False).first.wait_for(timeout=RUN_TIMEOUT_MS)
+            # every chart drawn, with traces
+            page.wait_for_function(
+                "() => document.querySelectorAll('.js-plotly-plot .main-svg .scatterlayer .trace').length > 0"
+                " && document.querySelectorAll('.js-plotly-plot .main-svg .barlayer .trace').length > 0",
+                timeout=RUN_TIMEOUT_MS,
+            )
+            page.wait_for_timeout(500)  # let the last chart settle before the picture
+
+            row_headers = [t.strip() for t in table.locator("tbody th").all_inner_texts()]
+            assert row_headers == expected
+            header = " ".join(table.locator("thead th").all_inner_texts())
+            assert "NAV median [USD]" in header
+            assert page.locator(".js-plotly-plot").count() == 3
+            assert page.locator("[data-testid='stException']").count() == 0
+            assert page.get_by_role("button", name="Download the HTML report").is_visible()
+            assert page.get_by_role("button", name="Download the scenario TOML").is_visible()
+
+            # Streamlit scrolls inside its main block: a tall window shows the whole page in one picture
+            page.set_viewport_size({"width": 1600, "height": 3600})
+            page.wait_for_timeout(1000)
+            shot = tmp_path / "dashboard.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000
+            shutil.copyfile(shot, SCREENSHOT_COPY)
+        finally:
+            context.close()
