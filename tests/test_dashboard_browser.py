@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from hashpivot.scenarios.toml import load_preset
+from hashpivot.scenarios.toml import load_preset, to_toml
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +69,7 @@ def test_a_missing_browser_skips_locally_and_fails_under_ci(monkeypatch, tmp_pat
         _require_browser(absent)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def playwright_api():
     """Checked before the server starts, so a missing browser costs nothing."""
     return _require_browser()
@@ -96,16 +96,17 @@ def _wait_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"the dashboard did not answer within {STARTUP_TIMEOUT_S} s:\n{log.read_text()}")
 
 
-@pytest.fixture
-def dashboard_url(tmp_path):
+@pytest.fixture(scope="module")
+def dashboard_url(playwright_api, tmp_path_factory):
     """`hashpivot dashboard --port N` in a subprocess; its URL once it answers. Stopped afterwards."""
+    folder = tmp_path_factory.mktemp("dashboard")
     port = _free_port()
-    log = tmp_path / "dashboard.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HOME": str(tmp_path)}  # no ~/.streamlit of the user
+    log = folder / "dashboard.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HOME": str(folder)}  # no ~/.streamlit of the user
     with log.open("w") as out:
         server = subprocess.Popen(
             [sys.executable, "-c", "from hashpivot.cli import main; main()", "dashboard", "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path, start_new_session=True,
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=folder, start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -120,68 +121,89 @@ def dashboard_url(tmp_path):
             server.wait()
 
 
+@pytest.fixture
+def page(playwright_api, dashboard_url, tmp_path):
+    """A page of a fresh headless Chromium (new, empty --user-data-dir: a new dashboard session), open
+    on the dashboard and ready to use."""
+    with playwright_api() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_FLAGS, viewport={"width": 1600, "height": 1000},
+        )
+        try:
+            page = context.new_page()
+            page.goto(dashboard_url)
+            page.get_by_role("button", name="Run simulation").wait_for(timeout=RUN_TIMEOUT_MS)
+            yield page
+        finally:
+            context.close()
+
+
 def _thumb(page, key: str) -> str:
     """The value a slider shows on its thumb."""
     return page.locator(f".st-key-{key} [data-testid='stSliderThumbValue']").inner_text().strip()
 
 
-def test_dashboard_runs_and_draws(playwright_api, dashboard_url, tmp_path):
-    sync_playwright = playwright_api
+def test_dashboard_runs_and_draws(page, tmp_path):
     expected = [p.label for p in load_preset("default").treasury_policies()]
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),  # a new, empty --user-data-dir
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1600, "height": 1000},
-        )
-        try:
-            page = context.new_page()
-            page.goto(dashboard_url)
-            run_button = page.get_by_role("button", name="Run simulation")
-            run_button.wait_for(timeout=RUN_TIMEOUT_MS)
+    run_button = page.get_by_role("button", name="Run simulation")
 
-            # sliders: fewest paths (Home), power price up by 5 steps of 1 USD/MWh
-            assert _thumb(page, "n_paths") == "2000"
-            page.get_by_role("slider", name="Monte Carlo paths").focus()
-            page.keyboard.press("Home")
-            page.wait_for_function(
-                "() => document.querySelector(\".st-key-n_paths [data-testid='stSliderThumbValue']\")"
-                ".innerText.trim() === '100'")
-            assert _thumb(page, "power_price") == "45"
-            page.get_by_role("slider", name="Power price, site contract [USD/MWh]").focus()
-            for _ in range(5):
-                page.keyboard.press("ArrowRight")
-            page.wait_for_function(
-                "() => document.querySelector(\".st-key-power_price [data-testid='stSliderThumbValue']\")"
-                ".innerText.trim() === '50'")
+    # sliders: fewest paths (Home), power price up by 5 steps of 1 USD/MWh
+    assert _thumb(page, "n_paths") == "2000"
+    page.get_by_role("slider", name="Monte Carlo paths").focus()
+    page.keyboard.press("Home")
+    _wait_thumb(page, "n_paths", "100")
+    assert _thumb(page, "power_price") == "45"
+    page.get_by_role("slider", name="Power price, site contract [USD/MWh]").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    _wait_thumb(page, "power_price", "50")
 
-            run_button.click()
-            table = page.locator(".st-key-comparison table")
-            table.wait_for(timeout=RUN_TIMEOUT_MS)
-            page.get_by_text("100 paths", exact=False).first.wait_for(timeout=RUN_TIMEOUT_MS)
-            # every chart drawn, with traces
-            page.wait_for_function(
-                "() => document.querySelectorAll('.js-plotly-plot .main-svg .scatterlayer .trace').length > 0"
-                " && document.querySelectorAll('.js-plotly-plot .main-svg .barlayer .trace').length > 0",
-                timeout=RUN_TIMEOUT_MS,
-            )
-            page.wait_for_timeout(500)  # let the last chart settle before the picture
+    run_button.click()
+    table = page.locator(".st-key-comparison table")
+    table.wait_for(timeout=RUN_TIMEOUT_MS)
+    page.get_by_text("100 paths", exact=False).first.wait_for(timeout=RUN_TIMEOUT_MS)
+    # every chart drawn, with traces
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot .main-svg .scatterlayer .trace').length > 0"
+        " && document.querySelectorAll('.js-plotly-plot .main-svg .barlayer .trace').length > 0",
+        timeout=RUN_TIMEOUT_MS,
+    )
 
-            row_headers = [t.strip() for t in table.locator("tbody th").all_inner_texts()]
-            assert row_headers == expected
-            header = " ".join(table.locator("thead th").all_inner_texts())
-            assert "NAV median [USD]" in header
-            assert page.locator(".js-plotly-plot").count() == 3
-            assert page.locator("[data-testid='stException']").count() == 0
-            assert page.get_by_role("button", name="Download the HTML report").is_visible()
-            assert page.get_by_role("button", name="Download the scenario TOML").is_visible()
+    row_headers = [t.strip() for t in table.locator("tbody th").all_inner_texts()]
+    assert row_headers == expected
+    header = " ".join(table.locator("thead th").all_inner_texts())
+    assert "NAV median [USD]" in header
+    assert page.locator(".js-plotly-plot").count() == 3
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_role("button", name="Download the HTML report").is_visible()
+    assert page.get_by_role("button", name="Download the scenario TOML").is_visible()
 
-            # Streamlit scrolls inside its main block: a tall window shows the whole page in one picture
-            page.set_viewport_size({"width": 1600, "height": 3600})
-            page.wait_for_timeout(1000)
-            shot = tmp_path / "dashboard.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-            shutil.copyfile(shot, SCREENSHOT_COPY)
-        finally:
-            context.close()
+    # Streamlit scrolls inside its main block: a tall window shows the whole page in one picture
+    page.set_viewport_size({"width": 1600, "height": 3600})
+    page.wait_for_timeout(1000)
+    shot = tmp_path / "dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    shutil.copyfile(shot, SCREENSHOT_COPY)
+
+
+def test_a_bad_upload_shows_the_scenario_error(page, tmp_path):
+    typo = tmp_path / "typo.toml"
+    typo.write_text(to_toml(load_preset("rm1")).replace("horizon_days", "horizon_dayz"))
+    page.locator(".st-key-upload input[type='file']").set_input_files(str(typo))
+    error = page.locator(".st-key-error")
+    error.wait_for(timeout=RUN_TIMEOUT_MS)
+    text = error.inner_text()
+    assert "The uploaded scenario cannot be used" in text
+    assert "typo.toml: run.horizon_dayz = 3650: unknown key; allowed keys here:" in text
+    assert page.get_by_role("button", name="Run simulation").count() == 0
+    page.screenshot(path=str(tmp_path / "bad-upload.png"))
+
+
+def _wait_thumb(page, key: str, value: str) -> None:
+    page.wait_for_function(
+        "([key, value]) => document.querySelector(`.st-key-${key} [data-testid='stSliderThumbValue']`)"
+        ".innerText.trim() === value",
+        arg=[key, value],
+    )

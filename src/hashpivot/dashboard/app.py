@@ -45,6 +45,13 @@ INPUT_KEYS = ("btc_drift", "btc_vol", "hashrate_growth", "power_price", "convert
 # ------------------------------------------------------------------------------------------- scenario
 
 
+def show_error(title: str, exc: Exception) -> None:
+    """The title in a red box, the message (field, value, what is allowed) below it, lines wrapped."""
+    with st.container(key="error"):
+        st.error(title)
+        st.code(str(exc), language=None, wrap_lines=True)
+
+
 def base_scenario():
     """The scenario chosen in the sidebar (an upload wins over the preset) and an identity for it;
     stops the page with the error when the upload does not validate."""
@@ -62,7 +69,7 @@ def base_scenario():
     try:
         scenario = scenario_from_upload(content, upload.name)
     except HashpivotError as exc:
-        st.error(f"The uploaded scenario cannot be used:\n\n```\n{exc}\n```")
+        show_error("The uploaded scenario cannot be used:", exc)
         st.stop()
     return scenario, ("upload", upload.name, hashlib.sha256(content).hexdigest())
 
@@ -200,7 +207,7 @@ def main() -> None:
     try:
         modified = apply_inputs(scenario, changed_inputs(values, defaults))
     except HashpivotError as exc:
-        st.error(f"These inputs do not make a valid scenario:\n\n```\n{exc}\n```")
+        show_error("These inputs do not make a valid scenario:", exc)
         return
     clicked = st.sidebar.button("Run simulation", key="run", type="primary", disabled=not policies)
     if not policies:
@@ -212,7 +219,7 @@ def main() -> None:
                              progress=lambda done, total: bar.progress(done / total, text=f"simulating: {done:,}/{total:,} paths"))
         except HashpivotError as exc:
             bar.empty()
-            st.error(f"The run failed:\n\n```\n{exc}\n```")
+            show_error("The run failed:", exc)
             return
         except Exception as exc:  # noqa: BLE001 - one sentence on the page, the traceback folded away
             bar.empty()
