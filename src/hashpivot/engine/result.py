@@ -76,7 +76,7 @@ class SimResult:
             col = terminal[:, :, j]
             data[name] = (("policy", "path"), col.astype(np.int64) if j == T_INSOLVENT_DAY else col)
         btc_per_share_0 = scenario.company.btc_held / scenario.company.shares_outstanding
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             data["btc_yield_frac"] = (
                 ("policy", "path"),
                 terminal[:, :, T_BTC_PER_SHARE] / btc_per_share_0 - 1.0 if btc_per_share_0 > 0

@@ -82,6 +82,8 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
                 msg = f"unknown key; allowed keys here: {', '.join(allowed)}"
         if err["type"] in ("missing",):
             lines.append(f"{source}: {loc}: required field is missing")
+        elif not loc:  # a check across fields: its message names them
+            lines.append(f"{source}: {msg}")
         else:
             lines.append(f"{source}: {loc} = {_short(err.get('input'))}: {msg}")
     return "invalid scenario:\n  " + "\n  ".join(lines)
