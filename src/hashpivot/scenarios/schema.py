@@ -125,6 +125,14 @@ class Fleet(Model):
         return self.effective_hashrate_ehs * self.effective_efficiency_j_per_th
 
 
+class ReportedProduction(Model):
+    """A month of production the company reported, for side-by-side comparison in a replay."""
+
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="Calendar month, YYYY-MM. [month]")
+    mined_btc: float = Field(ge=0, description="BTC the company reported mining that month. [BTC]")
+    source: str = Field(min_length=1, description="Where the figure comes from (URL, document, date). [text]")
+
+
 class Company(Model):
     name: str = Field(default="Company", min_length=1, description="Company name. [text]")
     sites: Annotated[list[Site], Field(min_length=1)]
@@ -141,6 +149,9 @@ class Company(Model):
     )
     shares_outstanding: float = Field(default=1e8, gt=0, description="Shares outstanding on day 0. [shares]")
     fixed_opex_usd_per_day: float = Field(default=0.0, ge=0, description="Overheads paid every day. [USD/day]")
+    reported_production: list[ReportedProduction] = Field(
+        default_factory=list, description="Monthly production the company reported (for replays). [list]"
+    )
     ownership_frac: dict[Literal["mining", "colocation_lease", "site_lease", "gpu_cloud"], float] = Field(
         default_factory=dict,
         description="Share of each segment the company owns (Hut 8 keeps 80 % of American Bitcoin's mining); "
