@@ -89,8 +89,14 @@ T_SEGMENT0 = len(BASE_COLUMNS)
 TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS)
 N_SEGMENTS = len(SEGMENTS)
 # Rows of the per-path monthly array.
-M_NAV, M_BTC, M_CASH, M_BTC_PER_SHARE = 0, 1, 2, 3
-MONTHLY_VARIABLES = ("nav_usd", "btc_held", "cash_usd", "btc_per_share")
+# Stocks at each month end, then flows summed from day 1 to the month end (monthly flows are their differences).
+MONTHLY_VARIABLES = (
+    "nav_usd", "btc_held", "cash_usd", "btc_per_share",
+    "mined_btc_cum", "sold_btc_cum", "mining_revenue_usd_cum", "mining_opex_usd_cum", "mining_mw_days_cum",
+    "ai_revenue_usd_cum", "ai_opex_usd_cum", "ai_mw_days_cum", "capex_usd_cum",
+)
+(M_NAV, M_BTC, M_CASH, M_BTC_PER_SHARE, M_MINED, M_SOLD, M_MINING_REV, M_MINING_OPEX, M_MINING_MW_DAYS,
+ M_AI_REV, M_AI_OPEX, M_AI_MW_DAYS, M_CAPEX) = range(len(MONTHLY_VARIABLES))
 
 _DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
 _SQRT2 = math.sqrt(2.0)
@@ -215,6 +221,7 @@ def run_company(
             contract_lost[k] = False
         m = 0
         if p < n_store and month_days[0] == 0:
+            monthly[p, :, 0] = 0.0
             monthly[p, M_NAV, 0] = btc * price[p, 0] + cash - debt
             monthly[p, M_BTC, 0] = btc
             monthly[p, M_CASH, 0] = cash
@@ -457,6 +464,15 @@ def run_company(
                     monthly[p, M_BTC, m] = btc
                     monthly[p, M_CASH, m] = cash
                     monthly[p, M_BTC_PER_SHARE, m] = btc / shares
+                    monthly[p, M_MINED, m] = mined_tot
+                    monthly[p, M_SOLD, m] = sold_tot
+                    monthly[p, M_MINING_REV, m] = seg_rev[0]
+                    monthly[p, M_MINING_OPEX, m] = seg_opex[0]
+                    monthly[p, M_MINING_MW_DAYS, m] = seg_mw[0]
+                    monthly[p, M_AI_REV, m] = seg_rev[1] + seg_rev[2] + seg_rev[3]
+                    monthly[p, M_AI_OPEX, m] = seg_opex[1] + seg_opex[2] + seg_opex[3]
+                    monthly[p, M_AI_MW_DAYS, m] = seg_mw[1] + seg_mw[2] + seg_mw[3]
+                    monthly[p, M_CAPEX, m] = capex_tot
                 m += 1
         s = price[p, n_days]
         term[p, T_BTC] = btc
