@@ -192,12 +192,13 @@ def test_a_bad_upload_shows_the_scenario_error(page, tmp_path):
     typo = tmp_path / "typo.toml"
     typo.write_text(to_toml(load_preset("rm1")).replace("horizon_days", "horizon_dayz"))
     page.locator(".st-key-upload input[type='file']").set_input_files(str(typo))
+    from playwright.sync_api import expect  # present: the page fixture needed it
+
     error = page.locator(".st-key-error")
-    error.wait_for(timeout=RUN_TIMEOUT_MS)
-    text = error.inner_text()
-    assert "The uploaded scenario cannot be used" in text
-    assert "typo.toml: run.horizon_dayz = 3650: unknown key; allowed keys here:" in text
-    assert page.get_by_role("button", name="Run simulation").count() == 0
+    expect(error).to_contain_text("The uploaded scenario cannot be used", timeout=RUN_TIMEOUT_MS)
+    expect(error).to_contain_text("typo.toml: run.horizon_dayz = 3650: unknown key; allowed keys here:",
+                                  timeout=RUN_TIMEOUT_MS)
+    expect(page.get_by_role("button", name="Run simulation")).to_have_count(0, timeout=RUN_TIMEOUT_MS)
     page.screenshot(path=str(tmp_path / "bad-upload.png"))
 
 
