@@ -109,3 +109,56 @@ def run(
         sc, chosen, capacity=plans, history_log_returns=history_log_returns_for(sc, data),
         check_invariants=check_invariants, progress=progress,
     )
+
+
+def replay(
+    scenario: Scenario | str | Path,
+    *,
+    date_from: str,
+    date_to: str,
+    data: str | Path | None = None,
+    policies: Sequence[str] | None = None,
+    capacity: Sequence[str] | None = None,
+    check_invariants: bool = False,
+):
+    """Drive the engine with the real chain (price, hashrate, difficulty, blocks, fees) as one path from
+    ``date_from`` to ``date_to``, through the same step as Monte Carlo. Default: the scenario's main capacity
+    plan and treasury policy. Returns a ``SimResult`` with one path."""
+    import pandas as pd
+
+    from hashpivot.engine.market import market_from_history
+    from hashpivot.engine.run import simulate
+    from hashpivot.io.history import load_chain_history
+    from hashpivot.policies.capacity import capacity_label
+    from hashpivot.scenarios.toml import from_dict
+
+    sc = load(scenario)
+    first, last = pd.Timestamp(date_from), pd.Timestamp(date_to)
+    if last < first:
+        raise ScenarioError(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}; allowed: --from <= --to")
+    history = load_chain_history(data)
+    market = market_from_history(history, first, last)
+    spec = sc.model_dump(mode="python", exclude_none=True)
+    spec["run"].update(start_date=(first - pd.Timedelta(days=1)).date(), horizon_days=int((last - first).days) + 1,
+                       n_paths=1, chunk_paths=1, store_paths=1)
+    plans = select_capacity(sc, capacity or [capacity_label(sc.policy.capacity)])
+    horizon = spec["run"]["horizon_days"]
+    plans = [_within(plan, horizon) for plan in plans]
+    spec["policy"]["capacity"] = plans[0].model_dump(mode="python", exclude_none=True)
+    spec["compare_capacity"] = [p.model_dump(mode="python", exclude_none=True) for p in plans[1:]]
+    replayed = from_dict(spec, f"replay of {sc.name}")
+    chosen = select_policies(replayed, policies or [sc.policy.treasury.label])
+    plans = replayed.capacity_policies()
+    return simulate(replayed, chosen, capacity=plans, check_invariants=check_invariants, market=market)
+
+
+def _within(plan, horizon_days: int):
+    """The capacity plan without the conversions dated after ``horizon_days`` (they cannot happen in a replay)."""
+    from hashpivot.policies.capacity import AllMining, Hybrid
+
+    steps = [st for st in plan.steps() if getattr(st, "day", 0) <= horizon_days]
+    if len(steps) == len(plan.steps()):
+        return plan
+    if not steps:
+        return AllMining(name=plan.name or plan.kind)
+    return Hybrid(name=plan.name or plan.kind, conversions=steps)

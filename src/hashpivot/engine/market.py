@@ -175,3 +175,42 @@ def build_market(scenario, first_path: int, n_paths: int, history_log_returns=No
     gpu_index = market.gpu_rent.index(seed, first_path, n_paths, n_days)
     return MarketChunk(first_path, price, hashrate, fees, blocks, subsidy, difficulty, power_index, gpu_index)
 
+
+
+def market_from_history(history, first_day, last_day) -> MarketChunk:
+    """One path of the real chain: the day before ``first_day`` is day 0, then every day to ``last_day``.
+
+    ``history`` is the daily chain table of ``io.history`` (price, hash rate, difficulty, blocks, fees,
+    issuance). Blocks, fees per block and the subsidy per block are the day's actual ones; difficulty is
+    carried as the hashrate it implies (difficulty x 2^32 / 600 s), as in the Monte Carlo market.
+    """
+    import pandas as pd
+
+    start = pd.Timestamp(first_day) - pd.Timedelta(days=1)
+    rows = history.loc[start : pd.Timestamp(last_day)]
+    if rows.empty or rows.index[0] != start or rows.index[-1] != pd.Timestamp(last_day):
+        from hashpivot.errors import DataError
+
+        have = f"{history.index[0]:%Y-%m-%d}..{history.index[-1]:%Y-%m-%d}" if len(history) else "no days"
+        raise DataError(
+            f"replay {pd.Timestamp(first_day):%Y-%m-%d}..{pd.Timestamp(last_day):%Y-%m-%d} needs the chain table "
+            f"from {start:%Y-%m-%d}; allowed: dates inside the table ({have})"
+        )
+    blocks = rows["block_count"].to_numpy(dtype=np.float64)
+    safe_blocks = np.where(blocks > 0, blocks, 1.0)
+
+    def one(values) -> NDArray[np.float64]:
+        return np.asarray(values, dtype=np.float64)[None, :].copy()
+
+    difficulty_ehs = rows["difficulty_mean"].to_numpy() * 2.0**32 / 600.0 / 1e18
+    return MarketChunk(
+        first_path=0,
+        btc_price_usd=one(rows["price_usd"]),
+        network_hashrate_ehs=one(rows["hashrate_ehs"]),
+        fees_btc_per_block=one(rows["fees_btc"].to_numpy() / safe_blocks),
+        blocks=one(blocks),
+        subsidy_btc=one(rows["issuance_btc"].to_numpy() / safe_blocks),
+        difficulty_ehs=one(difficulty_ehs),
+        power_price_index=np.ones((1, len(rows))),
+        gpu_rent_index=np.ones((1, len(rows))),
+    )

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from hashpivot.engine.market import build_market
+from hashpivot.engine.market import MarketChunk, build_market
 from hashpivot.engine.plan import P_HAZARD_PER_DAY, build_company
 from hashpivot.engine.result import SimResult
 from hashpivot.engine.step import MONTHLY_VARIABLES, TERMINAL_COLUMNS, run_company
@@ -40,11 +40,14 @@ def simulate(
     check_invariants: bool = False,
     n_threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    market: MarketChunk | None = None,
 ) -> SimResult:
     """Simulate ``scenario`` under every pair of capacity plan and treasury policy (default: the
     scenario's main and compared ones), all on the same random numbers.
 
-    ``progress(done_paths, total_paths)`` is called after each chunk.
+    ``progress(done_paths, total_paths)`` is called after each chunk. ``market`` replaces the simulated
+    market with given arrays (a historical replay: ``engine.market.market_from_history``); its paths and
+    days must match ``scenario.run``.
     """
     treasury = list(policies) if policies is not None else scenario.treasury_policies()
     plans = list(capacity) if capacity is not None else scenario.capacity_policies()
@@ -63,10 +66,17 @@ def simulate(
     company = scenario.company
     elasticity = scenario.market.gpu_rent.lease_rate_elasticity
     chunks = [(start, min(run.chunk_paths, n_paths - start)) for start in range(0, n_paths, run.chunk_paths)]
+    if market is not None:
+        if market.btc_price_usd.shape != (n_paths, n_days + 1):
+            raise ValueError(
+                f"market arrays have shape {market.btc_price_usd.shape}; allowed: (run.n_paths, run.horizon_days + 1) "
+                f"= ({n_paths}, {n_days + 1})"
+            )
+        chunks = [(0, n_paths)]
 
     def work(chunk: tuple[int, int]) -> int:
         first, count = chunk
-        mk = build_market(scenario, first, count, history_log_returns)
+        mk = market if market is not None else build_market(scenario, first, count, history_log_returns)
         store_here = max(0, min(count, n_store - first))
         mon = np.empty((store_here, len(MONTHLY_VARIABLES), month_days.size))
         hashprice = mk.hashprice_usd_per_th_day()
