@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -113,11 +114,12 @@ def dashboard_url(playwright_api, tmp_path_factory):
         _wait_healthy(url, server, log)
         yield url
     finally:
-        server.terminate()
+        # the command and the Streamlit server it started share a new session: stop the whole group
+        os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
 
 

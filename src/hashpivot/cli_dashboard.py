@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -74,11 +75,24 @@ def streamlit_command(host: str, port: int) -> list[str]:
 
 
 def _serve(command: list[str]) -> int:
-    """Run the server until it stops or Ctrl-C; its exit code."""
+    """Run the server until it stops; its exit code. SIGTERM sent to this process is passed on to the
+    server (so stopping the command never leaves a server behind); Ctrl-C reaches both and exits 0."""
+    server = subprocess.Popen(command)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: server.send_signal(signum))
     try:
-        return subprocess.call(command)
+        return server.wait()
     except KeyboardInterrupt:
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if server.poll() is None:
+            server.kill()
+            server.wait()
 
 
 def dashboard(
