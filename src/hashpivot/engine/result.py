@@ -20,6 +20,7 @@ import xarray as xr
 
 from hashpivot import __version__
 from hashpivot.engine.step import (
+    MONTHLY_STOCKS,
     MONTHLY_VARIABLES,
     T_BTC_PER_SHARE,
     T_INSOLVENT_DAY,
@@ -107,7 +108,8 @@ class SimResult:
         data["ai_net_usd"] = (("policy", "path"), ai[0] - ai[1])
         data["ai_mw_days"] = (("policy", "path"), ai[2])
         for j, name in enumerate(MONTHLY_VARIABLES):
-            data[f"monthly_{name}"] = (("policy", "sample", "date"), monthly[:, :, j, :])
+            prefix = "monthly_" if name in MONTHLY_STOCKS else "cumulative_"
+            data[f"{prefix}{name}"] = (("policy", "sample", "date"), monthly[:, :, j, :])
         for j, name in enumerate(("btc_price_usd", "network_hashrate_ehs", "hashprice_usd_per_th_day")):
             data[f"monthly_{name}"] = (("sample", "date"), market_monthly[j])
         n_proj = 0 if project_flows is None else project_flows.shape[2]

@@ -89,12 +89,12 @@ T_SEGMENT0 = len(BASE_COLUMNS)
 TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS)
 N_SEGMENTS = len(SEGMENTS)
 # Rows of the per-path monthly array.
-# Stocks at each month end, then flows summed from day 1 to the month end (monthly flows are their differences).
-MONTHLY_VARIABLES = (
-    "nav_usd", "btc_held", "cash_usd", "btc_per_share",
-    "mined_btc_cum", "sold_btc_cum", "mining_revenue_usd_cum", "mining_opex_usd_cum", "mining_mw_days_cum",
-    "ai_revenue_usd_cum", "ai_opex_usd_cum", "ai_mw_days_cum", "capex_usd_cum",
-)
+# Stocks at each month end (the fan charts' variables), then flows summed from day 1 to each month end
+# (``cumulative_<name>`` in a SimResult; a month's flow is the difference of two month ends).
+MONTHLY_STOCKS = ("nav_usd", "btc_held", "cash_usd", "btc_per_share")
+MONTHLY_FLOWS = ("mined_btc", "sold_btc", "mining_revenue_usd", "mining_opex_usd", "mining_mw_days",
+                 "ai_revenue_usd", "ai_opex_usd", "ai_mw_days", "capex_usd")
+MONTHLY_VARIABLES = MONTHLY_STOCKS + MONTHLY_FLOWS
 (M_NAV, M_BTC, M_CASH, M_BTC_PER_SHARE, M_MINED, M_SOLD, M_MINING_REV, M_MINING_OPEX, M_MINING_MW_DAYS,
  M_AI_REV, M_AI_OPEX, M_AI_MW_DAYS, M_CAPEX) = range(len(MONTHLY_VARIABLES))
 
