@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from hashpivot.domain.base import Model
+from hashpivot.processes.paths import levels_from_log_steps
 from hashpivot.processes.random import standard_normals
 
 
@@ -66,10 +67,7 @@ class GenerationalGpuRent(_GpuRent):
             (days - self.first_generation_day) % self.generation_every_days == 0
         )
         log_step += np.where(is_launch, np.log1p(-self.generation_drop_frac), 0.0)
-        out = np.empty((n_paths, n_days + 1))
-        out[:, 0] = 0.0
-        np.cumsum(log_step, axis=1, out=out[:, 1:])
-        return self._shocked(np.exp(out, out=out))
+        return self._shocked(levels_from_log_steps(1.0, log_step))
 
 
 GpuRentProcess = Annotated[FlatGpuRent | GenerationalGpuRent, Field(discriminator="kind")]

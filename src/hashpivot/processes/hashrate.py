@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from hashpivot.domain.base import Model
+from hashpivot.processes.paths import levels_from_log_steps
 from hashpivot.processes.random import standard_normals
 
 
@@ -33,12 +34,7 @@ class LognormalHashrate(Model):
         z = standard_normals(seed, first_path, n_paths, "network_hashrate", n_days)
         z *= self.vol_per_sqrt_day
         z += self.growth_per_day
-        out = np.empty((n_paths, n_days + 1))
-        out[:, 0] = 0.0
-        np.cumsum(z, axis=1, out=out[:, 1:])
-        np.exp(out, out=out)
-        out *= self.start_ehs
-        return out
+        return levels_from_log_steps(self.start_ehs, z)
 
 
 class EndogenousHashrate(Model):

@@ -15,17 +15,8 @@ from pydantic import Field
 
 from hashpivot.domain.base import Model
 from hashpivot.errors import ScenarioError
+from hashpivot.processes.paths import levels_from_log_steps
 from hashpivot.processes.random import normals_then_uniforms, standard_normals
-
-
-def _prices_from_log_returns(start_usd: float, log_returns: NDArray[np.float64]) -> NDArray[np.float64]:
-    n_paths, n_days = log_returns.shape
-    out = np.empty((n_paths, n_days + 1), dtype=np.float64)
-    out[:, 0] = start_usd
-    np.cumsum(log_returns, axis=1, out=out[:, 1:])
-    np.exp(out[:, 1:], out=out[:, 1:])
-    out[:, 1:] *= start_usd
-    return out
 
 
 class GbmPrice(Model):
@@ -46,7 +37,7 @@ class GbmPrice(Model):
         sigma = self.vol_per_sqrt_day
         z *= sigma
         z += self.drift_per_day - 0.5 * sigma * sigma
-        return _prices_from_log_returns(self.start_usd, z)
+        return levels_from_log_steps(self.start_usd, z)
 
 
 class BootstrapPrice(Model):
@@ -87,7 +78,7 @@ class BootstrapPrice(Model):
         _, u = normals_then_uniforms(seed, first_path, n_paths, "btc_price", 0, n_blocks)
         starts = np.floor(u * (r.size - self.block_days + 1)).astype(np.int64)
         idx = (starts[:, :, None] + np.arange(self.block_days)).reshape(n_paths, -1)[:, :n_days]
-        return _prices_from_log_returns(self.start_usd, r[idx])
+        return levels_from_log_steps(self.start_usd, r[idx])
 
 
 class RegimePrice(Model):
@@ -130,7 +121,7 @@ class RegimePrice(Model):
             sig = np.where(is_bull, self.bull_vol_per_sqrt_day, self.bear_vol_per_sqrt_day)
             log_ret[:, t] = mu - 0.5 * sig * sig + sig * z_diff[:, t]
         jumps = (u_jump < self.jump_prob_per_day) * (self.jump_mean_log + self.jump_vol_log * z_jump)
-        return _prices_from_log_returns(self.start_usd, log_ret + jumps)
+        return levels_from_log_steps(self.start_usd, log_ret + jumps)
 
 
 BtcPriceProcess = Annotated[GbmPrice | BootstrapPrice | RegimePrice, Field(discriminator="kind")]
