@@ -545,6 +545,11 @@ def _resolve_company(name: str) -> str:
     return matches[0] if matches else name
 
 
+from hashpivot.cli_claims import claims  # noqa: E402  (the article's claims checked)
+
+app.command("claims")(claims)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
