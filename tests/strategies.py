@@ -1,0 +1,283 @@
+"""Hypothesis strategies for valid scenarios of the engine (tiny: tens of paths, a few hundred days).
+
+Every strategy draws plain dicts in the shape ``hashpivot.scenarios.toml.from_dict`` reads, so a test can
+edit one field (a site's power price, the chunk size) and validate again. Parameter ranges are sane, not
+extreme: prices and hashrates stay far from overflow and underflow over the horizons drawn here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+from hashpivot.scenarios.schema import Scenario
+from hashpivot.scenarios.toml import from_dict
+
+Dict = dict[str, Any]
+
+TREASURY_KINDS = (
+    "sell_all", "hold_all", "sell_fraction", "sell_to_cover_costs", "sell_above_average",
+    "buy_with_cash", "buy_with_equity", "buy_with_convertible", "min_cash_runway",
+)
+
+
+def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+
+
+# ---------------------------------------------------------------------------------------------- market
+
+def gbm_price() -> st.SearchStrategy[Dict]:
+    return st.fixed_dictionaries({
+        "kind": st.just("gbm"),
+        "start_usd": floats(1_000.0, 200_000.0),
+        "drift_per_day": floats(-0.003, 0.003),
+        "vol_per_sqrt_day": floats(0.0, 0.08),
+    })
+
+
+def regime_price() -> st.SearchStrategy[Dict]:
+    return st.fixed_dictionaries({
+        "kind": st.just("regime"),
+        "start_usd": floats(1_000.0, 200_000.0),
+        "bull_drift_per_day": floats(-0.002, 0.006),
+        "bull_vol_per_sqrt_day": floats(0.0, 0.06),
+        "bear_drift_per_day": floats(-0.006, 0.002),
+        "bear_vol_per_sqrt_day": floats(0.0, 0.08),
+        "bull_to_bear_prob_per_day": floats(0.0, 0.2),
+        "bear_to_bull_prob_per_day": floats(0.0, 0.2),
+        "start_bull_frac": floats(0.0, 1.0),
+        "jump_prob_per_day": floats(0.0, 0.05),
+        "jump_mean_log": floats(-0.3, 0.3),
+        "jump_vol_log": floats(0.0, 0.3),
+    })
+
+
+def price_process() -> st.SearchStrategy[Dict]:
+    return st.one_of(gbm_price(), regime_price())
+
+
+def lognormal_hashrate() -> st.SearchStrategy[Dict]:
+    return st.fixed_dictionaries({
+        "kind": st.just("lognormal"),
+        "start_ehs": floats(50.0, 1_500.0),
+        "growth_per_day": floats(-0.002, 0.004),
+        "vol_per_sqrt_day": floats(0.0, 0.05),
+    })
+
+
+def endogenous_hashrate() -> st.SearchStrategy[Dict]:
+    return st.fixed_dictionaries({
+        "kind": st.just("endogenous"),
+        "start_ehs": floats(50.0, 1_500.0),
+        "growth_per_day": floats(-0.002, 0.004),
+        "vol_per_sqrt_day": floats(0.0, 0.05),
+        "response_per_day": floats(0.0, 0.01),
+        "lag_days": st.integers(1, 200),
+        "median_efficiency_j_per_th": floats(12.0, 60.0),
+        "efficiency_log_sd": floats(0.1, 1.0),
+        "efficiency_gain_per_year": floats(0.0, 0.3),
+        "power_price_usd_per_mwh": floats(15.0, 150.0),
+    })
+
+
+def hashrate_process() -> st.SearchStrategy[Dict]:
+    return st.one_of(lognormal_hashrate(), endogenous_hashrate())
+
+
+def fees_process() -> st.SearchStrategy[Dict]:
+    return st.fixed_dictionaries({
+        "kind": st.just("lognormal"),
+        "median_btc_per_block": floats(0.0, 1.0),
+        "log_sd": floats(0.0, 1.5),
+        "spike_prob_per_day": floats(0.0, 0.05),
+        "spike_multiple": floats(1.0, 20.0),
+    })
+
+
+def power_process() -> st.SearchStrategy[Dict]:
+    flat = st.just({"kind": "flat"})
+    seasonal = st.fixed_dictionaries({
+        "kind": st.just("seasonal"),
+        "amplitude_frac": floats(0.0, 0.9),
+        "peak_day_of_year": st.integers(1, 366),
+        "vol_per_sqrt_day": st.one_of(st.just(0.0), floats(0.0, 0.3)),
+    })
+    return st.one_of(flat, seasonal)
+
+
+@st.composite
+def market(draw: st.DrawFn) -> Dict:
+    hashrate = draw(hashrate_process())
+    difficulty: Dict = {}
+    if draw(st.booleans()):
+        difficulty["start_ehs"] = hashrate["start_ehs"] * draw(floats(0.5, 2.0))
+    if draw(st.booleans()):
+        difficulty["phase_blocks"] = draw(st.integers(0, 2015))
+    return {
+        "btc_price": draw(price_process()),
+        "network_hashrate": hashrate,
+        "fees": draw(fees_process()),
+        "power_price": draw(power_process()),
+        "difficulty": difficulty,
+        "n_halvings_max": draw(st.sampled_from([64, 64, 64, 4, 5])),
+    }
+
+
+# --------------------------------------------------------------------------------------------- company
+
+@st.composite
+def company(draw: st.DrawFn) -> Dict:
+    """1-3 sites, 1-4 fleets; every site has at least the MW its fleets draw (at most 4,800 MW)."""
+    n_sites = draw(st.integers(1, 3))
+    site_names = [f"site{i}" for i in range(n_sites)]
+    n_fleets = draw(st.integers(1, 4))
+    fleets = []
+    for i in range(n_fleets):
+        fleets.append({
+            "name": f"fleet{i}",
+            "site": draw(st.sampled_from(site_names)),
+            "hashrate_ehs": draw(floats(0.5, 30.0)),
+            "efficiency_j_per_th": draw(floats(12.0, 40.0)),
+            "uptime_frac": draw(floats(0.5, 1.0)),
+            "pool_fee_frac": draw(floats(0.0, 0.05)),
+        })
+    sites = []
+    for name in site_names:
+        load = sum(f["hashrate_ehs"] * f["efficiency_j_per_th"] for f in fleets if f["site"] == name)
+        power_mw = min(10_000.0, max(load, 1.0) * draw(floats(1.0, 1.5)))
+        sites.append({
+            "name": name,
+            "power_mw": power_mw,
+            "power_price_usd_per_mwh": draw(floats(0.0, 120.0)),
+        })
+    return {
+        "name": "Hypothesis miner",
+        "sites": sites,
+        "fleets": fleets,
+        "btc_held": draw(st.one_of(st.just(0.0), floats(0.0, 50_000.0))),  # subnormals included
+        "cash_usd": draw(st.one_of(st.just(0.0), floats(0.0, 1e9))),
+        "debt_usd": draw(st.one_of(st.just(0.0), floats(0.0, 1e9))),
+        "debt_rate_per_year": draw(floats(0.0, 0.15)),
+        "shares_outstanding": draw(floats(1e6, 1e9)),
+        "fixed_opex_usd_per_day": draw(floats(0.0, 1e6)),
+    }
+
+
+def mining_mw(company_dict: Dict) -> float:
+    return sum(f["hashrate_ehs"] * f["efficiency_j_per_th"] for f in company_dict["fleets"])
+
+
+# -------------------------------------------------------------------------------------------- policies
+
+def _floor(allow_floor: bool) -> st.SearchStrategy[float]:
+    return st.one_of(st.just(0.0), floats(0.0, 24.0)) if allow_floor else st.just(0.0)
+
+
+@st.composite
+def treasury_policy(
+    draw: st.DrawFn, kinds: tuple[str, ...] = TREASURY_KINDS, allow_floor: bool = True, horizon_days: int = 400
+) -> Dict:
+    """One treasury policy of a kind drawn from ``kinds``, with random parameters."""
+    kind = draw(st.sampled_from(kinds))
+    p: Dict = {"kind": kind}
+    if kind != "min_cash_runway":
+        p["floor_runway_months"] = draw(_floor(allow_floor))
+    if kind == "sell_fraction":
+        p["sell_frac"] = draw(floats(0.0, 1.0))
+    elif kind == "sell_above_average":
+        p["threshold_ratio"] = draw(floats(0.5, 2.0))
+        p["window_days"] = draw(st.integers(0, 400))
+        p["sell_production_frac"] = draw(floats(0.0, 1.0))
+        p["sell_holdings_frac_per_day"] = draw(st.one_of(st.just(0.0), floats(0.0, 0.05)))
+    elif kind == "buy_with_cash":
+        p["cash_floor_usd"] = draw(floats(0.0, 5e8))
+        p["max_buy_usd_per_day"] = draw(floats(0.0, 2e7))
+    elif kind == "buy_with_equity":
+        p["issue_usd_per_day"] = draw(floats(0.0, 2e7))
+        p["mnav_ratio"] = draw(floats(0.3, 5.0))
+        p["max_dilution_frac"] = draw(floats(0.0, 3.0))
+    elif kind == "buy_with_convertible":
+        p["principal_usd"] = draw(floats(1e6, 2e9))
+        p["coupon_rate_per_year"] = draw(floats(0.0, 0.1))
+        p["issue_day"] = draw(st.integers(1, horizon_days + 10))
+        p["term_days"] = draw(st.integers(1, horizon_days))
+        p["conversion_price_usd_per_share"] = draw(floats(0.1, 100.0))
+        p["mnav_ratio"] = draw(floats(0.3, 5.0))
+    elif kind == "min_cash_runway":
+        p["floor_runway_months"] = draw(floats(0.0, 24.0))
+    return p
+
+
+def with_unique_names(policies: list[Dict]) -> list[Dict]:
+    """Name every policy ``p0``, ``p1``... so that labels never repeat."""
+    return [{**p, "name": f"p{i}"} for i, p in enumerate(policies)]
+
+
+@st.composite
+def capacity_policy(draw: st.DrawFn, company_dict: Dict, horizon_days: int) -> Dict:
+    """``all_mining`` or ``convert_on_day`` of a share of the mining MW on a day of the horizon."""
+    if draw(st.booleans()):
+        return {"kind": "all_mining"}
+    return {
+        "kind": "convert_on_day",
+        "day": draw(st.integers(1, horizon_days)),
+        "mw": mining_mw(company_dict) * draw(floats(0.01, 1.0)),
+        "project": {
+            "kind": "colocation_lease",
+            "rate_usd_per_kw_month": draw(floats(20.0, 300.0)),
+            "opex_frac_of_revenue": draw(floats(0.0, 1.0)),
+            "capex_usd_per_mw": draw(floats(0.0, 5e6)),
+        },
+    }
+
+
+# -------------------------------------------------------------------------------------------- scenario
+
+@st.composite
+def scenario_dicts(
+    draw: st.DrawFn,
+    kinds: tuple[str, ...] = TREASURY_KINDS,
+    allow_floor: bool = True,
+    max_compare: int = 3,
+    min_paths: int = 20,
+    max_paths: int = 60,
+    min_days: int = 60,
+    max_days: int = 400,
+) -> Dict:
+    """A valid scenario as a plain dict: random market, company, capacity policy, a main treasury policy
+    and up to ``max_compare`` compared ones (labels unique)."""
+    horizon = draw(st.integers(min_days, max_days))
+    n_paths = draw(st.integers(min_paths, max_paths))
+    comp = draw(company())
+    policies = with_unique_names(
+        draw(st.lists(treasury_policy(kinds, allow_floor, horizon), min_size=1, max_size=1 + max_compare))
+    )
+    return {
+        "name": "hypothesis",
+        "description": "drawn by hypothesis",
+        "run": {
+            "start_date": draw(st.dates(dt.date(2009, 1, 3), dt.date(2100, 12, 31))),
+            "start_height": draw(st.one_of(st.integers(0, 1_300_000), st.integers(1_040_000, 1_050_000))),
+            "horizon_days": horizon,
+            "n_paths": n_paths,
+            "seed": draw(st.integers(0, 2**32 - 1)),
+            "chunk_paths": draw(st.integers(1, n_paths)),
+            "store_paths": draw(st.integers(0, n_paths)),
+        },
+        "market": draw(market()),
+        "company": comp,
+        "policy": {"treasury": policies[0], "capacity": draw(capacity_policy(comp, horizon))},
+        "compare": policies[1:],
+    }
+
+
+def scenarios(**kwargs: Any) -> st.SearchStrategy[Scenario]:
+    """Validated ``Scenario`` models (see ``scenario_dicts`` for the keyword arguments)."""
+    return scenario_dicts(**kwargs).map(lambda d: from_dict(d, "hypothesis"))
+
+
+#: Free text for names and descriptions: any printable characters, quotes and newlines included.
+free_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
