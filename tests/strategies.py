@@ -77,7 +77,7 @@ def endogenous_hashrate() -> st.SearchStrategy[Dict]:
         "response_per_day": floats(0.0, 0.01),
         "lag_days": st.integers(1, 200),
         "median_efficiency_j_per_th": floats(12.0, 60.0),
-        "efficiency_log_sd": floats(0.1, 1.0),
+        "efficiency_vol_log": floats(0.1, 1.0),
         "efficiency_gain_per_year": floats(0.0, 0.3),
         "power_price_usd_per_mwh": floats(15.0, 150.0),
     })
@@ -91,9 +91,9 @@ def fees_process() -> st.SearchStrategy[Dict]:
     return st.fixed_dictionaries({
         "kind": st.just("lognormal"),
         "median_btc_per_block": floats(0.0, 1.0),
-        "log_sd": floats(0.0, 1.5),
+        "vol_log": floats(0.0, 1.5),
         "spike_prob_per_day": floats(0.0, 0.05),
-        "spike_multiple": floats(1.0, 20.0),
+        "spike_ratio": floats(1.0, 20.0),
     })
 
 
@@ -198,7 +198,7 @@ def treasury_policy(
     elif kind == "buy_with_equity":
         p["issue_usd_per_day"] = draw(floats(0.0, 2e7))
         p["mnav_ratio"] = draw(floats(0.3, 5.0))
-        p["max_dilution_frac"] = draw(floats(0.0, 3.0))
+        p["max_dilution_ratio"] = draw(floats(0.0, 3.0))
     elif kind == "buy_with_convertible":
         p["principal_usd"] = draw(floats(1e6, 2e9))
         p["coupon_rate_per_year"] = draw(floats(0.0, 0.1))

@@ -22,7 +22,7 @@ def base(horizon_days: int = N_DAYS, **company) -> dict:
             "btc_price": {"kind": "gbm", "start_usd": 60_000.0, "drift_per_day": 0.0, "vol_per_sqrt_day": 0.0},
             "network_hashrate": {"kind": "lognormal", "start_ehs": 600.0, "growth_per_day": 0.0,
                                  "vol_per_sqrt_day": 0.0},
-            "fees": {"kind": "lognormal", "median_btc_per_block": 0.125, "log_sd": 0.0},
+            "fees": {"kind": "lognormal", "median_btc_per_block": 0.125, "vol_log": 0.0},
             "difficulty": {"start_ehs": 600.0, "phase_blocks": 0},
         },
         "company": {
@@ -165,7 +165,7 @@ def test_conversion_triggered_by_low_hashprice():
 def test_tranches_convert_step_by_step():
     data = base()
     data["policy"]["capacity"] = {
-        "kind": "convert_on_day", "day": 11, "mw": 100.0, "tranches": 4, "tranche_spacing_days": 20,
+        "kind": "convert_on_day", "day": 11, "mw": 100.0, "n_tranches": 4, "tranche_spacing_days": 20,
         "project": {"kind": "site_lease", "rate_usd_per_kw_month": 50.0, "capex_usd_per_mw": 0.0,
                     "opex_frac_of_revenue": 0.0},
     }
@@ -194,7 +194,7 @@ def test_curtailment_with_lognormal_hourly_prices():
     """Hourly prices lognormal, mean 80, log-sd 0.6: mining runs a share Phi(d) of hours,
     d = (ln 97.5 - ln 80 + 0.18) / 0.6, and pays 80 x Phi(d - 0.6) per MWh of capacity."""
     data = base()
-    data["company"]["sites"][0].update(power_price_usd_per_mwh=80.0, curtailable_frac=1.0, hourly_price_log_sd=0.6)
+    data["company"]["sites"][0].update(power_price_usd_per_mwh=80.0, curtailable_frac=1.0, hourly_price_vol_log=0.6)
     ds = run_one(data)
     phi = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))  # noqa: E731
     d = (math.log(97.5) - (math.log(80.0) - 0.5 * 0.36)) / 0.6

@@ -52,7 +52,7 @@ project = st.one_of(lease("colocation_lease"), lease("site_lease"), gpu_cloud())
 
 @st.composite
 def step(draw, max_mw: float, horizon_days: int):
-    common = {"mw": draw(floats(1.0, max_mw)), "project": draw(project), "tranches": draw(st.integers(1, 3)),
+    common = {"mw": draw(floats(1.0, max_mw)), "project": draw(project), "n_tranches": draw(st.integers(1, 3)),
               "tranche_spacing_days": draw(st.integers(0, 60))}
     if draw(st.booleans()):
         return {"kind": "convert_on_day", "day": draw(st.integers(1, horizon_days)), **common}
@@ -63,7 +63,7 @@ def step(draw, max_mw: float, horizon_days: int):
 @st.composite
 def scenarios(draw):
     sites = [{"name": f"s{i}", "power_mw": 300.0, "power_price_usd_per_mwh": draw(floats(20.0, 120.0)),
-              "curtailable_frac": draw(floats(0.0, 1.0)), "hourly_price_log_sd": draw(floats(0.0, 1.0)),
+              "curtailable_frac": draw(floats(0.0, 1.0)), "hourly_price_vol_log": draw(floats(0.0, 1.0)),
               "demand_response_usd_per_mwh": draw(floats(0.0, 50.0)), "cooling": "immersion",
               "pue_ratio": draw(floats(1.0, 1.2))} for i in range(draw(st.integers(1, 3)))]
     fleets = [{"name": f"f{i}", "site": s["name"], "hashrate_ehs": draw(floats(0.5, 6.0)),
@@ -87,7 +87,7 @@ def scenarios(draw):
                           "drift_per_day": draw(floats(-0.003, 0.003)), "vol_per_sqrt_day": draw(floats(0.0, 0.06))},
             "network_hashrate": {"kind": "lognormal", "start_ehs": 600.0, "growth_per_day": draw(floats(-0.002, 0.003)),
                                  "vol_per_sqrt_day": draw(floats(0.0, 0.04))},
-            "fees": {"kind": "lognormal", "median_btc_per_block": draw(floats(0.0, 0.5)), "log_sd": 0.5},
+            "fees": {"kind": "lognormal", "median_btc_per_block": draw(floats(0.0, 0.5)), "vol_log": 0.5},
             "power_price": draw(st.one_of(st.just({"kind": "flat"}), st.just(
                 {"kind": "seasonal", "amplitude_frac": 0.3, "vol_per_sqrt_day": 0.2}))),
             "gpu_rent": draw(st.one_of(st.just({"kind": "flat"}), st.just(

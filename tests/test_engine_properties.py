@@ -207,7 +207,7 @@ def test_higher_power_price_never_raises_nav(data, extra_usd_per_mwh, draw):
 S0, MU = 60_000.0, 0.001  # BTC price, log drift per day (volatility 0)
 H0, G = 600.0, 0.001  # network hashrate, log growth per day (volatility 0)
 HD = 610.0  # difficulty as hashrate, no retarget in the first days (phase 0)
-FEE = 0.2  # BTC per block, log_sd 0
+FEE = 0.2  # BTC per block, vol_log 0
 SUBSIDY = 3.125
 SITES = [
     {"name": "north", "power_mw": 300.0, "power_price_usd_per_mwh": 40.0},
@@ -234,7 +234,7 @@ def deterministic(horizon_days: int, treasury: dict[str, Any], capacity: dict[st
     data["market"] = {
         "btc_price": {"kind": "gbm", "start_usd": S0, "drift_per_day": MU, "vol_per_sqrt_day": 0.0},
         "network_hashrate": {"kind": "lognormal", "start_ehs": H0, "growth_per_day": G, "vol_per_sqrt_day": 0.0},
-        "fees": {"kind": "lognormal", "median_btc_per_block": FEE, "log_sd": 0.0},
+        "fees": {"kind": "lognormal", "median_btc_per_block": FEE, "vol_log": 0.0},
         "power_price": {"kind": "flat"},
         "difficulty": {"start_ehs": HD, "phase_blocks": 0},
     }
@@ -398,7 +398,7 @@ def reference_days(treasury: dict[str, Any], days: int) -> dict[str, float]:
                 conv = 0.0
         elif kind == "buy_with_equity":
             nav = btc * s + cash - debt
-            if nav > 0 and shares < shares0 * (1 + treasury["max_dilution_frac"]):
+            if nav > 0 and shares < shares0 * (1 + treasury["max_dilution_ratio"]):
                 shares += treasury["issue_usd_per_day"] / (treasury["mnav_ratio"] * nav / shares)
                 bought += treasury["issue_usd_per_day"] / s
                 btc += treasury["issue_usd_per_day"] / s
@@ -448,7 +448,7 @@ POLICIES = {
                             "sell_production_frac": 0.5, "sell_holdings_frac_per_day": 0.01},
     "buy_with_cash": {"kind": "buy_with_cash", "cash_floor_usd": 4.8e7, "max_buy_usd_per_day": 1.5e6},
     "buy_with_equity": {"kind": "buy_with_equity", "issue_usd_per_day": 2e6, "mnav_ratio": 1.5,
-                        "max_dilution_frac": 0.5},
+                        "max_dilution_ratio": 0.5},
     "convertible_converts": {"kind": "buy_with_convertible", "principal_usd": 3e8, "coupon_rate_per_year": 0.02,
                              "issue_day": 1, "term_days": 2, "conversion_price_usd_per_share": 0.1,
                              "mnav_ratio": 1.5},

@@ -68,7 +68,7 @@ def within_se(samples: np.ndarray, expected: float) -> tuple[bool, float, float]
 
 
 FLAT_HASHRATE = {"kind": "lognormal", "start_ehs": 600.0, "growth_per_day": 0.0, "vol_per_sqrt_day": 0.0}
-NO_FEES = {"kind": "lognormal", "median_btc_per_block": 0.0, "log_sd": 0.0}
+NO_FEES = {"kind": "lognormal", "median_btc_per_block": 0.0, "vol_log": 0.0}
 
 
 # ------------------------------------------------------------------------------------------ statistics
@@ -103,16 +103,16 @@ def test_lognormal_hashrate_median_path():
 def test_lognormal_fees_median_and_spike_frequency():
     median, n, days = 0.2, 5_000, 40
     mk = build(n_paths=n, horizon_days=days,
-               fees={"kind": "lognormal", "median_btc_per_block": median, "log_sd": 0.8})
+               fees={"kind": "lognormal", "median_btc_per_block": median, "vol_log": 0.8})
     fees = mk.fees_btc_per_block[:, 1:].ravel()  # i.i.d. over paths and days
     below = (fees < median).mean()
     assert abs(below - 0.5) <= N_SIGMA * math.sqrt(0.25 / fees.size), below
     np.testing.assert_array_equal(mk.fees_btc_per_block[:, 0], median)
-    # Spikes: with log_sd 0 a day pays either the median or median x multiple.
+    # Spikes: with vol_log 0 a day pays either the median or median x multiple.
     p, multiple = 0.03, 5.0
     mk = build(n_paths=n, horizon_days=days,
-               fees={"kind": "lognormal", "median_btc_per_block": median, "log_sd": 0.0,
-                     "spike_prob_per_day": p, "spike_multiple": multiple})
+               fees={"kind": "lognormal", "median_btc_per_block": median, "vol_log": 0.0,
+                     "spike_prob_per_day": p, "spike_ratio": multiple})
     fees = mk.fees_btc_per_block[:, 1:].ravel()
     is_spike = np.isclose(fees, median * multiple, rtol=1e-12)
     assert np.all(is_spike | np.isclose(fees, median, rtol=1e-12))
@@ -293,7 +293,7 @@ def test_endogenous_hashrate_by_hand(adjust):
     its gap to the profitable share each day (1 = instant switching)."""
     p = {"kind": "endogenous", "start_ehs": 600.0, "growth_per_day": 0.0005, "vol_per_sqrt_day": 0.02,
          "response_per_day": 0.004, "lag_days": 3, "median_efficiency_j_per_th": 22.0,
-         "efficiency_log_sd": 0.35, "efficiency_gain_per_year": 0.10, "power_price_usd_per_mwh": 45.0,
+         "efficiency_vol_log": 0.35, "efficiency_gain_per_year": 0.10, "power_price_usd_per_mwh": 45.0,
          "adjustment_frac_per_day": adjust}
     days, seed, hd = 12, 11, 610.0
     mk = build(n_paths=2, horizon_days=days, seed=seed, hashrate=p,
@@ -309,7 +309,7 @@ def test_endogenous_hashrate_by_hand(adjust):
 
         def profitable_share(hashprice: float, e_med: float) -> float:
             e_star = hashprice * 1e6 / (24.0 * p["power_price_usd_per_mwh"])
-            return max(_phi((math.log(e_star) - math.log(e_med)) / p["efficiency_log_sd"]), 1e-3)
+            return max(_phi((math.log(e_star) - math.log(e_med)) / p["efficiency_vol_log"]), 1e-3)
 
         running = profitable_share(hp(0), p["median_efficiency_j_per_th"])
         installed = H[0] / running
@@ -336,8 +336,8 @@ MARKET_ARRAYS = ("btc_price_usd", "network_hashrate_ehs", "fees_btc_per_block", 
 NOISY = dict(
     price={**REGIME, "bull_vol_per_sqrt_day": 0.03, "bear_vol_per_sqrt_day": 0.05, "jump_prob_per_day": 0.05,
            "jump_mean_log": -0.1, "jump_vol_log": 0.1},
-    fees={"kind": "lognormal", "median_btc_per_block": 0.2, "log_sd": 0.7, "spike_prob_per_day": 0.05,
-          "spike_multiple": 4.0},
+    fees={"kind": "lognormal", "median_btc_per_block": 0.2, "vol_log": 0.7, "spike_prob_per_day": 0.05,
+          "spike_ratio": 4.0},
     power={"kind": "seasonal", "amplitude_frac": 0.2, "vol_per_sqrt_day": 0.1},
     hashrate={"kind": "endogenous", "start_ehs": 600.0, "growth_per_day": 0.001, "vol_per_sqrt_day": 0.03},
 )
@@ -374,9 +374,9 @@ def test_drivers_have_their_own_streams():
 
 def test_fee_spikes_do_not_shift_the_normal_draws():
     """Normals are drawn before the spike uniforms: adding spikes only multiplies some days."""
-    fees = {"kind": "lognormal", "median_btc_per_block": 0.2, "log_sd": 0.7}
+    fees = {"kind": "lognormal", "median_btc_per_block": 0.2, "vol_log": 0.7}
     plain = build(n_paths=5, horizon_days=80, fees=fees)
-    spiky = build(n_paths=5, horizon_days=80, fees={**fees, "spike_prob_per_day": 0.2, "spike_multiple": 3.0})
+    spiky = build(n_paths=5, horizon_days=80, fees={**fees, "spike_prob_per_day": 0.2, "spike_ratio": 3.0})
     ratio = spiky.fees_btc_per_block / plain.fees_btc_per_block
     is_spike = np.isclose(ratio, 3.0, rtol=1e-12)
     assert np.all(is_spike | np.isclose(ratio, 1.0, rtol=1e-12))

@@ -156,7 +156,7 @@ def build_market(scenario, first_path: int, n_paths: int, history_log_returns=No
         endo = dict(
             growth=hr_model.growth_per_day, vol=hr_model.vol_per_sqrt_day, response=hr_model.response_per_day,
             lag=hr_model.lag_days, median_eff0=hr_model.median_efficiency_j_per_th,
-            eff_sd=hr_model.efficiency_log_sd, eff_gain_per_day=-np.log1p(-hr_model.efficiency_gain_per_year) / 365.0,
+            eff_sd=hr_model.efficiency_vol_log, eff_gain_per_day=-np.log1p(-hr_model.efficiency_gain_per_year) / 365.0,
             net_power_price=hr_model.power_price_usd_per_mwh, adjust=hr_model.adjustment_frac_per_day,
         )
     blocks = np.empty_like(price)

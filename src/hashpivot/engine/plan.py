@@ -88,14 +88,14 @@ def _expand(plan) -> list[ProjectSpec]:
     specs = []
     for i, step in enumerate(plan.steps()):
         base = step.name or f"{step.project.kind}_{i + 1}"
-        for j in range(step.tranches):
-            label = base if step.tranches == 1 else f"{base}_t{j + 1}"
+        for j in range(step.n_tranches):
+            label = base if step.n_tranches == 1 else f"{base}_t{j + 1}"
             if isinstance(step, ConvertOnDay):
-                specs.append(ProjectSpec(label, step.project, step.mw / step.tranches, step.day, 0.0, 0, 0,
+                specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, step.day, 0.0, 0, 0,
                                          j * step.tranche_spacing_days))
             else:
                 assert isinstance(step, ConvertWhenHashpriceBelow)
-                specs.append(ProjectSpec(label, step.project, step.mw / step.tranches, None,
+                specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, None,
                                          step.threshold_usd_per_th_day, step.for_days, step.earliest_day,
                                          j * step.tranche_spacing_days))
     return specs
@@ -142,7 +142,7 @@ def build_company(scenario, plan) -> CompanyArrays:
     """Packed arrays of ``scenario.company`` under the capacity ``plan``."""
     company = scenario.company
     site_index = {s.name: i for i, s in enumerate(company.sites)}
-    sites = np.array([[s.power_price_usd_per_mwh, s.curtailable_frac, s.hourly_price_log_sd,
+    sites = np.array([[s.power_price_usd_per_mwh, s.curtailable_frac, s.hourly_price_vol_log,
                        s.demand_response_usd_per_mwh] for s in company.sites], dtype=np.float64)
     fleets = np.zeros((len(company.fleets), N_FLEET_COLS))
     for i, f in enumerate(company.fleets):

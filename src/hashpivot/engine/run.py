@@ -64,7 +64,7 @@ def simulate(
     n_projects = max([len(a.specs) for a in arrays] + [0])
     project_flows = np.zeros((n_pol, n_store, n_projects, month_days.size))
     company = scenario.company
-    elasticity = scenario.market.gpu_rent.lease_rate_elasticity
+    elasticity = scenario.market.gpu_rent.lease_rate_elasticity_ratio
     chunks = [(start, min(run.chunk_paths, n_paths - start)) for start in range(0, n_paths, run.chunk_paths)]
     if market is not None:
         if market.btc_price_usd.shape != (n_paths, n_days + 1):

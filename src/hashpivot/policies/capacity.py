@@ -13,7 +13,7 @@ Projects:
 
 Policies:
 - ``all_mining``: every megawatt keeps mining.
-- ``convert_on_day``: move ``mw`` of mining to ``project`` on ``day``, optionally in ``tranches`` spaced
+- ``convert_on_day``: move ``mw`` of mining to ``project`` on ``day``, optionally in ``n_tranches`` spaced
   ``tranche_spacing_days`` apart.
 - ``convert_when_hashprice_below``: the same, triggered on each path on the first day hashprice has stayed
   below ``threshold_usd_per_th_day`` for ``for_days`` days.
@@ -130,7 +130,7 @@ class _Conversion(Model):
     name: str | None = Field(default=None, description="Label in tables and charts. [text]")
     mw: float = Field(gt=0, description="Grid megawatts moved from mining (all tranches together). [MW]")
     project: AiProject
-    tranches: int = Field(default=1, ge=1, le=50, description="Equal tranches the conversion is staged in. [count]")
+    n_tranches: int = Field(default=1, ge=1, le=50, description="Equal tranches the conversion is staged in. [count]")
     tranche_spacing_days: int = Field(default=90, ge=0, le=3650, description="Days between tranches. [days]")
 
     def steps(self) -> list:

@@ -132,12 +132,12 @@ class BuyWithEquity(_Treasury):
     code: ClassVar[int] = BUY_WITH_EQUITY
     issue_usd_per_day: float = Field(default=2e6, ge=0, description="Share sales per day. [USD/day]")
     mnav_ratio: float = Field(default=1.5, gt=0, le=20, description="Share price / NAV per share. [ratio]")
-    max_dilution_frac: float = Field(
-        default=0.5, ge=0, le=10, description="Stop issuing once shares grew by this share. [fraction]"
+    max_dilution_ratio: float = Field(
+        default=0.5, ge=0, le=10, description="Stop issuing once new shares reach this multiple of the day-0 count. [ratio]"
     )
 
     def _values(self) -> list[float]:
-        return [self.issue_usd_per_day, self.mnav_ratio, self.max_dilution_frac]
+        return [self.issue_usd_per_day, self.mnav_ratio, self.max_dilution_ratio]
 
 
 class BuyWithConvertible(_Treasury):

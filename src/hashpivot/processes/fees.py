@@ -14,13 +14,13 @@ from hashpivot.processes.random import normals_then_uniforms
 
 
 class LognormalFees(Model):
-    """``F[t] = median exp(sigma z) x (spike_multiple if a spike happens that day)``."""
+    """``F[t] = median exp(sigma z) x (spike_ratio if a spike happens that day)``."""
 
     kind: Literal["lognormal"] = "lognormal"
     median_btc_per_block: float = Field(ge=0, le=50, description="Median fees per block. [BTC/block]")
-    log_sd: float = Field(default=0.5, ge=0, le=5, description="Log standard deviation of daily fees. [log BTC]")
+    vol_log: float = Field(default=0.5, ge=0, le=5, description="Log standard deviation of daily fees. [log BTC]")
     spike_prob_per_day: float = Field(default=0.0, ge=0, le=1, description="Probability of a fee spike. [1/day]")
-    spike_multiple: float = Field(default=1.0, ge=1, le=1000, description="Fee multiple on a spike day. [ratio]")
+    spike_ratio: float = Field(default=1.0, ge=1, le=1000, description="Fee multiple on a spike day. [ratio]")
 
     def simulate(self, seed: int, first_path: int, n_paths: int, n_days: int) -> NDArray[np.float64]:
         """Fees per block. [BTC/block], shape (n_paths, n_days + 1); column 0 is the median."""
@@ -28,11 +28,11 @@ class LognormalFees(Model):
         z, u = normals_then_uniforms(seed, first_path, n_paths, "fees", n_days, n_u)
         out = np.empty((n_paths, n_days + 1))
         out[:, 0] = self.median_btc_per_block
-        np.multiply(z, self.log_sd, out=out[:, 1:])
+        np.multiply(z, self.vol_log, out=out[:, 1:])
         np.exp(out[:, 1:], out=out[:, 1:])
         out[:, 1:] *= self.median_btc_per_block
         if n_u:
-            out[:, 1:] *= np.where(u < self.spike_prob_per_day, self.spike_multiple, 1.0)
+            out[:, 1:] *= np.where(u < self.spike_prob_per_day, self.spike_ratio, 1.0)
         return out
 
 

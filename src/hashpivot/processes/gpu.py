@@ -1,7 +1,7 @@
 """GPU rental price index: ``flat`` or ``generational`` (prices fall with each new GPU generation).
 
 The index starts at 1 on day 0 and multiplies each GPU cloud project's spot price. Colocation re-let
-rates follow it with an elasticity (``lease_rate_elasticity``): AI compute demand drives both, leases less.
+rates follow it with an elasticity (``lease_rate_elasticity_ratio``): AI compute demand drives both, leases less.
 Sources of the decline (H100): rented above 8 USD/h in 2023, about 2.99 in October 2024 and about 1.70 in
 October 2025, as quoted by the seed article (issue 4); ln(1.70 / 2.99) = -0.56 per year.
 """
@@ -20,7 +20,7 @@ from hashpivot.processes.random import standard_normals
 
 
 class _GpuRent(Model):
-    lease_rate_elasticity: float = Field(
+    lease_rate_elasticity_ratio: float = Field(
         default=0.5, ge=0, le=2, description="Re-let lease rate = contract rate x index^elasticity. [ratio]"
     )
     shock_day: int | None = Field(

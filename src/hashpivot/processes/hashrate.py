@@ -62,7 +62,7 @@ class EndogenousHashrate(Model):
     median_efficiency_j_per_th: float = Field(
         default=28.0, gt=0, le=200, description="Median efficiency of the running fleet on day 0. [J/TH]"
     )
-    efficiency_log_sd: float = Field(
+    efficiency_vol_log: float = Field(
         default=0.35, gt=0, le=3, description="Log standard deviation of fleet efficiency. [log J/TH]"
     )
     efficiency_gain_per_year: float = Field(

@@ -71,7 +71,7 @@ class MarketConfig(Model):
 
 class Site(Model):
     """A powered site. Hourly power prices are lognormal around the day's mean price (contract price x the
-    market power index) with log-sd ``hourly_price_log_sd``; the ``curtailable_frac`` of its mining load
+    market power index) with log-sd ``hourly_price_vol_log``; the ``curtailable_frac`` of its mining load
     stops in the hours when power costs more than it earns and is paid ``demand_response_usd_per_mwh`` for
     each MWh it gives back (ERCOT-style demand response and power credits)."""
 
@@ -83,7 +83,7 @@ class Site(Model):
     curtailable_frac: float = Field(
         default=0.0, ge=0, le=1, description="Share of the mining load that may curtail hour by hour. [fraction]"
     )
-    hourly_price_log_sd: float = Field(
+    hourly_price_vol_log: float = Field(
         default=0.0, ge=0, le=3, description="Log-sd of hourly prices around the day's mean. [log USD/MWh]"
     )
     demand_response_usd_per_mwh: float = Field(
@@ -102,7 +102,7 @@ class Fleet(Model):
         default=0.0, ge=0, le=1, description="Extra hashrate from overclocking (immersion sites only). [fraction]"
     )
     overclock_efficiency_penalty_frac: float = Field(
-        default=0.0, ge=0, le=2, description="J/TH increase that overclocking costs. [fraction]"
+        default=0.0, ge=0, le=1, description="J/TH increase that overclocking costs. [fraction]"
     )
     age_years: float = Field(default=0.0, ge=0, le=20, description="Age of the units on day 0. [years]")
     derate_frac_per_year: float = Field(
