@@ -74,7 +74,7 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
     """One line per problem: ``source: field.path = value: what is allowed``."""
     lines = []
     for err in exc.errors(include_url=False):
-        loc = ".".join(str(part) for part in err["loc"])
+        loc = ".".join(str(part) for part in _toml_path(Scenario, err["loc"]))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(Scenario, err["loc"][:-1])
@@ -82,8 +82,9 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
                 msg = f"unknown key; allowed keys here: {', '.join(allowed)}"
         if err["type"] in ("missing",):
             lines.append(f"{source}: {loc}: required field is missing")
-        elif not loc:  # a check across fields: its message names them
-            lines.append(f"{source}: {msg}")
+        elif not loc or (err["type"] == "value_error" and isinstance(err.get("input"), dict)):
+            # A check across fields: its message names them, the whole table is no useful "value".
+            lines.append(f"{source}: {loc + ': ' if loc else ''}{msg}")
         else:
             lines.append(f"{source}: {loc} = {_short(err.get('input'))}: {msg}")
     return "invalid scenario:\n  " + "\n  ".join(lines)
@@ -92,6 +93,24 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _toml_path(model: type[BaseModel], loc: tuple) -> list:
+    """``loc`` without the discriminator tags pydantic inserts after a tagged union (the ``kind`` value is not
+    a key the user wrote: ``policy.treasury.sell_fraction.sel_frac`` -> ``policy.treasury.sel_frac``)."""
+    path: list = []
+    current: Any = model
+    for part in loc:
+        tp = _unwrap(current) if current is not None else None
+        args = [_unwrap(a) for a in typing.get_args(tp)] if tp is not None else []
+        tagged = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel) and "kind" in a.model_fields
+                  and a.model_fields["kind"].default == part]
+        if len(args) > 1 and tagged:
+            current = tagged[0]
+            continue
+        path.append(part)
+        current = _step(current, part) if current is not None else None
+    return path
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
