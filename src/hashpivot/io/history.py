@@ -5,6 +5,10 @@ one row per UTC day, no missing days, no missing values, units in the column nam
 Source: Coin Metrics Community Data (github.com/coinmetrics/data), CC BY-NC 4.0 — keep
 :data:`ATTRIBUTION` next to anything shown from this data, and do not use it commercially.
 
+The same loader reads the local data cache that ``hashpivot data update`` fills from public sources
+(:mod:`hashpivot.io.cache`, :mod:`hashpivot.io.update`): it is used when no path and no
+``$HASHPIVOT_DATA`` is given, and goes through the same checks.
+
 Every problem in the file raises :class:`hashpivot.errors.DataError` naming the file, the column and
 the offending dates (the first few and how many in all).
 """
@@ -80,20 +84,27 @@ MAX_LISTED = 5
 
 HOW_TO_PROVIDE = (
     f"pass --data PATH or set the environment variable {DATA_ENV_VAR} to the daily chain table "
-    "(format of shared/data/btc_daily.csv); later `hashpivot data update` will fetch one"
+    "(format of shared/data/btc_daily.csv), or run `hashpivot data update` to fetch it from public "
+    "sources into the local cache ($HASHPIVOT_DATA_DIR, default ~/.hashpivot/data)"
 )
 
 
 def resolve_data_path(path: str | os.PathLike[str] | None = None) -> Path:
-    """The chain table's path: ``path`` if given, else ``$HASHPIVOT_DATA``. [path]
+    """The chain table's path: ``path`` if given, else ``$HASHPIVOT_DATA``, else the data cache file
+    (``chain.duckdb`` in ``$HASHPIVOT_DATA_DIR``, default ``~/.hashpivot/data``) when it exists. [path]
 
-    Raises DataError saying how to provide one when neither is set (an empty variable counts as unset).
+    Raises DataError saying how to provide one when none is there (an empty variable counts as unset).
     """
     if path is not None and str(path) != "":
         return Path(path)
     env = os.environ.get(DATA_ENV_VAR, "").strip()
     if env:
         return Path(env)
+    from hashpivot.io.cache import ChainCache
+
+    cache = ChainCache()
+    if cache.exists():
+        return cache.file
     raise DataError(f"no chain history given: {HOW_TO_PROVIDE}")
 
 
@@ -104,12 +115,20 @@ def load_chain_history(path: str | os.PathLike[str] | None = None) -> pd.DataFra
     the columns of :data:`REQUIRED_COLUMNS` (minus ``date``) in file order: floats for amounts and
     rates, int64 for ``block_count`` and ``tx_count``. Extra columns in the file are ignored.
 
-    ``path`` defaults to ``$HASHPIVOT_DATA``. Raises DataError (naming the file, the column and the
-    offending dates) when the file is missing or unreadable, a column is missing, a value is empty
-    or not a number, a date is malformed, duplicated, out of order or missing (a gap), a price,
-    hash rate or difficulty is <= 0, or a count or amount is negative.
+    ``path`` defaults to ``$HASHPIVOT_DATA``, then to the data cache filled by ``hashpivot data update``
+    (see :func:`resolve_data_path`). ``path`` may be a CSV file, the cache's ``.duckdb`` file or the cache
+    folder; the cache goes through the same checks as a CSV. Raises DataError (naming the file, the
+    column and the offending dates) when the file is missing or unreadable, a column is missing, a
+    value is empty or not a number, a date is malformed, duplicated, out of order or missing (a gap), a
+    price, hash rate or difficulty is <= 0, or a count or amount is negative.
     """
     file = resolve_data_path(path)
+    from hashpivot.io.cache import CACHE_FILE_NAME, ChainCache
+
+    if file.is_dir() and (file / CACHE_FILE_NAME).is_file():
+        file = file / CACHE_FILE_NAME
+    if file.suffix == ".duckdb" and file.is_file():
+        return validate_chain_history(ChainCache.at_file(file).chain_strings(), source=str(file))
     if not file.exists():
         raise DataError(f"chain history file {file} does not exist; {HOW_TO_PROVIDE}")
     if not file.is_file():
