@@ -550,6 +550,11 @@ from hashpivot.cli_claims import claims  # noqa: E402  (the article's claims che
 app.command("claims")(claims)
 
 
+from hashpivot.cli_data import data_app  # noqa: E402  (live data: update, status)
+
+app.add_typer(data_app, name="data")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
