@@ -549,6 +549,10 @@ from hashpivot.cli_claims import claims  # noqa: E402  (the article's claims che
 
 app.command("claims")(claims)
 
+from hashpivot.cli_calibrate import calibrate_command  # noqa: E402  (fit the market to the chain history)
+
+app.command("calibrate")(calibrate_command)
+
 
 from hashpivot.cli_data import data_app  # noqa: E402  (live data: update, status)
 
