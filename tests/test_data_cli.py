@@ -152,7 +152,7 @@ def test_an_unreachable_source_exits_1_with_one_sentence(runner):
     assert result.exit_code == 1, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: Coin Metrics community API v4: GET http://127.0.0.1:9/")
-    assert "run the update again" in lines[0] and "Traceback" not in result.output
+    assert "run the update again to resume" in lines[0] and "Traceback" not in result.output
 
 
 def test_a_corrupt_cache_file_is_bad_input(runner, offline_data_env):

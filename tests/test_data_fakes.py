@@ -173,7 +173,8 @@ class FakeApis:
     def mempool_hashrate(self) -> dict[str, Any]:
         """All served days regardless of the period asked for (the fake covers a few months only)."""
         served = [r for r in self.rows if r["date"] <= self.last_day]
-        hashrates = [{"timestamp": _midnight_s(r["date"]),
+        # stamped with the end of the day (mempool's indexer saves toTimestamp, the next midnight)
+        hashrates = [{"timestamp": _midnight_s(r["date"]) + 86_400,
                       "avgHashrate": float(r["hashrate_ehs"]) * 1e18 * self.mempool_factor.get(r["date"], 1.0)}
                      for r in served]
         difficulty = []
@@ -327,6 +328,6 @@ def test_mempool_hashrate_body_has_the_documented_fields(fake_apis):
     assert set(body) == {"hashrates", "difficulty", "currentHashrate", "currentDifficulty"}
     assert set(body["hashrates"][0]) == {"timestamp", "avgHashrate"}
     assert set(body["difficulty"][0]) == {"timestamp", "difficulty", "height"}
-    assert body["hashrates"][0]["timestamp"] == _midnight_s(FIRST_DAY)
+    assert body["hashrates"][0]["timestamp"] == _midnight_s(FIRST_DAY) + 86_400  # end of the first day
     assert len(body["difficulty"]) >= 5  # one retarget about every two weeks
     assert httpx.get(f"{fake_apis.mempool_url}/v1/mining/hashrate/5y").status_code == 400

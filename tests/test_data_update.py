@@ -253,6 +253,19 @@ def test_other_bad_batches_name_the_field_the_days_and_what_is_allowed(fake_apis
     assert not ChainCache().exists()
 
 
+def test_a_batch_that_does_not_continue_the_cache_is_rejected(fake_apis):
+    fake_apis.last_day = "2024-02-15"
+    update(fake_apis)
+    before = file_digest(ChainCache())
+    fake_apis.last_day = "2024-03-30"
+    fake_apis.cm_missing_days.add("2024-02-16")
+    with pytest.raises(DataError) as info:
+        update(fake_apis)
+    assert "it starts on 2024-02-17 but the cache ends on 2024-02-15; allowed: a batch starting on 2024-02-16" \
+        in str(info.value)
+    assert file_digest(ChainCache()) == before
+
+
 # --- the two sources disagree: reported, not fatal --------------------------------------------------------
 
 
@@ -357,3 +370,42 @@ def test_settings_name_what_is_wrong(monkeypatch):
         update_cache(since="2024-01-01", until="2023-01-01", settings=settings())
     with pytest.raises(InputError, match="since='yesterday'"):
         update_cache(since="yesterday", settings=settings())
+
+
+# --- the documented response examples parse as documented -------------------------------------------------
+
+
+def test_parse_the_documented_mempool_example():
+    """The mainnet example of "GET Hashrate" (mempool.space/docs/api/rest#get-hashrate, 3d)."""
+    from hashpivot.io.mempool import parse_hashrate
+
+    body = {
+        "hashrates": [{"timestamp": 1652486400, "avgHashrate": 236499762108771800000},
+                      {"timestamp": 1652572800, "avgHashrate": 217473276787331300000},
+                      {"timestamp": 1652659200, "avgHashrate": 189877203506913000000}],
+        "difficulty": [{"timestamp": 1652468330, "difficulty": 31251101365711.12, "height": 736249}],
+        "currentHashrate": 252033247355212300000, "currentDifficulty": 31251101365711.12,
+    }
+    history = parse_hashrate(body)
+    # stamped at the end of each UTC day: 1652486400 is 2022-05-14 00:00 UTC, the hash rate of 05-13
+    assert [f"{d:%Y-%m-%d}" for d in history.hashrate_ehs.index] == ["2022-05-13", "2022-05-14", "2022-05-15"]
+    assert history.hashrate_ehs.iloc[0] == pytest.approx(236.4997621087718)
+    in_force = history.difficulty_in_force(pd.DatetimeIndex(["2022-05-12", "2022-05-13", "2022-05-14",
+                                                             "2022-05-15"]))
+    # 1652468330 is 2022-05-13 18:58 UTC: the days from 05-12 to 05-14 are within a day of it, not compared
+    assert in_force.iloc[:3].isna().all()
+    assert in_force.iloc[3] == 31251101365711.12
+
+
+def test_parse_the_documented_coinmetrics_example():
+    """Items as in the Coin Metrics docs: string values, nanosecond times; a missing metric is NaN."""
+    from hashpivot.io.coinmetrics import parse_items
+
+    frame = parse_items([
+        {"asset": "btc", "time": "2026-01-30T00:00:00.000000000Z", "PriceUSD": "84017.0340292227",
+         "HashRate": "1000000000", "BlkCnt": "144", "FeeTotNtv": "3.5", "IssTotNtv": "450", "TxCnt": "400000"},
+        {"asset": "btc", "time": "2026-01-31T00:00:00.000000000Z", "PriceUSD": "78702.38550263"},
+    ])
+    assert list(frame.index) == [pd.Timestamp("2026-01-30"), pd.Timestamp("2026-01-31")]
+    assert frame.loc["2026-01-30", "PriceUSD"] == 84017.0340292227
+    assert frame.loc["2026-01-31"].isna().sum() == 5

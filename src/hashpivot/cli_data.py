@@ -56,7 +56,7 @@ def _guard(debug: bool) -> Iterator[None]:
         try:
             yield
         except FetchError as exc:
-            _fail(exc, EXIT_FAILURE, debug, f"{exc} (days already received are kept; run the update again)")
+            _fail(exc, EXIT_FAILURE, debug, f"{exc} (pages already received are kept; run the update again to resume)")
 
 
 def _cache_dir(path: Path | None) -> Path | None:

@@ -12,10 +12,13 @@ Response: "Historical daily average hashrates" and "Historical difficulty"::
      "difficulty": [{"timestamp": 1652468330, "difficulty": 31251101365711.12, "height": 736249}, ...],
      "currentHashrate": 252033247355212300000, "currentDifficulty": 31251101365711.12}
 
-``timestamp`` is Unix seconds (a hash rate's is 00:00 UTC of its day), ``avgHashrate`` is in H/s, and
-each ``difficulty`` entry is a retarget: the block ``height`` and time from which that difficulty
-holds (the first entry is the one in force at the start of the period). Errors are plain text or
-``{"error": "..."}``; too many requests give HTTP 429.
+``timestamp`` is Unix seconds, ``avgHashrate`` H/s, and each ``difficulty`` entry a retarget: the
+block ``height`` and time from which that difficulty holds. A daily hash rate is stamped with the END of
+its UTC day: mempool's indexer (``Mining.$generateNetworkHashrateHistory`` in
+``backend/src/api/mining/mining.ts`` of github.com/mempool/mempool) computes ``getnetworkhashps`` over
+the blocks between ``toTimestamp - 1 day`` and ``toTimestamp`` (a midnight) and saves it with
+``hashrateTimestamp: toTimestamp``; so the entry stamped 2022-05-14 00:00 UTC is the hash rate of
+2022-05-13. Errors are plain text or ``{"error": "..."}``; too many requests give HTTP 429.
 
 Licence: the Mempool Open Source Project publishes its software under AGPL-3.0; the public API's
 data carries no published licence and is rate limited. It is used here only to cross-check the
@@ -122,7 +125,7 @@ def parse_hashrate(body: Any, url: str = ENDPOINT) -> HashrateHistory:
         if rate <= 0:
             raise DataError(f"{TITLE}: hashrates[{i}].avgHashrate on {when:%Y-%m-%d} is {rate!r} in {url}; "
                             "allowed: > 0 H/s")
-        days.append(pd.Timestamp(when.date()))
+        days.append(pd.Timestamp((when - dt.timedelta(seconds=1)).date()))  # the day that ends at `when`
         values.append(rate / H_PER_EH)
     series = pd.Series(values, index=pd.DatetimeIndex(days, name="date"), dtype=np.float64,
                        name="hashrate_ehs")
