@@ -20,7 +20,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=3650)
-    parser.add_argument("--chunk", type=int, default=1000)
+    parser.add_argument("--chunk", type=int, default=256)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--preset", default="rm1")
     parser.add_argument("--scenario", default=None, help="a scenario TOML file instead of a preset")
