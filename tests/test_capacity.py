@@ -351,3 +351,18 @@ def test_ownership_frac_gives_attributable_figures():
 
     with pytest.raises(ScenarioError, match="ownership_frac"):
         from_dict(data, "t")
+
+
+def test_gpu_cloud_power_comes_from_the_catalog():
+    """DGX H100: 10.2 kW for 8 GPUs (catalog) -> 1.275 kW per GPU; at PUE 1.2, 1000 / 1.53 = 653.6 GPUs per MW."""
+    from hashpivot.policies.capacity import GpuCloud
+
+    cloud = GpuCloud(gpu_model="H100 SXM", pue_ratio=1.2)
+    assert cloud.kw_per_gpu == pytest.approx(10.2 / 8, rel=1e-12)
+    assert cloud.n_gpus_per_grid_mw == pytest.approx(1000 / (1.275 * 1.2), rel=1e-12)
+    assert GpuCloud(gpu_model="B200").kw_per_gpu == pytest.approx(14.3 / 8, rel=1e-12)
+    assert GpuCloud(gpu_model="custom", server_power_kw_per_gpu=2.0).kw_per_gpu == 2.0
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="gpu_model='Z9000' is invalid: allowed one of"):
+        GpuCloud(gpu_model="Z9000")

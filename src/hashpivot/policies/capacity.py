@@ -28,9 +28,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hashpivot.domain.base import Model
+from hashpivot.domain.catalog import gpu_model as gpu_model_row
 from hashpivot.units import KW_PER_MW
 
 PROJECT_COLOCATION, PROJECT_SITE_LEASE, PROJECT_GPU_CLOUD = 0, 1, 2
@@ -82,10 +83,15 @@ class GpuCloud(Model):
 
     kind: Literal["gpu_cloud"] = "gpu_cloud"
     code: ClassVar[int] = PROJECT_GPU_CLOUD
-    gpu_model: str = Field(default="H100", min_length=1, description="GPU model (catalog name). [text]")
-    server_power_kw_per_gpu: float = Field(
-        default=1.275, gt=0, le=20,
-        description="IT power per GPU including its share of the server (e.g. 10.2 kW per 8-GPU HGX H100). [kW/GPU]",
+    gpu_model: str = Field(
+        default="H100 SXM", min_length=1,
+        description="GPU model: a name of the hardware catalog (domain/facts), or any name with an explicit "
+        "server_power_kw_per_gpu. [text]",
+    )
+    server_power_kw_per_gpu: float | None = Field(
+        default=None, gt=0, le=20,
+        description="IT power per GPU with its share of the server; None = the catalog's server power / GPUs "
+        "(DGX H100: 10.2 kW / 8 = 1.275). [kW/GPU]",
     )
     pue_ratio: float = Field(default=1.3, ge=1, le=3, description="Facility power / IT power. [ratio]")
     capex_usd_per_gpu: float = Field(
@@ -117,10 +123,26 @@ class GpuCloud(Model):
     )
     downtime_days: int = Field(default=90, ge=0, le=3650, description="Days until the GPUs are re-rented at spot. [days]")
 
+    @model_validator(mode="after")
+    def _power_known(self) -> GpuCloud:
+        # Without an explicit power the GPU must be in the catalog (InputError names the allowed models).
+        if self.server_power_kw_per_gpu is None and not gpu_model_row(self.gpu_model).server_power_kw:
+            raise ValueError(f"gpu_model={self.gpu_model!r} has no server power in the catalog; "
+                             "allowed: set server_power_kw_per_gpu")
+        return self
+
+    @property
+    def kw_per_gpu(self) -> float:
+        """IT power per GPU, server share included. [kW/GPU]"""
+        if self.server_power_kw_per_gpu is not None:
+            return self.server_power_kw_per_gpu
+        row = gpu_model_row(self.gpu_model)
+        return row.server_power_kw / row.n_gpus_per_server
+
     @property
     def n_gpus_per_grid_mw(self) -> float:
         """GPUs one grid MW powers: 1000 kW / (kW per GPU x PUE). [GPU/MW]"""
-        return KW_PER_MW / (self.server_power_kw_per_gpu * self.pue_ratio)
+        return KW_PER_MW / (self.kw_per_gpu * self.pue_ratio)
 
 
 AiProject = Annotated[ColocationLease | SiteLease | GpuCloud, Field(discriminator="kind")]
