@@ -7,7 +7,7 @@ import json
 
 import pytest
 from cli_helpers import assert_bad_input
-from test_data_fakes import fake_apis, offline_data_env  # noqa: F401
+from test_data_fakes import fake_apis, offline_data_env, shared_rows  # noqa: F401
 from typer.testing import CliRunner
 
 from hashpivot.cli import app
@@ -116,6 +116,15 @@ def test_hashprice_and_replay_read_the_cache_without_data_option(runner, fake_ap
 
     replay = api.replay("default", date_from="2024-02-01", date_to="2024-03-15")
     assert replay.dataset["mined_btc"].values[0, 0] > 0
+
+
+def test_calibrate_reads_the_cache_without_data_option(runner, fake_apis, tmp_path):
+    fake_apis.rows = shared_rows("2023-01-01", "2024-03-31")
+    assert data(runner, "update", "--since", "2023-01-01", "--page-size", "1000", "--retry-wait-s", "0").exit_code == 0
+    result = runner.invoke(app, ["calibrate", "--since", "2023-01-01", "--out", str(tmp_path / "cal"), "--json"])
+    assert result.exit_code == 0, result.output
+    fit = json.loads(result.stdout)
+    assert (fit["since"], fit["end"]) == ("2023-01-01", "2024-03-30")
 
 
 # --- bad input: exit 2, one sentence; unreachable source: exit 1 ------------------------------------------
