@@ -153,7 +153,7 @@ def test_hut8_keeps_80_percent_of_mining_and_runs_1000_h100(when):
     scenario = load_preset(f"hut8_{when}")
     assert scenario.company.ownership_frac["mining"] == 0.8
     (step,) = scenario.policy.capacity.steps()
-    assert isinstance(step.project, GpuCloud) and step.project.gpu_model == "H100"
+    assert isinstance(step.project, GpuCloud) and step.project.gpu_model == "H100 SXM"
     assert step.mw * step.project.n_gpus_per_grid_mw == pytest.approx(1000, rel=0.01)
     assert step.project.contract_years <= 5.0
 
