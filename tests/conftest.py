@@ -38,6 +38,14 @@ def _run_store_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     return path
 
 
+@pytest.fixture(autouse=True)
+def _data_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads a chain cache the user made with 'hashpivot data update' (~/.hashpivot/data)."""
+    path = tmp_path_factory.mktemp("data-cache")
+    monkeypatch.setenv("HASHPIVOT_DATA_DIR", str(path))
+    return path
+
+
 @pytest.fixture
 def shared_csv() -> Path:
     """Path of ../shared/data/btc_daily.csv; skips only when the file is absent."""
