@@ -52,11 +52,11 @@ class MarketChunk:
     def n_paths(self) -> int:
         return self.btc_price_usd.shape[0]
 
-    def hashprice_usd_per_th_day(self) -> NDArray[np.float64]:
-        """Realised hashprice of each day. [USD/(TH/s)/day]"""
+    def hashprice_usd_per_th_day(self, rows: slice = slice(None)) -> NDArray[np.float64]:
+        """Realised hashprice of each day, for the paths ``rows``. [USD/(TH/s)/day]"""
         return (
-            self.blocks * (self.subsidy_btc + self.fees_btc_per_block) * self.btc_price_usd
-            / (self.network_hashrate_ehs * TH_PER_EH)
+            self.blocks[rows] * (self.subsidy_btc[rows] + self.fees_btc_per_block[rows]) * self.btc_price_usd[rows]
+            / (self.network_hashrate_ehs[rows] * TH_PER_EH)
         )
 
 

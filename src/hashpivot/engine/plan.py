@@ -60,16 +60,20 @@ class CompanyArrays:
     specs: tuple[ProjectSpec, ...]
     fixed_opex_usd_per_day: float
 
-    def start_days(self, hashprice_usd_per_th_day: NDArray[np.float64]) -> NDArray[np.int64]:
-        """Build start day of each project on each path, shape (paths, projects); -1 = never."""
-        n_paths, n_cols = hashprice_usd_per_th_day.shape
+    def start_days(self, market) -> NDArray[np.int64]:
+        """Build start day of each project on each path of a ``MarketChunk``, shape (paths, projects); -1 = never.
+        Hashprice is computed only when a project is triggered by it."""
+        n_paths, n_cols = market.btc_price_usd.shape
         n_days = n_cols - 1
         out = np.full((n_paths, len(self.specs)), -1, dtype=np.int64)
+        hashprice_usd_per_th_day = None
         for k, spec in enumerate(self.specs):
             if spec.day is not None:
                 start = spec.day + spec.offset_days
                 out[:, k] = start if start <= n_days else -1
                 continue
+            if hashprice_usd_per_th_day is None:
+                hashprice_usd_per_th_day = market.hashprice_usd_per_th_day()
             below = (hashprice_usd_per_th_day[:, 1:] < spec.threshold_usd_per_th_day).astype(np.int64)
             run = np.cumsum(below, axis=1)
             n = spec.for_days

@@ -79,10 +79,9 @@ def simulate(
         mk = market if market is not None else build_market(scenario, first, count, history_log_returns)
         store_here = max(0, min(count, n_store - first))
         mon = np.empty((store_here, len(MONTHLY_VARIABLES), month_days.size))
-        hashprice = mk.hashprice_usd_per_th_day()
         k = 0
         for plan_arrays in arrays:
-            starts = plan_arrays.start_days(hashprice)
+            starts = plan_arrays.start_days(mk)
             tenant_u = _tenant_uniforms(scenario, plan_arrays, first, count)
             for policy in treasury:
                 term = np.empty((count, len(TERMINAL_COLUMNS)))
@@ -105,8 +104,8 @@ def simulate(
             rows = slice(0, store_here)
             market_monthly[0, first : first + store_here] = mk.btc_price_usd[rows][:, month_days]
             market_monthly[1, first : first + store_here] = mk.network_hashrate_ehs[rows][:, month_days]
-            # Monthly hashprice: mean over the month's days.
-            hp = hashprice[rows]
+            # Monthly hashprice: mean over the month's days (stored paths only).
+            hp = mk.hashprice_usd_per_th_day(rows)
             csum = np.concatenate([np.zeros((store_here, 1)), np.cumsum(hp, axis=1)], axis=1)
             lo = np.r_[0, month_days[:-1] + 1]
             hi = month_days + 1
