@@ -84,52 +84,60 @@ def chain_kernel(
     """Fill ``blocks``, ``subsidy`` and ``difficulty`` (EH/s) in place; when ``endogenous`` also fill
     ``hashrate`` from yesterday's hashprice (see ``EndogenousHashrate``)."""
     n_paths, n_cols = price.shape
+    # Days outside, paths inside: each path's day depends on its previous day (difficulty, installed
+    # capacity), so running the paths of a day side by side lets the CPU overlap their exp/log/erf.
+    # Path-independent logs, once per chunk: median efficiency by day and the median machine's cost.
+    log_e_med = np.empty(n_cols)
+    log_cost_med = np.empty(n_cols)
+    log_e_star_per_hp = math.log(1e6 / (HOURS_PER_DAY * net_power_price))  # e* = hashprice x this
+    for t in range(n_cols):
+        log_e_med[t] = math.log(median_eff0) - eff_gain_per_day * max(t - 1, 0)
+        log_cost_med[t] = log_e_med[t] - log_e_star_per_hp
+    log_hp = np.empty((n_paths, n_cols)) if endogenous else np.empty((1, 1))  # log hashprice by path and day
+    hd = np.full(n_paths, start_difficulty_ehs)
+    cum_blocks = np.zeros(n_paths)
+    next_retarget = np.full(n_paths, float(RETARGET_INTERVAL_BLOCKS - retarget_phase_blocks))
+    period_sum = np.zeros(n_paths)
+    period_days = np.zeros(n_paths, dtype=np.int64)
+    installed = np.zeros(n_paths)
+    share = np.ones(n_paths)
+    subsidy0 = _subsidy_btc(start_height, n_halvings_max)
     for p in range(n_paths):
-        hd = start_difficulty_ehs
-        cum_blocks = 0.0
-        next_retarget = float(RETARGET_INTERVAL_BLOCKS - retarget_phase_blocks)
-        period_sum = 0.0
-        period_days = 0
         blocks[p, 0] = BLOCKS_PER_DAY_TARGET  # day 0: the protocol's target, for day-0 hashprice
-        subsidy[p, 0] = _subsidy_btc(start_height, n_halvings_max)
-        difficulty[p, 0] = hd
-        installed = 0.0
-        share = 1.0
+        subsidy[p, 0] = subsidy0
+        difficulty[p, 0] = start_difficulty_ehs
         if endogenous:
-            hp0 = BLOCKS_PER_DAY_TARGET * (subsidy[p, 0] + fees[p, 0]) * price[p, 0] / (hashrate[p, 0] * TH_PER_EH)
-            e_star = hp0 * 1e6 / (HOURS_PER_DAY * net_power_price)
-            share = max(_norm_cdf((np.log(e_star) - np.log(median_eff0)) / eff_sd), 1e-3)
-            installed = hashrate[p, 0] / share
-        for t in range(1, n_cols):
+            log_hp[p, 0] = np.log(BLOCKS_PER_DAY_TARGET * (subsidy0 + fees[p, 0]) * price[p, 0]
+                                  / (hashrate[p, 0] * TH_PER_EH))
+            share[p] = max(_norm_cdf((log_hp[p, 0] + log_e_star_per_hp - log_e_med[0]) / eff_sd), 1e-3)
+            installed[p] = hashrate[p, 0] / share[p]
+    for t in range(1, n_cols):
+        tl = max(t - lag, 0)
+        for p in range(n_paths):
             if endogenous:
-                # Margin of the median machine `lag` days ago drives new capacity.
-                e_med = median_eff0 * np.exp(-eff_gain_per_day * (t - 1))
-                tl = max(t - lag, 0)
-                hp_lag = blocks[p, tl] * (
-                    subsidy[p, tl] + fees[p, tl]) * price[p, tl] / (hashrate[p, tl] * TH_PER_EH)
-                cost_med = e_med * HOURS_PER_DAY * net_power_price / 1e6
-                margin = max(np.log(hp_lag / cost_med), 0.0)
-                installed *= np.exp(growth + response * margin + vol * z_hash[p, t - 1])
-                hp_prev = blocks[p, t - 1] * (
-                    subsidy[p, t - 1] + fees[p, t - 1]) * price[p, t - 1] / (hashrate[p, t - 1] * TH_PER_EH)
-                e_star = hp_prev * 1e6 / (HOURS_PER_DAY * net_power_price)
-                target = max(_norm_cdf((np.log(e_star) - np.log(e_med)) / eff_sd), 1e-3)
-                share += adjust * (target - share)
-                hashrate[p, t] = installed * share
+                # Margin of the median machine `lag` days ago drives new capacity; yesterday's hashprice
+                # decides which machines run (break-even efficiency e* = hashprice x 1e6 / (24 h x price)).
+                margin = max(log_hp[p, tl] - log_cost_med[t], 0.0)
+                installed[p] *= np.exp(growth + response * margin + vol * z_hash[p, t - 1])
+                target = max(_norm_cdf((log_hp[p, t - 1] + log_e_star_per_hp - log_e_med[t]) / eff_sd), 1e-3)
+                share[p] += adjust * (target - share[p])
+                hashrate[p, t] = installed[p] * share[p]
             h = hashrate[p, t]
-            subsidy[p, t] = _subsidy_btc(start_height + cum_blocks, n_halvings_max)
-            b = BLOCKS_PER_DAY_TARGET * h / hd
+            subsidy[p, t] = _subsidy_btc(start_height + cum_blocks[p], n_halvings_max)
+            b = BLOCKS_PER_DAY_TARGET * h / hd[p]
             blocks[p, t] = b
-            cum_blocks += b
-            period_sum += h
-            period_days += 1
-            if cum_blocks >= next_retarget:
-                new_hd = period_sum / period_days
-                hd = min(max(new_hd, hd / RETARGET_CLAMP_RATIO), hd * RETARGET_CLAMP_RATIO)
-                next_retarget += RETARGET_INTERVAL_BLOCKS
-                period_sum = 0.0
-                period_days = 0
-            difficulty[p, t] = hd
+            cum_blocks[p] += b
+            period_sum[p] += h
+            period_days[p] += 1
+            if cum_blocks[p] >= next_retarget[p]:
+                new_hd = period_sum[p] / period_days[p]
+                hd[p] = min(max(new_hd, hd[p] / RETARGET_CLAMP_RATIO), hd[p] * RETARGET_CLAMP_RATIO)
+                next_retarget[p] += RETARGET_INTERVAL_BLOCKS
+                period_sum[p] = 0.0
+                period_days[p] = 0
+            difficulty[p, t] = hd[p]
+            if endogenous:
+                log_hp[p, t] = np.log(b * (subsidy[p, t] + fees[p, t]) * price[p, t] / (h * TH_PER_EH))
 
 
 def build_market(scenario, first_path: int, n_paths: int, history_log_returns=None) -> MarketChunk:
