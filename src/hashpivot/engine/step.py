@@ -182,6 +182,8 @@ def run_company(
     shared_index = power_index.shape[0] == 1
     shared_gpu = gpu_index.shape[0] == 1
     rate_base = np.empty(n_proj)
+    lease_rev = np.zeros(n_proj)
+    next_step = np.empty(n_proj, dtype=np.int64)  # next day a lease's rent must be recomputed
     rate_from = np.empty(n_proj, dtype=np.int64)
     relet_day = np.empty(n_proj, dtype=np.int64)
     contract_lost = np.empty(n_proj, dtype=np.bool_)
@@ -217,6 +219,7 @@ def run_company(
         for k in range(n_proj):
             rate_base[k] = projects[k, P_RATE]
             rate_from[k] = -1
+            next_step[k] = -1
             relet_day[k] = -1
             contract_lost[k] = False
         m = 0
@@ -317,10 +320,12 @@ def run_company(
                     seg_mw[seg] += projects[k, P_MW]
                     if rate_from[k] < 0:
                         rate_from[k] = earn
+                        next_step[k] = earn
                     in_downtime = relet_day[k] > t
                     if t == relet_day[k] and int(projects[k, P_KIND]) != PROJECT_GPU_CLOUD:
                         rate_base[k] = projects[k, P_RATE] * gpu_index[gi, t] ** lease_elasticity
                         rate_from[k] = t
+                        next_step[k] = t
                     hazard = projects[k, P_HAZARD_PER_DAY]
                     gpu = int(projects[k, P_KIND]) == PROJECT_GPU_CLOUD
                     if gpu:
@@ -348,12 +353,18 @@ def run_company(
                         if not in_downtime and t - rate_from[k] >= projects[k, P_TERM_DAYS]:
                             rate_base[k] = projects[k, P_RATE] * gpu_index[gi, t] ** lease_elasticity
                             rate_from[k] = t
+                            next_step[k] = t
                         if in_downtime:
                             rev = 0.0
                         else:
-                            rev = projects[k, P_IT_MW] * KW_PER_MW * rate_base[k] * MONTHS_PER_YEAR / DAYS_PER_YEAR
-                            if projects[k, P_ESCALATOR] != 0.0:
-                                rev *= (1.0 + projects[k, P_ESCALATOR]) ** ((t - rate_from[k]) // 365)
+                            if t == next_step[k]:
+                                # The day's rent changes only when a lease (re)starts or turns a year older.
+                                lease_rev[k] = (projects[k, P_IT_MW] * KW_PER_MW * rate_base[k] * MONTHS_PER_YEAR
+                                                / DAYS_PER_YEAR)
+                                if projects[k, P_ESCALATOR] != 0.0:
+                                    lease_rev[k] *= (1.0 + projects[k, P_ESCALATOR]) ** ((t - rate_from[k]) // 365)
+                                next_step[k] = t + 365 - (t - rate_from[k]) % 365
+                            rev = lease_rev[k]
                         op = rev * projects[k, P_OPEX]
                     seg_rev[seg] += rev
                     seg_opex[seg] += op
