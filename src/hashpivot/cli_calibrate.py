@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from hashpivot.analysis.calibrate import DEFAULT_SINCE, HASHRATE_KINDS, PRICE_KINDS
+from hashpivot.analysis.calibration_options import DEFAULT_SINCE, HASHRATE_KINDS, PRICE_KINDS
 
 #: Names of the files written into --out.
 MARKET_FILE = "market.toml"

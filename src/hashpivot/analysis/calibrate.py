@@ -30,7 +30,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,13 +42,13 @@ from hashpivot.protocol import hashrate_ehs_from_difficulty
 from hashpivot.scenarios.schema import MarketConfig
 from hashpivot.units import DAYS_PER_YEAR, HOURS_PER_DAY, TH_PER_EH
 
-PriceKind = Literal["gbm", "bootstrap", "regime"]
-HashrateKind = Literal["lognormal", "endogenous"]
-PRICE_KINDS: tuple[str, ...] = ("gbm", "bootstrap", "regime")
-HASHRATE_KINDS: tuple[str, ...] = ("lognormal", "endogenous")
-
-#: Default first day of the calibration window: the third halving (block 630,000). [date]
-DEFAULT_SINCE = "2020-05-11"
+from hashpivot.analysis.calibration_options import (  # noqa: E402  (re-exported)
+    DEFAULT_SINCE,
+    HASHRATE_KINDS,
+    PRICE_KINDS,
+    HashrateKind,
+    PriceKind,
+)
 #: Fewest days from ``since`` to the table's last day that :func:`calibrate` accepts. [days]
 MIN_CALIBRATION_DAYS = 365
 #: Length of the hash rate averaging blocks: one retarget period at the target block time. [days]
