@@ -60,7 +60,7 @@ class MarketChunk:
         )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _subsidy_btc(height: float, n_halvings_max: int) -> float:
     halvings = min(int(height) // HALVING_INTERVAL_BLOCKS, n_halvings_max)
     if halvings >= 64:
@@ -68,12 +68,12 @@ def _subsidy_btc(height: float, n_halvings_max: int) -> float:
     return (INITIAL_SUBSIDY_SATS >> halvings) / SATS_PER_BTC
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _norm_cdf(x: float) -> float:
     return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def chain_kernel(
     hashrate: NDArray, price: NDArray, fees: NDArray, z_hash: NDArray,
     start_height: int, n_halvings_max: int, retarget_phase_blocks: int, start_difficulty_ehs: float,

@@ -102,7 +102,7 @@ _DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
 _SQRT2 = math.sqrt(2.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def decide(code, params, price, ma, mined, btc_start, btc, cash, operating_usd):
     """Treasury decision of one day: (BTC to sell, USD of cash to spend on BTC). Pure."""
     sell = 0.0
@@ -121,12 +121,12 @@ def decide(code, params, price, ma, mined, btc_start, btc, cash, operating_usd):
     return min(sell, btc), buy_usd
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _norm_cdf(x):
     return 0.5 * (1.0 + math.erf(x / _SQRT2))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def curtailment(price_usd_per_mwh, breakeven_usd_per_mwh, hourly_log_sd):
     """(share of hours mined, mean price paid in them as a share of the day's mean price x share of hours).
 
@@ -145,7 +145,7 @@ def curtailment(price_usd_per_mwh, breakeven_usd_per_mwh, hourly_log_sd):
     return _norm_cdf(d), _norm_cdf(d - hourly_log_sd)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _mine(mw, ehs_per_mw, uptime, net, price_mwh, curtailable, hourly_log_sd, dr_credit, btc_per_ehs, btc_price):
     """(BTC mined, power cost USD, demand-response credits USD) of ``mw`` megawatts of one kind of unit today."""
     full_btc = uptime * net * mw * ehs_per_mw * btc_per_ehs
@@ -160,7 +160,7 @@ def _mine(mw, ehs_per_mw, uptime, net, price_mwh, curtailable, hourly_log_sd, dr
             uptime * mw * HOURS_PER_DAY * curtailable * (1.0 - run) * dr_credit)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def run_company(
     price, hashrate, fees, blocks, subsidy, power_index, gpu_index, lease_elasticity,
     fleets, derate, upgrade, sites, projects, removal, start_days, tenant_u, fixed_opex,
