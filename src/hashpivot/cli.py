@@ -251,6 +251,7 @@ DataOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout (and nothing else).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 CheckOpt = Annotated[bool, typer.Option("--check", help="Assert BTC and cash conservation every day (slower).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")]
 StressOpt = Annotated[
     list[str] | None,
     typer.Option("--stress", metavar="NAME",
@@ -260,14 +261,18 @@ StressOpt = Annotated[
 
 def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
                             data: Path | None, check: bool, quiet: bool, *, capacity: list[str] | None = None,
-                            stresses: list[str] | None = None):
-    """Run ``api.run`` with a progress bar on stderr (hidden with --json)."""
+                            stresses: list[str] | None = None, main_only: bool = False):
+    """Run ``api.run`` with a progress bar on stderr (hidden with --json); ``main_only`` runs the scenario's
+    main capacity plan and treasury policy."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from hashpivot import api
+    from hashpivot.policies.capacity import capacity_label
 
     sc = api.load(scenario, n_paths=n_paths, seed=seed, stresses=stresses or ())
+    if main_only:
+        policies, capacity = [sc.policy.treasury.label], [capacity_label(sc.policy.capacity)]
     with Progress(TextColumn("simulating {task.fields[name]}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} paths"),
                   TimeElapsedColumn(), console=Console(stderr=True), disable=quiet, transient=True) as bar:
         task = bar.add_task("run", total=sc.run.n_paths, name=sc.name)
@@ -278,40 +283,47 @@ def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: 
 def _emit_result(result, out: Path | None, as_json: bool, recorded=None) -> None:
     """Write the report (when ``out``) and print the comparison (rich table or JSON); ``recorded``
     (``cli_runs.Recorded``) says where the run store recorded the run."""
-    from hashpivot.analysis.compare import comparison_table
-
     files = {}
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
         files["html"] = str(write_report(result, out / "report.html"))
-    table = comparison_table(result.summary)
     if as_json:
+        from hashpivot.io.export import json_value, records
+
         payload = {
             "scenario": result.dataset.attrs.get("scenario_toml", ""),
             "seed": result.seed,
             "version": result.version,
             "n_paths": int(result.dataset.sizes["path"]),
             "policies": result.policies,
-            "summary": [
-                {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
-                for row in result.summary.to_dict(orient="records")
-            ],
-            "win_rate": {
-                row: {col: (None if v != v else float(v)) for col, v in cols.items()}
-                for row, cols in result.win_rate.to_dict(orient="index").items()
-            },
+            "summary": records(result.summary),
+            "win_rate": win_rate_json(result.win_rate),
             "files": files,
-            **(recorded.to_dict() if recorded is not None else {}),
+            **(json_value(recorded.to_dict()) if recorded is not None else {}),
         }
         typer.echo(json.dumps(payload, indent=2, allow_nan=False))
         return
     from rich.console import Console
-    from rich.table import Table
 
     console = Console(highlight=False)
-    grid = Table(title=f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
-                       f"{len(result.policies)} policies on the same random numbers", header_style="bold")
+    print_comparison(console, result.summary, result.win_rate, result.policies,
+                     f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
+                     f"{len(result.policies)} policies on the same random numbers")
+    for kind, path in files.items():
+        console.print(f"report: {path}")
+    if recorded is not None and recorded.describe():
+        console.print(recorded.describe())
+
+
+def print_comparison(console, summary, win_rate, policies: list[str], title: str) -> None:
+    """The terminal comparison grid (a row per policy) and each policy's mean win rate."""
+    from rich.table import Table
+
+    from hashpivot.analysis.compare import comparison_table
+
+    table = comparison_table(summary)
+    grid = Table(title=title, header_style="bold")
     grid.add_column("policy")
     shown = [label for label in table.index if label in TERMINAL_COLUMNS_SHOWN]
     for label in shown:
@@ -319,14 +331,18 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded=None) -> None
     for policy in table.columns:
         grid.add_row(str(policy), *(_fmt(label, table.at[label, policy]) for label in shown))
     console.print(grid)
-    if len(result.policies) > 1:
-        best = result.win_rate.mean(axis=1).sort_values(ascending=False)
+    if len(policies) > 1:
+        best = win_rate.mean(axis=1).sort_values(ascending=False)
         console.print("share of paths each policy beats the others on NAV per share (mean over rivals): "
                       + ", ".join(f"{p} {v * 100:.0f} %" for p, v in best.items()))
-    for kind, path in files.items():
-        console.print(f"report: {path}")
-    if recorded is not None and recorded.describe():
-        console.print(recorded.describe())
+
+
+def win_rate_json(win_rate) -> dict[str, dict[str, float | None]]:
+    """The win-rate matrix as plain JSON (NaN on the diagonal -> null)."""
+    from hashpivot.io.export import json_value
+
+    return {str(r): {str(c): json_value(float(v)) for c, v in cols.items()}
+            for r, cols in win_rate.to_dict(orient="index").items()}
 
 
 #: Comparison rows shown in the terminal (the report and --json carry them all), with short headers.
@@ -368,7 +384,7 @@ def run(
     n_paths: PathsOpt = None,
     seed: SeedOpt = None,
     data: DataOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")] = None,
+    out: OutOpt = None,
     check: CheckOpt = False,
     stress: StressOpt = None,
     store: StoreOpt = None,
@@ -381,16 +397,8 @@ def run(
 
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
-        from hashpivot import api
-        from hashpivot.policies.capacity import capacity_label
-
-        check_store(store, no_store)
-        main = api.load(scenario).policy
-        result = _simulate_with_progress(scenario, [main.treasury.label], n_paths, seed, data, check, as_json,
-                                         capacity=[capacity_label(main.capacity)], stresses=stress)
-        recorded = record_run(result, store, no_store, name)
-        _emit_result(result, out, as_json, recorded)
-        recorded.finish(debug)
+        _run_and_record(scenario, None, None, n_paths, seed, data, check, stress, store, no_store, name, out,
+                        as_json, debug, main_only=True)
 
 
 @app.command()
@@ -411,7 +419,7 @@ def compare(
     n_paths: PathsOpt = None,
     seed: SeedOpt = None,
     data: DataOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")] = None,
+    out: OutOpt = None,
     check: CheckOpt = False,
     stress: StressOpt = None,
     store: StoreOpt = None,
@@ -424,12 +432,19 @@ def compare(
 
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
-        check_store(store, no_store)
-        result = _simulate_with_progress(scenario, policy, n_paths, seed, data, check, as_json,
-                                         capacity=capacity, stresses=stress)
-        recorded = record_run(result, store, no_store, name)
-        _emit_result(result, out, as_json, recorded)
-        recorded.finish(debug)
+        _run_and_record(scenario, policy, capacity, n_paths, seed, data, check, stress, store, no_store, name, out,
+                        as_json, debug)
+
+
+def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, stresses, store, no_store, name, out,
+                    as_json, debug, *, main_only: bool = False) -> None:
+    """The body of ``run`` and ``compare``: simulate, record in the run store, write and print the results."""
+    check_store(store, no_store)
+    result = _simulate_with_progress(scenario, policies, n_paths, seed, data, check, as_json,
+                                     capacity=capacity, stresses=stresses, main_only=main_only)
+    recorded = record_run(result, store, no_store, name)
+    _emit_result(result, out, as_json, recorded)
+    recorded.finish(debug)
 
 
 @app.command()

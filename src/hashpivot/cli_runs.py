@@ -82,35 +82,6 @@ def _when(info: RunInfo, seconds: bool = True) -> str:
     return f"{info.created_utc:%Y-%m-%d %H:%M:%S}Z" if seconds else f"{info.created_utc:%Y-%m-%d %H:%M}"
 
 
-def _win_rate_json(win_rate) -> dict[str, dict[str, float | None]]:
-    from hashpivot.io.export import json_value
-
-    return {str(r): {str(c): json_value(float(v)) for c, v in cols.items()}
-            for r, cols in win_rate.to_dict(orient="index").items()}
-
-
-def _print_comparison(console, summary, win_rate, policies: list[str], title: str) -> None:
-    """The terminal comparison grid of ``run``/``compare`` for a stored summary."""
-    from rich.table import Table
-
-    from hashpivot.analysis.compare import comparison_table
-    from hashpivot.cli import TERMINAL_COLUMNS_SHOWN, _fmt
-
-    table = comparison_table(summary)
-    grid = Table(title=title, header_style="bold")
-    grid.add_column("policy")
-    shown = [label for label in table.index if label in TERMINAL_COLUMNS_SHOWN]
-    for label in shown:
-        grid.add_column(TERMINAL_COLUMNS_SHOWN[label], justify="right")
-    for policy in table.columns:
-        grid.add_row(str(policy), *(_fmt(label, table.at[label, policy]) for label in shown))
-    console.print(grid)
-    if len(policies) > 1:
-        best = win_rate.mean(axis=1).sort_values(ascending=False)
-        console.print("share of paths each policy beats the others on NAV per share (mean over rivals): "
-                      + ", ".join(f"{p} {v * 100:.0f} %" for p, v in best.items()))
-
-
 # --- recording runs (used by run and compare) ----------------------------------------------------
 
 
@@ -206,19 +177,20 @@ def _short_list(items: list[str], limit: int = 3) -> str:
 def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Show a stored run: its facts, the comparison of its policies and its win rates."""
     with _guard(debug):
+        from hashpivot.cli import print_comparison, win_rate_json
         from hashpivot.io.export import records
 
         stored = _store(store).get_run(run_id)
         info = stored.info
         if as_json:
             _echo_json({"run": info.to_dict(), "scenario": stored.scenario_toml,
-                        "summary": records(stored.summary), "win_rate": _win_rate_json(stored.win_rate)})
+                        "summary": records(stored.summary), "win_rate": win_rate_json(stored.win_rate)})
             return
         console = _console()
         label = f" '{info.name}'" if info.name else ""
         console.print(f"[bold]run {info.run_id}{label}[/bold]: scenario {info.scenario_name}, "
                       f"{info.horizon_days:,} days, recorded {_when(info)} by hashpivot {info.version}")
-        _print_comparison(console, stored.summary, stored.win_rate, info.policies,
+        print_comparison(console, stored.summary, stored.win_rate, info.policies,
                           f"{info.n_paths:,} paths, seed {info.seed}, {len(info.policies)} policies "
                           "on the same random numbers")
         console.print(f"scenario TOML, fan data and report: hashpivot report {info.run_id} "
