@@ -69,7 +69,8 @@ def _subsidy_btc(height: float, n_halvings_max: int) -> float:
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _norm_cdf(x: float) -> float:
+def norm_cdf(x: float) -> float:
+    """Standard normal CDF (jitted; used by the market and the step)."""
     return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
@@ -109,7 +110,7 @@ def chain_kernel(
         if endogenous:
             log_hp[p, 0] = np.log(BLOCKS_PER_DAY_TARGET * (subsidy0 + fees[p, 0]) * price[p, 0]
                                   / (hashrate[p, 0] * TH_PER_EH))
-            share[p] = max(_norm_cdf((log_hp[p, 0] + log_e_star_per_hp - log_e_med[0]) / eff_sd), 1e-3)
+            share[p] = max(norm_cdf((log_hp[p, 0] + log_e_star_per_hp - log_e_med[0]) / eff_sd), 1e-3)
             installed[p] = hashrate[p, 0] / share[p]
     for t in range(1, n_cols):
         tl = max(t - lag, 0)
@@ -119,7 +120,7 @@ def chain_kernel(
                 # decides which machines run (break-even efficiency e* = hashprice x 1e6 / (24 h x price)).
                 margin = max(log_hp[p, tl] - log_cost_med[t], 0.0)
                 installed[p] *= np.exp(growth + response * margin + vol * z_hash[p, t - 1])
-                target = max(_norm_cdf((log_hp[p, t - 1] + log_e_star_per_hp - log_e_med[t]) / eff_sd), 1e-3)
+                target = max(norm_cdf((log_hp[p, t - 1] + log_e_star_per_hp - log_e_med[t]) / eff_sd), 1e-3)
                 share[p] += adjust * (target - share[p])
                 hashrate[p, t] = installed[p] * share[p]
             h = hashrate[p, t]

@@ -32,6 +32,7 @@ import math
 import numpy as np
 from numba import njit
 
+from hashpivot.engine.market import norm_cdf
 from hashpivot.engine.plan import (
     F_EHS_PER_MW,
     F_MW,
@@ -99,7 +100,6 @@ MONTHLY_VARIABLES = MONTHLY_STOCKS + MONTHLY_FLOWS
  M_AI_REV, M_AI_OPEX, M_AI_MW_DAYS, M_CAPEX) = range(len(MONTHLY_VARIABLES))
 
 _DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
-_SQRT2 = math.sqrt(2.0)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -122,11 +122,6 @@ def decide(code, params, price, ma, mined, btc_start, btc, cash, operating_usd):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _norm_cdf(x):
-    return 0.5 * (1.0 + math.erf(x / _SQRT2))
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def curtailment(price_usd_per_mwh, breakeven_usd_per_mwh, hourly_log_sd):
     """(share of hours mined, mean price paid in them as a share of the day's mean price x share of hours).
 
@@ -142,7 +137,7 @@ def curtailment(price_usd_per_mwh, breakeven_usd_per_mwh, hourly_log_sd):
         return run, run
     mu = math.log(price_usd_per_mwh) - 0.5 * hourly_log_sd * hourly_log_sd
     d = (math.log(breakeven_usd_per_mwh) - mu) / hourly_log_sd
-    return _norm_cdf(d), _norm_cdf(d - hourly_log_sd)
+    return norm_cdf(d), norm_cdf(d - hourly_log_sd)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
