@@ -8,16 +8,24 @@ Seeding: ``SeedSequence`` costs about 15 us per stream, under the GIL; with thre
 45 % of a path's time in RM1 and kept two threads from scaling. Instead, SplitMix64 (Steele, Lea &
 Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014; the seeder of
 ``java.util.SplittableRandom`` and of the xoshiro family) expands (seed, path, driver) in one vectorized
-pass into PCG64's 128-bit state and odd increment, and one PCG64 per thread is re-pointed at each
-stream by setting its state (about 1 us). Draws are numpy's own (``Generator.standard_normal``,
-``Generator.random``).
+pass into PCG64's 128-bit state and odd increment.
+
+Drawing: the numbers are exactly numpy's ``Generator(PCG64)`` ones, ``standard_normal`` (numpy's
+ziggurat, tables from ``numpy/random/src/distributions/ziggurat_constants.h`` as numba ships them) and
+``random`` (53-bit doubles), but drawn inside a jitted loop over the chunk's streams: pointing a numpy
+generator at a new stream costs about 2 us under the GIL, and a jitted call that receives a numpy
+``Generator`` about 10 us of dispatch, while a PCG64 step here costs a few nanoseconds. numpy stays the
+oracle: ``path_generator`` returns a real numpy ``Generator`` on the same stream, and the tests check that
+both give bit-identical numbers.
 """
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+from numba.np.random._constants import fi_double, ki_double, wi_double, ziggurat_nor_inv_r, ziggurat_nor_r
 from numpy.typing import NDArray
 
 #: Fixed stream keys per driver; never renumber (it would change every published result).
@@ -34,7 +42,13 @@ MAX_SEED = 2**63 - 1
 _GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
-_local = threading.local()
+
+# PCG64 (O'Neill 2014, XSL-RR 128/64 as numpy implements it): the 128-bit LCG multiplier.
+_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645
+_MASK52 = np.uint64(0x000FFFFFFFFFFFFF)
+_U1, _U8, _U11, _U58, _U63, _U64 = (np.uint64(k) for k in (1, 8, 11, 58, 63, 64))
+_U255 = np.uint64(0xFF)
+_TO_DOUBLE = 1.0 / 9007199254740992.0  # 2^-53, numpy's next_double
 
 
 def _splitmix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -45,36 +59,106 @@ def _splitmix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return z ^ (z >> np.uint64(31))
 
 
-def stream_states(seed: int, paths: NDArray[np.int64], driver: str) -> list[tuple[int, int]]:
-    """PCG64 (state, increment) of each path's stream for ``driver``, as Python ints."""
+def stream_words(seed: int, paths: NDArray[np.int64], driver: str) -> NDArray[np.uint64]:
+    """PCG64 state of each path's stream for ``driver`` as words (state high, state low, increment high,
+    increment low); shape (paths, 4). The increment is odd, as PCG requires."""
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed={seed} is invalid: allowed 0 <= seed <= {MAX_SEED}")
     key = _splitmix64(np.full(1, seed, dtype=np.uint64))
     key = _splitmix64(key ^ np.asarray(paths, dtype=np.uint64))
     key = _splitmix64(key ^ np.uint64(DRIVER_KEYS[driver]))
     with np.errstate(over="ignore"):
-        words = [_splitmix64(key + np.uint64(i) * _GOLDEN_GAMMA).tolist() for i in range(4)]
-    return [((w0 << 64) | w1, (w2 << 64) | w3 | 1) for w0, w1, w2, w3 in zip(*words, strict=True)]
+        words = np.stack([_splitmix64(key + np.uint64(i) * _GOLDEN_GAMMA) for i in range(4)], axis=1)
+    words[:, 3] |= _U1
+    return words
 
 
-def _point(bit_generator: np.random.PCG64, state: int, inc: int) -> None:
-    bit_generator.state = {
-        "bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0,
-    }
+def stream_states(seed: int, paths: NDArray[np.int64], driver: str) -> list[tuple[int, int]]:
+    """PCG64 (state, increment) of each path's stream for ``driver``, as Python ints."""
+    return [((w0 << 64) | w1, (w2 << 64) | w3) for w0, w1, w2, w3 in stream_words(seed, paths, driver).tolist()]
 
 
 def path_generator(seed: int, path: int, driver: str) -> np.random.Generator:
-    """A new Generator on one path's stream for one driver (for tests and reference loops)."""
+    """A numpy Generator on one path's stream for one driver (for tests and reference loops)."""
     bit_generator = np.random.PCG64()
-    _point(bit_generator, *stream_states(seed, np.array([path]), driver)[0])
+    state, inc = stream_states(seed, np.array([path]), driver)[0]
+    bit_generator.state = {
+        "bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0,
+    }
     return np.random.Generator(bit_generator)
 
 
-def _thread_generator() -> tuple[np.random.PCG64, np.random.Generator]:
-    if not hasattr(_local, "generator"):
-        _local.bit_generator = np.random.PCG64()
-        _local.generator = np.random.Generator(_local.bit_generator)
-    return _local.bit_generator, _local.generator
+@intrinsic
+def _lcg128(typingctx, hi, lo, inc_hi, inc_lo):
+    """PCG64's state step in LLVM's 128-bit integers: (hi, lo) <- (hi, lo) x multiplier + (inc_hi, inc_lo)
+    mod 2^128 (one hardware multiply-high instead of a four-part 64-bit emulation)."""
+    sig = types.UniTuple(types.uint64, 2)(types.uint64, types.uint64, types.uint64, types.uint64)
+
+    def codegen(context, builder, signature, args):
+        i64, i128 = ir.IntType(64), ir.IntType(128)
+
+        def join(high, low):
+            return builder.or_(builder.shl(builder.zext(high, i128), ir.Constant(i128, 64)), builder.zext(low, i128))
+
+        new = builder.add(builder.mul(join(args[0], args[1]), ir.Constant(i128, _MULTIPLIER)), join(args[2], args[3]))
+        high = builder.trunc(builder.lshr(new, ir.Constant(i128, 64)), i64)
+        return context.make_tuple(builder, signature.return_type, (high, builder.trunc(new, i64)))
+
+    return sig, codegen
+
+
+@njit(inline="always")
+def _next_uint64(hi, lo, inc_hi, inc_lo):
+    """One PCG64 step, then the XSL-RR output of the new state. Returns (output, new high, new low)."""
+    hi, lo = _lcg128(hi, lo, inc_hi, inc_lo)
+    x = hi ^ lo
+    rot = hi >> _U58
+    return (x >> rot) | (x << ((_U64 - rot) & _U63)), hi, lo
+
+
+@njit(inline="always")
+def _next_double(hi, lo, inc_hi, inc_lo):
+    r, hi, lo = _next_uint64(hi, lo, inc_hi, inc_lo)
+    return (r >> _U11) * _TO_DOUBLE, hi, lo
+
+
+@njit(inline="always")
+def _standard_normal(hi, lo, inc_hi, inc_lo):
+    """numpy's ``random_standard_normal`` (256-layer ziggurat). Returns (z, new high, new low)."""
+    while True:
+        r, hi, lo = _next_uint64(hi, lo, inc_hi, inc_lo)
+        idx = np.intp(r & _U255)
+        r >>= _U8
+        rabs = (r >> _U1) & _MASK52
+        x = rabs * wi_double[idx]
+        if r & _U1:
+            x = -x
+        if rabs < ki_double[idx]:
+            return x, hi, lo
+        if idx == 0:
+            while True:
+                d1, hi, lo = _next_double(hi, lo, inc_hi, inc_lo)
+                d2, hi, lo = _next_double(hi, lo, inc_hi, inc_lo)
+                xx = -ziggurat_nor_inv_r * np.log1p(-d1)
+                yy = -np.log1p(-d2)
+                if yy + yy > xx * xx:
+                    if (rabs >> _U8) & _U1:
+                        return -(ziggurat_nor_r + xx), hi, lo
+                    return ziggurat_nor_r + xx, hi, lo
+        else:
+            d, hi, lo = _next_double(hi, lo, inc_hi, inc_lo)
+            if (fi_double[idx - 1] - fi_double[idx]) * d + fi_double[idx] < np.exp(-0.5 * x * x):
+                return x, hi, lo
+
+
+@njit(cache=True, nogil=True)
+def _fill(words: NDArray[np.uint64], z: NDArray[np.float64], u: NDArray[np.float64]) -> None:
+    for i in range(words.shape[0]):
+        hi, lo, inc_hi, inc_lo = words[i, 0], words[i, 1], words[i, 2], words[i, 3]
+        for j in range(z.shape[1]):
+            z[i, j], hi, lo = _standard_normal(hi, lo, inc_hi, inc_lo)
+        for j in range(u.shape[1]):
+            u[i, j], hi, lo = _next_double(hi, lo, inc_hi, inc_lo)
 
 
 def standard_normals(
@@ -91,18 +175,12 @@ def standard_normals(
 def normals_then_uniforms(
     seed: int, first_path: int, n_paths: int, driver: str, n_normals: int, n_uniforms: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Per path: ``n_normals`` standard normals, then ``n_uniforms`` uniforms in [0, 1), same stream.
+    """Per path: ``n_normals`` standard normals, then ``n_uniforms`` uniforms in [0, 1), same stream
+    (numpy's ``standard_normal`` then ``random`` on ``path_generator``).
 
     Drawing the normals first keeps them identical whether or not the uniforms are used.
     """
     z = np.empty((n_paths, n_normals), dtype=np.float64)
     u = np.empty((n_paths, n_uniforms), dtype=np.float64)
-    bit_generator, gen = _thread_generator()
-    states = stream_states(seed, np.arange(first_path, first_path + n_paths), driver)
-    for i, (state, inc) in enumerate(states):
-        _point(bit_generator, state, inc)
-        if n_normals:
-            gen.standard_normal(out=z[i])
-        if n_uniforms:
-            gen.random(out=u[i])
+    _fill(stream_words(seed, np.arange(first_path, first_path + n_paths), driver), z, u)
     return z, u
