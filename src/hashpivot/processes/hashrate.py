@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from hashpivot.domain.base import Model
-from hashpivot.processes.paths import levels_from_log_steps
+from hashpivot.processes.paths import levels_from_normals
 from hashpivot.processes.random import standard_normals
 
 
@@ -32,9 +32,7 @@ class LognormalHashrate(Model):
     def simulate(self, seed: int, first_path: int, n_paths: int, n_days: int) -> NDArray[np.float64]:
         """Hashrate paths. [EH/s], shape (n_paths, n_days + 1)."""
         z = standard_normals(seed, first_path, n_paths, "network_hashrate", n_days)
-        z *= self.vol_per_sqrt_day
-        z += self.growth_per_day
-        return levels_from_log_steps(self.start_ehs, z)
+        return levels_from_normals(self.start_ehs, self.growth_per_day, self.vol_per_sqrt_day, z)
 
 
 class EndogenousHashrate(Model):

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from hashpivot.domain.base import Model
 from hashpivot.errors import ScenarioError
-from hashpivot.processes.paths import levels_from_log_steps
+from hashpivot.processes.paths import levels_from_log_steps, levels_from_normals
 from hashpivot.processes.random import normals_then_uniforms, standard_normals
 
 
@@ -35,9 +35,7 @@ class GbmPrice(Model):
         """Price paths. [USD/BTC], shape (n_paths, n_days + 1)."""
         z = standard_normals(seed, first_path, n_paths, "btc_price", n_days)
         sigma = self.vol_per_sqrt_day
-        z *= sigma
-        z += self.drift_per_day - 0.5 * sigma * sigma
-        return levels_from_log_steps(self.start_usd, z)
+        return levels_from_normals(self.start_usd, self.drift_per_day - 0.5 * sigma * sigma, sigma, z)
 
 
 class BootstrapPrice(Model):
