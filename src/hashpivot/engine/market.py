@@ -74,6 +74,30 @@ def norm_cdf(x: float) -> float:
     return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
+@njit(inline="always")
+def _chain_day(h, hd, cum_blocks, next_retarget, period_sum, period_days, subsidy, next_halving,
+               start_height, n_halvings_max):
+    """One path-day of the chain at network hashrate ``h`` (EH/s). Takes and returns the path's state:
+    difficulty (EH/s), cumulative blocks, next retarget boundary, the period's hashrate sum and days,
+    subsidy and next halving height. Returns (blocks today, that state after the day); the day's subsidy is
+    the returned one (set by the height at the start of the day) and its difficulty the one in force at the
+    end of the day."""
+    if start_height + cum_blocks >= next_halving:
+        # Only at a halving boundary: an integer division every path-day would cost more than the day.
+        subsidy = _subsidy_btc(start_height + cum_blocks, n_halvings_max)
+        next_halving += HALVING_INTERVAL_BLOCKS
+    b = BLOCKS_PER_DAY_TARGET * h / hd
+    cum_blocks += b
+    period_sum += h
+    period_days += 1
+    if cum_blocks >= next_retarget:
+        hd = min(max(period_sum / period_days, hd / RETARGET_CLAMP_RATIO), hd * RETARGET_CLAMP_RATIO)
+        next_retarget += RETARGET_INTERVAL_BLOCKS
+        period_sum = 0.0
+        period_days = 0
+    return b, hd, cum_blocks, next_retarget, period_sum, period_days, subsidy, next_halving
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def chain_kernel(
     hashrate: NDArray, price: NDArray, fees: NDArray, z_hash: NDArray,
@@ -85,8 +109,33 @@ def chain_kernel(
     """Fill ``blocks``, ``subsidy`` and ``difficulty`` (EH/s) in place; when ``endogenous`` also fill
     ``hashrate`` from yesterday's hashprice (see ``EndogenousHashrate``)."""
     n_paths, n_cols = price.shape
-    # Days outside, paths inside: each path's day depends on its previous day (difficulty, installed
-    # capacity), so running the paths of a day side by side lets the CPU overlap their exp/log/erf.
+    subsidy0 = _subsidy_btc(start_height, n_halvings_max)
+    halving0 = float((start_height // HALVING_INTERVAL_BLOCKS + 1) * HALVING_INTERVAL_BLOCKS)
+    retarget0 = float(RETARGET_INTERVAL_BLOCKS - retarget_phase_blocks)
+    for p in range(n_paths):
+        blocks[p, 0] = BLOCKS_PER_DAY_TARGET  # day 0: the protocol's target, for day-0 hashprice
+        subsidy[p, 0] = subsidy0
+        difficulty[p, 0] = start_difficulty_ehs
+    if not endogenous:
+        # Paths outside, days inside, the state in registers: about 3 ns a path-day.
+        for p in range(n_paths):
+            hd, cum, nxt, psum, pdays, sub, halving = start_difficulty_ehs, 0.0, retarget0, 0.0, 0, subsidy0, halving0
+            for t in range(1, n_cols):
+                b, hd, cum, nxt, psum, pdays, sub, halving = _chain_day(
+                    hashrate[p, t], hd, cum, nxt, psum, pdays, sub, halving, start_height, n_halvings_max)
+                blocks[p, t] = b
+                subsidy[p, t] = sub
+                difficulty[p, t] = hd
+        return
+    # Endogenous: days outside, paths inside, so that the CPU overlaps the paths' exp/log/erf; the
+    # chain state lives in per-path arrays.
+    hd_a = np.full(n_paths, start_difficulty_ehs)
+    cum_a = np.zeros(n_paths)
+    next_a = np.full(n_paths, retarget0)
+    psum_a = np.zeros(n_paths)
+    pdays_a = np.zeros(n_paths, dtype=np.int64)
+    sub_a = np.full(n_paths, subsidy0)
+    halving_a = np.full(n_paths, halving0)
     # Path-independent logs, once per chunk: median efficiency by day and the median machine's cost.
     log_e_med = np.empty(n_cols)
     log_cost_med = np.empty(n_cols)
@@ -94,51 +143,32 @@ def chain_kernel(
     for t in range(n_cols):
         log_e_med[t] = math.log(median_eff0) - eff_gain_per_day * max(t - 1, 0)
         log_cost_med[t] = log_e_med[t] - log_e_star_per_hp
-    log_hp = np.empty((n_paths, n_cols)) if endogenous else np.empty((1, 1))  # log hashprice by path and day
-    hd = np.full(n_paths, start_difficulty_ehs)
-    cum_blocks = np.zeros(n_paths)
-    next_retarget = np.full(n_paths, float(RETARGET_INTERVAL_BLOCKS - retarget_phase_blocks))
-    period_sum = np.zeros(n_paths)
-    period_days = np.zeros(n_paths, dtype=np.int64)
+    log_hp = np.empty((n_paths, n_cols))  # log hashprice by path and day
     installed = np.zeros(n_paths)
     share = np.ones(n_paths)
-    subsidy0 = _subsidy_btc(start_height, n_halvings_max)
     for p in range(n_paths):
-        blocks[p, 0] = BLOCKS_PER_DAY_TARGET  # day 0: the protocol's target, for day-0 hashprice
-        subsidy[p, 0] = subsidy0
-        difficulty[p, 0] = start_difficulty_ehs
-        if endogenous:
-            log_hp[p, 0] = np.log(BLOCKS_PER_DAY_TARGET * (subsidy0 + fees[p, 0]) * price[p, 0]
-                                  / (hashrate[p, 0] * TH_PER_EH))
-            share[p] = max(norm_cdf((log_hp[p, 0] + log_e_star_per_hp - log_e_med[0]) / eff_sd), 1e-3)
-            installed[p] = hashrate[p, 0] / share[p]
+        log_hp[p, 0] = np.log(BLOCKS_PER_DAY_TARGET * (subsidy0 + fees[p, 0]) * price[p, 0]
+                              / (hashrate[p, 0] * TH_PER_EH))
+        share[p] = max(norm_cdf((log_hp[p, 0] + log_e_star_per_hp - log_e_med[0]) / eff_sd), 1e-3)
+        installed[p] = hashrate[p, 0] / share[p]
     for t in range(1, n_cols):
         tl = max(t - lag, 0)
         for p in range(n_paths):
-            if endogenous:
-                # Margin of the median machine `lag` days ago drives new capacity; yesterday's hashprice
-                # decides which machines run (break-even efficiency e* = hashprice x 1e6 / (24 h x price)).
-                margin = max(log_hp[p, tl] - log_cost_med[t], 0.0)
-                installed[p] *= np.exp(growth + response * margin + vol * z_hash[p, t - 1])
-                target = max(norm_cdf((log_hp[p, t - 1] + log_e_star_per_hp - log_e_med[t]) / eff_sd), 1e-3)
-                share[p] += adjust * (target - share[p])
-                hashrate[p, t] = installed[p] * share[p]
-            h = hashrate[p, t]
-            subsidy[p, t] = _subsidy_btc(start_height + cum_blocks[p], n_halvings_max)
-            b = BLOCKS_PER_DAY_TARGET * h / hd[p]
+            # Margin of the median machine `lag` days ago drives new capacity; yesterday's hashprice
+            # decides which machines run (break-even efficiency e* = hashprice x 1e6 / (24 h x price)).
+            margin = max(log_hp[p, tl] - log_cost_med[t], 0.0)
+            installed[p] *= np.exp(growth + response * margin + vol * z_hash[p, t - 1])
+            target = max(norm_cdf((log_hp[p, t - 1] + log_e_star_per_hp - log_e_med[t]) / eff_sd), 1e-3)
+            share[p] += adjust * (target - share[p])
+            h = installed[p] * share[p]
+            hashrate[p, t] = h
+            b, hd_a[p], cum_a[p], next_a[p], psum_a[p], pdays_a[p], sub_a[p], halving_a[p] = _chain_day(
+                h, hd_a[p], cum_a[p], next_a[p], psum_a[p], pdays_a[p], sub_a[p], halving_a[p],
+                start_height, n_halvings_max)
             blocks[p, t] = b
-            cum_blocks[p] += b
-            period_sum[p] += h
-            period_days[p] += 1
-            if cum_blocks[p] >= next_retarget[p]:
-                new_hd = period_sum[p] / period_days[p]
-                hd[p] = min(max(new_hd, hd[p] / RETARGET_CLAMP_RATIO), hd[p] * RETARGET_CLAMP_RATIO)
-                next_retarget[p] += RETARGET_INTERVAL_BLOCKS
-                period_sum[p] = 0.0
-                period_days[p] = 0
-            difficulty[p, t] = hd[p]
-            if endogenous:
-                log_hp[p, t] = np.log(b * (subsidy[p, t] + fees[p, t]) * price[p, t] / (h * TH_PER_EH))
+            subsidy[p, t] = sub_a[p]
+            difficulty[p, t] = hd_a[p]
+            log_hp[p, t] = np.log(b * (sub_a[p] + fees[p, t]) * price[p, t] / (h * TH_PER_EH))
 
 
 def build_market(scenario, first_path: int, n_paths: int, history_log_returns=None) -> MarketChunk:
