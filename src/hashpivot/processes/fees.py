@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 from pydantic import Field
 
@@ -27,13 +28,22 @@ class LognormalFees(Model):
         n_u = n_days if self.spike_prob_per_day > 0 else 0
         z, u = normals_then_uniforms(seed, first_path, n_paths, "fees", n_days, n_u)
         out = np.empty((n_paths, n_days + 1))
-        out[:, 0] = self.median_btc_per_block
-        np.multiply(z, self.vol_log, out=out[:, 1:])
-        np.exp(out[:, 1:], out=out[:, 1:])
-        out[:, 1:] *= self.median_btc_per_block
-        if n_u:
-            out[:, 1:] *= np.where(u < self.spike_prob_per_day, self.spike_ratio, 1.0)
+        _log_fee_ratio(self.vol_log, self.spike_prob_per_day, np.log(self.spike_ratio), z, u, out)
+        np.exp(out, out=out)  # numpy's SIMD exp
+        out *= self.median_btc_per_block
         return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _log_fee_ratio(vol, spike_prob, log_spike_ratio, z, u, out):
+    """``out[:, 0] = 0``, ``out[:, t] = vol z[:, t-1] (+ log spike ratio when u[:, t-1] < spike_prob)``."""
+    for i in range(z.shape[0]):
+        out[i, 0] = 0.0
+        for j in range(z.shape[1]):
+            x = vol * z[i, j]
+            if u.shape[1] and u[i, j] < spike_prob:
+                x += log_spike_ratio
+            out[i, j + 1] = x
 
 
 FeesProcess = Annotated[LognormalFees, Field(discriminator="kind")]
