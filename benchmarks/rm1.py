@@ -21,7 +21,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=3650)
-    parser.add_argument("--chunk", type=int, default=256)
+    parser.add_argument("--chunk", type=int, default=None, help="paths per chunk (default: the scenario's)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--preset", default="rm1")
     parser.add_argument("--scenario", default=None, help="a scenario TOML file instead of a preset")
@@ -35,7 +35,9 @@ def main() -> None:
 
     base = load_scenario(args.scenario) if args.scenario else load_preset(args.preset)
     data = base.model_dump(mode="python", exclude_none=True)
-    data["run"].update(n_paths=args.paths, horizon_days=args.days, chunk_paths=args.chunk)
+    data["run"].update(n_paths=args.paths, horizon_days=args.days)
+    if args.chunk:
+        data["run"]["chunk_paths"] = args.chunk
     scenario = from_dict(data, f"benchmark {base.name}")
     policies = scenario.treasury_policies()[:1] if args.main_only else scenario.treasury_policies()
     n_pol = len(policies)
@@ -50,7 +52,7 @@ def main() -> None:
         best = min(best, time.perf_counter() - t)
     path_days = args.paths * args.days
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"scenario={base.name} paths={args.paths} days={args.days} chunk={args.chunk} policies={n_pol}")
+    print(f"scenario={base.name} paths={args.paths} days={args.days} chunk={scenario.run.chunk_paths} policies={n_pol}")
     print(f"first run (incl. compile/cache load): {first:.2f} s; process to end of first run: {whole:.2f} s")
     if args.warm_runs:
         print(f"warm run: {best:.2f} s = {path_days / best / 1e6:.1f} million path-days/s "

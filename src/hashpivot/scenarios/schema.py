@@ -32,7 +32,8 @@ class RunConfig(Model):
     n_paths: int = Field(default=1000, ge=1, le=100_000_000, description="Monte Carlo paths. [paths]")
     seed: int = Field(default=20240420, ge=0, le=2**63 - 1, description="Seed of every random stream. [integer]")
     chunk_paths: int = Field(
-        default=256, ge=1, le=1_000_000, description="Paths simulated together; bounds memory. [paths]"
+        default=64, ge=1, le=1_000_000,
+        description="Paths simulated together; bounds memory (64 keeps a chunk's market arrays in cache). [paths]",
     )
     store_paths: int = Field(
         default=2000, ge=0, le=1_000_000,
