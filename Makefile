@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m hashpivot.engine.warmup
 	touch $(STAMP)
 
 # The main job: every seed treasury policy side by side on the built-in default scenario (no data file needed),

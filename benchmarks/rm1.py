@@ -45,6 +45,10 @@ def main() -> None:
     simulate(scenario, policies, n_threads=args.threads)
     first = time.perf_counter() - t
     whole = time.perf_counter() - T0
+    from hashpivot.engine.market import chain_kernel
+    from hashpivot.engine.step import run_company
+
+    compiled = sum(sum(k.stats.cache_misses.values()) for k in (chain_kernel, run_company))
     best = float("inf")
     for _ in range(args.warm_runs):
         t = time.perf_counter()
@@ -53,7 +57,9 @@ def main() -> None:
     path_days = args.paths * args.days
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"scenario={base.name} paths={args.paths} days={args.days} chunk={scenario.run.chunk_paths} policies={n_pol}")
-    print(f"first run (incl. compile/cache load): {first:.2f} s; process to end of first run: {whole:.2f} s")
+    origin = "compiled in this process" if compiled else "loaded from numba's cache (python -m hashpivot.engine.warmup)"
+    print(f"first run (incl. compile/cache load): {first:.2f} s; process to end of first run: {whole:.2f} s; "
+          f"kernels {origin}")
     if args.warm_runs:
         print(f"warm run: {best:.2f} s = {path_days / best / 1e6:.1f} million path-days/s "
               f"({path_days * n_pol / best / 1e6:.1f} million policy-path-days/s)")
