@@ -9,9 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hashpivot.processes.random import (
+    _GOLDEN_GAMMA,
     DRIVER_KEYS,
     MAX_SEED,
     normals_then_uniforms,
+    _splitmix64,
     path_generator,
     standard_normals,
     stream_words,
@@ -70,3 +72,12 @@ def test_streams_differ_by_seed_path_and_driver_and_increments_are_odd():
 def test_a_seed_out_of_range_names_the_allowed_range(seed):
     with pytest.raises(ValueError, match=rf"seed={seed} is invalid: allowed 0 <= seed <= {MAX_SEED}"):
         standard_normals(seed, 0, 1, "fees", 1)
+
+
+def test_splitmix64_gives_the_published_reference_outputs():
+    """Seed 1234567: the first five outputs listed by Rosetta Code ("Pseudo-random numbers/Splitmix64"), which
+    follow Vigna's splitmix64.c. Output k mixes the state after k + 1 golden-gamma steps."""
+    with np.errstate(over="ignore"):
+        states = np.uint64(1234567) + np.arange(5, dtype=np.uint64) * _GOLDEN_GAMMA
+    assert _splitmix64(states).tolist() == [6457827717110365317, 3203168211198807973, 9817491932198370423,
+                                            4593380528125082431, 16408922859458223821]
