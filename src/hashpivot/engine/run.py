@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hashpivot.engine.market import MarketChunk, build_market
+from hashpivot.engine.memory import recycle_chunk_memory
 from hashpivot.engine.plan import P_HAZARD_PER_DAY, build_company
 from hashpivot.engine.result import SimResult
 from hashpivot.engine.step import MONTHLY_VARIABLES, TERMINAL_COLUMNS, run_company
@@ -49,6 +50,7 @@ def simulate(
     market with given arrays (a historical replay: ``engine.market.market_from_history``); its paths and
     days must match ``scenario.run``.
     """
+    recycle_chunk_memory()
     treasury = list(policies) if policies is not None else scenario.treasury_policies()
     plans = list(capacity) if capacity is not None else scenario.capacity_policies()
     combos = [(plan, policy) for plan in plans for policy in treasury]
