@@ -10,22 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from hashpivot.io.history import REQUIRED_COLUMNS
+
 #: The real daily chain table, next to the repository (see ../shared/data/README.md).
 SHARED_CSV = Path(__file__).parents[2] / "shared/data/btc_daily.csv"
 
-CHAIN_COLUMNS = (
-    "date",
-    "price_usd",
-    "hashrate_ehs",
-    "difficulty_mean",
-    "block_count",
-    "fees_btc",
-    "issuance_btc",
-    "revenue_btc",
-    "revenue_usd",
-    "hashprice_usd_per_th_day",
-    "tx_count",
-)
+#: The columns of the chain table, in file order.
+CHAIN_COLUMNS = REQUIRED_COLUMNS
 
 Row = dict[str, str]
 

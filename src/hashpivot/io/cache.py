@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from hashpivot.errors import DataError
+from hashpivot.io.history import DATE_COLUMN, FLOAT_COLUMNS, REQUIRED_COLUMNS
 
 if TYPE_CHECKING:
     import duckdb
@@ -50,14 +51,8 @@ SCHEMA_VERSION = 1
 #: Longest wait for another process to release the cache file. [s]
 BUSY_TIMEOUT_S = 15.0
 
-CHAIN_FLOAT_COLUMNS = (
-    "price_usd", "hashrate_ehs", "difficulty_mean", "fees_btc", "issuance_btc", "revenue_btc",
-    "revenue_usd", "hashprice_usd_per_th_day",
-)
-CHAIN_COLUMNS = (
-    "price_usd", "hashrate_ehs", "difficulty_mean", "block_count", "fees_btc", "issuance_btc",
-    "revenue_btc", "revenue_usd", "hashprice_usd_per_th_day", "tx_count",
-)
+#: The chain table's columns after its date, in file order (the ``chain_daily`` table's order).
+CHAIN_COLUMNS = tuple(c for c in REQUIRED_COLUMNS if c != DATE_COLUMN)
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS cache_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
@@ -185,7 +180,7 @@ class ChainCache:
         text = pd.DataFrame({"date": frame["date"].astype(str)})
         for column in CHAIN_COLUMNS:
             values = frame[column].to_numpy()
-            text[column] = [repr(float(v)) if column in CHAIN_FLOAT_COLUMNS else str(int(v)) for v in values]
+            text[column] = [repr(float(v)) if column in FLOAT_COLUMNS else str(int(v)) for v in values]
         return text
 
     def status(self, *, today: dt.date | None = None, max_disagreements: int | None = None) -> dict[str, Any]:

@@ -68,15 +68,9 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 )
 #: Columns that must be > 0 on every day.
 POSITIVE_COLUMNS: tuple[str, ...] = ("price_usd", "hashrate_ehs", "difficulty_mean")
-#: Columns that must be >= 0 on every day.
-NONNEGATIVE_COLUMNS: tuple[str, ...] = (
-    "block_count",
-    "fees_btc",
-    "issuance_btc",
-    "revenue_btc",
-    "revenue_usd",
-    "hashprice_usd_per_th_day",
-    "tx_count",
+#: Columns that must be >= 0 on every day: every other number.
+NONNEGATIVE_COLUMNS: tuple[str, ...] = tuple(
+    c for c in REQUIRED_COLUMNS if c != DATE_COLUMN and c not in POSITIVE_COLUMNS
 )
 
 #: How many offending dates an error message lists before giving the count.
