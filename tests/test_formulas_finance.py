@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from hashpivot.errors import InputError
+from formula_helpers import assert_input_error
 from hashpivot.formulas import finance
 
 RTOL = 1e-12
@@ -252,11 +252,7 @@ def test_discounted_payback() -> None:
     ],
 )
 def test_bad_inputs_name_argument_and_range(call, name: str, allowed: str) -> None:
-    with pytest.raises(InputError) as info:
-        call()
-    assert info.value.name == name
-    assert str(info.value).startswith(f"{name}=")
-    assert allowed in str(info.value)
+    assert_input_error(call, name, allowed)
 
 
 def test_formulas_do_not_mutate_inputs() -> None:

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
+from formula_helpers import assert_input_error
 from hashpivot.errors import InputError
 from hashpivot.formulas import mining
 
@@ -278,11 +279,7 @@ GOOD_MARGIN = dict(hashprice_usd_per_th_day=0.05, efficiency_j_per_th=20.0, powe
     ],
 )
 def test_bad_inputs_name_argument_and_range(func, good, name, bad, allowed) -> None:
-    with pytest.raises(InputError) as info:
-        func(**{**good, name: bad})
-    assert info.value.name == name
-    assert str(info.value).startswith(f"{name}=")
-    assert allowed in str(info.value)
+    assert_input_error(lambda: func(**{**good, name: bad}), name, allowed)
 
 
 def test_breakeven_functions_validate() -> None:

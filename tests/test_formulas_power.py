@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from hashpivot.errors import InputError
+from formula_helpers import assert_input_error
 from hashpivot.formulas import power
 
 RTOL = 1e-12
@@ -159,11 +159,7 @@ def test_cost_per_day_equals_energy_times_price(p, price, up) -> None:
     ],
 )
 def test_bad_inputs_name_argument_and_range(call, name: str, allowed: str) -> None:
-    with pytest.raises(InputError) as info:
-        call()
-    assert info.value.name == name
-    assert str(info.value).startswith(f"{name}=")
-    assert allowed in str(info.value)
+    assert_input_error(call, name, allowed)
 
 
 def test_formulas_do_not_mutate_inputs() -> None:

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from formula_helpers import assert_input_error
 from hashpivot import protocol
-from hashpivot.errors import InputError
 
 # (height, subsidy in BTC) — the halving schedule: 50 BTC, halved every 210,000 blocks.
 SUBSIDY_FACTS_BTC = [
@@ -179,8 +179,4 @@ def test_expected_blocks_per_day() -> None:
     ],
 )
 def test_bad_inputs_name_argument_and_range(call, name: str, allowed: str) -> None:
-    with pytest.raises(InputError) as info:
-        call()
-    assert info.value.name == name
-    assert str(info.value).startswith(f"{name}=")
-    assert allowed in str(info.value)
+    assert_input_error(call, name, allowed)
