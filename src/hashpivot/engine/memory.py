@@ -23,14 +23,18 @@ M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024
 TRIM_THRESHOLD_BYTES = 256 * 1024 * 1024
 
-_done = False
+_tuned: bool | None = None  # None until the first call; find_library runs ldconfig, so try once per process
 
 
 def recycle_chunk_memory() -> bool:
-    """Tune glibc's malloc once per process (see the module docstring); return whether it was tuned."""
-    global _done
-    if _done:
-        return True
+    """Tune glibc's malloc once per process (see the module docstring); return whether it is tuned."""
+    global _tuned
+    if _tuned is None:
+        _tuned = _tune()
+    return _tuned
+
+
+def _tune() -> bool:
     if not sys.platform.startswith("linux") or os.environ.get("HASHPIVOT_MALLOC_TUNING", "1") == "0":
         return False
     name = ctypes.util.find_library("c")
@@ -43,5 +47,4 @@ def recycle_chunk_memory() -> bool:
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     # mallopt returns 1 on success; musl's stub returns 0 and changes nothing.
-    _done = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1 and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) == 1
-    return _done
+    return mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1 and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) == 1
