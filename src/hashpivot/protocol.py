@@ -1,5 +1,10 @@
 """Bitcoin consensus facts, vectorized over numpy arrays.
 
+Each checked function (``subsidy_sats``, ``expected_blocks_per_day``, ...) validates its input and then calls an
+``*_unchecked`` twin that holds the arithmetic alone. The twins work on numpy arrays and on scalars, and the
+engine's jitted kernels compile those same functions (``hashpivot.engine.kernels``), so every consensus rule is
+written once.
+
 Source: Bitcoin Core ``src/validation.cpp`` (``GetBlockSubsidy``) and ``src/pow.cpp``
 (``CalculateNextWorkRequired``); consensus parameters in ``src/kernel/chainparams.cpp``
 (``nSubsidyHalvingInterval = 210000``, ``nPowTargetTimespan = 14 days``, ``nPowTargetSpacing = 600 s``).
@@ -46,6 +51,18 @@ def halvings_at_height(height: ArrayLike) -> NDArray[np.int64]:
     return _heights(height) // HALVING_INTERVAL_BLOCKS
 
 
+def subsidy_sats_unchecked(halvings):
+    """Block subsidy after ``halvings`` halvings (integers >= 0, scalar or array), unchecked. [sat]
+
+    The consensus right shift; 0 from 64 halvings on (``GetBlockSubsidy``).
+
+    >>> int(subsidy_sats_unchecked(4)), int(subsidy_sats_unchecked(64))
+    (312500000, 0)
+    """
+    shift = np.minimum(halvings, MAX_HALVINGS - 1)
+    return (np.int64(INITIAL_SUBSIDY_SATS) >> shift) * (halvings < MAX_HALVINGS)
+
+
 def subsidy_sats(height: ArrayLike) -> NDArray[np.int64]:
     """Block subsidy at a height, in integer satoshis, with the consensus right shift. [sat]
 
@@ -54,10 +71,7 @@ def subsidy_sats(height: ArrayLike) -> NDArray[np.int64]:
     >>> int(subsidy_sats(6_930_000))
     0
     """
-    halvings = halvings_at_height(height)
-    shift = np.minimum(halvings, MAX_HALVINGS - 1)
-    sats = np.right_shift(np.int64(INITIAL_SUBSIDY_SATS), shift)
-    return np.where(halvings >= MAX_HALVINGS, 0, sats).astype(np.int64)
+    return np.asarray(subsidy_sats_unchecked(halvings_at_height(height))).astype(np.int64)
 
 
 def subsidy_btc(height: ArrayLike) -> NDArray[np.float64]:
@@ -107,6 +121,19 @@ def total_supply_sats(up_to_height: int | None = None) -> int:
     return int(per_block[:full].sum()) * HALVING_INTERVAL_BLOCKS + tail
 
 
+def retarget_difficulty_ehs_unchecked(old_difficulty_ehs, measured_hashrate_ehs):
+    """Difficulty after a retarget, both carried as the hashrate they imply, unchecked. [EH/s]
+
+    The period's mean hashrate, clamped to [old / 4, old x 4]: the consensus clamp of
+    :func:`retarget_difficulty` in hashrate units (a period that took T seconds ran at old x target / T).
+
+    >>> float(retarget_difficulty_ehs_unchecked(600.0, 660.0)), float(retarget_difficulty_ehs_unchecked(600.0, 1e5))
+    (660.0, 2400.0)
+    """
+    return np.minimum(np.maximum(measured_hashrate_ehs, old_difficulty_ehs / RETARGET_CLAMP_RATIO),
+                      old_difficulty_ehs * RETARGET_CLAMP_RATIO)
+
+
 def retarget_difficulty(
     difficulty: ArrayLike, actual_timespan_seconds: ArrayLike
 ) -> NDArray[np.float64]:
@@ -132,6 +159,11 @@ def retarget_difficulty(
     return d * TARGET_TIMESPAN_SECONDS / clamped
 
 
+def hashrate_ehs_from_difficulty_unchecked(difficulty):
+    """Network hashrate implied by a difficulty (scalar or array), unchecked. [EH/s]"""
+    return difficulty * 2.0**32 / TARGET_BLOCK_SECONDS / 1e18
+
+
 def hashrate_ehs_from_difficulty(difficulty: ArrayLike) -> NDArray[np.float64]:
     """Network hashrate implied by a difficulty: difficulty x 2^32 / 600 s. [EH/s]
 
@@ -141,7 +173,7 @@ def hashrate_ehs_from_difficulty(difficulty: ArrayLike) -> NDArray[np.float64]:
     d = np.asarray(difficulty, dtype=np.float64)
     if np.any(~(d > 0)):
         raise InputError("difficulty", difficulty, "> 0")
-    return d * 2.0**32 / TARGET_BLOCK_SECONDS / 1e18
+    return hashrate_ehs_from_difficulty_unchecked(d)
 
 
 def difficulty_from_hashrate_ehs(hashrate_ehs: ArrayLike) -> NDArray[np.float64]:
@@ -154,6 +186,11 @@ def difficulty_from_hashrate_ehs(hashrate_ehs: ArrayLike) -> NDArray[np.float64]
     if np.any(~(h > 0)):
         raise InputError("hashrate_ehs", hashrate_ehs, "> 0 EH/s")
     return h * 1e18 * TARGET_BLOCK_SECONDS / 2.0**32
+
+
+def expected_blocks_per_day_unchecked(network_hashrate_ehs, difficulty_hashrate_ehs):
+    """Expected blocks in a day (scalars or arrays), unchecked: 144 x hashrate / difficulty's hashrate. [blocks]"""
+    return BLOCKS_PER_DAY_TARGET * network_hashrate_ehs / difficulty_hashrate_ehs
 
 
 def expected_blocks_per_day(
@@ -170,4 +207,4 @@ def expected_blocks_per_day(
         raise InputError("network_hashrate_ehs", network_hashrate_ehs, ">= 0 EH/s")
     if np.any(~(hd > 0)):
         raise InputError("difficulty_hashrate_ehs", difficulty_hashrate_ehs, "> 0 EH/s")
-    return BLOCKS_PER_DAY_TARGET * h / hd
+    return expected_blocks_per_day_unchecked(h, hd)

@@ -6,6 +6,10 @@ A month is a twelfth of a 365-day year. Annual escalators step up the rate at ea
 
 GPU-as-a-service: a server of ``gpus_per_server`` GPUs draws ``power_kw_per_server`` kW of IT load;
 with PUE p one grid MW holds 1,000 / (kW per server x p) servers.
+
+The ``*_unchecked`` functions hold the arithmetic of a lease's rent and a GPU cloud's revenue without checks
+(scalars or arrays); the checked functions call them and the engine's jitted stages compile them
+(``hashpivot.engine.kernels``), so each is written once.
 """
 
 from __future__ import annotations
@@ -15,6 +19,26 @@ from numpy.typing import ArrayLike, NDArray
 
 from hashpivot.formulas._validate import at_least, fraction, nonneg, positive
 from hashpivot.units import DAYS_PER_YEAR, HOURS_PER_DAY, KW_PER_MW, MONTHS_PER_YEAR
+
+
+def lease_rent_usd_per_day_unchecked(it_load_mw, rate_usd_per_kw_month):
+    """A lease's rent for one day, unchecked: IT MW x 1,000 kW x rate x 12 months / 365 days. [USD/day]"""
+    return it_load_mw * KW_PER_MW * rate_usd_per_kw_month * MONTHS_PER_YEAR / DAYS_PER_YEAR
+
+
+def escalation_factor_unchecked(escalator_frac_per_year, whole_years):
+    """Rate multiple after ``whole_years`` anniversaries of an annual escalator, unchecked: (1 + g)^n. [ratio]"""
+    return (1.0 + escalator_frac_per_year) ** whole_years
+
+
+def gpu_hours_per_day_unchecked(n_gpus, utilisation_frac):
+    """GPU-hours rented in a day, unchecked: GPUs x 24 h x share rented. [GPU-hours/day]"""
+    return n_gpus * HOURS_PER_DAY * utilisation_frac
+
+
+def gpu_revenue_usd_unchecked(gpu_hours, gpu_rent_usd_per_gpu_hour):
+    """Revenue of rented GPU-hours, unchecked: GPU-hours x rent per GPU-hour. [USD]"""
+    return gpu_hours * gpu_rent_usd_per_gpu_hour
 
 
 def lease_revenue_usd_per_mw_month(
@@ -54,7 +78,9 @@ def lease_revenue_usd_per_mw_day(
     >>> round(float(lease_revenue_usd_per_mw_day(121.5)), 9)  # 121.5 * 1000 * 12 / 365
     3994.520547945
     """
-    return lease_revenue_usd_per_mw_year(rate_usd_per_kw_month, pue_ratio) / DAYS_PER_YEAR
+    rate = nonneg("rate_usd_per_kw_month", rate_usd_per_kw_month)
+    pue = at_least("pue_ratio", pue_ratio, 1.0)
+    return lease_rent_usd_per_day_unchecked(1.0 / pue, rate)  # one grid MW carries 1 / PUE MW of IT load
 
 
 def lease_rate_usd_per_kw_month(
@@ -73,7 +99,7 @@ def lease_rate_usd_per_kw_month(
     rate = nonneg("base_rate_usd_per_kw_month", base_rate_usd_per_kw_month)
     g = fraction("escalator_frac_per_year", escalator_frac_per_year)
     years = nonneg("years_elapsed", years_elapsed)
-    return rate * (1.0 + g) ** np.floor(years)
+    return rate * escalation_factor_unchecked(g, np.floor(years))
 
 
 def lease_total_value_usd(
@@ -138,7 +164,7 @@ def gpu_revenue_usd_per_mw_day(
     n = nonneg("n_gpus_per_mw", n_gpus_per_mw)
     rent = nonneg("gpu_rent_usd_per_gpu_hour", gpu_rent_usd_per_gpu_hour)
     util = fraction("utilisation_frac", utilisation_frac)
-    return n * rent * HOURS_PER_DAY * util
+    return gpu_revenue_usd_unchecked(gpu_hours_per_day_unchecked(n, util), rent)
 
 
 def gpu_margin_usd_per_mw_day(

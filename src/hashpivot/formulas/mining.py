@@ -7,6 +7,11 @@ over the network hashrate (as in Luxor's Hashrate Index and the Coin Metrics-der
 Power arithmetic used below (the same as :mod:`hashpivot.formulas.power`): one TH/s at ``e`` J/TH
 draws ``e`` W, so it uses ``e x 24 / 1e6`` MWh a day, and one MW of miners at ``e`` J/TH is
 ``1e6 / e`` TH/s. "Per MW" here means per MW drawn by the miners themselves (no PUE).
+
+Each checked function validates its inputs and calls an ``*_unchecked`` twin that holds the arithmetic alone
+(scalars or arrays, no checks); the engine's jitted stages compile those same twins
+(``hashpivot.engine.kernels``), so hashprice, hashvalue, production and the break-even power price are each
+written once. The twins keep the engine's order of floating-point operations.
 """
 
 from __future__ import annotations
@@ -18,6 +23,27 @@ from hashpivot.errors import InputError
 from hashpivot.formulas._validate import fraction, nonneg, positive
 from hashpivot.protocol import BLOCKS_PER_DAY_TARGET
 from hashpivot.units import HOURS_PER_DAY, TH_PER_EH, TH_PER_PH, W_PER_MW
+
+
+def hashprice_usd_per_th_day_unchecked(btc_price_usd, network_hashrate_ehs, subsidy_btc, fees_btc_per_block,
+                                       blocks_per_day):
+    """Hashprice (scalars or arrays), unchecked: blocks x (subsidy + fees) x price / TH/s. [USD/(TH/s)/day]"""
+    return blocks_per_day * (subsidy_btc + fees_btc_per_block) * btc_price_usd / (network_hashrate_ehs * TH_PER_EH)
+
+
+def hashvalue_btc_per_ehs_day_unchecked(network_hashrate_ehs, subsidy_btc, fees_btc_per_block, blocks_per_day):
+    """BTC one EH/s earns in a day (scalars or arrays), unchecked: blocks x (subsidy + fees) / EH/s. [BTC/(EH/s)/day]"""
+    return blocks_per_day * (subsidy_btc + fees_btc_per_block) / network_hashrate_ehs
+
+
+def btc_mined_unchecked(net_hashrate_ehs, hashvalue_btc_per_ehs_day):
+    """BTC a fleet earns in a day, unchecked: its hashrate after uptime and pool fee x hashvalue. [BTC/day]"""
+    return net_hashrate_ehs * hashvalue_btc_per_ehs_day
+
+
+def breakeven_power_price_usd_per_mwh_unchecked(revenue_usd_per_mw_day):
+    """Power price at which one MW's energy (24 MWh a day) costs what it earns, unchecked. [USD/MWh]"""
+    return revenue_usd_per_mw_day / HOURS_PER_DAY
 
 
 def hashprice_usd_per_th_day(
@@ -39,7 +65,7 @@ def hashprice_usd_per_th_day(
     sub = nonneg("subsidy_btc", subsidy_btc)
     fees = nonneg("fees_btc_per_block", fees_btc_per_block)
     blocks = nonneg("blocks_per_day", blocks_per_day)
-    return blocks * (sub + fees) * price / (h * TH_PER_EH)
+    return hashprice_usd_per_th_day_unchecked(price, h, sub, fees, blocks)
 
 
 def hashprice_from_daily_totals(
@@ -57,7 +83,8 @@ def hashprice_from_daily_totals(
     h = positive("network_hashrate_ehs", network_hashrate_ehs)
     iss = nonneg("issuance_btc", issuance_btc)
     fees = nonneg("fees_btc", fees_btc)
-    return (iss + fees) * price / (h * TH_PER_EH)
+    # One "block" carrying the day's totals: 1.0 x (issuance + fees) x price / TH/s, the same bits.
+    return hashprice_usd_per_th_day_unchecked(price, h, iss, fees, 1.0)
 
 
 def hashprice_usd_per_ph_day(hashprice_usd_per_th_day: ArrayLike) -> NDArray[np.float64]:
@@ -67,6 +94,26 @@ def hashprice_usd_per_ph_day(hashprice_usd_per_th_day: ArrayLike) -> NDArray[np.
     55.0
     """
     return nonneg("hashprice_usd_per_th_day", hashprice_usd_per_th_day) * TH_PER_PH
+
+
+def hashvalue_btc_per_ehs_day(
+    network_hashrate_ehs: ArrayLike,
+    subsidy_btc: ArrayLike,
+    fees_btc_per_block: ArrayLike,
+    blocks_per_day: ArrayLike = BLOCKS_PER_DAY_TARGET,
+) -> NDArray[np.float64]:
+    """Hashvalue: BTC that one EH/s earns in a day at the given network state. [BTC/(EH/s)/day]
+
+    blocks x (subsidy + fees per block) / network hashrate in EH/s; hashprice is this x price / 1e6.
+
+    >>> round(float(hashvalue_btc_per_ehs_day(600, 3.125, 0.15)), 9)  # 144 * 3.275 / 600
+    0.786
+    """
+    h = positive("network_hashrate_ehs", network_hashrate_ehs)
+    sub = nonneg("subsidy_btc", subsidy_btc)
+    fees = nonneg("fees_btc_per_block", fees_btc_per_block)
+    blocks = nonneg("blocks_per_day", blocks_per_day)
+    return hashvalue_btc_per_ehs_day_unchecked(h, sub, fees, blocks)
 
 
 def _share_of_network(hashrate_ehs: ArrayLike, network_hashrate_ehs: ArrayLike) -> NDArray[np.float64]:
@@ -98,13 +145,12 @@ def btc_mined_per_day(
     >>> round(float(btc_mined_per_day(10, 600, 144, 3.125, 0.15, 0.95, 0.02)), 9)  # .95*2.4*3.275*.98
     7.31766
     """
-    share = _share_of_network(hashrate_ehs, network_hashrate_ehs)
-    blocks = nonneg("blocks_per_day", blocks_per_day)
-    sub = nonneg("subsidy_btc", subsidy_btc)
-    fees = nonneg("fees_btc_per_block", fees_btc_per_block)
+    _share_of_network(hashrate_ehs, network_hashrate_ehs)
+    h = nonneg("hashrate_ehs", hashrate_ehs)
     up = fraction("uptime_frac", uptime_frac)
     pool = fraction("pool_fee_frac", pool_fee_frac)
-    return up * share * blocks * (sub + fees) * (1.0 - pool)
+    hashvalue = hashvalue_btc_per_ehs_day(network_hashrate_ehs, subsidy_btc, fees_btc_per_block, blocks_per_day)
+    return btc_mined_unchecked(up * (1.0 - pool) * h, hashvalue)
 
 
 def mining_revenue_usd_per_day(
@@ -144,7 +190,7 @@ def breakeven_power_price_usd_per_mwh(
     hp = nonneg("hashprice_usd_per_th_day", hashprice_usd_per_th_day)
     eff = positive("efficiency_j_per_th", efficiency_j_per_th)
     pool = fraction("pool_fee_frac", pool_fee_frac)
-    return hp * (1.0 - pool) / (eff * HOURS_PER_DAY / W_PER_MW)
+    return breakeven_power_price_usd_per_mwh_unchecked(hp * (1.0 - pool) * W_PER_MW / eff)
 
 
 def breakeven_btc_price_usd(

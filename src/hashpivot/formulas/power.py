@@ -67,6 +67,19 @@ def hashrate_ths_from_power_mw(
     return p * W_PER_MW / eff
 
 
+def energy_mwh_per_day_unchecked(power_mw, uptime_frac):
+    """Energy a load uses in a day (scalars or arrays), unchecked: uptime x MW x 24 h. [MWh/day]
+
+    The engine's jitted stages compile this very function (``hashpivot.engine.kernels``).
+    """
+    return uptime_frac * power_mw * HOURS_PER_DAY
+
+
+def energy_cost_usd_unchecked(energy_mwh, power_price_usd_per_mwh):
+    """Cost of an amount of energy (scalars or arrays), unchecked: MWh x USD/MWh. [USD]"""
+    return energy_mwh * power_price_usd_per_mwh
+
+
 def energy_mwh_per_day(power_mw: ArrayLike, uptime_frac: ArrayLike = 1.0) -> NDArray[np.float64]:
     """Energy used in a day by a load running a share of the time. [MWh/day]
 
@@ -75,7 +88,7 @@ def energy_mwh_per_day(power_mw: ArrayLike, uptime_frac: ArrayLike = 1.0) -> NDA
     """
     p = nonneg("power_mw", power_mw)
     up = fraction("uptime_frac", uptime_frac)
-    return p * HOURS_PER_DAY * up
+    return energy_mwh_per_day_unchecked(p, up)
 
 
 def energy_cost_usd(energy_mwh: ArrayLike, power_price_usd_per_mwh: ArrayLike) -> NDArray[np.float64]:
@@ -86,7 +99,7 @@ def energy_cost_usd(energy_mwh: ArrayLike, power_price_usd_per_mwh: ArrayLike) -
     """
     e = nonneg("energy_mwh", energy_mwh)
     price = nonneg("power_price_usd_per_mwh", power_price_usd_per_mwh)
-    return e * price
+    return energy_cost_usd_unchecked(e, price)
 
 
 def energy_cost_usd_per_day(
@@ -102,7 +115,7 @@ def energy_cost_usd_per_day(
     p = nonneg("power_mw", power_mw)
     price = nonneg("power_price_usd_per_mwh", power_price_usd_per_mwh)
     up = fraction("uptime_frac", uptime_frac)
-    return p * HOURS_PER_DAY * up * price
+    return energy_cost_usd_unchecked(energy_mwh_per_day_unchecked(p, up), price)
 
 
 def facility_power_mw(it_load_mw: ArrayLike, pue_ratio: ArrayLike) -> NDArray[np.float64]:
