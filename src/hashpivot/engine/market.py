@@ -14,22 +14,24 @@ the day sets the subsidy (``protocol.subsidy_btc``).
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from hashpivot.engine import kernels as k
+from hashpivot.formulas.mining import hashprice_usd_per_th_day_unchecked
 from hashpivot.processes.hashrate import EndogenousHashrate, LognormalHashrate
 from hashpivot.processes.random import standard_normals
 from hashpivot.protocol import (
     BLOCKS_PER_DAY_TARGET,
     HALVING_INTERVAL_BLOCKS,
-    INITIAL_SUBSIDY_SATS,
-    RETARGET_CLAMP_RATIO,
     RETARGET_INTERVAL_BLOCKS,
+    hashrate_ehs_from_difficulty_unchecked,
 )
-from hashpivot.units import HOURS_PER_DAY, SATS_PER_BTC, TH_PER_EH
+from hashpivot.units import HOURS_PER_DAY, SATS_PER_BTC
 
 
 @dataclass(frozen=True)
@@ -54,18 +56,15 @@ class MarketChunk:
 
     def hashprice_usd_per_th_day(self, rows: slice = slice(None)) -> NDArray[np.float64]:
         """Realised hashprice of each day, for the paths ``rows``. [USD/(TH/s)/day]"""
-        return (
-            self.blocks[rows] * (self.subsidy_btc[rows] + self.fees_btc_per_block[rows]) * self.btc_price_usd[rows]
-            / (self.network_hashrate_ehs[rows] * TH_PER_EH)
-        )
+        return hashprice_usd_per_th_day_unchecked(self.btc_price_usd[rows], self.network_hashrate_ehs[rows],
+                                                  self.subsidy_btc[rows], self.fees_btc_per_block[rows],
+                                                  self.blocks[rows])
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(inline="always")
 def _subsidy_btc(height: float, n_halvings_max: int) -> float:
-    halvings = min(int(height) // HALVING_INTERVAL_BLOCKS, n_halvings_max)
-    if halvings >= 64:
-        return 0.0
-    return (INITIAL_SUBSIDY_SATS >> halvings) / SATS_PER_BTC
+    """Subsidy at ``height`` with at most ``n_halvings_max`` halvings (a reference spec may cap them). [BTC]"""
+    return k.subsidy_sats(min(int(height) // HALVING_INTERVAL_BLOCKS, n_halvings_max)) / SATS_PER_BTC
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -86,37 +85,49 @@ def _chain_day(h, hd, cum_blocks, next_retarget, period_sum, period_days, subsid
         # Only at a halving boundary: an integer division every path-day would cost more than the day.
         subsidy = _subsidy_btc(start_height + cum_blocks, n_halvings_max)
         next_halving += HALVING_INTERVAL_BLOCKS
-    b = BLOCKS_PER_DAY_TARGET * h / hd
+    b = k.expected_blocks_per_day(h, hd)
     cum_blocks += b
     period_sum += h
     period_days += 1
     if cum_blocks >= next_retarget:
-        hd = min(max(period_sum / period_days, hd / RETARGET_CLAMP_RATIO), hd * RETARGET_CLAMP_RATIO)
+        hd = k.retarget_difficulty_ehs(hd, period_sum / period_days)
         next_retarget += RETARGET_INTERVAL_BLOCKS
         period_sum = 0.0
         period_days = 0
     return b, hd, cum_blocks, next_retarget, period_sum, period_days, subsidy, next_halving
 
 
+#: The chain's starting point: height, the cap on halvings (a reference spec may set one), the blocks already
+#: mined in the current retarget period and the difficulty in force, carried as the hashrate it implies [EH/s].
+ChainStart = namedtuple("ChainStart", ("start_height", "n_halvings_max", "retarget_phase_blocks",
+                                       "start_difficulty_ehs"))
+#: Parameters of the endogenous network hashrate (``processes.hashrate.EndogenousHashrate``), in its units;
+#: ``is_endogenous`` False: hashrate is given and the others are not read.
+EndogenousParams = namedtuple("EndogenousParams", (
+    "is_endogenous", "growth_per_day", "vol_per_sqrt_day", "response_per_day", "lag_days",
+    "median_efficiency_j_per_th", "efficiency_vol_log", "efficiency_gain_per_day", "power_price_usd_per_mwh",
+    "adjustment_frac_per_day",
+))
+#: The endogenous parameters when hashrate is exogenous (never read).
+EXOGENOUS = EndogenousParams(False, 0.0, 0.0, 0.0, 1, 1.0, 1.0, 0.0, 1.0, 1.0)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
-def chain_kernel(
-    hashrate: NDArray, price: NDArray, fees: NDArray, z_hash: NDArray,
-    start_height: int, n_halvings_max: int, retarget_phase_blocks: int, start_difficulty_ehs: float,
-    endogenous: bool, growth: float, vol: float, response: float, lag: int,
-    median_eff0: float, eff_sd: float, eff_gain_per_day: float, net_power_price: float, adjust: float,
-    blocks: NDArray, subsidy: NDArray, difficulty: NDArray,
-) -> None:
-    """Fill ``blocks``, ``subsidy`` and ``difficulty`` (EH/s) in place; when ``endogenous`` also fill
-    ``hashrate`` from yesterday's hashprice (see ``EndogenousHashrate``)."""
+def chain_kernel(hashrate, price, fees, z_hash, chain, endo, blocks, subsidy, difficulty) -> None:
+    """Fill ``blocks``, ``subsidy`` [BTC] and ``difficulty`` [EH/s] in place (shape (paths, days + 1)) from
+    ``chain`` (``ChainStart``); when ``endo.is_endogenous`` also fill ``hashrate`` [EH/s] from yesterday's
+    hashprice (see ``EndogenousHashrate``; ``z_hash`` its standard normals), else read it."""
+    start_height, n_halvings_max = chain.start_height, chain.n_halvings_max
+    start_difficulty_ehs = chain.start_difficulty_ehs
     n_paths, n_cols = price.shape
     subsidy0 = _subsidy_btc(start_height, n_halvings_max)
     halving0 = float((start_height // HALVING_INTERVAL_BLOCKS + 1) * HALVING_INTERVAL_BLOCKS)
-    retarget0 = float(RETARGET_INTERVAL_BLOCKS - retarget_phase_blocks)
+    retarget0 = float(RETARGET_INTERVAL_BLOCKS - chain.retarget_phase_blocks)
     for p in range(n_paths):
         blocks[p, 0] = BLOCKS_PER_DAY_TARGET  # day 0: the protocol's target, for day-0 hashprice
         subsidy[p, 0] = subsidy0
         difficulty[p, 0] = start_difficulty_ehs
-    if not endogenous:
+    if not endo.is_endogenous:
         # Paths outside, days inside, the state in registers: about 3 ns a path-day.
         for p in range(n_paths):
             hd, cum, nxt, psum, pdays, sub, halving = start_difficulty_ehs, 0.0, retarget0, 0.0, 0, subsidy0, halving0
@@ -139,20 +150,22 @@ def chain_kernel(
     # Path-independent logs, once per chunk: median efficiency by day and the median machine's cost.
     log_e_med = np.empty(n_cols)
     log_cost_med = np.empty(n_cols)
-    log_e_star_per_hp = math.log(1e6 / (HOURS_PER_DAY * net_power_price))  # e* = hashprice x this
+    growth, vol, response = endo.growth_per_day, endo.vol_per_sqrt_day, endo.response_per_day
+    eff_sd, adjust = endo.efficiency_vol_log, endo.adjustment_frac_per_day
+    log_e_star_per_hp = math.log(1e6 / (HOURS_PER_DAY * endo.power_price_usd_per_mwh))  # e* = hashprice x this
     for t in range(n_cols):
-        log_e_med[t] = math.log(median_eff0) - eff_gain_per_day * max(t - 1, 0)
+        log_e_med[t] = math.log(endo.median_efficiency_j_per_th) - endo.efficiency_gain_per_day * max(t - 1, 0)
         log_cost_med[t] = log_e_med[t] - log_e_star_per_hp
     log_hp = np.empty((n_paths, n_cols))  # log hashprice by path and day
     installed = np.zeros(n_paths)
     share = np.ones(n_paths)
     for p in range(n_paths):
-        log_hp[p, 0] = np.log(BLOCKS_PER_DAY_TARGET * (subsidy0 + fees[p, 0]) * price[p, 0]
-                              / (hashrate[p, 0] * TH_PER_EH))
+        log_hp[p, 0] = np.log(k.hashprice_usd_per_th_day(price[p, 0], hashrate[p, 0], subsidy0, fees[p, 0],
+                                                         BLOCKS_PER_DAY_TARGET))
         share[p] = max(norm_cdf((log_hp[p, 0] + log_e_star_per_hp - log_e_med[0]) / eff_sd), 1e-3)
         installed[p] = hashrate[p, 0] / share[p]
     for t in range(1, n_cols):
-        tl = max(t - lag, 0)
+        tl = max(t - endo.lag_days, 0)
         for p in range(n_paths):
             # Margin of the median machine `lag` days ago drives new capacity; yesterday's hashprice
             # decides which machines run (break-even efficiency e* = hashprice x 1e6 / (24 h x price)).
@@ -168,7 +181,7 @@ def chain_kernel(
             blocks[p, t] = b
             subsidy[p, t] = sub_a[p]
             difficulty[p, t] = hd_a[p]
-            log_hp[p, t] = np.log(b * (sub_a[p] + fees[p, t]) * price[p, t] / (h * TH_PER_EH))
+            log_hp[p, t] = np.log(k.hashprice_usd_per_th_day(price[p, t], h, sub_a[p], fees[p, t], b))
 
 
 def build_market(scenario, first_path: int, n_paths: int, history_log_returns=None) -> MarketChunk:
@@ -185,31 +198,25 @@ def build_market(scenario, first_path: int, n_paths: int, history_log_returns=No
     if isinstance(hr_model, LognormalHashrate):
         hashrate = hr_model.simulate(seed, first_path, n_paths, n_days)
         z_hash = np.zeros((1, 1))
-        endo = dict(growth=0.0, vol=0.0, response=0.0, lag=1, median_eff0=1.0, eff_sd=1.0,
-                    eff_gain_per_day=0.0, net_power_price=1.0, adjust=1.0)
+        endo = EXOGENOUS
     else:
         assert isinstance(hr_model, EndogenousHashrate)
         hashrate = np.empty_like(price)
         hashrate[:, 0] = hr_model.start_ehs
         z_hash = standard_normals(seed, first_path, n_paths, "network_hashrate", n_days)
-        endo = dict(
-            growth=hr_model.growth_per_day, vol=hr_model.vol_per_sqrt_day, response=hr_model.response_per_day,
-            lag=hr_model.lag_days, median_eff0=hr_model.median_efficiency_j_per_th,
-            eff_sd=hr_model.efficiency_vol_log, eff_gain_per_day=-np.log1p(-hr_model.efficiency_gain_per_year) / 365.0,
-            net_power_price=hr_model.power_price_usd_per_mwh, adjust=hr_model.adjustment_frac_per_day,
+        endo = EndogenousParams(
+            True, hr_model.growth_per_day, hr_model.vol_per_sqrt_day, hr_model.response_per_day, hr_model.lag_days,
+            hr_model.median_efficiency_j_per_th, hr_model.efficiency_vol_log,
+            -np.log1p(-hr_model.efficiency_gain_per_year) / 365.0, hr_model.power_price_usd_per_mwh,
+            hr_model.adjustment_frac_per_day,
         )
     blocks = np.empty_like(price)
     subsidy = np.empty_like(price)
     difficulty = np.empty_like(price)
-    chain_kernel(
-        hashrate, price, fees, z_hash,
-        run.start_height, market.n_halvings_max, market.difficulty.retarget_phase_blocks(run.start_height),
-        market.difficulty.start_ehs or float(hashrate[0, 0]),
-        not isinstance(hr_model, LognormalHashrate),
-        endo["growth"], endo["vol"], endo["response"], endo["lag"], endo["median_eff0"], endo["eff_sd"],
-        endo["eff_gain_per_day"], endo["net_power_price"], endo["adjust"],
-        blocks, subsidy, difficulty,
-    )
+    chain = ChainStart(run.start_height, market.n_halvings_max,
+                       market.difficulty.retarget_phase_blocks(run.start_height),
+                       market.difficulty.start_ehs or float(hashrate[0, 0]))
+    chain_kernel(hashrate, price, fees, z_hash, chain, endo, blocks, subsidy, difficulty)
     power_index = market.power_price.index(seed, first_path, n_paths, n_days, run.start_date)
     gpu_index = market.gpu_rent.index(seed, first_path, n_paths, n_days)
     return MarketChunk(first_path, price, hashrate, fees, blocks, subsidy, difficulty, power_index, gpu_index)
@@ -241,7 +248,7 @@ def market_from_history(history, first_day, last_day) -> MarketChunk:
     def one(values) -> NDArray[np.float64]:
         return np.asarray(values, dtype=np.float64)[None, :].copy()
 
-    difficulty_ehs = rows["difficulty_mean"].to_numpy() * 2.0**32 / 600.0 / 1e18
+    difficulty_ehs = hashrate_ehs_from_difficulty_unchecked(rows["difficulty_mean"].to_numpy())
     return MarketChunk(
         first_path=0,
         btc_price_usd=one(rows["price_usd"]),

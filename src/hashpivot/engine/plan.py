@@ -8,6 +8,7 @@ market chunk before the step runs.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,21 +17,134 @@ from numpy.typing import NDArray
 from hashpivot.policies.capacity import (
     ConvertOnDay,
     ConvertWhenHashpriceBelow,
-    GpuCloud,
 )
+from hashpivot.formulas.power import energy_mwh_per_day_unchecked
 from hashpivot.units import DAYS_PER_YEAR
 
-# Fleet columns.
-F_PROD_EHS, F_MW, F_EHS_PER_MW, F_UPTIME, F_SITE, F_J_PER_TH_GRID, F_NET, F_PUE = range(8)
-N_FLEET_COLS = 8
-# Site columns.
-S_PRICE, S_CURTAILABLE, S_HOURLY_LOG_SD, S_DR_CREDIT = range(4)
-N_SITE_COLS = 4
-# Project columns.
-(P_KIND, P_MW, P_IT_MW, P_RATE, P_ESCALATOR, P_TERM_DAYS, P_OPEX, P_CAPEX, P_BUILD_DAYS, P_DELAY_DAYS,
- P_HAZARD_PER_DAY, P_DOWNTIME_DAYS, P_N_GPUS, P_CONTRACT_FRAC, P_UTILISATION, P_CONTRACT_DAYS, P_SPOT0,
- P_POWER_PRICE) = range(18)
-N_PROJECT_COLS = 18
+#: Fleet columns, in packing order: (name, meaning [unit]). One row per fleet.
+FLEET_COLUMNS = (
+    ("net_hashrate_ehs", "uptime x (1 - pool fee) x effective hashrate [EH/s]"),
+    ("grid_mw", "power drawn from the grid, the site's PUE included [MW]"),
+    ("ehs_per_grid_mw", "effective hashrate per grid MW [EH/s per MW]"),
+    ("uptime_frac", "share of the day the units run [fraction]"),
+    ("site_index", "row of the fleet's site in the site array [index]"),
+    ("grid_j_per_th", "effective efficiency with the site's PUE [J/TH]"),
+    ("net_of_pool_fee_frac", "1 - pool fee [fraction]"),
+    ("pue_ratio", "the site's facility power / IT power [ratio]"),
+)
+(F_NET_HASHRATE_EHS, F_GRID_MW, F_EHS_PER_GRID_MW, F_UPTIME_FRAC, F_SITE_INDEX, F_GRID_J_PER_TH,
+ F_NET_OF_POOL_FEE_FRAC, F_PUE_RATIO) = range(len(FLEET_COLUMNS))
+N_FLEET_COLS = len(FLEET_COLUMNS)
+
+#: Site columns, in packing order. One row per site.
+SITE_COLUMNS = (
+    ("power_price_usd_per_mwh", "contract power price, scaled each day by the power price index [USD/MWh]"),
+    ("curtailable_frac", "share of the site's load that stops in hours above break-even [fraction]"),
+    ("hourly_price_vol_log", "log-sd of hourly prices around the day's mean [log]"),
+    ("demand_response_usd_per_mwh", "credit per curtailed MWh [USD/MWh]"),
+)
+(SITE_POWER_PRICE_USD_PER_MWH, SITE_CURTAILABLE_FRAC, SITE_HOURLY_PRICE_VOL_LOG,
+ SITE_DEMAND_RESPONSE_USD_PER_MWH) = range(len(SITE_COLUMNS))
+N_SITE_COLS = len(SITE_COLUMNS)
+
+#: AI project columns, in packing order. One row per project (a tranche of a conversion step); every column
+#: has one unit, and a kind fills only the columns its ``ENGINE_COLUMNS`` declare (the others stay 0).
+PROJECT_COLUMNS = (
+    ("kind", "0 colocation lease, 1 site lease, 2 GPU cloud (policies.capacity codes) [code]"),
+    ("grid_mw", "grid MW taken from mining [MW]"),
+    ("it_mw", "critical IT load: grid MW / PUE [MW]"),
+    ("lease_rate_usd_per_kw_month", "lease rent per kW of IT load [USD/kW-month]"),
+    ("escalator_frac_per_year", "yearly rent escalator [fraction/year]"),
+    ("term_days", "lease term, then it renews at the market rate [days]"),
+    ("opex_frac_of_revenue", "a lease's operating cost share of its rent [fraction]"),
+    ("capex_usd", "capex of the project, paid evenly over the build [USD]"),
+    ("build_days", "days from the build's start to revenue [days]"),
+    ("delay_days", "extra delay of the build [days]"),
+    ("hazard_per_day", "daily probability that the tenant or customer defaults [1/day]"),
+    ("downtime_days", "idle days after a default [days]"),
+    ("n_gpus", "GPUs of a GPU cloud [GPUs]"),
+    ("contracted_frac", "share of rented GPU-hours on the fixed contract [fraction]"),
+    ("utilisation_frac", "share of GPU-hours rented [fraction]"),
+    ("contract_days", "length of the GPU contract [days]"),
+    ("spot_start_usd_per_gpu_hour", "spot rent on day 0, then x the GPU rent index [USD/GPU-hour]"),
+    ("power_price_usd_per_mwh", "power price of the GPU hall, x the power price index [USD/MWh]"),
+    ("contract_rate_usd_per_gpu_hour", "fixed contract rent [USD/GPU-hour]"),
+    ("opex_usd_per_gpu_hour", "non-power operating cost per installed GPU-hour [USD/GPU-hour]"),
+)
+(P_KIND, P_GRID_MW, P_IT_MW, P_LEASE_RATE_USD_PER_KW_MONTH, P_ESCALATOR_FRAC_PER_YEAR, P_TERM_DAYS,
+ P_OPEX_FRAC_OF_REVENUE, P_CAPEX_USD, P_BUILD_DAYS, P_DELAY_DAYS, P_HAZARD_PER_DAY, P_DOWNTIME_DAYS, P_N_GPUS,
+ P_CONTRACTED_FRAC, P_UTILISATION_FRAC, P_CONTRACT_DAYS, P_SPOT_START_USD_PER_GPU_HOUR, P_POWER_PRICE_USD_PER_MWH,
+ P_CONTRACT_RATE_USD_PER_GPU_HOUR, P_OPEX_USD_PER_GPU_HOUR) = range(len(PROJECT_COLUMNS))
+N_PROJECT_COLS = len(PROJECT_COLUMNS)
+#: Columns every project fills, whatever its kind.
+PROJECT_COMMON_COLUMNS = ("kind", "grid_mw", "it_mw", "build_days", "delay_days", "hazard_per_day", "downtime_days")
+
+#: The fleet-upgrade policy's parameters, in packing order (``policy.upgrade``).
+UPGRADE_PARAMS = (
+    ("enabled", "1 when the payback policy is on, else 0 [flag]"),
+    ("efficiency_j_per_th", "efficiency of the new model [J/TH]"),
+    ("capex_usd_per_th", "price of the new model [USD/(TH/s)]"),
+    ("max_payback_days", "payback to accept [days]"),
+    ("max_mw_per_check", "MW replaced per check [MW]"),
+    ("check_every_days", "days between checks [days]"),
+)
+(U_ENABLED, U_EFFICIENCY_J_PER_TH, U_CAPEX_USD_PER_TH, U_MAX_PAYBACK_DAYS, U_MAX_MW_PER_CHECK,
+ U_CHECK_EVERY_DAYS) = range(len(UPGRADE_PARAMS))
+
+#: The company's scalars, in packing order.
+COMPANY_SCALARS = (
+    ("btc_held", "BTC held on day 0 [BTC]"),
+    ("cash_usd", "cash on day 0 [USD]"),
+    ("debt_usd", "straight debt on day 0 [USD]"),
+    ("debt_rate_per_year", "interest on the straight debt [1/year]"),
+    ("shares", "shares outstanding on day 0 [shares]"),
+    ("credit_facility_usd", "size of the credit facility [USD]"),
+    ("credit_rate_per_year", "interest on drawn credit [1/year]"),
+    ("fixed_opex_usd_per_day", "overheads paid every operating day [USD/day]"),
+    ("lease_rate_elasticity_ratio", "elasticity of re-let lease rates to the GPU rent index [ratio]"),
+)
+(C_BTC_HELD, C_CASH_USD, C_DEBT_USD, C_DEBT_RATE_PER_YEAR, C_SHARES, C_CREDIT_FACILITY_USD, C_CREDIT_RATE_PER_YEAR,
+ C_FIXED_OPEX_USD_PER_DAY, C_LEASE_RATE_ELASTICITY_RATIO) = range(len(COMPANY_SCALARS))
+
+
+def names(columns: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The names of a column declaration, in packing order."""
+    return tuple(name for name, _ in columns)
+
+
+def pack(columns: tuple[tuple[str, str], ...], values: dict[str, float]) -> NDArray[np.float64]:
+    """A row in the order of ``columns`` from ``values`` by name; a column not named stays 0 (the engine never
+    reads it for that row). A name that is not a column is a programming error."""
+    index = {name: i for i, name in enumerate(names(columns))}
+    row = np.zeros(len(columns))
+    for name, value in values.items():
+        row[index[name]] = value
+    return row
+
+
+#: Factors of the fleets as built, formed once per plan so that a day of a path whose fleets nothing has touched (no
+#: MW converted, no upgrade, no curtailable site) is a few multiplications: the rows of the fleets with MW
+#: (``built``), their net hashrate by day (uptime x (1 - pool fee) x EH/s, derated) [EH/s], their energy
+#: [MWh/day] and their site's contract power price [USD/MWh]; ``possible`` is False when an upgrade policy or a
+#: curtailable site rules the fast path out. The factors follow the general loop's order of operations, so both
+#: paths give the same bits.
+AsBuiltFleets = namedtuple("AsBuiltFleets", ("built", "net_hashrate_ehs", "energy_mwh_per_day",
+                                             "power_price_usd_per_mwh", "possible"))
+
+
+def as_built_fleets(fleets, derate, sites, upgrade) -> AsBuiltFleets:
+    """``AsBuiltFleets`` of packed fleets (``FLEET_COLUMNS``), their derate (fleets, days + 1), sites and upgrade."""
+    built = np.flatnonzero(fleets[:, F_GRID_MW] > 1e-12).astype(np.int64)
+    rows = fleets[built]
+    net_mw = rows[:, F_UPTIME_FRAC] * rows[:, F_NET_OF_POOL_FEE_FRAC] * rows[:, F_GRID_MW]
+    net_ehs = net_mw[:, None] * (rows[:, F_EHS_PER_GRID_MW][:, None] * derate[built])
+    site = rows[:, F_SITE_INDEX].astype(np.int64)
+    curtailable = bool(np.any(sites[fleets[:, F_SITE_INDEX].astype(np.int64), SITE_CURTAILABLE_FRAC] > 0.0))
+    return AsBuiltFleets(
+        built, np.ascontiguousarray(net_ehs), energy_mwh_per_day_unchecked(rows[:, F_GRID_MW], rows[:, F_UPTIME_FRAC]),
+        np.ascontiguousarray(sites[site, SITE_POWER_PRICE_USD_PER_MWH]),
+        not (upgrade[U_ENABLED] > 0.5) and not curtailable,
+    )
 
 
 @dataclass(frozen=True)
@@ -52,13 +166,20 @@ class CompanyArrays:
     fleets: NDArray[np.float64]
     #: Hashrate per MW relative to new, by fleet and day: (1 - derate)^(age in years). Shape (fleets, days + 1).
     derate: NDArray[np.float64]
-    #: Upgrade policy: [enabled, new J/TH, capex USD/TH, max payback days, max MW per check, days between checks].
+    #: Upgrade policy, in the order of ``UPGRADE_PARAMS``.
     upgrade: NDArray[np.float64]
     sites: NDArray[np.float64]
     projects: NDArray[np.float64]
     removal_mw: NDArray[np.float64]  # (projects, fleets) grid MW each project takes from each fleet
     specs: tuple[ProjectSpec, ...]
-    fixed_opex_usd_per_day: float
+    #: The company's scalars, in the order of ``COMPANY_SCALARS``.
+    scalars: NDArray[np.float64]
+    #: The fleets as built (``AsBuiltFleets``): the fast path's factors.
+    as_built: AsBuiltFleets
+
+    @property
+    def fixed_opex_usd_per_day(self) -> float:
+        return float(self.scalars[C_FIXED_OPEX_USD_PER_DAY])
 
     def start_days(self, market) -> NDArray[np.int64]:
         """Build start day of each project on each path of a ``MarketChunk``, shape (paths, projects); -1 = never.
@@ -109,58 +230,43 @@ def _hazard_per_day(prob_per_year: float) -> float:
     return 1.0 - (1.0 - prob_per_year) ** (1.0 / DAYS_PER_YEAR)
 
 
-def _project_row(spec: ProjectSpec, first_site_price: float) -> NDArray[np.float64]:
+def _project_row(spec: ProjectSpec, first_site_price_usd_per_mwh: float) -> NDArray[np.float64]:
+    """The project's row of ``PROJECT_COLUMNS``: the columns every project fills, then those its kind declares."""
     p = spec.project
-    row = np.zeros(N_PROJECT_COLS)
-    row[P_KIND] = p.code
-    row[P_MW] = spec.mw
-    row[P_BUILD_DAYS] = p.build_days
-    row[P_DELAY_DAYS] = p.delay_days
-    row[P_HAZARD_PER_DAY] = _hazard_per_day(p.tenant_default_prob_per_year)
-    row[P_DOWNTIME_DAYS] = p.downtime_days
-    if isinstance(p, GpuCloud):
-        n_gpus = spec.mw * p.n_gpus_per_grid_mw
-        row[P_IT_MW] = spec.mw / p.pue_ratio
-        row[P_RATE] = p.contract_rate_usd_per_gpu_hour
-        row[P_OPEX] = p.opex_usd_per_gpu_hour
-        row[P_CAPEX] = n_gpus * p.capex_usd_per_gpu
-        row[P_N_GPUS] = n_gpus
-        row[P_CONTRACT_FRAC] = p.contracted_frac
-        row[P_UTILISATION] = p.utilisation_frac
-        row[P_CONTRACT_DAYS] = p.contract_years * DAYS_PER_YEAR
-        row[P_SPOT0] = p.spot_start_usd_per_gpu_hour
-        row[P_POWER_PRICE] = first_site_price if p.power_price_usd_per_mwh is None else p.power_price_usd_per_mwh
-        row[P_TERM_DAYS] = 0.0
-    else:
-        it_mw = spec.mw / p.pue_ratio
-        row[P_IT_MW] = it_mw
-        row[P_RATE] = p.rate_usd_per_kw_month
-        row[P_ESCALATOR] = p.escalator_frac_per_year
-        row[P_TERM_DAYS] = p.term_years * DAYS_PER_YEAR
-        row[P_OPEX] = p.opex_frac_of_revenue
-        row[P_CAPEX] = it_mw * p.capex_usd_per_mw
-    return row
+    common = {
+        "kind": p.code, "grid_mw": spec.mw, "it_mw": spec.mw / p.pue_ratio, "build_days": p.build_days,
+        "delay_days": p.delay_days, "hazard_per_day": _hazard_per_day(p.tenant_default_prob_per_year),
+        "downtime_days": p.downtime_days,
+    }
+    own = p.engine_columns(spec.mw, first_site_price_usd_per_mwh)
+    if set(own) != set(p.ENGINE_COLUMNS) or set(common) != set(PROJECT_COMMON_COLUMNS):
+        raise AssertionError(f"{p.kind}.engine_columns() fills {sorted(own)}, declares {p.ENGINE_COLUMNS}")
+    return pack(PROJECT_COLUMNS, common | own)
 
 
 def build_company(scenario, plan) -> CompanyArrays:
     """Packed arrays of ``scenario.company`` under the capacity ``plan``."""
     company = scenario.company
     site_index = {s.name: i for i, s in enumerate(company.sites)}
-    sites = np.array([[s.power_price_usd_per_mwh, s.curtailable_frac, s.hourly_price_vol_log,
-                       s.demand_response_usd_per_mwh] for s in company.sites], dtype=np.float64)
+    sites = np.array([pack(SITE_COLUMNS, {name: getattr(s, name) for name in names(SITE_COLUMNS)})
+                      for s in company.sites], dtype=np.float64)
     fleets = np.zeros((len(company.fleets), N_FLEET_COLS))
     for i, f in enumerate(company.fleets):
         pue = company.sites[site_index[f.site]].pue_ratio
         ehs = f.effective_hashrate_ehs
         mw = f.power_mw * pue
-        fleets[i] = [f.uptime_frac * (1 - f.pool_fee_frac) * ehs, mw, ehs / mw, f.uptime_frac,
-                     site_index[f.site], f.effective_efficiency_j_per_th * pue, 1 - f.pool_fee_frac, pue]
+        fleets[i] = pack(FLEET_COLUMNS, {
+            "net_hashrate_ehs": f.uptime_frac * (1 - f.pool_fee_frac) * ehs, "grid_mw": mw, "ehs_per_grid_mw": ehs / mw,
+            "uptime_frac": f.uptime_frac, "site_index": site_index[f.site],
+            "grid_j_per_th": f.effective_efficiency_j_per_th * pue, "net_of_pool_fee_frac": 1 - f.pool_fee_frac,
+            "pue_ratio": pue,
+        })
     specs = _expand(plan)
     projects = np.array([_project_row(s, company.sites[0].power_price_usd_per_mwh) for s in specs],
                         dtype=np.float64).reshape(len(specs), N_PROJECT_COLS)
     # Take converted MW from the least efficient fleets first, in the order the steps are listed.
-    order = np.argsort(-fleets[:, F_J_PER_TH_GRID], kind="stable")
-    left = fleets[:, F_MW].copy()
+    order = np.argsort(-fleets[:, F_GRID_J_PER_TH], kind="stable")
+    left = fleets[:, F_GRID_MW].copy()
     removal = np.zeros((len(specs), len(company.fleets)))
     for k, spec in enumerate(specs):
         need = spec.mw
@@ -174,10 +280,20 @@ def build_company(scenario, plan) -> CompanyArrays:
     days = np.arange(scenario.run.horizon_days + 1) / DAYS_PER_YEAR
     derate = np.array([(1.0 - f.derate_frac_per_year) ** (f.age_years + days) for f in company.fleets])
     up = scenario.policy.upgrade
-    upgrade = np.zeros(6)
+    upgrade = np.zeros(len(UPGRADE_PARAMS))
     if up.kind == "payback":
-        upgrade[:] = [1.0, up.efficiency_j_per_th, up.capex_usd_per_th, up.max_payback_months * DAYS_PER_YEAR / 12,
-                      up.max_mw_per_check, up.check_every_days]
-    return CompanyArrays(fleets, derate, upgrade, sites, projects, removal, tuple(specs),
-                         company.fixed_opex_usd_per_day)
+        upgrade = pack(UPGRADE_PARAMS, {
+            "enabled": 1.0, "efficiency_j_per_th": up.efficiency_j_per_th, "capex_usd_per_th": up.capex_usd_per_th,
+            "max_payback_days": up.max_payback_months * DAYS_PER_YEAR / 12, "max_mw_per_check": up.max_mw_per_check,
+            "check_every_days": up.check_every_days,
+        })
+    scalars = pack(COMPANY_SCALARS, {
+        "btc_held": company.btc_held, "cash_usd": company.cash_usd, "debt_usd": company.debt_usd,
+        "debt_rate_per_year": company.debt_rate_per_year, "shares": company.shares_outstanding,
+        "credit_facility_usd": company.credit_facility_usd, "credit_rate_per_year": company.credit_rate_per_year,
+        "fixed_opex_usd_per_day": company.fixed_opex_usd_per_day,
+        "lease_rate_elasticity_ratio": scenario.market.gpu_rent.lease_rate_elasticity_ratio,
+    })
+    return CompanyArrays(fleets, derate, upgrade, sites, projects, removal, tuple(specs), scalars,
+                         as_built_fleets(fleets, derate, sites, upgrade))
 

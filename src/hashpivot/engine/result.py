@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from hashpivot import __version__
-from hashpivot.engine.step import (
+from hashpivot.engine.state import (
     MONTHLY_STOCKS,
     MONTHLY_VARIABLES,
     T_BTC_PER_SHARE,

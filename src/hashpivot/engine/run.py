@@ -19,7 +19,8 @@ from hashpivot.engine.market import MarketChunk, build_market
 from hashpivot.engine.memory import recycle_chunk_memory
 from hashpivot.engine.plan import P_HAZARD_PER_DAY, build_company
 from hashpivot.engine.result import SimResult
-from hashpivot.engine.step import MONTHLY_VARIABLES, TERMINAL_COLUMNS, run_company
+from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS
+from hashpivot.engine.step import Outputs, company_inputs, market_arrays, new_workspace, run_company
 from hashpivot.processes.random import normals_then_uniforms
 
 
@@ -65,8 +66,6 @@ def simulate(
     market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
     n_projects = max([len(a.specs) for a in arrays] + [0])
     project_flows = np.zeros((n_pol, n_store, n_projects, month_days.size))
-    company = scenario.company
-    elasticity = scenario.market.gpu_rent.lease_rate_elasticity_ratio
     chunks = [(start, min(run.chunk_paths, n_paths - start)) for start in range(0, n_paths, run.chunk_paths)]
     if market is not None:
         if market.btc_price_usd.shape != (n_paths, n_days + 1):
@@ -81,6 +80,7 @@ def simulate(
         mk = market if market is not None else build_market(scenario, first, count, history_log_returns)
         store_here = max(0, min(count, n_store - first))
         mon = np.empty((store_here, len(MONTHLY_VARIABLES), month_days.size))
+        market_in = market_arrays(mk)
         k = 0
         for plan_arrays in arrays:
             starts = plan_arrays.start_days(mk)
@@ -89,14 +89,9 @@ def simulate(
                 term = np.empty((count, len(TERMINAL_COLUMNS)))
                 flows = np.zeros((store_here, max(len(plan_arrays.specs), 1), month_days.size))
                 run_company(
-                    mk.btc_price_usd, mk.network_hashrate_ehs, mk.fees_btc_per_block, mk.blocks, mk.subsidy_btc,
-                    mk.power_price_index, mk.gpu_rent_index, elasticity,
-                    plan_arrays.fleets, plan_arrays.derate, plan_arrays.upgrade, plan_arrays.sites, plan_arrays.projects, plan_arrays.removal_mw, starts,
-                    tenant_u, plan_arrays.fixed_opex_usd_per_day,
-                    company.btc_held, company.cash_usd, company.debt_usd, company.debt_rate_per_year,
-                    company.shares_outstanding, company.credit_facility_usd, company.credit_rate_per_year,
-                    policy.code, policy.params(), month_days, store_here, check_invariants,
-                    term, mon, flows,
+                    market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
+                    month_days, check_invariants, Outputs(term, mon, flows),
+                    new_workspace(len(plan_arrays.fleets), len(plan_arrays.specs)),
                 )
                 terminal[k, first : first + count] = term
                 monthly[k, first : first + store_here] = mon

@@ -32,7 +32,7 @@ from pydantic import Field, model_validator
 
 from hashpivot.domain.base import Model
 from hashpivot.domain.catalog import gpu_model as gpu_model_row
-from hashpivot.units import KW_PER_MW
+from hashpivot.units import DAYS_PER_YEAR, KW_PER_MW
 
 PROJECT_COLOCATION, PROJECT_SITE_LEASE, PROJECT_GPU_CLOUD = 0, 1, 2
 SEGMENTS = ("mining", "colocation_lease", "site_lease", "gpu_cloud")
@@ -57,9 +57,24 @@ class _Lease(Model):
     )
     downtime_days: int = Field(default=180, ge=0, le=3650, description="Idle days after a default. [days]")
 
+    #: The engine's project columns (``engine.plan.PROJECT_COLUMNS``) a lease fills beyond the common ones.
+    ENGINE_COLUMNS: ClassVar[tuple[str, ...]] = (
+        "lease_rate_usd_per_kw_month", "escalator_frac_per_year", "term_days", "opex_frac_of_revenue", "capex_usd",
+    )
+
     @property
     def capex_usd_per_grid_mw(self) -> float:
         return self.capex_usd_per_mw / self.pue_ratio
+
+    def engine_columns(self, grid_mw: float, first_site_price_usd_per_mwh: float) -> dict[str, float]:
+        """The values of ``ENGINE_COLUMNS`` for a tranche of ``grid_mw``. [units of each column]"""
+        return {
+            "lease_rate_usd_per_kw_month": self.rate_usd_per_kw_month,
+            "escalator_frac_per_year": self.escalator_frac_per_year,
+            "term_days": self.term_years * DAYS_PER_YEAR,
+            "opex_frac_of_revenue": self.opex_frac_of_revenue,
+            "capex_usd": grid_mw / self.pue_ratio * self.capex_usd_per_mw,
+        }
 
 
 class ColocationLease(_Lease):
@@ -122,6 +137,29 @@ class GpuCloud(Model):
         default=0.0, ge=0, le=1, description="Probability the contract customer defaults within a year. [1/year]"
     )
     downtime_days: int = Field(default=90, ge=0, le=3650, description="Days until the GPUs are re-rented at spot. [days]")
+
+    #: The engine's project columns (``engine.plan.PROJECT_COLUMNS``) a GPU cloud fills beyond the common ones.
+    ENGINE_COLUMNS: ClassVar[tuple[str, ...]] = (
+        "contract_rate_usd_per_gpu_hour", "opex_usd_per_gpu_hour", "capex_usd", "n_gpus", "contracted_frac",
+        "utilisation_frac", "contract_days", "spot_start_usd_per_gpu_hour", "power_price_usd_per_mwh",
+    )
+
+    def engine_columns(self, grid_mw: float, first_site_price_usd_per_mwh: float) -> dict[str, float]:
+        """The values of ``ENGINE_COLUMNS`` for a tranche of ``grid_mw``; the GPU hall pays the first site's power
+        price unless it states its own. [units of each column]"""
+        n_gpus = grid_mw * self.n_gpus_per_grid_mw
+        return {
+            "contract_rate_usd_per_gpu_hour": self.contract_rate_usd_per_gpu_hour,
+            "opex_usd_per_gpu_hour": self.opex_usd_per_gpu_hour,
+            "capex_usd": n_gpus * self.capex_usd_per_gpu,
+            "n_gpus": n_gpus,
+            "contracted_frac": self.contracted_frac,
+            "utilisation_frac": self.utilisation_frac,
+            "contract_days": self.contract_years * DAYS_PER_YEAR,
+            "spot_start_usd_per_gpu_hour": self.spot_start_usd_per_gpu_hour,
+            "power_price_usd_per_mwh": (first_site_price_usd_per_mwh if self.power_price_usd_per_mwh is None
+                                        else self.power_price_usd_per_mwh),
+        }
 
     @model_validator(mode="after")
     def _power_known(self) -> GpuCloud:

@@ -27,11 +27,36 @@ from pydantic import Field
 
 from hashpivot.domain.base import Model
 
-N_PARAMS = 8
-#: Index of the runway floor (months of costs kept in cash) in every parameter vector.
-FLOOR = N_PARAMS - 1
-#: Index of the flag "cover cash shortfalls by selling BTC before drawing the credit facility".
-SELL_BTC_FIRST = N_PARAMS - 2
+#: Every treasury parameter the engine reads, in packing order: (name, meaning [unit]). Each has one slot and one
+#: meaning whatever the policy; a policy fills the slots its ``PARAMS`` name (the others stay 0) and every policy
+#: fills the last two.
+TREASURY_PARAMS = (
+    ("sell_frac", "share of each day's production sold [fraction]"),
+    ("threshold_ratio", "price / mean price that triggers sales [ratio]"),
+    ("window_days", "trailing window of the mean price; 0 = since the last halving [days]"),
+    ("sell_production_frac", "share of the day's production sold on a trigger day [fraction]"),
+    ("sell_holdings_frac_per_day", "share of the day's opening BTC also sold on a trigger day [fraction/day]"),
+    ("cash_floor_usd", "cash never spent on BTC [USD]"),
+    ("max_buy_usd_per_day", "most cash spent on BTC in a day [USD/day]"),
+    ("issue_usd_per_day", "at-the-market share sales per day [USD/day]"),
+    ("mnav_ratio", "share price / NAV per share [ratio]"),
+    ("max_dilution_ratio", "new shares at which issuance stops, as a multiple of the day-0 count [ratio]"),
+    ("principal_usd", "principal of the convertible note [USD]"),
+    ("coupon_rate_per_year", "cash coupon of the note [1/year]"),
+    ("issue_day", "simulation day the note is issued [day]"),
+    ("term_days", "days from the note's issue to its maturity [days]"),
+    ("conversion_price_usd_per_share", "share price at which the note converts [USD/share]"),
+    ("floor_runway_months", "months of operating costs always kept in cash [months]"),
+    ("sell_btc_before_debt", "1: cover shortfalls by selling BTC before drawing the facility [flag]"),
+)
+(TP_SELL_FRAC, TP_THRESHOLD_RATIO, TP_WINDOW_DAYS, TP_SELL_PRODUCTION_FRAC, TP_SELL_HOLDINGS_FRAC_PER_DAY,
+ TP_CASH_FLOOR_USD, TP_MAX_BUY_USD_PER_DAY, TP_ISSUE_USD_PER_DAY, TP_MNAV_RATIO, TP_MAX_DILUTION_RATIO,
+ TP_PRINCIPAL_USD, TP_COUPON_RATE_PER_YEAR, TP_ISSUE_DAY, TP_TERM_DAYS, TP_CONVERSION_PRICE_USD_PER_SHARE,
+ TP_FLOOR_RUNWAY_MONTHS, TP_SELL_BTC_BEFORE_DEBT) = range(len(TREASURY_PARAMS))
+N_PARAMS = len(TREASURY_PARAMS)
+#: Parameters every policy fills.
+COMMON_PARAMS = ("floor_runway_months", "sell_btc_before_debt")
+_PARAM_INDEX = {name: i for i, (name, _) in enumerate(TREASURY_PARAMS)}
 
 SELL_ALL, HOLD_ALL, SELL_FRACTION, SELL_TO_COVER, SELL_ABOVE_AVERAGE = 0, 1, 2, 3, 4
 BUY_WITH_CASH, BUY_WITH_EQUITY, BUY_WITH_CONVERTIBLE, MIN_CASH_RUNWAY = 5, 6, 7, 8
@@ -39,6 +64,8 @@ BUY_WITH_CASH, BUY_WITH_EQUITY, BUY_WITH_CONVERTIBLE, MIN_CASH_RUNWAY = 5, 6, 7,
 
 class _Treasury(Model):
     code: ClassVar[int]
+    #: The fields the engine reads for this kind, each in its slot of ``TREASURY_PARAMS`` (besides ``COMMON_PARAMS``).
+    PARAMS: ClassVar[tuple[str, ...]] = ()
     name: str | None = Field(default=None, description="Label in tables and charts; defaults to the kind. [text]")
     floor_runway_months: float = Field(
         default=0.0, ge=0, le=120,
@@ -54,16 +81,12 @@ class _Treasury(Model):
     def label(self) -> str:
         return self.name or self.kind  # type: ignore[attr-defined]
 
-    def _values(self) -> list[float]:
-        return []
-
     def params(self) -> NDArray[np.float64]:
-        """Parameter vector read by the engine's jitted step. [mixed, see each kind]"""
+        """Parameter vector read by the engine's jitted step: each field of ``PARAMS`` and ``COMMON_PARAMS`` in its
+        slot of ``TREASURY_PARAMS``, the others 0. [the unit of each slot]"""
         out = np.zeros(N_PARAMS)
-        values = self._values()
-        out[: len(values)] = values
-        out[FLOOR] = self.floor_runway_months
-        out[SELL_BTC_FIRST] = float(self.sell_btc_before_debt)
+        for name in self.PARAMS + COMMON_PARAMS:
+            out[_PARAM_INDEX[name]] = float(getattr(self, name))
         return out
 
 
@@ -82,8 +105,7 @@ class SellFraction(_Treasury):
     code: ClassVar[int] = SELL_FRACTION
     sell_frac: float = Field(default=0.5, ge=0, le=1, description="Share of each day's production sold. [fraction]")
 
-    def _values(self) -> list[float]:
-        return [self.sell_frac]
+    PARAMS: ClassVar[tuple[str, ...]] = ("sell_frac",)
 
 
 class SellToCoverCosts(_Treasury):
@@ -109,8 +131,8 @@ class SellAboveAverage(_Treasury):
         description="Share of the BTC held at the start of a trigger day also sold. [fraction/day]",
     )
 
-    def _values(self) -> list[float]:
-        return [self.threshold_ratio, self.window_days, self.sell_production_frac, self.sell_holdings_frac_per_day]
+    PARAMS: ClassVar[tuple[str, ...]] = (
+        "threshold_ratio", "window_days", "sell_production_frac", "sell_holdings_frac_per_day")
 
 
 class BuyWithCash(_Treasury):
@@ -119,8 +141,7 @@ class BuyWithCash(_Treasury):
     cash_floor_usd: float = Field(default=100e6, ge=0, description="Cash never spent on BTC. [USD]")
     max_buy_usd_per_day: float = Field(default=5e6, ge=0, description="Most cash spent on BTC in a day. [USD/day]")
 
-    def _values(self) -> list[float]:
-        return [self.cash_floor_usd, self.max_buy_usd_per_day]
+    PARAMS: ClassVar[tuple[str, ...]] = ("cash_floor_usd", "max_buy_usd_per_day")
 
 
 class BuyWithEquity(_Treasury):
@@ -136,8 +157,7 @@ class BuyWithEquity(_Treasury):
         default=0.5, ge=0, le=10, description="Stop issuing once new shares reach this multiple of the day-0 count. [ratio]"
     )
 
-    def _values(self) -> list[float]:
-        return [self.issue_usd_per_day, self.mnav_ratio, self.max_dilution_ratio]
+    PARAMS: ClassVar[tuple[str, ...]] = ("issue_usd_per_day", "mnav_ratio", "max_dilution_ratio")
 
 
 class BuyWithConvertible(_Treasury):
@@ -157,11 +177,9 @@ class BuyWithConvertible(_Treasury):
     )
     mnav_ratio: float = Field(default=1.5, gt=0, le=20, description="Share price / NAV per share. [ratio]")
 
-    def _values(self) -> list[float]:
-        return [
-            self.principal_usd, self.coupon_rate_per_year, self.issue_day, self.term_days,
-            self.conversion_price_usd_per_share, self.mnav_ratio,
-        ]
+    PARAMS: ClassVar[tuple[str, ...]] = (
+        "principal_usd", "coupon_rate_per_year", "issue_day", "term_days", "conversion_price_usd_per_share",
+        "mnav_ratio")
 
 
 class MinCashRunway(_Treasury):

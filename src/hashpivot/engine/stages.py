@@ -1,0 +1,649 @@
+"""The stages of a path-day, in the order ``engine.step.run_company`` calls them (see its docstring).
+
+Each stage is a small jitted function that numba inlines into the daily loop. It reads and writes the columns of
+the path's state ``st`` (``engine.state.PATH_STATE``) that its docstring names, and returns the day's flows it
+computes. A stage that computes a protocol or economic quantity calls the compiled twin of the formula in
+``engine.kernels`` (hashvalue, production, energy cost, break-even power price, lease rent, GPU revenue), so each
+is written once. Inputs arrive as named tuples (``engine.step.MarketArrays``, ``CompanyInputs``) and vectors
+with named columns (``engine.plan``, ``policies.treasury.TREASURY_PARAMS``).
+
+The order of floating-point operations is the one the engine has always used: same seeds, same bits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from hashpivot.engine import kernels as k
+from hashpivot.engine.market import norm_cdf
+from hashpivot.engine.plan import (
+    C_CREDIT_FACILITY_USD,
+    C_CREDIT_RATE_PER_YEAR,
+    C_DEBT_RATE_PER_YEAR,
+    C_FIXED_OPEX_USD_PER_DAY,
+    C_LEASE_RATE_ELASTICITY_RATIO,
+    C_SHARES,
+    F_EHS_PER_GRID_MW,
+    F_GRID_MW,
+    F_NET_OF_POOL_FEE_FRAC,
+    F_PUE_RATIO,
+    F_SITE_INDEX,
+    F_UPTIME_FRAC,
+    P_BUILD_DAYS,
+    P_CAPEX_USD,
+    P_CONTRACT_DAYS,
+    P_CONTRACT_RATE_USD_PER_GPU_HOUR,
+    P_CONTRACTED_FRAC,
+    P_DELAY_DAYS,
+    P_DOWNTIME_DAYS,
+    P_ESCALATOR_FRAC_PER_YEAR,
+    P_GRID_MW,
+    P_HAZARD_PER_DAY,
+    P_IT_MW,
+    P_KIND,
+    P_LEASE_RATE_USD_PER_KW_MONTH,
+    P_N_GPUS,
+    P_OPEX_FRAC_OF_REVENUE,
+    P_OPEX_USD_PER_GPU_HOUR,
+    P_POWER_PRICE_USD_PER_MWH,
+    P_SPOT_START_USD_PER_GPU_HOUR,
+    P_TERM_DAYS,
+    P_UTILISATION_FRAC,
+    SITE_CURTAILABLE_FRAC,
+    SITE_DEMAND_RESPONSE_USD_PER_MWH,
+    SITE_HOURLY_PRICE_VOL_LOG,
+    SITE_POWER_PRICE_USD_PER_MWH,
+    U_CAPEX_USD_PER_TH,
+    U_EFFICIENCY_J_PER_TH,
+    U_MAX_MW_PER_CHECK,
+    U_MAX_PAYBACK_DAYS,
+)
+from hashpivot.engine.state import (
+    FS_ACTIVE_GRID_MW,
+    FS_UPGRADED_GRID_MW,
+    M_AI_MW_DAYS,
+    M_AI_OPEX,
+    M_AI_REV,
+    M_BTC,
+    M_BTC_PER_SHARE,
+    M_CAPEX,
+    M_CASH,
+    M_MINED,
+    M_MINING_MW_DAYS,
+    M_MINING_OPEX,
+    M_MINING_REV,
+    M_NAV,
+    M_SOLD,
+    N_SEGMENTS,
+    PS_CONTRACT_LOST,
+    PS_LEASE_RATE_USD_PER_KW_MONTH,
+    PS_NEXT_RENT_DAY,
+    PS_RATE_FROM_DAY,
+    PS_RELET_DAY,
+    PS_RENT_USD_PER_DAY,
+    S_BOUGHT_BTC,
+    S_BTC_HELD,
+    S_CAPEX_USD,
+    S_CASH_USD,
+    S_CONVERTIBLE_USD,
+    S_CREDIT_DRAWN_USD,
+    S_DEBT_USD,
+    S_DEMAND_RESPONSE_USD,
+    S_EQUITY_RAISED_USD,
+    S_FLEETS_AS_BUILT,
+    S_INSOLVENT_DAY,
+    S_MINED_BTC,
+    S_PRICE_COUNT_DAYS,
+    S_PRICE_SUM_USD,
+    S_SEGMENT0,
+    S_SHARES,
+    S_SOLD_BTC,
+    SEG_CAPEX_USD,
+    SEG_MW_DAYS,
+    SEG_OPEX_USD,
+    SEG_REVENUE_USD,
+    T_BOUGHT,
+    T_BTC,
+    T_BTC_PER_SHARE,
+    T_CAPEX,
+    T_CASH,
+    T_DEBT,
+    T_DR,
+    T_DRAWN,
+    T_EQUITY_RAISED,
+    T_INSOLVENT_DAY,
+    T_MINED,
+    T_NAV,
+    T_SEGMENT0,
+    T_SHARES,
+    T_SOLD,
+)
+from hashpivot.policies.capacity import PROJECT_GPU_CLOUD
+from hashpivot.policies.treasury import (
+    BUY_WITH_CASH,
+    BUY_WITH_CONVERTIBLE,
+    BUY_WITH_EQUITY,
+    SELL_ABOVE_AVERAGE,
+    SELL_ALL,
+    SELL_FRACTION,
+    SELL_TO_COVER,
+    TP_CASH_FLOOR_USD,
+    TP_CONVERSION_PRICE_USD_PER_SHARE,
+    TP_COUPON_RATE_PER_YEAR,
+    TP_ISSUE_DAY,
+    TP_ISSUE_USD_PER_DAY,
+    TP_MAX_BUY_USD_PER_DAY,
+    TP_MAX_DILUTION_RATIO,
+    TP_MNAV_RATIO,
+    TP_PRINCIPAL_USD,
+    TP_SELL_FRAC,
+    TP_SELL_HOLDINGS_FRAC_PER_DAY,
+    TP_SELL_PRODUCTION_FRAC,
+    TP_TERM_DAYS,
+    TP_THRESHOLD_RATIO,
+)
+from hashpivot.units import DAYS_PER_YEAR, HOURS_PER_DAY, MONTHS_PER_YEAR
+
+_DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
+_SEG_STRIDE = 4  # len(engine.state.SEGMENT_FIELDS)
+_SEG_MINING = S_SEGMENT0  # the mining segment's block of the state
+
+
+@njit(inline="always")
+def _seg(g, field):
+    """Column of segment ``g``'s ``field`` (``SEG_*``) in the path state."""
+    return S_SEGMENT0 + _SEG_STRIDE * g + field
+
+
+@njit(inline="always")
+def nav_usd(st, btc_price_usd):
+    """Net asset value: BTC x price + cash - debt - convertible principal - credit drawn. Reads ``S_BTC_HELD``,
+    ``S_CASH_USD``, ``S_DEBT_USD``, ``S_CONVERTIBLE_USD``, ``S_CREDIT_DRAWN_USD``. [USD]"""
+    return (st[S_BTC_HELD] * btc_price_usd + st[S_CASH_USD] - st[S_DEBT_USD] - st[S_CONVERTIBLE_USD]
+            - st[S_CREDIT_DRAWN_USD])
+
+
+# --- 1. market day ---------------------------------------------------------------------------------------------
+
+@njit(inline="always")
+def track_price_mean(st, market, p, t, window_days):
+    """Fold today's BTC price into the mean that ``sell_above_average`` compares against: the trailing
+    ``window_days`` (day 0 included until the window is full), or, with ``window_days = 0``, the days since the
+    last halving. Writes ``S_PRICE_SUM_USD`` [USD] and ``S_PRICE_COUNT_DAYS`` [days]. Runs on every path, insolvent
+    or not (the mean is a market fact)."""
+    price = market.btc_price_usd
+    if window_days > 0:
+        st[S_PRICE_SUM_USD] += price[p, t]
+        if t >= window_days:
+            st[S_PRICE_SUM_USD] -= price[p, t - window_days]
+        else:
+            st[S_PRICE_COUNT_DAYS] += 1.0
+    else:
+        if market.subsidy_btc[p, t] != market.subsidy_btc[p, t - 1]:
+            st[S_PRICE_SUM_USD] = 0.0
+            st[S_PRICE_COUNT_DAYS] = 0.0
+        st[S_PRICE_SUM_USD] += price[p, t]
+        st[S_PRICE_COUNT_DAYS] += 1.0
+
+
+# --- 2. production, energy and curtailment ---------------------------------------------------------------------
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def curtailment(price_usd_per_mwh, breakeven_usd_per_mwh, hourly_log_sd):
+    """(share of hours mined, mean price paid in them as a share of the day's mean price x share of hours).
+
+    Hourly prices are lognormal with mean ``price`` and log-sd ``hourly_log_sd``; mining runs in the
+    hours when the price is below break-even. With ``hourly_log_sd = 0`` the whole day runs or stops.
+    """
+    if breakeven_usd_per_mwh <= 0.0:
+        return 0.0, 0.0
+    if price_usd_per_mwh <= 0.0:
+        return 1.0, 1.0
+    if hourly_log_sd <= 0.0:
+        run = 1.0 if price_usd_per_mwh <= breakeven_usd_per_mwh else 0.0
+        return run, run
+    mu = math.log(price_usd_per_mwh) - 0.5 * hourly_log_sd * hourly_log_sd
+    d = (math.log(breakeven_usd_per_mwh) - mu) / hourly_log_sd
+    return norm_cdf(d), norm_cdf(d - hourly_log_sd)
+
+
+@njit(inline="always")
+def convert_capacity(st, fs, company, p, t):
+    """On the day a project's build starts, its grid MW stop mining: lowers ``FS_ACTIVE_GRID_MW`` of the fleets it
+    takes from and clears ``S_FLEETS_AS_BUILT``."""
+    for j in range(company.projects.shape[0]):
+        if company.start_days[p, j] == t:
+            for f in range(company.fleets.shape[0]):
+                if company.removal_mw[j, f] != 0.0:
+                    fs[f, FS_ACTIVE_GRID_MW] -= company.removal_mw[j, f]
+                    st[S_FLEETS_AS_BUILT] = 0.0
+
+
+@njit(inline="always")
+def mine_units(grid_mw, ehs_per_grid_mw, fleet, fleets, sites, price_usd_per_mwh, hashvalue, btc_price_usd):
+    """(BTC mined [BTC], power cost [USD], demand-response credits [USD]) today of ``grid_mw`` of one kind of unit
+    of fleet row ``fleet``, at today's power price [USD/MWh] and hashvalue [BTC/(EH/s)/day]. On a curtailable site
+    the curtailable share runs only in the hours when power costs less than it earns (its break-even power price)
+    and earns the demand-response credit in the others."""
+    uptime = fleets[fleet, F_UPTIME_FRAC]
+    net = fleets[fleet, F_NET_OF_POOL_FEE_FRAC]
+    site = int(fleets[fleet, F_SITE_INDEX])
+    curtailable = sites[site, SITE_CURTAILABLE_FRAC]
+    full_btc = k.btc_mined(uptime * net * grid_mw * ehs_per_grid_mw, hashvalue)
+    full_cost = k.energy_cost_usd(k.energy_mwh_per_day(grid_mw, uptime), price_usd_per_mwh)
+    if curtailable <= 0.0:
+        return full_btc, full_cost, 0.0
+    breakeven = k.breakeven_power_price_usd_per_mwh(k.btc_mined(net * ehs_per_grid_mw, hashvalue) * btc_price_usd)
+    run, cost_share = curtailment(price_usd_per_mwh, breakeven, sites[site, SITE_HOURLY_PRICE_VOL_LOG])
+    return (full_btc * ((1.0 - curtailable) + curtailable * run),
+            full_cost * ((1.0 - curtailable) + curtailable * cost_share),
+            k.energy_mwh_per_day(grid_mw, uptime) * curtailable * (1.0 - run)
+            * sites[site, SITE_DEMAND_RESPONSE_USD_PER_MWH])
+
+
+@njit(inline="always")
+def mine_as_built(st, company, market, pi, t, hashvalue):
+    """(BTC mined [BTC], power cost [USD]) of fleets as built: a few multiplications by factors formed once per
+    plan (``engine.plan.AsBuiltFleets``), in the general loop's order of operations (same bits). Adds the mining
+    MW-days to the mining segment's ``mw_days``."""
+    ab = company.as_built
+    mined = 0.0
+    power = 0.0
+    for i in range(ab.built.size):
+        mined += k.btc_mined(ab.net_hashrate_ehs[i, t], hashvalue)
+        power += k.energy_cost_usd(ab.energy_mwh_per_day[i],
+                                   ab.power_price_usd_per_mwh[i] * market.power_price_index[pi, t])
+        st[_SEG_MINING + SEG_MW_DAYS] += company.fleets[ab.built[i], F_GRID_MW]
+    return mined, power
+
+
+@njit(inline="always")
+def mine_fleets(st, fs, company, market, upgrade, pi, t, hashvalue, btc_price_usd):
+    """(BTC mined [BTC], power cost [USD], demand-response credits [USD], least productive fleet with old units
+    (-1 if none), its EH/s per grid MW) today, fleet by fleet: converted MW take the old units first; upgraded
+    units keep mining. Adds the mining MW-days to the mining segment's ``mw_days``; reads ``FLEET_STATE``."""
+    fleets, sites = company.fleets, company.sites
+    mined = 0.0
+    power = 0.0
+    dr = 0.0
+    worst = -1
+    worst_ehs_per_mw = 0.0
+    for f in range(fleets.shape[0]):
+        mw = fs[f, FS_ACTIVE_GRID_MW]
+        if mw <= 1e-12:
+            continue
+        st[_SEG_MINING + SEG_MW_DAYS] += mw
+        mw_new = min(fs[f, FS_UPGRADED_GRID_MW], mw)
+        mw_old = mw - mw_new
+        site = int(fleets[f, F_SITE_INDEX])
+        price_mwh = sites[site, SITE_POWER_PRICE_USD_PER_MWH] * market.power_price_index[pi, t]
+        ehs_per_mw_old = fleets[f, F_EHS_PER_GRID_MW] * company.derate[f, t]
+        ehs_per_mw_new = 1.0 / (upgrade[U_EFFICIENCY_J_PER_TH] * fleets[f, F_PUE_RATIO]) if mw_new > 0.0 else 0.0
+        for part in range(1 if mw_new <= 0.0 else 2):
+            part_mw = mw_old if part == 0 else mw_new
+            if part_mw <= 0.0:
+                continue
+            ehs_per_mw = ehs_per_mw_old if part == 0 else ehs_per_mw_new
+            b, c, d = mine_units(part_mw, ehs_per_mw, f, fleets, sites, price_mwh, hashvalue, btc_price_usd)
+            mined += b
+            power += c
+            dr += d
+        if mw_old > 1e-9 and (worst < 0 or ehs_per_mw_old < worst_ehs_per_mw):
+            worst = f
+            worst_ehs_per_mw = ehs_per_mw_old
+    return mined, power, dr, worst, worst_ehs_per_mw
+
+
+@njit(inline="always")
+def upgrade_fleet(st, fs, company, upgrade, worst, worst_ehs_per_mw, hashvalue, btc_price_usd):
+    """Capex [USD] of replacing up to ``max_mw_per_check`` grid MW of the least productive fleet's old units with
+    the upgrade model when the new units' capex is paid back by their extra revenue within ``max_payback_days``
+    at today's hashvalue and price. Writes ``FS_UPGRADED_GRID_MW`` and the mining segment's ``capex_usd``."""
+    fleets = company.fleets
+    f = worst
+    ehs_new = 1.0 / (upgrade[U_EFFICIENCY_J_PER_TH] * fleets[f, F_PUE_RATIO])
+    gain = k.btc_mined(fleets[f, F_UPTIME_FRAC] * fleets[f, F_NET_OF_POOL_FEE_FRAC] * (ehs_new - worst_ehs_per_mw),
+                       hashvalue) * btc_price_usd
+    capex_per_mw = ehs_new * 1e6 * upgrade[U_CAPEX_USD_PER_TH]
+    capex = 0.0
+    if gain > 0.0 and capex_per_mw / gain <= upgrade[U_MAX_PAYBACK_DAYS]:
+        x = min(upgrade[U_MAX_MW_PER_CHECK], fs[f, FS_ACTIVE_GRID_MW] - fs[f, FS_UPGRADED_GRID_MW])
+        if x > 0.0:
+            fs[f, FS_UPGRADED_GRID_MW] += x
+            capex += x * capex_per_mw
+            st[_SEG_MINING + SEG_CAPEX_USD] += x * capex_per_mw
+    return capex
+
+
+# --- 3. AI/HPC projects ----------------------------------------------------------------------------------------
+
+@njit(inline="always")
+def _relet_rate(company, market, j, gi, t):
+    """A lease's rate when it is re-let or renewed at the market: its contract rate x GPU rent index ^ elasticity."""
+    return (company.projects[j, P_LEASE_RATE_USD_PER_KW_MONTH]
+            * market.gpu_rent_index[gi, t] ** company.scalars[C_LEASE_RATE_ELASTICITY_RATIO])
+
+
+@njit(inline="always")
+def gpu_cloud_day(ps, company, market, p, j, pi, gi, t, earn_day, in_downtime):
+    """(revenue [USD], opex [USD]) of GPU cloud ``j`` today: contracted GPU-hours at the contract rent and the rest
+    at spot while the contract runs; after a customer default the uncontracted share at spot during the downtime,
+    then all hours at spot. Opex: the hall's power and the GPUs' other costs. Writes ``PS_CONTRACT_LOST`` and
+    ``PS_RELET_DAY``."""
+    pr = company.projects
+    hazard = pr[j, P_HAZARD_PER_DAY]
+    contract_on = ps[j, PS_CONTRACT_LOST] == 0.0 and (t - earn_day) < pr[j, P_CONTRACT_DAYS]
+    if contract_on and hazard > 0.0 and company.tenant_u[p, j, t] < hazard:
+        ps[j, PS_CONTRACT_LOST] = 1.0
+        ps[j, PS_RELET_DAY] = t + int(pr[j, P_DOWNTIME_DAYS])
+        contract_on = False
+        in_downtime = True
+    hours = k.gpu_hours_per_day(pr[j, P_N_GPUS], pr[j, P_UTILISATION_FRAC])
+    spot = pr[j, P_SPOT_START_USD_PER_GPU_HOUR] * market.gpu_rent_index[gi, t]
+    cf = pr[j, P_CONTRACTED_FRAC]
+    if contract_on:
+        rev = k.gpu_revenue_usd(hours, cf * pr[j, P_CONTRACT_RATE_USD_PER_GPU_HOUR] + (1.0 - cf) * spot)
+    elif in_downtime:
+        rev = k.gpu_revenue_usd(hours * (1.0 - cf), spot)
+    else:
+        rev = k.gpu_revenue_usd(hours, spot)
+    # Power at the hall's contract price x the day's power index; other opex on every installed GPU-hour.
+    op = (k.energy_cost_usd(k.energy_mwh_per_day(pr[j, P_GRID_MW], 1.0), pr[j, P_POWER_PRICE_USD_PER_MWH])
+          * market.power_price_index[pi, t]
+          + pr[j, P_OPEX_USD_PER_GPU_HOUR] * pr[j, P_N_GPUS] * HOURS_PER_DAY)
+    return rev, op
+
+
+@njit(inline="always")
+def lease_day(ps, company, market, p, j, gi, t, in_downtime):
+    """(rent [USD], opex [USD]) of lease ``j`` today. A tenant default idles the MW for ``downtime_days``; at the
+    end of the term the lease renews at the market rate; the daily rent is recomputed only when the rate (re)starts
+    or turns a year older (the escalator steps at each anniversary). Writes ``PROJECT_STATE``."""
+    pr = company.projects
+    hazard = pr[j, P_HAZARD_PER_DAY]
+    if not in_downtime and hazard > 0.0 and company.tenant_u[p, j, t] < hazard:
+        ps[j, PS_RELET_DAY] = t + int(pr[j, P_DOWNTIME_DAYS])
+        in_downtime = ps[j, PS_RELET_DAY] > t
+    if not in_downtime and t - ps[j, PS_RATE_FROM_DAY] >= pr[j, P_TERM_DAYS]:
+        ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH] = _relet_rate(company, market, j, gi, t)
+        ps[j, PS_RATE_FROM_DAY] = t
+        ps[j, PS_NEXT_RENT_DAY] = t
+    if in_downtime:
+        rev = 0.0
+    else:
+        if t == ps[j, PS_NEXT_RENT_DAY]:
+            ps[j, PS_RENT_USD_PER_DAY] = k.lease_rent_usd_per_day(pr[j, P_IT_MW], ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH])
+            age_days = int(t - ps[j, PS_RATE_FROM_DAY])
+            if pr[j, P_ESCALATOR_FRAC_PER_YEAR] != 0.0:
+                ps[j, PS_RENT_USD_PER_DAY] = ps[j, PS_RENT_USD_PER_DAY] * k.escalation_factor(
+                    pr[j, P_ESCALATOR_FRAC_PER_YEAR], age_days // 365)
+            ps[j, PS_NEXT_RENT_DAY] = t + 365 - age_days % 365
+        rev = ps[j, PS_RENT_USD_PER_DAY]
+    return rev, rev * pr[j, P_OPEX_FRAC_OF_REVENUE]
+
+
+@njit(inline="always")
+def ai_projects(st, ps, company, market, p, t, pi, gi, m, store, project_flows, capex):
+    """(AI revenue [USD], AI opex [USD], capex [USD]) today: each started project pays its capex evenly over its
+    build (all on its start day without one), then earns from the day its build and delay are over. ``capex`` is
+    the day's capex so far; the returned one adds the projects'. Writes the segments' ``revenue_usd``,
+    ``opex_usd``, ``capex_usd`` and ``mw_days``, ``PROJECT_STATE``, and (``store``) the path's monthly project
+    net cash flows in ``project_flows[p, j, m]``."""
+    pr = company.projects
+    ai_rev = 0.0
+    ai_opex = 0.0
+    for j in range(pr.shape[0]):
+        start = company.start_days[p, j]
+        if start < 0 or t < start:
+            continue
+        build = int(pr[j, P_BUILD_DAYS])
+        capex_j = 0.0
+        if build > 0:
+            if t < start + build:
+                capex_j = pr[j, P_CAPEX_USD] / build
+        elif t == start:
+            capex_j = pr[j, P_CAPEX_USD]
+        capex += capex_j
+        seg = int(pr[j, P_KIND]) + 1
+        st[_seg(seg, SEG_CAPEX_USD)] += capex_j
+        if store:
+            project_flows[p, j, m] -= capex_j
+        earn = start + build + int(pr[j, P_DELAY_DAYS])
+        if t < earn:
+            continue
+        st[_seg(seg, SEG_MW_DAYS)] += pr[j, P_GRID_MW]
+        if ps[j, PS_RATE_FROM_DAY] < 0:
+            ps[j, PS_RATE_FROM_DAY] = earn
+            ps[j, PS_NEXT_RENT_DAY] = earn
+        in_downtime = ps[j, PS_RELET_DAY] > t
+        gpu = int(pr[j, P_KIND]) == PROJECT_GPU_CLOUD
+        if t == ps[j, PS_RELET_DAY] and not gpu:
+            ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH] = _relet_rate(company, market, j, gi, t)
+            ps[j, PS_RATE_FROM_DAY] = t
+            ps[j, PS_NEXT_RENT_DAY] = t
+        if gpu:
+            rev, op = gpu_cloud_day(ps, company, market, p, j, pi, gi, t, earn, in_downtime)
+        else:
+            rev, op = lease_day(ps, company, market, p, j, gi, t, in_downtime)
+        st[_seg(seg, SEG_REVENUE_USD)] += rev
+        st[_seg(seg, SEG_OPEX_USD)] += op
+        if store:
+            project_flows[p, j, m] += rev - op
+        ai_rev += rev
+        ai_opex += op
+    return ai_rev, ai_opex, capex
+
+
+# --- 4. treasury: operating cash, financing, the policy's decision, runway floor ----------------------------------
+
+@njit(inline="always")
+def operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex):
+    """(interest [USD], operating cash flow [USD]) today; adds the flow to ``S_CASH_USD``. Operating: AI net
+    revenue and demand-response credits less power, fixed opex, capex and interest (straight debt, the drawn
+    facility and a convertible's coupon, each at its yearly rate / 365)."""
+    coupon = st[S_CONVERTIBLE_USD] * params[TP_COUPON_RATE_PER_YEAR] * (code == BUY_WITH_CONVERTIBLE)
+    interest = (st[S_DEBT_USD] * company.scalars[C_DEBT_RATE_PER_YEAR]
+                + st[S_CREDIT_DRAWN_USD] * company.scalars[C_CREDIT_RATE_PER_YEAR] + coupon) / DAYS_PER_YEAR
+    operating = -power - company.scalars[C_FIXED_OPEX_USD_PER_DAY] + dr + (ai_rev - ai_opex) - capex - interest
+    st[S_CASH_USD] += operating
+    return interest, operating
+
+
+@njit(inline="always")
+def _buy_btc(st, usd, btc_price_usd):
+    """BTC bought with ``usd`` at today's price; moves cash into BTC. [BTC]"""
+    b = usd / btc_price_usd
+    st[S_BTC_HELD] += b
+    st[S_CASH_USD] -= b * btc_price_usd
+    return b
+
+
+@njit(inline="always")
+def finance(st, company, code, params, t, btc_price_usd):
+    """(financing cash flow [USD], BTC bought [BTC]) today. A convertible note: issued on its day (the principal
+    buys BTC), at maturity converted into shares if the share price (mNAV x NAV per share) reaches the conversion
+    price, else repaid in cash. At-the-market equity: shares sold at mNAV x NAV per share, the proceeds buy BTC.
+    Writes ``S_CONVERTIBLE_USD``, ``S_SHARES``, ``S_CASH_USD``, ``S_BTC_HELD``, ``S_EQUITY_RAISED_USD``."""
+    financing = 0.0
+    bought = 0.0
+    if code == BUY_WITH_CONVERTIBLE:
+        issue_day = int(params[TP_ISSUE_DAY])
+        if t == issue_day:
+            st[S_CONVERTIBLE_USD] = params[TP_PRINCIPAL_USD]
+            financing += st[S_CONVERTIBLE_USD]
+            st[S_CASH_USD] += st[S_CONVERTIBLE_USD]
+            bought += _buy_btc(st, st[S_CONVERTIBLE_USD], btc_price_usd)
+        elif t == issue_day + int(params[TP_TERM_DAYS]) and st[S_CONVERTIBLE_USD] > 0:
+            share_price = params[TP_MNAV_RATIO] * nav_usd(st, btc_price_usd) / st[S_SHARES]
+            if share_price >= params[TP_CONVERSION_PRICE_USD_PER_SHARE]:
+                st[S_SHARES] += st[S_CONVERTIBLE_USD] / params[TP_CONVERSION_PRICE_USD_PER_SHARE]
+            else:
+                financing -= st[S_CONVERTIBLE_USD]
+                st[S_CASH_USD] -= st[S_CONVERTIBLE_USD]
+            st[S_CONVERTIBLE_USD] = 0.0
+    elif code == BUY_WITH_EQUITY:
+        nav = nav_usd(st, btc_price_usd)
+        issue = params[TP_ISSUE_USD_PER_DAY]
+        if nav > 0 and st[S_SHARES] < company.scalars[C_SHARES] * (1.0 + params[TP_MAX_DILUTION_RATIO]) and issue > 0:
+            st[S_SHARES] += issue / (params[TP_MNAV_RATIO] * nav / st[S_SHARES])
+            financing += issue
+            st[S_EQUITY_RAISED_USD] += issue
+            st[S_CASH_USD] += issue
+            bought += _buy_btc(st, issue, btc_price_usd)
+    return financing, bought
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def decide(code, params, price, ma, mined, btc_start, btc, cash, operating_usd):
+    """Treasury decision of one day: (BTC to sell [BTC], USD of cash to spend on BTC [USD]). Pure: today's price and
+    its mean [USD], the day's production, the BTC held at the start of the day and now [BTC], cash and the day's
+    operating cash flow [USD]."""
+    sell = 0.0
+    buy_usd = 0.0
+    if code == SELL_ALL:
+        sell = mined
+    elif code == SELL_FRACTION:
+        sell = params[TP_SELL_FRAC] * mined
+    elif code == SELL_TO_COVER:
+        sell = max(-operating_usd, 0.0) / price
+    elif code == SELL_ABOVE_AVERAGE:
+        if price > params[TP_THRESHOLD_RATIO] * ma:
+            sell = params[TP_SELL_PRODUCTION_FRAC] * mined + params[TP_SELL_HOLDINGS_FRAC_PER_DAY] * btc_start
+    elif code == BUY_WITH_CASH:
+        buy_usd = min(max(cash - params[TP_CASH_FLOOR_USD], 0.0), params[TP_MAX_BUY_USD_PER_DAY])
+    return min(sell, btc), buy_usd
+
+
+@njit(inline="always")
+def apply_treasury(st, code, params, btc_price_usd, mined, btc_start, operating, bought):
+    """(BTC sold [BTC], BTC bought today in all [BTC]): the policy's decision (``decide``) at today's price; ``bought``
+    is what financing bought. Writes ``S_BTC_HELD`` and ``S_CASH_USD``; reads the price mean."""
+    ma = st[S_PRICE_SUM_USD] / st[S_PRICE_COUNT_DAYS]
+    sell, buy_usd = decide(code, params, btc_price_usd, ma, mined, btc_start, st[S_BTC_HELD], st[S_CASH_USD],
+                           operating)
+    st[S_BTC_HELD] -= sell
+    st[S_CASH_USD] += sell * btc_price_usd
+    if buy_usd > 0:
+        bought += _buy_btc(st, buy_usd, btc_price_usd)
+    return sell, bought
+
+
+@njit(inline="always")
+def keep_runway(st, floor_months, daily_costs_usd, btc_price_usd, sold):
+    """BTC sold in all today [BTC]: sells BTC until cash covers ``floor_months`` of today's costs
+    (``daily_costs_usd``: power, fixed opex, AI opex and interest). Writes ``S_BTC_HELD`` and ``S_CASH_USD``."""
+    target = floor_months * _DAYS_PER_MONTH * daily_costs_usd
+    if st[S_CASH_USD] < target:
+        extra = min((target - st[S_CASH_USD]) / btc_price_usd, st[S_BTC_HELD])
+        st[S_BTC_HELD] -= extra
+        st[S_CASH_USD] += extra * btc_price_usd
+        sold += extra
+    return sold
+
+
+# --- 5. solvency, accounting ------------------------------------------------------------------------------------
+
+@njit(inline="always")
+def _draw(st, facility_usd, financing):
+    """Draw the credit facility toward covering negative cash; returns the financing flow with the draw. [USD]"""
+    draw = min(-st[S_CASH_USD], facility_usd - st[S_CREDIT_DRAWN_USD])
+    st[S_CREDIT_DRAWN_USD] += draw
+    st[S_CASH_USD] += draw
+    return financing + draw
+
+
+@njit(inline="always")
+def cover_shortfall(st, company, sell_btc_first, btc_price_usd, t, sold, financing):
+    """(BTC sold in all [BTC], financing flow [USD]): a cash shortfall is covered by selling BTC and drawing the
+    credit facility, in the order the policy allows; if both cannot cover it the path is insolvent today (all BTC
+    sold, cash stays negative). Writes ``S_BTC_HELD``, ``S_CASH_USD``, ``S_CREDIT_DRAWN_USD``,
+    ``S_INSOLVENT_DAY``."""
+    facility = company.scalars[C_CREDIT_FACILITY_USD]
+    if st[S_CASH_USD] < 0 and not sell_btc_first:
+        financing = _draw(st, facility, financing)
+    if st[S_CASH_USD] < 0:
+        need = -st[S_CASH_USD] / btc_price_usd
+        if st[S_BTC_HELD] >= need:
+            st[S_BTC_HELD] -= need
+            sold += need
+            st[S_CASH_USD] = 0.0
+        else:
+            sold += st[S_BTC_HELD]
+            st[S_CASH_USD] += st[S_BTC_HELD] * btc_price_usd
+            st[S_BTC_HELD] = 0.0
+            financing = _draw(st, facility, financing)
+            if st[S_CASH_USD] < 0:
+                st[S_INSOLVENT_DAY] = t
+    return sold, financing
+
+
+@njit(inline="always")
+def check_day(st, btc_prev, cash_prev, mined, sold, bought, operating, financing, btc_price_usd):
+    """Raise unless ``btc = btc_prev + mined - sold + bought`` and ``cash = cash_prev + operating + financing +
+    (sold - bought) x price`` (relative 1e-9), and the state is finite with BTC >= 0."""
+    btc, cash = st[S_BTC_HELD], st[S_CASH_USD]
+    btc_expected = btc_prev + mined - sold + bought
+    cash_expected = cash_prev + operating + financing + (sold - bought) * btc_price_usd
+    scale_btc = max(1.0, abs(btc_prev) + mined + sold + bought)
+    scale_cash = max(1.0, abs(cash_prev) + abs(operating) + abs(financing) + (sold + bought) * btc_price_usd)
+    if abs(btc - btc_expected) > 1e-9 * scale_btc:
+        raise AssertionError("BTC not conserved")
+    if abs(cash - cash_expected) > 1e-9 * scale_cash:
+        raise AssertionError("cash not conserved")
+    if not (np.isfinite(btc) and np.isfinite(cash) and np.isfinite(st[S_SHARES])) or btc < 0:
+        raise AssertionError("non-finite or negative state")
+
+
+@njit(inline="always")
+def accumulate(st, mined, sold, bought, capex, dr, power, btc_price_usd):
+    """Add the day's flows to the path's totals (``S_MINED_BTC`` ... ``S_DEMAND_RESPONSE_USD``) and mining's
+    revenue (BTC mined at today's price plus demand-response credits) and opex (power) to its segment."""
+    st[S_MINED_BTC] += mined
+    st[S_SOLD_BTC] += sold
+    st[S_BOUGHT_BTC] += bought
+    st[S_CAPEX_USD] += capex
+    st[S_DEMAND_RESPONSE_USD] += dr
+    st[_SEG_MINING + SEG_REVENUE_USD] += mined * btc_price_usd + dr
+    st[_SEG_MINING + SEG_OPEX_USD] += power
+
+
+@njit(inline="always")
+def store_month(st, monthly, p, m, btc_price_usd):
+    """Write month slot ``m`` of stored path ``p``: month-end stocks and the flows summed since day 0."""
+    monthly[p, M_NAV, m] = nav_usd(st, btc_price_usd)
+    monthly[p, M_BTC, m] = st[S_BTC_HELD]
+    monthly[p, M_CASH, m] = st[S_CASH_USD]
+    monthly[p, M_BTC_PER_SHARE, m] = st[S_BTC_HELD] / st[S_SHARES]
+    monthly[p, M_MINED, m] = st[S_MINED_BTC]
+    monthly[p, M_SOLD, m] = st[S_SOLD_BTC]
+    monthly[p, M_MINING_REV, m] = st[_seg(0, SEG_REVENUE_USD)]
+    monthly[p, M_MINING_OPEX, m] = st[_seg(0, SEG_OPEX_USD)]
+    monthly[p, M_MINING_MW_DAYS, m] = st[_seg(0, SEG_MW_DAYS)]
+    monthly[p, M_AI_REV, m] = st[_seg(1, SEG_REVENUE_USD)] + st[_seg(2, SEG_REVENUE_USD)] + st[_seg(3, SEG_REVENUE_USD)]
+    monthly[p, M_AI_OPEX, m] = st[_seg(1, SEG_OPEX_USD)] + st[_seg(2, SEG_OPEX_USD)] + st[_seg(3, SEG_OPEX_USD)]
+    monthly[p, M_AI_MW_DAYS, m] = st[_seg(1, SEG_MW_DAYS)] + st[_seg(2, SEG_MW_DAYS)] + st[_seg(3, SEG_MW_DAYS)]
+    monthly[p, M_CAPEX, m] = st[S_CAPEX_USD]
+
+
+@njit(inline="always")
+def store_terminal(st, term, p, btc_price_usd):
+    """Write path ``p``'s row of the terminal array (``engine.state.TERMINAL_COLUMNS``) at the last day's price."""
+    term[p, T_BTC] = st[S_BTC_HELD]
+    term[p, T_CASH] = st[S_CASH_USD]
+    term[p, T_DEBT] = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD]
+    term[p, T_SHARES] = st[S_SHARES]
+    term[p, T_NAV] = nav_usd(st, btc_price_usd)
+    term[p, T_INSOLVENT_DAY] = st[S_INSOLVENT_DAY]
+    term[p, T_MINED] = st[S_MINED_BTC]
+    term[p, T_SOLD] = st[S_SOLD_BTC]
+    term[p, T_BOUGHT] = st[S_BOUGHT_BTC]
+    term[p, T_EQUITY_RAISED] = st[S_EQUITY_RAISED_USD]
+    term[p, T_BTC_PER_SHARE] = st[S_BTC_HELD] / st[S_SHARES]
+    term[p, T_CAPEX] = st[S_CAPEX_USD]
+    term[p, T_DR] = st[S_DEMAND_RESPONSE_USD]
+    term[p, T_DRAWN] = st[S_CREDIT_DRAWN_USD]
+    for i in range(_SEG_STRIDE * N_SEGMENTS):
+        term[p, T_SEGMENT0 + i] = st[S_SEGMENT0 + i]

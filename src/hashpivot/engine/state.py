@@ -1,0 +1,86 @@
+"""Named layouts of the engine's per-path arrays, declared once with their units.
+
+- ``PATH_STATE``: a path's state while its days run (``S_*``), one float64 vector per path; the stages of
+  ``engine.stages`` read and write the columns their docstrings name.
+- ``FLEET_STATE`` (``FS_*``) and ``PROJECT_STATE`` (``PS_*``): the per-fleet and per-project part of that state.
+- ``TERMINAL_COLUMNS`` (``T_*``): what a path ends with, one row per path.
+- ``MONTHLY_VARIABLES`` (``M_*``): month-end stocks and cumulative flows of the stored paths.
+"""
+
+from __future__ import annotations
+
+from hashpivot.policies.capacity import SEGMENTS
+
+N_SEGMENTS = len(SEGMENTS)
+#: Flows kept per segment (mining, then each AI/HPC project kind), in this order.
+SEGMENT_FIELDS = ("revenue_usd", "opex_usd", "capex_usd", "mw_days")
+SEG_REVENUE_USD, SEG_OPEX_USD, SEG_CAPEX_USD, SEG_MW_DAYS = range(len(SEGMENT_FIELDS))
+_SEGMENT_UNITS = {"revenue_usd": "USD", "opex_usd": "USD", "capex_usd": "USD", "mw_days": "MW-days"}
+
+#: A path's state: stocks at the end of the day so far, flows summed since day 0. (name, meaning [unit])
+PATH_STATE = (
+    ("btc_held", "BTC held [BTC]"),
+    ("cash_usd", "cash, negative only on an insolvent path [USD]"),
+    ("debt_usd", "straight debt [USD]"),
+    ("convertible_usd", "convertible principal outstanding [USD]"),
+    ("credit_drawn_usd", "credit facility drawn [USD]"),
+    ("shares", "shares outstanding [shares]"),
+    ("insolvent_day", "day the path became insolvent; -1 while it operates [day]"),
+    ("price_sum_usd", "sum of the BTC prices in the window of sell_above_average's mean [USD]"),
+    ("price_count_days", "days in that sum [days]"),
+    ("mined_btc", "BTC mined since day 0 [BTC]"),
+    ("sold_btc", "BTC sold since day 0 [BTC]"),
+    ("bought_btc", "BTC bought since day 0 [BTC]"),
+    ("equity_raised_usd", "at-the-market equity raised since day 0 [USD]"),
+    ("capex_usd", "capex paid since day 0 [USD]"),
+    ("demand_response_usd", "demand-response credits earned since day 0 [USD]"),
+    ("fleets_as_built", "1 while no MW has been converted, upgraded or made curtailable (the fast path) [flag]"),
+) + tuple((f"{seg}_{field}", f"{seg}: {field} since day 0 [{_SEGMENT_UNITS[field]}]")
+          for seg in SEGMENTS for field in SEGMENT_FIELDS)
+(S_BTC_HELD, S_CASH_USD, S_DEBT_USD, S_CONVERTIBLE_USD, S_CREDIT_DRAWN_USD, S_SHARES, S_INSOLVENT_DAY,
+ S_PRICE_SUM_USD, S_PRICE_COUNT_DAYS, S_MINED_BTC, S_SOLD_BTC, S_BOUGHT_BTC, S_EQUITY_RAISED_USD, S_CAPEX_USD,
+ S_DEMAND_RESPONSE_USD, S_FLEETS_AS_BUILT) = range(16)
+#: Column of segment g's ``SEGMENT_FIELDS[i]``: ``S_SEGMENT0 + len(SEGMENT_FIELDS) * g + i``.
+S_SEGMENT0 = S_FLEETS_AS_BUILT + 1
+N_STATE = len(PATH_STATE)
+
+#: Per fleet (rows), its state on a path. (name, meaning [unit])
+FLEET_STATE = (
+    ("active_grid_mw", "grid MW still mining (not converted to AI) [MW]"),
+    ("upgraded_grid_mw", "grid MW replaced by the upgrade model [MW]"),
+)
+FS_ACTIVE_GRID_MW, FS_UPGRADED_GRID_MW = range(len(FLEET_STATE))
+N_FLEET_STATE = len(FLEET_STATE)
+
+#: Per AI project (rows), its state on a path. Days are whole numbers held as floats. (name, meaning [unit])
+PROJECT_STATE = (
+    ("lease_rate_usd_per_kw_month", "a lease's rate in force (re-let or renewed at the market) [USD/kW-month]"),
+    ("rent_usd_per_day", "a lease's daily rent in force, escalated [USD/day]"),
+    ("next_rent_day", "next day the rent must be recomputed; -1 before revenue starts [day]"),
+    ("rate_from_day", "day the rate in force started; -1 before revenue starts [day]"),
+    ("relet_day", "day the project earns again after a default; -1 if none [day]"),
+    ("contract_lost", "1 once a GPU cloud's contract customer has defaulted [flag]"),
+)
+(PS_LEASE_RATE_USD_PER_KW_MONTH, PS_RENT_USD_PER_DAY, PS_NEXT_RENT_DAY, PS_RATE_FROM_DAY, PS_RELET_DAY,
+ PS_CONTRACT_LOST) = range(len(PROJECT_STATE))
+N_PROJECT_STATE = len(PROJECT_STATE)
+
+#: Columns of the per-path terminal array: base stocks and flows, then revenue, opex, capex and MW-days per segment.
+BASE_COLUMNS = (
+    "btc_held", "cash_usd", "debt_usd", "shares", "nav_usd", "insolvent_day", "mined_btc", "sold_btc",
+    "bought_btc", "equity_raised_usd", "btc_per_share", "capex_usd", "demand_response_usd", "credit_drawn_usd",
+)
+(T_BTC, T_CASH, T_DEBT, T_SHARES, T_NAV, T_INSOLVENT_DAY, T_MINED, T_SOLD, T_BOUGHT, T_EQUITY_RAISED,
+ T_BTC_PER_SHARE, T_CAPEX, T_DR, T_DRAWN) = range(len(BASE_COLUMNS))
+T_SEGMENT0 = len(BASE_COLUMNS)
+TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS)
+
+#: Rows of the per-path monthly array: stocks at each month end (the fan charts' variables), then flows summed
+#: from day 1 to each month end (``cumulative_<name>`` in a SimResult; a month's flow is the difference of two
+#: month ends).
+MONTHLY_STOCKS = ("nav_usd", "btc_held", "cash_usd", "btc_per_share")
+MONTHLY_FLOWS = ("mined_btc", "sold_btc", "mining_revenue_usd", "mining_opex_usd", "mining_mw_days",
+                 "ai_revenue_usd", "ai_opex_usd", "ai_mw_days", "capex_usd")
+MONTHLY_VARIABLES = MONTHLY_STOCKS + MONTHLY_FLOWS
+(M_NAV, M_BTC, M_CASH, M_BTC_PER_SHARE, M_MINED, M_SOLD, M_MINING_REV, M_MINING_OPEX, M_MINING_MW_DAYS,
+ M_AI_REV, M_AI_OPEX, M_AI_MW_DAYS, M_CAPEX) = range(len(MONTHLY_VARIABLES))
