@@ -238,7 +238,7 @@ def _usd_share(usd: float, frac: float) -> str:
 
 # --- run and compare ------------------------------------------------------------------------------
 
-from hashpivot.cli_runs import NameOpt, NoStoreOpt, StoreOpt, check_store, record_run  # noqa: E402
+from hashpivot.cli.runs import NameOpt, NoStoreOpt, StoreOpt, check_store, record_run  # noqa: E402
 
 ScenarioArg = Annotated[
     str, typer.Argument(metavar="SCENARIO", help="A scenario TOML file or a preset name (e.g. default, rm1).")
@@ -483,18 +483,18 @@ def margins(
         typer.echo("USD per MW per day; capex and payback in USD per grid MW and years. Sources: domain/facts/iren_per_mw.toml")
 
 
-# --- stored runs, exports, presets (hashpivot.cli_runs) ------------------------------------------
+# --- stored runs, exports, presets (hashpivot.cli.runs) ------------------------------------------
 
-from hashpivot.cli_runs import presets_app, report, runs_app  # noqa: E402
+from hashpivot.cli.runs import presets_app, report, runs_app  # noqa: E402
 
 app.add_typer(runs_app, name="runs")
 app.add_typer(presets_app, name="presets")
 app.command("report")(report)
 
 
-# --- web dashboard (hashpivot.cli_dashboard) ------------------------------------------------------
+# --- web dashboard (hashpivot.cli.dashboard) ------------------------------------------------------
 
-from hashpivot.cli_dashboard import dashboard  # noqa: E402
+from hashpivot.cli.dashboard import dashboard  # noqa: E402
 
 app.command("dashboard")(dashboard)
 
@@ -560,16 +560,16 @@ def _resolve_company(name: str) -> str:
     return matches[0] if matches else name
 
 
-from hashpivot.cli_claims import claims  # noqa: E402  (the article's claims checked)
+from hashpivot.cli.claims import claims  # noqa: E402  (the article's claims checked)
 
 app.command("claims")(claims)
 
-from hashpivot.cli_calibrate import calibrate_command  # noqa: E402  (fit the market to the chain history)
+from hashpivot.cli.calibrate import calibrate_command  # noqa: E402  (fit the market to the chain history)
 
 app.command("calibrate")(calibrate_command)
 
 
-from hashpivot.cli_data import data_app  # noqa: E402  (live data: update, status)
+from hashpivot.cli.data import data_app  # noqa: E402  (live data: update, status)
 
 app.add_typer(data_app, name="data")
 

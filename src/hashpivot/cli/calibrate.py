@@ -51,7 +51,7 @@ def calibrate_command(
     that a scenario accepts, and calibration.html, the fit's figures (QQ plot of returns, hashrate
     growth vs lagged hashprice).
     """
-    from hashpivot.cli import exit_on_error
+    from hashpivot.cli.entry import exit_on_error
 
     with exit_on_error(debug, {"since": "--since", "price": "--price", "hashrate": "--hashrate"}):
         from hashpivot.analysis.calibrate import calibrate, market_toml

@@ -50,7 +50,7 @@ presets_app = typer.Typer(
 @contextmanager
 def _guard(debug: bool, option_names: Mapping[str, str] | None = None) -> Iterator[None]:
     """``exit_on_error`` of the main CLI, plus: a busy store exits 1 (retry later) with its sentence."""
-    from hashpivot.cli import EXIT_FAILURE, _fail, exit_on_error
+    from hashpivot.cli.entry import EXIT_FAILURE, _fail, exit_on_error
     from hashpivot.io.store import StoreBusyError
 
     with exit_on_error(debug, option_names):
@@ -106,7 +106,7 @@ class Recorded:
     def finish(self, debug: bool) -> None:
         """Exit 1 with the busy-store sentence if recording failed; otherwise nothing."""
         if self.error is not None:
-            from hashpivot.cli import EXIT_FAILURE, _fail
+            from hashpivot.cli.entry import EXIT_FAILURE, _fail
 
             _fail(self.error, EXIT_FAILURE, debug, f"{self.error}; this run was not recorded")
 
@@ -177,7 +177,7 @@ def _short_list(items: list[str], limit: int = 3) -> str:
 def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Show a stored run: its facts, the comparison of its policies and its win rates."""
     with _guard(debug):
-        from hashpivot.cli import print_comparison, win_rate_json
+        from hashpivot.cli.entry import print_comparison, win_rate_json
         from hashpivot.io.export import records
 
         stored = _store(store).get_run(run_id)
@@ -225,7 +225,7 @@ def _print_diff(diff: RunDiff) -> None:
     from rich.table import Table
 
     from hashpivot.analysis.compare import COMPARISON_ROWS
-    from hashpivot.cli import _fmt
+    from hashpivot.cli.entry import _fmt
 
     console = _console()
     a, b = diff.a, diff.b

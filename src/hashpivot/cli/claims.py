@@ -46,7 +46,7 @@ def claims(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     """Check the article's claims: each with the article's number, ours, the source and a verdict."""
-    from hashpivot.cli import exit_on_error
+    from hashpivot.cli.entry import exit_on_error
 
     with exit_on_error(debug):
         from hashpivot.analysis.claims import check_all

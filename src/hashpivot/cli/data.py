@@ -49,7 +49,7 @@ data_app = typer.Typer(
 def _guard(debug: bool) -> Iterator[None]:
     """``exit_on_error`` of the main CLI, plus: an unreachable source exits 1 (retry later) with its
     sentence."""
-    from hashpivot.cli import EXIT_FAILURE, _fail, exit_on_error
+    from hashpivot.cli.entry import EXIT_FAILURE, _fail, exit_on_error
     from hashpivot.io.fetch import FetchError
 
     with exit_on_error(debug, OPTION_NAMES):

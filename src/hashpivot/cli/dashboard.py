@@ -103,7 +103,7 @@ def dashboard(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     """Start the web dashboard (Streamlit) on HOST:N; stop it with Ctrl-C."""
-    from hashpivot.cli import exit_on_error
+    from hashpivot.cli.entry import exit_on_error
 
     with exit_on_error(debug, {"port": "--port", "host": "--host"}):
         number = parse_port(port)
