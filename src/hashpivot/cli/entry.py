@@ -268,11 +268,10 @@ def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from hashpivot import api
-    from hashpivot.policies.capacity import capacity_label
 
     sc = api.load(scenario, n_paths=n_paths, seed=seed, stresses=stresses or ())
     if main_only:
-        policies, capacity = [sc.policy.treasury.label], [capacity_label(sc.policy.capacity)]
+        policies, capacity = api.main_selectors(sc)
     with Progress(TextColumn("simulating {task.fields[name]}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} paths"),
                   TimeElapsedColumn(), console=Console(stderr=True), disable=quiet, transient=True) as bar:
         task = bar.add_task("run", total=sc.run.n_paths, name=sc.name)
@@ -517,7 +516,7 @@ def replay(
         from hashpivot.analysis.replay import monthly_table
         from hashpivot.io import ATTRIBUTION
 
-        scenario = api.load(_resolve_company(company))
+        scenario = api.load_company(company)
         result = api.replay(scenario, date_from=date_from, date_to=date_to, data=data,
                             policies=[policy] if policy else None, check_invariants=check)
         table = monthly_table(result, reported=scenario.company.reported_production)
@@ -548,16 +547,6 @@ def replay(
                                   for c, _, f in columns))
         Console(highlight=False).print(grid)
         typer.echo(ATTRIBUTION)
-
-
-def _resolve_company(name: str) -> str:
-    """A scenario file, a preset, or a company's halving preset (``riot`` -> ``riot_2024q2``)."""
-    from hashpivot.scenarios.toml import preset_names
-
-    if Path(name).is_file() or name in preset_names():
-        return name
-    matches = sorted(p for p in preset_names() if p.startswith(f"{name}_"))
-    return matches[0] if matches else name
 
 
 from hashpivot.cli.claims import claims  # noqa: E402  (the article's claims checked)
