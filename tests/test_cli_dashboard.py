@@ -9,7 +9,7 @@ import pytest
 from cli_helpers import assert_bad_input
 from typer.testing import CliRunner
 
-import hashpivot.cli_dashboard as cli_dashboard
+import hashpivot.cli.dashboard as cli_dashboard
 from hashpivot.cli import app
 from hashpivot.dashboard import APP_PATH
 

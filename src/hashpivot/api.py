@@ -36,6 +36,14 @@ def load(
     return from_dict(data, "command-line overrides (--paths/--seed)")
 
 
+def load_company(company: str | Path) -> Scenario:
+    """A company's scenario: a scenario TOML file, a preset, or a company name standing for its halving
+    preset (``riot`` -> ``riot_2024q2``, see :func:`hashpivot.scenarios.toml.resolve_company`)."""
+    from hashpivot.scenarios.toml import resolve_company
+
+    return load(resolve_company(str(company)))
+
+
 def select_capacity(scenario: Scenario, selectors: Sequence[str] | None) -> list:
     """Capacity plans named by ``selectors`` (labels of the scenario's plans); None: all of them."""
     from hashpivot.policies.capacity import capacity_label
@@ -72,6 +80,14 @@ def select_policies(scenario: Scenario, selectors: Sequence[str] | None) -> list
     if len(set(labels)) != len(labels):
         raise ScenarioError(f"policy: each policy may be named once, got {labels}")
     return chosen
+
+
+def main_selectors(scenario: Scenario) -> tuple[list[str], list[str]]:
+    """The labels of the scenario's main treasury policy and main capacity plan, as ``(policies, capacity)``
+    for :func:`run`: what runs when no ``[[compare]]`` or ``[[compare_capacity]]`` entry is asked for."""
+    from hashpivot.policies.capacity import capacity_label
+
+    return [scenario.policy.treasury.label], [capacity_label(scenario.policy.capacity)]
 
 
 def history_log_returns_for(scenario: Scenario, data: str | Path | None = None) -> np.ndarray | None:
@@ -162,3 +178,39 @@ def _within(plan, horizon_days: int):
     if not steps:
         return AllMining(name=plan.name or plan.kind)
     return Hybrid(name=plan.name or plan.kind, conversions=steps)
+
+
+def resimulate(stored, *, data: str | Path | None = None, progress: Callable[[int, int], None] | None = None):
+    """The full ``SimResult`` of a run from the run store (a ``hashpivot.io.store.StoredRun``), simulated
+    again from its scenario TOML and seed under the capacity plans and treasury policies it recorded.
+
+    The store keeps the summary, not the paths (which the HTML report needs); runs are seeded, so a new
+    simulation gives the same numbers. The new summary is checked against the stored one (same rows, values
+    within a relative 1e-9, NaN equal to NaN); when they differ (another version of hashpivot recorded
+    the run, or ``data``, the chain table of bootstrap prices, is not the one it used) this raises
+    ``hashpivot.io.store.StoreError``. ``progress(done_paths, total_paths)`` is called as paths finish."""
+    from hashpivot.io.store import StoreError
+    from hashpivot.scenarios.toml import from_toml
+
+    info = stored.info
+    scenario = from_toml(stored.scenario_toml, f"run {info.run_id}")
+    # Stored labels are "plan / policy" when the run compared capacity plans, else the policy's label.
+    treasury = list(dict.fromkeys(p.split(" / ")[-1] for p in info.policies))
+    plans = list(dict.fromkeys(p.split(" / ")[0] for p in info.policies if " / " in p))
+    extra = {"capacity": plans} if plans else {}
+    result = run(scenario, policies=treasury, data=data, progress=progress, **extra)
+    if not _same_summary(result, stored):
+        raise StoreError(f"re-simulating run {info.run_id} (recorded by hashpivot {info.version}) did not "
+                         "reproduce its stored summary")
+    return result
+
+
+def _same_summary(result, stored) -> bool:
+    """Whether ``result`` has the stored run's policies and summary rows, with values within a relative 1e-9."""
+    again = result.summary.reset_index(drop=True)
+    return bool(
+        result.policies == stored.info.policies and len(again) == len(stored.summary)
+        and (again[["policy", "metric", "stat"]].to_numpy() == stored.summary[["policy", "metric", "stat"]]
+             .to_numpy()).all()
+        and np.allclose(again["value"].to_numpy(np.float64), stored.summary["value"].to_numpy(np.float64),
+                        rtol=1e-9, atol=0.0, equal_nan=True))

@@ -70,6 +70,21 @@ def load_preset(name: str) -> Scenario:
     return from_toml(text, f"preset {name}")
 
 
+def resolve_company(name: str) -> str:
+    """The scenario a company name stands for, as ``load_scenario`` takes it: ``name`` itself when it is a
+    scenario file or a preset; else the company's halving preset, the first preset ``name_*`` in sorted
+    order (the ``_2024q2`` presets sort before the ``_latest`` ones); else ``name`` unchanged, which
+    ``load_scenario`` then refuses with the list of presets.
+
+    >>> resolve_company("riot"), resolve_company("riot_latest"), resolve_company("nobody")
+    ('riot_2024q2', 'riot_latest', 'nobody')
+    """
+    if Path(name).is_file() or name in preset_names():
+        return name
+    matches = sorted(p for p in preset_names() if p.startswith(f"{name}_"))
+    return matches[0] if matches else name
+
+
 def format_validation_error(exc: ValidationError, source: str) -> str:
     """One line per problem: ``source: field.path = value: what is allowed``."""
     lines = []

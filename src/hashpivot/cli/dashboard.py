@@ -1,7 +1,7 @@
 """``hashpivot dashboard``: serve the Streamlit dashboard on this machine.
 
 Runs ``python -m streamlit run`` on :data:`hashpivot.dashboard.APP_PATH` with usage statistics off, no
-browser opened, no file watcher and uploads capped at 1 MB. Registered in :mod:`hashpivot.cli`.
+browser opened, no file watcher and uploads capped at 1 MB. Registered on the app in :mod:`hashpivot.cli.entry`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from hashpivot.cli.common import DebugOpt, exit_on_error
 from hashpivot.errors import InputError
 
 #: Hostnames allowed for --host besides IP addresses: letters, digits, dots and dashes.
@@ -100,11 +101,9 @@ def dashboard(
     host: Annotated[
         str, typer.Option("--host", metavar="HOST", help="Address to listen on; 127.0.0.1 keeps it on this machine.")
     ] = "127.0.0.1",
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Start the web dashboard (Streamlit) on HOST:N; stop it with Ctrl-C."""
-    from hashpivot.cli import exit_on_error
-
     with exit_on_error(debug, {"port": "--port", "host": "--host"}):
         number = parse_port(port)
         address = check_host(host)

@@ -3,17 +3,17 @@
 The numbers come from :mod:`hashpivot.analysis.claims`; this module only reads the options, loads the chain
 table through :mod:`hashpivot.io` and prints. With no chain table given (no ``--data``, no
 ``$HASHPIVOT_DATA``) the claims that need it are 'not checkable' and the command still exits 0; a table that
-is given but cannot be read is bad input (exit 2). Registered in :mod:`hashpivot.cli`; imports nothing from
-it at import time (cli imports this module).
+is given but cannot be read is bad input (exit 2). Registered on the app in :mod:`hashpivot.cli.entry`.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from hashpivot.cli.common import DebugOpt, echo_json, exit_on_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,11 +43,9 @@ def claims(
                           "without one, the claims that need it are 'not checkable'."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON on stdout (and nothing else).")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Check the article's claims: each with the article's number, ours, the source and a verdict."""
-    from hashpivot.cli import exit_on_error
-
     with exit_on_error(debug):
         from hashpivot.analysis.claims import check_all
         from hashpivot.io import ATTRIBUTION
@@ -61,7 +59,7 @@ def claims(
                 "claims": [c.to_dict() for c in checks],
                 "attribution": ATTRIBUTION if uses_chain else None,
             }
-            typer.echo(json.dumps(payload, indent=2, allow_nan=False))
+            echo_json(payload)
             return
         _print_checks(checks, path)
         if uses_chain:

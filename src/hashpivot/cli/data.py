@@ -1,19 +1,16 @@
 """CLI commands for the local data cache: ``data update`` (fetch the missing days from public sources)
 and ``data status`` (sources, date ranges, last update, gaps, disagreements).
 
-Registered on the main app in :mod:`hashpivot.cli` as the ``data`` sub-app. Like every command there:
+Registered on the app in :mod:`hashpivot.cli.entry` as the ``data`` sub-app. Like every command:
 ``--json`` prints the results as JSON on stdout and nothing else; exit 0 on success, 2 on bad input or
 a bad batch (one sentence on stderr; the cache is unchanged), 1 on any other failure, a source that
 cannot be reached included (worth retrying later; pages already received are kept for resuming).
 Progress and retries go to stderr only with ``--verbose``. Nothing here computes a number:
 :mod:`hashpivot.io.update` and :mod:`hashpivot.io.cache` do; this module formats.
-
-This module imports nothing from :mod:`hashpivot.cli` at import time (cli imports it).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,13 +18,22 @@ from typing import Annotated, Any
 
 import typer
 
+from hashpivot.cli.common import (
+    EXIT_FAILURE,
+    DebugOpt,
+    JsonOpt,
+    echo_json,
+    exit_on_error,
+    fail,
+    fmt_signed_pct,
+    rich_console,
+)
+
 CacheOpt = Annotated[
     Path | None,
     typer.Option("--cache", metavar="DIR",
                  help="Data cache folder. Default: $HASHPIVOT_DATA_DIR, else ~/.hashpivot/data."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout (and nothing else).")]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
 #: How the library's argument names read as this command's options, for error messages.
 OPTION_NAMES = {
@@ -47,16 +53,14 @@ data_app = typer.Typer(
 
 @contextmanager
 def _guard(debug: bool) -> Iterator[None]:
-    """``exit_on_error`` of the main CLI, plus: an unreachable source exits 1 (retry later) with its
-    sentence."""
-    from hashpivot.cli import EXIT_FAILURE, _fail, exit_on_error
+    """``exit_on_error``, plus: an unreachable source exits 1 (retry later) with its sentence."""
     from hashpivot.io.fetch import FetchError
 
     with exit_on_error(debug, OPTION_NAMES):
         try:
             yield
         except FetchError as exc:
-            _fail(exc, EXIT_FAILURE, debug, f"{exc} (pages already received are kept; run the update again to resume)")
+            fail(exc, EXIT_FAILURE, debug, f"{exc} (pages already received are kept; run the update again to resume)")
 
 
 def _cache_dir(path: Path | None) -> Path | None:
@@ -65,14 +69,6 @@ def _cache_dir(path: Path | None) -> Path | None:
     if path is not None and path.exists() and not path.is_dir():
         raise InputError("cache", str(path), "a folder (the data cache's), not a file")
     return path
-
-
-def _echo_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, indent=2, allow_nan=False))
-
-
-def _pct(frac: float) -> str:
-    return f"{frac * 100:+.1f} %"
 
 
 def _tolerances(tolerances: Mapping[str, float]) -> str:
@@ -119,7 +115,7 @@ def update(
         notify = (lambda line: typer.echo(line, err=True)) if (verbose or debug) else None
         report = update_cache(_cache_dir(cache), since=since, until=until, settings=settings, notify=notify)
         if as_json:
-            _echo_json(report.to_dict())
+            echo_json(report.to_dict())
             return
         _print_update(report)
 
@@ -153,7 +149,7 @@ def _print_disagreements(rows: list[Mapping[str, Any]], total: int) -> None:
     """One line per disagreement: day, field, each source's value, difference (of the cross-check's)."""
     for row in rows:
         typer.echo(f"  {row['date']}  {row['field']:<15} {row['primary_source']} {row['primary_value']:<12.6g} "
-                   f"{row['secondary_source']} {row['secondary_value']:<12.6g} {_pct(row['diff_frac'])}")
+                   f"{row['secondary_source']} {row['secondary_value']:<12.6g} {fmt_signed_pct(row['diff_frac'])}")
     if total > len(rows):
         typer.echo(f"  ... and {total - len(rows):,} more (hashpivot data status --all, or --json)")
 
@@ -177,7 +173,7 @@ def status(
         state = chain_cache.status(max_disagreements=None if (show_all or as_json) else SHOWN_DISAGREEMENTS)
         state["last_attempt"] = last_attempt(chain_cache.dir)
         if as_json:
-            _echo_json(state)
+            echo_json(state)
             return
         _print_status(state)
 
@@ -189,7 +185,6 @@ def _print_status(state: Mapping[str, Any]) -> None:
         if attempt:
             typer.echo(f"last update attempt: {attempt['time_utc']} {attempt['status']}: {attempt['message']}")
         return
-    from rich.console import Console
     from rich.table import Table
 
     typer.echo(f"data cache {state['cache']}")
@@ -201,7 +196,7 @@ def _print_status(state: Mapping[str, Any]) -> None:
         gap_text = "none" if not gaps else f"{sum(g['n_days'] for g in gaps):,} days in {len(gaps)}"
         grid.add_row(source["source"], source["role"], source["first_date"] or "-", source["last_date"] or "-",
                      f"{source['n_days']:,}", gap_text)
-    Console(highlight=False).print(grid)
+    rich_console().print(grid)
     for source in state["sources"]:
         typer.echo(f"{source['source']}: {source['title']} at {source['base_url']}, last updated "
                    f"{source['last_update_utc']}")

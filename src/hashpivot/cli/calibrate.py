@@ -2,12 +2,12 @@
 
 Reads the chain table only through :func:`hashpivot.io.load_chain_history` (which says how to provide
 one when none is given), fits with :func:`hashpivot.analysis.calibrate.calibrate`, and writes
-``market.toml`` and ``calibration.html`` atomically into ``--out``. Registered in :mod:`hashpivot.cli`.
+``market.toml`` and ``calibration.html`` atomically into ``--out``. Registered on the app in
+:mod:`hashpivot.cli.entry`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from hashpivot.analysis.calibration_options import DEFAULT_SINCE, HASHRATE_KINDS, PRICE_KINDS
+from hashpivot.cli.common import DebugOpt, JsonOpt, echo_json, exit_on_error, rich_console
 
 #: Names of the files written into --out.
 MARKET_FILE = "market.toml"
@@ -42,8 +43,8 @@ def calibrate_command(
                           help=f"Network hashrate process written to {MARKET_FILE}: {', '.join(HASHRATE_KINDS)} "
                                "(endogenous uses the fitted response to lagged hashprice).")
     ] = "lognormal",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout (and nothing else).")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Fit price (GBM, bootstrap block length, regimes), network hashrate and fees to the chain history.
 
@@ -51,8 +52,6 @@ def calibrate_command(
     that a scenario accepts, and calibration.html, the fit's figures (QQ plot of returns, hashrate
     growth vs lagged hashprice).
     """
-    from hashpivot.cli import exit_on_error
-
     with exit_on_error(debug, {"since": "--since", "price": "--price", "hashrate": "--hashrate"}):
         from hashpivot.analysis.calibrate import calibrate, market_toml
         from hashpivot.errors import InputError
@@ -70,7 +69,7 @@ def calibrate_command(
         toml_path = write_text_atomic(out / MARKET_FILE, market_toml(cal, label, ATTRIBUTION))
         html_path = write_text_atomic(out / HTML_FILE, calibration_html(cal, label, ATTRIBUTION))
         if as_json:
-            typer.echo(json.dumps(_payload(cal, toml_path, html_path, ATTRIBUTION), indent=2, allow_nan=False))
+            echo_json(_payload(cal, toml_path, html_path, ATTRIBUTION))
             return
         _print(cal, toml_path, html_path, ATTRIBUTION)
 
@@ -96,12 +95,10 @@ def _payload(cal, toml_path: Path, html_path: Path, attribution: str) -> dict:
 
 def _print(cal, toml_path: Path, html_path: Path, attribution: str) -> None:
     """Human output (rich). Formats the numbers of the calibration; computes none."""
-    from rich.console import Console
+    from rich import box
     from rich.table import Table
 
-    from rich import box
-
-    console = Console(highlight=False)
+    console = rich_console()
     grid = Table(title=f"Calibration {cal.since:%Y-%m-%d}..{cal.end:%Y-%m-%d} ({cal.n_days:,} days)",
                  caption="units in the names; SE: asymptotic under the model; robust SE: circular block bootstrap",
                  header_style="bold", box=box.SIMPLE_HEAD)

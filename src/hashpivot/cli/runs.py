@@ -1,37 +1,39 @@
 """CLI commands for stored runs, exports and presets: ``runs list/show/diff/delete``, ``report``,
-``presets list/show``; and :func:`record_run`, which ``run`` and ``compare`` call to record every run.
+``presets list/show``. (``run`` and ``compare`` record the runs: :mod:`hashpivot.cli.simulate`.)
 
-Registered on the main app in :mod:`hashpivot.cli`. Like every command there: ``--json`` prints the
+Registered on the app in :mod:`hashpivot.cli.entry`. Like every command: ``--json`` prints the
 results as JSON on stdout and nothing else; exit 0 on success, 2 on bad input (one sentence), 1 on any
 other failure (a busy store included: it is worth retrying). Nothing here computes a number: the
-store, the exports and :mod:`hashpivot.analysis` do; this module formats.
-
-This module imports nothing from :mod:`hashpivot.cli` at import time (cli imports it).
+store, the exports, :mod:`hashpivot.api` and :mod:`hashpivot.analysis` do; this module formats.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from hashpivot.cli.common import (
+    EXIT_FAILURE,
+    DebugOpt,
+    JsonOpt,
+    StoreOpt,
+    echo_json,
+    exit_on_error,
+    fail,
+    fmt_metric,
+    print_comparison,
+    progress_bar,
+    rich_console,
+    win_rate_json,
+)
+
 if TYPE_CHECKING:
     from hashpivot.io.store import RunDiff, RunInfo, RunStore, StoredRun
 
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option("--store", metavar="PATH",
-                 help="Run store file (DuckDB). Default: $HASHPIVOT_STORE, else ~/.hashpivot/runs.duckdb."),
-]
-NoStoreOpt = Annotated[bool, typer.Option("--no-store", help="Do not record this run in the run store.")]
-NameOpt = Annotated[str | None, typer.Option("--name", metavar="TEXT", help="Name of the run in the run store.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout (and nothing else).")]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 RunIdArg = Annotated[str, typer.Argument(metavar="ID", help="A run id from 'hashpivot runs list', or 'latest'.")]
 
 runs_app = typer.Typer(
@@ -49,15 +51,14 @@ presets_app = typer.Typer(
 
 @contextmanager
 def _guard(debug: bool, option_names: Mapping[str, str] | None = None) -> Iterator[None]:
-    """``exit_on_error`` of the main CLI, plus: a busy store exits 1 (retry later) with its sentence."""
-    from hashpivot.cli import EXIT_FAILURE, _fail, exit_on_error
+    """``exit_on_error``, plus: a busy store exits 1 (retry later) with its sentence."""
     from hashpivot.io.store import StoreBusyError
 
     with exit_on_error(debug, option_names):
         try:
             yield
         except StoreBusyError as exc:
-            _fail(exc, EXIT_FAILURE, debug, str(exc))
+            fail(exc, EXIT_FAILURE, debug, str(exc))
 
 
 def _store(path: Path | None) -> RunStore:
@@ -67,67 +68,14 @@ def _store(path: Path | None) -> RunStore:
 
 
 def _echo_json(payload: Any) -> None:
+    """``payload`` as JSON, NaN and infinities as null (the store's tables hold NaN)."""
     from hashpivot.io.export import json_value
 
-    typer.echo(json.dumps(json_value(payload), indent=2, allow_nan=False))
-
-
-def _console():
-    from rich.console import Console
-
-    return Console(highlight=False)
+    echo_json(json_value(payload))
 
 
 def _when(info: RunInfo, seconds: bool = True) -> str:
     return f"{info.created_utc:%Y-%m-%d %H:%M:%S}Z" if seconds else f"{info.created_utc:%Y-%m-%d %H:%M}"
-
-
-# --- recording runs (used by run and compare) ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """Where a run was recorded: ``run_id`` and ``store``; both None with --no-store; ``error`` when the
-    store stayed busy (the results are still printed, then the command exits 1)."""
-
-    run_id: int | None = None
-    store: Path | None = None
-    error: Exception | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "store": None if self.store is None else str(self.store)}
-
-    def describe(self) -> str | None:
-        """One line for the terminal, or None when nothing was recorded."""
-        if self.run_id is None:
-            return None
-        return f"recorded as run {self.run_id} in {self.store} (hashpivot runs show {self.run_id})"
-
-    def finish(self, debug: bool) -> None:
-        """Exit 1 with the busy-store sentence if recording failed; otherwise nothing."""
-        if self.error is not None:
-            from hashpivot.cli import EXIT_FAILURE, _fail
-
-            _fail(self.error, EXIT_FAILURE, debug, f"{self.error}; this run was not recorded")
-
-
-def check_store(store: Path | None, no_store: bool) -> None:
-    """Fail early (before a long simulation) when ``--store`` cannot be a run store."""
-    if not no_store:
-        _store(store).check()
-
-
-def record_run(result, store: Path | None, no_store: bool, name: str | None = None) -> Recorded:
-    """Record ``result`` in the run store unless ``no_store``; a busy store is reported, not raised."""
-    if no_store:
-        return Recorded()
-    from hashpivot.io.store import StoreBusyError
-
-    rs = _store(store)
-    try:
-        return Recorded(rs.save_run(result, name=name), rs.path)
-    except StoreBusyError as exc:
-        return Recorded(None, rs.path, exc)
 
 
 # --- runs ---------------------------------------------------------------------------------------
@@ -151,7 +99,7 @@ def runs_list(
         if as_json:
             _echo_json({"store": str(rs.path), "runs": [r.to_dict() for r in runs]})
             return
-        console = _console()
+        console = rich_console()
         if not runs:
             console.print(f"no runs in {rs.path} yet ('hashpivot run' and 'hashpivot compare' record them)")
             return
@@ -177,7 +125,6 @@ def _short_list(items: list[str], limit: int = 3) -> str:
 def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Show a stored run: its facts, the comparison of its policies and its win rates."""
     with _guard(debug):
-        from hashpivot.cli import print_comparison, win_rate_json
         from hashpivot.io.export import records
 
         stored = _store(store).get_run(run_id)
@@ -186,7 +133,7 @@ def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False
             _echo_json({"run": info.to_dict(), "scenario": stored.scenario_toml,
                         "summary": records(stored.summary), "win_rate": win_rate_json(stored.win_rate)})
             return
-        console = _console()
+        console = rich_console()
         label = f" '{info.name}'" if info.name else ""
         console.print(f"[bold]run {info.run_id}{label}[/bold]: scenario {info.scenario_name}, "
                       f"{info.horizon_days:,} days, recorded {_when(info)} by hashpivot {info.version}")
@@ -225,9 +172,8 @@ def _print_diff(diff: RunDiff) -> None:
     from rich.table import Table
 
     from hashpivot.analysis.compare import COMPARISON_ROWS
-    from hashpivot.cli import _fmt
 
-    console = _console()
+    console = rich_console()
     a, b = diff.a, diff.b
     console.print(f"[bold]run {a.run_id} -> run {b.run_id}[/bold] ({a.scenario_name} -> {b.scenario_name})")
     if diff.scenario:
@@ -252,7 +198,7 @@ def _print_diff(diff: RunDiff) -> None:
     for row in shown.itertuples(index=False):
         label = labels[(row.metric, row.stat)]
         change = "-" if row.change_frac != row.change_frac else f"{row.change_frac * 100:+.1f} %"
-        grid.add_row(escape(str(row.policy)), escape(label), _fmt(label, row.a), _fmt(label, row.b), change)
+        grid.add_row(escape(str(row.policy)), escape(label), fmt_metric(label, row.a), fmt_metric(label, row.b), change)
     if len(shown):
         console.print(grid)
     rest = len(diff.summary) - len(shown)
@@ -273,7 +219,7 @@ def runs_delete(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = Fal
         if as_json:
             _echo_json({"deleted": deleted, "store": str(rs.path)})
             return
-        _console().print(f"deleted run {deleted} from {rs.path}")
+        rich_console().print(f"deleted run {deleted} from {rs.path}")
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -321,46 +267,25 @@ def report(
             _echo_json({"run_id": stored.info.run_id, "resimulated": "html" in chosen,
                         "files": {f: [str(p) for p in paths] for f, paths in files.items()}})
             return
-        console = _console()
+        console = rich_console()
         for fmt, paths in files.items():
             for p in paths:
                 console.print(f"{fmt}: {p}")
 
 
 def _resimulate(stored: StoredRun, data: Path | None, quiet: bool):
-    """The full ``SimResult`` of a stored run, re-simulated from its scenario and seed, checked against
-    the stored summary; raises StoreError when the numbers differ (another version, other data)."""
-    import numpy as np
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    """``api.resimulate`` with a progress bar on stderr (hidden with --json); a summary that does not
+    reproduce is reported as bad input, with the formats that export the stored numbers instead."""
     from hashpivot import api
     from hashpivot.io.store import StoreError
-    from hashpivot.scenarios.toml import from_toml
 
     info = stored.info
-    scenario = from_toml(stored.scenario_toml, f"run {info.run_id}")
-    treasury = list(dict.fromkeys(p.split(" / ")[-1] for p in info.policies))
-    plans = list(dict.fromkeys(p.split(" / ")[0] for p in info.policies if " / " in p))
-    extra = {"capacity": plans} if plans else {}
-    with Progress(TextColumn(f"re-simulating run {info.run_id}"), BarColumn(),
-                  TextColumn("{task.completed:,}/{task.total:,} paths"), TimeElapsedColumn(),
-                  console=Console(stderr=True), disable=quiet, transient=True) as bar:
-        task = bar.add_task("run", total=scenario.run.n_paths)
-        result = api.run(scenario, policies=treasury, data=data,
-                         progress=lambda done, total: bar.update(task, completed=done), **extra)
-    again = result.summary.reset_index(drop=True)
-    same = (result.policies == info.policies and len(again) == len(stored.summary)
-            and (again[["policy", "metric", "stat"]].to_numpy() == stored.summary[["policy", "metric", "stat"]]
-                 .to_numpy()).all()
-            and np.allclose(again["value"].to_numpy(np.float64), stored.summary["value"].to_numpy(np.float64),
-                            rtol=1e-9, atol=0.0, equal_nan=True))
-    if not same:
-        raise StoreError(
-            f"re-simulating run {info.run_id} (recorded by hashpivot {info.version}) did not reproduce its stored "
-            "summary, so no html report was written; --format xlsx, csv or parquet export the stored numbers"
-        )
-    return result
+    try:
+        with progress_bar(f"re-simulating run {info.run_id}", info.n_paths, quiet) as progress:
+            return api.resimulate(stored, data=data, progress=progress)
+    except StoreError as exc:  # the only StoreError of api.resimulate: the numbers did not reproduce
+        raise StoreError(f"{exc}, so no html report was written; --format xlsx, csv or parquet export the "
+                         "stored numbers") from None
 
 
 # --- presets --------------------------------------------------------------------------------------
@@ -389,7 +314,7 @@ def presets_list(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
         for r in rows:
             grid.add_row(r["name"], f"{r['horizon_days']:,}", f"{r['n_paths']:,}", _short_list(r["policies"]),
                          r["description"])
-        _console().print(grid)
+        rich_console().print(grid)
 
 
 @presets_app.command("show")
@@ -409,7 +334,7 @@ def presets_show(
         if as_json:
             _echo_json({"name": name, "toml": text})
             return
-        console = _console()
+        console = rich_console()
         if console.is_terminal:
             from rich.syntax import Syntax
 

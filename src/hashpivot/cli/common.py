@@ -1,0 +1,200 @@
+"""What the command modules of :mod:`hashpivot.cli` share: error handling and exit codes, the typer
+option types used by several commands, number formatters, JSON output, the progress bar, and the
+comparison printer of ``run``, ``compare`` and ``runs show``.
+
+Exit codes: 0 success, 2 bad input (one clear sentence, no traceback unless ``--debug``),
+1 any other failure.
+
+This module imports nothing from :mod:`hashpivot.cli` (every command module imports it), and no heavy
+library at import time: pandas, rich and the rest load inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from hashpivot.errors import HashpivotError, InputError
+
+# --- error handling -------------------------------------------------------------------------------
+
+#: Exit code for bad input: hashpivot errors (DataError, InputError, ScenarioError) and bad options.
+EXIT_BAD_INPUT = 2
+#: Exit code for any other failure.
+EXIT_FAILURE = 1
+
+_PASS_THROUGH = (typer.Exit, typer.Abort, typer.exceptions.TyperException)
+
+
+@contextmanager
+def exit_on_error(debug: bool = False, option_names: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Run a command's body: turn failures into an exit code and one sentence on stderr.
+
+    HashpivotError -> exit 2, anything else -> exit 1; with ``debug`` the traceback is printed to
+    stderr too. ``option_names`` maps library argument names to the command's options (e.g.
+    ``{"date_from": "--from"}``) so that an InputError names the option the user typed.
+    typer/click exits and usage errors pass through unchanged (click exits 2 on bad options).
+
+    Usage::
+
+        with exit_on_error(debug, {"halving_n": "--around-halving"}):
+            ...
+    """
+    try:
+        yield
+    except _PASS_THROUGH:
+        raise
+    except HashpivotError as exc:
+        fail(exc, EXIT_BAD_INPUT, debug, _message(exc, option_names or {}))
+    except Exception as exc:  # noqa: BLE001 - the last line of defence of a command
+        text = f"unexpected {type(exc).__name__}: {exc}"
+        if not debug:
+            text += " (rerun with --debug for the traceback)"
+        fail(exc, EXIT_FAILURE, debug, text)
+
+
+def _message(exc: HashpivotError, option_names: Mapping[str, str]) -> str:
+    if isinstance(exc, InputError) and exc.name in option_names:
+        return f"{option_names[exc.name]} {exc.value} is invalid: allowed {exc.allowed}"
+    return str(exc)
+
+
+def fail(exc: BaseException, code: int, debug: bool, text: str) -> NoReturn:
+    """Exit with ``code`` after printing ``text`` as one sentence ('error: ...') on stderr, and the
+    traceback of ``exc`` before it with ``debug``."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    text = " ".join(text.split())
+    if not text.endswith((".", "!", "?", ")")):
+        text += "."
+    typer.echo(f"error: {text}", err=True)
+    raise typer.Exit(code) from None
+
+
+# --- options shared by several commands -----------------------------------------------------------
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout (and nothing else).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", metavar="PATH",
+                 help="Run store file (DuckDB). Default: $HASHPIVOT_STORE, else ~/.hashpivot/runs.duckdb."),
+]
+NoStoreOpt = Annotated[bool, typer.Option("--no-store", help="Do not record this run in the run store.")]
+NameOpt = Annotated[str | None, typer.Option("--name", metavar="TEXT", help="Name of the run in the run store.")]
+DataOpt = Annotated[
+    Path | None, typer.Option("--data", metavar="PATH", help="Chain table for bootstrap prices (default $HASHPIVOT_DATA).")
+]
+CheckOpt = Annotated[bool, typer.Option("--check", help="Assert BTC and cash conservation every day (slower).")]
+
+
+# --- output -----------------------------------------------------------------------------------------
+
+
+def echo_json(payload: Any) -> None:
+    """Print ``payload`` as indented JSON on stdout; NaN and infinities are an error (callers map them to
+    null first)."""
+    typer.echo(json.dumps(payload, indent=2, allow_nan=False))
+
+
+def rich_console():
+    """A rich console on stdout without rich's automatic highlighting (numbers and paths stay uncoloured)."""
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+@contextmanager
+def progress_bar(label: str, total_paths: int, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr ('``label`` ... done/total paths', gone when finished; hidden when ``quiet``,
+    i.e. with --json); yields the ``progress(done, total)`` callback that ``api.run`` takes."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    # The label goes in as a task field, not into the column's template, so braces in a name stay text.
+    with Progress(TextColumn("{task.fields[label]}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} paths"),
+                  TimeElapsedColumn(), console=Console(stderr=True), disable=quiet, transient=True) as bar:
+        task = bar.add_task("run", total=total_paths, label=label)
+        yield lambda done, total: bar.update(task, completed=done)
+
+
+# --- number formatters ------------------------------------------------------------------------------
+
+
+def fmt_metric(label: str, value: float) -> str:
+    """A comparison value formatted by the unit in its ``label``: USD scaled (k, M, B), fractions in %,
+    days whole, anything else to 4 significant digits; NaN as '-'."""
+    if value != value:
+        return "-"
+    if "[USD" in label and "USD/" not in label:
+        return fmt_usd(value)
+    if "[fraction]" in label:
+        return f"{value * 100:.1f} %"
+    if "[day]" in label:
+        return f"{value:,.0f}"
+    return f"{value:,.4g}"
+
+
+def fmt_usd(usd: float) -> str:
+    """An amount in USD, scaled: '1.17 M', '2.50 B', '950'."""
+    for scale, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
+        if abs(usd) >= scale:
+            return f"{usd / scale:,.2f}{suffix}"
+    return f"{usd:,.0f}"
+
+
+def fmt_signed_pct(frac: float) -> str:
+    """A change given as a fraction, in signed percent: 0.123 -> '+12.3 %'."""
+    return f"{frac * 100:+.1f} %"
+
+
+# --- the comparison of policies (run, compare, runs show) -------------------------------------------
+
+#: Comparison rows shown in the terminal (the report and --json carry them all), with short headers.
+TERMINAL_COLUMNS_SHOWN = {
+    "NAV median [USD]": "NAV p50",
+    "NAV p5 [USD]": "NAV p5",
+    "NAV p95 [USD]": "NAV p95",
+    "NAV CVaR 5% [USD]": "CVaR 5%",
+    "BTC held median [BTC]": "BTC p50",
+    "BTC yield median [fraction]": "BTC yield p50",
+    "P(insolvent) [fraction]": "P(insolvent)",
+    "mining margin mean [USD/MW-day]": "mining USD/MW-day",
+    "AI margin mean [USD/MW-day]": "AI USD/MW-day",
+}
+
+
+def print_comparison(console, summary, win_rate, policies: list[str], title: str) -> None:
+    """The terminal comparison grid (a row per policy) and each policy's mean win rate."""
+    from rich.table import Table
+
+    from hashpivot.analysis.compare import comparison_table
+
+    table = comparison_table(summary)
+    grid = Table(title=title, header_style="bold")
+    grid.add_column("policy")
+    shown = [label for label in table.index if label in TERMINAL_COLUMNS_SHOWN]
+    for label in shown:
+        grid.add_column(TERMINAL_COLUMNS_SHOWN[label], justify="right")
+    for policy in table.columns:
+        grid.add_row(str(policy), *(fmt_metric(label, table.at[label, policy]) for label in shown))
+    console.print(grid)
+    if len(policies) > 1:
+        best = win_rate.mean(axis=1).sort_values(ascending=False)
+        console.print("share of paths each policy beats the others on NAV per share (mean over rivals): "
+                      + ", ".join(f"{p} {v * 100:.0f} %" for p, v in best.items()))
+
+
+def win_rate_json(win_rate) -> dict[str, dict[str, float | None]]:
+    """The win-rate matrix as plain JSON (NaN on the diagonal -> null)."""
+    from hashpivot.io.export import json_value
+
+    return {str(r): {str(c): json_value(float(v)) for c, v in cols.items()}
+            for r, cols in win_rate.to_dict(orient="index").items()}

@@ -1,0 +1,51 @@
+"""The ``hashpivot`` typer app: every command and command group registered in the order of ``--help``,
+and :func:`main`, the console-script entry point (``hashpivot = "hashpivot.cli:main"``).
+
+This is the only module of :mod:`hashpivot.cli` that imports the command modules; none of them imports
+it. Commands parse input, call the library and print; they compute nothing a test would need to check.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from hashpivot.cli.calibrate import calibrate_command
+from hashpivot.cli.claims import claims
+from hashpivot.cli.dashboard import dashboard
+from hashpivot.cli.data import data_app
+from hashpivot.cli.hashprice import hashprice
+from hashpivot.cli.replay import replay
+from hashpivot.cli.runs import presets_app, report, runs_app
+from hashpivot.cli.simulate import compare, margins, run
+
+app = typer.Typer(
+    name="hashpivot",
+    help="Strategy lab for Bitcoin miners: hashprice, treasury policies, AI/HPC conversion.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Strategy lab for Bitcoin miners: hashprice, treasury policies, AI/HPC conversion."""
+
+
+app.command("hashprice")(hashprice)
+app.command("run")(run)
+app.command("compare")(compare)
+app.command("margins")(margins)
+app.add_typer(runs_app, name="runs")  # stored runs: list, show, diff, delete
+app.add_typer(presets_app, name="presets")
+app.command("report")(report)  # a stored run exported: html, xlsx, csv, parquet
+app.command("dashboard")(dashboard)
+app.command("replay")(replay)
+app.command("claims")(claims)  # the article's claims checked
+app.command("calibrate")(calibrate_command)  # fit the market to the chain history
+app.add_typer(data_app, name="data")  # live data: update, status
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,250 @@
+"""Monte Carlo commands: ``run`` (a scenario under its main capacity plan and treasury policy), ``compare``
+(plans and policies side by side on the same random numbers), and ``margins`` (what a megawatt earns
+mining vs in an AI GPU cloud).
+
+``run`` and ``compare`` record every run in the run store (:class:`hashpivot.io.store.RunStore`) unless
+``--no-store``; a busy store does not lose the results: they are printed, then the command exits 1.
+The numbers come from :mod:`hashpivot.api` and :mod:`hashpivot.analysis`; this module reads the options
+and prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hashpivot.cli.common import (
+    EXIT_FAILURE,
+    CheckOpt,
+    DataOpt,
+    DebugOpt,
+    JsonOpt,
+    NameOpt,
+    NoStoreOpt,
+    StoreOpt,
+    echo_json,
+    exit_on_error,
+    fail,
+    fmt_usd,
+    print_comparison,
+    progress_bar,
+    rich_console,
+    win_rate_json,
+)
+
+ScenarioArg = Annotated[
+    str, typer.Argument(metavar="SCENARIO", help="A scenario TOML file or a preset name (e.g. default, rm1).")
+]
+PathsOpt = Annotated[int | None, typer.Option("--paths", metavar="N", help="Override run.n_paths.")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", metavar="S", help="Override run.seed.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")]
+StressOpt = Annotated[
+    list[str] | None,
+    typer.Option("--stress", metavar="NAME",
+                 help="Apply a stress case; repeat: tenant_default, build_delay, gpu_rent_crash, hashrate_surge."),
+]
+
+
+# --- run and compare ------------------------------------------------------------------------------
+
+
+def run(
+    scenario: ScenarioArg,
+    n_paths: PathsOpt = None,
+    seed: SeedOpt = None,
+    data: DataOpt = None,
+    out: OutOpt = None,
+    check: CheckOpt = False,
+    stress: StressOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+    name: NameOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Simulate a scenario under its main capacity plan and treasury policy and print the summary.
+
+    The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
+    with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
+        _run_and_record(scenario, None, None, n_paths, seed, data, check, stress, store, no_store, name, out,
+                        as_json, debug, main_only=True)
+
+
+def compare(
+    scenario: ScenarioArg,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", metavar="NAME",
+                     help="A policy of the scenario ([[compare]] label) or a kind with default parameters; "
+                          "repeat. Default: every policy of the scenario."),
+    ] = None,
+    capacity: Annotated[
+        list[str] | None,
+        typer.Option("--capacity", metavar="NAME",
+                     help="A capacity plan of the scenario (label of policy.capacity or [[compare_capacity]]); "
+                          "repeat. Default: every plan of the scenario."),
+    ] = None,
+    n_paths: PathsOpt = None,
+    seed: SeedOpt = None,
+    data: DataOpt = None,
+    out: OutOpt = None,
+    check: CheckOpt = False,
+    stress: StressOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+    name: NameOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Compare capacity plans and treasury policies side by side on the same random numbers.
+
+    The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
+    with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
+        _run_and_record(scenario, policy, capacity, n_paths, seed, data, check, stress, store, no_store, name, out,
+                        as_json, debug)
+
+
+def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, stresses, store, no_store, name, out,
+                    as_json, debug, *, main_only: bool = False) -> None:
+    """The body of ``run`` and ``compare``: simulate, record in the run store, write and print the results."""
+    check_store(store, no_store)
+    result = _simulate_with_progress(scenario, policies, n_paths, seed, data, check, as_json,
+                                     capacity=capacity, stresses=stresses, main_only=main_only)
+    recorded = record_run(result, store, no_store, name)
+    _emit_result(result, out, as_json, recorded)
+    recorded.finish(debug)
+
+
+def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
+                            data: Path | None, check: bool, quiet: bool, *, capacity: list[str] | None = None,
+                            stresses: list[str] | None = None, main_only: bool = False):
+    """Run ``api.run`` with a progress bar on stderr (hidden with --json); ``main_only`` runs the scenario's
+    main capacity plan and treasury policy."""
+    from hashpivot import api
+
+    sc = api.load(scenario, n_paths=n_paths, seed=seed, stresses=stresses or ())
+    if main_only:
+        policies, capacity = api.main_selectors(sc)
+    with progress_bar(f"simulating {sc.name}", sc.run.n_paths, quiet) as progress:
+        return api.run(sc, policies=policies, capacity=capacity, data=data, check_invariants=check,
+                       progress=progress)
+
+
+def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None) -> None:
+    """Write the report (when ``out``) and print the comparison (rich table or JSON); ``recorded``
+    says where the run store recorded the run."""
+    files = {}
+    if out is not None:
+        from hashpivot.report.sim_report import write_report
+
+        files["html"] = str(write_report(result, out / "report.html"))
+    if as_json:
+        from hashpivot.io.export import json_value, records
+
+        echo_json({
+            "scenario": result.dataset.attrs.get("scenario_toml", ""),
+            "seed": result.seed,
+            "version": result.version,
+            "n_paths": int(result.dataset.sizes["path"]),
+            "policies": result.policies,
+            "summary": records(result.summary),
+            "win_rate": win_rate_json(result.win_rate),
+            "files": files,
+            **(json_value(recorded.to_dict()) if recorded is not None else {}),
+        })
+        return
+    console = rich_console()
+    print_comparison(console, result.summary, result.win_rate, result.policies,
+                     f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
+                     f"{len(result.policies)} policies on the same random numbers")
+    for kind, path in files.items():
+        console.print(f"report: {path}")
+    if recorded is not None and recorded.describe():
+        console.print(recorded.describe())
+
+
+# --- recording runs in the run store --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Where a run was recorded: ``run_id`` and ``store``; both None with --no-store; ``error`` when the
+    store stayed busy (the results are still printed, then the command exits 1)."""
+
+    run_id: int | None = None
+    store: Path | None = None
+    error: Exception | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "store": None if self.store is None else str(self.store)}
+
+    def describe(self) -> str | None:
+        """One line for the terminal, or None when nothing was recorded."""
+        if self.run_id is None:
+            return None
+        return f"recorded as run {self.run_id} in {self.store} (hashpivot runs show {self.run_id})"
+
+    def finish(self, debug: bool) -> None:
+        """Exit 1 with the busy-store sentence if recording failed; otherwise nothing."""
+        if self.error is not None:
+            fail(self.error, EXIT_FAILURE, debug, f"{self.error}; this run was not recorded")
+
+
+def check_store(store: Path | None, no_store: bool) -> None:
+    """Fail early (before a long simulation) when ``--store`` cannot be a run store."""
+    if not no_store:
+        from hashpivot.io.store import RunStore
+
+        RunStore(store).check()
+
+
+def record_run(result, store: Path | None, no_store: bool, name: str | None = None) -> Recorded:
+    """Record ``result`` in the run store unless ``no_store``; a busy store is reported, not raised."""
+    if no_store:
+        return Recorded()
+    from hashpivot.io.store import RunStore, StoreBusyError
+
+    rs = RunStore(store)
+    try:
+        return Recorded(rs.save_run(result, name=name), rs.path)
+    except StoreBusyError as exc:
+        return Recorded(None, rs.path, exc)
+
+
+# --- margins --------------------------------------------------------------------------------------
+
+
+def margins(
+    rent_drop: Annotated[float, typer.Option("--rent-drop", metavar="FRAC", help="GPU rent fall to test, 0..1.")] = 0.4,
+    utilisation: Annotated[float, typer.Option("--utilisation", metavar="FRAC", help="GPU utilisation to test, 0..1.")] = 0.6,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """What a megawatt earns mining vs in an AI GPU cloud (IREN-like FY2025 inputs), with sensitivities."""
+    with exit_on_error(debug):
+        from hashpivot.analysis.per_mw import iren_like, sensitivities
+        from hashpivot.errors import InputError
+
+        for option, value in (("--rent-drop", rent_drop), ("--utilisation", utilisation)):
+            if not 0.0 <= value <= 1.0:
+                raise InputError(option, value, "a fraction in [0, 1]")
+        inputs = iren_like()
+        table = sensitivities(inputs, rent_drop, utilisation)
+        if as_json:
+            echo_json({"inputs": inputs.model_dump(), "rows": table.to_dict(orient="records")})
+            return
+        from rich.table import Table
+
+        grid = Table(title=f"Per MW per day: {inputs.name} (hardware margin = revenue - electricity)",
+                     header_style="bold")
+        for col in ("case", "segment", "revenue", "power", "margin", "margin %", "capex/MW", "payback"):
+            grid.add_column(col, justify="left" if col in ("case", "segment") else "right")
+        for row in table.itertuples(index=False):
+            grid.add_row(row.case, row.segment, f"{row.revenue_usd_per_mw_day:,.0f}", f"{row.power_usd_per_mw_day:,.0f}",
+                         f"{row.margin_usd_per_mw_day:,.0f}", f"{row.margin_frac * 100:.1f} %",
+                         fmt_usd(row.capex_usd_per_mw), f"{row.payback_years:.1f} y")
+        rich_console().print(grid)
+        typer.echo("USD per MW per day; capex and payback in USD per grid MW and years. Sources: domain/facts/iren_per_mw.toml")
