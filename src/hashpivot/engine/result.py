@@ -9,10 +9,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -125,17 +122,3 @@ class SimResult:
             attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__},
         )
         return cls(ds, summary_frame(ds), win_rate_frame(ds), toml_text, run.seed, __version__)
-
-    def save_netcdf(self, path: str | Path) -> Path:
-        """Write the dataset atomically (temporary file, then ``os.replace``). Returns the path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            self.dataset.to_netcdf(tmp, engine="scipy")
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return path
