@@ -1,15 +1,21 @@
 """``SimResult``: what a run produced, with the scenario, seed and version that made it.
 
+The engine builds the Dataset from its arrays here; the statistics (summary, win rates) come from
+:mod:`hashpivot.analysis.summary`, and files are written by :mod:`hashpivot.io` (``io.netcdf``, ``io.store``).
+
 - ``dataset`` (xarray): per-path terminal values, dims (policy, path); monthly series of the stored
   paths, dims (policy, sample, date); monthly market series, dims (sample, date).
 - ``summary`` (pandas, tidy): columns policy, metric, stat, value.
 - ``win_rate`` (pandas): share of paths on which the row policy ends with a higher NAV per share than
   the column policy, on common random numbers.
+- ``scenario``: the validated :class:`~hashpivot.scenarios.schema.Scenario` that was run;
+  ``scenario_toml`` is its TOML text (also the dataset's ``scenario_toml`` attribute), kept for the files.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,6 +34,9 @@ from hashpivot.engine.step import (
 )
 from hashpivot.policies.capacity import SEGMENTS, capacity_label
 
+if TYPE_CHECKING:
+    from hashpivot.scenarios.schema import Scenario
+
 AI_SEGMENTS = SEGMENTS[1:]
 
 
@@ -39,6 +48,7 @@ class SimResult:
     scenario_toml: str
     seed: int
     version: str
+    scenario: Scenario
 
     @property
     def policies(self) -> list[str]:
@@ -121,4 +131,5 @@ class SimResult:
                     "project_capex_usd": (("policy", "project"), project_capex)},
             attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__},
         )
-        return cls(ds, summary_frame(ds), win_rate_frame(ds), toml_text, run.seed, __version__)
+        return cls(dataset=ds, summary=summary_frame(ds), win_rate=win_rate_frame(ds), scenario_toml=toml_text,
+                   seed=run.seed, version=__version__, scenario=scenario)

@@ -292,9 +292,8 @@ class RunStore:
     def save_run(self, result, name: str | None = None) -> int:
         """Record a ``SimResult`` (one transaction); returns its run id."""
         from hashpivot.io.export import fan_frame
-        from hashpivot.scenarios.toml import from_toml
 
-        scenario = from_toml(result.scenario_toml, "result.scenario_toml")
+        scenario = result.scenario
         policies = list(result.policies)
         summary = result.summary.reset_index(drop=True)[["policy", "metric", "stat", "value"]]
         summary = summary.assign(ord=np.arange(len(summary), dtype=np.int32))
