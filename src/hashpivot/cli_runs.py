@@ -121,11 +121,12 @@ def record_run(result, store: Path | None, no_store: bool, name: str | None = No
     """Record ``result`` in the run store unless ``no_store``; a busy store is reported, not raised."""
     if no_store:
         return Recorded()
+    from hashpivot.analysis.fan import fan_frame
     from hashpivot.io.store import StoreBusyError
 
     rs = _store(store)
     try:
-        return Recorded(rs.save_run(result, name=name), rs.path)
+        return Recorded(rs.save_run(result, fan_frame(result.dataset), name=name), rs.path)
     except StoreBusyError as exc:
         return Recorded(None, rs.path, exc)
 
@@ -304,7 +305,8 @@ def report(
     Runs are seeded, so the numbers are the same; the summary is checked against the stored one.
     """
     with _guard(debug, {"format": "--format"}):
-        from hashpivot.io.export import check_formats, export_result, export_tables
+        from hashpivot.api import export_result
+        from hashpivot.io.export import check_formats, export_tables
 
         chosen = check_formats(formats or ["html"])
         stored = _store(store).get_run(run_id)
@@ -315,7 +317,7 @@ def report(
             files.update(export_tables(stored.tables(), table_formats, folder))
         if "html" in chosen:
             result = _resimulate(stored, data, quiet=as_json)
-            files.update(export_result(result, ["html"], folder))
+            files.update(export_result(result, folder, ["html"]))
         files = {f: files[f] for f in chosen}
         if as_json:
             _echo_json({"run_id": stored.info.run_id, "resimulated": "html" in chosen,
