@@ -22,14 +22,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 from hashpivot.errors import DataError
-from hashpivot.formulas.mining import hashprice_from_daily_totals
 
 #: Attribution required by the data's licence (CC BY-NC 4.0); show it wherever the data or results
-#: derived from it are shown. Text from ``../shared/data/README.md``.
-ATTRIBUTION = (
-    "Source: Coin Metrics Community Data (github.com/coinmetrics/data), CC BY-NC 4.0"
-)
+#: derived from it are shown (:data:`hashpivot.domain.sources.CHAIN_TABLE_ATTRIBUTION`).
+ATTRIBUTION = CHAIN_TABLE_ATTRIBUTION
 
 #: Environment variable naming the chain table when no path is passed.
 DATA_ENV_VAR = "HASHPIVOT_DATA"
@@ -202,22 +200,6 @@ def validate_chain_history(raw: pd.DataFrame, source: str = "<table>") -> pd.Dat
             )
     frame.index.freq = "D"
     return frame
-
-
-def recompute_hashprice_usd_per_th_day(history: pd.DataFrame) -> pd.Series:
-    """Daily hashprice recomputed at full precision from the table's inputs. [USD/(TH/s)/day]
-
-    (``issuance_btc`` + ``fees_btc``) x ``price_usd`` / hash rate in TH/s, via
-    :func:`hashpivot.formulas.mining.hashprice_from_daily_totals`. The table's own
-    ``hashprice_usd_per_th_day`` is the same quantity rounded to 6 significant digits.
-    """
-    values = hashprice_from_daily_totals(
-        history["price_usd"].to_numpy(),
-        history["hashrate_ehs"].to_numpy(),
-        history["issuance_btc"].to_numpy(),
-        history["fees_btc"].to_numpy(),
-    )
-    return pd.Series(values, index=history.index, name="hashprice_usd_per_th_day")
 
 
 def _check_dates(dates: pd.DatetimeIndex, source: str) -> None:
