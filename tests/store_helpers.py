@@ -37,6 +37,14 @@ def tiny_result(seed: int = 11, drift: float | None = None, vol: float | None = 
     return api.run(tiny_scenario(seed, drift, vol))
 
 
+def save(store, result, name: str | None = None) -> int:
+    """Record ``result`` in the run store ``store`` with its monthly fan table, as the CLI's ``record_run``
+    does; returns the run id."""
+    from hashpivot.analysis.fan import fan_frame
+
+    return store.save_run(result, fan_frame(result.dataset), name=name)
+
+
 def write_tiny_toml(path: Path, **changes) -> Path:
     path.write_text(to_toml(tiny_scenario(**changes)), encoding="utf-8")
     return path

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from store_helpers import N_PATHS, tiny_result, tiny_scenario
+from store_helpers import N_PATHS, save, tiny_result, tiny_scenario
 
 from hashpivot import api
 from hashpivot.errors import ScenarioError
@@ -47,7 +47,7 @@ def store(tmp_path) -> RunStore:
 
 
 def test_resimulate_reproduces_a_stored_run(store):
-    stored = store.get_run(store.save_run(tiny_result()))
+    stored = store.get_run(save(store, tiny_result()))
     calls = []
     result = api.resimulate(stored, progress=lambda done, total: calls.append((done, total)))
     assert result.policies == stored.info.policies
@@ -61,12 +61,12 @@ def test_resimulate_keeps_the_capacity_plans_of_the_run(store):
     scenario = from_dict(data, "short ai_pivot")
     original = api.run(scenario, policies=["sell_all", "hold_all"], capacity=["lease_200mw", "gpu_cloud_10mw"])
     assert " / " in original.policies[0]  # several plans: labels are "plan / policy"
-    stored = store.get_run(store.save_run(original))
+    stored = store.get_run(save(store, original))
     assert api.resimulate(stored).policies == original.policies
 
 
 def test_resimulate_refuses_numbers_that_do_not_reproduce(store):
-    stored = store.get_run(store.save_run(tiny_result()))
+    stored = store.get_run(save(store, tiny_result()))
     summary = stored.summary.copy()
     summary.loc[0, "value"] = summary.loc[0, "value"] * 1.01 + 1.0
     with pytest.raises(StoreError, match=r"re-simulating run 1 \(recorded by hashpivot .*\) did not reproduce"):

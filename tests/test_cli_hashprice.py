@@ -9,12 +9,17 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from hashpivot.analysis.hashprice import find_halvings, halving_window, period_stats
+from hashpivot.analysis.hashprice import (
+    find_halvings,
+    halving_window,
+    period_stats,
+    recompute_hashprice_usd_per_th_day,
+)
 from hashpivot.cli import app
 from hashpivot.cli.common import exit_on_error
 from hashpivot.cli.hashprice import ARTICLE_CLAIM
 from hashpivot.errors import DataError, InputError, ScenarioError
-from hashpivot.io import ATTRIBUTION, load_chain_history, recompute_hashprice_usd_per_th_day
+from hashpivot.io import ATTRIBUTION, load_chain_history
 from cli_helpers import assert_bad_input as _assert_bad_input
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

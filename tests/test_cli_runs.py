@@ -13,7 +13,7 @@ from importlib import resources
 import pandas as pd
 import pytest
 from cli_helpers import assert_bad_input
-from store_helpers import N_PATHS, tiny_result, write_tiny_toml
+from store_helpers import N_PATHS, save, tiny_result, write_tiny_toml
 from typer.testing import CliRunner
 
 from hashpivot.cli import app
@@ -38,8 +38,8 @@ def store_path(tmp_path, monkeypatch):
 def two_runs(store_path):
     """A store with run 1 (seed 11) and run 2 (seed 12, other BTC drift and volatility)."""
     store = RunStore(store_path)
-    a = store.save_run(tiny_result(), name="base")
-    b = store.save_run(tiny_result(seed=12, drift=0.001, vol=0.02), name="bullish")
+    a = save(store, tiny_result(), name="base")
+    b = save(store, tiny_result(seed=12, drift=0.001, vol=0.02), name="bullish")
     return a, b
 
 

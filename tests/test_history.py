@@ -1,4 +1,4 @@
-"""hashpivot.io.history: loading, validation errors, hashprice recompute, attribution; atomic writes."""
+"""hashpivot.io.history: loading, validation errors, attribution; atomic writes."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.testing import assert_allclose
 
+from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 from hashpivot.errors import DataError
 from hashpivot.io import (
     ATTRIBUTION,
     REQUIRED_COLUMNS,
     load_chain_history,
-    recompute_hashprice_usd_per_th_day,
     write_bytes_atomic,
     write_text_atomic,
 )
@@ -218,72 +217,6 @@ def test_block_count_must_be_whole(make_chain_csv):
     assert "'block_count'" in message and "whole numbers" in message and "2024-03-02" in message
 
 
-# --- recompute of hashprice ------------------------------------------------------------------------
-
-
-def test_recompute_matches_hand_calculation(make_chain_csv):
-    history = load_chain_history(make_chain_csv())
-    ours = recompute_hashprice_usd_per_th_day(history)
-    row = history.iloc[12]
-    by_hand = (row["issuance_btc"] + row["fees_btc"]) * row["price_usd"] / (row["hashrate_ehs"] * 1e6)
-    assert ours.iloc[12] == pytest.approx(by_hand, rel=1e-12)
-    assert ours.index.equals(history.index)
-    # the synthetic table stores 6 significant digits, as the real one does
-    assert_allclose(ours.to_numpy(), history["hashprice_usd_per_th_day"].to_numpy(), rtol=5e-6)
-
-
-def test_recompute_does_not_mutate(make_chain_csv):
-    history = load_chain_history(make_chain_csv())
-    before = history.copy()
-    recompute_hashprice_usd_per_th_day(history)
-    pd.testing.assert_frame_equal(history, before)
-
-
-def _round_sig(values: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Values rounded to ``digits`` significant digits, and the unit of the last kept digit."""
-    unit = 10.0 ** (np.floor(np.log10(np.abs(values))) - (digits - 1))
-    return np.round(values / unit) * unit, unit
-
-
-@pytest.mark.shared_data
-def test_recomputed_hashprice_equals_table_2016_2025(shared_csv):
-    """Our hashprice vs the table's ``hashprice_usd_per_th_day`` over 2016-01-01..2025-12-29.
-
-    The table stores hashprice rounded to 6 significant digits (0.103362), computed by the data's
-    author from the source values before those were themselves rounded for the file (price to 4
-    decimals, hash rate to 9 significant digits, BTC amounts to 8 decimals; data README). So:
-
-    1. Unrounded, ours is within half a unit of the stored value's 6th digit plus the error that the
-       rounding of the inputs can carry.
-    2. Rounded to 6 significant digits, ours agrees within 1e-6 relative on every day except those
-       where ours lies within that input error of a rounding boundary (there the last digit can go
-       either way); those days differ by exactly one unit in the 6th digit.
-    """
-    history = load_chain_history(shared_csv).loc["2016-01-01":"2025-12-29"]
-    assert len(history) == 3651
-    ours = recompute_hashprice_usd_per_th_day(history).to_numpy()
-    stored = history["hashprice_usd_per_th_day"].to_numpy()
-    price = history["price_usd"].to_numpy()
-    revenue_btc = (history["issuance_btc"] + history["fees_btc"]).to_numpy()
-    # relative error carried by the file's rounded inputs (first order)
-    input_rel = 0.5e-4 / price + 0.5e-8 + 2 * 0.5e-8 / revenue_btc
-    _, stored_unit = _round_sig(stored, 6)
-
-    unrounded_abs = np.abs(ours - stored)
-    assert np.all(unrounded_abs <= 0.5 * stored_unit + ours * input_rel * (1 + 1e-9))
-    unrounded_rel = unrounded_abs / stored
-    assert unrounded_rel.max() < 5e-6  # the 6th digit's resolution: half a unit is <= 5e-6
-
-    ours6, our_unit = _round_sig(ours, 6)
-    rel6 = np.abs(ours6 / stored - 1.0)
-    agrees = rel6 <= 1e-6
-    distance_to_boundary = np.abs(ours / our_unit - np.floor(ours / our_unit) - 0.5) * our_unit
-    near_boundary = distance_to_boundary <= ours * input_rel
-    assert np.all(agrees | near_boundary)
-    assert np.all(np.abs(ours6 - stored)[~agrees] <= our_unit[~agrees] * (1 + 1e-9))
-    assert (~agrees).sum() <= 10  # 10 of 3,651 days as of the 2025-12-30 snapshot
-
-
 @pytest.mark.shared_data
 def test_shared_table_loads_as_documented(shared_csv):
     history = load_chain_history(shared_csv)
@@ -301,7 +234,7 @@ def test_shared_table_loads_as_documented(shared_csv):
 
 
 def test_attribution_text():
-    assert ATTRIBUTION == (
+    assert ATTRIBUTION == CHAIN_TABLE_ATTRIBUTION == (
         "Source: Coin Metrics Community Data (github.com/coinmetrics/data), CC BY-NC 4.0"
     )
 

@@ -192,6 +192,16 @@ def test_assumptions_hold_the_stored_scenario(page, result):
     assert from_toml(page.pre[0]) == from_toml(result.scenario_toml)
 
 
+def test_the_result_carries_the_scenario_that_was_run():
+    data = load_preset("default").model_dump(mode="python", exclude_none=True)
+    data["run"].update(n_paths=4, horizon_days=40, store_paths=4)
+    scenario = from_dict(data, "default, tiny")
+    result = simulate(scenario)
+    assert result.scenario is scenario
+    assert result.dataset.attrs["scenario_toml"] == result.scenario_toml
+    assert from_toml(result.scenario_toml) == result.scenario
+
+
 def test_scenario_section_names_the_company_and_fleets(page_text, result):
     scenario = from_toml(result.scenario_toml)
     section = page_text.split('<section id="scenario">', 1)[1].split("</section>", 1)[0]

@@ -16,10 +16,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from store_helpers import N_PATHS, pickle_result, tiny_result
+from store_helpers import N_PATHS, pickle_result, save, tiny_result
 
 from hashpivot.errors import HashpivotError
-from hashpivot.io.export import fan_frame
+from hashpivot.analysis.fan import fan_frame
 from hashpivot.io.store import (
     BUSY_TIMEOUT_ENV_VAR,
     RunStore,
@@ -63,7 +63,7 @@ def _orphans(path: Path) -> dict[str, int]:
 def _assert_same_run(stored, result, name=None) -> None:
     pd.testing.assert_frame_equal(stored.summary, result.summary.reset_index(drop=True), check_dtype=False)
     pd.testing.assert_frame_equal(stored.win_rate, result.win_rate, check_names=False)
-    expected_fan = fan_frame(result)
+    expected_fan = fan_frame(result.dataset)
     pd.testing.assert_frame_equal(stored.fan, expected_fan, check_dtype=False)
     assert stored.scenario_toml == result.scenario_toml
     assert stored.info.seed == result.seed and stored.info.version == result.version
@@ -78,7 +78,7 @@ def _assert_same_run(stored, result, name=None) -> None:
 def test_round_trip_keeps_every_table_and_fact(store):
     result = tiny_result()
     before = pd.Timestamp.now(tz="UTC")
-    run_id = store.save_run(result, name="base case")
+    run_id = save(store, result, name="base case")
     stored = store.get_run(run_id)
     _assert_same_run(stored, result, name="base case")
     assert before <= pd.Timestamp(stored.info.created_utc) <= pd.Timestamp.now(tz="UTC")
@@ -89,7 +89,7 @@ def test_round_trip_keeps_every_table_and_fact(store):
 
 def test_fan_rows_cover_each_policy_variable_and_month_with_ordered_quantiles(store):
     result = tiny_result()
-    fan = store.get_run(store.save_run(result)).fan
+    fan = store.get_run(save(store, result)).fan
     n_dates = result.dataset.sizes["date"]
     per_policy = fan[fan["policy"].notna()]
     assert set(per_policy["policy"]) == set(result.policies)
@@ -107,8 +107,8 @@ def test_fan_rows_cover_each_policy_variable_and_month_with_ordered_quantiles(st
 
 def test_list_is_newest_first_and_delete_removes_every_row(store):
     assert store.list_runs() == [] and not store.path.exists()
-    first = store.save_run(tiny_result(), name="a")
-    second = store.save_run(tiny_result(seed=12), name="b")
+    first = save(store, tiny_result(), name="a")
+    second = save(store, tiny_result(seed=12), name="b")
     assert [r.run_id for r in store.list_runs()] == [second, first]
     assert [r.name for r in store.list_runs(limit=1)] == ["b"]
     assert store.delete_run(first) == first
@@ -119,14 +119,14 @@ def test_list_is_newest_first_and_delete_removes_every_row(store):
             assert con.execute(f"SELECT count(*) FROM {table} WHERE run_id = ?", [first]).fetchone()[0] == 0
     finally:
         con.close()
-    third = store.save_run(tiny_result())
+    third = save(store, tiny_result())
     assert third > second  # ids are never reused
 
 
 def test_unknown_or_malformed_ids_are_clear_errors(store):
     with pytest.raises(StoreError, match="no runs yet"):
         store.get_run(1)
-    store.save_run(tiny_result())
+    save(store, tiny_result())
     with pytest.raises(StoreError, match=r"run 42 is not in the run store"):
         store.get_run(42)
     with pytest.raises(StoreError, match=r"run 42 is not in the run store"):
@@ -146,7 +146,7 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path):
     con.execute("CREATE TABLE prices (x INTEGER)")
     con.close()
     with pytest.raises(StoreError, match="not a hashpivot run store"):
-        RunStore(other).save_run(tiny_result())
+        save(RunStore(other), tiny_result())
     with pytest.raises(StoreError, match="not a file"):
         RunStore(tmp_path).check()
 
@@ -169,8 +169,8 @@ def test_store_location_follows_the_environment(tmp_path, monkeypatch):
 
 
 def test_diff_lists_scenario_keys_and_summary_changes(store):
-    a = store.save_run(tiny_result())
-    b = store.save_run(tiny_result(seed=12, drift=0.001, vol=0.02))
+    a = save(store, tiny_result())
+    b = save(store, tiny_result(seed=12, drift=0.001, vol=0.02))
     diff = store.diff_runs(a, b)
     assert diff.scenario == [
         ("run.seed", 11, 12),
@@ -187,7 +187,7 @@ def test_diff_lists_scenario_keys_and_summary_changes(store):
 
 def test_diff_of_different_policy_sets_marks_absent_entries(store):
     result = tiny_result()
-    a = store.save_run(result)
+    a = save(store, result)
     stored = store.get_run(a)
     sub = stored.summary[stored.summary["policy"] == "sell_all"]
     diff = summary_diff(stored.summary, sub)
@@ -200,6 +200,7 @@ def test_diff_of_different_policy_sets_marks_absent_entries(store):
 _DOOMED_WRITER = """
     import pickle, signal, sys, time
     from pathlib import Path
+    from hashpivot.analysis.fan import fan_frame
     from hashpivot.io import store
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C even when started in the background
@@ -212,7 +213,7 @@ _DOOMED_WRITER = """
             time.sleep(120)
 
     store._after_insert = stop_here
-    store.RunStore(path, busy_timeout_s=30).save_run(result, name="doomed")
+    store.RunStore(path, busy_timeout_s=30).save_run(result, fan_frame(result.dataset), name="doomed")
     print("COMMITTED", flush=True)
 """
 
@@ -220,7 +221,7 @@ _DOOMED_WRITER = """
 @pytest.mark.parametrize(("stage", "sig"), [("fan", signal.SIGKILL), ("summary", signal.SIGINT)])
 def test_a_writer_stopped_mid_transaction_leaves_the_store_intact_without_its_run(store, tmp_path, stage, sig):
     result = tiny_result()
-    kept = store.save_run(result, name="kept")
+    kept = save(store, result, name="kept")
     pickled = pickle_result(result, tmp_path / "result.pkl")
     proc = _child(_DOOMED_WRITER, str(store.path), str(pickled), stage)
     _wait_line(proc, "IN_TRANSACTION")
@@ -235,7 +236,7 @@ def test_a_writer_stopped_mid_transaction_leaves_the_store_intact_without_its_ru
     assert [(r.run_id, r.name) for r in runs] == [(kept, "kept")]
     _assert_same_run(store.get_run(kept), result, name="kept")
     assert _orphans(store.path) == {"summary": 0, "win_rate": 0, "fan": 0}
-    again = store.save_run(result, name="after")
+    again = save(store, result, name="after")
     assert [r.name for r in store.list_runs()] == ["after", "kept"]
     _assert_same_run(store.get_run(again), result, name="after")
 
@@ -245,16 +246,18 @@ def test_a_writer_stopped_mid_transaction_leaves_the_store_intact_without_its_ru
 _WRITER = """
     import json, pickle, sys, time
     from pathlib import Path
+    from hashpivot.analysis.fan import fan_frame
     from hashpivot.io import store
 
     path, pickled, go, tag = sys.argv[1:5]
     result = pickle.loads(Path(pickled).read_bytes())
+    fan = fan_frame(result.dataset)
     store._after_insert = lambda name: time.sleep(0.05) if name == "fan" else None  # hold the lock
     rs = store.RunStore(path, busy_timeout_s=60)
     print("READY", flush=True)
     while not Path(go).exists():
         time.sleep(0.002)
-    print(json.dumps([rs.save_run(result, name=f"{tag}-{i}") for i in range(3)]), flush=True)
+    print(json.dumps([rs.save_run(result, fan, name=f"{tag}-{i}") for i in range(3)]), flush=True)
 """
 
 
@@ -278,7 +281,7 @@ def test_two_processes_writing_at_once_both_succeed(store, tmp_path):
         _assert_same_run(store.get_run(run_id), result, name=store.get_run(run_id).info.name)
     con = duckdb.connect(str(store.path), read_only=True)
     try:
-        for table, expected in (("summary", len(result.summary)), ("fan", len(fan_frame(result))),
+        for table, expected in (("summary", len(result.summary)), ("fan", len(fan_frame(result.dataset))),
                                 ("win_rate", len(result.policies) ** 2)):
             counts = con.execute(f"SELECT run_id, count(*) FROM {table} GROUP BY run_id").fetchall()
             assert sorted(counts) == [(i, expected) for i in sorted(ids)], table
@@ -298,13 +301,13 @@ _HOLDER = """
 
 def test_a_store_held_by_another_process_is_busy_after_retries_then_free_again(store, tmp_path):
     result = tiny_result()
-    store.save_run(result, name="before")
+    save(store, result, name="before")
     holder = _child(_HOLDER, str(store.path))
     try:
         _wait_line(holder, "HOLDING")
         impatient = RunStore(store.path, busy_timeout_s=0.3)
         with pytest.raises(StoreBusyError, match=r"^store busy: another process has held the run store") as info:
-            impatient.save_run(result, name="refused")
+            save(impatient, result, name="refused")
         tries = int(str(info.value).split("(")[1].split(" tries")[0])
         assert tries >= 2  # it retried before giving up
         with pytest.raises(StoreBusyError):
@@ -312,7 +315,7 @@ def test_a_store_held_by_another_process_is_busy_after_retries_then_free_again(s
         # A patient writer waits for the holder to finish, then succeeds.
         patient = RunStore(store.path, busy_timeout_s=60)
         saved: list[int] = []
-        writer = threading.Thread(target=lambda: saved.append(patient.save_run(result, name="waited")))
+        writer = threading.Thread(target=lambda: saved.append(save(patient, result, name="waited")))
         writer.start()
         time.sleep(0.2)
         assert writer.is_alive()

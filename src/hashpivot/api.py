@@ -6,8 +6,9 @@ engine plain models and arrays.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -166,6 +167,37 @@ def replay(
     chosen = select_policies(replayed, policies or [sc.policy.treasury.label])
     plans = replayed.capacity_policies()
     return simulate(replayed, chosen, capacity=plans, check_invariants=check_invariants, market=market)
+
+
+def run_tables(result, meta: Mapping[str, Any] | None = None):
+    """The export tables (``io.export.RunTables``) of a ``SimResult``: its summary, win rates and scenario TOML,
+    and the monthly fan quantiles, computed by :func:`hashpivot.analysis.fan.fan_frame`; ``meta`` adds
+    fields to the run's facts (seed, version, n_paths, policies)."""
+    from hashpivot.analysis.fan import fan_frame
+    from hashpivot.io.export import tables_from_result
+
+    return tables_from_result(result, fan_frame(result.dataset), meta)
+
+
+def export_result(result, out_dir: str | Path, formats: Sequence[str],
+                  meta: Mapping[str, Any] | None = None) -> dict[str, list[Path]]:
+    """Write a ``SimResult`` into the folder ``out_dir`` in each of ``formats`` (``io.export.FORMATS``): ``html``
+    is the report (``report.html``, drawn by :mod:`hashpivot.report`), the others the tables of
+    :func:`run_tables` (through :func:`hashpivot.io.export.export_tables`). Every file is written atomically.
+    Returns ``{format: [paths written]}`` in the order of ``formats``; an unknown format raises InputError
+    before anything is written."""
+    from hashpivot.io.export import check_formats, export_tables
+
+    chosen = check_formats(formats)
+    written: dict[str, list[Path]] = {}
+    if "html" in chosen:
+        from hashpivot.report.sim_report import write_report
+
+        written["html"] = [write_report(result, Path(out_dir) / "report.html")]
+    rest = [f for f in chosen if f != "html"]
+    if rest:
+        written.update(export_tables(run_tables(result, meta), rest, out_dir))
+    return {f: written[f] for f in chosen}
 
 
 def _within(plan, horizon_days: int):

@@ -1,7 +1,7 @@
 """The seed article's quantitative claims, each beside what our data and model say, with a verdict.
 
 Every claim is data (:data:`CLAIMS`: id, text, the article's figures and their units). One pure function per
-claim computes our figures from the daily chain table (``history``, as returned by
+claim computes our figures from the daily chain table (``history``, loaded by the caller, e.g. with
 :func:`hashpivot.io.load_chain_history`, or None when no table is available), the pure formulas and the
 sourced fact tables (``domain/facts/claims.toml`` and ``domain/facts/iren_per_mw.toml``), and returns a
 :class:`ClaimCheck`: our figures, how they were computed, their source, the verdict and the tolerance rule
@@ -41,9 +41,9 @@ from pydantic import Field
 from hashpivot.analysis.hashprice import find_halvings, halving_window, period_stats
 from hashpivot.analysis.per_mw import PerMwInputs, iren_like, per_mw_table
 from hashpivot.domain.base import Model
+from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 from hashpivot.errors import DataError, InputError
 from hashpivot.formulas import ai, mining
-from hashpivot.io.history import ATTRIBUTION
 from hashpivot.units import KW_PER_MW, MONTHS_PER_YEAR
 
 Verdict = Literal["supported", "contradicted", "not checkable"]
@@ -336,7 +336,8 @@ def check_hashprice_halving(history: pd.DataFrame | None) -> ClaimCheck:
         verdict = CONTRADICTED
     else:
         verdict = NOT_CHECKABLE
-    return ClaimCheck(claim, tuple(ours), how, ATTRIBUTION, verdict, tolerance, reason, uses_chain_data=True)
+    return ClaimCheck(claim, tuple(ours), how, CHAIN_TABLE_ATTRIBUTION, verdict, tolerance, reason,
+                      uses_chain_data=True)
 
 
 # --- 2. Marathon's BTC holdings -------------------------------------------------------------------------
@@ -509,7 +510,7 @@ def check_ai_margin_per_mw(facts: ClaimFacts, inputs: PerMwInputs | None = None,
             mining.mining_margin_usd_per_mw_day(hp, m.efficiency_j_per_th, m.power_price_usd_per_mwh,
                                                 1.0, m.pool_fee_frac))
         uses_chain = True
-        source += f"; {ATTRIBUTION}"
+        source += f"; {CHAIN_TABLE_ATTRIBUTION}"
     ours = [Figure(name, value, "USD/MW-day") for name, value in {**ai_cases, **mining_cases}.items()]
     lowest_ai = min(ai_cases.values())
     highest_mining = max(mining_cases.values())
@@ -583,13 +584,13 @@ def check_hashrate_costlier(history: pd.DataFrame | None, inputs: PerMwInputs | 
         return ClaimCheck(claim, (), how, NO_CHAIN_SOURCE, NOT_CHECKABLE, tolerance, NO_CHAIN_DATA)
     halvings = {h.n: h for h in find_halvings(history)}
     if HALVING_N not in halvings:
-        return ClaimCheck(claim, (), how, ATTRIBUTION, NOT_CHECKABLE, tolerance,
+        return ClaimCheck(claim, (), how, CHAIN_TABLE_ATTRIBUTION, NOT_CHECKABLE, tolerance,
                           "the chain table does not contain the 2024 halving", uses_chain_data=True)
     day = pd.Timestamp(halvings[HALVING_N].date)
     first = history.loc[day: day + pd.Timedelta(days=RECENT_DAYS - 1)]
     last = history.iloc[-RECENT_DAYS:]
     if len(first) < RECENT_DAYS or last.index[0] <= first.index[-1]:
-        return ClaimCheck(claim, (), how, ATTRIBUTION, NOT_CHECKABLE, tolerance,
+        return ClaimCheck(claim, (), how, CHAIN_TABLE_ATTRIBUTION, NOT_CHECKABLE, tolerance,
                           f"the chain table ends {history.index[-1]:%Y-%m-%d}, too soon after the halving "
                           f"({day:%Y-%m-%d}) for two separate {RECENT_DAYS}-day windows", uses_chain_data=True)
     a = cost_window(first, e, price)
@@ -617,7 +618,7 @@ def check_hashrate_costlier(history: pd.DataFrame | None, inputs: PerMwInputs | 
                "cost per BTC": b.cost_usd_per_btc / a.cost_usd_per_btc - 1.0}
     verdict, reason = change_verdict(changes)
     reason += f"; difficulty {b.difficulty / a.difficulty - 1.0:+.1%}"
-    return ClaimCheck(claim, ours, how, ATTRIBUTION, verdict, tolerance, reason, uses_chain_data=True)
+    return ClaimCheck(claim, ours, how, CHAIN_TABLE_ATTRIBUTION, verdict, tolerance, reason, uses_chain_data=True)
 
 
 # --- all claims ----------------------------------------------------------------------------------------

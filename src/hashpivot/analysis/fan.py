@@ -1,5 +1,6 @@
-"""Numbers behind the simulation report: fan-chart quantiles per month, the insolvency curve and the
-summary table. Pure numpy/pandas, no plotting and no disk; the report only draws what these return.
+"""Numbers behind the simulation report and the exports: fan-chart quantiles per month (and the tidy fan
+table of a result's Dataset), the insolvency curve and the summary table. Pure numpy/pandas, no plotting
+and no disk; the report only draws what these return and :mod:`hashpivot.io` only writes them.
 """
 
 from __future__ import annotations
@@ -7,11 +8,21 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+if TYPE_CHECKING:
+    import xarray as xr
+
 #: Quantiles of a fan chart: the p5-p95 band, the p25-p75 band and the median line.
 FAN_QUANTILES: dict[str, float] = {"p5": 0.05, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p95": 0.95}
+
+#: Columns of the tidy monthly fan table (:func:`fan_frame`).
+FAN_COLUMNS = ("policy", "variable", "date", "day", *FAN_QUANTILES)
+#: Prefix of the Dataset's monthly series (``monthly_<variable>``) that the fan table covers.
+MONTHLY_PREFIX = "monthly_"
 
 #: Rows of the summary table, in order: (metric in ``SimResult.summary``, label, unit).
 SUMMARY_METRICS: tuple[tuple[str, str, str], ...] = (
@@ -58,6 +69,37 @@ def fan_quantiles(
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN dates -> NaN, by design
             qs = np.nanquantile(arr, list(quantiles.values()), axis=0)
     return pd.DataFrame(qs.T, index=idx, columns=list(quantiles))
+
+
+def fan_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """The monthly fan data of a result's Dataset as a tidy table (see :data:`FAN_COLUMNS`). [unit of variable]
+
+    One block of rows per policy and monthly variable (``monthly_<variable>``, dims policy, sample, date),
+    then the market series (dims sample, date) with ``policy`` None. Quantiles over the stored sample paths,
+    from :func:`fan_quantiles`; ``date`` is the month end (midnight), ``day`` its day of the run.
+    """
+    dates = pd.DatetimeIndex(ds["date"].values).normalize()
+    days = np.asarray(ds["day"].values, dtype=np.int64)
+    blocks: list[pd.DataFrame] = []
+
+    def block(policy: str | None, variable: str, values: np.ndarray) -> pd.DataFrame:
+        fan = fan_quantiles(values, index=dates).reset_index(drop=True)
+        head = pd.DataFrame({"policy": pd.Series([policy] * len(dates), dtype=object),
+                             "variable": variable, "date": dates, "day": days})
+        return pd.concat([head, fan], axis=1)
+
+    names = [str(n) for n in ds.data_vars if str(n).startswith(MONTHLY_PREFIX)]
+    per_policy = [n for n in names if ds[n].dims == ("policy", "sample", "date")]
+    market = [n for n in names if ds[n].dims == ("sample", "date")]
+    for i, policy in enumerate(str(p) for p in ds["policy"].values):
+        for name in per_policy:
+            blocks.append(block(policy, name.removeprefix(MONTHLY_PREFIX), ds[name].values[i]))
+    for name in market:
+        blocks.append(block(None, name.removeprefix(MONTHLY_PREFIX), ds[name].values))
+    if not blocks:
+        return pd.DataFrame({c: [] for c in FAN_COLUMNS})
+    out = pd.concat(blocks, ignore_index=True)
+    return out[list(FAN_COLUMNS)]
 
 
 def insolvency_curve(insolvent_day: np.ndarray, month_days: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 Definitions used throughout (all days are UTC calendar days of the chain table):
 
 * **Daily hashprice** [USD/(TH/s)/day]: (issuance + fees) x price / hash rate in TH/s, recomputed at
-  full precision by :func:`hashpivot.io.history.recompute_hashprice_usd_per_th_day`.
+  full precision by :func:`recompute_hashprice_usd_per_th_day`.
 * **Halving day** of halving ``n`` (n = 1 is block 210,000 in 2012, 2 = 2016, 3 = 2020, 4 = 2024):
   derived from ``issuance_btc / block_count`` (see :func:`find_halvings`): the day the first blocks at
   the new subsidy appear, unless they are fewer than ``min_new_block_frac`` of that day's blocks, in
@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from hashpivot.errors import DataError, InputError
-from hashpivot.io.history import recompute_hashprice_usd_per_th_day
+from hashpivot.formulas.mining import hashprice_from_daily_totals
 from hashpivot.protocol import HALVING_INTERVAL_BLOCKS, ZERO_SUBSIDY_HEIGHT, subsidy_btc
 from hashpivot.units import TH_PER_EH
 
@@ -229,6 +229,22 @@ def find_halvings(
             )
         )
     return tuple(found)
+
+
+def recompute_hashprice_usd_per_th_day(history: pd.DataFrame) -> pd.Series:
+    """Daily hashprice recomputed at full precision from the chain table's inputs. [USD/(TH/s)/day]
+
+    (``issuance_btc`` + ``fees_btc``) x ``price_usd`` / hash rate in TH/s, via
+    :func:`hashpivot.formulas.mining.hashprice_from_daily_totals`. The table's own
+    ``hashprice_usd_per_th_day`` is the same quantity rounded to 6 significant digits.
+    """
+    values = hashprice_from_daily_totals(
+        history["price_usd"].to_numpy(),
+        history["hashrate_ehs"].to_numpy(),
+        history["issuance_btc"].to_numpy(),
+        history["fees_btc"].to_numpy(),
+    )
+    return pd.Series(values, index=history.index, name="hashprice_usd_per_th_day")
 
 
 def period_stats(history: pd.DataFrame) -> PeriodStats:

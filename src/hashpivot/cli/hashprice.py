@@ -67,7 +67,7 @@ def hashprice(
     }
     with exit_on_error(debug, options):
         from hashpivot.analysis import hashprice as hp
-        from hashpivot.io import ATTRIBUTION, load_chain_history, recompute_hashprice_usd_per_th_day
+        from hashpivot.io import ATTRIBUTION, load_chain_history
         from hashpivot.report import write_hashprice_charts
 
         history = load_chain_history(data)
@@ -79,7 +79,7 @@ def hashprice(
         period = hp.period_stats(selected)
         rolling = hp.rolling_mean_hashprice(history).loc[selected.index]
         files = write_hashprice_charts(
-            out, recompute_hashprice_usd_per_th_day(selected), rolling, halvings, ATTRIBUTION,
+            out, hp.recompute_hashprice_usd_per_th_day(selected), rolling, halvings, ATTRIBUTION,
             window=window,
         )
         shown = [h for h in halvings if period.start <= h.date <= period.end]

@@ -250,7 +250,8 @@ def report(
     Runs are seeded, so the numbers are the same; the summary is checked against the stored one.
     """
     with _guard(debug, {"format": "--format"}):
-        from hashpivot.io.export import check_formats, export_result, export_tables
+        from hashpivot.api import export_result
+        from hashpivot.io.export import check_formats, export_tables
 
         chosen = check_formats(formats or ["html"])
         stored = _store(store).get_run(run_id)
@@ -261,7 +262,7 @@ def report(
             files.update(export_tables(stored.tables(), table_formats, folder))
         if "html" in chosen:
             result = _resimulate(stored, data, quiet=as_json)
-            files.update(export_result(result, ["html"], folder))
+            files.update(export_result(result, folder, ["html"]))
         files = {f: files[f] for f in chosen}
         if as_json:
             _echo_json({"run_id": stored.info.run_id, "resimulated": "html" in chosen,

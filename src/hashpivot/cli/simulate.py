@@ -205,11 +205,12 @@ def record_run(result, store: Path | None, no_store: bool, name: str | None = No
     """Record ``result`` in the run store unless ``no_store``; a busy store is reported, not raised."""
     if no_store:
         return Recorded()
+    from hashpivot.analysis.fan import fan_frame
     from hashpivot.io.store import RunStore, StoreBusyError
 
     rs = RunStore(store)
     try:
-        return Recorded(rs.save_run(result, name=name), rs.path)
+        return Recorded(rs.save_run(result, fan_frame(result.dataset), name=name), rs.path)
     except StoreBusyError as exc:
         return Recorded(None, rs.path, exc)
 

@@ -15,7 +15,6 @@ from hashpivot.io.history import (
     DATA_ENV_VAR,
     REQUIRED_COLUMNS,
     load_chain_history,
-    recompute_hashprice_usd_per_th_day,
     resolve_data_path,
     validate_chain_history,
 )
@@ -25,7 +24,6 @@ __all__ = [
     "DATA_ENV_VAR",
     "REQUIRED_COLUMNS",
     "load_chain_history",
-    "recompute_hashprice_usd_per_th_day",
     "resolve_data_path",
     "validate_chain_history",
     "write_bytes_atomic",

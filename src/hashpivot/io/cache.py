@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from hashpivot.errors import DataError
-from hashpivot.io.history import DATE_COLUMN, FLOAT_COLUMNS, REQUIRED_COLUMNS
+from hashpivot.io.chain_table import DATE_COLUMN, FLOAT_COLUMNS, REQUIRED_COLUMNS
 
 if TYPE_CHECKING:
     import duckdb

@@ -1,10 +1,11 @@
 """Exports of a run: the tidy summary, the monthly fan data and the win-rate matrix as CSV, Parquet or
-one Excel workbook; the HTML report through :func:`hashpivot.report.sim_report.write_report`.
+one Excel workbook.
 
 Every file is written atomically (temporary file in the target folder, then ``os.replace``), so a
 reader never sees half a file. The numbers come from the run (a ``SimResult``) or from the run store;
-the fan quantiles are computed by :func:`hashpivot.analysis.fan.fan_quantiles`, nothing here does
-statistics of its own.
+the fan table is computed by :func:`hashpivot.analysis.fan.fan_frame` and handed in, nothing here does
+statistics of its own. The HTML report and a result's full export (report and tables) are written by
+:func:`hashpivot.api.export_result`, which draws the report with :mod:`hashpivot.report`.
 
 Files written into the output folder, by format:
 
@@ -12,7 +13,7 @@ Files written into the output folder, by format:
 - ``parquet``: ``summary.parquet``, ``fan.parquet``, ``win_rate.parquet`` (each with the scenario TOML,
   seed and version in the file's key-value metadata) and ``scenario.toml``;
 - ``xlsx``: ``run.xlsx`` with the sheets ``run``, ``summary``, ``fan``, ``win_rate``, ``scenario``;
-- ``html``: ``report.html`` (needs the full ``SimResult``, see :func:`export_result`).
+- ``html``: ``report.html`` (needs the full ``SimResult``, see :func:`hashpivot.api.export_result`).
 """
 
 from __future__ import annotations
@@ -33,13 +34,10 @@ import pandas as pd
 from hashpivot.errors import InputError
 from hashpivot.io import write_bytes_atomic, write_text_atomic
 
-#: Formats of :func:`export_tables` / :func:`export_result`.
+#: Formats of an export (``html`` by :func:`hashpivot.api.export_result`, the others by :func:`export_tables`).
 FORMATS = ("html", "xlsx", "csv", "parquet")
 #: Formats written from the stored tables alone (no simulation needed).
 TABLE_FORMATS = ("xlsx", "csv", "parquet")
-#: Columns of the tidy monthly fan table.
-FAN_COLUMNS = ("policy", "variable", "date", "day", "p5", "p25", "p50", "p75", "p95")
-MONTHLY_PREFIX = "monthly_"
 
 
 @dataclass(frozen=True)
@@ -59,45 +57,12 @@ class RunTables:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
-def fan_frame(result) -> pd.DataFrame:
-    """The monthly fan data of a ``SimResult`` as a tidy table (see :data:`FAN_COLUMNS`).
-
-    One block of rows per policy and monthly variable (``monthly_<variable>`` in the dataset, dims
-    policy, sample, date), then the market series (dims sample, date) with ``policy`` None. Quantiles
-    over the stored sample paths, from :func:`hashpivot.analysis.fan.fan_quantiles`. [unit of variable]
-    """
-    from hashpivot.analysis.fan import FAN_QUANTILES, fan_quantiles
-
-    ds = result.dataset
-    dates = pd.DatetimeIndex(ds["date"].values).normalize()
-    days = np.asarray(ds["day"].values, dtype=np.int64)
-    blocks: list[pd.DataFrame] = []
-
-    def block(policy: str | None, variable: str, values: np.ndarray) -> pd.DataFrame:
-        fan = fan_quantiles(values, index=dates).reset_index(drop=True)
-        head = pd.DataFrame({"policy": pd.Series([policy] * len(dates), dtype=object),
-                             "variable": variable, "date": dates, "day": days})
-        return pd.concat([head, fan], axis=1)
-
-    names = [str(n) for n in ds.data_vars if str(n).startswith(MONTHLY_PREFIX)]
-    per_policy = [n for n in names if ds[n].dims == ("policy", "sample", "date")]
-    market = [n for n in names if ds[n].dims == ("sample", "date")]
-    for i, policy in enumerate(result.policies):
-        for name in per_policy:
-            blocks.append(block(policy, name.removeprefix(MONTHLY_PREFIX), ds[name].values[i]))
-    for name in market:
-        blocks.append(block(None, name.removeprefix(MONTHLY_PREFIX), ds[name].values))
-    if not blocks:
-        return pd.DataFrame({c: [] for c in FAN_COLUMNS})
-    out = pd.concat(blocks, ignore_index=True)
-    return out[["policy", "variable", "date", "day", *FAN_QUANTILES]]
-
-
-def tables_from_result(result, meta: Mapping[str, Any] | None = None) -> RunTables:
-    """The export tables of a ``SimResult``."""
+def tables_from_result(result, fan: pd.DataFrame, meta: Mapping[str, Any] | None = None) -> RunTables:
+    """The export tables of a ``SimResult``, with its monthly ``fan`` table (from
+    :func:`hashpivot.analysis.fan.fan_frame`; :func:`hashpivot.api.run_tables` computes it)."""
     base = {"seed": result.seed, "version": result.version, "n_paths": int(result.dataset.sizes["path"]),
             "policies": ", ".join(result.policies)}
-    return RunTables(result.summary.copy(), fan_frame(result), result.win_rate.copy(), result.scenario_toml,
+    return RunTables(result.summary.copy(), fan, result.win_rate.copy(), result.scenario_toml,
                      {**base, **(meta or {})})
 
 
@@ -115,7 +80,8 @@ def check_formats(formats: Iterable[str]) -> list[str]:
 def export_tables(tables: RunTables, formats: Sequence[str], out_dir: str | os.PathLike[str]) -> dict[str, list[Path]]:
     """Write ``tables`` in each of ``formats`` (``xlsx``, ``csv``, ``parquet``) into ``out_dir``.
 
-    Returns ``{format: [paths written]}``. ``html`` needs the full result: use :func:`export_result`.
+    Returns ``{format: [paths written]}``. ``html`` needs the full result: use
+    :func:`hashpivot.api.export_result`.
     """
     out = Path(out_dir)
     written: dict[str, list[Path]] = {}
@@ -124,21 +90,6 @@ def export_tables(tables: RunTables, formats: Sequence[str], out_dir: str | os.P
             raise InputError("format", fmt, "xlsx, csv or parquet for stored tables (html re-simulates)")
         written[fmt] = _WRITERS[fmt](tables, out)
     return written
-
-
-def export_result(result, formats: Sequence[str], out_dir: str | os.PathLike[str],
-                  meta: Mapping[str, Any] | None = None) -> dict[str, list[Path]]:
-    """Write a ``SimResult`` in each of ``formats`` into ``out_dir``; returns ``{format: [paths]}``."""
-    chosen = check_formats(formats)
-    written: dict[str, list[Path]] = {}
-    if "html" in chosen:
-        from hashpivot.report.sim_report import write_report
-
-        written["html"] = [write_report(result, Path(out_dir) / "report.html")]
-    rest = [f for f in chosen if f != "html"]
-    if rest:
-        written.update(export_tables(tables_from_result(result, meta), rest, out_dir))
-    return {f: written[f] for f in chosen}
 
 
 # ------------------------------------------------------------------------------------------- writers

@@ -10,7 +10,8 @@ The same loader reads the local data cache that ``hashpivot data update`` fills 
 ``$HASHPIVOT_DATA`` is given, and goes through the same checks.
 
 Every problem in the file raises :class:`hashpivot.errors.DataError` naming the file, the column and
-the offending dates (the first few and how many in all).
+the offending dates (the first few and how many in all). The columns and their units are stated once, in
+:mod:`hashpivot.io.chain_table`, which the cache shares (``REQUIRED_COLUMNS`` is importable from here too).
 """
 
 from __future__ import annotations
@@ -22,56 +23,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 from hashpivot.errors import DataError
-from hashpivot.formulas.mining import hashprice_from_daily_totals
+from hashpivot.io.chain_table import (
+    DATE_COLUMN,
+    DATE_FORMAT,
+    INT_COLUMNS,
+    NONNEGATIVE_COLUMNS,
+    POSITIVE_COLUMNS,
+    REQUIRED_COLUMNS,
+)
 
 #: Attribution required by the data's licence (CC BY-NC 4.0); show it wherever the data or results
-#: derived from it are shown. Text from ``../shared/data/README.md``.
-ATTRIBUTION = (
-    "Source: Coin Metrics Community Data (github.com/coinmetrics/data), CC BY-NC 4.0"
-)
+#: derived from it are shown (:data:`hashpivot.domain.sources.CHAIN_TABLE_ATTRIBUTION`).
+ATTRIBUTION = CHAIN_TABLE_ATTRIBUTION
 
 #: Environment variable naming the chain table when no path is passed.
 DATA_ENV_VAR = "HASHPIVOT_DATA"
-
-DATE_COLUMN = "date"
-DATE_FORMAT = "%Y-%m-%d"
-
-#: Numeric columns of the table, in file order, with their units (see the data README).
-FLOAT_COLUMNS: tuple[str, ...] = (
-    "price_usd",  # [USD/BTC] closing price
-    "hashrate_ehs",  # [EH/s] daily mean network hash rate (estimate from blocks found)
-    "difficulty_mean",  # [dimensionless] mean difficulty of the day's blocks
-    "fees_btc",  # [BTC/day] fees paid to miners
-    "issuance_btc",  # [BTC/day] new coins issued (block subsidy)
-    "revenue_btc",  # [BTC/day] issuance + fees
-    "revenue_usd",  # [USD/day] revenue_btc x price_usd
-    "hashprice_usd_per_th_day",  # [USD/(TH/s)/day] revenue_usd / hash rate in TH/s, 6 significant digits
-)
-INT_COLUMNS: tuple[str, ...] = (
-    "block_count",  # [blocks/day]
-    "tx_count",  # [transactions/day]
-)
-#: Every column the loader requires, in the order of the file.
-REQUIRED_COLUMNS: tuple[str, ...] = (
-    DATE_COLUMN,
-    "price_usd",
-    "hashrate_ehs",
-    "difficulty_mean",
-    "block_count",
-    "fees_btc",
-    "issuance_btc",
-    "revenue_btc",
-    "revenue_usd",
-    "hashprice_usd_per_th_day",
-    "tx_count",
-)
-#: Columns that must be > 0 on every day.
-POSITIVE_COLUMNS: tuple[str, ...] = ("price_usd", "hashrate_ehs", "difficulty_mean")
-#: Columns that must be >= 0 on every day: every other number.
-NONNEGATIVE_COLUMNS: tuple[str, ...] = tuple(
-    c for c in REQUIRED_COLUMNS if c != DATE_COLUMN and c not in POSITIVE_COLUMNS
-)
 
 #: How many offending dates an error message lists before giving the count.
 MAX_LISTED = 5
@@ -202,22 +170,6 @@ def validate_chain_history(raw: pd.DataFrame, source: str = "<table>") -> pd.Dat
             )
     frame.index.freq = "D"
     return frame
-
-
-def recompute_hashprice_usd_per_th_day(history: pd.DataFrame) -> pd.Series:
-    """Daily hashprice recomputed at full precision from the table's inputs. [USD/(TH/s)/day]
-
-    (``issuance_btc`` + ``fees_btc``) x ``price_usd`` / hash rate in TH/s, via
-    :func:`hashpivot.formulas.mining.hashprice_from_daily_totals`. The table's own
-    ``hashprice_usd_per_th_day`` is the same quantity rounded to 6 significant digits.
-    """
-    values = hashprice_from_daily_totals(
-        history["price_usd"].to_numpy(),
-        history["hashrate_ehs"].to_numpy(),
-        history["issuance_btc"].to_numpy(),
-        history["fees_btc"].to_numpy(),
-    )
-    return pd.Series(values, index=history.index, name="hashprice_usd_per_th_day")
 
 
 def _check_dates(dates: pd.DatetimeIndex, source: str) -> None:

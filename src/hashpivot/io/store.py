@@ -5,7 +5,7 @@ for a busy store: ``busy_timeout_s``, else ``$HASHPIVOT_STORE_BUSY_TIMEOUT_S``, 
 
 What a run holds: id, creation time (UTC), name, the scenario TOML, seed, version, n_paths, the policies,
 the tidy summary, the win-rate matrix and the monthly fan data (p5/p25/p50/p75/p95 per policy, variable
-and date, computed by :func:`hashpivot.io.export.fan_frame`, i.e. :mod:`hashpivot.analysis.fan`).
+and date, computed by :func:`hashpivot.analysis.fan.fan_frame` and handed to :meth:`RunStore.save_run`).
 
 Transactions: a run is written in ONE transaction (the run row, then its summary, win-rate and fan
 rows); a crash, ``kill -9`` or Ctrl-C before the commit leaves the store as it was, without the run.
@@ -289,12 +289,10 @@ class RunStore:
 
     # ---------------------------------------------------------------------------------------- writes
 
-    def save_run(self, result, name: str | None = None) -> int:
-        """Record a ``SimResult`` (one transaction); returns its run id."""
-        from hashpivot.io.export import fan_frame
-        from hashpivot.scenarios.toml import from_toml
-
-        scenario = from_toml(result.scenario_toml, "result.scenario_toml")
+    def save_run(self, result, fan: pd.DataFrame, name: str | None = None) -> int:
+        """Record a ``SimResult`` with its monthly ``fan`` table (``hashpivot.analysis.fan.fan_frame`` of its
+        dataset) in one transaction; returns its run id."""
+        scenario = result.scenario
         policies = list(result.policies)
         summary = result.summary.reset_index(drop=True)[["policy", "metric", "stat", "value"]]
         summary = summary.assign(ord=np.arange(len(summary), dtype=np.int32))
@@ -304,7 +302,7 @@ class RunStore:
              for i, p in enumerate(policies) for j, v in enumerate(policies)],
             columns=["ord", "policy", "versus", "value"],
         )
-        fan = fan_frame(result).reset_index(drop=True)
+        fan = fan.reset_index(drop=True)
         fan = fan.assign(ord=np.arange(len(fan), dtype=np.int32), date=pd.to_datetime(fan["date"]))
         meta = [
             datetime.now(UTC).replace(tzinfo=None), name, scenario.name, result.scenario_toml, int(result.seed),

@@ -93,9 +93,7 @@ def render_report(result) -> str:
     """The report of ``result`` as a complete HTML page. [text]"""
     from plotly.offline import get_plotlyjs
 
-    from hashpivot.scenarios.toml import from_toml
-
-    scenario = from_toml(result.scenario_toml, "result.scenario_toml")
+    scenario = result.scenario
     ds = result.dataset
     policies = result.policies
     dates = [f"{pd.Timestamp(d):%Y-%m-%d}" for d in ds["date"].values]

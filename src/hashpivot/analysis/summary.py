@@ -1,0 +1,137 @@
+"""Summary statistics of a simulation result, from its Dataset (pure numpy/pandas/xarray, no disk).
+
+Works from the Dataset's variable names only (``nav_usd``, ``shares``, ``insolvent_day``,
+``<segment>_margin_usd_per_mw_day``, ``project_net_cash_usd``, ...), so that :mod:`hashpivot.engine`, which
+builds the Dataset, may call it without an import cycle: nothing here imports the engine.
+
+- :func:`summary_frame`: the tidy summary (columns policy, metric, stat, value) of ``SimResult.summary``.
+- :func:`win_rate_frame`: the win-rate matrix of ``SimResult.win_rate`` [fraction].
+- :func:`cvar`: mean of the worst tail of a sample [unit of the sample].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from hashpivot.policies.capacity import SEGMENTS
+
+#: Quantiles reported for every metric, besides the mean.
+QUANTILES = {"p5": 0.05, "p50": 0.50, "p95": 0.95}
+#: Share of the worst paths averaged by :func:`cvar` (the ``cvar5`` stat). [fraction]
+CVAR_TAIL_FRAC = 0.05
+#: Per-path metrics summarised by mean and :data:`QUANTILES`, in the summary's row order; each segment's
+#: margin metrics follow (see :func:`summary_frame`).
+PATH_METRICS: tuple[str, ...] = (
+    "nav_usd", "attributable_nav_usd", "btc_held", "btc_per_share", "cash_usd", "btc_yield_frac", "mined_btc",
+    "capex_usd", "ai_margin_usd_per_mw_day",
+)
+#: Columns of the tidy summary.
+SUMMARY_COLUMNS = ["policy", "metric", "stat", "value"]
+
+
+def cvar(values: np.ndarray, tail_frac: float = CVAR_TAIL_FRAC) -> float:
+    """Mean of the worst ``tail_frac`` of ``values`` (at least one value). [same unit]
+
+    >>> cvar(np.arange(100.0))
+    2.0
+    """
+    k = max(1, int(np.floor(tail_frac * values.size)))
+    return float(np.mean(np.partition(values, k - 1)[:k]))
+
+
+def quantile_stats(values: np.ndarray) -> dict[str, float]:
+    """Mean and :data:`QUANTILES` of the finite ``values`` (all NaN when none is finite). [same unit]
+
+    >>> quantile_stats(np.array([1.0, np.nan, 3.0]))
+    {'mean': 2.0, 'p5': 1.1, 'p50': 2.0, 'p95': 2.9}
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return {"mean": float("nan"), **{k: float("nan") for k in QUANTILES}}
+    # Values near the float range (a BTC yield from a subnormal start) may sum to inf: that is the honest mean.
+    with np.errstate(over="ignore", invalid="ignore"):
+        qs = np.quantile(finite, list(QUANTILES.values()))
+        mean = float(finite.mean())
+    return {"mean": mean, **dict(zip(QUANTILES, map(float, qs), strict=True))}
+
+
+def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """The tidy summary of a result's Dataset: one row per (policy, metric, stat), columns
+    :data:`SUMMARY_COLUMNS`; values in the unit of the metric (its name says which).
+
+    Per policy: mean and p5/p50/p95 of each per-path metric (:data:`PATH_METRICS`, then each segment's margin
+    per MW-day, revenue per MW-day and margin fraction) over its finite values; the insolvency probability
+    [fraction] and mean insolvency day [day] (``insolvent_day`` >= 0); the NAV CVaR 5 % [USD]; then the
+    rows of :func:`project_rows`.
+    """
+    rows = []
+    for label in ds["policy"].values:
+        sub = ds.sel(policy=label)
+        metrics = list(PATH_METRICS)
+        for seg in SEGMENTS:
+            metrics += [f"{seg}_margin_usd_per_mw_day", f"{seg}_revenue_usd_per_mw_day", f"{seg}_margin_frac"]
+        for metric in metrics:
+            for stat, value in quantile_stats(sub[metric].values).items():
+                rows.append((label, metric, stat, value))
+        days = sub["insolvent_day"].values
+        is_insolvent = days >= 0
+        rows.append((label, "insolvency", "probability", float(is_insolvent.mean())))
+        rows.append((label, "insolvency", "mean_day",
+                     float(days[is_insolvent].mean()) if is_insolvent.any() else float("nan")))
+        rows.append((label, "nav_usd", "cvar5", cvar(sub["nav_usd"].values)))
+        rows += project_rows(sub, label)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def project_rows(sub: xr.Dataset, label: str) -> list[tuple]:
+    """Summary rows of each AI project of one policy (``sub``: the Dataset at that policy): capex per MW
+    [USD/MW], IRR [fraction/year] and payback [years] over the stored paths' monthly net cash flows, each
+    with the share of paths on which it is defined (IRR) or reached (payback) [fraction]."""
+    from hashpivot.formulas.finance import irr_per_period, payback_periods
+
+    rows: list[tuple] = []
+    if "project_net_cash_usd" not in sub:
+        return rows
+    for j in range(sub.sizes["project"]):
+        name = str(sub["project_label"].values[j])
+        if not name or sub.sizes["sample"] == 0:
+            continue
+        flows = sub["project_net_cash_usd"].isel(project=j).values  # (sample, month)
+        flows = flows[:, 1:]  # slot 0 is day 0, which has no flows
+        with np.errstate(invalid="ignore", over="ignore"):
+            irr_year = (1.0 + irr_per_period(flows)) ** 12 - 1.0
+        payback_years = payback_periods(flows) / 12.0
+        mw = float(sub["project_mw"].values[j])
+        rows.append((label, f"{name}.capex_usd_per_mw", "value", float(sub["project_capex_usd"].values[j]) / mw))
+        for stat, value in quantile_stats(irr_year).items():
+            rows.append((label, f"{name}.irr_frac_per_year", stat, value))
+        rows.append((label, f"{name}.irr_frac_per_year", "defined_share", float(np.isfinite(irr_year).mean())))
+        for stat, value in quantile_stats(np.where(np.isfinite(payback_years), payback_years, np.nan)).items():
+            rows.append((label, f"{name}.payback_years", stat, value))
+        rows.append((label, f"{name}.payback_years", "paid_back_share", float(np.isfinite(payback_years).mean())))
+    return rows
+
+
+def win_rate_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """Share of paths on which the row policy ends with a higher NAV per share (``nav_usd / shares``) than the
+    column policy, on common random numbers. [fraction] Index ``policy``, columns ``versus``; NaN on the
+    diagonal."""
+    score = ds["nav_usd"].values / ds["shares"].values
+    return win_rate_matrix(score, [str(p) for p in ds["policy"].values])
+
+
+def win_rate_matrix(score: np.ndarray, labels: list[str]) -> pd.DataFrame:
+    """Share of columns (paths) on which row ``i`` of ``score`` (policy, path) beats row ``j``. [fraction]
+
+    >>> win_rate_matrix(np.array([[1.0, 3.0], [2.0, 2.0]]), ["a", "b"]).to_numpy().tolist()
+    [[nan, 0.5], [0.5, nan]]
+    """
+    n = len(labels)
+    out = np.full((n, n), np.nan)
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                out[i, j] = float(np.mean(score[i] > score[j]))
+    return pd.DataFrame(out, index=pd.Index(labels, name="policy"), columns=pd.Index(labels, name="versus"))
