@@ -204,3 +204,47 @@ def test_the_run_reaches_every_branch_it_checks(run):
     assert want["capex"][LEASE["day"] - 1] > 0 and want["capex"][CLOUD["day"] - 1] > 0
     anniversary = lease_earn + 365
     assert want["ai_revenue"][anniversary - 1] > want["ai_revenue"][anniversary - 2]
+
+
+# Each compiled twin of engine.kernels against the Python function it compiles, on the same arguments.
+TWIN_ARGS = {
+    "subsidy_sats": [(4,), (63,), (64,), (70,)],
+    "expected_blocks_per_day": [(660.0, 600.0)],
+    "retarget_difficulty_ehs": [(600.0, 660.0), (600.0, 1e5), (600.0, 1.0)],
+    "hashprice_usd_per_th_day": [(64_000.0, 600.0, 3.125, 0.15, 144.0)],
+    "hashvalue_btc_per_ehs_day": [(600.0, 3.125, 0.15, 150.3)],
+    "btc_mined": [(9.31, 0.786)],
+    "breakeven_power_price_usd_per_mwh": [(2_500.0,)],
+    "energy_mwh_per_day": [(100.0, 0.97)],
+    "energy_cost_usd": [(2_328.0, 45.0)],
+    "lease_rent_usd_per_day": [(50.0, 121.5)],
+    "escalation_factor": [(0.03, 3)],
+    "gpu_hours_per_day": [(1_024.0, 0.9)],
+    "gpu_revenue_usd": [(22_118.4, 2.6)],
+}
+
+
+def test_each_compiled_twin_is_its_formula():
+    from numba.core.registry import CPUDispatcher
+
+    from hashpivot.engine import kernels
+
+    twins = {name: obj for name, obj in vars(kernels).items() if isinstance(obj, CPUDispatcher)}
+    assert set(twins) == set(TWIN_ARGS)
+    for name, twin in twins.items():
+        for args in TWIN_ARGS[name]:
+            # a jitted caller, as the stages call them (an inline-only function runs only inside another)
+            call = njit_caller(twin, len(args))
+            assert call(*args) == twin.py_func(*args), (name, args)
+
+
+def njit_caller(twin, n_args: int):
+    from numba import njit
+
+    if n_args == 1:
+        return njit(lambda a: twin(a))
+    if n_args == 2:
+        return njit(lambda a, b: twin(a, b))
+    if n_args == 4:
+        return njit(lambda a, b, c, d: twin(a, b, c, d))
+    return njit(lambda a, b, c, d, e: twin(a, b, c, d, e))

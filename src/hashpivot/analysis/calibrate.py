@@ -37,10 +37,11 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hashpivot.errors import DataError, InputError
+from hashpivot.formulas import mining
 from hashpivot.processes.hashrate import EndogenousHashrate
 from hashpivot.protocol import hashrate_ehs_from_difficulty
 from hashpivot.scenarios.schema import MarketConfig
-from hashpivot.units import DAYS_PER_YEAR, HOURS_PER_DAY, TH_PER_EH
+from hashpivot.units import DAYS_PER_YEAR, HOURS_PER_DAY
 
 from hashpivot.analysis.calibration_options import (  # noqa: E402  (re-exported)
     DEFAULT_SINCE,
@@ -457,7 +458,7 @@ def fit_hashrate(
     se_g = math.sqrt(s2 * weight_sum + noise[0] + noise[-1]) / (m * k)
 
     # Response: pooled hashprice of each block over the median machine's power cost.
-    hashprice = revenue_usd.sum(axis=1) / (hashrate.sum(axis=1) * TH_PER_EH)
+    hashprice = mining.hashprice_from_revenue_usd(revenue_usd.sum(axis=1), hashrate.sum(axis=1))
     ref = pd.Timestamp(efficiency_reference_date)
     mid_days = (rows.index[m // 2 :: m] - ref).days.to_numpy(dtype=np.float64)
     e_med = median_efficiency_j_per_th * (1.0 - efficiency_gain_per_year) ** (mid_days / DAYS_PER_YEAR)

@@ -38,9 +38,8 @@ import numpy as np
 import pandas as pd
 
 from hashpivot.errors import DataError, InputError
-from hashpivot.formulas.mining import hashprice_from_daily_totals
+from hashpivot.formulas.mining import hashprice_from_daily_totals, hashprice_from_revenue_usd
 from hashpivot.protocol import HALVING_INTERVAL_BLOCKS, ZERO_SUBSIDY_HEIGHT, subsidy_btc
-from hashpivot.units import TH_PER_EH
 
 #: Default share of a day's blocks at the new subsidy for that day to count as the halving day.
 MIN_NEW_BLOCK_FRAC = 0.1
@@ -252,7 +251,7 @@ def period_stats(history: pd.DataFrame) -> PeriodStats:
     if history.empty:
         raise DataError("no day of the chain history to summarise")
     price = history["price_usd"].to_numpy(dtype=np.float64)
-    hashrate_ths = history["hashrate_ehs"].to_numpy(dtype=np.float64) * TH_PER_EH
+    hashrate_ehs = history["hashrate_ehs"].to_numpy(dtype=np.float64)
     subsidy_usd = float(np.sum(history["issuance_btc"].to_numpy(dtype=np.float64) * price))
     fees_usd = float(np.sum(history["fees_btc"].to_numpy(dtype=np.float64) * price))
     revenue_usd = subsidy_usd + fees_usd
@@ -262,7 +261,7 @@ def period_stats(history: pd.DataFrame) -> PeriodStats:
         end=history.index[-1].date(),
         n_days=len(history),
         mean_daily_hashprice_usd_per_th_day=float(np.mean(daily)),
-        pooled_hashprice_usd_per_th_day=revenue_usd / float(np.sum(hashrate_ths)),
+        pooled_hashprice_usd_per_th_day=float(hashprice_from_revenue_usd(revenue_usd, float(np.sum(hashrate_ehs)))),
         subsidy_usd=subsidy_usd,
         fees_usd=fees_usd,
         revenue_usd=revenue_usd,
@@ -271,7 +270,7 @@ def period_stats(history: pd.DataFrame) -> PeriodStats:
         subsidy_btc=float(history["issuance_btc"].sum()),
         fees_btc=float(history["fees_btc"].sum()),
         mean_btc_price_usd=float(np.mean(price)),
-        mean_hashrate_ehs=float(np.mean(hashrate_ths)) / TH_PER_EH,
+        mean_hashrate_ehs=float(np.mean(hashrate_ehs)),
     )
 
 

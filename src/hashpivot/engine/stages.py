@@ -145,7 +145,7 @@ from hashpivot.policies.treasury import (
     TP_TERM_DAYS,
     TP_THRESHOLD_RATIO,
 )
-from hashpivot.units import DAYS_PER_YEAR, HOURS_PER_DAY, MONTHS_PER_YEAR
+from hashpivot.units import DAYS_PER_YEAR, HOURS_PER_DAY, MONTHS_PER_YEAR, TH_PER_EH
 
 _DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
 _SEG_STRIDE = 4  # len(engine.state.SEGMENT_FIELDS)
@@ -307,7 +307,7 @@ def upgrade_fleet(st, fs, company, upgrade, worst, worst_ehs_per_mw, hashvalue, 
     ehs_new = 1.0 / (upgrade[U_EFFICIENCY_J_PER_TH] * fleets[f, F_PUE_RATIO])
     gain = k.btc_mined(fleets[f, F_UPTIME_FRAC] * fleets[f, F_NET_OF_POOL_FEE_FRAC] * (ehs_new - worst_ehs_per_mw),
                        hashvalue) * btc_price_usd
-    capex_per_mw = ehs_new * 1e6 * upgrade[U_CAPEX_USD_PER_TH]
+    capex_per_mw = ehs_new * TH_PER_EH * upgrade[U_CAPEX_USD_PER_TH]  # TH/s per MW x USD per TH/s
     capex = 0.0
     if gain > 0.0 and capex_per_mw / gain <= upgrade[U_MAX_PAYBACK_DAYS]:
         x = min(upgrade[U_MAX_MW_PER_CHECK], fs[f, FS_ACTIVE_GRID_MW] - fs[f, FS_UPGRADED_GRID_MW])

@@ -27,8 +27,26 @@ from hashpivot.units import HOURS_PER_DAY, TH_PER_EH, TH_PER_PH, W_PER_MW
 
 def hashprice_usd_per_th_day_unchecked(btc_price_usd, network_hashrate_ehs, subsidy_btc, fees_btc_per_block,
                                        blocks_per_day):
-    """Hashprice (scalars or arrays), unchecked: blocks x (subsidy + fees) x price / TH/s. [USD/(TH/s)/day]"""
+    """Hashprice (scalars or arrays), unchecked: blocks x (subsidy + fees) x price / TH/s. [USD/(TH/s)/day]
+
+    (A twin calls no other Python function: numba compiles it as it stands.)
+    """
     return blocks_per_day * (subsidy_btc + fees_btc_per_block) * btc_price_usd / (network_hashrate_ehs * TH_PER_EH)
+
+
+def hashprice_from_revenue_usd(revenue_usd: ArrayLike, network_hashrate_ehs: ArrayLike) -> NDArray[np.float64]:
+    """Hashprice of a network's revenue: USD earned / network hashrate in TH/s. [USD/(TH/s)/day]
+
+    A day's revenue over that day's hashrate gives the day's hashprice; revenue and hashrate summed over a period's
+    days give its pooled hashprice (total USD per TH/s-day).
+
+    >>> round(float(hashprice_from_revenue_usd(144 * 3.275 * 64_000, 600)), 6)  # as hashprice_usd_per_th_day
+    0.050304
+    """
+    revenue = nonneg("revenue_usd", revenue_usd)
+    h = positive("network_hashrate_ehs", network_hashrate_ehs)
+    # One "block" worth the whole revenue: 1 x (0 + revenue) x 1 / TH/s, the same bits as revenue / TH/s.
+    return hashprice_usd_per_th_day_unchecked(1.0, h, 0.0, revenue, 1.0)
 
 
 def hashvalue_btc_per_ehs_day_unchecked(network_hashrate_ehs, subsidy_btc, fees_btc_per_block, blocks_per_day):
