@@ -1,13 +1,20 @@
 """The in-kernel PCG64 draws are numpy's: bit-identical to ``Generator(PCG64).standard_normal`` and
-``.random`` on the same stream (numpy is the oracle), for any seed, path and driver."""
+``.random`` on the same stream (numpy is the oracle), for any seed, path and driver; and to numba's own
+supported Generator in nopython code, so a numba or numpy upgrade that changes either is seen."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 
+from hashpivot.processes import ziggurat_tables
 from hashpivot.processes.random import (
     _GOLDEN_GAMMA,
     DRIVER_KEYS,
@@ -18,6 +25,9 @@ from hashpivot.processes.random import (
     standard_normals,
     stream_words,
 )
+
+SRC = Path(__file__).parents[1] / "src"
+ZIGGURAT_NAMES = ("ki_double", "wi_double", "fi_double", "ziggurat_nor_r", "ziggurat_nor_inv_r")
 
 # Beyond this radius numpy's ziggurat draws from its exponential tail (ziggurat_constants.h, ziggurat_nor_r).
 ZIGGURAT_TAIL_R = 3.6541528853610088
@@ -81,3 +91,73 @@ def test_splitmix64_gives_the_published_reference_outputs():
         states = np.uint64(1234567) + np.arange(5, dtype=np.uint64) * _GOLDEN_GAMMA
     assert _splitmix64(states).tolist() == [6457827717110365317, 3203168211198807973, 9817491932198370423,
                                             4593380528125082431, 16408922859458223821]
+
+
+@njit
+def _numba_generator_draws(rng, n_normals, n_uniforms):
+    """numba's supported path: a numpy Generator's ``standard_normal`` then ``random`` inside nopython code."""
+    z = np.empty(n_normals)
+    u = np.empty(n_uniforms)
+    for j in range(n_normals):
+        z[j] = rng.standard_normal()
+    for j in range(n_uniforms):
+        u[j] = rng.random()
+    return z, u
+
+
+def _first_difference(ours: np.ndarray, theirs: np.ndarray, what: str) -> str | None:
+    """None when both arrays are equal bit for bit, else which draw differs first and how."""
+    differ = np.flatnonzero(ours.view(np.uint64) != theirs.view(np.uint64))
+    if not differ.size:
+        return None
+    j = differ[0]
+    return (f"{what} #{j} (0-based, of {ours.size}) differs first, {differ.size} differ: "
+            f"ours {float(ours[j])!r}, numba's {float(theirs[j])!r}")
+
+
+@pytest.mark.parametrize(("seed", "first_path", "driver"), [
+    (1, 0, "btc_price"), (20240420, 9_999, "network_hashrate"), (MAX_SEED, 2**40, "fees"), (0, 123, "tenant"),
+])
+def test_numbas_supported_generator_gives_our_draws_bit_for_bit(seed, first_path, driver):
+    """200,000 normals per stream take the ziggurat's every branch (about 2,900 wedge and 50 tail entries
+    expected, from ki_double), then 2,000 uniforms; numba draws them from a numpy Generator set to our stream."""
+    n_normals, n_uniforms, n_paths = 200_000, 2_000, 3
+    z, u = normals_then_uniforms(seed, first_path, n_paths, driver, n_normals, n_uniforms)
+    assert np.sum(np.abs(z) > ziggurat_tables.ziggurat_nor_r) > 0  # the tail branch ran
+    for i in range(n_paths):
+        theirs_z, theirs_u = _numba_generator_draws(path_generator(seed, first_path + i, driver), n_normals,
+                                                    n_uniforms)
+        first = _first_difference(z[i], theirs_z, "normal") or _first_difference(u[i], theirs_u, "uniform")
+        assert first is None, (
+            f"numba {numba.__version__} with numpy {np.__version__}: numba's supported Generator disagrees with "
+            f"hashpivot.processes.random on seed={seed}, path={first_path + i}, driver={driver!r}: {first}. "
+            "numba or numpy changed its PCG64 or ziggurat; the published results depend on ours staying numpy's"
+        )
+
+
+def test_our_ziggurat_tables_equal_the_ones_numba_ships():
+    """Our literal copy (``processes/ziggurat_tables.py``) equals numba's private one, bit for bit."""
+    try:
+        from numba.np.random import _constants as numbas
+    except ImportError as exc:
+        pytest.skip(f"numba {numba.__version__} no longer ships numba.np.random._constants ({exc}); nothing to "
+                    "compare the copied tables with (the draws test still compares the numbers)")
+    for name in ZIGGURAT_NAMES:
+        ours, theirs = np.asarray(getattr(ziggurat_tables, name)), np.asarray(getattr(numbas, name, np.nan))
+        same = ours.dtype == theirs.dtype and ours.shape == theirs.shape and ours.tobytes() == theirs.tobytes()
+        assert same, (f"numba {numba.__version__} (numpy {np.__version__}): {name} differs from our copy in "
+                      "hashpivot/processes/ziggurat_tables.py (numpy's ziggurat_constants.h)")
+    assert ziggurat_tables.ki_double.shape == ziggurat_tables.wi_double.shape == ziggurat_tables.fi_double.shape
+    assert ziggurat_tables.ki_double.shape == (256,)
+
+
+def test_no_module_imports_numbas_private_random_internals():
+    """``numba.np.random`` is private to numba: the library keeps its own copy of what it needs."""
+    importers = []
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(name == "numba.np" or name.startswith("numba.np.") for name in names):
+                importers.append(str(path.relative_to(SRC)))
+    assert not importers, f"modules importing numba.np: {importers}"

@@ -6,18 +6,24 @@ from __future__ import annotations
 
 import copy
 import re
-import types
 import typing
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from hashpivot.errors import HashpivotError, ScenarioError
 from hashpivot.policies.treasury import SellFraction
+from hashpivot.scenarios.nomenclature import (
+    IDENTIFIERS,
+    UNIT_FIRST,
+    UNIT_RULES,
+    numeric_fields,
+    reachable_models,
+    split_unit,
+)
 from hashpivot.scenarios.schema import Fleet, Scenario
 from hashpivot.scenarios.toml import from_dict, from_toml, load_preset, load_scenario, preset_names, to_toml
 
@@ -298,74 +304,8 @@ def test_hypothesis_scenarios_round_trip(data, name, description):
 
 # ------------------------------------------------------------------------------ units in the schema
 
-def _leaf_types(annotation: Any) -> list[Any]:
-    """The concrete types inside Annotated, Optional/Union and list[...] annotations."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _leaf_types(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType, list, tuple, dict):
-        return [leaf for arg in typing.get_args(annotation) for leaf in _leaf_types(arg)]
-    if origin is typing.Literal:
-        return []
-    return [annotation]
-
-
-def reachable_models(root: type[BaseModel] = Scenario) -> list[type[BaseModel]]:
-    seen: list[type[BaseModel]] = []
-    stack = [root]
-    while stack:
-        model = stack.pop()
-        if model in seen:
-            continue
-        seen.append(model)
-        for field in model.model_fields.values():
-            stack.extend(t for t in _leaf_types(field.annotation)
-                         if isinstance(t, type) and issubclass(t, BaseModel))
-    return seen
-
-
-def numeric_fields() -> list[tuple[str, str, FieldInfo]]:
-    out = []
-    for model in reachable_models():
-        for name, field in model.model_fields.items():
-            leaves = _leaf_types(field.annotation)
-            if any(t in (int, float) for t in leaves) and bool not in leaves:
-                out.append((model.__name__, name, field))
-    return out
-
-
-#: Unit-bearing endings (first match wins) and what the `[unit]` of the description must then contain.
-#: Built from DESIGN.md section 2 and the fields the schema has.
-UNIT_RULES: list[tuple[str, str]] = [
-    (r"_usd_per_[a-z_]+$", "USD/"),       # rates: rate_usd_per_kw_month, capex_usd_per_mw, ...
-    (r"_btc_per_[a-z_]+$", "BTC/"),       # median_btc_per_block
-    (r"_kw_per_[a-z_]+$", "kW/"),
-    (r"_mw_per_[a-z_]+$", "MW"),          # max_mw_per_check
-    (r"_j_per_th$", "J/TH"),
-    (r"_per_sqrt_day$", "/sqrt(day)"),    # volatilities
-    (r"_per_day$", "/day"),               # drifts, probabilities, fractions per day
-    (r"_per_year$", "/year"),
-    (r"_usd$", "USD"),
-    (r"_btc$", "BTC"),
-    (r"_ehs$", "EH/s"),
-    (r"_mwh$", "MWh"),
-    (r"(^|_)mw$", "MW"),
-    (r"_frac(_of_[a-z]+)?$", "fraction"),  # opex_frac_of_revenue: a fraction of a named base
-    (r"_ratio$", "ratio"),
-    (r"_days$", "days"),
-    (r"(^|_)day(_of_year)?$", "day"),      # a day index (issue_day, ConvertOnDay.day, peak_day_of_year)
-    (r"_months$", "months"),
-    (r"_years$", "years"),
-    (r"_blocks$", "blocks"),
-    (r"_paths$", "paths"),
-    (r"_height$", "block"),
-    (r"_log$", "log"),                     # natural-log units: jump_mean_log
-    (r"^n_", ""),                          # counts: n_paths, n_halvings_max
-]
-#: Unit first, as DESIGN.md's own example `btc_held`.
-UNIT_FIRST = {"btc_held": "BTC", "shares_outstanding": "shares"}
-#: Identifiers, not quantities (like `kind`): no unit to carry.
-IDENTIFIERS = {"seed"}
+# The schema walk and the suffix rules live in hashpivot.scenarios.nomenclature: docs/nomenclature.md is
+# rendered from the same walk, so the document and this test see the same fields.
 
 #: Fields that break the rule today (none: the ten found were renamed or re-bounded).
 KNOWN_VIOLATIONS: dict[str, str] = {}
@@ -374,10 +314,10 @@ KNOWN_VIOLATIONS: dict[str, str] = {}
 def unit_rule_violations(model: str, name: str, field: FieldInfo) -> list[str]:
     problems = []
     description = field.description or ""
-    match = re.search(r"\[([^\[\]]+)\]$", description.strip())
-    if not match:
+    _, unit = split_unit(description)
+    if unit is None:
         problems.append(f"description {description!r} does not end with a [unit]")
-    unit = match.group(1) if match else ""
+    unit = unit or ""
     if name in IDENTIFIERS:
         return problems
     if name in UNIT_FIRST:

@@ -11,12 +11,32 @@ Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014; the seeder
 pass into PCG64's 128-bit state and odd increment.
 
 Drawing: the numbers are exactly numpy's ``Generator(PCG64)`` ones, ``standard_normal`` (numpy's
-ziggurat, tables from ``numpy/random/src/distributions/ziggurat_constants.h`` as numba ships them) and
-``random`` (53-bit doubles), but drawn inside a jitted loop over the chunk's streams: pointing a numpy
-generator at a new stream costs about 2 us under the GIL, and a jitted call that receives a numpy
-``Generator`` about 10 us of dispatch, while a PCG64 step here costs a few nanoseconds. numpy stays the
-oracle: ``path_generator`` returns a real numpy ``Generator`` on the same stream, and the tests check that
-both give bit-identical numbers.
+256-layer ziggurat) and ``random`` (53-bit doubles), but drawn inside one jitted loop over a chunk's
+streams, with the PCG64 step (a 128-bit multiply) and the ziggurat inlined. numpy stays the oracle:
+``path_generator`` returns a real numpy ``Generator`` on the same stream, and the tests check that both
+give bit-identical numbers, and that numba's own Generator support does too.
+
+The ziggurat tables come from ``hashpivot.processes.ziggurat_tables``: our literal copy of numpy's
+``numpy/random/src/distributions/ziggurat_constants.h`` (its docstring says how it was made and checked),
+not numba's private ``numba.np.random._constants``, which a numba upgrade may move or drop. What the
+jitted code uses of numba and llvmlite is public API: ``numba.njit``, ``numba.types``,
+``numba.extending.intrinsic`` (numba's documented low-level extension API) and llvmlite's IR builder
+``llvmlite.ir``. One call is not in numba's documented API: ``context.make_tuple`` in the intrinsic's
+codegen, the target context's tuple builder, used rather than an LLVM struct built here because numba's
+data model decides how a tuple is laid out; a numba without it would fail every test here at the first
+compile, not give other numbers.
+
+Why not numba's supported path (numpy ``Generator`` objects passed to an ``@njit`` function that calls
+``rng.standard_normal()`` and ``rng.random()`` in nopython code)? It gives the same numbers, but every
+stream needs a Python-level step under the GIL: numpy's state setter re-points a Generator at the stream
+(about 2 us), and a jitted call that unboxes a Generator costs about 10 us more; each draw is an indirect
+call into numpy's C PCG64 (3.8-4.6 ns a normal against 3.3-3.5 here). ``benchmarks/random_streams.py``
+measured on the shared 2-core machine (numba 0.68.1, numpy 2.4.6), per stream 11-19 us with one Generator
+and one jitted call per stream against 0.02 us here, and RM1 at 100,000 paths x 3,650 days (3 streams a
+path: 300,000 streams of 3,650 normals) end to end: 1.54x our wall time (1.37-1.39x the CPU time); the
+cheapest supported variant found, a typed List of Generators per thread re-pointed in place and one jitted
+call per chunk (1.9-2.5 us a stream), 1.04-1.09x our wall time and 1.07-1.09x the CPU time, over the
+5 % issue 11 allowed.
 """
 
 from __future__ import annotations
@@ -25,8 +45,9 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
-from numba.np.random._constants import fi_double, ki_double, wi_double, ziggurat_nor_inv_r, ziggurat_nor_r
 from numpy.typing import NDArray
+
+from hashpivot.processes.ziggurat_tables import fi_double, ki_double, wi_double, ziggurat_nor_inv_r, ziggurat_nor_r
 
 #: Fixed stream keys per driver; never renumber (it would change every published result).
 DRIVER_KEYS: dict[str, int] = {
