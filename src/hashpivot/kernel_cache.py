@@ -20,7 +20,7 @@ KERNEL_SOURCES = (
     "protocol.py", "units.py", "formulas/ai.py", "formulas/mining.py", "formulas/power.py",
     "engine/borrowed.py", "engine/kernels.py", "engine/market.py", "engine/plan.py", "engine/stages.py",
     "engine/state.py", "engine/step.py", "policies/capacity.py", "policies/treasury.py",
-    "processes/fees.py", "processes/paths.py", "processes/random.py",
+    "processes/fees.py", "processes/paths.py", "processes/random.py", "processes/ziggurat_tables.py",
 )
 #: numba's cache folders of the modules that define cached kernels.
 CACHE_DIRS = ("engine/__pycache__", "processes/__pycache__")
