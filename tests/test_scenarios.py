@@ -18,6 +18,7 @@ from hashpivot.errors import HashpivotError, ScenarioError
 from hashpivot.policies.treasury import SellFraction
 from hashpivot.scenarios.nomenclature import (
     IDENTIFIERS,
+    IN_UNITS_OF_OTHER_FIELDS,
     UNIT_FIRST,
     UNIT_RULES,
     numeric_fields,
@@ -320,7 +321,9 @@ def unit_rule_violations(model: str, name: str, field: FieldInfo) -> list[str]:
     unit = unit or ""
     if name in IDENTIFIERS:
         return problems
-    if name in UNIT_FIRST:
+    if name in IN_UNITS_OF_OTHER_FIELDS:
+        expected = IN_UNITS_OF_OTHER_FIELDS[name]
+    elif name in UNIT_FIRST:
         expected = UNIT_FIRST[name]
     else:
         rule = next(((pattern, unit_text) for pattern, unit_text in UNIT_RULES if re.search(pattern, name)), None)

@@ -14,6 +14,10 @@ import numpy as np
 
 from hashpivot.errors import ScenarioError
 from hashpivot.scenarios.schema import Scenario
+from hashpivot.scenarios.selection import select_capacity, select_policies
+
+__all__ = ["export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "replay",
+           "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sweep"]
 
 
 def load(
@@ -43,44 +47,6 @@ def load_company(company: str | Path) -> Scenario:
     from hashpivot.scenarios.toml import resolve_company
 
     return load(resolve_company(str(company)))
-
-
-def select_capacity(scenario: Scenario, selectors: Sequence[str] | None) -> list:
-    """Capacity plans named by ``selectors`` (labels of the scenario's plans); None: all of them."""
-    from hashpivot.policies.capacity import capacity_label
-
-    available = {capacity_label(p): p for p in scenario.capacity_policies()}
-    if not selectors:
-        return list(available.values())
-    unknown = [s for s in selectors if s not in available]
-    if unknown:
-        raise ScenarioError(f"capacity={unknown[0]!r} is unknown; allowed: {', '.join(available)}")
-    return [available[s] for s in dict.fromkeys(selectors)]
-
-
-def select_policies(scenario: Scenario, selectors: Sequence[str] | None) -> list:
-    """Treasury policies named by ``selectors``: a label of the scenario's policies (main or
-    ``[[compare]]``), or a policy kind with its default parameters. None: all of the scenario's."""
-    from hashpivot.policies.treasury import TREASURY_KINDS
-
-    available = {p.label: p for p in scenario.treasury_policies()}
-    if not selectors:
-        return list(available.values())
-    chosen = []
-    for sel in selectors:
-        if sel in available:
-            chosen.append(available[sel])
-        elif sel in TREASURY_KINDS:
-            chosen.append(TREASURY_KINDS[sel]())
-        else:
-            raise ScenarioError(
-                f"policy={sel!r} is unknown; allowed: a policy of the scenario "
-                f"({', '.join(available)}) or a kind ({', '.join(TREASURY_KINDS)})"
-            )
-    labels = [p.label for p in chosen]
-    if len(set(labels)) != len(labels):
-        raise ScenarioError(f"policy: each policy may be named once, got {labels}")
-    return chosen
 
 
 def main_selectors(scenario: Scenario) -> tuple[list[str], list[str]]:
@@ -114,18 +80,97 @@ def run(
     data: str | Path | None = None,
     check_invariants: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    client=None,
+    n_tasks: int | None = None,
 ):
     """Simulate a scenario under its capacity plans and treasury policies (or those selected), after
-    applying the named ``stresses``. Returns a ``SimResult``."""
-    from hashpivot.engine.run import simulate
+    applying the named ``stresses``. Returns a ``SimResult``.
 
+    ``client``: a ``dask.distributed.Client`` to split the run into tasks of paths on its workers (see
+    ``hashpivot.parallel``); the result is the same, bit for bit. ``n_tasks`` forces the split (also in-process).
+    """
     sc = load(scenario, n_paths=n_paths, seed=seed, stresses=stresses)
     chosen = select_policies(sc, policies)
     plans = select_capacity(sc, capacity)
-    return simulate(
-        sc, chosen, capacity=plans, history_log_returns=history_log_returns_for(sc, data),
-        check_invariants=check_invariants, progress=progress,
-    )
+    history = history_log_returns_for(sc, data)
+    if client is None and n_tasks is None:
+        from hashpivot.engine.run import simulate
+
+        return simulate(sc, chosen, capacity=plans, history_log_returns=history, check_invariants=check_invariants,
+                        progress=progress)
+    from hashpivot.parallel.executor import Executor, Variant
+
+    executor = Executor(client, n_tasks=n_tasks)
+    variant = Variant(sc, tuple(plans), tuple(chosen), history, check_invariants)
+    return executor.run_variants([variant], progress=progress)[0]
+
+
+def sweep(
+    scenario: Scenario | str | Path,
+    *,
+    axes: Mapping[str, Sequence] | None = None,
+    mode: str | None = None,
+    policies: Sequence[str] | None = None,
+    capacity: Sequence[str] | None = None,
+    n_paths: int | None = None,
+    seed: int | None = None,
+    data: str | Path | None = None,
+    client=None,
+    n_tasks: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Run every variant of a sweep on the same random numbers; returns an ``analysis.sweep.SweepResult``.
+
+    The variants come from ``axes`` (dotted field path -> values; ``mode`` ``"grid"`` (default) or ``"zip"``) or,
+    when ``axes`` is None, from the scenario's ``[sweep]`` table. Every variant is validated before anything runs.
+    Each variant runs its main capacity plan and treasury policy unless ``policies`` / ``capacity`` name others
+    (labels, or treasury kinds with their defaults). ``client``: a ``dask.distributed.Client`` whose workers run the
+    tasks (variant x range of paths); the numbers are the same wherever they run.
+
+    >>> result = sweep("rm1", axes={"company.sites.main.power_price_usd_per_mwh": [40, 50]}, n_paths=64)
+    >>> result.table("nav_usd", "mean")["power_price_usd_per_mwh"].tolist()
+    [40, 50]
+    """
+    from hashpivot import __version__
+    from hashpivot.analysis.sweep import SweepCollector
+    from hashpivot.parallel.executor import Executor, Variant
+    from hashpivot.scenarios.variants import coordinate_names
+
+    base = load(scenario, n_paths=n_paths, seed=seed)
+    spec, variants = sweep_variants(base, axes, mode)
+    names = coordinate_names(list(variants[0].values))
+    runs = []
+    for v in variants:
+        sel_pol, sel_cap = main_selectors(v.scenario)
+        runs.append(Variant(v.scenario, tuple(select_capacity(v.scenario, capacity or sel_cap)),
+                            tuple(select_policies(v.scenario, policies or sel_pol)),
+                            history_log_returns_for(v.scenario, data)))
+    collector = SweepCollector(names, [v.values for v in variants])
+    Executor(client, n_tasks=n_tasks).run_variants(runs, progress=progress, on_result=collector.add)
+    base_for_record = base.model_copy(update={"sweep": spec})
+    return collector.result(spec.baseline_index, base_for_record, base.run.seed, __version__)
+
+
+def sweep_variants(base: Scenario, axes: Mapping[str, Sequence] | None = None, mode: str | None = None):
+    """``(SweepSpec, variants)`` of a sweep of ``base``: from ``axes`` (dotted path -> values, over the scenario's
+    ``[sweep]`` table when it has one) or from its ``[sweep]`` table alone; every variant is validated here, so a bad
+    axis fails before anything runs (``ScenarioError`` naming the axis, the value and what is allowed)."""
+    from pydantic import ValidationError
+
+    from hashpivot.scenarios.sweep import SweepSpec
+    from hashpivot.scenarios.toml import format_validation_error
+    from hashpivot.scenarios.variants import expand
+
+    spec = base.sweep
+    if axes is not None:
+        fields = {"axes": {k: list(v) for k, v in axes.items()}, **({"mode": mode} if mode else {})}
+        if spec is not None:
+            fields = {**spec.model_dump(), **fields}
+        try:
+            spec = SweepSpec(**fields)
+        except ValidationError as exc:
+            raise ScenarioError(format_validation_error(exc, "sweep (--set)")) from None
+    return spec, expand(base, spec)
 
 
 def replay(
@@ -226,6 +271,9 @@ def resimulate(stored, *, data: str | Path | None = None, progress: Callable[[in
 
     info = stored.info
     scenario = from_toml(stored.scenario_toml, f"run {info.run_id}")
+    if scenario.sweep is not None:
+        raise StoreError(f"run {info.run_id} is a sweep of {len(info.policies)} variant rows; allowed: its tables "
+                         "(--format xlsx, csv or parquet), or run 'hashpivot sweep' again for its numbers")
     # Stored labels are "plan / policy" when the run compared capacity plans, else the policy's label.
     treasury = list(dict.fromkeys(p.split(" / ")[-1] for p in info.policies))
     plans = list(dict.fromkeys(p.split(" / ")[0] for p in info.policies if " / " in p))

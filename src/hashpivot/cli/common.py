@@ -93,6 +93,15 @@ DataOpt = Annotated[
     Path | None, typer.Option("--data", metavar="PATH", help="Chain table for bootstrap prices (default $HASHPIVOT_DATA).")
 ]
 CheckOpt = Annotated[bool, typer.Option("--check", help="Assert BTC and cash conservation every day (slower).")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", metavar="N", help="Run on a local Dask cluster of N worker processes (same numbers)."),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", metavar="ADDRESS",
+                 help="Run on the Dask cluster at tcp://HOST:PORT (default $HASHPIVOT_SCHEDULER); same numbers."),
+]
 
 
 # --- output -----------------------------------------------------------------------------------------
@@ -112,17 +121,19 @@ def rich_console():
 
 
 @contextmanager
-def progress_bar(label: str, total_paths: int, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+def progress_bar(label: str, total_paths: int, quiet: bool, unit: str = "paths") -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr ('``label`` ... done/total paths', gone when finished; hidden when ``quiet``,
-    i.e. with --json); yields the ``progress(done, total)`` callback that ``api.run`` takes."""
+    i.e. with --json); yields the ``progress(done, total)`` callback that ``api.run`` takes. ``unit`` names what is
+    counted (``tasks`` on a Dask cluster, ``variants`` in a sweep)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     # The label goes in as a task field, not into the column's template, so braces in a name stay text.
-    with Progress(TextColumn("{task.fields[label]}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} paths"),
+    with Progress(TextColumn("{task.fields[label]}"), BarColumn(),
+                  TextColumn("{task.completed:,}/{task.total:,} " + unit),
                   TimeElapsedColumn(), console=Console(stderr=True), disable=quiet, transient=True) as bar:
         task = bar.add_task("run", total=total_paths, label=label)
-        yield lambda done, total: bar.update(task, completed=done)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 # --- number formatters ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from hashpivot.cli.hashprice import hashprice
 from hashpivot.cli.replay import replay
 from hashpivot.cli.runs import presets_app, report, runs_app
 from hashpivot.cli.simulate import compare, margins, run
+from hashpivot.cli.sweep import sweep
 
 app = typer.Typer(
     name="hashpivot",
@@ -35,6 +36,7 @@ def _root() -> None:
 app.command("hashprice")(hashprice)
 app.command("run")(run)
 app.command("compare")(compare)
+app.command("sweep")(sweep)  # variants of a scenario on the same random numbers, in-process or on Dask
 app.command("margins")(margins)
 app.add_typer(runs_app, name="runs")  # stored runs: list, show, diff, delete
 app.add_typer(presets_app, name="presets")

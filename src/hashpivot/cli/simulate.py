@@ -24,7 +24,9 @@ from hashpivot.cli.common import (
     JsonOpt,
     NameOpt,
     NoStoreOpt,
+    SchedulerOpt,
     StoreOpt,
+    WorkersOpt,
     echo_json,
     exit_on_error,
     fail,
@@ -62,6 +64,8 @@ def run(
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
     name: NameOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -70,7 +74,7 @@ def run(
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
         _run_and_record(scenario, None, None, n_paths, seed, data, check, stress, store, no_store, name, out,
-                        as_json, debug, main_only=True)
+                        as_json, debug, main_only=True, cluster=(workers, scheduler))
 
 
 def compare(
@@ -96,6 +100,8 @@ def compare(
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
     name: NameOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -104,15 +110,19 @@ def compare(
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
         _run_and_record(scenario, policy, capacity, n_paths, seed, data, check, stress, store, no_store, name, out,
-                        as_json, debug)
+                        as_json, debug, cluster=(workers, scheduler))
 
 
 def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, stresses, store, no_store, name, out,
-                    as_json, debug, *, main_only: bool = False) -> None:
-    """The body of ``run`` and ``compare``: simulate, record in the run store, write and print the results."""
+                    as_json, debug, *, main_only: bool = False, cluster: tuple = (None, None)) -> None:
+    """The body of ``run`` and ``compare``: simulate (in-process, or on the Dask cluster of ``cluster``:
+    (--workers, --scheduler)), record in the run store, write and print the results."""
+    from hashpivot.parallel.executor import connect
+
     check_store(store, no_store)
-    result = _simulate_with_progress(scenario, policies, n_paths, seed, data, check, as_json,
-                                     capacity=capacity, stresses=stresses, main_only=main_only)
+    with connect(*cluster) as client:
+        result = _simulate_with_progress(scenario, policies, n_paths, seed, data, check, as_json,
+                                         capacity=capacity, stresses=stresses, main_only=main_only, client=client)
     recorded = record_run(result, store, no_store, name)
     _emit_result(result, out, as_json, recorded)
     recorded.finish(debug)
@@ -120,17 +130,18 @@ def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, st
 
 def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
                             data: Path | None, check: bool, quiet: bool, *, capacity: list[str] | None = None,
-                            stresses: list[str] | None = None, main_only: bool = False):
+                            stresses: list[str] | None = None, main_only: bool = False, client=None):
     """Run ``api.run`` with a progress bar on stderr (hidden with --json); ``main_only`` runs the scenario's
-    main capacity plan and treasury policy."""
+    main capacity plan and treasury policy; ``client`` a Dask client (the bar then counts tasks)."""
     from hashpivot import api
 
     sc = api.load(scenario, n_paths=n_paths, seed=seed, stresses=stresses or ())
     if main_only:
         policies, capacity = api.main_selectors(sc)
-    with progress_bar(f"simulating {sc.name}", sc.run.n_paths, quiet) as progress:
+    unit = "paths" if client is None else "tasks"
+    with progress_bar(f"simulating {sc.name}", sc.run.n_paths, quiet, unit) as progress:
         return api.run(sc, policies=policies, capacity=capacity, data=data, check_invariants=check,
-                       progress=progress)
+                       progress=progress, client=client)
 
 
 def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None) -> None:
@@ -199,6 +210,22 @@ def check_store(store: Path | None, no_store: bool) -> None:
         from hashpivot.io.store import RunStore
 
         RunStore(store).check()
+
+
+def record_sweep(result, store: Path | None, no_store: bool, name: str | None = None) -> Recorded:
+    """Record a sweep (``analysis.sweep.SweepResult``) as one run of the store unless ``no_store``."""
+    if no_store:
+        return Recorded()
+    import pandas as pd
+
+    from hashpivot.analysis.fan import FAN_COLUMNS
+    from hashpivot.io.store import RunStore, StoreBusyError
+
+    rs = RunStore(store)
+    try:
+        return Recorded(rs.save_run(result.as_run(), pd.DataFrame(columns=FAN_COLUMNS), name=name), rs.path)
+    except StoreBusyError as exc:
+        return Recorded(None, rs.path, exc)
 
 
 def record_run(result, store: Path | None, no_store: bool, name: str | None = None) -> Recorded:

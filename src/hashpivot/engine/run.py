@@ -9,7 +9,8 @@ chunk writes only its own rows, so results do not depend on the number of thread
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -33,6 +34,30 @@ def month_end_days(start: pd.Timestamp | str, horizon_days: int) -> np.ndarray:
     return np.flatnonzero(is_end).astype(np.int64)
 
 
+@dataclass(frozen=True)
+class PathArrays:
+    """What ``simulate_paths`` produced for paths ``first_path .. first_path + n_paths - 1``, every (capacity plan,
+    treasury policy) pair in ``combos`` order: per-path terminal values (pairs, paths, ``TERMINAL_COLUMNS``), and for
+    the paths among the scenario's first ``run.store_paths`` (``n_stored`` of them, from ``first_path``) their
+    monthly series (pairs, stored, ``MONTHLY_VARIABLES``, months; float32), monthly market series (3, stored,
+    months; float32: BTC price [USD], network hashrate [EH/s], mean hashprice [USD/(TH/s)/day]) and AI projects'
+    monthly net cash flows (pairs, stored, projects, months) [USD]."""
+
+    first_path: int
+    terminal: np.ndarray
+    monthly: np.ndarray
+    market_monthly: np.ndarray
+    project_flows: np.ndarray
+
+    @property
+    def n_paths(self) -> int:
+        return self.terminal.shape[1]
+
+    @property
+    def n_stored(self) -> int:
+        return self.monthly.shape[1]
+
+
 def simulate(
     scenario,
     policies: Sequence | None = None,
@@ -51,62 +76,86 @@ def simulate(
     market with given arrays (a historical replay: ``engine.market.market_from_history``); its paths and
     days must match ``scenario.run``.
     """
-    recycle_chunk_memory()
     treasury = list(policies) if policies is not None else scenario.treasury_policies()
     plans = list(capacity) if capacity is not None else scenario.capacity_policies()
+    part = simulate_paths(scenario, treasury, plans, 0, scenario.run.n_paths, history_log_returns=history_log_returns,
+                          check_invariants=check_invariants, n_threads=n_threads, progress=progress, market=market)
+    return assemble(scenario, treasury, plans, [part])
+
+
+def simulate_paths(
+    scenario,
+    treasury: Sequence,
+    plans: Sequence,
+    first_path: int,
+    n_paths: int,
+    *,
+    history_log_returns: np.ndarray | None = None,
+    check_invariants: bool = False,
+    n_threads: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    market: MarketChunk | None = None,
+) -> PathArrays:
+    """Simulate paths ``first_path .. first_path + n_paths - 1`` of ``scenario`` under every pair of ``plans`` and
+    ``treasury`` policies. Each path draws from its own random streams, so a path's numbers do not depend on which
+    range it is simulated in (the task model of ``hashpivot.parallel``)."""
+    recycle_chunk_memory()
     combos = [(plan, policy) for plan in plans for policy in treasury]
     run = scenario.run
-    n_paths, n_days = run.n_paths, run.horizon_days
+    n_days = run.horizon_days
     arrays = [build_company(scenario, plan) for plan in plans]
     month_days = month_end_days(run.start_date, n_days)
-    n_store = min(run.store_paths, n_paths)
+    n_store = max(0, min(run.store_paths, run.n_paths, first_path + n_paths) - first_path)
     n_pol = len(combos)
     terminal = np.empty((n_pol, n_paths, len(TERMINAL_COLUMNS)))
     monthly = np.empty((n_pol, n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
     market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
     n_projects = max([len(a.specs) for a in arrays] + [0])
     project_flows = np.zeros((n_pol, n_store, n_projects, month_days.size))
-    chunks = [(start, min(run.chunk_paths, n_paths - start)) for start in range(0, n_paths, run.chunk_paths)]
+    chunks = [(start, min(run.chunk_paths, first_path + n_paths - start))
+              for start in range(first_path, first_path + n_paths, run.chunk_paths)]
     if market is not None:
-        if market.btc_price_usd.shape != (n_paths, n_days + 1):
+        if market.btc_price_usd.shape != (n_paths, n_days + 1) or first_path != 0:
             raise ValueError(
                 f"market arrays have shape {market.btc_price_usd.shape}; allowed: (run.n_paths, run.horizon_days + 1) "
-                f"= ({n_paths}, {n_days + 1})"
+                f"= ({n_paths}, {n_days + 1}) from path 0"
             )
         chunks = [(0, n_paths)]
 
     def work(chunk: tuple[int, int]) -> int:
         first, count = chunk
         mk = market if market is not None else build_market(scenario, first, count, history_log_returns)
-        store_here = max(0, min(count, n_store - first))
+        at = first - first_path  # row of this chunk's first path in this range's arrays
+        store_here = max(0, min(count, n_store - at))
         mon = np.empty((store_here, len(MONTHLY_VARIABLES), month_days.size))
         market_in = market_arrays(mk)
         k = 0
         for plan_arrays in arrays:
             starts = plan_arrays.start_days(mk)
             tenant_u = _tenant_uniforms(scenario, plan_arrays, first, count)
+            n_proj = len(plan_arrays.specs)
             for policy in treasury:
                 term = np.empty((count, len(TERMINAL_COLUMNS)))
-                flows = np.zeros((store_here, max(len(plan_arrays.specs), 1), month_days.size))
+                flows = np.zeros((store_here, max(n_proj, 1), month_days.size))
                 run_company(
                     market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
                     month_days, check_invariants, Outputs(term, mon, flows),
-                    new_workspace(len(plan_arrays.fleets), len(plan_arrays.specs)),
+                    new_workspace(len(plan_arrays.fleets), n_proj),
                 )
-                terminal[k, first : first + count] = term
-                monthly[k, first : first + store_here] = mon
-                project_flows[k, first : first + store_here, : len(plan_arrays.specs)] = flows[:, : len(plan_arrays.specs)]
+                terminal[k, at : at + count] = term
+                monthly[k, at : at + store_here] = mon
+                project_flows[k, at : at + store_here, :n_proj] = flows[:, :n_proj]
                 k += 1
         if store_here:
             rows = slice(0, store_here)
-            market_monthly[0, first : first + store_here] = mk.btc_price_usd[rows][:, month_days]
-            market_monthly[1, first : first + store_here] = mk.network_hashrate_ehs[rows][:, month_days]
+            market_monthly[0, at : at + store_here] = mk.btc_price_usd[rows][:, month_days]
+            market_monthly[1, at : at + store_here] = mk.network_hashrate_ehs[rows][:, month_days]
             # Monthly hashprice: mean over the month's days (stored paths only).
             hp = mk.hashprice_usd_per_th_day(rows)
             csum = np.concatenate([np.zeros((store_here, 1)), np.cumsum(hp, axis=1)], axis=1)
             lo = np.r_[0, month_days[:-1] + 1]
             hi = month_days + 1
-            market_monthly[2, first : first + store_here] = (csum[:, hi] - csum[:, lo]) / (hi - lo)
+            market_monthly[2, at : at + store_here] = (csum[:, hi] - csum[:, lo]) / (hi - lo)
         return count
 
     threads = n_threads or min(len(chunks), os.cpu_count() or 1)
@@ -122,6 +171,33 @@ def simulate(
                 done += count
                 if progress:
                     progress(done, n_paths)
+    return PathArrays(first_path, terminal, monthly, market_monthly, project_flows)
+
+
+def assemble(scenario, treasury: Sequence, plans: Sequence, parts: Iterable[PathArrays]) -> SimResult:
+    """The ``SimResult`` of ``scenario`` from ``PathArrays`` that together cover every path once, in any order and
+    of any sizes: each part's rows go where its paths belong, so the result is the one ``simulate`` gives."""
+    combos = [(plan, policy) for plan in plans for policy in treasury]
+    run = scenario.run
+    arrays = [build_company(scenario, plan) for plan in plans]
+    month_days = month_end_days(run.start_date, run.horizon_days)
+    n_store = min(run.store_paths, run.n_paths)
+    n_projects = max([len(a.specs) for a in arrays] + [0])
+    terminal = np.empty((len(combos), run.n_paths, len(TERMINAL_COLUMNS)))
+    monthly = np.empty((len(combos), n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
+    market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
+    project_flows = np.zeros((len(combos), n_store, n_projects, month_days.size))
+    covered = np.zeros(run.n_paths, dtype=np.int64)
+    for part in parts:
+        rows = slice(part.first_path, part.first_path + part.n_paths)
+        stored = slice(part.first_path, part.first_path + part.n_stored)
+        terminal[:, rows] = part.terminal
+        monthly[:, stored] = part.monthly
+        market_monthly[:, stored] = part.market_monthly
+        project_flows[:, stored] = part.project_flows
+        covered[rows] += 1
+    if not np.all(covered == 1):
+        raise ValueError(f"parts cover paths {np.flatnonzero(covered != 1)[:5].tolist()}... not exactly once")
     project_labels = [[spec.label for spec in a.specs] for a in arrays]
     project_info = [(labels, a) for labels, a in zip(project_labels, arrays, strict=True)]
     return SimResult.from_arrays(scenario, combos, terminal, monthly, market_monthly, month_days,

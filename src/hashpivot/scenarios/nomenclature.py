@@ -57,12 +57,16 @@ UNIT_RULES: list[tuple[str, str]] = [
     (r"_paths$", "paths"),
     (r"_height$", "block"),
     (r"_log$", "log"),                     # natural-log units: jump_mean_log
+    (r"_index$", "index"),                 # a position in a list: sweep.baseline_index
     (r"^n_", ""),                          # counts: n_paths, n_halvings_max
 ]
 #: Unit first, as DESIGN.md's own example ``btc_held``.
 UNIT_FIRST = {"btc_held": "BTC", "shares_outstanding": "shares"}
 #: Identifiers, not quantities (like ``kind``): no unit to carry.
 IDENTIFIERS = {"seed"}
+#: Mappings from other fields' dotted paths to values in those fields' units (``sweep.ranges``): the description
+#: says so with ``[unit of the field]``.
+IN_UNITS_OF_OTHER_FIELDS = {"ranges": "unit of the field"}
 
 INTRO = """\
 Names carry their units (DESIGN.md section 2). Dimensions: `path`, `day` (coordinate `date`), `month`,
@@ -291,7 +295,8 @@ def _suffix_section() -> list[str]:
              "A numeric field's name ends in its unit; the first matching ending below decides what its "
              "description's `[unit]` must contain (checked by `tests/test_scenarios.py`). Also unit-first: "
              + ", ".join(f"`{n}` ({u})" for n, u in UNIT_FIRST.items()) + "; identifiers without a unit: "
-             + ", ".join(f"`{n}`" for n in sorted(IDENTIFIERS)) + ".", "",
+             + ", ".join(f"`{n}`" for n in sorted(IDENTIFIERS)) + "; in other fields' units: "
+             + ", ".join(f"`{n}`" for n in sorted(IN_UNITS_OF_OTHER_FIELDS)) + ".", "",
              "| name ends (regular expression) | `[unit]` contains |", "|---|---|"]
     lines += [f"| `{_cell(pattern)}` | {f'`{unit}`' if unit else '(a count)'} |" for pattern, unit in UNIT_RULES]
     return [*lines, ""]

@@ -23,6 +23,7 @@ from hashpivot.processes.hashrate import NetworkHashrateProcess
 from hashpivot.processes.power import FlatPower, PowerPriceProcess
 from hashpivot.processes.price import BtcPriceProcess
 from hashpivot.protocol import RETARGET_INTERVAL_BLOCKS
+from hashpivot.scenarios.sweep import SweepSpec
 
 
 class RunConfig(Model):
@@ -221,6 +222,9 @@ class Scenario(Model):
     )
     compare_capacity: list[CapacityPolicy] = Field(
         default_factory=list, description="Capacity plans compared with the main one. [list]"
+    )
+    sweep: SweepSpec | None = Field(
+        default=None, description="Variants of this scenario run side by side (``hashpivot sweep``). [table]"
     )
 
     @model_validator(mode="after")

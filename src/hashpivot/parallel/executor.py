@@ -1,0 +1,164 @@
+"""Where tasks run, and the exact merge of what they return.
+
+- In-process (the default; no Dask needed): each variant runs as one ``simulate`` on the engine's thread pool.
+- ``--workers N``: a ``dask.distributed.LocalCluster`` of N worker processes with one thread each, started and
+  stopped around the run.
+- ``--scheduler tcp://HOST:PORT`` (or ``HASHPIVOT_SCHEDULER``): an existing cluster; its workers need the same
+  version of hashpivot installed.
+
+On Dask, tasks are submitted with ``client.map`` and collected with ``as_completed``: each finished task's arrays
+go straight into its variant's place (``engine.run.assemble``), and a variant's ``SimResult`` is built, handed to
+``on_result`` and dropped as soon as its last task is in, so the client holds one variant's arrays at a time per
+unfinished variant. Dask retries the tasks of a worker that dies. Ctrl-C cancels every pending future.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from hashpivot.errors import InputError
+from hashpivot.parallel.tasks import Task, run_task, split_paths
+
+#: Environment variable naming a scheduler address when ``--scheduler`` is not given.
+SCHEDULER_ENV = "HASHPIVOT_SCHEDULER"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One scenario to run (a sweep's variant, or a single run): its validated scenario, the plans and policies to
+    run (models) and the bootstrap history's log returns, if any."""
+
+    scenario: object
+    capacity: tuple
+    policies: tuple
+    history_log_returns: object = None
+    check_invariants: bool = False
+
+
+def tasks_of(variants: Sequence[Variant], *, n_tasks: int | None = None,
+             task_paths: int | None = None) -> list[Task]:
+    """Every variant's paths split into tasks (``parallel.tasks.split_paths``), variant by variant."""
+    from hashpivot.policies.capacity import capacity_label
+    from hashpivot.scenarios.toml import to_toml
+
+    out = []
+    for i, v in enumerate(variants):
+        run = v.scenario.run
+        toml_text = to_toml(v.scenario)
+        capacity = tuple(capacity_label(p) for p in v.capacity)
+        policies = tuple(p.label for p in v.policies)
+        n_pol = len(capacity) * len(policies)
+        for first, count in split_paths(run.n_paths, n_tasks, n_days=run.horizon_days, n_policies=n_pol,
+                                        task_paths=task_paths):
+            out.append(Task(i, toml_text, capacity, policies, first, count, v.history_log_returns,
+                            v.check_invariants))
+    return out
+
+
+class Executor:
+    """Runs variants in-process or on a Dask client; ``run_variants`` returns one ``SimResult`` per variant."""
+
+    def __init__(self, client=None, *, n_tasks: int | None = None, task_paths: int | None = None):
+        self.client = client
+        self.n_tasks = n_tasks
+        self.task_paths = task_paths
+
+    @property
+    def is_distributed(self) -> bool:
+        return self.client is not None
+
+    def run_variants(self, variants: Sequence[Variant], *, progress: Callable[[int, int], None] | None = None,
+                     on_result: Callable[[int, object], None] | None = None) -> list:
+        """The ``SimResult`` of each variant, in order (also handed to ``on_result(i, result)`` as each completes,
+        when given; then the list holds None, so that only one result needs to be alive at a time)."""
+        results: list = [None] * len(variants)
+
+        def finish(i: int, result) -> None:
+            if on_result is not None:
+                on_result(i, result)
+            else:
+                results[i] = result
+
+        if self.client is None and self.n_tasks is None and self.task_paths is None:
+            self._in_process(variants, progress, finish)
+        else:
+            self._by_tasks(variants, progress, finish)
+        return results
+
+    def _in_process(self, variants, progress, finish) -> None:
+        from hashpivot.engine.run import simulate
+
+        for i, v in enumerate(variants):
+            finish(i, simulate(v.scenario, list(v.policies), capacity=list(v.capacity),
+                               history_log_returns=v.history_log_returns, check_invariants=v.check_invariants))
+            if progress:
+                progress(i + 1, len(variants))
+
+    def _by_tasks(self, variants, progress, finish) -> None:
+        from hashpivot.engine.run import assemble
+
+        tasks = tasks_of(variants, n_tasks=self.n_tasks, task_paths=self.task_paths)
+        left = [sum(t.variant == i for t in tasks) for i in range(len(variants))]
+        parts: dict[int, list] = {i: [] for i in range(len(variants))}
+        done = 0
+        for variant, part in self._results(tasks):
+            parts[variant].append(part)
+            left[variant] -= 1
+            if left[variant] == 0:
+                v = variants[variant]
+                finish(variant, assemble(v.scenario, list(v.policies), list(v.capacity), parts.pop(variant)))
+            done += 1
+            if progress:
+                progress(done, len(tasks))
+
+    def _results(self, tasks: list[Task]) -> Iterator[tuple[int, object]]:
+        if self.client is None:
+            for task in tasks:
+                yield run_task(task)
+            return
+        from dask.distributed import as_completed
+
+        # pure=False: identical tasks of two sweeps are still separate tasks; results are gathered one by one.
+        futures = self.client.map(run_task, tasks, pure=False)
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+                future.release()
+        except BaseException:
+            self.client.cancel(futures)
+            raise
+
+
+@contextmanager
+def connect(workers: int | None = None, scheduler: str | None = None) -> Iterator[object | None]:
+    """A Dask client for ``workers`` local worker processes or for the cluster at ``scheduler`` (default
+    ``$HASHPIVOT_SCHEDULER``); None (in-process) when neither is given. Closed on exit."""
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if workers is not None and scheduler is not None:
+        raise InputError("--workers", workers, "either --workers or --scheduler, not both")
+    if workers is None and scheduler is None:
+        yield None
+        return
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://", "ucx://")):
+            raise InputError("--scheduler", scheduler, "an address such as tcp://HOST:PORT")
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise InputError("--scheduler", scheduler, f"a reachable Dask scheduler ({exc})") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if not 1 <= workers <= 512:
+        raise InputError("--workers", workers, "1 to 512 local worker processes")
+    # ":0": the scheduler's HTTP endpoints on a free loopback port (a fixed 8787 clashes with any other cluster).
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=40) as cluster, Client(cluster) as client:
+        yield client

@@ -1,0 +1,75 @@
+"""The task model: a task is (variant, range of paths), and ``run_task`` is what a worker executes.
+
+A big single run splits along paths; a sweep along variants and paths. A task carries its variant's scenario as
+TOML text (what the run store keeps too), the labels of the capacity plans and treasury policies to run, and the
+bootstrap history's daily log returns when the price process resamples history (tens of kB; workers of a remote
+cluster need not have the chain table). It returns the range's ``PathArrays``: per-path terminal values and, for
+the scenario's stored paths, their monthly series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Paths per task are a multiple of this (the engine's default chunk): a task's chunks are whole.
+PATH_BLOCK = 64
+#: Work aimed at per task: policy-path-days (about one second of one core at the engine's speed).
+TARGET_POLICY_PATH_DAYS = 20_000_000
+
+
+@dataclass(frozen=True)
+class Task:
+    """Paths ``first_path .. first_path + n_paths - 1`` of variant ``variant`` (its scenario as TOML), under the
+    capacity plans and treasury policies named by their labels."""
+
+    variant: int
+    scenario_toml: str
+    capacity: tuple[str, ...]
+    policies: tuple[str, ...]
+    first_path: int
+    n_paths: int
+    history_log_returns: np.ndarray | None = None
+    check_invariants: bool = False
+
+
+def split_paths(n_paths: int, n_tasks: int | None = None, *, n_days: int = 3650, n_policies: int = 1,
+                task_paths: int | None = None) -> list[tuple[int, int]]:
+    """(first path, paths) of each task covering ``0 .. n_paths - 1`` in order: ``n_tasks`` near-equal tasks, or tasks
+    of ``task_paths`` paths, or by default tasks of about ``TARGET_POLICY_PATH_DAYS`` of work each. Task sizes are
+    multiples of ``PATH_BLOCK`` except the last.
+
+    >>> split_paths(1000, 3)
+    [(0, 384), (384, 384), (768, 232)]
+    >>> split_paths(100, task_paths=64)
+    [(0, 64), (64, 36)]
+    """
+    if n_paths < 1:
+        raise ValueError(f"n_paths={n_paths} is invalid: allowed >= 1")
+    if task_paths is None:
+        if n_tasks is None:
+            task_paths = TARGET_POLICY_PATH_DAYS // max(1, n_days * n_policies)
+        else:
+            if n_tasks < 1:
+                raise ValueError(f"n_tasks={n_tasks} is invalid: allowed >= 1")
+            task_paths = -(-n_paths // n_tasks)
+    if task_paths < 1:
+        raise ValueError(f"task_paths={task_paths} is invalid: allowed >= 1")
+    size = max(PATH_BLOCK, -(-task_paths // PATH_BLOCK) * PATH_BLOCK)
+    return [(first, min(size, n_paths - first)) for first in range(0, n_paths, size)]
+
+
+def run_task(task: Task):
+    """Run one task (on a worker or in-process): its paths of its variant, on one thread. Returns
+    ``(task.variant, engine.run.PathArrays)``."""
+    from hashpivot.engine.run import simulate_paths
+    from hashpivot.scenarios.selection import select_capacity, select_policies
+    from hashpivot.scenarios.toml import from_toml
+
+    scenario = from_toml(task.scenario_toml, f"task of variant {task.variant}")
+    part = simulate_paths(scenario, select_policies(scenario, list(task.policies)),
+                          select_capacity(scenario, list(task.capacity)), task.first_path, task.n_paths,
+                          history_log_returns=task.history_log_returns, check_invariants=task.check_invariants,
+                          n_threads=1)
+    return task.variant, part

@@ -1,0 +1,168 @@
+"""A scenario's variants: set a field by its dotted path (``Scenario.replace``-style), and expand a ``[sweep]``
+table into validated scenarios, every one checked before anything runs.
+
+A path steps through tables by key and through lists of named items by their ``name`` (``company.sites.main``) or
+by index (``policy.capacity.conversions.0.mw``). Setting ``...kind`` replaces that table with the new kind's
+defaults (its other keys belong to the old kind). An axis that names no field, or a value of the wrong type or out
+of range, raises a ``ScenarioError`` naming the axis, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from hashpivot.errors import ScenarioError
+from hashpivot.scenarios.schema import Scenario
+from hashpivot.scenarios.sweep import SweepSpec
+from hashpivot.scenarios.toml import from_dict
+
+
+@dataclass(frozen=True)
+class ScenarioVariant:
+    """One variant of a sweep: its index, the value of each axis (by dotted path) and its validated scenario."""
+
+    index: int
+    values: dict[str, Any]
+    scenario: Scenario
+
+
+def _step(node: Any, key: str, walked: str) -> Any:
+    if isinstance(node, dict):
+        if key not in node:
+            raise ScenarioError(f"{walked}: names no field; allowed: {', '.join(sorted(node)) or 'none'}")
+        return node[key]
+    if isinstance(node, list):
+        names = [item.get("name") for item in node if isinstance(item, dict)]
+        if key in names:
+            return node[names.index(key)]
+        if key.isdigit() and int(key) < len(node):
+            return node[int(key)]
+        allowed = ", ".join(str(n) for n in names if n) or f"0..{len(node) - 1}"
+        raise ScenarioError(f"{walked}: names no item; allowed: {allowed} (or an index below {len(node)})")
+    raise ScenarioError(f"{walked}: {type(node).__name__} value has no fields; allowed: a path to a table's field")
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set the field at dotted ``path`` of a scenario's plain data (``model_dump``) to ``value``, in place."""
+    parts = path.split(".")
+    if not path or any(not p for p in parts):
+        raise ScenarioError(f"{path!r}: names no field; allowed: a dotted path such as run.n_paths")
+    node = data
+    for i, key in enumerate(parts[:-1]):
+        node = _step(node, key, ".".join(parts[: i + 1]))
+    last = parts[-1]
+    if not isinstance(node, dict) or last not in node:
+        _step(node, last, path)  # raises with what is allowed
+    if last == "kind":
+        node.clear()
+    node[last] = value
+
+
+def _label(table: dict[str, Any]) -> str:
+    return table.get("name") or table.get("kind", "")
+
+
+def with_values(scenario: Scenario, values: dict[str, Any], source: str) -> Scenario:
+    """A validated copy of ``scenario`` with each dotted path set to its value (no ``[sweep]`` table). When a value
+    changes the main treasury policy or capacity plan, a compared one with the same label is dropped (it would be the
+    same policy twice)."""
+    data = scenario.model_dump(mode="python")
+    data["sweep"] = None
+    for path, value in values.items():
+        set_path(data, path, value)
+    main_policy, main_plan = _label(data["policy"]["treasury"]), _label(data["policy"]["capacity"])
+    data["compare"] = [p for p in data["compare"] if _label(p) != main_policy]
+    data["compare_capacity"] = [p for p in data["compare_capacity"] if _label(p) != main_plan]
+    return from_dict(data, source)
+
+
+def replace(scenario: Scenario, path: str, value: Any) -> Scenario:
+    """A validated copy of ``scenario`` with the field at dotted ``path`` set to ``value``.
+
+    >>> from hashpivot.scenarios.toml import load_preset
+    >>> replace(load_preset("rm1"), "company.sites.main.power_price_usd_per_mwh", 38).company.sites[0].power_price_usd_per_mwh
+    38.0
+    """
+    try:
+        return with_values(scenario, {path: value}, f"{scenario.name} with {path} = {value!r}")
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path} = {value!r}: {exc}") from None
+
+
+def _field_type_is_int(scenario: Scenario, path: str) -> bool:
+    node: Any = scenario.model_dump(mode="python")
+    for i, key in enumerate(path.split(".")):
+        node = _step(node, key, ".".join(path.split(".")[: i + 1]))
+    return isinstance(node, int) and not isinstance(node, bool)
+
+
+def _samples(spec: SweepSpec, scenario: Scenario) -> list[dict[str, Any]]:
+    """``spec.n_samples`` points over ``spec.ranges`` from scipy's scrambled Sobol or Latin hypercube sampler."""
+    if not spec.ranges:
+        return [{}]
+    from scipy.stats import qmc
+
+    paths = list(spec.ranges)
+    sampler = (qmc.Sobol(len(paths), scramble=True, seed=spec.seed) if spec.method == "sobol"
+               else qmc.LatinHypercube(len(paths), seed=spec.seed))
+    unit = sampler.random(spec.n_samples)
+    lows = [spec.ranges[p][0] for p in paths]
+    highs = [spec.ranges[p][1] for p in paths]
+    points = qmc.scale(unit, lows, highs)
+    ints = [_field_type_is_int(scenario, p) for p in paths]
+    return [{p: (round(float(x)) if is_int else float(x)) for p, x, is_int in zip(paths, row, ints, strict=True)}
+            for row in points]
+
+
+def expand(scenario: Scenario, spec: SweepSpec | None = None) -> list[ScenarioVariant]:
+    """Every variant of ``spec`` (default: the scenario's ``[sweep]`` table), validated; the first error names its
+    axis and value. Axis order and value order give the variant order (the last axis varies fastest)."""
+    spec = spec or scenario.sweep
+    if spec is None:
+        raise ScenarioError(f"{scenario.name}: no [sweep] table and no axis given; allowed: a [sweep] table or --set")
+    if spec.n_variants > 10_000:
+        raise ScenarioError(f"sweep: {spec.n_variants} variants; allowed: at most 10000")
+    paths = list(spec.axes)
+    if spec.mode == "zip":
+        combos = [dict(zip(paths, row, strict=True)) for row in zip(*spec.axes.values(), strict=True)]
+    else:
+        combos = [dict(zip(paths, row, strict=True)) for row in itertools.product(*spec.axes.values())]
+    for path in paths:  # an axis that names no field fails once, before any value is tried
+        set_path(copy.deepcopy(scenario.model_dump(mode="python")), path, spec.axes[path][0])
+    samples = _samples(spec, scenario)
+    out = []
+    for combo in combos:
+        for sample in samples:
+            values = {**combo, **sample}
+            label = ", ".join(f"{p} = {v!r}" for p, v in values.items())
+            try:
+                sc = with_values(scenario, values, f"sweep variant {len(out)} ({label})")
+            except ScenarioError as exc:
+                raise ScenarioError(f"sweep axis {label}: {exc}") from None
+            out.append(ScenarioVariant(len(out), values, sc))
+    if not 0 <= spec.baseline_index < len(out):
+        raise ScenarioError(f"sweep.baseline_index = {spec.baseline_index}; allowed: 0..{len(out) - 1}")
+    return out
+
+
+def coordinate_names(paths: list[str]) -> dict[str, str]:
+    """A short, unique coordinate name per axis path: its last key (``power_price_usd_per_mwh``), with its
+    table's key before ``kind`` (``treasury_kind``), or more of the path when two would clash.
+
+    >>> coordinate_names(["company.sites.main.power_price_usd_per_mwh", "policy.treasury.kind"])
+    {'company.sites.main.power_price_usd_per_mwh': 'power_price_usd_per_mwh', 'policy.treasury.kind': 'treasury_kind'}
+    """
+    out: dict[str, str] = {}
+    for depth in range(1, 6):
+        names = {}
+        for p in paths:
+            parts = p.split(".")
+            take = max(depth, 2) if parts[-1] == "kind" else depth
+            names[p] = "_".join(parts[-take:])
+        if len(set(names.values())) == len(names):
+            return names
+        out = names
+    return {p: p.replace(".", "_") for p in paths} if len(set(out.values())) < len(out) else out

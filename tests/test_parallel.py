@@ -1,0 +1,180 @@
+"""Scale-out (issue 12): a run split into tasks, in-process or on a LocalCluster of 2 worker processes that the
+tests start and stop, gives the in-process result bit for bit; a sweep equals its separate runs; a worker killed
+mid-sweep is retried by Dask with the same result; bad sweep axes fail with exit 2 before any task runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from cli_helpers import assert_bad_input
+from hashpivot import api
+from hashpivot.cli import app
+from hashpivot.errors import ScenarioError
+from hashpivot.parallel.tasks import split_paths
+from hashpivot.scenarios.variants import coordinate_names, replace
+
+N_PATHS = 200  # four blocks of 64 paths and a partial one
+AXES = {"company.sites.texas.power_price_usd_per_mwh": [35.0, 45.0, 55.0], "policy.treasury.kind": ["sell_all",
+                                                                                                   "hold_all"]}
+
+
+def small(name: str = "default"):
+    """A preset at N_PATHS paths and three years, so that tasks are quick."""
+    sc = api.load(name, n_paths=N_PATHS)
+    return replace(replace(sc, "run.horizon_days", 3 * 365), "run.store_paths", 70)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return api.run(small())
+
+
+def assert_same_result(got, want) -> None:
+    assert got.policies == want.policies
+    for name in want.dataset.data_vars:
+        np.testing.assert_array_equal(got.dataset[name].values, want.dataset[name].values, err_msg=name)
+    assert got.summary.equals(want.summary)
+    assert got.win_rate.equals(want.win_rate)
+
+
+def test_split_paths_covers_every_path_once_in_whole_blocks():
+    for n, k in [(1, 1), (200, 7), (1000, 3), (64, 5), (10_000_000, 500)]:
+        parts = split_paths(n, k)
+        assert parts[0][0] == 0 and sum(c for _, c in parts) == n
+        assert all(a + c == b for (a, c), (b, _) in zip(parts, parts[1:], strict=False))
+        assert all(c % 64 == 0 for _, c in parts[:-1])
+
+
+@pytest.mark.parametrize("n_tasks", [1, 2, 7])
+def test_a_run_split_in_process_is_the_run(reference, n_tasks):
+    assert_same_result(api.run(small(), n_tasks=n_tasks), reference)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from hashpivot.parallel.executor import connect
+
+    with connect(workers=2) as client:
+        yield client
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n_tasks", [1, 2, 7])
+def test_a_run_split_on_two_workers_is_the_run(reference, cluster, n_tasks):
+    assert_same_result(api.run(small(), client=cluster, n_tasks=n_tasks), reference)
+
+
+@pytest.mark.slow
+def test_one_worker_gives_the_same_run(reference):
+    from hashpivot.parallel.executor import connect
+
+    with connect(workers=1) as client:
+        assert_same_result(api.run(small(), client=client, n_tasks=3), reference)
+
+
+def test_a_grid_sweep_equals_its_six_runs():
+    base = small()
+    result = api.sweep(base, axes=AXES)
+    assert result.n_variants == 6
+    names = coordinate_names(list(AXES))
+    for i, (price, kind) in enumerate([(p, k) for p in AXES["company.sites.texas.power_price_usd_per_mwh"]
+                                       for k in AXES["policy.treasury.kind"]]):
+        one = replace(replace(base, "company.sites.texas.power_price_usd_per_mwh", price), "policy.treasury.kind", kind)
+        separate = api.run(one, policies=[kind], capacity=[one.policy.capacity.name or one.policy.capacity.kind])
+        rows = result.summary[result.summary["variant"] == i]
+        assert list(rows[names["policy.treasury.kind"]].unique()) == [kind]
+        assert rows[["policy", "metric", "stat", "value"]].reset_index(drop=True).equals(separate.summary)
+        np.testing.assert_array_equal(result.dataset["nav_usd"].values[i, 0], separate.dataset["nav_usd"].values[0])
+
+
+def test_paired_differences_are_taken_path_by_path():
+    result = api.sweep(small(), axes={"company.sites.texas.power_price_usd_per_mwh": [35.0, 55.0]})
+    nav = result.dataset["nav_usd"].values[:, 0, :]
+    d = nav[1] - nav[0]
+    row = result.differences[(result.differences["variant"] == 1) & (result.differences["metric"] == "nav_usd")]
+    assert float(row["mean_difference"].iloc[0]) == pytest.approx(d.mean(), rel=1e-12)
+    assert float(row["standard_error"].iloc[0]) == pytest.approx(d.std(ddof=1) / np.sqrt(d.size), rel=1e-12)
+    # Common random numbers: the paired error is far below that of two independent means.
+    independent = np.sqrt(nav[0].var(ddof=1) / d.size + nav[1].var(ddof=1) / d.size)
+    assert float(row["standard_error"].iloc[0]) < 0.5 * independent
+    assert float(row["mean_difference"].iloc[0]) < 0  # dearer power never raises NAV
+
+
+@pytest.mark.slow
+def test_a_sweep_on_two_workers_survives_a_killed_worker(cluster):
+    base = small()
+    want = api.sweep(base, axes=AXES)
+    killed = []
+
+    def kill_one(done: int, total: int) -> None:
+        if not killed:
+            pid = next(iter(cluster.run(os.getpid).values()))
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    got = api.sweep(base, axes=AXES, client=cluster, n_tasks=3, progress=kill_one)
+    assert killed
+    assert got.summary.equals(want.summary)
+    assert got.differences.equals(want.differences)
+    np.testing.assert_array_equal(got.dataset["nav_usd"].values, want.dataset["nav_usd"].values)
+
+
+@pytest.mark.parametrize(("axis", "words"), [
+    ("company.sites.texsa.power_price_usd_per_mwh=35,45", ["company.sites.texsa", "texas"]),
+    ("company.sites.texas.power_price_usd_per_mhw=35", ["power_price_usd_per_mhw", "power_price_usd_per_mwh"]),
+    ("company.sites.texas.power_price_usd_per_mwh=35,cheap", ["cheap", "power_price_usd_per_mwh"]),
+    ("company.sites.texas.power_price_usd_per_mwh=35,-5", ["-5", "power_price_usd_per_mwh"]),
+    ("policy.treasury.kind=sell_all,sell_some", ["sell_some", "sell_all"]),
+    ("run.n_paths", ["--set", "PATH=V1,V2"]),
+])
+def test_bad_sweep_axes_exit_2_before_any_task(monkeypatch, axis, words):
+    import hashpivot.parallel.executor as executor
+
+    def no_task(*args, **kwargs):
+        raise AssertionError("a task ran")
+
+    monkeypatch.setattr(executor.Executor, "run_variants", no_task)
+    result = CliRunner().invoke(app, ["sweep", "default", "--set", axis, "--paths", "64", "--no-store", "--workers",
+                                      "2"])
+    assert_bad_input(result, *words)
+
+
+def test_a_zip_sweep_pairs_the_axes_and_rejects_unequal_lengths():
+    result = api.sweep(small(), axes={"company.sites.texas.power_price_usd_per_mwh": [35.0, 45.0],
+                                      "company.fixed_opex_usd_per_day": [1e5, 2e5]}, mode="zip")
+    assert result.n_variants == 2
+    with pytest.raises(ScenarioError, match="lengths"):
+        api.sweep(small(), axes={"company.sites.texas.power_price_usd_per_mwh": [35.0, 45.0],
+                                 "company.fixed_opex_usd_per_day": [1e5]}, mode="zip")
+
+
+def test_a_sweep_table_in_the_scenario_samples_ranges():
+    from hashpivot.scenarios.sweep import SweepSpec
+
+    base = small().model_copy(update={"sweep": SweepSpec(ranges={"company.sites.texas.power_price_usd_per_mwh":
+                                                                 (30.0, 60.0)}, n_samples=4, method="lhs")})
+    spec, variants = api.sweep_variants(base)
+    prices = [v.values["company.sites.texas.power_price_usd_per_mwh"] for v in variants]
+    assert len(prices) == 4 and all(30.0 <= p <= 60.0 for p in prices)
+    # Latin hypercube: one sample in each quarter of the range.
+    assert sorted(int((p - 30.0) // 7.5) for p in prices) == [0, 1, 2, 3]
+
+
+def test_the_sweep_command_prints_records_and_shows_a_run(tmp_path):
+    store = tmp_path / "runs.duckdb"
+    runner = CliRunner()
+    out = runner.invoke(app, ["sweep", "rm1", "--set", "company.sites.main.power_price_usd_per_mwh=40,50",
+                              "--paths", "64", "--store", str(store), "--json"])
+    assert out.exit_code == 0, out.output
+    import json
+
+    payload = json.loads(out.stdout)
+    assert [v["company.sites.main.power_price_usd_per_mwh"] for v in payload["variants"]] == [40, 50]
+    shown = runner.invoke(app, ["runs", "show", str(payload["run_id"]), "--store", str(store)])
+    assert shown.exit_code == 0, shown.output
+    assert "v1: power_price_usd_per_mwh=50" in shown.stdout.replace("\n", "")
