@@ -146,7 +146,7 @@ def replay(
     from hashpivot.engine.market import market_from_history
     from hashpivot.engine.run import simulate
     from hashpivot.io.history import load_chain_history
-    from hashpivot.policies.capacity import capacity_label
+    from hashpivot.policies.capacity import capacity_label, resolve_dates
     from hashpivot.scenarios.toml import from_dict
 
     sc = load(scenario)
@@ -160,7 +160,8 @@ def replay(
                        n_paths=1, chunk_paths=1, store_paths=1)
     plans = select_capacity(sc, capacity or [capacity_label(sc.policy.capacity)])
     horizon = spec["run"]["horizon_days"]
-    plans = [_within(plan, horizon) for plan in plans]
+    # Dated conversions keep their calendar date: their day index is counted again from the replay's start.
+    plans = [_within(resolve_dates(plan, spec["run"]["start_date"]), horizon) for plan in plans]
     spec["policy"]["capacity"] = plans[0].model_dump(mode="python", exclude_none=True)
     spec["compare_capacity"] = [p.model_dump(mode="python", exclude_none=True) for p in plans[1:]]
     replayed = from_dict(spec, f"replay of {sc.name}")
@@ -246,3 +247,42 @@ def _same_summary(result, stored) -> bool:
              .to_numpy()).all()
         and np.allclose(again["value"].to_numpy(np.float64), stored.summary["value"].to_numpy(np.float64),
                         rtol=1e-9, atol=0.0, equal_nan=True))
+
+
+def replay_against_reports(
+    scenario: Scenario | str | Path,
+    *,
+    date_from: str,
+    date_to: str,
+    data: str | Path | None = None,
+    hashrate: str | Path | None = None,
+):
+    """The company's reported monthly production beside what its reported hashrate earns from the real chain
+    (:func:`hashpivot.analysis.against_reports.against_reports`), with the luck band of its payout scheme.
+    ``hashrate``: a CSV file (``month,hashrate_ehs[,kind]``) that replaces the preset's reported hashrate.
+    Returns ``(table, summary)``."""
+    import pandas as pd
+
+    from hashpivot.analysis.against_reports import against_reports
+    from hashpivot.errors import DataError
+    from hashpivot.io.history import load_chain_history
+
+    sc = load(scenario)
+    first, last = pd.Timestamp(date_from), pd.Timestamp(date_to)
+    if last < first:
+        raise ScenarioError(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}; allowed: --from <= --to")
+    history = load_chain_history(data)
+    if first < history.index[0] or last > history.index[-1]:
+        raise DataError(f"the window {first:%Y-%m-%d}..{last:%Y-%m-%d} is outside the chain table; allowed: dates "
+                        f"inside {history.index[0]:%Y-%m-%d}..{history.index[-1]:%Y-%m-%d}")
+    rows = sc.company.hashrate_reported
+    if hashrate is not None:
+        from hashpivot.io.reported import load_hashrate_csv
+
+        rows = load_hashrate_csv(hashrate)
+    fleets = sc.company.fleets
+    total_ehs = sum(f.hashrate_ehs for f in fleets)
+    # The pool fee of the fleets, weighted by their hashrate (one pool per company in every preset).
+    pool_fee_frac = sum(f.pool_fee_frac * f.hashrate_ehs for f in fleets) / total_ehs
+    return against_reports(history, first, last, rows, sc.company.reported_production,
+                           payout_scheme=sc.company.payout_scheme, pool_fee_frac=pool_fee_frac)
