@@ -251,3 +251,33 @@ def test_formulas_do_not_mutate_inputs() -> None:
     ai.gpu_margin_ratio(n, pue, util, rate, g, rate)
     for a, c in zip(arrays, copies, strict=True):
         np.testing.assert_array_equal(a, c)
+
+
+# --- issue 14: a contract's value as a rate, and the NPV of its rent -------------------------------------------
+
+
+def test_contract_rate_is_value_over_kw_months():
+    from hashpivot.formulas.ai import contract_rate_usd_per_kw_month
+
+    assert float(contract_rate_usd_per_kw_month(3.5e9, 200, 12)) == pytest.approx(3.5e9 / (200_000 * 144), rel=1e-12)
+    assert round(float(contract_rate_usd_per_kw_month(3.5e9, 200, 12)), 1) == 121.5
+    rates = contract_rate_usd_per_kw_month(np.array([3.5e9, 8.7e9]), np.array([200.0, 500.0]), 12)
+    np.testing.assert_allclose(rates, [3.5e9 / 28.8e6, 8.7e9 / 72e6], rtol=1e-12)
+    grid = contract_rate_usd_per_kw_month(1.2e6, np.array([[1.0], [2.0]]), 1, np.array([0.0, 0.03]))
+    assert grid.shape == (2, 2)
+    np.testing.assert_allclose(grid[:, 0], [100.0, 50.0], rtol=1e-12)
+    # With an escalator the first year's rate is lower: 3 years at 100, 103, 106.09 earn 3,709,080 USD per MW.
+    assert float(contract_rate_usd_per_kw_month(1000 * 12 * (100 + 103 + 106.09), 1, 3, 0.03)) == pytest.approx(100)
+
+
+def test_lease_npv_by_hand():
+    from hashpivot.formulas.ai import lease_npv_usd
+
+    # Month by month: rent 1,000 kW x 100 x 1.03^year, discounted (1.1)^(-m/12), 30 months (2.5 years).
+    hand = sum(1000 * 100 * 1.03 ** ((m - 1) // 12) * 1.1 ** (-m / 12) for m in range(1, 31))
+    assert float(lease_npv_usd(1, 100, 2.5, 0.03, 0.1)) == pytest.approx(hand, rel=1e-12)
+    npv = lease_npv_usd(np.array([1.0, 2.0]), 100, 2.5, 0.03, np.array([[0.1], [0.0]]))
+    assert npv.shape == (2, 2)
+    assert npv[0, 1] == pytest.approx(2 * hand, rel=1e-12)
+    assert npv[1, 0] == pytest.approx(sum(1000 * 100 * 1.03 ** ((m - 1) // 12) for m in range(1, 31)), rel=1e-12)
+    assert_input_error(lambda: lease_npv_usd(1, -1, 1), "rate_usd_per_kw_month", ">= 0")

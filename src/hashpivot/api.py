@@ -191,7 +191,7 @@ def replay(
     from hashpivot.engine.market import market_from_history
     from hashpivot.engine.run import simulate
     from hashpivot.io.history import load_chain_history
-    from hashpivot.policies.capacity import capacity_label
+    from hashpivot.policies.capacity import capacity_label, resolve_dates
     from hashpivot.scenarios.toml import from_dict
 
     sc = load(scenario)
@@ -205,7 +205,8 @@ def replay(
                        n_paths=1, chunk_paths=1, store_paths=1)
     plans = select_capacity(sc, capacity or [capacity_label(sc.policy.capacity)])
     horizon = spec["run"]["horizon_days"]
-    plans = [_within(plan, horizon) for plan in plans]
+    # Dated conversions keep their calendar date: their day index is counted again from the replay's start.
+    plans = [_within(resolve_dates(plan, spec["run"]["start_date"]), horizon) for plan in plans]
     spec["policy"]["capacity"] = plans[0].model_dump(mode="python", exclude_none=True)
     spec["compare_capacity"] = [p.model_dump(mode="python", exclude_none=True) for p in plans[1:]]
     replayed = from_dict(spec, f"replay of {sc.name}")
@@ -294,3 +295,93 @@ def _same_summary(result, stored) -> bool:
              .to_numpy()).all()
         and np.allclose(again["value"].to_numpy(np.float64), stored.summary["value"].to_numpy(np.float64),
                         rtol=1e-9, atol=0.0, equal_nan=True))
+
+
+def replay_against_reports(
+    scenario: Scenario | str | Path,
+    *,
+    date_from: str,
+    date_to: str,
+    data: str | Path | None = None,
+    hashrate: str | Path | None = None,
+    pool_fee_frac: float = 0.0,
+):
+    """The company's reported monthly production beside what its reported hashrate earns from the real chain
+    (:func:`hashpivot.analysis.against_reports.against_reports`), with the luck band of its payout scheme.
+    ``hashrate``: a CSV file (``month,hashrate_ehs[,kind]``) that replaces the preset's reported hashrate.
+    ``pool_fee_frac``: a fee taken from what the reported hashrate earns; none by default, because a company's
+    reported operating hashrate and BTC mined both come from its pool's accounting (the presets' 2 % fees are
+    assumptions for simulations; with them IREN's and Riot's months would all sit about 2 % low).
+    Returns ``(table, summary)``."""
+    import pandas as pd
+
+    from hashpivot.analysis.against_reports import against_reports
+    from hashpivot.errors import DataError
+    from hashpivot.io.history import load_chain_history
+
+    sc = load_company(scenario) if isinstance(scenario, str) else load(scenario)
+    first, last = pd.Timestamp(date_from), pd.Timestamp(date_to)
+    if last < first:
+        raise ScenarioError(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}; allowed: --from <= --to")
+    history = load_chain_history(data)
+    if first < history.index[0] or last > history.index[-1]:
+        raise DataError(f"the window {first:%Y-%m-%d}..{last:%Y-%m-%d} is outside the chain table; allowed: dates "
+                        f"inside {history.index[0]:%Y-%m-%d}..{history.index[-1]:%Y-%m-%d}")
+    rows = sc.company.hashrate_reported
+    if hashrate is not None:
+        from hashpivot.io.reported import load_hashrate_csv
+
+        rows = load_hashrate_csv(hashrate)
+    if not 0.0 <= pool_fee_frac < 1.0:
+        from hashpivot.errors import InputError
+
+        raise InputError("pool_fee_frac", pool_fee_frac, "a fraction in [0, 1)")
+    return against_reports(history, first, last, rows, sc.company.reported_production,
+                           payout_scheme=sc.company.payout_scheme, pool_fee_frac=pool_fee_frac)
+
+
+def deal(value_usd: float, it_load_mw: float, term_years: float, *, escalator_frac_per_year: float = 0.0,
+         discount_frac_per_year: float = 0.0, pue_ratio: float = 1.0, opex_frac_of_revenue: float = 0.0,
+         date_from: str | None = None, date_to: str | None = None, data: str | Path | None = None,
+         efficiency_j_per_th: float = 20.0, power_price_usd_per_mwh: float = 45.0) -> dict:
+    """A lease deal's rate, NPV and margin per MW-day (:func:`hashpivot.analysis.deal.deal_terms`), and, when
+    the chain table is found, mining's margin per MW-day over ``date_from..date_to`` (default: the table's last
+    365 days). Returns ``{"deal": ..., "mining": ... or None}``."""
+    import pandas as pd
+
+    from hashpivot.analysis.deal import deal_terms, mining_on_dates
+    from hashpivot.errors import DataError, InputError
+    from hashpivot.io.history import load_chain_history
+
+    for name, value, ok, allowed in (
+        ("value_usd", value_usd, value_usd > 0, "> 0 USD"), ("it_load_mw", it_load_mw, it_load_mw > 0, "> 0 MW"),
+        ("term_years", term_years, 0 < term_years <= 50, "in (0, 50] years"),
+        ("escalator_frac_per_year", escalator_frac_per_year, 0 <= escalator_frac_per_year <= 1, "in [0, 100 %]"),
+        ("discount_frac_per_year", discount_frac_per_year, 0 <= discount_frac_per_year <= 1, "in [0, 100 %]"),
+        ("pue_ratio", pue_ratio, 1 <= pue_ratio <= 3, "in [1, 3]"),
+        ("opex_frac_of_revenue", opex_frac_of_revenue, 0 <= opex_frac_of_revenue < 1, "in [0, 1)"),
+        ("efficiency_j_per_th", efficiency_j_per_th, efficiency_j_per_th > 0, "> 0 J/TH"),
+        ("power_price_usd_per_mwh", power_price_usd_per_mwh, power_price_usd_per_mwh >= 0, ">= 0 USD/MWh"),
+    ):
+        if not ok:
+            raise InputError(name, value, allowed)
+    terms = deal_terms(value_usd, it_load_mw, term_years, escalator_frac_per_year=escalator_frac_per_year,
+                       discount_frac_per_year=discount_frac_per_year, pue_ratio=pue_ratio,
+                       opex_frac_of_revenue=opex_frac_of_revenue)
+    if data is None and date_from is None and date_to is None:
+        try:
+            history = load_chain_history(None)
+        except DataError:
+            return {"deal": terms, "mining": None}
+    else:
+        history = load_chain_history(data)
+    last = pd.Timestamp(date_to) if date_to else history.index[-1]
+    first = pd.Timestamp(date_from) if date_from else last - pd.Timedelta(days=364)
+    if last < first:
+        raise ScenarioError(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}; allowed: --from <= --to")
+    if first < history.index[0] or last > history.index[-1]:
+        raise DataError(f"the window {first:%Y-%m-%d}..{last:%Y-%m-%d} is outside the chain table; allowed: dates "
+                        f"inside {history.index[0]:%Y-%m-%d}..{history.index[-1]:%Y-%m-%d}")
+    mining = mining_on_dates(history, first, last, efficiency_j_per_th=efficiency_j_per_th,
+                             power_price_usd_per_mwh=power_price_usd_per_mwh)
+    return {"deal": terms, "mining": mining}

@@ -373,12 +373,11 @@ def check_marathon_holdings(facts: ClaimFacts) -> ClaimCheck:
 
 
 def rate_usd_per_kw_month(contract_value_usd: float, it_load_mw: float, term_years: float) -> float:
-    """Flat lease rate that earns a contract's value over its term: value / (kW x months). [USD/kW-month]
+    """Flat lease rate that earns a contract's value over its term, as a float: the formula is
+    :func:`hashpivot.formulas.ai.contract_rate_usd_per_kw_month` (``hashpivot deal``). [USD/kW-month]"""
+    from hashpivot.formulas.ai import contract_rate_usd_per_kw_month
 
-    >>> round(rate_usd_per_kw_month(3.5e9, 200, 12), 4)  # 3.5e9 / (200,000 kW x 144 months)
-    121.5278
-    """
-    return contract_value_usd / (it_load_mw * KW_PER_MW * term_years * MONTHS_PER_YEAR)
+    return float(contract_rate_usd_per_kw_month(contract_value_usd, it_load_mw, term_years))
 
 
 def check_core_scientific_rate(facts: ClaimFacts) -> ClaimCheck:

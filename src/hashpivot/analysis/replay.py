@@ -11,6 +11,7 @@ def monthly_table(result, policy: str | None = None, reported=()) -> pd.DataFram
     """One row per calendar month of the replay (index ``month``, YYYY-MM).
 
     Columns: mined_btc, sold_btc, btc_held (end of month) [BTC]; mining_revenue_usd, power_cost_usd [USD];
+    mining_mw_days (grid MW mining, summed over the month's days) [MW-days];
     hashprice_usd_per_th_day (monthly mean); cost_per_btc_mined_usd (power / mined); mining and AI margin per
     MW-day [USD/MW-day]; reported_mined_btc and mined_vs_reported_frac where ``reported``
     (``ReportedProduction`` rows) has the month.
@@ -36,6 +37,7 @@ def monthly_table(result, policy: str | None = None, reported=()) -> pd.DataFram
             "power_cost_usd": power,
             "hashprice_usd_per_th_day": ds["monthly_hashprice_usd_per_th_day"].isel(sample=0).values[1:],
             "cost_per_btc_mined_usd": np.where(mined > 0, power / mined, np.nan),
+            "mining_mw_days": mining_mw_days,
             "mining_margin_usd_per_mw_day": np.where(
                 mining_mw_days > 0, (flow("mining_revenue_usd") - power) / mining_mw_days, np.nan),
             "ai_margin_usd_per_mw_day": np.where(

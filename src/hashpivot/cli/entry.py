@@ -12,6 +12,7 @@ import typer
 from hashpivot.cli.calibrate import calibrate_command
 from hashpivot.cli.claims import claims
 from hashpivot.cli.dashboard import dashboard
+from hashpivot.cli.deal import deal
 from hashpivot.cli.data import data_app
 from hashpivot.cli.hashprice import hashprice
 from hashpivot.cli.replay import replay
@@ -44,6 +45,7 @@ app.command("report")(report)  # a stored run exported: html, xlsx, csv, parquet
 app.command("dashboard")(dashboard)
 app.command("replay")(replay)
 app.command("claims")(claims)  # the article's claims checked
+app.command("deal")(deal)  # a lease deal's terms beside mining
 app.command("calibrate")(calibrate_command)  # fit the market to the chain history
 app.add_typer(data_app, name="data")  # live data: update, status
 

@@ -31,10 +31,21 @@ def replay(
     data: DataOpt = None,
     policy: Annotated[str | None, typer.Option("--policy", metavar="NAME", help="Treasury policy (default: the scenario's).")] = None,
     check: CheckOpt = False,
+    against_reports: Annotated[bool, typer.Option(
+        "--against-reports", help="Reported BTC beside what the reported hashrate earns, with the luck band.")] = False,
+    hashrate: Annotated[str | None, typer.Option(
+        "--hashrate", metavar="FILE", help="CSV month,hashrate_ehs[,kind]: your own hashrate path (with --against-reports).")] = None,
+    pool_fee: Annotated[float, typer.Option(
+        "--pool-fee", metavar="FRAC", help="Pool fee taken from what the hashrate earns (with --against-reports).")] = 0.0,
+    html: Annotated[str | None, typer.Option(
+        "--html", metavar="FILE", help="Write the chart of reported against replayed production (with --against-reports).")] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Replay history: the real chain drives the company through the same daily step as Monte Carlo."""
+    if against_reports or hashrate:
+        _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, debug)
+        return
     with exit_on_error(debug, {"date_from": "--from", "date_to": "--to"}):
         from hashpivot import api
         from hashpivot.analysis.replay import monthly_table
@@ -62,3 +73,56 @@ def replay(
                                   for c, _, f in _COLUMNS))
         rich_console().print(grid)
         typer.echo(ATTRIBUTION)
+
+
+#: Columns of the --against-reports table: (column, header, format).
+_REPORT_COLUMNS = (("reported_btc", "reported BTC", "{:,.0f}"), ("ours_btc", "ours BTC", "{:,.1f}"),
+                   ("error_frac", "error", "{:+.1%}"), ("band_low_btc", "band low", "{:,.1f}"),
+                   ("band_high_btc", "band high", "{:,.1f}"), ("operating_ehs", "operating EH/s", "{:.2f}"))
+
+
+def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, debug) -> None:
+    """``hashpivot replay --against-reports``: the table of :func:`hashpivot.api.replay_against_reports`."""
+    with exit_on_error(debug, {"date_from": "--from", "date_to": "--to", "pool_fee_frac": "--pool-fee"}):
+        from hashpivot import api
+        from hashpivot.io import ATTRIBUTION
+
+        table, summary = api.replay_against_reports(company, date_from=date_from, date_to=date_to, data=data,
+                                                    hashrate=hashrate, pool_fee_frac=pool_fee)
+        if html:
+            from hashpivot.io import write_text_atomic
+            from hashpivot.report.figures import against_reports_page
+
+            write_text_atomic(html, against_reports_page(table, summary, f"{company}, {date_from}..{date_to}"))
+        if as_json:
+            rows = [{"month": m, **{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}}
+                    for m, row in table.to_dict(orient="index").items()]
+            clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in summary.items()}
+            echo_json({"company": company, "from": date_from, "to": date_to, "months": rows, "summary": clean,
+                       "attribution": ATTRIBUTION})
+            return
+        from rich.table import Table
+
+        grid = Table(title=f"Reported against replayed production: {company}, {date_from}..{date_to} "
+                     f"({summary['payout_scheme']})", header_style="bold")
+        for header in ("month", "kind", *(h for _, h, _ in _REPORT_COLUMNS), "inside band"):
+            grid.add_column(header, justify="left" if header in ("month", "kind") else "right")
+        for month, row in table.iterrows():
+            grid.add_row(month, row["kind"], *(f.format(row[c]) for c, _, f in _REPORT_COLUMNS),
+                         "yes" if row["inside_band"] else "no")
+        rich_console().print(grid)
+        typer.echo(_summary_line(summary))
+        typer.echo(ATTRIBUTION)
+
+
+def _summary_line(s: dict) -> str:
+    """The summary of the table in one line of text."""
+    def pct(x):
+        return "-" if x != x else f"{x:.2%}"
+
+    uptime = "" if s["uptime_fit_frac"] != s["uptime_fit_frac"] else (
+        f"; month-end figures x fitted uptime {s['uptime_fit_frac']:.3f}")
+    return (f"{s['n_months_average_operating']} months of average operating hashrate: mean |error| "
+            f"{pct(s['mean_abs_error_frac'])}, max |error| {pct(s['max_abs_error_frac'])}, total {pct(s['total_error_frac'])}; "
+            f"{s['n_inside_band']} of {s['n_months']} months inside the luck band; luck explains "
+            f"{pct(s['luck_explained_frac'])} of the gaps{uptime}.")

@@ -159,6 +159,8 @@ class ProjectSpec:
     for_days: int
     earliest_day: int
     offset_days: int
+    #: Build time to use instead of the project's (a build begun before day 1, or MW taken at delivery). [days]
+    build_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -216,14 +218,28 @@ def _expand(plan) -> list[ProjectSpec]:
         for j in range(step.n_tranches):
             label = base if step.n_tranches == 1 else f"{base}_t{j + 1}"
             if isinstance(step, ConvertOnDay):
-                specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, step.day, 0.0, 0, 0,
-                                         j * step.tranche_spacing_days))
+                start, build = _fixed_start(step, j * step.tranche_spacing_days)
+                specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, start, 0.0, 0, 0, 0, build))
             else:
                 assert isinstance(step, ConvertWhenHashpriceBelow)
                 specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, None,
                                          step.threshold_usd_per_th_day, step.for_days, step.earliest_day,
                                          j * step.tranche_spacing_days))
     return specs
+
+
+def _fixed_start(step, offset_days: int) -> tuple[int, int | None]:
+    """(start day, build days or None for the project's own) of a dated tranche. A lease that takes its mining MW
+    at delivery starts (stops mining) when its build ends and has no build left; a start before day 1 (a build
+    begun before the run) starts on day 1 with the build time left."""
+    start = step.day + offset_days
+    build = step.project.build_days
+    if getattr(step.project, "takes_mining_mw_at", "build_start") == "delivery":
+        start, build = start + build, 0
+    if start < 1:
+        build = max(0, build - (1 - start))
+        start = 1
+    return start, (None if build == step.project.build_days else build)
 
 
 def _hazard_per_day(prob_per_year: float) -> float:
@@ -234,7 +250,8 @@ def _project_row(spec: ProjectSpec, first_site_price_usd_per_mwh: float) -> NDAr
     """The project's row of ``PROJECT_COLUMNS``: the columns every project fills, then those its kind declares."""
     p = spec.project
     common = {
-        "kind": p.code, "grid_mw": spec.mw, "it_mw": spec.mw / p.pue_ratio, "build_days": p.build_days,
+        "kind": p.code, "grid_mw": spec.mw, "it_mw": spec.mw / p.pue_ratio,
+        "build_days": p.build_days if spec.build_days is None else spec.build_days,
         "delay_days": p.delay_days, "hazard_per_day": _hazard_per_day(p.tenant_default_prob_per_year),
         "downtime_days": p.downtime_days,
     }

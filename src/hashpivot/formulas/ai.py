@@ -218,3 +218,66 @@ def gpu_margin_ratio(
     revenue = gpu_revenue_usd_per_mw_day(n_gpus_per_mw, gpu_rent_usd_per_gpu_hour, utilisation_frac)
     with np.errstate(divide="ignore", invalid="ignore"):
         return margin / revenue
+
+
+def contract_rate_usd_per_kw_month(
+    contract_value_usd: ArrayLike,
+    it_load_mw: ArrayLike,
+    term_years: ArrayLike,
+    escalator_frac_per_year: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
+    """First-year lease rate that earns a contract's announced value over its term. [USD/kW-month]
+
+    value / (IT MW x 1,000 kW x 12 months x year factor), the inverse of :func:`lease_total_value_usd`:
+    without an escalator the year factor is the term, so the rate is value / (kW x months).
+
+    >>> round(float(contract_rate_usd_per_kw_month(3.5e9, 200, 12)), 4)  # 3.5e9 / (200,000 kW x 144): CORZ
+    121.5278
+    >>> round(float(contract_rate_usd_per_kw_month(3709080.0, 1, 3, 0.03)), 6)  # 1,000 kW, 100 rising 3 %/year
+    100.0
+    """
+    value = nonneg("contract_value_usd", contract_value_usd)
+    mw = positive("it_load_mw", it_load_mw)
+    term = positive("term_years", term_years)
+    return value / lease_total_value_usd(mw, 1.0, term, escalator_frac_per_year)
+
+
+def _geometric_sum(ratio: NDArray[np.float64], n_terms: NDArray[np.float64]) -> NDArray[np.float64]:
+    """sum_{k=0}^{n-1} ratio^k, exact at ratio 1. [ratio]"""
+    safe = np.where(ratio == 1.0, 0.5, ratio)
+    return np.where(ratio == 1.0, n_terms, (1.0 - safe**n_terms) / (1.0 - safe))
+
+
+def lease_npv_usd(
+    it_load_mw: ArrayLike,
+    rate_usd_per_kw_month: ArrayLike,
+    term_years: ArrayLike,
+    escalator_frac_per_year: ArrayLike = 0.0,
+    discount_frac_per_year: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
+    """Present value of a lease's rent, paid at the end of each month of the term. [USD]
+
+    The term is rounded to whole months M; the rate steps up by the escalator g at each anniversary; month
+    m is discounted by (1 + d)^(-m/12). With v = (1 + d)^(-1/12), n = M // 12 whole years and p = M - 12 n
+    months left: kW x rate x [sum_{y<n} ((1+g) v^12)^y x sum_{k=1..12} v^k + (1+g)^n v^(12n) sum_{k=1..p} v^k].
+    Without discounting it equals :func:`lease_total_value_usd` (whole months).
+
+    >>> float(lease_npv_usd(1, 100, 1))  # 1,000 kW x 100 USD x 12 months
+    1200000.0
+    >>> round(float(lease_npv_usd(1, 100, 1, 0.0, 0.1)), 2)  # 100,000 x sum_{m=1..12} 1.1^(-m/12)
+    1140048.78
+    >>> round(float(lease_npv_usd(1, 100, 3, 0.03)), 4)  # 1,000 x 100 x 12 x (1 + 1.03 + 1.0609)
+    3709080.0
+    """
+    mw = nonneg("it_load_mw", it_load_mw)
+    rate = nonneg("rate_usd_per_kw_month", rate_usd_per_kw_month)
+    months = np.rint(nonneg("term_years", term_years) * MONTHS_PER_YEAR)
+    g = fraction("escalator_frac_per_year", escalator_frac_per_year)
+    d = nonneg("discount_frac_per_year", discount_frac_per_year)
+    v = (1.0 + d) ** (-1.0 / MONTHS_PER_YEAR)
+    n_years = np.floor(months / MONTHS_PER_YEAR)
+    part = months - n_years * MONTHS_PER_YEAR
+    in_year = v * _geometric_sum(v, MONTHS_PER_YEAR)
+    whole = _geometric_sum((1.0 + g) * v**MONTHS_PER_YEAR, n_years) * in_year
+    tail = (1.0 + g) ** n_years * v ** (MONTHS_PER_YEAR * n_years) * v * _geometric_sum(v, part)
+    return mw * KW_PER_MW * rate * (whole + tail)

@@ -26,7 +26,8 @@ first (highest J/TH), in the order the steps are listed.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -56,6 +57,11 @@ class _Lease(Model):
         default=0.0, ge=0, le=1, description="Probability the tenant defaults within a year. [1/year]"
     )
     downtime_days: int = Field(default=180, ge=0, le=3650, description="Idle days after a default. [days]")
+    takes_mining_mw_at: Literal["build_start", "delivery"] = Field(
+        default="build_start",
+        description="When the leased MW stop mining, as the contract says: when the build starts, or when the MW "
+        "are delivered (the miners move elsewhere meanwhile; capex then falls on the delivery day). [kind]",
+    )
 
     #: The engine's project columns (``engine.plan.PROJECT_COLUMNS``) a lease fills beyond the common ones.
     ENGINE_COLUMNS: ClassVar[tuple[str, ...]] = (
@@ -198,10 +204,23 @@ class _Conversion(Model):
 
 
 class ConvertOnDay(_Conversion):
-    """Move ``mw`` megawatts of mining to ``project`` from simulation day ``day``."""
+    """Move ``mw`` megawatts of mining to ``project`` from simulation day ``day``, or from the calendar date
+    ``on_date`` (a company's contract): the scenario then sets ``day`` from ``run.start_date`` (see
+    :func:`resolve_dates`), so a run starting later does not move the conversion. A date before day 1 gives
+    ``day`` <= 0: the build began before the run and the engine starts it on day 1 with the build time left."""
 
     kind: Literal["convert_on_day"] = "convert_on_day"
-    day: int = Field(ge=1, description="Simulation day the first tranche's build starts. [day]")
+    day: int = Field(default=0, ge=-36_500, le=36_500,
+                     description="Simulation day the first tranche's build starts (day 0 = run.start_date). [day]")
+    on_date: date | None = Field(
+        default=None, description="Calendar date the first tranche's build starts; sets day when given. [date]"
+    )
+
+    @model_validator(mode="after")
+    def _day_or_date(self) -> ConvertOnDay:
+        if self.on_date is None and self.day < 1:
+            raise ValueError(f"convert_on_day: day={self.day}; allowed: day >= 1, or on_date (a calendar date)")
+        return self
 
 
 class ConvertWhenHashpriceBelow(_Conversion):
@@ -272,3 +291,24 @@ def capacity_label(policy) -> str:
 def converted_mw(policy) -> float:
     """Grid MW the policy takes from mining in total. [MW]"""
     return sum(step.mw for step in policy.steps())
+
+
+def resolve_dates(plan: Any, start_date: date | str) -> Any:
+    """A capacity plan (a model or its dict) whose ``convert_on_day`` steps with an ``on_date`` carry the day
+    index of that date counted from ``start_date`` (day 0). Other plans and steps come back unchanged. [plan]
+
+    >>> resolve_dates({"kind": "convert_on_day", "on_date": "2024-06-03", "mw": 1.0}, "2024-04-20")["day"]
+    44
+    """
+    start = date.fromisoformat(start_date) if isinstance(start_date, str) else start_date
+    if isinstance(plan, Model):
+        return type(plan).model_validate(resolve_dates(plan.model_dump(mode="python", exclude_none=True), start))
+    if not isinstance(plan, dict):
+        return plan
+    if plan.get("kind") == "hybrid" and isinstance(plan.get("conversions"), list):
+        return {**plan, "conversions": [resolve_dates(step, start) for step in plan["conversions"]]}
+    when = plan.get("on_date")
+    if plan.get("kind") == "convert_on_day" and when is not None:
+        when = date.fromisoformat(when) if isinstance(when, str) else when
+        return {**plan, "day": (when - start).days}
+    return plan

@@ -135,3 +135,34 @@ def margin_figure(result):
                       xaxis={"tickangle": -30}, margin={"l": 70, "r": 10, "t": 30, "b": 120},
                       legend={"orientation": "h", "y": 1.1})
     return fig
+
+
+def against_reports_figure(table: pd.DataFrame, title: str = ""):
+    """Reported BTC mined per month against what the reported hashrate earns (ours), with the luck band of the
+    payout scheme, from a :func:`hashpivot.analysis.against_reports.against_reports` table. [BTC]"""
+    import plotly.graph_objects as go
+
+    months = list(table.index)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=months, y=_plain(table["band_high_btc"]), mode="lines", line={"width": 0},
+                             showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=months, y=_plain(table["band_low_btc"]), mode="lines", line={"width": 0},
+                             fill="tonexty", fillcolor=_rgba(PALETTE[0], 0.2), name="90 % luck band"))
+    fig.add_trace(go.Scatter(x=months, y=_plain(table["ours_btc"]), mode="lines+markers", name="replayed (ours)",
+                             line={"color": PALETTE[0]}))
+    fig.add_trace(go.Scatter(x=months, y=_plain(table["reported_btc"]), mode="markers", name="reported",
+                             marker={"color": PALETTE[1], "size": 9, "symbol": "diamond"}))
+    fig.update_layout(title=title or "Reported against replayed production", xaxis_title="month",
+                      yaxis_title="BTC mined", template="plotly_white", hovermode="x unified")
+    return fig
+
+
+def against_reports_page(table: pd.DataFrame, summary: dict, title: str) -> str:
+    """A complete HTML page (plotly.js inlined) with :func:`against_reports_figure` and the summary. [text]"""
+    import html
+
+    fig = against_reports_figure(table, f"Reported against replayed production: {title}")
+    facts = "".join(f"<li>{html.escape(k)}: {html.escape(str(v))}</li>" for k, v in summary.items())
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + html.escape(title) + "</title></head><body>"
+            + fig.to_html(full_html=False, include_plotlyjs=True) + "<ul>" + facts + "</ul>"
+            + "<p>Source: Coin Metrics Community Data (github.com/coinmetrics/data), CC BY-NC 4.0</p></body></html>")

@@ -15,6 +15,7 @@ from hashpivot.policies.capacity import (
     UpgradePolicy,
     capacity_label,
     converted_mw,
+    resolve_dates,
 )
 from hashpivot.policies.treasury import HoldAll, TreasuryPolicy
 from hashpivot.processes.fees import LognormalFees
@@ -135,6 +136,23 @@ class ReportedProduction(Model):
     source: str = Field(min_length=1, description="Where the figure comes from (URL, document, date). [text]")
 
 
+#: Kinds of a reported hashrate: the month's average operating hashrate, or the hashrate energized
+#: (plugged in) or deployed (installed) at the month's end.
+HASHRATE_KINDS = ("average_operating", "energized_month_end", "deployed_month_end")
+
+
+class HashrateReported(Model):
+    """A month of hashrate the company reported (its monthly production update), for replays."""
+
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Calendar month, YYYY-MM. [month]")
+    hashrate_ehs: float = Field(ge=0, le=10_000, description="Self-mining hashrate reported. [EH/s]")
+    kind: Literal["average_operating", "energized_month_end", "deployed_month_end"] = Field(
+        description="What the figure measures: average_operating over the month, or energized/deployed at "
+        "the month's end. [kind]"
+    )
+    source: str = Field(min_length=1, description="Publisher, date and link of the figure. [text]")
+
+
 class Company(Model):
     name: str = Field(default="Company", min_length=1, description="Company name. [text]")
     sites: Annotated[list[Site], Field(min_length=1)]
@@ -154,6 +172,14 @@ class Company(Model):
     reported_production: list[ReportedProduction] = Field(
         default_factory=list, description="Monthly production the company reported (for replays). [list]"
     )
+    hashrate_reported: list[HashrateReported] = Field(
+        default_factory=list, description="Monthly self-mining hashrate the company reported (for replays). [list]"
+    )
+    payout_scheme: Literal["fpps", "pps_plus", "own_pool"] = Field(
+        default="fpps",
+        description="How the pool pays: fpps/pps_plus pay the expectation of the hashrate, own_pool takes the "
+        "luck of the blocks found. [kind]",
+    )
     ownership_frac: dict[Literal["mining", "colocation_lease", "site_lease", "gpu_cloud"], float] = Field(
         default_factory=dict,
         description="Share of each segment the company owns (Hut 8 keeps 80 % of American Bitcoin's mining); "
@@ -165,6 +191,11 @@ class Company(Model):
         for segment, frac in self.ownership_frac.items():
             if not 0.0 < frac <= 1.0:
                 raise ValueError(f"company.ownership_frac.{segment}={frac}: allowed a fraction in (0, 1]")
+        months = [r.month for r in self.hashrate_reported]
+        twice = sorted({m for m in months if months.count(m) > 1})
+        if twice:
+            raise ValueError(f"company.hashrate_reported: month {twice[0]!r} is listed twice; allowed: one row "
+                             "per month")
         site_names = [s.name for s in self.sites]
         if len(set(site_names)) != len(site_names):
             raise ValueError(f"company.sites: site names must be unique, got {site_names}")
@@ -226,6 +257,21 @@ class Scenario(Model):
     sweep: SweepSpec | None = Field(
         default=None, description="Variants of this scenario run side by side (``hashpivot sweep``). [table]"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dates_to_days(cls, data):
+        # Conversions dated by the calendar become day indices here, when the scenario is built for a run:
+        # the engine stays date-free.
+        if not isinstance(data, dict) or not isinstance(data.get("run"), dict) or "start_date" not in data["run"]:
+            return data
+        start = data["run"]["start_date"]
+        out = dict(data)
+        if isinstance(out.get("policy"), dict) and "capacity" in out["policy"]:
+            out["policy"] = {**out["policy"], "capacity": resolve_dates(out["policy"]["capacity"], start)}
+        if isinstance(out.get("compare_capacity"), list):
+            out["compare_capacity"] = [resolve_dates(p, start) for p in out["compare_capacity"]]
+        return out
 
     @model_validator(mode="after")
     def _capacity_fits(self) -> Scenario:

@@ -1,0 +1,50 @@
+"""A user's own monthly hashrate path, read from a CSV file (columns ``month,hashrate_ehs`` and an optional
+``kind``), validated like any input: each row becomes a ``scenarios.schema.HashrateReported``."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+from hashpivot.errors import DataError
+
+#: ``kind`` of a row that does not state one.
+DEFAULT_KIND = "average_operating"
+
+
+def load_hashrate_csv(path: str | os.PathLike[str]) -> list:
+    """The rows of ``path`` as ``HashrateReported`` (source: the file and its line). Raises DataError naming
+    the file, the line, the field, the value and what is allowed: a missing column, a month not YYYY-MM, an
+    EH/s that is negative or not a number, a kind that does not exist, a month listed twice."""
+    from pydantic import ValidationError
+
+    from hashpivot.scenarios.schema import HASHRATE_KINDS, HashrateReported
+
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"--hashrate {str(file)!r} is not a file; allowed: a CSV file with columns month,hashrate_ehs")
+    with file.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in ("month", "hashrate_ehs") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataError(f"{file.name}: column {missing[0]!r} is missing (have {reader.fieldnames}); allowed: "
+                            "columns month,hashrate_ehs and an optional kind")
+        rows, seen = [], {}
+        for line, raw in enumerate(reader, start=2):
+            kind = (raw.get("kind") or "").strip() or DEFAULT_KIND
+            month = (raw.get("month") or "").strip()
+            if month in seen:
+                raise DataError(f"{file.name} line {line}: month={month!r} is listed twice (line {seen[month]} "
+                                "too); allowed: one row per month")
+            seen[month] = line
+            try:
+                rows.append(HashrateReported(month=month, hashrate_ehs=(raw.get("hashrate_ehs") or "").strip(),
+                                             kind=kind, source=f"{file.name} line {line}"))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                field = str(err["loc"][0]) if err["loc"] else "row"
+                allowed = ("one of " + ", ".join(HASHRATE_KINDS)) if field == "kind" else err["msg"]
+                raise DataError(f"{file.name} line {line}: {field}={raw.get(field)!r} is invalid; allowed: "
+                                f"{allowed}") from None
+    return rows

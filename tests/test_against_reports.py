@@ -1,0 +1,189 @@
+"""Issue 14: replays fed with the companies' reported hashrate against their reported production, with the luck
+band of their payout scheme; the user's own hashrate path; bad input.
+
+The expected figures are built here by hand from the chain table's rows (share of the day's network hashrate x
+the day's issuance and fees), not from the replay's code."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections import defaultdict
+
+import pytest
+from cli_helpers import assert_bad_input
+from typer.testing import CliRunner
+
+from hashpivot import api
+from hashpivot.cli import app
+from hashpivot.errors import ScenarioError
+from hashpivot.scenarios.toml import from_dict, load_preset
+
+#: (preset, first day, last day) of the windows compared: the months each preset holds both figures for.
+WINDOWS = {"riot_2024q2": ("2024-05-01", "2025-04-30"), "mara_2024q2": ("2024-05-01", "2024-09-30"),
+           "iren_2024q2": ("2024-05-01", "2025-02-28"), "clsk_2024q2": ("2024-06-01", "2024-08-31")}
+
+
+def daily_rows(shared_csv):
+    """The chain table's rows by month: [(network EH/s, issuance + fees BTC, blocks)]."""
+    by_month = defaultdict(list)
+    with open(shared_csv, newline="") as fh:
+        for row in csv.DictReader(fh):
+            if "2024-05-01" <= row["date"] <= "2025-04-30":
+                by_month[row["date"][:7]].append((float(row["hashrate_ehs"]),
+                                                  float(row["issuance_btc"]) + float(row["fees_btc"]),
+                                                  float(row["block_count"])))
+    return by_month
+
+
+def by_hand(shared_csv, preset: str) -> dict[str, tuple[float, float]]:
+    """{month: (reported BTC, share x issuance and fees summed over the days)} for the preset's months of
+    average operating hashrate."""
+    company = load_preset(preset).company
+    reported = {r.month: r.mined_btc for r in company.reported_production}
+    days = daily_rows(shared_csv)
+    out = {}
+    for row in company.hashrate_reported:
+        if row.kind == "average_operating" and row.month in reported and row.month in days:
+            out[row.month] = (reported[row.month], sum(row.hashrate_ehs / h * btc for h, btc, _ in days[row.month]))
+    return out
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("preset", sorted(WINDOWS))
+def test_the_replay_earns_share_times_issuance_of_the_reported_hashrate(preset, shared_csv):
+    first, last = WINDOWS[preset]
+    table, _ = api.replay_against_reports(preset, date_from=first, date_to=last, data=shared_csv)
+    hand = by_hand(shared_csv, preset)
+    assert hand
+    for month, (reported, ours) in hand.items():
+        assert table.loc[month, "ours_btc"] == pytest.approx(ours, rel=1e-9)
+        assert table.loc[month, "reported_btc"] == reported
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("preset", ["riot_2024q2", "iren_2024q2", "clsk_2024q2"])
+def test_reported_hashrate_reproduces_reported_production_within_2_percent_over_the_months(preset, shared_csv):
+    # The FPPS-paid companies, over their months together (sum of BTC); Riot's June 2024 alone is 12 % off.
+    # MARA takes the luck of its own pool: its months are checked against the band below.
+    hand = by_hand(shared_csv, preset)
+    reported = sum(r for r, _ in hand.values())
+    ours = sum(o for _, o in hand.values())
+    assert abs(ours / reported - 1) < 0.02
+
+
+@pytest.mark.shared_data
+def test_iren_lands_within_1_percent_every_month(shared_csv):
+    for month, (reported, ours) in by_hand(shared_csv, "iren_2024q2").items():
+        assert abs(ours / reported - 1) < 0.01, month
+
+
+@pytest.mark.shared_data
+def test_mara_months_are_explained_by_the_luck_of_its_own_pool(shared_csv):
+    table, summary = api.replay_against_reports("mara_2024q2", date_from="2024-05-01", date_to="2024-07-31",
+                                                data=shared_csv)
+    assert summary["payout_scheme"] == "own_pool" and math.isnan(summary["uptime_fit_frac"])
+    days = daily_rows(shared_csv)
+    for month, row in table.iterrows():
+        blocks = sum(row["reported_ehs"] / h * n for h, _, n in days[month])
+        # Poisson(blocks) has sd sqrt(blocks): the 90 % band is about +-1.645 sd, here 160-190 blocks a month.
+        assert abs(row["expected_blocks"] / blocks - 1) < 1e-9
+        half_width = (row["band_high_btc"] - row["band_low_btc"]) / 2 / row["ours_btc"]
+        assert half_width == pytest.approx(1.645 / math.sqrt(blocks), rel=0.15)
+        assert row["inside_band"], month
+    assert summary["luck_explained_frac"] == 1.0
+
+
+@pytest.mark.shared_data
+def test_month_end_figures_go_through_a_fitted_uptime_that_is_stated(shared_csv):
+    table, summary = api.replay_against_reports("corz_2024q2", date_from="2024-06-01", date_to="2024-09-30",
+                                                data=shared_csv)
+    assert set(table["kind"]) == {"energized_month_end"}
+    uptime = summary["uptime_fit_frac"]
+    assert 0.5 < uptime < 1.0
+    assert table["ours_btc"].sum() == pytest.approx(table["reported_btc"].sum(), rel=1e-9)
+    # July averages the June and July month-end figures.
+    assert table.loc["2024-07", "operating_ehs"] == pytest.approx((19.4 + 20.1) / 2 * uptime)
+
+
+@pytest.mark.shared_data
+def test_against_reports_cli_prints_the_table_and_json(shared_csv):
+    runner = CliRunner()
+    args = ["replay", "--company", "iren", "--from", "2024-05-01", "--to", "2024-12-31", "--data", str(shared_csv),
+            "--against-reports"]
+    out = runner.invoke(app, [*args, "--json"])
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.stdout)
+    months = {m["month"]: m for m in payload["months"]}
+    assert list(months) == sorted(months) and "2024-05" in months and "2024-12" in months
+    assert months["2024-05"]["reported_btc"] == 230
+    assert months["2024-05"]["error_frac"] == pytest.approx(months["2024-05"]["ours_btc"] / 230 - 1, rel=1e-12)
+    assert payload["summary"]["n_months"] == len(months)
+    assert payload["summary"]["max_abs_error_frac"] == pytest.approx(
+        max(abs(m["error_frac"]) for m in months.values()), rel=1e-12)
+    human = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert human.exit_code == 0 and "mean |error|" in human.stdout and "inside band" in human.stdout
+
+
+@pytest.mark.shared_data
+def test_against_reports_writes_the_chart(shared_csv, tmp_path):
+    page = tmp_path / "chart.html"
+    out = CliRunner().invoke(app, ["replay", "--company", "mara", "--from", "2024-05-01", "--to", "2024-07-31",
+                                   "--data", str(shared_csv), "--against-reports", "--html", str(page), "--json"])
+    assert out.exit_code == 0, out.output
+    text = page.read_text()
+    assert "90 % luck band" in text and "reported" in text and "Coin Metrics" in text
+
+
+@pytest.mark.shared_data
+def test_a_users_own_hashrate_file_replaces_the_presets(shared_csv, tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("month,hashrate_ehs\n2024-05,10.0\n2024-06,10.0\n")
+    table, _ = api.replay_against_reports("iren", date_from="2024-05-01", date_to="2024-06-30", data=shared_csv,
+                                          hashrate=path)
+    days = daily_rows(shared_csv)
+    assert table.loc["2024-05", "ours_btc"] == pytest.approx(sum(10.0 / h * b for h, b, _ in days["2024-05"]), rel=1e-9)
+    assert set(table.index) == {"2024-05", "2024-06"}
+
+
+@pytest.mark.parametrize(("rows", "words"), [
+    ("month,hashrate_ehs\n2024-05,10\n2024-05,11\n", ("2024-05", "twice", "line 3")),
+    ("month,hashrate_ehs\n2024-05,-1\n", ("hashrate_ehs", "-1", "line 2")),
+    ("month,hashrate_ehs,kind\n2024-05,10,peak\n", ("kind", "peak", "average_operating")),
+    ("month,ehs\n2024-05,10\n", ("hashrate_ehs", "missing")),
+    ("month,hashrate_ehs\nMay 2024,10\n", ("month", "May 2024")),
+])
+def test_a_bad_hashrate_file_is_bad_input(rows, words, tmp_path, shared_csv):
+    path = tmp_path / "bad.csv"
+    path.write_text(rows)
+    out = CliRunner().invoke(app, ["replay", "--company", "iren", "--from", "2024-05-01", "--to", "2024-06-30",
+                                   "--data", str(shared_csv), "--against-reports", "--hashrate", str(path)])
+    assert_bad_input(out, *words)
+
+
+@pytest.mark.shared_data
+def test_a_window_outside_the_chain_table_is_bad_input(shared_csv):
+    out = CliRunner().invoke(app, ["replay", "--company", "riot", "--from", "2025-12-01", "--to", "2026-01-31",
+                                   "--data", str(shared_csv), "--against-reports"])
+    assert_bad_input(out, "2026-01-31", "outside the chain table", "2025-12-29")
+
+
+def _with_hashrate(rows):
+    data = load_preset("riot_2024q2").model_dump(mode="python", exclude_none=True)
+    data["company"]["hashrate_reported"] = rows
+    return from_dict(data, "test company")
+
+
+def test_a_month_listed_twice_in_a_scenario_is_an_error():
+    row = {"month": "2024-05", "hashrate_ehs": 8.8, "kind": "average_operating", "source": "t"}
+    with pytest.raises(ScenarioError, match="2024-05.*twice"):
+        _with_hashrate([row, {**row, "hashrate_ehs": 9.0}])
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [("hashrate_ehs", -1.0, "hashrate_ehs"),
+                                                        ("kind", "peak", "kind")])
+def test_a_bad_reported_hashrate_in_a_scenario_is_an_error(field, value, words):
+    row = {"month": "2024-05", "hashrate_ehs": 8.8, "kind": "average_operating", "source": "t", field: value}
+    with pytest.raises(ScenarioError, match=words):
+        _with_hashrate([row])
