@@ -99,8 +99,25 @@ def history_log_returns_for(scenario: Scenario, data: str | Path | None = None) 
     from hashpivot.io.history import load_chain_history
 
     history = load_chain_history(data)
+    _check_since_in_history(price, history.index)
     prices = history.loc[history.index >= price.since, "price_usd"].to_numpy()
     return np.diff(np.log(prices))
+
+
+def _check_since_in_history(price, dates) -> None:
+    """Refuse (before any work) a bootstrap ``since`` outside the chain table: before its first day (the
+    sample would silently be shorter than asked) or too late to leave ``block_days + 1`` returns."""
+    import pandas as pd
+
+    first, last = dates.min(), dates.max()
+    since = pd.Timestamp(price.since)
+    latest = last - pd.Timedelta(days=price.block_days + 1)
+    if since < first or since > latest:
+        raise ScenarioError(
+            f"market.btc_price.since={price.since!r} is outside the chain table; allowed: from {first:%Y-%m-%d} "
+            f"(its first day) to {latest:%Y-%m-%d} (block_days={price.block_days} + 1 days before its last day, "
+            f"{last:%Y-%m-%d})"
+        )
 
 
 def run(

@@ -31,6 +31,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from hashpivot.domain.base import Model
+from hashpivot.domain.bounds import MAX_DAY, MAX_SITE_MW
 from hashpivot.domain.catalog import gpu_model as gpu_model_row
 from hashpivot.units import DAYS_PER_YEAR, KW_PER_MW
 
@@ -188,7 +189,7 @@ AiProject = Annotated[ColocationLease | SiteLease | GpuCloud, Field(discriminato
 
 class _Conversion(Model):
     name: str | None = Field(default=None, description="Label in tables and charts. [text]")
-    mw: float = Field(gt=0, description="Grid megawatts moved from mining (all tranches together). [MW]")
+    mw: float = Field(gt=0, le=MAX_SITE_MW, description="Grid megawatts moved from mining (all tranches together). [MW]")
     project: AiProject
     n_tranches: int = Field(default=1, ge=1, le=50, description="Equal tranches the conversion is staged in. [count]")
     tranche_spacing_days: int = Field(default=90, ge=0, le=3650, description="Days between tranches. [days]")
@@ -201,7 +202,7 @@ class ConvertOnDay(_Conversion):
     """Move ``mw`` megawatts of mining to ``project`` from simulation day ``day``."""
 
     kind: Literal["convert_on_day"] = "convert_on_day"
-    day: int = Field(ge=1, description="Simulation day the first tranche's build starts. [day]")
+    day: int = Field(ge=1, le=MAX_DAY, description="Simulation day the first tranche's build starts. [day]")
 
 
 class ConvertWhenHashpriceBelow(_Conversion):
@@ -210,7 +211,7 @@ class ConvertWhenHashpriceBelow(_Conversion):
     kind: Literal["convert_when_hashprice_below"] = "convert_when_hashprice_below"
     threshold_usd_per_th_day: float = Field(gt=0, le=10, description="Hashprice trigger. [USD/(TH/s)/day]")
     for_days: int = Field(default=30, ge=1, le=3650, description="Consecutive days below the trigger. [days]")
-    earliest_day: int = Field(default=1, ge=1, description="No conversion before this day. [day]")
+    earliest_day: int = Field(default=1, ge=1, le=MAX_DAY, description="No conversion before this day. [day]")
 
 
 ConversionStep = Annotated[ConvertOnDay | ConvertWhenHashpriceBelow, Field(discriminator="kind")]
