@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from hashpivot.errors import ScenarioError
+from hashpivot.errors import InputError, ScenarioError
 from hashpivot.scenarios.schema import Scenario
 
 
@@ -166,8 +166,16 @@ def replay(
     from hashpivot.policies.capacity import capacity_label
     from hashpivot.scenarios.toml import from_dict
 
+    from hashpivot.domain.bounds import check_iso_date
+
     sc = load(scenario)
-    first, last = pd.Timestamp(date_from), pd.Timestamp(date_to)
+    days = {}
+    for name, text in (("date_from", date_from), ("date_to", date_to)):
+        try:  # pandas would read 'yesterday' or '2024' as dates, and raise DateParseError on 2024-02-30
+            days[name] = pd.Timestamp(check_iso_date(name, text))
+        except ValueError as exc:
+            raise InputError(name, text, str(exc).split("allowed: ")[-1]) from None
+    first, last = days["date_from"], days["date_to"]
     if last < first:
         raise ScenarioError(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}; allowed: --from <= --to")
     history = load_chain_history(data)

@@ -25,6 +25,7 @@ from hashpivot.cli.common import (
     NameOpt,
     NoStoreOpt,
     StoreOpt,
+    check_out_dir,
     echo_json,
     exit_on_error,
     fail,
@@ -32,6 +33,7 @@ from hashpivot.cli.common import (
     print_comparison,
     progress_bar,
     rich_console,
+    rich_text,
     win_rate_json,
 )
 
@@ -110,6 +112,7 @@ def compare(
 def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, stresses, store, no_store, name, out,
                     as_json, debug, *, main_only: bool = False) -> None:
     """The body of ``run`` and ``compare``: simulate, record in the run store, write and print the results."""
+    check_out_dir(out)
     check_store(store, no_store)
     result = _simulate_with_progress(scenario, policies, n_paths, seed, data, check, as_json,
                                      capacity=capacity, stresses=stresses, main_only=main_only)
@@ -185,7 +188,7 @@ class Recorded:
         """One line for the terminal, or None when nothing was recorded."""
         if self.run_id is None:
             return None
-        return f"recorded as run {self.run_id} in {self.store} (hashpivot runs show {self.run_id})"
+        return rich_text(f"recorded as run {self.run_id} in {self.store} (hashpivot runs show {self.run_id})")
 
     def finish(self, debug: bool) -> None:
         """Exit 1 with the busy-store sentence if recording failed; otherwise nothing."""
