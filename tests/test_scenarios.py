@@ -5,6 +5,7 @@ the schema carries its unit in its name and in its description."""
 from __future__ import annotations
 
 import copy
+import math
 import re
 import typing
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from hashpivot.errors import HashpivotError, ScenarioError
@@ -21,6 +23,7 @@ from hashpivot.scenarios.nomenclature import (
     IN_UNITS_OF_OTHER_FIELDS,
     UNIT_FIRST,
     UNIT_RULES,
+    leaf_types,
     numeric_fields,
     reachable_models,
     split_unit,
@@ -395,3 +398,51 @@ def test_unit_rule_itself(name, description, bounds, ok):
     kwargs = dict(zip(("ge", "le"), bounds, strict=False))
     field = Field(description=description, **kwargs)
     assert (unit_rule_violations("Model", name, field) == []) is ok
+
+
+# ------------------------------------------------------------------------------ finite, bounded fields (issue 17)
+
+def _upper_bound(field: FieldInfo) -> float | None:
+    bounds = {type(m).__name__: m for m in field.metadata}
+    if "Le" in bounds:
+        return bounds["Le"].le
+    return bounds["Lt"].lt if "Lt" in bounds else None
+
+
+def _rejected_at(model: str, name: str, value: Any) -> list[dict]:
+    """The validation errors of ``model`` at field ``name`` when that field is ``value`` (the model's other
+    fields are left out: their 'missing' errors sit at other locations)."""
+    cls = next(m for m in reachable_models() if m.__name__ == model)
+    field = cls.model_fields[name]
+    is_dict = typing.get_origin(_unwrap_annotated(field.annotation)) is dict
+    data = {name: {"mining": value} if is_dict else value}
+    try:
+        cls.model_validate(data)
+    except ValidationError as exc:
+        return [e for e in exc.errors() if e["loc"] and e["loc"][0] == name]
+    return []
+
+
+def _unwrap_annotated(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+@pytest.mark.parametrize(("model", "name", "field"), _field_params())
+def test_numeric_field_is_finite_and_bounded_above(model, name, field):
+    """Every numeric field has an upper bound (or, for a dict of fractions, a validator) and refuses a value
+    past it; every float field refuses inf, -inf and nan."""
+    leaves = leaf_types(field.annotation)
+    is_dict = typing.get_origin(_unwrap_annotated(field.annotation)) is dict
+    high = _upper_bound(field)
+    if not is_dict:
+        assert high is not None, f"{model}.{name} has no upper bound (Field(le=...) with the reason)"
+        past = high * 10 + 1 if high > 0 else 1
+        assert _rejected_at(model, name, int(past) if float not in leaves else float(past)), \
+            f"{model}.{name}={past} passed its upper bound {high}"
+    if float in leaves:
+        for value in (math.inf, -math.inf, math.nan):
+            assert _rejected_at(model, name, value), f"{model}.{name}={value} passed"
+    if is_dict:
+        assert _rejected_at(model, name, 1.5), f"{model}.{name} accepts a fraction above 1"

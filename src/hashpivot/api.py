@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from hashpivot.errors import ScenarioError
+from hashpivot.errors import InputError, ScenarioError
 from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.selection import select_capacity, select_policies
 
@@ -65,8 +65,25 @@ def history_log_returns_for(scenario: Scenario, data: str | Path | None = None) 
     from hashpivot.io.history import load_chain_history
 
     history = load_chain_history(data)
+    _check_since_in_history(price, history.index)
     prices = history.loc[history.index >= price.since, "price_usd"].to_numpy()
     return np.diff(np.log(prices))
+
+
+def _check_since_in_history(price, dates) -> None:
+    """Refuse (before any work) a bootstrap ``since`` outside the chain table: before its first day (the
+    sample would silently be shorter than asked) or too late to leave ``block_days + 1`` returns."""
+    import pandas as pd
+
+    first, last = dates.min(), dates.max()
+    since = pd.Timestamp(price.since)
+    latest = last - pd.Timedelta(days=price.block_days + 1)
+    if since < first or since > latest:
+        raise ScenarioError(
+            f"market.btc_price.since={price.since!r} is outside the chain table; allowed: from {first:%Y-%m-%d} "
+            f"(its first day) to {latest:%Y-%m-%d} (block_days={price.block_days} + 1 days before its last day, "
+            f"{last:%Y-%m-%d})"
+        )
 
 
 def run(
@@ -194,8 +211,16 @@ def replay(
     from hashpivot.policies.capacity import capacity_label, resolve_dates
     from hashpivot.scenarios.toml import from_dict
 
+    from hashpivot.domain.bounds import check_iso_date
+
     sc = load(scenario)
-    first, last = pd.Timestamp(date_from), pd.Timestamp(date_to)
+    days = {}
+    for name, text in (("date_from", date_from), ("date_to", date_to)):
+        try:  # pandas would read 'yesterday' or '2024' as dates, and raise DateParseError on 2024-02-30
+            days[name] = pd.Timestamp(check_iso_date(name, text))
+        except ValueError as exc:
+            raise InputError(name, text, str(exc).split("allowed: ")[-1]) from None
+    first, last = days["date_from"], days["date_to"]
     if last < first:
         raise ScenarioError(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}; allowed: --from <= --to")
     history = load_chain_history(data)

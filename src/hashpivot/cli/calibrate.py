@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from hashpivot.analysis.calibration_options import DEFAULT_SINCE, HASHRATE_KINDS, PRICE_KINDS
-from hashpivot.cli.common import DebugOpt, JsonOpt, echo_json, exit_on_error, rich_console
+from hashpivot.cli.common import DebugOpt, JsonOpt, check_out_dir, echo_json, exit_on_error, rich_console
 
 #: Names of the files written into --out.
 MARKET_FILE = "market.toml"
@@ -63,6 +63,7 @@ def calibrate_command(
             raise InputError("price", price, f"one of {', '.join(PRICE_KINDS)}")
         if hashrate not in HASHRATE_KINDS:
             raise InputError("hashrate", hashrate, f"one of {', '.join(HASHRATE_KINDS)}")
+        check_out_dir(out)
         history = load_chain_history(data)
         label = resolve_data_path(data).name
         cal = calibrate(history, since, price_kind=price, hashrate_kind=hashrate)

@@ -2,8 +2,10 @@
 option types used by several commands, number formatters, JSON output, the progress bar, and the
 comparison printer of ``run``, ``compare`` and ``runs show``.
 
-Exit codes: 0 success, 2 bad input (one clear sentence, no traceback unless ``--debug``),
-1 any other failure.
+Exit codes: 0 success; 2 bad input (one clear sentence, no traceback unless ``--debug``): a bad value, a bad
+path (``--out`` naming a file, a path under a file), a bad date, bad file content, a damaged store; 1 a fault
+of the environment (permissions, disk full, unreachable network, a busy store) with a sentence, or a bug
+("unexpected ..."); 130 interrupted (Ctrl-C), nothing half-written.
 
 This module imports nothing from :mod:`hashpivot.cli` (every command module imports it), and no heavy
 library at import time: pandas, rich and the rest load inside the functions that need them.
@@ -11,8 +13,10 @@ library at import time: pandas, rich and the rest load inside the functions that
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
+import unicodedata
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,8 +31,15 @@ from hashpivot.errors import HashpivotError, InputError
 
 #: Exit code for bad input: hashpivot errors (DataError, InputError, ScenarioError) and bad options.
 EXIT_BAD_INPUT = 2
-#: Exit code for any other failure.
+#: Exit code for a fault of the environment or a bug.
 EXIT_FAILURE = 1
+#: Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+
+#: OSErrors a user causes by naming a path: exit 2. Other OSErrors are the environment's: exit 1.
+_PATH_ERRORS = (FileExistsError, NotADirectoryError, IsADirectoryError, FileNotFoundError)
+#: Type names of date errors raised by pandas (matched by name: pandas is not imported here).
+_DATE_ERRORS = ("DateParseError", "OutOfBoundsDatetime")
 
 _PASS_THROUGH = (typer.Exit, typer.Abort, typer.exceptions.TyperException)
 
@@ -53,11 +64,44 @@ def exit_on_error(debug: bool = False, option_names: Mapping[str, str] | None = 
         raise
     except HashpivotError as exc:
         fail(exc, EXIT_BAD_INPUT, debug, _message(exc, option_names or {}))
+    except KeyboardInterrupt as exc:
+        fail(exc, EXIT_INTERRUPTED, debug, "interrupted (Ctrl-C): stopped before writing any result or file")
     except Exception as exc:  # noqa: BLE001 - the last line of defence of a command
-        text = f"unexpected {type(exc).__name__}: {exc}"
-        if not debug:
+        code, text = classify_error(exc)
+        if code == EXIT_FAILURE and text.startswith("unexpected") and not debug:
             text += " (rerun with --debug for the traceback)"
-        fail(exc, EXIT_FAILURE, debug, text)
+        fail(exc, code, debug, text)
+
+
+def classify_error(exc: Exception) -> tuple[int, str]:
+    """The exit code and sentence of an error that is not a HashpivotError: a path the user named that cannot
+    be used (exit 2), a date pandas cannot read (exit 2), a fault of the environment (exit 1), else a bug
+    (exit 1, 'unexpected ...')."""
+    if isinstance(exc, _PATH_ERRORS):
+        return EXIT_BAD_INPUT, (f"path {_filename(exc)} cannot be used: {_reason(exc)}; allowed: a folder, or a "
+                                "new path whose parents are folders (not files)")
+    if type(exc).__name__ in _DATE_ERRORS:
+        return EXIT_BAD_INPUT, f"{exc} is not a date; allowed: an ISO date YYYY-MM-DD"
+    if type(exc).__name__ == "StoreBusyError":  # another process holds the store: retry later
+        return EXIT_FAILURE, str(exc)
+    if isinstance(exc, PermissionError):
+        return EXIT_FAILURE, f"permission denied on {_filename(exc)}; check the owner and mode of the file or folder"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return EXIT_FAILURE, f"disk full writing {_filename(exc)}; free some space and run again"
+    if isinstance(exc, (ConnectionError, TimeoutError)) or type(exc).__name__ in ("URLError", "gaierror"):
+        return EXIT_FAILURE, f"the network could not be reached ({_reason(exc)}); check the connection"
+    if isinstance(exc, OSError):
+        return EXIT_FAILURE, f"the system refused an operation on {_filename(exc)}: {_reason(exc)}"
+    return EXIT_FAILURE, f"unexpected {type(exc).__name__}: {exc}"
+
+
+def _filename(exc: BaseException) -> str:
+    name = getattr(exc, "filename", None)
+    return repr(str(name)) if name is not None else "a file"
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _message(exc: HashpivotError, option_names: Mapping[str, str]) -> str:
@@ -71,11 +115,40 @@ def fail(exc: BaseException, code: int, debug: bool, text: str) -> NoReturn:
     traceback of ``exc`` before it with ``debug``."""
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
-    text = " ".join(text.split())
+    text = " ".join(printable(text).split())
     if not text.endswith((".", "!", "?", ")")):
         text += "."
     typer.echo(f"error: {text}", err=True)
     raise typer.Exit(code) from None
+
+
+def printable(text: object) -> str:
+    """``text`` as it may be printed to a terminal: control characters (escape codes, carriage returns, bells;
+    Unicode category C except newlines and tabs) shown as ``\\xNN`` escapes, so a name can neither hide nor
+    restyle output. Names are stored as given; every printer of the CLI passes them through here."""
+    return "".join(ch if ch in "\n\t" or not unicodedata.category(ch).startswith("C")
+                   else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+
+
+def rich_text(text: object) -> str:
+    """``printable(text)`` with rich's markup escaped, for names printed through a rich console or table."""
+    from rich.markup import escape
+
+    return escape(printable(text))
+
+
+def check_out_dir(out: Path | None, option: str = "--out") -> None:
+    """Refuse, before any work, an output folder that is an existing file or lies under a file. [path]"""
+    if out is None:
+        return
+    from hashpivot.errors import InputError
+
+    for part in (out, *out.parents):
+        if part.exists():
+            if not part.is_dir():
+                what = "is a file" if part == out else f"lies under the file {part}"
+                raise InputError(option, str(out), f"a folder or a new path ({out} {what})")
+            return
 
 
 # --- options shared by several commands -----------------------------------------------------------
@@ -189,18 +262,18 @@ def print_comparison(console, summary, win_rate, policies: list[str], title: str
     from hashpivot.analysis.compare import comparison_table
 
     table = comparison_table(summary)
-    grid = Table(title=title, header_style="bold")
+    grid = Table(title=rich_text(title), header_style="bold")
     grid.add_column("policy")
     shown = [label for label in table.index if label in TERMINAL_COLUMNS_SHOWN]
     for label in shown:
         grid.add_column(TERMINAL_COLUMNS_SHOWN[label], justify="right")
     for policy in table.columns:
-        grid.add_row(str(policy), *(fmt_metric(label, table.at[label, policy]) for label in shown))
+        grid.add_row(rich_text(policy), *(fmt_metric(label, table.at[label, policy]) for label in shown))
     console.print(grid)
     if len(policies) > 1:
         best = win_rate.mean(axis=1).sort_values(ascending=False)
         console.print("share of paths each policy beats the others on NAV per share (mean over rivals): "
-                      + ", ".join(f"{p} {v * 100:.0f} %" for p, v in best.items()))
+                      + ", ".join(f"{rich_text(p)} {v * 100:.0f} %" for p, v in best.items()))
 
 
 def win_rate_json(win_rate) -> dict[str, dict[str, float | None]]:

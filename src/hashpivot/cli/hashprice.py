@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hashpivot.cli.common import DebugOpt, echo_json, exit_on_error, fmt_signed_pct, rich_console
+from hashpivot.cli.common import DebugOpt, check_out_dir, echo_json, exit_on_error, fmt_signed_pct, rich_console
 
 if TYPE_CHECKING:
     from hashpivot.analysis.hashprice import HalvingWindow, PeriodStats
@@ -70,6 +70,7 @@ def hashprice(
         from hashpivot.io import ATTRIBUTION, load_chain_history
         from hashpivot.report import write_hashprice_charts
 
+        check_out_dir(out)
         history = load_chain_history(data)
         halvings = hp.find_halvings(history)
         selected = hp.select_dates(history, date_from, date_to)

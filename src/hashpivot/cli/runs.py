@@ -17,17 +17,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hashpivot.cli.common import (
+    EXIT_BAD_INPUT,
     EXIT_FAILURE,
     DebugOpt,
     JsonOpt,
     StoreOpt,
+    check_out_dir,
     echo_json,
     exit_on_error,
     fail,
     fmt_metric,
     print_comparison,
+    printable,
     progress_bar,
     rich_console,
+    rich_text,
     win_rate_json,
 )
 
@@ -37,7 +41,7 @@ if TYPE_CHECKING:
 RunIdArg = Annotated[str, typer.Argument(metavar="ID", help="A run id from 'hashpivot runs list', or 'latest'.")]
 
 runs_app = typer.Typer(
-    name="runs", help="Runs recorded in the run store: list, show, diff, delete.", no_args_is_help=True,
+    name="runs", help="Runs recorded in the run store: list, show, diff, delete, check.", no_args_is_help=True,
     add_completion=False, pretty_exceptions_enable=False,
 )
 presets_app = typer.Typer(
@@ -101,18 +105,19 @@ def runs_list(
             return
         console = rich_console()
         if not runs:
-            console.print(f"no runs in {rs.path} yet ('hashpivot run' and 'hashpivot compare' record them)")
+            console.print(f"no runs in {rich_text(rs.path)} yet ('hashpivot run' and 'hashpivot compare' record them)")
             return
         from rich.table import Table
 
-        grid = Table(title=f"runs in {rs.path}", header_style="bold")
+        grid = Table(title=f"runs in {rich_text(rs.path)}", header_style="bold")
         for column, justify in (("id", "right"), ("created (UTC)", "left"), ("name", "left"),
                                 ("scenario", "left"), ("policies", "left"), ("paths", "right"),
                                 ("days", "right"), ("seed", "right"), ("version", "left")):
             grid.add_column(column, justify=justify)
         for r in runs:
-            grid.add_row(str(r.run_id), _when(r, seconds=False), r.name or "", r.scenario_name, _short_list(r.policies),
-                         f"{r.n_paths:,}", f"{r.horizon_days:,}", str(r.seed), r.version)
+            grid.add_row(str(r.run_id), _when(r, seconds=False), rich_text(r.name or ""), rich_text(r.scenario_name),
+                         rich_text(_short_list(r.policies)), f"{r.n_paths:,}", f"{r.horizon_days:,}", str(r.seed),
+                         rich_text(r.version))
         console.print(grid)
 
 
@@ -134,8 +139,8 @@ def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False
                         "summary": records(stored.summary), "win_rate": win_rate_json(stored.win_rate)})
             return
         console = rich_console()
-        label = f" '{info.name}'" if info.name else ""
-        console.print(f"[bold]run {info.run_id}{label}[/bold]: scenario {info.scenario_name}, "
+        label = f" '{rich_text(info.name)}'" if info.name else ""
+        console.print(f"[bold]run {info.run_id}{label}[/bold]: scenario {rich_text(info.scenario_name)}, "
                       f"{info.horizon_days:,} days, recorded {_when(info)} by hashpivot {info.version}")
         print_comparison(console, stored.summary, stored.win_rate, info.policies,
                           f"{info.n_paths:,} paths, seed {info.seed}, {len(info.policies)} policies "
@@ -168,21 +173,20 @@ def runs_diff(
 
 
 def _print_diff(diff: RunDiff) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     from hashpivot.analysis.compare import COMPARISON_ROWS
 
     console = rich_console()
     a, b = diff.a, diff.b
-    console.print(f"[bold]run {a.run_id} -> run {b.run_id}[/bold] ({a.scenario_name} -> {b.scenario_name})")
+    console.print(f"[bold]run {a.run_id} -> run {b.run_id}[/bold] ({rich_text(a.scenario_name)} -> {rich_text(b.scenario_name)})")
     if diff.scenario:
         grid = Table(title="scenario changes", header_style="bold")
         grid.add_column("key")
         grid.add_column(f"run {a.run_id}", justify="right")
         grid.add_column(f"run {b.run_id}", justify="right")
         for key, va, vb in diff.scenario:
-            grid.add_row(escape(key), escape(_value(va)), escape(_value(vb)))
+            grid.add_row(rich_text(key), rich_text(_value(va)), rich_text(_value(vb)))
         console.print(grid)
     else:
         console.print("scenario: identical")
@@ -198,7 +202,7 @@ def _print_diff(diff: RunDiff) -> None:
     for row in shown.itertuples(index=False):
         label = labels[(row.metric, row.stat)]
         change = "-" if row.change_frac != row.change_frac else f"{row.change_frac * 100:+.1f} %"
-        grid.add_row(escape(str(row.policy)), escape(label), fmt_metric(label, row.a), fmt_metric(label, row.b), change)
+        grid.add_row(rich_text(str(row.policy)), rich_text(label), fmt_metric(label, row.a), fmt_metric(label, row.b), change)
     if len(shown):
         console.print(grid)
     rest = len(diff.summary) - len(shown)
@@ -220,6 +224,54 @@ def runs_delete(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = Fal
             _echo_json({"deleted": deleted, "store": str(rs.path)})
             return
         rich_console().print(f"deleted run {deleted} from {rs.path}")
+
+
+@runs_app.command("check")
+def runs_check(
+    copy_to: Annotated[Path | None, typer.Option(
+        "--copy-to", metavar="NEW.duckdb", help="Copy every readable run (same ids) into this new store file.")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Report the run store's health: which tables and runs read whole. With --copy-to, copy the readable runs
+    into a new store (the checked store is only read). Exit 0 when healthy or copied, 2 when damaged."""
+    with _guard(debug):
+        from hashpivot.errors import InputError
+
+        rs = _store(store)
+        if not rs.path.is_file():
+            raise InputError("--store", str(rs.path), "an existing run store file")
+        if copy_to is not None:
+            check_out_dir(copy_to.parent, "--copy-to")
+        health = rs.copy_readable_to(copy_to) if copy_to is not None else rs.health()
+        payload = {**health.to_dict(), "copied_to": None if copy_to is None else str(copy_to)}
+        if as_json:
+            _echo_json(payload)
+        else:
+            _print_health(health, copy_to)
+        if not health.is_healthy and copy_to is None:
+            raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _print_health(health, copy_to: Path | None) -> None:
+    """One line on the store's health on stdout, and where the readable runs went (or how to save them)."""
+    console = rich_console()
+    runs = len(health.readable_run_ids) + len(health.unreadable_run_ids)
+    if health.is_healthy:
+        console.print(rich_text(f"the run store {health.path} is healthy: {runs} runs, every table reads whole"))
+    else:
+        broken = "; ".join(f"{t}: {why}" for t, why in health.broken_tables.items()) or "none"
+        console.print(rich_text(
+            f"the run store {health.path} is damaged: {len(health.readable_run_ids)} of {runs} runs read whole "
+            f"(unreadable: {health.unreadable_run_ids or 'none'}); tables that do not read: {broken}"))
+    if copy_to is not None:
+        console.print(rich_text(f"copied {len(health.readable_run_ids)} readable runs into {copy_to} "
+                                f"(use it with --store {copy_to})"))
+    elif not health.is_healthy:
+        typer.echo(printable(f"error: the run store {health.path} is damaged; 'hashpivot runs check --store "
+                             f"{health.path} --copy-to NEW.duckdb' copies its readable runs into a new store."),
+                   err=True)
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -254,6 +306,7 @@ def report(
         from hashpivot.io.export import check_formats, export_tables
 
         chosen = check_formats(formats or ["html"])
+        check_out_dir(out)
         stored = _store(store).get_run(run_id)
         folder = out if out is not None else Path("reports") / f"run-{stored.info.run_id}"
         files: dict[str, list[Path]] = {}

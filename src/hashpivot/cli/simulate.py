@@ -27,6 +27,7 @@ from hashpivot.cli.common import (
     SchedulerOpt,
     StoreOpt,
     WorkersOpt,
+    check_out_dir,
     echo_json,
     exit_on_error,
     fail,
@@ -34,6 +35,7 @@ from hashpivot.cli.common import (
     print_comparison,
     progress_bar,
     rich_console,
+    rich_text,
     win_rate_json,
 )
 
@@ -119,6 +121,7 @@ def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, st
     (--workers, --scheduler)), record in the run store, write and print the results."""
     from hashpivot.parallel.executor import connect
 
+    check_out_dir(out)
     check_store(store, no_store)
     with connect(*cluster) as client:
         result = _simulate_with_progress(scenario, policies, n_paths, seed, data, check, as_json,
@@ -196,7 +199,7 @@ class Recorded:
         """One line for the terminal, or None when nothing was recorded."""
         if self.run_id is None:
             return None
-        return f"recorded as run {self.run_id} in {self.store} (hashpivot runs show {self.run_id})"
+        return rich_text(f"recorded as run {self.run_id} in {self.store} (hashpivot runs show {self.run_id})")
 
     def finish(self, debug: bool) -> None:
         """Exit 1 with the busy-store sentence if recording failed; otherwise nothing."""

@@ -4,24 +4,35 @@ of ``run.store_paths`` paths).
 
 Chunks run on a thread pool: shock drawing (numpy) and the jitted kernels release the GIL, and each
 chunk writes only its own rows, so results do not depend on the number of threads or the chunk size.
+
+Bounds: a run whose arrays cannot fit in memory is refused before any work (:mod:`hashpivot.engine.budget`);
+Ctrl-C (SIGINT) sets a cancellation flag checked between chunks, pending chunks are dropped and ``simulate``
+raises KeyboardInterrupt within a chunk's time; a state that overflowed (inf or NaN in a path's terminal values)
+is refused with its policy, path and day rather than returned.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
+from hashpivot.engine.budget import check_run_fits
 from hashpivot.engine.market import MarketChunk, build_market
 from hashpivot.engine.memory import recycle_chunk_memory
 from hashpivot.engine.plan import P_HAZARD_PER_DAY, build_company
 from hashpivot.engine.result import SimResult
 from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS
 from hashpivot.engine.step import Outputs, company_inputs, market_arrays, new_workspace, run_company
+from hashpivot.errors import HashpivotError
+from hashpivot.policies.capacity import capacity_label
 from hashpivot.processes.random import normals_then_uniforms
 
 
@@ -104,6 +115,8 @@ def simulate_paths(
     run = scenario.run
     n_days = run.horizon_days
     arrays = [build_company(scenario, plan) for plan in plans]
+    if first_path == 0 and n_paths == run.n_paths:  # a whole run in this process (a task's range is a share of one)
+        check_run_fits(scenario, len(combos), max([len(a.specs) for a in arrays] + [0]), n_threads)
     month_days = month_end_days(run.start_date, n_days)
     n_store = max(0, min(run.store_paths, run.n_paths, first_path + n_paths) - first_path)
     n_pol = len(combos)
@@ -159,18 +172,10 @@ def simulate_paths(
         return count
 
     threads = n_threads or min(len(chunks), os.cpu_count() or 1)
-    done = 0
-    if threads <= 1:
-        for chunk in chunks:
-            done += work(chunk)
-            if progress:
-                progress(done, n_paths)
-    else:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            for count in pool.map(work, chunks):
-                done += count
-                if progress:
-                    progress(done, n_paths)
+    cancel = threading.Event()
+    with _sigint_sets(cancel):
+        _run_chunks(work, chunks, threads, (lambda done: progress(done, n_paths)) if progress else None, cancel)
+    _check_finite(terminal, monthly, month_days, [f"{capacity_label(p)} / {t.label}" for p, t in combos])
     return PathArrays(first_path, terminal, monthly, market_monthly, project_flows)
 
 
@@ -203,6 +208,90 @@ def assemble(scenario, treasury: Sequence, plans: Sequence, parts: Iterable[Path
     return SimResult.from_arrays(scenario, combos, terminal, monthly, market_monthly, month_days,
                                  project_flows=project_flows, project_info=[project_info[plans.index(plan)]
                                                                             for plan, _ in combos])
+
+
+class StateOverflowError(HashpivotError, ValueError):
+    """A path's state became inf or NaN: the inputs drive a quantity past float64's range (bad input: exit 2)."""
+
+
+def _run_chunks(work: Callable[[tuple[int, int]], int], chunks: list[tuple[int, int]], threads: int,
+                progress: Callable[[int], None] | None, cancel: threading.Event) -> int:
+    """Run ``work`` on every chunk (on ``threads`` threads), calling ``progress(done_paths)`` after each; returns
+    the paths done. ``cancel`` is checked between chunks: once set, pending chunks are dropped, running ones
+    finish (a chunk is small) and KeyboardInterrupt is raised."""
+    done = 0
+    if threads <= 1:
+        for chunk in chunks:
+            if cancel.is_set():
+                raise KeyboardInterrupt
+            done += work(chunk)
+            if progress:
+                progress(done)
+        return done
+    pool = ThreadPoolExecutor(max_workers=threads)
+    # At most 2 chunks queued per thread: a cancelled run has little to drop and the queue stays small.
+    queue = iter(chunks)
+    pending = {pool.submit(work, c) for c in _take(queue, 2 * threads)}
+    try:
+        while pending:
+            # The timeout lets the main thread see the flag even while every worker is busy.
+            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            if cancel.is_set():
+                raise KeyboardInterrupt
+            for future in finished:
+                done += future.result()
+                if progress:
+                    progress(done)
+            pending |= {pool.submit(work, c) for c in _take(queue, len(finished))}
+    except BaseException:
+        cancel.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return done
+
+
+def _take(items: Iterator, n: int) -> list:
+    return [item for _, item in zip(range(n), items, strict=False)]
+
+
+@contextmanager
+def _sigint_sets(cancel: threading.Event) -> Iterator[None]:
+    """While the block runs, SIGINT (Ctrl-C) sets ``cancel`` (a second one interrupts at once). Only the main
+    thread may install handlers; elsewhere (a dashboard's script thread) SIGINT keeps its handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _check_finite(terminal: np.ndarray, monthly: np.ndarray, month_days: np.ndarray, labels: list[str]) -> None:
+    """Raise StateOverflowError naming the policy, path, terminal column and (for a stored path) the first month
+    end where a value is inf or NaN."""
+    bad = ~np.isfinite(terminal)
+    if not bad.any():
+        return
+    k, path, column = (int(i) for i in np.argwhere(bad)[0])
+    when = "by the last day"
+    if path < monthly.shape[1]:
+        months = np.flatnonzero(~np.isfinite(monthly[k, path]).all(axis=0))
+        if months.size:
+            when = f"by day {int(month_days[months[0]])}"
+    raise StateOverflowError(
+        f"policy {labels[k]!r}, path {path}: {TERMINAL_COLUMNS[column]} became {terminal[k, path, column]} "
+        f"{when} (a state overflowed float64); allowed: inputs whose products stay finite; lower the "
+        "largest prices, holdings or rates of the scenario"
+    )
 
 
 def _tenant_uniforms(scenario, company_arrays, first: int, count: int) -> np.ndarray:

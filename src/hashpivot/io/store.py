@@ -77,8 +77,43 @@ class StoreError(HashpivotError):
     """The run store cannot do what was asked: unknown run, not a run store, unreadable file."""
 
 
+class StoreDamagedError(StoreError):
+    """The store file is truncated or corrupt: it is never written to; ``runs check --copy-to`` saves what reads."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path = path
+        super().__init__(
+            f"the run store {path} is damaged ({detail}); it was left as it is: 'hashpivot runs check --store "
+            f"{path} --copy-to NEW.duckdb' copies its readable runs into a new store, then use that one "
+            f"(--store or ${STORE_ENV_VAR})"
+        )
+
+
+#: DuckDB errors that mean the file itself is damaged (truncated, corrupt), not a lock or a query.
+_DAMAGE_ERRORS = ("IOException", "SerializationException", "InternalException", "FatalException")
+
+
 class StoreBusyError(Exception):
     """Another process held the run store for longer than the busy timeout (not bad input: retry later)."""
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    """What ``RunStore.health`` found: ``broken_tables`` {table: DuckDB's first line}, the ids of the runs
+    whose rows all read, and of those that do not."""
+
+    path: Path
+    broken_tables: dict[str, str]
+    readable_run_ids: list[int]
+    unreadable_run_ids: list[int]
+
+    @property
+    def is_healthy(self) -> bool:
+        return not self.broken_tables and not self.unreadable_run_ids
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"store": str(self.path), "healthy": self.is_healthy, "broken_tables": dict(self.broken_tables),
+                "readable_run_ids": list(self.readable_run_ids), "unreadable_run_ids": list(self.unreadable_run_ids)}
 
 
 @dataclass(frozen=True)
@@ -204,7 +239,9 @@ class RunStore:
                 break
             except duckdb.Error as exc:
                 if not _is_lock_conflict(exc):
-                    raise StoreError(f"cannot open the run store {self.path}: {_first_line(exc)}") from exc
+                    raise StoreError(f"cannot open the run store {self.path}: {_first_line(exc)}; if it is a damaged "
+                                     f"run store, 'hashpivot runs check --store {self.path} --copy-to NEW.duckdb' "
+                                     "copies its readable runs") from exc
                 pause = delay * random.uniform(0.5, 1.5)
                 if time.monotonic() + pause > deadline:
                     raise StoreBusyError(
@@ -215,6 +252,10 @@ class RunStore:
                 delay = min(2 * delay, MAX_BACKOFF_S)
         try:
             yield con
+        except duckdb.Error as exc:
+            if type(exc).__name__ in _DAMAGE_ERRORS:
+                raise StoreDamagedError(self.path, _first_line(exc)) from exc
+            raise
         finally:
             con.close()
 
@@ -258,6 +299,8 @@ class RunStore:
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write connection inside one transaction: committed when the block ends normally, rolled
         back on any exception (KeyboardInterrupt included); a killed process never commits."""
+        if self.path.exists():
+            self.verify()  # read-only first: a damaged file is never opened for writing
         with self._connect(read_only=False) as con:
             self._ensure_schema(con)
             con.begin()
@@ -276,8 +319,7 @@ class RunStore:
             if not self.path.is_file():
                 raise StoreError(f"the run store {self.path} is not a file")
             try:
-                with RunStore(self.path, busy_timeout_s=0.0)._reader():
-                    pass
+                RunStore(self.path, busy_timeout_s=0.0).verify()
             except StoreBusyError:
                 return
             return
@@ -286,6 +328,85 @@ class RunStore:
             parent = parent.parent
         if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
             raise StoreError(f"cannot create the run store {self.path}: {parent} is not a writable folder")
+
+    def verify(self) -> None:
+        """Read every row of every table (a checksum query), read-only: StoreDamagedError if any block cannot be
+        read or decoded. A store that does not exist yet is fine."""
+        with self._reader() as con:
+            if con is None:
+                return
+            for table in _present_tables(con):
+                con.execute(f"SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM {table}").fetchall()
+
+    def health(self) -> StoreHealth:
+        """What of the store can be read: the tables that read whole, the runs whose rows all read, and the
+        ids that fail. Never raises StoreDamagedError (that is what it reports)."""
+        import duckdb
+
+        with self._connect(read_only=True) as con:
+            broken: dict[str, str] = {}
+            try:
+                self._check_schema(con)
+                present = _present_tables(con)
+            except duckdb.Error as exc:
+                broken["store_meta"] = _first_line(exc)
+                present = []
+            for table in present:
+                try:
+                    con.execute(f"SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM {table}").fetchall()
+                except duckdb.Error as exc:
+                    broken[table] = _first_line(exc)
+            try:
+                ids = [int(r[0]) for r in con.execute("SELECT run_id FROM runs ORDER BY run_id").fetchall()] \
+                    if "runs" in present else []
+            except duckdb.Error as exc:
+                broken.setdefault("runs", _first_line(exc))
+                ids = []
+            readable, unreadable = [], []
+            for rid in ids:
+                try:
+                    self._read_rows(con, rid)
+                    readable.append(rid)
+                except duckdb.Error:
+                    unreadable.append(rid)
+        return StoreHealth(self.path, broken, readable, unreadable)
+
+    def copy_readable_to(self, dest: str | os.PathLike[str]) -> StoreHealth:
+        """Copy every readable run (same ids, same rows) into a NEW store file ``dest``; the damaged store is only
+        read. Returns the health of this store (which runs were copied). ``dest`` existing: StoreError."""
+        target = Path(dest).expanduser()
+        if target.exists():
+            raise StoreError(f"--copy-to {target} exists; allowed: a new file (the copy never overwrites)")
+        health = self.health()
+        import duckdb
+
+        with self._connect(read_only=True) as src:
+            rows = {rid: self._read_rows(src, rid) for rid in health.readable_run_ids}
+        tmp = target.with_name(target.name + ".partial")
+        tmp.unlink(missing_ok=True)
+        con = duckdb.connect(str(tmp))
+        try:
+            # The sequence starts past the copied ids, so new runs never take an old run's number.
+            con.execute(f"CREATE SEQUENCE run_id_seq START {max(health.readable_run_ids, default=0) + 1}")
+            RunStore(tmp)._ensure_schema(con)
+            con.begin()
+            for run_row, tables in rows.values():
+                con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(run_row))
+                for table, frame in tables.items():
+                    con.register("copied_df", frame)
+                    con.execute(f"INSERT INTO {table} SELECT * FROM copied_df")
+                    con.unregister("copied_df")
+            con.commit()
+        finally:
+            con.close()
+        os.replace(tmp, target)  # whole or not at all
+        return health
+
+    @staticmethod
+    def _read_rows(con, rid: int) -> tuple[tuple, dict[str, pd.DataFrame]]:
+        run_row = con.execute("SELECT * FROM runs WHERE run_id = ?", [rid]).fetchone()
+        tables = {t: con.execute(f"SELECT * FROM {t} WHERE run_id = ? ORDER BY ord", [rid]).df() for t in DATA_TABLES}
+        return run_row, tables
 
     # ---------------------------------------------------------------------------------------- writes
 
@@ -447,6 +568,12 @@ def _info(row) -> RunInfo:
         created = created.replace(tzinfo=UTC)
     return RunInfo(int(row[0]), created, row[2], row[3], int(row[4]), row[5], int(row[6]), int(row[7]),
                    int(row[8]), list(row[9]))
+
+
+def _present_tables(con) -> list[str]:
+    """The store's tables that exist in this file, in :data:`_SCHEMA` order."""
+    names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    return [t for t in ("store_meta", "runs", *DATA_TABLES) if t in names]
 
 
 def _has_runs_table(con) -> bool:

@@ -32,6 +32,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from hashpivot.domain.base import Model
+from hashpivot.domain.bounds import MAX_DAY, MAX_SITE_MW
 from hashpivot.domain.catalog import gpu_model as gpu_model_row
 from hashpivot.units import DAYS_PER_YEAR, KW_PER_MW
 
@@ -194,7 +195,7 @@ AiProject = Annotated[ColocationLease | SiteLease | GpuCloud, Field(discriminato
 
 class _Conversion(Model):
     name: str | None = Field(default=None, description="Label in tables and charts. [text]")
-    mw: float = Field(gt=0, description="Grid megawatts moved from mining (all tranches together). [MW]")
+    mw: float = Field(gt=0, le=MAX_SITE_MW, description="Grid megawatts moved from mining (all tranches together). [MW]")
     project: AiProject
     n_tranches: int = Field(default=1, ge=1, le=50, description="Equal tranches the conversion is staged in. [count]")
     tranche_spacing_days: int = Field(default=90, ge=0, le=3650, description="Days between tranches. [days]")
@@ -210,7 +211,7 @@ class ConvertOnDay(_Conversion):
     ``day`` <= 0: the build began before the run and the engine starts it on day 1 with the build time left."""
 
     kind: Literal["convert_on_day"] = "convert_on_day"
-    day: int = Field(default=0, ge=-36_500, le=36_500,
+    day: int = Field(default=0, ge=-MAX_DAY, le=MAX_DAY,
                      description="Simulation day the first tranche's build starts (day 0 = run.start_date). [day]")
     on_date: date | None = Field(
         default=None, description="Calendar date the first tranche's build starts; sets day when given. [date]"
@@ -229,7 +230,7 @@ class ConvertWhenHashpriceBelow(_Conversion):
     kind: Literal["convert_when_hashprice_below"] = "convert_when_hashprice_below"
     threshold_usd_per_th_day: float = Field(gt=0, le=10, description="Hashprice trigger. [USD/(TH/s)/day]")
     for_days: int = Field(default=30, ge=1, le=3650, description="Consecutive days below the trigger. [days]")
-    earliest_day: int = Field(default=1, ge=1, description="No conversion before this day. [day]")
+    earliest_day: int = Field(default=1, ge=1, le=MAX_DAY, description="No conversion before this day. [day]")
 
 
 ConversionStep = Annotated[ConvertOnDay | ConvertWhenHashpriceBelow, Field(discriminator="kind")]

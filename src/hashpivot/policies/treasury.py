@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from hashpivot.domain.base import Model
+from hashpivot.domain.bounds import MAX_CASH_USD, MAX_DAY, MAX_SHARE_PRICE_USD, MAX_USD_PER_DAY
 
 #: Every treasury parameter the engine reads, in packing order: (name, meaning [unit]). Each has one slot and one
 #: meaning whatever the policy; a policy fills the slots its ``PARAMS`` name (the others stay 0) and every policy
@@ -138,8 +139,8 @@ class SellAboveAverage(_Treasury):
 class BuyWithCash(_Treasury):
     kind: Literal["buy_with_cash"] = "buy_with_cash"
     code: ClassVar[int] = BUY_WITH_CASH
-    cash_floor_usd: float = Field(default=100e6, ge=0, description="Cash never spent on BTC. [USD]")
-    max_buy_usd_per_day: float = Field(default=5e6, ge=0, description="Most cash spent on BTC in a day. [USD/day]")
+    cash_floor_usd: float = Field(default=100e6, ge=0, le=MAX_CASH_USD, description="Cash never spent on BTC. [USD]")
+    max_buy_usd_per_day: float = Field(default=5e6, ge=0, le=MAX_USD_PER_DAY, description="Most cash spent on BTC in a day. [USD/day]")
 
     PARAMS: ClassVar[tuple[str, ...]] = ("cash_floor_usd", "max_buy_usd_per_day")
 
@@ -151,7 +152,7 @@ class BuyWithEquity(_Treasury):
 
     kind: Literal["buy_with_equity"] = "buy_with_equity"
     code: ClassVar[int] = BUY_WITH_EQUITY
-    issue_usd_per_day: float = Field(default=2e6, ge=0, description="Share sales per day. [USD/day]")
+    issue_usd_per_day: float = Field(default=2e6, ge=0, le=MAX_USD_PER_DAY, description="Share sales per day. [USD/day]")
     mnav_ratio: float = Field(default=1.5, gt=0, le=20, description="Share price / NAV per share. [ratio]")
     max_dilution_ratio: float = Field(
         default=0.5, ge=0, le=10, description="Stop issuing once new shares reach this multiple of the day-0 count. [ratio]"
@@ -168,12 +169,12 @@ class BuyWithConvertible(_Treasury):
 
     kind: Literal["buy_with_convertible"] = "buy_with_convertible"
     code: ClassVar[int] = BUY_WITH_CONVERTIBLE
-    principal_usd: float = Field(default=1e9, gt=0, description="Principal of the note. [USD]")
+    principal_usd: float = Field(default=1e9, gt=0, le=MAX_CASH_USD, description="Principal of the note. [USD]")
     coupon_rate_per_year: float = Field(default=0.0, ge=0, le=0.5, description="Cash coupon. [1/year]")
-    issue_day: int = Field(default=1, ge=1, description="Simulation day the note is issued. [day]")
-    term_days: int = Field(default=5 * 365, ge=1, description="Days from issue to maturity. [days]")
+    issue_day: int = Field(default=1, ge=1, le=MAX_DAY, description="Simulation day the note is issued. [day]")
+    term_days: int = Field(default=5 * 365, ge=1, le=MAX_DAY, description="Days from issue to maturity. [days]")
     conversion_price_usd_per_share: float = Field(
-        default=25.0, gt=0, description="Share price at which the note converts. [USD/share]"
+        default=25.0, gt=0, le=MAX_SHARE_PRICE_USD, description="Share price at which the note converts. [USD/share]"
     )
     mnav_ratio: float = Field(default=1.5, gt=0, le=20, description="Share price / NAV per share. [ratio]")
 

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from hashpivot.domain.base import Model
+from hashpivot.domain.bounds import MAX_DAY
 from hashpivot.processes.paths import levels_from_log_steps
 from hashpivot.processes.random import standard_normals
 
@@ -24,7 +25,7 @@ class _GpuRent(Model):
         default=0.5, ge=0, le=2, description="Re-let lease rate = contract rate x index^elasticity. [ratio]"
     )
     shock_day: int | None = Field(
-        default=None, ge=1, description="Day of a one-off fall of rents (a stress); None = none. [day]"
+        default=None, ge=1, le=MAX_DAY, description="Day of a one-off fall of rents (a stress); None = none. [day]"
     )
     shock_frac: float = Field(default=0.0, ge=0, lt=1, description="Size of the one-off fall. [fraction]")
 
@@ -52,7 +53,7 @@ class GenerationalGpuRent(_GpuRent):
     drift_per_day: float = Field(default=-0.0008, ge=-0.05, le=0.05, description="Log drift between launches. [1/day]")
     vol_per_sqrt_day: float = Field(default=0.01, ge=0, le=0.5, description="Daily volatility. [1/sqrt(day)]")
     generation_every_days: int = Field(default=730, ge=30, le=3650, description="Days between generations. [days]")
-    first_generation_day: int = Field(default=365, ge=1, description="Day of the next generation's launch. [day]")
+    first_generation_day: int = Field(default=365, ge=1, le=MAX_DAY, description="Day of the next generation's launch. [day]")
     generation_drop_frac: float = Field(
         default=0.25, ge=0, lt=1, description="Fall of the rent index on a launch day. [fraction]"
     )

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from hashpivot.domain.base import Model
+from hashpivot.domain.bounds import MAX_HASHRATE_EHS
 from hashpivot.processes.paths import levels_from_normals
 from hashpivot.processes.random import standard_normals
 
@@ -25,7 +26,7 @@ class LognormalHashrate(Model):
     """``H[t] = H[t-1] exp(g + s z)``: median growth ``g`` per day, log volatility ``s``."""
 
     kind: Literal["lognormal"] = "lognormal"
-    start_ehs: float = Field(gt=0, description="Network hashrate on day 0. [EH/s]")
+    start_ehs: float = Field(gt=0, le=MAX_HASHRATE_EHS, description="Network hashrate on day 0. [EH/s]")
     growth_per_day: float = Field(ge=-0.05, le=0.05, description="Log growth g of the median path. [1/day]")
     vol_per_sqrt_day: float = Field(ge=0, le=0.5, description="Volatility s of daily log changes. [1/sqrt(day)]")
 
@@ -47,7 +48,7 @@ class EndogenousHashrate(Model):
     """
 
     kind: Literal["endogenous"] = "endogenous"
-    start_ehs: float = Field(gt=0, description="Running network hashrate on day 0. [EH/s]")
+    start_ehs: float = Field(gt=0, le=MAX_HASHRATE_EHS, description="Running network hashrate on day 0. [EH/s]")
     growth_per_day: float = Field(
         ge=-0.05, le=0.05, description="Installed-capacity log growth when margins are thin. [1/day]"
     )

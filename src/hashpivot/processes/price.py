@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from hashpivot.domain.base import Model
+from hashpivot.domain.bounds import MAX_BTC_PRICE_USD, check_iso_date
 from hashpivot.errors import ScenarioError
 from hashpivot.processes.paths import levels_from_log_steps, levels_from_normals
 from hashpivot.processes.random import normals_then_uniforms, standard_normals
@@ -23,7 +24,7 @@ class GbmPrice(Model):
     """Geometric Brownian motion: ``S[t] = S[t-1] exp((mu - sigma^2/2) + sigma z)``."""
 
     kind: Literal["gbm"] = "gbm"
-    start_usd: float = Field(gt=0, description="BTC price on day 0. [USD/BTC]")
+    start_usd: float = Field(gt=0, le=MAX_BTC_PRICE_USD, description="BTC price on day 0. [USD/BTC]")
     drift_per_day: float = Field(
         ge=-0.05, le=0.05, description="Arithmetic drift mu; E[S_t] = S_0 exp(mu t). [1/day]"
     )
@@ -47,13 +48,23 @@ class BootstrapPrice(Model):
     """
 
     kind: Literal["bootstrap"] = "bootstrap"
-    start_usd: float = Field(gt=0, description="BTC price on day 0. [USD/BTC]")
+    start_usd: float = Field(gt=0, le=MAX_BTC_PRICE_USD, description="BTC price on day 0. [USD/BTC]")
     block_days: int = Field(default=30, ge=1, le=3650, description="Length of each resampled block. [days]")
-    since: str = Field(default="2016-01-01", description="First historical day used, ISO date. [date]")
+    since: str = Field(
+        default="2016-01-01",
+        description="First historical day used, ISO date YYYY-MM-DD from 2009-01-03 (genesis); the chain table "
+        "must hold block_days + 1 returns from it on (checked when the table is loaded). [date]",
+    )
     drift_per_day: float | None = Field(
         default=None, ge=-0.05, le=0.05,
         description="Mean daily log return after re-centring; None keeps the sample's. [1/day]",
     )
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def _since_is_a_date(cls, value: object) -> str:
+        # Checked here, not when the table is read: text like 'yesterday' used to reach a pandas comparison.
+        return check_iso_date("since", value)
 
     def simulate(
         self, seed: int, first_path: int, n_paths: int, n_days: int, history_log_returns: NDArray | None = None
@@ -89,7 +100,7 @@ class RegimePrice(Model):
     """
 
     kind: Literal["regime"] = "regime"
-    start_usd: float = Field(gt=0, description="BTC price on day 0. [USD/BTC]")
+    start_usd: float = Field(gt=0, le=MAX_BTC_PRICE_USD, description="BTC price on day 0. [USD/BTC]")
     bull_drift_per_day: float = Field(ge=-0.05, le=0.05, description="Drift in the bull state. [1/day]")
     bull_vol_per_sqrt_day: float = Field(ge=0, le=0.5, description="Volatility in the bull state. [1/sqrt(day)]")
     bear_drift_per_day: float = Field(ge=-0.05, le=0.05, description="Drift in the bear state. [1/day]")

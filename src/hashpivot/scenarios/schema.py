@@ -8,6 +8,16 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from hashpivot.domain.base import Model
+from hashpivot.domain.bounds import (
+    GENESIS_DATE,
+    LAST_START_DATE,
+    MAX_BTC,
+    MAX_BTC_PER_MONTH,
+    MAX_CASH_USD,
+    MAX_HASHRATE_EHS,
+    MAX_SHARES,
+    MAX_USD_PER_DAY,
+)
 from hashpivot.policies.capacity import (
     AllMining,
     CapacityPolicy,
@@ -28,7 +38,11 @@ from hashpivot.scenarios.sweep import SweepSpec
 
 
 class RunConfig(Model):
-    start_date: date = Field(description="Calendar date of day 0. [date]")
+    start_date: date = Field(
+        ge=GENESIS_DATE, le=LAST_START_DATE,
+        description="Calendar date of day 0, from the genesis block (2009-01-03) to 2100-12-31 (beyond it the "
+        "subsidy is near zero and calendars of reports stop). [date]",
+    )
     start_height: int = Field(ge=0, le=6_930_000, description="Block height at the start of day 1. [blocks]")
     horizon_days: int = Field(ge=1, le=36_500, description="Days simulated after day 0. [days]")
     n_paths: int = Field(default=1000, ge=1, le=100_000_000, description="Monte Carlo paths. [paths]")
@@ -47,7 +61,8 @@ class DifficultyConfig(Model):
     """Where the difficulty starts and where its 2016-block period stands on day 0."""
 
     start_ehs: float | None = Field(
-        default=None, gt=0, description="Hashrate implied by the difficulty on day 0; None = network hashrate. [EH/s]"
+        default=None, gt=0, le=MAX_HASHRATE_EHS,
+        description="Hashrate implied by the difficulty on day 0; None = network hashrate. [EH/s]"
     )
     phase_blocks: int | None = Field(
         default=None, ge=0, lt=RETARGET_INTERVAL_BLOCKS,
@@ -132,7 +147,7 @@ class ReportedProduction(Model):
     """A month of production the company reported, for side-by-side comparison in a replay."""
 
     month: str = Field(pattern=r"^\d{4}-\d{2}$", description="Calendar month, YYYY-MM. [month]")
-    mined_btc: float = Field(ge=0, description="BTC the company reported mining that month. [BTC]")
+    mined_btc: float = Field(ge=0, le=MAX_BTC_PER_MONTH, description="BTC the company reported mining that month. [BTC]")
     source: str = Field(min_length=1, description="Where the figure comes from (URL, document, date). [text]")
 
 
@@ -157,18 +172,18 @@ class Company(Model):
     name: str = Field(default="Company", min_length=1, description="Company name. [text]")
     sites: Annotated[list[Site], Field(min_length=1)]
     fleets: Annotated[list[Fleet], Field(min_length=1)]
-    btc_held: float = Field(default=0.0, ge=0, description="BTC on the balance sheet on day 0. [BTC]")
-    cash_usd: float = Field(default=0.0, ge=0, description="Cash on day 0. [USD]")
-    debt_usd: float = Field(default=0.0, ge=0, description="Straight debt outstanding (interest only). [USD]")
+    btc_held: float = Field(default=0.0, ge=0, le=MAX_BTC, description="BTC on the balance sheet on day 0. [BTC]")
+    cash_usd: float = Field(default=0.0, ge=0, le=MAX_CASH_USD, description="Cash on day 0. [USD]")
+    debt_usd: float = Field(default=0.0, ge=0, le=MAX_CASH_USD, description="Straight debt outstanding (interest only). [USD]")
     debt_rate_per_year: float = Field(default=0.0, ge=0, le=1, description="Cash interest on the debt. [1/year]")
     credit_facility_usd: float = Field(
-        default=0.0, ge=0, description="Undrawn credit facility that covers cash shortfalls (e.g. capex). [USD]"
+        default=0.0, ge=0, le=MAX_CASH_USD, description="Undrawn credit facility that covers cash shortfalls (e.g. capex). [USD]"
     )
     credit_rate_per_year: float = Field(
         default=0.10, ge=0, le=1, description="Cash interest on the drawn facility. [1/year]"
     )
-    shares_outstanding: float = Field(default=1e8, gt=0, description="Shares outstanding on day 0. [shares]")
-    fixed_opex_usd_per_day: float = Field(default=0.0, ge=0, description="Overheads paid every day. [USD/day]")
+    shares_outstanding: float = Field(default=1e8, ge=1, le=MAX_SHARES, description="Shares outstanding on day 0. [shares]")
+    fixed_opex_usd_per_day: float = Field(default=0.0, ge=0, le=MAX_USD_PER_DAY, description="Overheads paid every day. [USD/day]")
     reported_production: list[ReportedProduction] = Field(
         default_factory=list, description="Monthly production the company reported (for replays). [list]"
     )
@@ -180,7 +195,8 @@ class Company(Model):
         description="How the pool pays: fpps/pps_plus pay the expectation of the hashrate, own_pool takes the "
         "luck of the blocks found. [kind]",
     )
-    ownership_frac: dict[Literal["mining", "colocation_lease", "site_lease", "gpu_cloud"], float] = Field(
+    ownership_frac: dict[Literal["mining", "colocation_lease", "site_lease", "gpu_cloud"],
+                         Annotated[float, Field(gt=0, le=1)]] = Field(
         default_factory=dict,
         description="Share of each segment the company owns (Hut 8 keeps 80 % of American Bitcoin's mining); "
         "figures are consolidated, attributable ones scale by it; missing = 1. [fraction]",

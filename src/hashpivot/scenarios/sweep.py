@@ -49,7 +49,7 @@ class SweepSpec(Model):
         default_factory=dict, description="Dotted field path -> [low, high] of its samples. [unit of the field]")
     seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Seed of the sampler (not of the paths). [integer]")
     baseline_index: int = Field(
-        default=0, ge=0, description="Variant the paired differences are taken against. [index]")
+        default=0, ge=0, le=MAX_VARIANTS - 1, description="Variant the paired differences are taken against. [index]")
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSpec:
