@@ -187,22 +187,29 @@ def assemble(scenario, treasury: Sequence, plans: Sequence, parts: Iterable[Path
     arrays = [build_company(scenario, plan) for plan in plans]
     month_days = month_end_days(run.start_date, run.horizon_days)
     n_store = min(run.store_paths, run.n_paths)
-    n_projects = max([len(a.specs) for a in arrays] + [0])
-    terminal = np.empty((len(combos), run.n_paths, len(TERMINAL_COLUMNS)))
-    monthly = np.empty((len(combos), n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
-    market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
-    project_flows = np.zeros((len(combos), n_store, n_projects, month_days.size))
-    covered = np.zeros(run.n_paths, dtype=np.int64)
-    for part in parts:
-        rows = slice(part.first_path, part.first_path + part.n_paths)
-        stored = slice(part.first_path, part.first_path + part.n_stored)
-        terminal[:, rows] = part.terminal
-        monthly[:, stored] = part.monthly
-        market_monthly[:, stored] = part.market_monthly
-        project_flows[:, stored] = part.project_flows
-        covered[rows] += 1
-    if not np.all(covered == 1):
-        raise ValueError(f"parts cover paths {np.flatnonzero(covered != 1)[:5].tolist()}... not exactly once")
+    parts = list(parts)
+    if len(parts) == 1 and parts[0].first_path == 0 and parts[0].n_paths == run.n_paths:
+        # One part holding every path (an in-process run): its arrays are the result's, no copy.
+        whole = parts[0]
+        terminal, monthly, market_monthly, project_flows = (whole.terminal, whole.monthly, whole.market_monthly,
+                                                            whole.project_flows)
+    else:
+        n_projects = max([len(a.specs) for a in arrays] + [0])
+        terminal = np.empty((len(combos), run.n_paths, len(TERMINAL_COLUMNS)))
+        monthly = np.empty((len(combos), n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
+        market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
+        project_flows = np.zeros((len(combos), n_store, n_projects, month_days.size))
+        covered = np.zeros(run.n_paths, dtype=np.int64)
+        for part in parts:
+            rows = slice(part.first_path, part.first_path + part.n_paths)
+            stored = slice(part.first_path, part.first_path + part.n_stored)
+            terminal[:, rows] = part.terminal
+            monthly[:, stored] = part.monthly
+            market_monthly[:, stored] = part.market_monthly
+            project_flows[:, stored] = part.project_flows
+            covered[rows] += 1
+        if not np.all(covered == 1):
+            raise ValueError(f"parts cover paths {np.flatnonzero(covered != 1)[:5].tolist()}... not exactly once")
     project_labels = [[spec.label for spec in a.specs] for a in arrays]
     project_info = [(labels, a) for labels, a in zip(project_labels, arrays, strict=True)]
     return SimResult.from_arrays(scenario, combos, terminal, monthly, market_monthly, month_days,
