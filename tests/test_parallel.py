@@ -55,6 +55,58 @@ def test_a_run_split_in_process_is_the_run(reference, n_tasks):
     assert_same_result(api.run(small(), n_tasks=n_tasks), reference)
 
 
+def assert_same_finals(got, want) -> None:
+    """``got`` keeps only the summary's per-path inputs; they, the summary and the win rates are ``want``'s."""
+    from hashpivot.engine.result import FINALS
+
+    assert got.dataset.attrs["per_path"] == "finals" and want.dataset.attrs["per_path"] == "all"
+    assert sorted(n for n, v in got.dataset.data_vars.items() if v.dims == ("policy", "path")) == sorted(FINALS)
+    for name in got.dataset.data_vars:
+        np.testing.assert_array_equal(got.dataset[name].values, want.dataset[name].values, err_msg=name)
+    assert got.summary.equals(want.summary)
+    assert got.win_rate.equals(want.win_rate)
+
+
+@pytest.mark.parametrize("n_tasks", [1, 2, 7])
+def test_a_run_that_keeps_only_the_finals_has_the_same_summary(reference, n_tasks):
+    assert_same_finals(api.run(small(), n_tasks=n_tasks, kept="finals"), reference)
+
+
+def test_a_metric_with_one_value_on_every_path_travels_as_one_value():
+    from hashpivot.engine.run import finals_of, simulate_paths
+    from hashpivot.engine.state import TERMINAL_COLUMNS
+    from hashpivot.scenarios.selection import select_capacity, select_policies
+
+    sc = small("rm1")
+    part = simulate_paths(sc, select_policies(sc, None), select_capacity(sc, None), 64, 64)
+    finals = finals_of(sc, part)
+    # RM1 runs a mining fleet and one colocation lease: the site lease's and the GPU cloud's margins are NaN on
+    # every path (no MW-days), and the shares never change (no issuance): one value each.
+    for name in ("site_lease_margin_usd_per_mw_day", "gpu_cloud_margin_frac", "shares"):
+        assert finals.metrics[name].shape == (), name
+    assert np.isnan(finals.metrics["gpu_cloud_margin_frac"])
+    assert finals.metrics["shares"] == sc.company.shares_outstanding
+    assert finals.metrics["nav_usd"].shape == (1, 64)
+    assert finals.nbytes < part.terminal.nbytes + part.monthly.nbytes + part.market_monthly.nbytes + \
+        part.project_flows.nbytes
+    assert part.terminal.shape[-1] == len(TERMINAL_COLUMNS)
+
+
+def test_a_split_run_keeps_every_value_when_the_client_can_hold_them_and_the_finals_when_not(monkeypatch):
+    from hashpivot.engine.budget import MEMORY_LIMIT_ENV_VAR, WorkTooLargeError, client_bytes
+
+    sc = small()
+    n_pol = len(sc.treasury_policies())
+    full, finals = client_bytes(sc, n_pol, 0, "all"), client_bytes(sc, n_pol, 0, "finals")
+    assert finals < full
+    assert api.run(sc, n_tasks=2).dataset.attrs["per_path"] == "all"
+    monkeypatch.setenv(MEMORY_LIMIT_ENV_VAR, str((full + finals) / 2))
+    assert api.run(sc, n_tasks=2).dataset.attrs["per_path"] == "finals"
+    monkeypatch.setenv(MEMORY_LIMIT_ENV_VAR, str(finals / 2))
+    with pytest.raises(WorkTooLargeError, match="run.n_paths=200 .* the client would hold"):
+        api.run(sc, n_tasks=2)
+
+
 @pytest.fixture(scope="module")
 def cluster():
     from hashpivot.parallel.executor import connect
@@ -67,6 +119,11 @@ def cluster():
 @pytest.mark.parametrize("n_tasks", [1, 2, 7])
 def test_a_run_split_on_two_workers_is_the_run(reference, cluster, n_tasks):
     assert_same_result(api.run(small(), client=cluster, n_tasks=n_tasks), reference)
+
+
+@pytest.mark.slow
+def test_the_finals_of_a_run_on_two_workers_are_the_run(reference, cluster):
+    assert_same_finals(api.run(small(), client=cluster, n_tasks=7, kept="finals"), reference)
 
 
 @pytest.mark.slow

@@ -99,12 +99,16 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     client=None,
     n_tasks: int | None = None,
+    kept: str = "auto",
 ):
     """Simulate a scenario under its capacity plans and treasury policies (or those selected), after
     applying the named ``stresses``. Returns a ``SimResult``.
 
     ``client``: a ``dask.distributed.Client`` to split the run into tasks of paths on its workers (see
     ``hashpivot.parallel``); the result is the same, bit for bit. ``n_tasks`` forces the split (also in-process).
+    ``kept``: what a split run keeps per path: ``"all"`` terminal values, only the summary's inputs
+    (``"finals"``: for millions of paths; the summary and win rates are the same), or ``"auto"`` (all when the
+    client can hold them); ``result.dataset.attrs["per_path"]`` says which.
     """
     sc = load(scenario, n_paths=n_paths, seed=seed, stresses=stresses)
     chosen = select_policies(sc, policies)
@@ -117,7 +121,7 @@ def run(
                         progress=progress)
     from hashpivot.parallel.executor import Executor, Variant
 
-    executor = Executor(client, n_tasks=n_tasks)
+    executor = Executor(client, n_tasks=n_tasks, kept=kept)
     variant = Variant(sc, tuple(plans), tuple(chosen), history, check_invariants)
     return executor.run_variants([variant], progress=progress)[0]
 
@@ -163,7 +167,8 @@ def sweep(
                             tuple(select_policies(v.scenario, policies or sel_pol)),
                             history_log_returns_for(v.scenario, data)))
     collector = SweepCollector(names, [v.values for v in variants])
-    Executor(client, n_tasks=n_tasks).run_variants(runs, progress=progress, on_result=collector.add)
+    # A sweep keeps each variant's summary and finals only, so its tasks send back no more than that.
+    Executor(client, n_tasks=n_tasks, kept="finals").run_variants(runs, progress=progress, on_result=collector.add)
     base_for_record = base.model_copy(update={"sweep": spec})
     return collector.result(spec.baseline_index, base_for_record, base.run.seed, __version__)
 

@@ -27,6 +27,13 @@ PATH_METRICS: tuple[str, ...] = (
     "nav_usd", "attributable_nav_usd", "btc_held", "btc_per_share", "cash_usd", "btc_yield_frac", "mined_btc",
     "capex_usd", "ai_margin_usd_per_mw_day",
 )
+#: Every per-path metric of the summary, in its row order: :data:`PATH_METRICS`, then each segment's margin per
+#: MW-day, revenue per MW-day and margin fraction.
+SUMMARY_METRICS: tuple[str, ...] = PATH_METRICS + tuple(
+    f"{seg}_{m}" for seg in SEGMENTS for m in ("margin_usd_per_mw_day", "revenue_usd_per_mw_day", "margin_frac"))
+#: Per-path variables (policy, path) that :func:`summary_frame` and :func:`win_rate_frame` read: a result that keeps
+#: only these (``SimResult.dataset.attrs["per_path"] == "finals"``, a scale-out run's) has the same summary.
+SUMMARY_INPUTS: tuple[str, ...] = SUMMARY_METRICS + ("insolvent_day", "shares")
 #: Columns of the tidy summary.
 SUMMARY_COLUMNS = ["policy", "metric", "stat", "value"]
 
@@ -69,10 +76,7 @@ def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
     rows = []
     for label in ds["policy"].values:
         sub = ds.sel(policy=label)
-        metrics = list(PATH_METRICS)
-        for seg in SEGMENTS:
-            metrics += [f"{seg}_margin_usd_per_mw_day", f"{seg}_revenue_usd_per_mw_day", f"{seg}_margin_frac"]
-        for metric in metrics:
+        for metric in SUMMARY_METRICS:
             for stat, value in quantile_stats(sub[metric].values).items():
                 rows.append((label, metric, stat, value))
         days = sub["insolvent_day"].values

@@ -62,6 +62,37 @@ def run_bytes(n_paths: int, horizon_days: int, n_policies: int, store_paths: int
     return terminal + monthly + market
 
 
+def client_bytes(scenario, n_policies: int, n_projects: int, kept: str) -> float:
+    """Memory the client of a run split into tasks holds at its peak when every task is in: the merged per-path
+    arrays (``TERMINAL_COLUMNS`` x :data:`RESULT_COPIES`, or ``engine.result.FINALS`` once when only the finals are
+    kept) and the stored paths' monthly series; no chunk's market arrays (the workers build those). [bytes]"""
+    from hashpivot.engine.result import FINALS
+    from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS
+
+    run = scenario.run
+    whole = run_bytes(run.n_paths, run.horizon_days, n_policies, run.store_paths, run.chunk_paths, n_projects, 0,
+                      len(TERMINAL_COLUMNS), len(MONTHLY_VARIABLES))
+    if kept == "all":
+        return whole
+    terminal = n_policies * run.n_paths * len(TERMINAL_COLUMNS) * 8.0 * RESULT_COPIES
+    return whole - terminal + n_policies * run.n_paths * len(FINALS) * 8.0
+
+
+def check_client_fits(scenario, n_policies: int, n_projects: int, kept: str) -> None:
+    """Raise WorkTooLargeError, before any task is sent, when the client cannot hold what the run's tasks send back
+    (:func:`client_bytes`), naming the need, the limit and what to do."""
+    need, limit = client_bytes(scenario, n_policies, n_projects, kept), memory_limit_bytes()
+    if need <= limit:
+        return
+    run = scenario.run
+    raise WorkTooLargeError(
+        f"run.n_paths={run.n_paths:,} x {n_policies} policies: the client would hold about {need / 1e9:,.1f} GB of "
+        f"per-path results ({'the summary inputs only' if kept == 'finals' else 'every terminal value'}); allowed: "
+        f"at most {limit / 1e9:,.1f} GB on this machine ({MEMORY_LIMIT_ENV_VAR} sets the limit): use fewer paths "
+        "(--paths) or split the run into several seeds"
+    )
+
+
 def check_run_fits(scenario, n_policies: int, n_projects: int = 0, n_threads: int | None = None) -> None:
     """Raise WorkTooLargeError, in microseconds and before any work, when ``scenario``'s paths x days x
     policies need more memory than :func:`memory_limit_bytes`; the message names the need, the limit, the most

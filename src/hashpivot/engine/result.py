@@ -22,7 +22,7 @@ import pandas as pd
 import xarray as xr
 
 from hashpivot import __version__
-from hashpivot.analysis.summary import summary_frame, win_rate_frame
+from hashpivot.analysis.summary import SUMMARY_INPUTS, summary_frame, win_rate_frame
 from hashpivot.engine.plan import P_CAPEX_USD, P_GRID_MW
 from hashpivot.engine.state import (
     MONTHLY_STOCKS,
@@ -38,6 +38,10 @@ if TYPE_CHECKING:
     from hashpivot.scenarios.schema import Scenario
 
 AI_SEGMENTS = SEGMENTS[1:]
+#: Per-path variables a result keeps when it keeps only the finals (``kept="finals"``: a run on Dask whose full
+#: per-path arrays would not fit on the client, and every sweep): what its summary, win rates, sweep finals and
+#: report's insolvency curves read.
+FINALS = SUMMARY_INPUTS
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,15 @@ class SimResult:
         """Build the result of ``engine.run.simulate``; ``combos`` are its (capacity plan, treasury policy) pairs,
         ``project_flows`` the monthly net cash flows of each combo's AI projects on the stored paths and
         ``project_info`` each combo's (project labels, company arrays)."""
+        return cls.from_path_data(scenario, combos, path_metrics(scenario, terminal), monthly, market_monthly,
+                                  month_days, project_flows, project_info)
+
+    @classmethod
+    def from_path_data(cls, scenario, combos, per_path, monthly, market_monthly, month_days,
+                       project_flows=None, project_info=None, kept: str = "all") -> SimResult:
+        """Build a result from its per-path variables (name -> (policy, path) array, as :func:`path_metrics`
+        gives them, or the :data:`FINALS` subset of them when ``kept`` is ``"finals"``) and its stored paths'
+        monthly series."""
         from hashpivot.scenarios.toml import to_toml
 
         several_plans = len({capacity_label(plan) for plan, _ in combos}) > 1
@@ -67,41 +80,7 @@ class SimResult:
                   for plan, policy in combos]
         run = scenario.run
         dates = pd.Timestamp(run.start_date) + pd.to_timedelta(month_days, unit="D")
-        data: dict[str, tuple] = {}
-        for j, name in enumerate(TERMINAL_COLUMNS):
-            col = terminal[:, :, j]
-            data[name] = (("policy", "path"), col.astype(np.int64) if j == T_INSOLVENT_DAY else col)
-        btc_per_share_0 = scenario.company.btc_held / scenario.company.shares_outstanding
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            data["btc_yield_frac"] = (
-                ("policy", "path"),
-                terminal[:, :, T_BTC_PER_SHARE] / btc_per_share_0 - 1.0 if btc_per_share_0 > 0
-                else np.full(terminal.shape[:2], np.nan),
-            )
-            for seg in SEGMENTS:
-                rev, opex, mw_days = (data[f"{seg}_{f}"][1] for f in ("revenue_usd", "opex_usd", "mw_days"))
-                data[f"{seg}_margin_usd_per_mw_day"] = (("policy", "path"),
-                                                        np.where(mw_days > 0, (rev - opex) / mw_days, np.nan))
-                data[f"{seg}_margin_frac"] = (("policy", "path"), np.where(rev > 0, (rev - opex) / rev, np.nan))
-                data[f"{seg}_revenue_usd_per_mw_day"] = (("policy", "path"),
-                                                         np.where(mw_days > 0, rev / mw_days, np.nan))
-            ai = [sum(data[f"{seg}_{f}"][1] for seg in AI_SEGMENTS) for f in ("revenue_usd", "opex_usd", "mw_days")]
-            data["ai_margin_usd_per_mw_day"] = (("policy", "path"), np.where(ai[2] > 0, (ai[0] - ai[1]) / ai[2], np.nan))
-        # Attributable figures: the company's share of each segment; the minority's share of each segment's
-        # cumulative net cash (revenue - opex - capex) comes off NAV.
-        own = scenario.company.ownership_frac
-        minority = np.zeros(terminal.shape[:2])
-        for seg in SEGMENTS:
-            frac = own.get(seg, 1.0)
-            net = data[f"{seg}_revenue_usd"][1] - data[f"{seg}_opex_usd"][1] - data[f"{seg}_capex_usd"][1]
-            data[f"{seg}_attributable_margin_usd"] = (("policy", "path"),
-                                                      frac * (data[f"{seg}_revenue_usd"][1] - data[f"{seg}_opex_usd"][1]))
-            minority += (1.0 - frac) * net
-        data["attributable_nav_usd"] = (("policy", "path"), terminal[:, :, T_NAV] - minority)
-        # Convenience totals (RM1's outputs): mining power bill, AI net revenue and AI MW-days.
-        data["power_cost_usd"] = data["mining_opex_usd"]
-        data["ai_net_usd"] = (("policy", "path"), ai[0] - ai[1])
-        data["ai_mw_days"] = (("policy", "path"), ai[2])
+        data: dict[str, tuple] = {name: (("policy", "path"), values) for name, values in per_path.items()}
         for j, name in enumerate(MONTHLY_VARIABLES):
             prefix = "monthly_" if name in MONTHLY_STOCKS else "cumulative_"
             data[f"{prefix}{name}"] = (("policy", "sample", "date"), monthly[:, :, j, :])
@@ -129,7 +108,44 @@ class SimResult:
                     "project_label": (("policy", "project"), project_labels.astype(str)),
                     "project_mw": (("policy", "project"), project_mw),
                     "project_capex_usd": (("policy", "project"), project_capex)},
-            attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__},
+            attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__, "per_path": kept},
         )
         return cls(dataset=ds, summary=summary_frame(ds), win_rate=win_rate_frame(ds), scenario_toml=toml_text,
                    seed=run.seed, version=__version__, scenario=scenario)
+
+
+def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
+    """Every per-path variable of a result, each (policy, path), from the engine's terminal array (policy, path,
+    ``TERMINAL_COLUMNS``): the terminal columns themselves (``insolvent_day`` as int64), BTC yield, each
+    segment's margin and revenue per MW-day [USD/MW-day] and margin fraction, the AI margin per MW-day, the
+    attributable figures and RM1's convenience totals. [units of each name]"""
+    data: dict[str, np.ndarray] = {}
+    for j, name in enumerate(TERMINAL_COLUMNS):
+        col = terminal[:, :, j]
+        data[name] = col.astype(np.int64) if j == T_INSOLVENT_DAY else col
+    btc_per_share_0 = scenario.company.btc_held / scenario.company.shares_outstanding
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        data["btc_yield_frac"] = (terminal[:, :, T_BTC_PER_SHARE] / btc_per_share_0 - 1.0 if btc_per_share_0 > 0
+                                  else np.full(terminal.shape[:2], np.nan))
+        for seg in SEGMENTS:
+            rev, opex, mw_days = (data[f"{seg}_{f}"] for f in ("revenue_usd", "opex_usd", "mw_days"))
+            data[f"{seg}_margin_usd_per_mw_day"] = np.where(mw_days > 0, (rev - opex) / mw_days, np.nan)
+            data[f"{seg}_margin_frac"] = np.where(rev > 0, (rev - opex) / rev, np.nan)
+            data[f"{seg}_revenue_usd_per_mw_day"] = np.where(mw_days > 0, rev / mw_days, np.nan)
+        ai = [sum(data[f"{seg}_{f}"] for seg in AI_SEGMENTS) for f in ("revenue_usd", "opex_usd", "mw_days")]
+        data["ai_margin_usd_per_mw_day"] = np.where(ai[2] > 0, (ai[0] - ai[1]) / ai[2], np.nan)
+    # Attributable figures: the company's share of each segment; the minority's share of each segment's
+    # cumulative net cash (revenue - opex - capex) comes off NAV.
+    own = scenario.company.ownership_frac
+    minority = np.zeros(terminal.shape[:2])
+    for seg in SEGMENTS:
+        frac = own.get(seg, 1.0)
+        net = data[f"{seg}_revenue_usd"] - data[f"{seg}_opex_usd"] - data[f"{seg}_capex_usd"]
+        data[f"{seg}_attributable_margin_usd"] = frac * (data[f"{seg}_revenue_usd"] - data[f"{seg}_opex_usd"])
+        minority += (1.0 - frac) * net
+    data["attributable_nav_usd"] = terminal[:, :, T_NAV] - minority
+    # Convenience totals (RM1's outputs): mining power bill, AI net revenue and AI MW-days.
+    data["power_cost_usd"] = data["mining_opex_usd"]
+    data["ai_net_usd"] = ai[0] - ai[1]
+    data["ai_mw_days"] = ai[2]
+    return data

@@ -28,7 +28,7 @@ from hashpivot.engine.budget import check_run_fits
 from hashpivot.engine.market import MarketChunk, build_market
 from hashpivot.engine.memory import recycle_chunk_memory
 from hashpivot.engine.plan import P_HAZARD_PER_DAY, build_company
-from hashpivot.engine.result import SimResult
+from hashpivot.engine.result import FINALS, SimResult, path_metrics
 from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS
 from hashpivot.engine.step import Outputs, company_inputs, market_arrays, new_workspace, run_company
 from hashpivot.errors import HashpivotError
@@ -185,36 +185,119 @@ def assemble(scenario, treasury: Sequence, plans: Sequence, parts: Iterable[Path
     combos = [(plan, policy) for plan in plans for policy in treasury]
     run = scenario.run
     arrays = [build_company(scenario, plan) for plan in plans]
-    month_days = month_end_days(run.start_date, run.horizon_days)
-    n_store = min(run.store_paths, run.n_paths)
     parts = list(parts)
     if len(parts) == 1 and parts[0].first_path == 0 and parts[0].n_paths == run.n_paths:
         # One part holding every path (an in-process run): its arrays are the result's, no copy.
         whole = parts[0]
-        terminal, monthly, market_monthly, project_flows = (whole.terminal, whole.monthly, whole.market_monthly,
-                                                            whole.project_flows)
+        terminal, stored = whole.terminal, (whole.monthly, whole.market_monthly, whole.project_flows)
     else:
-        n_projects = max([len(a.specs) for a in arrays] + [0])
         terminal = np.empty((len(combos), run.n_paths, len(TERMINAL_COLUMNS)))
-        monthly = np.empty((len(combos), n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
-        market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
-        project_flows = np.zeros((len(combos), n_store, n_projects, month_days.size))
-        covered = np.zeros(run.n_paths, dtype=np.int64)
         for part in parts:
-            rows = slice(part.first_path, part.first_path + part.n_paths)
-            stored = slice(part.first_path, part.first_path + part.n_stored)
-            terminal[:, rows] = part.terminal
-            monthly[:, stored] = part.monthly
-            market_monthly[:, stored] = part.market_monthly
-            project_flows[:, stored] = part.project_flows
-            covered[rows] += 1
-        if not np.all(covered == 1):
-            raise ValueError(f"parts cover paths {np.flatnonzero(covered != 1)[:5].tolist()}... not exactly once")
-    project_labels = [[spec.label for spec in a.specs] for a in arrays]
-    project_info = [(labels, a) for labels, a in zip(project_labels, arrays, strict=True)]
-    return SimResult.from_arrays(scenario, combos, terminal, monthly, market_monthly, month_days,
-                                 project_flows=project_flows, project_info=[project_info[plans.index(plan)]
-                                                                            for plan, _ in combos])
+            terminal[:, part.first_path : part.first_path + part.n_paths] = part.terminal
+        stored = _merge_stored(scenario, arrays, len(combos), parts)
+    return _result(scenario, plans, arrays, combos, path_metrics(scenario, terminal), stored, "all")
+
+
+@dataclass(frozen=True)
+class PathFinals:
+    """What a task returns when only the summary's inputs are kept (``kept="finals"``): for paths ``first_path ..
+    first_path + n_paths - 1``, each of :data:`FINALS` as a (pairs, paths) array, or as a 0-d array when every one
+    of its values has the same bits (a metric that is NaN on every path, a share count that never changes), and
+    the stored paths' monthly series as in :class:`PathArrays`."""
+
+    first_path: int
+    n_paths: int
+    metrics: dict[str, np.ndarray]
+    monthly: np.ndarray
+    market_monthly: np.ndarray
+    project_flows: np.ndarray
+
+    @property
+    def n_stored(self) -> int:
+        return self.monthly.shape[1]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of its arrays (what a worker sends back, before pickling's few hundred bytes of framing)."""
+        return sum(a.nbytes for a in (*self.metrics.values(), self.monthly, self.market_monthly, self.project_flows))
+
+
+def finals_of(scenario, part: PathArrays) -> PathFinals:
+    """The :class:`PathFinals` of a range's ``PathArrays``: its per-path variables (:func:`path_metrics`) reduced to
+    :data:`FINALS`, a metric whose values all have the same bits sent as one value."""
+    metrics = path_metrics(scenario, part.terminal)
+    return PathFinals(part.first_path, part.n_paths, {name: _compact(metrics[name]) for name in FINALS},
+                      part.monthly, part.market_monthly, part.project_flows)
+
+
+def assemble_finals(scenario, treasury: Sequence, plans: Sequence, parts: Iterable[PathFinals]) -> SimResult:
+    """The ``SimResult`` of ``scenario`` with only :data:`FINALS` per path (``dataset.attrs["per_path"] ==
+    "finals"``), from ``PathFinals`` that together cover every path once: its summary and win rates are those
+    ``simulate`` gives, bit for bit. A metric that has one value on every path of every part is a read-only
+    broadcast of that value, so it costs no memory (the unused segments' margins of a mining-only company)."""
+    combos = [(plan, policy) for plan in plans for policy in treasury]
+    n_paths = scenario.run.n_paths
+    arrays = [build_company(scenario, plan) for plan in plans]
+    parts = list(parts)
+    _check_cover(n_paths, [(p.first_path, p.n_paths) for p in parts])
+    per_path: dict[str, np.ndarray] = {}
+    for name in FINALS:
+        pieces = [p.metrics[name] for p in parts]
+        shape = (len(combos), n_paths)
+        if all(x.ndim == 0 for x in pieces) and len({x.tobytes() for x in pieces}) == 1:
+            per_path[name] = np.broadcast_to(pieces[0], shape)
+            continue
+        merged = np.empty(shape, dtype=pieces[0].dtype)
+        for part, x in zip(parts, pieces, strict=True):
+            merged[:, part.first_path : part.first_path + part.n_paths] = x
+        per_path[name] = merged
+    stored = _merge_stored(scenario, arrays, len(combos), parts)
+    return _result(scenario, plans, arrays, combos, per_path, stored, "finals")
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """``values`` as a 0-d array when all of them have the same bits (NaN included), else ``values``, contiguous."""
+    flat = np.ascontiguousarray(values).reshape(-1)
+    if flat.size and (flat.view(np.uint8).reshape(flat.size, -1) == flat[:1].view(np.uint8)).all():
+        return flat[0].copy().reshape(())
+    return np.ascontiguousarray(values)
+
+
+def _check_cover(n_paths: int, ranges: Sequence[tuple[int, int]]) -> None:
+    covered = np.zeros(n_paths, dtype=np.int64)
+    for first, count in ranges:
+        covered[first : first + count] += 1
+    if not np.all(covered == 1):
+        raise ValueError(f"parts cover paths {np.flatnonzero(covered != 1)[:5].tolist()}... not exactly once")
+
+
+def _merge_stored(scenario, arrays: Sequence, n_pairs: int,
+                  parts: Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored paths' (monthly, market monthly, project flows) of the whole run from the parts' rows."""
+    run = scenario.run
+    _check_cover(run.n_paths, [(p.first_path, p.n_paths) for p in parts])
+    month_days = month_end_days(run.start_date, run.horizon_days)
+    n_store = min(run.store_paths, run.n_paths)
+    n_projects = max([len(a.specs) for a in arrays] + [0])
+    monthly = np.empty((n_pairs, n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
+    market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
+    project_flows = np.zeros((n_pairs, n_store, n_projects, month_days.size))
+    for part in parts:
+        stored = slice(part.first_path, part.first_path + part.n_stored)
+        monthly[:, stored] = part.monthly
+        market_monthly[:, stored] = part.market_monthly
+        project_flows[:, stored] = part.project_flows
+    return monthly, market_monthly, project_flows
+
+
+def _result(scenario, plans: Sequence, arrays: Sequence, combos: list, per_path: dict, stored: tuple,
+            kept: str) -> SimResult:
+    run = scenario.run
+    project_info = [([spec.label for spec in a.specs], a) for a in arrays]
+    monthly, market_monthly, project_flows = stored
+    return SimResult.from_path_data(scenario, combos, per_path, monthly, market_monthly,
+                                    month_end_days(run.start_date, run.horizon_days), project_flows=project_flows,
+                                    project_info=[project_info[plans.index(plan)] for plan, _ in combos], kept=kept)
 
 
 class StateOverflowError(HashpivotError, ValueError):

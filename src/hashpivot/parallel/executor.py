@@ -7,9 +7,11 @@
   version of hashpivot installed.
 
 On Dask, tasks are submitted with ``client.map`` and collected with ``as_completed``: each finished task's arrays
-go straight into its variant's place (``engine.run.assemble``), and a variant's ``SimResult`` is built, handed to
-``on_result`` and dropped as soon as its last task is in, so the client holds one variant's arrays at a time per
-unfinished variant. Dask retries the tasks of a worker that dies. Ctrl-C cancels every pending future.
+go straight into its variant's place (``engine.run.assemble``, or ``engine.run.assemble_finals`` when only the
+summary's per-path inputs are kept: every sweep, and a run whose full per-path arrays would not fit on the
+client), and a variant's ``SimResult`` is built, handed to ``on_result`` and dropped as soon as its last task is
+in, so the client holds one variant's arrays at a time per unfinished variant. Dask retries the tasks of a worker
+that dies. Ctrl-C cancels every pending future.
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ class Variant:
     check_invariants: bool = False
 
 
-def tasks_of(variants: Sequence[Variant], *, n_tasks: int | None = None,
-             task_paths: int | None = None) -> list[Task]:
-    """Every variant's paths split into tasks (``parallel.tasks.split_paths``), variant by variant."""
+def tasks_of(variants: Sequence[Variant], *, n_tasks: int | None = None, task_paths: int | None = None,
+             kept: Sequence[str] | None = None) -> list[Task]:
+    """Every variant's paths split into tasks (``parallel.tasks.split_paths``), variant by variant; ``kept[i]``
+    (default ``"all"``) says what variant ``i``'s tasks send back."""
     from hashpivot.policies.capacity import capacity_label
     from hashpivot.scenarios.toml import to_toml
 
@@ -54,17 +57,29 @@ def tasks_of(variants: Sequence[Variant], *, n_tasks: int | None = None,
         for first, count in split_paths(run.n_paths, n_tasks, n_days=run.horizon_days, n_policies=n_pol,
                                         task_paths=task_paths):
             out.append(Task(i, toml_text, capacity, policies, first, count, v.history_log_returns,
-                            v.check_invariants))
+                            v.check_invariants, kept[i] if kept is not None else "all"))
     return out
 
 
-class Executor:
-    """Runs variants in-process or on a Dask client; ``run_variants`` returns one ``SimResult`` per variant."""
+#: What a run split into tasks keeps per path: every terminal value, only the summary's inputs, or (``"auto"``)
+#: every terminal value when the client can hold it (``engine.budget.client_bytes``) and the finals otherwise.
+KEPT = ("all", "finals", "auto")
 
-    def __init__(self, client=None, *, n_tasks: int | None = None, task_paths: int | None = None):
+
+class Executor:
+    """Runs variants in-process or on a Dask client; ``run_variants`` returns one ``SimResult`` per variant.
+
+    ``kept``: what a run split into tasks keeps per path (:data:`KEPT`); a result's ``dataset.attrs["per_path"]``
+    says which it holds. An in-process run without ``n_tasks``/``task_paths`` always keeps everything."""
+
+    def __init__(self, client=None, *, n_tasks: int | None = None, task_paths: int | None = None,
+                 kept: str = "auto"):
+        if kept not in KEPT:
+            raise InputError("kept", kept, f"one of {', '.join(KEPT)}")
         self.client = client
         self.n_tasks = n_tasks
         self.task_paths = task_paths
+        self.kept = kept
 
     @property
     def is_distributed(self) -> bool:
@@ -97,10 +112,28 @@ class Executor:
             if progress:
                 progress(i + 1, len(variants))
 
-    def _by_tasks(self, variants, progress, finish) -> None:
-        from hashpivot.engine.run import assemble
+    def kept_by_variant(self, variants: Sequence[Variant]) -> list[str]:
+        """What each variant's tasks send back; raises WorkTooLargeError, before any task is sent, when the client
+        could not hold even the finals of a variant."""
+        from hashpivot.engine.budget import check_client_fits, client_bytes, memory_limit_bytes
+        from hashpivot.engine.plan import build_company
 
-        tasks = tasks_of(variants, n_tasks=self.n_tasks, task_paths=self.task_paths)
+        out = []
+        for v in variants:
+            n_pol = len(v.capacity) * len(v.policies)
+            n_proj = max([len(build_company(v.scenario, plan).specs) for plan in v.capacity] + [0])
+            kept = self.kept
+            if kept == "auto":
+                kept = "all" if client_bytes(v.scenario, n_pol, n_proj, "all") <= memory_limit_bytes() else "finals"
+            check_client_fits(v.scenario, n_pol, n_proj, kept)
+            out.append(kept)
+        return out
+
+    def _by_tasks(self, variants, progress, finish) -> None:
+        from hashpivot.engine.run import assemble, assemble_finals
+
+        kept = self.kept_by_variant(variants)
+        tasks = tasks_of(variants, n_tasks=self.n_tasks, task_paths=self.task_paths, kept=kept)
         left = [sum(t.variant == i for t in tasks) for i in range(len(variants))]
         parts: dict[int, list] = {i: [] for i in range(len(variants))}
         done = 0
@@ -109,7 +142,8 @@ class Executor:
             left[variant] -= 1
             if left[variant] == 0:
                 v = variants[variant]
-                finish(variant, assemble(v.scenario, list(v.policies), list(v.capacity), parts.pop(variant)))
+                merge = assemble_finals if kept[variant] == "finals" else assemble
+                finish(variant, merge(v.scenario, list(v.policies), list(v.capacity), parts.pop(variant)))
             done += 1
             if progress:
                 progress(done, len(tasks))

@@ -3,8 +3,9 @@
 A big single run splits along paths; a sweep along variants and paths. A task carries its variant's scenario as
 TOML text (what the run store keeps too), the labels of the capacity plans and treasury policies to run, and the
 bootstrap history's daily log returns when the price process resamples history (tens of kB; workers of a remote
-cluster need not have the chain table). It returns the range's ``PathArrays``: per-path terminal values and, for
-the scenario's stored paths, their monthly series.
+cluster need not have the chain table). It returns the range's ``PathArrays`` (per-path terminal values and, for
+the scenario's stored paths, their monthly series) or, when only the finals are kept, its ``PathFinals`` (the
+summary's per-path inputs).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class Task:
     n_paths: int
     history_log_returns: np.ndarray | None = None
     check_invariants: bool = False
+    #: ``"all"``: return every per-path terminal value (``PathArrays``); ``"finals"``: only the summary's inputs
+    #: (``PathFinals``: ``engine.result.FINALS`` per path instead of ``TERMINAL_COLUMNS``, and one value for a
+    #: metric that has the same value on every path of the task).
+    kept: str = "all"
 
 
 def split_paths(n_paths: int, n_tasks: int | None = None, *, n_days: int = 3650, n_policies: int = 1,
@@ -62,8 +67,9 @@ def split_paths(n_paths: int, n_tasks: int | None = None, *, n_days: int = 3650,
 
 def run_task(task: Task):
     """Run one task (on a worker or in-process): its paths of its variant, on one thread. Returns
-    ``(task.variant, engine.run.PathArrays)``."""
-    from hashpivot.engine.run import simulate_paths
+    ``(task.variant, engine.run.PathArrays)``, or ``(task.variant, engine.run.PathFinals)`` when ``task.kept`` is
+    ``"finals"``."""
+    from hashpivot.engine.run import finals_of, simulate_paths
     from hashpivot.scenarios.selection import select_capacity, select_policies
     from hashpivot.scenarios.toml import from_toml
 
@@ -72,4 +78,4 @@ def run_task(task: Task):
                           select_capacity(scenario, list(task.capacity)), task.first_path, task.n_paths,
                           history_log_returns=task.history_log_returns, check_invariants=task.check_invariants,
                           n_threads=1)
-    return task.variant, part
+    return task.variant, finals_of(scenario, part) if task.kept == "finals" else part
