@@ -92,6 +92,29 @@ def test_a_metric_with_one_value_on_every_path_travels_as_one_value():
     assert part.terminal.shape[-1] == len(TERMINAL_COLUMNS)
 
 
+def test_the_merger_writes_out_a_metric_once_two_parts_bring_different_values():
+    import dataclasses
+
+    from hashpivot.engine.run import Merger, finals_of, simulate_paths
+    from hashpivot.scenarios.selection import select_capacity, select_policies
+
+    sc = replace(small("rm1"), "run.n_paths", 128)
+    treasury, plans = select_policies(sc, None), select_capacity(sc, None)
+    parts = [finals_of(sc, simulate_paths(sc, treasury, plans, first, 64)) for first in (64, 0)]
+    # Each part's share count is one value, a different one in each part (as if one range had issued equity).
+    parts = [dataclasses.replace(p, metrics={**p.metrics, "shares": np.array(float(k + 1))})
+             for k, p in enumerate(parts)]
+    merger = Merger(sc, treasury, plans, "finals")
+    for part in parts:
+        merger.add(part)
+    shares = merger.result().dataset["shares"].values
+    assert shares.strides != (0, 0)  # written out, not a broadcast
+    np.testing.assert_array_equal(shares[0], [2.0] * 64 + [1.0] * 64)
+    merger.add(parts[0])
+    with pytest.raises(ValueError, match="not exactly once"):
+        merger.result()
+
+
 def test_a_split_run_keeps_every_value_when_the_client_can_hold_them_and_the_finals_when_not(monkeypatch):
     from hashpivot.engine.budget import MEMORY_LIMIT_ENV_VAR, WorkTooLargeError, client_bytes
 

@@ -3,11 +3,13 @@
 Axes come from the scenario's ``[sweep]`` table or from ``--set PATH=V1,V2,...`` (repeat; a grid of every
 combination, or ``--zip`` for the i-th value of each). The table printed has one row per variant and policy: the
 axis values, the metric's value and its paired difference against the baseline variant with its standard error.
-The sweep is recorded in the run store as one run (one row label per variant) unless ``--no-store``.
+The sweep is recorded in the run store as one run (one row label per variant) unless ``--no-store``; ``--out DIR``
+writes its HTML report (``report.sweep_report``: the metric against each axis with its 90 % band over paths).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -21,6 +23,7 @@ from hashpivot.cli.common import (
     SchedulerOpt,
     StoreOpt,
     WorkersOpt,
+    check_out_dir,
     echo_json,
     exit_on_error,
     fmt_metric,
@@ -74,6 +77,8 @@ def sweep(
     n_paths: Annotated[int | None, typer.Option("--paths", metavar="N", help="Override run.n_paths.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", metavar="S", help="Override run.seed.")] = None,
     metric: Annotated[str, typer.Option("--metric", metavar="METRIC:STAT", help="Metric shown.")] = "nav_usd:mean",
+    out: Annotated[Path | None, typer.Option("--out", metavar="DIR",
+                                             help="Write the sweep report (sweep.html) into DIR.")] = None,
     data: DataOpt = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
@@ -90,6 +95,7 @@ def sweep(
         from hashpivot.parallel.executor import connect
 
         metric_name, _, stat = metric.partition(":")
+        check_out_dir(out)
         check_store(store, no_store)
         parsed = parse_axes(axes) if axes else None
         base = api.load(scenario, n_paths=n_paths, seed=seed)
@@ -102,11 +108,16 @@ def sweep(
         if table.empty:
             raise InputError("--metric", metric, "a metric:stat of the summary, e.g. nav_usd:mean, insolvency:probability")
         recorded = record_sweep(result, store, no_store, name)
-        _emit(result, table, metric, as_json, recorded)
+        files = {}
+        if out is not None:
+            from hashpivot.report.sweep_report import write_sweep_report
+
+            files["html"] = str(write_sweep_report(result, out / "sweep.html", metric_name, stat or "mean"))
+        _emit(result, table, metric, as_json, recorded, files)
         recorded.finish(debug)
 
 
-def _emit(result, table, metric: str, as_json: bool, recorded) -> None:
+def _emit(result, table, metric: str, as_json: bool, recorded, files: dict[str, str]) -> None:
     from hashpivot.io.export import records
 
     diffs = result.differences
@@ -115,7 +126,7 @@ def _emit(result, table, metric: str, as_json: bool, recorded) -> None:
             "scenario": result.scenario.name, "seed": result.seed, "version": result.version,
             "n_paths": int(result.dataset.sizes["path"]), "baseline_index": result.baseline_index,
             "axes": result.axes, "variants": [{"variant": i, **v} for i, v in enumerate(result.values)],
-            "summary": records(result.summary), "differences": records(diffs),
+            "summary": records(result.summary), "differences": records(diffs), "files": files,
             **recorded.to_dict(),
         })
         return
@@ -133,6 +144,8 @@ def _emit(result, table, metric: str, as_json: bool, recorded) -> None:
                      fmt_metric(f"[{_unit(metric)}]", row.value), fmt_metric("[USD]", d["mean_difference"]),
                      fmt_metric("[USD]", d["standard_error"]))
     console.print(grid)
+    for path in files.values():
+        console.print(f"wrote {path}")
     if recorded.describe():
         console.print(recorded.describe())
 

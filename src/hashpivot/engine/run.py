@@ -182,20 +182,10 @@ def simulate_paths(
 def assemble(scenario, treasury: Sequence, plans: Sequence, parts: Iterable[PathArrays]) -> SimResult:
     """The ``SimResult`` of ``scenario`` from ``PathArrays`` that together cover every path once, in any order and
     of any sizes: each part's rows go where its paths belong, so the result is the one ``simulate`` gives."""
-    combos = [(plan, policy) for plan in plans for policy in treasury]
-    run = scenario.run
-    arrays = [build_company(scenario, plan) for plan in plans]
-    parts = list(parts)
-    if len(parts) == 1 and parts[0].first_path == 0 and parts[0].n_paths == run.n_paths:
-        # One part holding every path (an in-process run): its arrays are the result's, no copy.
-        whole = parts[0]
-        terminal, stored = whole.terminal, (whole.monthly, whole.market_monthly, whole.project_flows)
-    else:
-        terminal = np.empty((len(combos), run.n_paths, len(TERMINAL_COLUMNS)))
-        for part in parts:
-            terminal[:, part.first_path : part.first_path + part.n_paths] = part.terminal
-        stored = _merge_stored(scenario, arrays, len(combos), parts)
-    return _result(scenario, plans, arrays, combos, path_metrics(scenario, terminal), stored, "all")
+    merger = Merger(scenario, treasury, plans, "all")
+    for part in parts:
+        merger.add(part)
+    return merger.result()
 
 
 @dataclass(frozen=True)
@@ -233,26 +223,112 @@ def finals_of(scenario, part: PathArrays) -> PathFinals:
 def assemble_finals(scenario, treasury: Sequence, plans: Sequence, parts: Iterable[PathFinals]) -> SimResult:
     """The ``SimResult`` of ``scenario`` with only :data:`FINALS` per path (``dataset.attrs["per_path"] ==
     "finals"``), from ``PathFinals`` that together cover every path once: its summary and win rates are those
-    ``simulate`` gives, bit for bit. A metric that has one value on every path of every part is a read-only
-    broadcast of that value, so it costs no memory (the unused segments' margins of a mining-only company)."""
-    combos = [(plan, policy) for plan in plans for policy in treasury]
-    n_paths = scenario.run.n_paths
-    arrays = [build_company(scenario, plan) for plan in plans]
-    parts = list(parts)
-    _check_cover(n_paths, [(p.first_path, p.n_paths) for p in parts])
-    per_path: dict[str, np.ndarray] = {}
-    for name in FINALS:
-        pieces = [p.metrics[name] for p in parts]
-        shape = (len(combos), n_paths)
-        if all(x.ndim == 0 for x in pieces) and len({x.tobytes() for x in pieces}) == 1:
-            per_path[name] = np.broadcast_to(pieces[0], shape)
-            continue
-        merged = np.empty(shape, dtype=pieces[0].dtype)
-        for part, x in zip(parts, pieces, strict=True):
-            merged[:, part.first_path : part.first_path + part.n_paths] = x
-        per_path[name] = merged
-    stored = _merge_stored(scenario, arrays, len(combos), parts)
-    return _result(scenario, plans, arrays, combos, per_path, stored, "finals")
+    ``simulate`` gives, bit for bit."""
+    merger = Merger(scenario, treasury, plans, "finals")
+    for part in parts:
+        merger.add(part)
+    return merger.result()
+
+
+class Merger:
+    """Builds one run's ``SimResult`` from its tasks' parts (``PathArrays`` when ``kept == "all"``, ``PathFinals``
+    when ``"finals"``) as they arrive, in any order: each part's rows are copied where its paths belong and the part
+    can be dropped at once, so the client holds the merged arrays and one part, never every part and a copy.
+
+    A metric of the finals that has had one value on every path so far is kept as that value and its ranges; it
+    is written out only when a part brings another value, and is a read-only broadcast in the result when none
+    does (the unused segments' margins of a mining-only company cost no memory). One part holding every path is
+    the result's arrays, uncopied (an in-process run)."""
+
+    def __init__(self, scenario, treasury: Sequence, plans: Sequence, kept: str = "all"):
+        self.scenario, self.plans, self.kept = scenario, list(plans), kept
+        self.combos = [(plan, policy) for plan in plans for policy in treasury]
+        self.arrays = [build_company(scenario, plan) for plan in plans]
+        self.n_paths = scenario.run.n_paths
+        self._covered = np.zeros(self.n_paths, dtype=np.int64)
+        self._whole: PathArrays | None = None
+        self._terminal: np.ndarray | None = None
+        self._metrics: dict[str, np.ndarray] = {}
+        self._constant: dict[str, list[tuple[slice, np.ndarray]]] = {}
+        self._stored: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def add(self, part: PathArrays | PathFinals) -> None:
+        rows = slice(part.first_path, part.first_path + part.n_paths)
+        first = not self._covered.any()
+        self._covered[rows] += 1
+        if self.kept == "all":
+            if first and part.first_path == 0 and part.n_paths == self.n_paths:
+                self._whole = part
+                return
+            self._unwhole()
+            if self._terminal is None:
+                self._terminal = np.empty((len(self.combos), self.n_paths, len(TERMINAL_COLUMNS)))
+            self._terminal[:, rows] = part.terminal
+        else:
+            for name, values in part.metrics.items():
+                self._add_metric(name, rows, values)
+        self._add_stored(part)
+
+    def result(self) -> SimResult:
+        if not np.all(self._covered == 1):
+            raise ValueError(f"parts cover paths {np.flatnonzero(self._covered != 1)[:5].tolist()}... not exactly "
+                             "once")
+        if self.kept == "all":
+            whole = self._whole
+            terminal = whole.terminal if whole is not None else self._terminal
+            stored = ((whole.monthly, whole.market_monthly, whole.project_flows) if whole is not None
+                      else self._stored)
+            per_path = path_metrics(self.scenario, terminal)
+        else:
+            shape = (len(self.combos), self.n_paths)
+            per_path = {name: self._metrics[name] if name in self._metrics
+                        else np.broadcast_to(self._constant[name][0][1], shape) for name in FINALS}
+            stored = self._stored
+        run = self.scenario.run
+        project_info = [([spec.label for spec in a.specs], a) for a in self.arrays]
+        monthly, market_monthly, project_flows = stored
+        return SimResult.from_path_data(
+            self.scenario, self.combos, per_path, monthly, market_monthly,
+            month_end_days(run.start_date, run.horizon_days), project_flows=project_flows,
+            project_info=[project_info[self.plans.index(plan)] for plan, _ in self.combos], kept=self.kept)
+
+    def _unwhole(self) -> None:
+        """A second part after one that held every path: the paths are covered twice, which ``result`` says."""
+        if self._whole is not None:
+            whole, self._whole = self._whole, None
+            self._terminal = whole.terminal.copy()
+            self._add_stored(whole)
+
+    def _add_metric(self, name: str, rows: slice, values: np.ndarray) -> None:
+        if name in self._metrics:
+            self._metrics[name][:, rows] = values
+            return
+        seen = self._constant.setdefault(name, [])
+        if values.ndim == 0 and all(v.tobytes() == values.tobytes() for _, v in seen):
+            seen.append((rows, values))
+            return
+        merged = np.empty((len(self.combos), self.n_paths), dtype=values.dtype)
+        for earlier, value in self._constant.pop(name):
+            merged[:, earlier] = value
+        merged[:, rows] = values
+        self._metrics[name] = merged
+
+    def _add_stored(self, part) -> None:
+        if part.n_stored == 0 and self._stored is not None:
+            return
+        if self._stored is None:
+            run = self.scenario.run
+            n_months = month_end_days(run.start_date, run.horizon_days).size
+            n_store = min(run.store_paths, run.n_paths)
+            n_projects = max([len(a.specs) for a in self.arrays] + [0])
+            self._stored = (
+                np.empty((len(self.combos), n_store, len(MONTHLY_VARIABLES), n_months), dtype=np.float32),
+                np.empty((3, n_store, n_months), dtype=np.float32),
+                np.zeros((len(self.combos), n_store, n_projects, n_months)),
+            )
+        stored = slice(part.first_path, part.first_path + part.n_stored)
+        for merged, values in zip(self._stored, (part.monthly, part.market_monthly, part.project_flows), strict=True):
+            merged[:, stored] = values
 
 
 def _compact(values: np.ndarray) -> np.ndarray:
@@ -261,43 +337,6 @@ def _compact(values: np.ndarray) -> np.ndarray:
     if flat.size and (flat.view(np.uint8).reshape(flat.size, -1) == flat[:1].view(np.uint8)).all():
         return flat[0].copy().reshape(())
     return np.ascontiguousarray(values)
-
-
-def _check_cover(n_paths: int, ranges: Sequence[tuple[int, int]]) -> None:
-    covered = np.zeros(n_paths, dtype=np.int64)
-    for first, count in ranges:
-        covered[first : first + count] += 1
-    if not np.all(covered == 1):
-        raise ValueError(f"parts cover paths {np.flatnonzero(covered != 1)[:5].tolist()}... not exactly once")
-
-
-def _merge_stored(scenario, arrays: Sequence, n_pairs: int,
-                  parts: Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The stored paths' (monthly, market monthly, project flows) of the whole run from the parts' rows."""
-    run = scenario.run
-    _check_cover(run.n_paths, [(p.first_path, p.n_paths) for p in parts])
-    month_days = month_end_days(run.start_date, run.horizon_days)
-    n_store = min(run.store_paths, run.n_paths)
-    n_projects = max([len(a.specs) for a in arrays] + [0])
-    monthly = np.empty((n_pairs, n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
-    market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
-    project_flows = np.zeros((n_pairs, n_store, n_projects, month_days.size))
-    for part in parts:
-        stored = slice(part.first_path, part.first_path + part.n_stored)
-        monthly[:, stored] = part.monthly
-        market_monthly[:, stored] = part.market_monthly
-        project_flows[:, stored] = part.project_flows
-    return monthly, market_monthly, project_flows
-
-
-def _result(scenario, plans: Sequence, arrays: Sequence, combos: list, per_path: dict, stored: tuple,
-            kept: str) -> SimResult:
-    run = scenario.run
-    project_info = [([spec.label for spec in a.specs], a) for a in arrays]
-    monthly, market_monthly, project_flows = stored
-    return SimResult.from_path_data(scenario, combos, per_path, monthly, market_monthly,
-                                    month_end_days(run.start_date, run.horizon_days), project_flows=project_flows,
-                                    project_info=[project_info[plans.index(plan)] for plan, _ in combos], kept=kept)
 
 
 class StateOverflowError(HashpivotError, ValueError):

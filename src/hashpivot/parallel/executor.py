@@ -7,10 +7,10 @@
   version of hashpivot installed.
 
 On Dask, tasks are submitted with ``client.map`` and collected with ``as_completed``: each finished task's arrays
-go straight into its variant's place (``engine.run.assemble``, or ``engine.run.assemble_finals`` when only the
-summary's per-path inputs are kept: every sweep, and a run whose full per-path arrays would not fit on the
-client), and a variant's ``SimResult`` is built, handed to ``on_result`` and dropped as soon as its last task is
-in, so the client holds one variant's arrays at a time per unfinished variant. Dask retries the tasks of a worker
+are copied straight into its variant's place (``engine.run.Merger``; only the summary's per-path inputs when the
+finals are kept: every sweep, and a run whose full per-path arrays would not fit on the client) and dropped, and
+a variant's ``SimResult`` is built, handed to ``on_result`` and dropped as soon as its last task is in, so the
+client holds one variant's merged arrays per unfinished variant. Dask retries the tasks of a worker
 that dies. Ctrl-C cancels every pending future.
 """
 
@@ -130,20 +130,22 @@ class Executor:
         return out
 
     def _by_tasks(self, variants, progress, finish) -> None:
-        from hashpivot.engine.run import assemble, assemble_finals
+        from hashpivot.engine.run import Merger
 
         kept = self.kept_by_variant(variants)
         tasks = tasks_of(variants, n_tasks=self.n_tasks, task_paths=self.task_paths, kept=kept)
         left = [sum(t.variant == i for t in tasks) for i in range(len(variants))]
-        parts: dict[int, list] = {i: [] for i in range(len(variants))}
+        mergers: dict[int, Merger] = {}
         done = 0
         for variant, part in self._results(tasks):
-            parts[variant].append(part)
+            if variant not in mergers:
+                v = variants[variant]
+                mergers[variant] = Merger(v.scenario, v.policies, v.capacity, kept[variant])
+            mergers[variant].add(part)
+            del part  # its rows are in the merger: the client holds no finished part
             left[variant] -= 1
             if left[variant] == 0:
-                v = variants[variant]
-                merge = assemble_finals if kept[variant] == "finals" else assemble
-                finish(variant, merge(v.scenario, list(v.policies), list(v.capacity), parts.pop(variant)))
+                finish(variant, mergers.pop(variant).result())
             done += 1
             if progress:
                 progress(done, len(tasks))

@@ -1,0 +1,84 @@
+"""The sweep's HTML report (issue 12, point 4) and ``hashpivot sweep --out``: every figure is read back from the
+page and compared with the sweep's own summary, a line per value of the other axis, the band from p5 to p95."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from cli_helpers import assert_bad_input
+from hashpivot import api
+from hashpivot.cli import app
+from hashpivot.report.sweep_report import SECTION_IDS, render_sweep_report
+from hashpivot.scenarios.variants import replace
+
+PRICE = "company.sites.texas.power_price_usd_per_mwh"
+AXES = {PRICE: [35.0, 55.0, 45.0], "policy.treasury.kind": ["sell_all", "hold_all"]}
+
+
+@pytest.fixture(scope="module")
+def swept():
+    base = replace(api.load("default", n_paths=64), "run.horizon_days", 2 * 365)
+    return api.sweep(base, axes=AXES)
+
+
+def figures(page: str) -> dict[str, dict]:
+    blocks = re.findall(r'<script type="application/json" class="hashpivot-figure" data-target="([^"]+)">(.*?)'
+                        r"</script>", page, flags=re.S)
+    return {target: json.loads(text) for target, text in blocks}
+
+
+def test_the_page_has_every_section_and_a_figure_per_axis(swept):
+    page = render_sweep_report(swept)
+    for sid in SECTION_IDS:
+        assert f'<section id="{sid}">' in page, sid
+    assert sorted(figures(page)) == ["by-axis-0", "by-axis-1"]
+    text = re.sub(r"<script.*?</script>", "", page, flags=re.S)  # plotly.js and the figures' JSON (no NaN allowed)
+    assert not re.search(r"\bnan\b", text, flags=re.I)  # a missing value reads n/a
+
+
+def test_each_line_is_the_summary_of_its_variants_in_axis_order(swept):
+    page = render_sweep_report(swept)
+    fig = figures(page)["by-axis-0"]  # NAV against the power price, a line per treasury kind
+    summary = swept.summary[swept.summary["metric"] == "nav_usd"]
+    for kind in ("sell_all", "hold_all"):
+        traces = [t for t in fig["data"] if t.get("legendgroup") == f"treasury_kind={kind}"]
+        upper, lower, line = traces  # the band's upper and lower edges, then the line
+        assert line["x"] == [35.0, 45.0, 55.0]  # sorted, though the axis listed 35, 55, 45
+        for stat, trace in (("mean", line), ("p5", lower), ("p95", upper)):
+            want = [summary[(summary["treasury_kind"] == kind) & (summary["power_price_usd_per_mwh"] == x)
+                            & (summary["stat"] == stat)]["value"].item() for x in (35.0, 45.0, 55.0)]
+            assert trace["y"] == pytest.approx(want, rel=1e-12), (kind, stat)
+        assert lower["fill"] == "tonexty"
+
+
+def test_the_differences_table_names_the_baseline_and_says_within_noise(swept):
+    page = render_sweep_report(swept)
+    section = page[page.index('<section id="differences">'):page.index('<section id="variants">')]
+    assert "Against the baseline v0" in section
+    assert section.count("<tr>") == 1 + swept.n_variants  # header and one row per variant (one policy each)
+
+
+def test_the_sweep_command_writes_its_report_into_out(tmp_path):
+    out = tmp_path / "sw"
+    result = CliRunner().invoke(app, ["sweep", "default", "--set", f"{PRICE}=35,45", "--paths", "64", "--no-store",
+                                      "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)["files"]
+    assert files == {"html": str(out / "sweep.html")}
+    assert '<section id="by-axis">' in (out / "sweep.html").read_text()
+
+
+def test_an_out_that_is_a_file_exits_2_before_the_sweep_runs(tmp_path, monkeypatch):
+    import hashpivot.parallel.executor as executor
+
+    monkeypatch.setattr(executor.Executor, "run_variants", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
+    target = tmp_path / "taken"
+    target.write_text("mine")
+    result = CliRunner().invoke(app, ["sweep", "default", "--set", f"{PRICE}=35,45", "--paths", "64", "--no-store",
+                                      "--out", str(target)])
+    assert_bad_input(result, "--out", str(target))
+    assert target.read_text() == "mine"
