@@ -172,6 +172,32 @@ def test_a_grid_sweep_equals_its_six_runs():
         np.testing.assert_array_equal(result.dataset["nav_usd"].values[i, 0], separate.dataset["nav_usd"].values[0])
 
 
+def test_a_sweep_without_per_path_finals_has_the_same_differences_in_any_arrival_order():
+    from hashpivot.analysis.sweep import SweepCollector
+    from hashpivot.scenarios.sweep import SweepSpec
+
+    base = small().model_copy(update={"sweep": SweepSpec(axes=AXES, baseline_index=2)})
+    kept = api.sweep(base)
+    light = api.sweep(base, keep_paths=False)
+    assert kept.dataset.attrs["per_path"] == "finals" and light.dataset.attrs["per_path"] == "none"
+    assert "nav_usd" not in light.dataset and light.n_paths == N_PATHS
+    assert light.differences.equals(kept.differences)
+    assert light.summary.equals(kept.summary)
+    np.testing.assert_array_equal(light.dataset["win_rate_vs_baseline"].values,
+                                  kept.dataset["win_rate_vs_baseline"].values)
+    # The win rate against the baseline, by hand from the kept finals: NAV per share above the baseline's.
+    nps = kept.dataset["nav_per_share_usd"].values[:, 0, :]
+    np.testing.assert_array_equal(kept.dataset["win_rate_vs_baseline"].values[:, 0], (nps > nps[2]).mean(axis=1))
+    # Variants that arrive before the baseline wait for it; the table is the same.
+    runs = [api.run(v.scenario, policies=[v.scenario.policy.treasury.label]) for v in api.sweep_variants(base)[1]]
+    late = SweepCollector(coordinate_names(list(AXES)), [v.values for v in api.sweep_variants(base)[1]], 2, False)
+    for i in reversed(range(len(runs))):
+        late.add(i, runs[i])
+    assert late.result(2, base, kept.seed, kept.version).differences.equals(kept.differences)
+    stored = light.as_run()
+    assert np.isnan(stored.win_rate.to_numpy()).sum() == stored.win_rate.size - (light.n_variants - 1)
+
+
 def test_paired_differences_are_taken_path_by_path():
     result = api.sweep(small(), axes={"company.sites.texas.power_price_usd_per_mwh": [35.0, 55.0]})
     nav = result.dataset["nav_usd"].values[:, 0, :]

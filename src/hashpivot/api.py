@@ -139,6 +139,7 @@ def sweep(
     client=None,
     n_tasks: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keep_paths: bool | None = None,
 ):
     """Run every variant of a sweep on the same random numbers; returns an ``analysis.sweep.SweepResult``.
 
@@ -146,14 +147,18 @@ def sweep(
     when ``axes`` is None, from the scenario's ``[sweep]`` table. Every variant is validated before anything runs.
     Each variant runs its main capacity plan and treasury policy unless ``policies`` / ``capacity`` name others
     (labels, or treasury kinds with their defaults). ``client``: a ``dask.distributed.Client`` whose workers run the
-    tasks (variant x range of paths); the numbers are the same wherever they run.
+    tasks (variant x range of paths); the numbers are the same wherever they run. ``keep_paths``: keep every
+    variant's per-path finals in ``result.dataset`` (default: when they fit in a quarter of the memory limit,
+    ``analysis.sweep.keeps_paths``); without them the paired differences and win rates against the baseline are
+    taken as each variant arrives, and are the same.
 
     >>> result = sweep("rm1", axes={"company.sites.main.power_price_usd_per_mwh": [40, 50]}, n_paths=64)
     >>> result.table("nav_usd", "mean")["power_price_usd_per_mwh"].tolist()
     [40, 50]
     """
     from hashpivot import __version__
-    from hashpivot.analysis.sweep import SweepCollector
+    from hashpivot.analysis.sweep import SweepCollector, keeps_paths
+    from hashpivot.engine.budget import memory_limit_bytes
     from hashpivot.parallel.executor import Executor, Variant
     from hashpivot.scenarios.variants import coordinate_names
 
@@ -166,9 +171,13 @@ def sweep(
         runs.append(Variant(v.scenario, tuple(select_capacity(v.scenario, capacity or sel_cap)),
                             tuple(select_policies(v.scenario, policies or sel_pol)),
                             history_log_returns_for(v.scenario, data)))
-    collector = SweepCollector(names, [v.values for v in variants])
+    if keep_paths is None:
+        n_pol = max(len(r.capacity) * len(r.policies) for r in runs)
+        keep_paths = keeps_paths(len(runs), n_pol, base.run.n_paths, memory_limit_bytes())
+    collector = SweepCollector(names, [v.values for v in variants], spec.baseline_index, keep_paths)
     # A sweep keeps each variant's summary and finals only, so its tasks send back no more than that.
-    Executor(client, n_tasks=n_tasks, kept="finals").run_variants(runs, progress=progress, on_result=collector.add)
+    Executor(client, n_tasks=n_tasks, kept="finals").run_variants(runs, progress=progress, on_result=collector.add,
+                                                                  first=spec.baseline_index)
     base_for_record = base.model_copy(update={"sweep": spec})
     return collector.result(spec.baseline_index, base_for_record, base.run.seed, __version__)
 

@@ -124,7 +124,7 @@ def _emit(result, table, metric: str, as_json: bool, recorded, files: dict[str, 
     if as_json:
         echo_json({
             "scenario": result.scenario.name, "seed": result.seed, "version": result.version,
-            "n_paths": int(result.dataset.sizes["path"]), "baseline_index": result.baseline_index,
+            "n_paths": result.n_paths, "baseline_index": result.baseline_index,
             "axes": result.axes, "variants": [{"variant": i, **v} for i, v in enumerate(result.values)],
             "summary": records(result.summary), "differences": records(diffs), "files": files,
             **recorded.to_dict(),
@@ -133,7 +133,7 @@ def _emit(result, table, metric: str, as_json: bool, recorded, files: dict[str, 
     from rich.table import Table
 
     console = rich_console()
-    grid = Table(title=f"{result.n_variants} variants x {result.dataset.sizes['path']:,} paths, seed {result.seed}, "
+    grid = Table(title=f"{result.n_variants} variants x {result.n_paths:,} paths, seed {result.seed}, "
                        f"on the same random numbers; baseline v{result.baseline_index}", title_justify="left")
     for column in ["v", *result.axes.values(), "policy", metric, "vs baseline (nav_usd)", "s.e."]:
         grid.add_column(column, justify="right" if column not in ("policy",) else "left", overflow="fold")

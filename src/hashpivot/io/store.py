@@ -427,7 +427,8 @@ class RunStore:
         fan = fan.assign(ord=np.arange(len(fan), dtype=np.int32), date=pd.to_datetime(fan["date"]))
         meta = [
             datetime.now(UTC).replace(tzinfo=None), name, scenario.name, result.scenario_toml, int(result.seed),
-            str(result.version), int(result.dataset.sizes["path"]), int(result.dataset.sizes.get("sample", 0)),
+            str(result.version), int(result.dataset.sizes.get("path", result.dataset.attrs.get("n_paths", 0))),
+            int(result.dataset.sizes.get("sample", 0)),
             int(scenario.run.horizon_days), policies,
         ]
         with self._transaction() as con:

@@ -80,15 +80,20 @@ class Executor:
         self.n_tasks = n_tasks
         self.task_paths = task_paths
         self.kept = kept
+        self._first = 0
 
     @property
     def is_distributed(self) -> bool:
         return self.client is not None
 
     def run_variants(self, variants: Sequence[Variant], *, progress: Callable[[int, int], None] | None = None,
-                     on_result: Callable[[int, object], None] | None = None) -> list:
+                     on_result: Callable[[int, object], None] | None = None, first: int = 0) -> list:
         """The ``SimResult`` of each variant, in order (also handed to ``on_result(i, result)`` as each completes,
-        when given; then the list holds None, so that only one result needs to be alive at a time)."""
+        when given; then the list holds None, so that only one result needs to be alive at a time). Variant
+        ``first``'s tasks go first (a sweep's baseline, so that the others can be compared with it on arrival)."""
+        if not 0 <= first < max(len(variants), 1):
+            raise ValueError(f"first={first}; allowed: 0 to {len(variants) - 1}")
+        self._first = first
         results: list = [None] * len(variants)
 
         def finish(i: int, result) -> None:
@@ -106,11 +111,13 @@ class Executor:
     def _in_process(self, variants, progress, finish) -> None:
         from hashpivot.engine.run import simulate
 
-        for i, v in enumerate(variants):
+        order = [self._first] + [i for i in range(len(variants)) if i != self._first]
+        for done, i in enumerate(order, start=1):
+            v = variants[i]
             finish(i, simulate(v.scenario, list(v.policies), capacity=list(v.capacity),
                                history_log_returns=v.history_log_returns, check_invariants=v.check_invariants))
             if progress:
-                progress(i + 1, len(variants))
+                progress(done, len(variants))
 
     def kept_by_variant(self, variants: Sequence[Variant]) -> list[str]:
         """What each variant's tasks send back; raises WorkTooLargeError, before any task is sent, when the client
@@ -134,6 +141,7 @@ class Executor:
 
         kept = self.kept_by_variant(variants)
         tasks = tasks_of(variants, n_tasks=self.n_tasks, task_paths=self.task_paths, kept=kept)
+        tasks.sort(key=lambda t: t.variant != self._first)  # stable: the first variant's tasks, then the others'
         left = [sum(t.variant == i for t in tasks) for i in range(len(variants))]
         mergers: dict[int, Merger] = {}
         done = 0

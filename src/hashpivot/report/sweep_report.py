@@ -52,7 +52,7 @@ def render_sweep_report(result, metric: str = "nav_usd", stat: str = "mean") -> 
     from plotly.offline import get_plotlyjs
 
     base = result.scenario
-    n_paths = int(result.dataset.sizes["path"])
+    n_paths = result.n_paths
     title = f"hashpivot sweep: {base.name}"
     sections = [
         _what_section(result, n_paths),
