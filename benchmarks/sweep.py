@@ -23,12 +23,19 @@ def _warm_up() -> None:
     api.run("default", n_paths=2, policies=["sell_all", "hold_all", "sell_above_average", "min_cash_runway"])
 
 
+def _nothing(i: int) -> int:
+    """A task that does no work: what the scheduler costs per task."""
+    return i
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", type=int, default=24, choices=[4, 6, 12, 24])
     parser.add_argument("--paths", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=3650)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--empty-tasks", type=int, default=5000,
+                        help="empty tasks timed on the cluster, for the scheduler's cost per task (0: skip)")
     args = parser.parse_args()
 
     from hashpivot import api
@@ -56,9 +63,19 @@ def main() -> None:
         t = time.perf_counter()
         remote = api.sweep(base, axes=axes, client=client)
         on_cluster = time.perf_counter() - t
+        if args.empty_tasks:
+            from dask.distributed import as_completed
+
+            t = time.perf_counter()
+            for future in as_completed(client.map(_nothing, range(args.empty_tasks), pure=False)):
+                future.result()
+            empty = time.perf_counter() - t
     print(f"LocalCluster of {args.workers} worker processes: {on_cluster:.1f} s (cluster start-up {started:.1f} s)")
     print(f"ratio cluster / in-process: {on_cluster / in_process:.3f} (overhead {100 * (on_cluster / in_process - 1):+.1f} %)")
     print(f"same summary: {remote.summary.equals(local.summary)}")
+    if args.empty_tasks:
+        print(f"{args.empty_tasks:,} empty tasks submitted and gathered one by one: {empty:.1f} s = "
+              f"{args.empty_tasks / empty:,.0f} tasks/s ({1e3 * empty / args.empty_tasks:.2f} ms per task)")
     print(f"client peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

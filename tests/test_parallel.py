@@ -150,6 +150,19 @@ def test_the_finals_of_a_run_on_two_workers_are_the_run(reference, cluster):
 
 
 @pytest.mark.slow
+@pytest.mark.shared_data
+def test_a_bootstrap_run_on_two_workers_is_the_run(cluster):
+    # The price process resamples the real chain's history: the workers get it once (scattered), not per task.
+    from conftest import SHARED_CSV
+
+    sc = replace(replace(small(), "market.btc_price", {"kind": "bootstrap", "since": "2016-01-01",
+                                                             "start_usd": 64_000.0}),
+                 "run.horizon_days", 400)
+    want = api.run(sc, data=SHARED_CSV)
+    assert_same_result(api.run(sc, data=SHARED_CSV, client=cluster, n_tasks=4), want)
+
+
+@pytest.mark.slow
 def test_one_worker_gives_the_same_run(reference):
     from hashpivot.parallel.executor import connect
 

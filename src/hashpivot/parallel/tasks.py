@@ -65,10 +65,11 @@ def split_paths(n_paths: int, n_tasks: int | None = None, *, n_days: int = 3650,
     return [(first, min(size, n_paths - first)) for first in range(0, n_paths, size)]
 
 
-def run_task(task: Task):
+def run_task(task: Task, history_log_returns: np.ndarray | None = None):
     """Run one task (on a worker or in-process): its paths of its variant, on one thread. Returns
     ``(task.variant, engine.run.PathArrays)``, or ``(task.variant, engine.run.PathFinals)`` when ``task.kept`` is
-    ``"finals"``."""
+    ``"finals"``. ``history_log_returns`` stands in for the task's own (a cluster sends the bootstrap history to
+    each worker once, not with every task)."""
     from hashpivot.engine.run import finals_of, simulate_paths
     from hashpivot.scenarios.selection import select_capacity, select_policies
     from hashpivot.scenarios.toml import from_toml
@@ -76,6 +77,7 @@ def run_task(task: Task):
     scenario = from_toml(task.scenario_toml, f"task of variant {task.variant}")
     part = simulate_paths(scenario, select_policies(scenario, list(task.policies)),
                           select_capacity(scenario, list(task.capacity)), task.first_path, task.n_paths,
-                          history_log_returns=task.history_log_returns, check_invariants=task.check_invariants,
+                          history_log_returns=(history_log_returns if history_log_returns is not None
+                                               else task.history_log_returns), check_invariants=task.check_invariants,
                           n_threads=1)
     return task.variant, finals_of(scenario, part) if task.kept == "finals" else part
