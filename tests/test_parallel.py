@@ -72,6 +72,21 @@ def test_a_run_that_keeps_only_the_finals_has_the_same_summary(reference, n_task
     assert_same_finals(api.run(small(), n_tasks=n_tasks, kept="finals"), reference)
 
 
+def test_the_run_command_says_when_only_the_finals_were_kept(monkeypatch):
+    import json
+
+    from hashpivot.engine.budget import MEMORY_LIMIT_ENV_VAR, client_bytes
+
+    sc = api.load("rm1", n_paths=N_PATHS)
+    full, finals = client_bytes(sc, 1, 1, "all"), client_bytes(sc, 1, 1, "finals")
+    monkeypatch.setenv(MEMORY_LIMIT_ENV_VAR, str((full + finals) / 2))
+    real_run = api.run  # split in-process into 2 tasks, as a cluster would split it
+    monkeypatch.setattr(api, "run", lambda *a, **k: real_run(*a, **{**k, "n_tasks": 2}))
+    result = CliRunner().invoke(app, ["run", "rm1", "--paths", str(N_PATHS), "--no-store", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["per_path"] == "finals"
+
+
 def test_a_metric_with_one_value_on_every_path_travels_as_one_value():
     from hashpivot.engine.run import finals_of, simulate_paths
     from hashpivot.engine.state import TERMINAL_COLUMNS

@@ -163,6 +163,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "seed": result.seed,
             "version": result.version,
             "n_paths": int(result.dataset.sizes["path"]),
+            "per_path": result.dataset.attrs.get("per_path", "all"),
             "policies": result.policies,
             "summary": records(result.summary),
             "win_rate": win_rate_json(result.win_rate),
@@ -174,6 +175,9 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     print_comparison(console, result.summary, result.win_rate, result.policies,
                      f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
                      f"{len(result.policies)} policies on the same random numbers")
+    if result.dataset.attrs.get("per_path") == "finals":
+        console.print("per path, only the summary's inputs were kept (the client could not hold every value; "
+                      "see docs/scaling.md)")
     for kind, path in files.items():
         console.print(f"report: {path}")
     if recorded is not None and recorded.describe():
