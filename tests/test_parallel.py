@@ -258,6 +258,24 @@ def test_a_sweep_on_two_workers_survives_a_killed_worker(cluster):
     np.testing.assert_array_equal(got.dataset["nav_usd"].values, want.dataset["nav_usd"].values)
 
 
+@pytest.mark.slow
+def test_ctrl_c_during_a_sweep_on_the_cluster_cancels_every_pending_task(cluster):
+    import time
+
+    def interrupt(done, total):
+        raise KeyboardInterrupt  # what Ctrl-C raises in the client's main thread, after the first task is in
+
+    with pytest.raises(KeyboardInterrupt):
+        api.sweep(small(), axes=AXES, client=cluster, n_tasks=3, progress=interrupt)
+    left = None
+    for _ in range(100):  # the scheduler forgets cancelled tasks within moments; allow 10 s on a loaded machine
+        left = cluster.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+        if left == 0:
+            break
+        time.sleep(0.1)
+    assert left == 0
+
+
 @pytest.mark.parametrize(("axis", "words"), [
     ("company.sites.texsa.power_price_usd_per_mwh=35,45", ["company.sites.texsa", "texas"]),
     ("company.sites.texas.power_price_usd_per_mhw=35", ["power_price_usd_per_mhw", "power_price_usd_per_mwh"]),
