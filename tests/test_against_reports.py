@@ -187,3 +187,37 @@ def test_a_bad_reported_hashrate_in_a_scenario_is_an_error(field, value, words):
     row = {"month": "2024-05", "hashrate_ehs": 8.8, "kind": "average_operating", "source": "t", field: value}
     with pytest.raises(ScenarioError, match=words):
         _with_hashrate([row])
+
+
+def _edited_preset(tmp_path, old: str, new: str):
+    """riot_2024q2 written as a TOML file with the first ``old`` replaced by ``new``."""
+    from hashpivot.scenarios.toml import to_toml
+
+    text = to_toml(load_preset("riot_2024q2"))
+    assert old in text
+    path = tmp_path / "company.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ('month = "2024-06"\nhashrate_ehs', 'month = "2024-05"\nhashrate_ehs',
+     ("hashrate_reported", "2024-05", "twice")),
+    ('month = "2024-06"\nmined_btc', 'month = "2024-05"\nmined_btc', ("reported_production", "2024-05", "twice")),
+    ("hashrate_ehs = 8.8", "hashrate_ehs = -8.8", ("hashrate_ehs", "-8.8")),
+    ('kind = "average_operating"', 'kind = "peak"', ("kind", "peak", "average_operating")),
+    ('month = "2024-06"\nmined_btc', 'month = "2024-13"\nmined_btc', ("month", "2024-13")),
+])
+def test_a_bad_company_file_is_bad_input_on_the_command_line(old, new, words, tmp_path, shared_csv):
+    path = _edited_preset(tmp_path, old, new)
+    out = CliRunner().invoke(app, ["replay", "--company", str(path), "--from", "2024-05-01", "--to", "2024-09-30",
+                                   "--data", str(shared_csv), "--against-reports"])
+    assert_bad_input(out, *words)
+
+
+@pytest.mark.shared_data
+def test_a_window_starting_before_the_chain_table_is_bad_input(shared_csv):
+    out = CliRunner().invoke(app, ["replay", "--company", "riot", "--from", "2011-12-01", "--to", "2012-01-31",
+                                   "--data", str(shared_csv), "--against-reports"])
+    assert_bad_input(out, "2011-12-01", "outside the chain table", "2012-01-01")
