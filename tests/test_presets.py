@@ -23,7 +23,10 @@ from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.toml import PRESET_PACKAGE, from_dict, load_preset, preset_names
 
 COMPANIES = ("mara", "riot", "hut8", "hive", "corz", "iren")
-COMPANY_PRESETS = [f"{company}_{when}" for company in COMPANIES for when in ("2024q2", "latest")]
+#: CleanSpark (issue 14) has a halving preset only: it publishes monthly and holds its BTC.
+HALVING_ONLY = ("clsk",)
+COMPANY_PRESETS = [f"{company}_{when}" for company in COMPANIES for when in ("2024q2", "latest")] + [
+    f"{company}_2024q2" for company in HALVING_ONLY]
 OUTLOOKS = ("outlook_bull", "outlook_base", "outlook_bear")
 N_PATHS = 1000
 SHORT_HORIZON_DAYS = 365
@@ -184,6 +187,13 @@ def test_iren_sells_all_and_builds_a_gpu_cloud(when):
     assert any(isinstance(p, GpuCloud) for p in _projects(scenario.policy.capacity))
 
 
+def test_cleanspark_holds_what_it_mines_and_publishes_monthly():
+    scenario = load_preset("clsk_2024q2")
+    assert scenario.policy.treasury.kind == "hold_all"
+    assert scenario.company.btc_held > 0
+    assert len(scenario.company.reported_production) >= 3
+
+
 # --- dates, runs and market facts -------------------------------------------------------------------------
 
 
@@ -193,7 +203,7 @@ def test_company_presets_run_1000_paths_over_five_years(name):
     assert run.n_paths == N_PATHS and run.horizon_days == 5 * 365
 
 
-@pytest.mark.parametrize("company", COMPANIES)
+@pytest.mark.parametrize("company", COMPANIES + HALVING_ONLY)
 def test_halving_presets_start_at_block_840000_on_the_default_market(company):
     scenario = load_preset(f"{company}_2024q2")
     default = load_preset("default")
