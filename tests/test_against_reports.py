@@ -110,6 +110,8 @@ def test_month_end_figures_go_through_a_fitted_uptime_that_is_stated(shared_csv)
     table, summary = api.replay_against_reports("corz_2024q2", date_from="2024-06-01", date_to="2024-09-30",
                                                 data=shared_csv)
     assert set(table["kind"]) == {"energized_month_end"}
+    # Fitted months test nothing: none counts as inside the band, all four are counted apart.
+    assert (summary["n_months_fitted"], summary["n_inside_band"], summary["n_months_average_operating"]) == (4, 0, 0)
     uptime = summary["uptime_fit_frac"]
     assert 0.5 < uptime < 1.0
     assert table["ours_btc"].sum() == pytest.approx(table["reported_btc"].sum(), rel=1e-9)

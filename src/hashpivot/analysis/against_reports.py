@@ -141,8 +141,9 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
 
 
 def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str) -> dict:
-    """The summary of an :func:`against_reports` table; the error statistics over average-operating months only
-    (month-end months are fitted). [fractions, counts]"""
+    """The summary of an :func:`against_reports` table; the error statistics and the months inside the band count
+    average-operating months only: a month-end month goes through the uptime fitted on those same months, so it
+    tests nothing (``n_months_fitted`` of them). [fractions, counts]"""
     tested = table[table["kind"] == "average_operating"]
     gap = table["reported_btc"] - table["ours_btc"]
     explained = gap.clip(lower=table["band_low_btc"] - table["ours_btc"], upper=table["band_high_btc"] - table["ours_btc"])
@@ -157,7 +158,8 @@ def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str) -> di
         "mean_error_frac": float(tested["error_frac"].mean()) if len(tested) else float("nan"),
         "total_error_frac": (float(tested["ours_btc"].sum() / tested["reported_btc"].sum() - 1.0)
                              if len(tested) else float("nan")),
-        "n_inside_band": int(table["inside_band"].sum()),
+        "n_months_fitted": int(len(table) - len(tested)),
+        "n_inside_band": int(tested["inside_band"].sum()),
         "uptime_fit_frac": uptime_frac,
         "luck_explained_frac": float(explained.abs().sum() / total_gap) if total_gap > 0 else 1.0,
     }

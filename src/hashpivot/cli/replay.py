@@ -121,8 +121,8 @@ def _summary_line(s: dict) -> str:
         return "-" if x != x else f"{x:.2%}"
 
     uptime = "" if s["uptime_fit_frac"] != s["uptime_fit_frac"] else (
-        f"; month-end figures x fitted uptime {s['uptime_fit_frac']:.3f}")
+        f"; {s['n_months_fitted']} month-end months x fitted uptime {s['uptime_fit_frac']:.3f} (they test nothing)")
     return (f"{s['n_months_average_operating']} months of average operating hashrate: mean |error| "
             f"{pct(s['mean_abs_error_frac'])}, max |error| {pct(s['max_abs_error_frac'])}, total {pct(s['total_error_frac'])}; "
-            f"{s['n_inside_band']} of {s['n_months']} months inside the luck band; luck explains "
+            f"{s['n_inside_band']} of them inside the luck band; luck explains "
             f"{pct(s['luck_explained_frac'])} of the gaps{uptime}.")
