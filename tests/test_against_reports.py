@@ -228,3 +228,15 @@ def test_a_bad_company_file_is_bad_input_on_the_command_line(old, new, words, tm
     out = CliRunner().invoke(app, ["replay", "--company", str(path), "--from", "2024-05-01", "--to", "2024-09-30",
                                    "--data", str(shared_csv), "--against-reports"])
     assert_bad_input(out, *words)
+
+
+@pytest.mark.shared_data
+def test_a_window_without_any_month_to_compare_says_so(shared_csv):
+    # Hut 8 publishes fleet hashrate but no monthly BTC after April 2024: nothing to compare, and the line says so.
+    out = CliRunner().invoke(app, ["replay", "--company", "hut8_2024q2", "--from", "2024-05-01", "--to", "2024-09-30",
+                                   "--data", str(shared_csv), "--against-reports"])
+    assert out.exit_code == 0, out.output
+    assert "No month of the window has both reported BTC and reported hashrate" in out.stdout
+    _, summary = api.replay_against_reports("hut8_2024q2", date_from="2024-05-01", date_to="2024-09-30",
+                                            data=shared_csv)
+    assert summary["n_months"] == 0 and math.isnan(summary["luck_explained_frac"])

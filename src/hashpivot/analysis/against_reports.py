@@ -161,5 +161,7 @@ def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str) -> di
         "n_months_fitted": int(len(table) - len(tested)),
         "n_inside_band": int(tested["inside_band"].sum()),
         "uptime_fit_frac": uptime_frac,
-        "luck_explained_frac": float(explained.abs().sum() / total_gap) if total_gap > 0 else 1.0,
+        # No gap at all is wholly explained; no month at all explains nothing (NaN).
+        "luck_explained_frac": (float(explained.abs().sum() / total_gap) if total_gap > 0
+                                else (1.0 if len(table) else float("nan"))),
     }

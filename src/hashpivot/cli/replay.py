@@ -76,7 +76,7 @@ def replay(
 
 
 #: Columns of the --against-reports table: (column, header, format).
-_REPORT_COLUMNS = (("reported_btc", "reported BTC", "{:,.0f}"), ("ours_btc", "ours BTC", "{:,.1f}"),
+_REPORT_COLUMNS = (("reported_btc", "reported BTC", "{:,.1f}"), ("ours_btc", "ours BTC", "{:,.1f}"),
                    ("error_frac", "error", "{:+.1%}"), ("band_low_btc", "band low", "{:,.1f}"),
                    ("band_high_btc", "band high", "{:,.1f}"), ("operating_ehs", "operating EH/s", "{:.2f}"))
 
@@ -120,6 +120,9 @@ def _summary_line(s: dict) -> str:
     def pct(x):
         return "-" if x != x else f"{x:.2%}"
 
+    if s["n_months"] == 0:
+        return ("No month of the window has both reported BTC and reported hashrate: nothing to compare "
+                "(the company's [[company.hashrate_reported]] and [[company.reported_production]] rows).")
     uptime = "" if s["uptime_fit_frac"] != s["uptime_fit_frac"] else (
         f"; {s['n_months_fitted']} month-end months x fitted uptime {s['uptime_fit_frac']:.3f} (they test nothing)")
     return (f"{s['n_months_average_operating']} months of average operating hashrate: mean |error| "
