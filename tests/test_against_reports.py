@@ -240,3 +240,27 @@ def test_a_window_without_any_month_to_compare_says_so(shared_csv):
     _, summary = api.replay_against_reports("hut8_2024q2", date_from="2024-05-01", date_to="2024-09-30",
                                             data=shared_csv)
     assert summary["n_months"] == 0 and math.isnan(summary["luck_explained_frac"])
+
+
+@pytest.mark.shared_data
+def test_mara_block_wins_are_set_beside_the_poisson_band_of_its_expected_blocks(shared_csv):
+    """MARA reports the blocks its pool won (May 170, June 158, July 2024 201). Expected blocks by hand: share of the
+    day's network hashrate x the day's blocks, summed. June's 158 against about 189 expected lies below the 5 %
+    quantile (P(X <= 158) is about 1 %): the block count, free of fees, says June's reported 26.3 EH/s did not all
+    mine, while the BTC (inside their wider band) hide it."""
+    from scipy.stats import poisson
+
+    table, summary = api.replay_against_reports("mara_2024q2", date_from="2024-05-01", date_to="2024-07-31",
+                                                data=shared_csv)
+    days = daily_rows(shared_csv)
+    won = {"2024-05": 170, "2024-06": 158, "2024-07": 201}
+    for month, n_blocks_won in won.items():
+        ehs = table.loc[month, "reported_ehs"]
+        expected = sum(ehs / h * n for h, _, n in days[month])
+        assert table.loc[month, "reported_blocks"] == n_blocks_won
+        low, high = poisson.ppf(0.05, expected), poisson.ppf(0.95, expected)
+        assert table.loc[month, "blocks_inside_band"] == bool(low * 0.99 <= n_blocks_won <= high * 1.01), month
+    assert 0.005 < poisson.cdf(158, table.loc["2024-06", "expected_blocks"]) < 0.02
+    assert not table.loc["2024-06", "blocks_inside_band"]
+    assert table.loc["2024-05", "blocks_inside_band"] and table.loc["2024-07", "blocks_inside_band"]
+    assert (summary["n_months_blocks"], summary["n_blocks_inside_band"]) == (3, 2)

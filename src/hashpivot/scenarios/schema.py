@@ -148,6 +148,11 @@ class ReportedProduction(Model):
 
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Calendar month, YYYY-MM. [month]")
     mined_btc: float = Field(ge=0, le=MAX_BTC_PER_MONTH, description="BTC the company reported mining that month. [BTC]")
+    n_blocks_won: int | None = Field(
+        default=None, ge=0, le=10_000,
+        description="Blocks its own pool found that month, where it reports them (MARA); the direct test of block "
+        "luck. [blocks]",
+    )
     source: str = Field(min_length=1, description="Where the figure comes from (URL, document, date). [text]")
 
 
