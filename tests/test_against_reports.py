@@ -22,7 +22,8 @@ from hashpivot.scenarios.toml import from_dict, load_preset
 
 #: (preset, first day, last day) of the windows compared: the months each preset holds both figures for.
 WINDOWS = {"riot_2024q2": ("2024-05-01", "2025-04-30"), "mara_2024q2": ("2024-05-01", "2024-09-30"),
-           "iren_2024q2": ("2024-05-01", "2025-02-28"), "clsk_2024q2": ("2024-06-01", "2024-08-31")}
+           "iren_2024q2": ("2024-05-01", "2025-02-28"), "clsk_2024q2": ("2024-06-01", "2024-08-31"),
+           "hive_2024q2": ("2023-09-01", "2024-01-31")}
 
 
 def daily_rows(shared_csv):
@@ -30,7 +31,7 @@ def daily_rows(shared_csv):
     by_month = defaultdict(list)
     with open(shared_csv, newline="") as fh:
         for row in csv.DictReader(fh):
-            if "2024-05-01" <= row["date"] <= "2025-04-30":
+            if "2023-09-01" <= row["date"] <= "2025-04-30":
                 by_month[row["date"][:7]].append((float(row["hashrate_ehs"]),
                                                   float(row["issuance_btc"]) + float(row["fees_btc"]),
                                                   float(row["block_count"])))
@@ -63,7 +64,7 @@ def test_the_replay_earns_share_times_issuance_of_the_reported_hashrate(preset, 
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("preset", ["riot_2024q2", "iren_2024q2", "clsk_2024q2"])
+@pytest.mark.parametrize("preset", ["riot_2024q2", "iren_2024q2", "clsk_2024q2", "hive_2024q2"])
 def test_reported_hashrate_reproduces_reported_production_within_2_percent_over_the_months(preset, shared_csv):
     # The FPPS-paid companies, over their months together (sum of BTC); Riot's June 2024 alone is 12 % off.
     # MARA takes the luck of its own pool: its months are checked against the band below.
@@ -77,6 +78,15 @@ def test_reported_hashrate_reproduces_reported_production_within_2_percent_over_
 def test_iren_lands_within_1_percent_every_month(shared_csv):
     for month, (reported, ours) in by_hand(shared_csv, "iren_2024q2").items():
         assert abs(ours / reported - 1) < 0.01, month
+
+
+@pytest.mark.shared_data
+def test_hive_lands_within_half_a_percent_every_month_before_the_halving(shared_csv):
+    # HIVE's own monthly average hash rate (2023-09, 2023-11, 2024-01) earns its reported BTC within 0.5 %.
+    hand = by_hand(shared_csv, "hive_2024q2")
+    assert set(hand) == {"2023-09", "2023-11", "2024-01"}
+    for month, (reported, ours) in hand.items():
+        assert abs(ours / reported - 1) < 0.005, month
 
 
 @pytest.mark.shared_data
@@ -100,6 +110,8 @@ def test_month_end_figures_go_through_a_fitted_uptime_that_is_stated(shared_csv)
     table, summary = api.replay_against_reports("corz_2024q2", date_from="2024-06-01", date_to="2024-09-30",
                                                 data=shared_csv)
     assert set(table["kind"]) == {"energized_month_end"}
+    # Fitted months test nothing: none counts as inside the band, all four are counted apart.
+    assert (summary["n_months_fitted"], summary["n_inside_band"], summary["n_months_average_operating"]) == (4, 0, 0)
     uptime = summary["uptime_fit_frac"]
     assert 0.5 < uptime < 1.0
     assert table["ours_btc"].sum() == pytest.approx(table["reported_btc"].sum(), rel=1e-9)
@@ -163,10 +175,12 @@ def test_a_bad_hashrate_file_is_bad_input(rows, words, tmp_path, shared_csv):
 
 
 @pytest.mark.shared_data
-def test_a_window_outside_the_chain_table_is_bad_input(shared_csv):
-    out = CliRunner().invoke(app, ["replay", "--company", "riot", "--from", "2025-12-01", "--to", "2026-01-31",
+@pytest.mark.parametrize(("first", "last", "named"), [("2025-12-01", "2026-01-31", "2026-01-31"),
+                                                     ("2011-12-01", "2012-01-31", "2011-12-01")])
+def test_a_window_outside_the_chain_table_is_bad_input(first, last, named, shared_csv):
+    out = CliRunner().invoke(app, ["replay", "--company", "riot", "--from", first, "--to", last,
                                    "--data", str(shared_csv), "--against-reports"])
-    assert_bad_input(out, "2026-01-31", "outside the chain table", "2025-12-29")
+    assert_bad_input(out, named, "outside the chain table", "2012-01-01", "2025-12-29")
 
 
 def _with_hashrate(rows):
@@ -187,3 +201,66 @@ def test_a_bad_reported_hashrate_in_a_scenario_is_an_error(field, value, words):
     row = {"month": "2024-05", "hashrate_ehs": 8.8, "kind": "average_operating", "source": "t", field: value}
     with pytest.raises(ScenarioError, match=words):
         _with_hashrate([row])
+
+
+def _edited_preset(tmp_path, old: str, new: str):
+    """riot_2024q2 written as a TOML file with the first ``old`` replaced by ``new``."""
+    from hashpivot.scenarios.toml import to_toml
+
+    text = to_toml(load_preset("riot_2024q2"))
+    assert old in text
+    path = tmp_path / "company.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ('month = "2024-06"\nhashrate_ehs', 'month = "2024-05"\nhashrate_ehs',
+     ("hashrate_reported", "2024-05", "twice")),
+    ('month = "2024-06"\nmined_btc', 'month = "2024-05"\nmined_btc', ("reported_production", "2024-05", "twice")),
+    ("hashrate_ehs = 8.8", "hashrate_ehs = -8.8", ("hashrate_ehs", "-8.8")),
+    ('kind = "average_operating"', 'kind = "peak"', ("kind", "peak", "average_operating")),
+    ('month = "2024-06"\nmined_btc', 'month = "2024-13"\nmined_btc', ("month", "2024-13")),
+])
+def test_a_bad_company_file_is_bad_input_on_the_command_line(old, new, words, tmp_path, shared_csv):
+    path = _edited_preset(tmp_path, old, new)
+    out = CliRunner().invoke(app, ["replay", "--company", str(path), "--from", "2024-05-01", "--to", "2024-09-30",
+                                   "--data", str(shared_csv), "--against-reports"])
+    assert_bad_input(out, *words)
+
+
+@pytest.mark.shared_data
+def test_a_window_without_any_month_to_compare_says_so(shared_csv):
+    # Hut 8 publishes fleet hashrate but no monthly BTC after April 2024: nothing to compare, and the line says so.
+    out = CliRunner().invoke(app, ["replay", "--company", "hut8_2024q2", "--from", "2024-05-01", "--to", "2024-09-30",
+                                   "--data", str(shared_csv), "--against-reports"])
+    assert out.exit_code == 0, out.output
+    assert "No month of the window has both reported BTC and reported hashrate" in out.stdout
+    _, summary = api.replay_against_reports("hut8_2024q2", date_from="2024-05-01", date_to="2024-09-30",
+                                            data=shared_csv)
+    assert summary["n_months"] == 0 and math.isnan(summary["luck_explained_frac"])
+
+
+@pytest.mark.shared_data
+def test_mara_block_wins_are_set_beside_the_poisson_band_of_its_expected_blocks(shared_csv):
+    """MARA reports the blocks its pool won (May 170, June 158, July 2024 201). Expected blocks by hand: share of the
+    day's network hashrate x the day's blocks, summed. June's 158 against about 189 expected lies below the 5 %
+    quantile (P(X <= 158) is about 1 %): the block count, free of fees, says June's reported 26.3 EH/s did not all
+    mine, while the BTC (inside their wider band) hide it."""
+    from scipy.stats import poisson
+
+    table, summary = api.replay_against_reports("mara_2024q2", date_from="2024-05-01", date_to="2024-07-31",
+                                                data=shared_csv)
+    days = daily_rows(shared_csv)
+    won = {"2024-05": 170, "2024-06": 158, "2024-07": 201}
+    for month, n_blocks_won in won.items():
+        ehs = table.loc[month, "reported_ehs"]
+        expected = sum(ehs / h * n for h, _, n in days[month])
+        assert table.loc[month, "reported_blocks"] == n_blocks_won
+        low, high = poisson.ppf(0.05, expected), poisson.ppf(0.95, expected)
+        assert table.loc[month, "blocks_inside_band"] == bool(low * 0.99 <= n_blocks_won <= high * 1.01), month
+    assert 0.005 < poisson.cdf(158, table.loc["2024-06", "expected_blocks"]) < 0.02
+    assert not table.loc["2024-06", "blocks_inside_band"]
+    assert table.loc["2024-05", "blocks_inside_band"] and table.loc["2024-07", "blocks_inside_band"]
+    assert (summary["n_months_blocks"], summary["n_blocks_inside_band"]) == (3, 2)

@@ -23,7 +23,10 @@ from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.toml import PRESET_PACKAGE, from_dict, load_preset, preset_names
 
 COMPANIES = ("mara", "riot", "hut8", "hive", "corz", "iren")
-COMPANY_PRESETS = [f"{company}_{when}" for company in COMPANIES for when in ("2024q2", "latest")]
+#: CleanSpark (issue 14) has a halving preset only: it publishes monthly and holds its BTC.
+HALVING_ONLY = ("clsk",)
+COMPANY_PRESETS = [f"{company}_{when}" for company in COMPANIES for when in ("2024q2", "latest")] + [
+    f"{company}_2024q2" for company in HALVING_ONLY]
 OUTLOOKS = ("outlook_bull", "outlook_base", "outlook_bear")
 N_PATHS = 1000
 SHORT_HORIZON_DAYS = 365
@@ -184,6 +187,13 @@ def test_iren_sells_all_and_builds_a_gpu_cloud(when):
     assert any(isinstance(p, GpuCloud) for p in _projects(scenario.policy.capacity))
 
 
+def test_cleanspark_holds_what_it_mines_and_publishes_monthly():
+    scenario = load_preset("clsk_2024q2")
+    assert scenario.policy.treasury.kind == "hold_all"
+    assert scenario.company.btc_held > 0
+    assert len(scenario.company.reported_production) >= 3
+
+
 # --- dates, runs and market facts -------------------------------------------------------------------------
 
 
@@ -193,7 +203,7 @@ def test_company_presets_run_1000_paths_over_five_years(name):
     assert run.n_paths == N_PATHS and run.horizon_days == 5 * 365
 
 
-@pytest.mark.parametrize("company", COMPANIES)
+@pytest.mark.parametrize("company", COMPANIES + HALVING_ONLY)
 def test_halving_presets_start_at_block_840000_on_the_default_market(company):
     scenario = load_preset(f"{company}_2024q2")
     default = load_preset("default")
@@ -214,7 +224,9 @@ def test_latest_presets_share_one_start_and_market(company):
 def test_reported_production_is_monthly_in_the_replay_window(name):
     months = [r.month for r in load_preset(name).company.reported_production]
     assert len(set(months)) == len(months) == len(sorted(months))
-    assert all("2024-05" <= m <= "2025-12" for m in months)
+    # The replay window after the halving; HIVE's last monthly updates (2023-09..2024-01) test the replay against
+    # reports on the pre-halving chain.
+    assert all("2024-05" <= m <= "2025-12" or (name == "hive_2024q2" and "2023-09" <= m <= "2024-01") for m in months)
 
 
 @pytest.mark.parametrize("company", ["mara", "riot", "iren"])

@@ -19,6 +19,10 @@ For each calendar month the company reported both its BTC mined and its hashrate
 
 What luck explains: for each month the part of the gap (reported - ours) that lies inside the band, summed
 over the months, over the sum of the gaps' sizes.
+
+Blocks: where a company running its own pool reports the blocks it won (MARA), they are set beside the same
+Poisson band in blocks (5 % and 95 % quantiles of Poisson(expected blocks), widened by the hashrate's rounding):
+the direct test of block luck, free of fees and of BTC the pool did not find itself.
 """
 
 from __future__ import annotations
@@ -103,8 +107,9 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
 
     ``history`` is the daily chain table (``io.history``), ``hashrate_reported`` ``HashrateReported`` rows,
     ``reported_production`` ``ReportedProduction`` rows. Columns: kind, reported_ehs, operating_ehs [EH/s];
-    reported_btc, ours_btc, band_low_btc, band_high_btc [BTC]; expected_blocks [blocks]; error_frac (ours /
-    reported - 1), inside_band. The summary: months, mean/max |error|, total error, months inside the band,
+    reported_btc, ours_btc, band_low_btc, band_high_btc [BTC]; expected_blocks, reported_blocks (NaN where not
+    reported), band_low_blocks, band_high_blocks [blocks]; error_frac (ours / reported - 1), inside_band,
+    blocks_inside_band. The summary: months, mean/max |error|, total error, months inside the band,
     the fitted uptime and the share of the gaps luck explains.
     """
     from scipy.stats import poisson
@@ -112,6 +117,7 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
     months = month_days(history, first_day, last_day)
     by_month = {r.month: r for r in hashrate_reported}
     reported = {r.month: float(r.mined_btc) for r in reported_production}
+    won_by_month = {r.month: r.n_blocks_won for r in reported_production if getattr(r, "n_blocks_won", None) is not None}
     uptime = fit_uptime_frac(months, by_month, reported, pool_fee_frac)
     rows = []
     for month, days in months.items():
@@ -128,21 +134,30 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
         spread = rounding_frac(row.hashrate_ehs)
         # The reported BTC is rounded too (to whole BTC in every update held): half its last digit either side.
         btc_half_unit = rounding_frac(reported[month]) * reported[month]
+        won = won_by_month.get(month)
+        low_blocks, high_blocks = (float(poisson.ppf(q, blocks)) for q in BAND_QUANTILES)
         rows.append({"month": month, "kind": row.kind, "reported_ehs": row.hashrate_ehs, "operating_ehs": operating,
                      "reported_btc": reported[month], "ours_btc": ours, "expected_blocks": blocks,
                      "band_low_btc": low * (1 - spread) - btc_half_unit,
-                     "band_high_btc": high * (1 + spread) + btc_half_unit})
+                     "band_high_btc": high * (1 + spread) + btc_half_unit,
+                     "reported_blocks": float("nan") if won is None else float(won),
+                     "band_low_blocks": low_blocks * (1 - spread), "band_high_blocks": high_blocks * (1 + spread)})
     table = pd.DataFrame(rows, columns=["month", "kind", "reported_ehs", "operating_ehs", "reported_btc", "ours_btc",
-                                        "expected_blocks", "band_low_btc", "band_high_btc"]).set_index("month")
+                                        "expected_blocks", "band_low_btc", "band_high_btc", "reported_blocks",
+                                        "band_low_blocks", "band_high_blocks"]).set_index("month")
     table["error_frac"] = table["ours_btc"] / table["reported_btc"] - 1.0
     table["inside_band"] = (table["band_low_btc"] <= table["reported_btc"]) & (
         table["reported_btc"] <= table["band_high_btc"])
+    # Only where blocks were reported; NaN compares False, so a month without them is never "inside".
+    table["blocks_inside_band"] = (table["band_low_blocks"] <= table["reported_blocks"]) & (
+        table["reported_blocks"] <= table["band_high_blocks"])
     return table, summarize(table, uptime, payout_scheme)
 
 
 def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str) -> dict:
-    """The summary of an :func:`against_reports` table; the error statistics over average-operating months only
-    (month-end months are fitted). [fractions, counts]"""
+    """The summary of an :func:`against_reports` table; the error statistics and the months inside the band count
+    average-operating months only: a month-end month goes through the uptime fitted on those same months, so it
+    tests nothing (``n_months_fitted`` of them). [fractions, counts]"""
     tested = table[table["kind"] == "average_operating"]
     gap = table["reported_btc"] - table["ours_btc"]
     explained = gap.clip(lower=table["band_low_btc"] - table["ours_btc"], upper=table["band_high_btc"] - table["ours_btc"])
@@ -157,7 +172,12 @@ def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str) -> di
         "mean_error_frac": float(tested["error_frac"].mean()) if len(tested) else float("nan"),
         "total_error_frac": (float(tested["ours_btc"].sum() / tested["reported_btc"].sum() - 1.0)
                              if len(tested) else float("nan")),
-        "n_inside_band": int(table["inside_band"].sum()),
+        "n_months_fitted": int(len(table) - len(tested)),
+        "n_inside_band": int(tested["inside_band"].sum()),
+        "n_months_blocks": int(tested["reported_blocks"].notna().sum()),
+        "n_blocks_inside_band": int(tested["blocks_inside_band"].sum()),
         "uptime_fit_frac": uptime_frac,
-        "luck_explained_frac": float(explained.abs().sum() / total_gap) if total_gap > 0 else 1.0,
+        # No gap at all is wholly explained; no month at all explains nothing (NaN).
+        "luck_explained_frac": (float(explained.abs().sum() / total_gap) if total_gap > 0
+                                else (1.0 if len(table) else float("nan"))),
     }

@@ -76,9 +76,10 @@ def replay(
 
 
 #: Columns of the --against-reports table: (column, header, format).
-_REPORT_COLUMNS = (("reported_btc", "reported BTC", "{:,.0f}"), ("ours_btc", "ours BTC", "{:,.1f}"),
+_REPORT_COLUMNS = (("reported_btc", "reported BTC", "{:,.1f}"), ("ours_btc", "ours BTC", "{:,.1f}"),
                    ("error_frac", "error", "{:+.1%}"), ("band_low_btc", "band low", "{:,.1f}"),
-                   ("band_high_btc", "band high", "{:,.1f}"), ("operating_ehs", "operating EH/s", "{:.2f}"))
+                   ("band_high_btc", "band high", "{:,.1f}"), ("operating_ehs", "operating EH/s", "{:.2f}"),
+                   ("reported_blocks", "blocks won", "{:,.0f}"), ("expected_blocks", "expected blocks", "{:,.1f}"))
 
 
 def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, debug) -> None:
@@ -95,7 +96,7 @@ def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html
 
             write_text_atomic(html, against_reports_page(table, summary, f"{company}, {date_from}..{date_to}"))
         if as_json:
-            rows = [{"month": m, **{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}}
+            rows = [{"month": m, **{k: _plain(v) for k, v in row.items()}}
                     for m, row in table.to_dict(orient="index").items()]
             clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in summary.items()}
             echo_json({"company": company, "from": date_from, "to": date_to, "months": rows, "summary": clean,
@@ -108,11 +109,17 @@ def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html
         for header in ("month", "kind", *(h for _, h, _ in _REPORT_COLUMNS), "inside band"):
             grid.add_column(header, justify="left" if header in ("month", "kind") else "right")
         for month, row in table.iterrows():
-            grid.add_row(month, row["kind"], *(f.format(row[c]) for c, _, f in _REPORT_COLUMNS),
+            grid.add_row(month, row["kind"], *("-" if row[c] != row[c] else f.format(row[c]) for c, _, f in _REPORT_COLUMNS),
                          "yes" if row["inside_band"] else "no")
         rich_console().print(grid)
         typer.echo(_summary_line(summary))
         typer.echo(ATTRIBUTION)
+
+
+def _plain(value):
+    """A table cell as JSON: numpy scalars as Python numbers, NaN (no figure reported) as null."""
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and value != value else value
 
 
 def _summary_line(s: dict) -> str:
@@ -120,9 +127,14 @@ def _summary_line(s: dict) -> str:
     def pct(x):
         return "-" if x != x else f"{x:.2%}"
 
+    if s["n_months"] == 0:
+        return ("No month of the window has both reported BTC and reported hashrate: nothing to compare "
+                "(the company's [[company.hashrate_reported]] and [[company.reported_production]] rows).")
     uptime = "" if s["uptime_fit_frac"] != s["uptime_fit_frac"] else (
-        f"; month-end figures x fitted uptime {s['uptime_fit_frac']:.3f}")
+        f"; {s['n_months_fitted']} month-end months x fitted uptime {s['uptime_fit_frac']:.3f} (they test nothing)")
+    blocks = "" if not s["n_months_blocks"] else (
+        f"; blocks won inside the Poisson band in {s['n_blocks_inside_band']} of {s['n_months_blocks']} months")
     return (f"{s['n_months_average_operating']} months of average operating hashrate: mean |error| "
             f"{pct(s['mean_abs_error_frac'])}, max |error| {pct(s['max_abs_error_frac'])}, total {pct(s['total_error_frac'])}; "
-            f"{s['n_inside_band']} of {s['n_months']} months inside the luck band; luck explains "
-            f"{pct(s['luck_explained_frac'])} of the gaps{uptime}.")
+            f"{s['n_inside_band']} of them inside the luck band; luck explains "
+            f"{pct(s['luck_explained_frac'])} of the gaps{blocks}{uptime}.")

@@ -1,6 +1,7 @@
 """Hardware catalog: Bitcoin ASIC miners and data-centre GPUs, read from sourced fact tables.
 
-The rows live in ``domain/facts/asic_models.csv`` and ``domain/facts/gpu_models.csv`` (package data); the
+The rows live in ``domain/facts/asic_models.csv`` and ``domain/facts/gpu_models.csv`` (package data), and the
+announced miner/AI leases behind the presets' lease rates in ``domain/facts/ai_leases.csv``; the
 columns, units, sources policy and what could not be sourced are in ``domain/facts/README.md``. Every row
 carries its source URLs, a confidence grade and notes. The loaders validate each row on read and raise
 ``DataError`` naming the file, the line and the row; the lookups raise ``InputError`` naming the model
@@ -30,6 +31,7 @@ from hashpivot.errors import DataError, InputError
 FACTS_PACKAGE = "hashpivot.domain.facts"
 ASIC_FILE = "asic_models.csv"
 GPU_FILE = "gpu_models.csv"
+LEASE_FILE = "ai_leases.csv"
 #: Largest relative gap allowed between a stored efficiency and power / hashrate, and between the computed
 #: efficiency and the one a source quotes (a larger quoted gap must be explained in the notes).
 EFFICIENCY_REL_TOL = 0.02
@@ -150,7 +152,35 @@ class GpuModel(Model):
         return self.server_power_kw / self.n_gpus_per_server
 
 
-RowModel = TypeVar("RowModel", AsicModel, GpuModel)
+class AiLeaseDeal(Model):
+    """An announced lease of data-centre capacity by a miner to an AI tenant, with its sources (the facts behind the
+    presets' lease rates; :func:`rate_usd_per_kw_month` is the flat rate that earns the announced value)."""
+
+    name: str = Field(min_length=1, description="Unique row name: lessor, tenant and MW. [text]")
+    lessor: str = Field(min_length=1, description="The company that leases out the capacity. [text]")
+    tenant: str = Field(min_length=1, description="The tenant (and its backer where announced). [text]")
+    announced_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Day the deal was announced. [date]")
+    contract_value_usd: float = Field(gt=0, le=1e12, description="Announced revenue over the base term. [USD]")
+    it_load_mw: float = Field(gt=0, le=10_000, description="Leased capacity as announced (see mw_basis). [MW]")
+    term_years: float = Field(gt=0, le=50, description="Base term of the lease. [years]")
+    mw_basis: Literal["critical_it", "capacity"] = Field(
+        description="What the MW count: critical IT load, or capacity not stated as IT load. [kind]")
+    escalator: str = Field(min_length=1, description="The escalator as announced, or 'not stated'. [text]")
+    confidence: Confidence = Field(description="Source quality (domain/facts/README.md). [grade]")
+    source_urls: tuple[str, ...] = Field(description="Pages the row was read from. [URLs]")
+    notes: str = Field(min_length=1, description="What each source says. [text]")
+
+    _urls = field_validator("source_urls")(_check_urls)
+
+    @property
+    def rate_usd_per_kw_month(self) -> float:
+        """Flat rate that earns the announced value: value / (kW x 12 months x years). [USD/kW-month]"""
+        from hashpivot.formulas.ai import contract_rate_usd_per_kw_month
+
+        return float(contract_rate_usd_per_kw_month(self.contract_value_usd, self.it_load_mw, self.term_years))
+
+
+RowModel = TypeVar("RowModel", AsicModel, GpuModel, AiLeaseDeal)
 
 
 def parse_table(text: str, model: type[RowModel], filename: str) -> tuple[RowModel, ...]:
@@ -199,6 +229,12 @@ def asic_catalog() -> tuple[AsicModel, ...]:
 def gpu_catalog() -> tuple[GpuModel, ...]:
     """Every sourced GPU row of ``domain/facts/gpu_models.csv``, validated, in file order."""
     return parse_table(_read(GPU_FILE), GpuModel, GPU_FILE)
+
+
+@functools.cache
+def ai_lease_deals() -> tuple[AiLeaseDeal, ...]:
+    """Every sourced lease of ``domain/facts/ai_leases.csv``, validated, in file order."""
+    return parse_table(_read(LEASE_FILE), AiLeaseDeal, LEASE_FILE)
 
 
 def asic_model(name: str) -> AsicModel:

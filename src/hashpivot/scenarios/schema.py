@@ -146,8 +146,13 @@ class Fleet(Model):
 class ReportedProduction(Model):
     """A month of production the company reported, for side-by-side comparison in a replay."""
 
-    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="Calendar month, YYYY-MM. [month]")
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Calendar month, YYYY-MM. [month]")
     mined_btc: float = Field(ge=0, le=MAX_BTC_PER_MONTH, description="BTC the company reported mining that month. [BTC]")
+    n_blocks_won: int | None = Field(
+        default=None, ge=0, le=10_000,
+        description="Blocks its own pool found that month, where it reports them (MARA); the direct test of block "
+        "luck. [blocks]",
+    )
     source: str = Field(min_length=1, description="Where the figure comes from (URL, document, date). [text]")
 
 
@@ -207,11 +212,11 @@ class Company(Model):
         for segment, frac in self.ownership_frac.items():
             if not 0.0 < frac <= 1.0:
                 raise ValueError(f"company.ownership_frac.{segment}={frac}: allowed a fraction in (0, 1]")
-        months = [r.month for r in self.hashrate_reported]
-        twice = sorted({m for m in months if months.count(m) > 1})
-        if twice:
-            raise ValueError(f"company.hashrate_reported: month {twice[0]!r} is listed twice; allowed: one row "
-                             "per month")
+        for field in ("hashrate_reported", "reported_production"):
+            months = [r.month for r in getattr(self, field)]
+            twice = sorted({m for m in months if months.count(m) > 1})
+            if twice:
+                raise ValueError(f"company.{field}: month {twice[0]!r} is listed twice; allowed: one row per month")
         site_names = [s.name for s in self.sites]
         if len(set(site_names)) != len(site_names):
             raise ValueError(f"company.sites: site names must be unique, got {site_names}")
