@@ -245,7 +245,8 @@ class Merger:
         self.combos = [(plan, policy) for plan in plans for policy in treasury]
         self.arrays = [build_company(scenario, plan) for plan in plans]
         self.n_paths = scenario.run.n_paths
-        self._covered = np.zeros(self.n_paths, dtype=np.int64)
+        self._covered = np.zeros(self.n_paths, dtype=np.uint8)  # parts that held each path (1 byte a path)
+        self._n_parts = 0
         self._whole: PathArrays | None = None
         self._terminal: np.ndarray | None = None
         self._metrics: dict[str, np.ndarray] = {}
@@ -254,8 +255,9 @@ class Merger:
 
     def add(self, part: PathArrays | PathFinals) -> None:
         rows = slice(part.first_path, part.first_path + part.n_paths)
-        first = not self._covered.any()
-        self._covered[rows] += 1
+        first = self._n_parts == 0
+        self._n_parts += 1
+        self._covered[rows] = np.minimum(self._covered[rows], 254) + 1
         if self.kept == "all":
             if first and part.first_path == 0 and part.n_paths == self.n_paths:
                 self._whole = part
