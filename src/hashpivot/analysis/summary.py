@@ -59,8 +59,8 @@ def quantile_stats(values: np.ndarray) -> dict[str, float]:
         return {"mean": float("nan"), **{k: float("nan") for k in QUANTILES}}
     # Values near the float range (a BTC yield from a subnormal start) may sum to inf: that is the honest mean.
     with np.errstate(over="ignore", invalid="ignore"):
-        qs = np.quantile(finite, list(QUANTILES.values()))
-        mean = float(finite.mean())
+        mean = float(finite.mean())  # before the quantiles partition ``finite`` in place (it is our own copy)
+        qs = np.quantile(finite, list(QUANTILES.values()), overwrite_input=True)
     return {"mean": mean, **dict(zip(QUANTILES, map(float, qs), strict=True))}
 
 
