@@ -55,6 +55,10 @@ def test_a_run_split_in_process_is_the_run(reference, n_tasks):
     assert_same_result(api.run(small(), n_tasks=n_tasks), reference)
 
 
+def test_tasks_of_any_size_give_the_run(reference):
+    assert_same_result(api.run(small(), task_paths=128), reference)  # two blocks of 64 paths a task
+
+
 def assert_same_finals(got, want) -> None:
     """``got`` keeps only the summary's per-path inputs; they, the summary and the win rates are ``want``'s."""
     from hashpivot.engine.result import FINALS

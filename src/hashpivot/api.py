@@ -100,6 +100,7 @@ def run(
     client=None,
     n_tasks: int | None = None,
     kept: str = "auto",
+    task_paths: int | None = None,
 ):
     """Simulate a scenario under its capacity plans and treasury policies (or those selected), after
     applying the named ``stresses``. Returns a ``SimResult``.
@@ -108,20 +109,22 @@ def run(
     ``hashpivot.parallel``); the result is the same, bit for bit. ``n_tasks`` forces the split (also in-process).
     ``kept``: what a split run keeps per path: ``"all"`` terminal values, only the summary's inputs
     (``"finals"``: for millions of paths; the summary and win rates are the same), or ``"auto"`` (all when the
-    client can hold them); ``result.dataset.attrs["per_path"]`` says which.
+    client can hold them); ``result.dataset.attrs["per_path"]`` says which. ``task_paths``: paths per task
+    (default: about ``parallel.tasks.TARGET_POLICY_PATH_DAYS`` of work; bigger on a cluster of thousands of workers,
+    see docs/scaling.md).
     """
     sc = load(scenario, n_paths=n_paths, seed=seed, stresses=stresses)
     chosen = select_policies(sc, policies)
     plans = select_capacity(sc, capacity)
     history = history_log_returns_for(sc, data)
-    if client is None and n_tasks is None:
+    if client is None and n_tasks is None and task_paths is None:
         from hashpivot.engine.run import simulate
 
         return simulate(sc, chosen, capacity=plans, history_log_returns=history, check_invariants=check_invariants,
                         progress=progress)
     from hashpivot.parallel.executor import Executor, Variant
 
-    executor = Executor(client, n_tasks=n_tasks, kept=kept)
+    executor = Executor(client, n_tasks=n_tasks, task_paths=task_paths, kept=kept)
     variant = Variant(sc, tuple(plans), tuple(chosen), history, check_invariants)
     return executor.run_variants([variant], progress=progress)[0]
 
@@ -140,6 +143,7 @@ def sweep(
     n_tasks: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     keep_paths: bool | None = None,
+    task_paths: int | None = None,
 ):
     """Run every variant of a sweep on the same random numbers; returns an ``analysis.sweep.SweepResult``.
 
@@ -150,7 +154,7 @@ def sweep(
     tasks (variant x range of paths); the numbers are the same wherever they run. ``keep_paths``: keep every
     variant's per-path finals in ``result.dataset`` (default: when they fit in a quarter of the memory limit,
     ``analysis.sweep.keeps_paths``); without them the paired differences and win rates against the baseline are
-    taken as each variant arrives, and are the same.
+    taken as each variant arrives, and are the same. ``task_paths``: paths per task, as in :func:`run`.
 
     >>> result = sweep("rm1", axes={"company.sites.main.power_price_usd_per_mwh": [40, 50]}, n_paths=64)
     >>> result.table("nav_usd", "mean")["power_price_usd_per_mwh"].tolist()
@@ -176,7 +180,7 @@ def sweep(
         keep_paths = keeps_paths(len(runs), n_pol, base.run.n_paths, memory_limit_bytes())
     collector = SweepCollector(names, [v.values for v in variants], spec.baseline_index, keep_paths)
     # A sweep keeps each variant's summary and finals only, so its tasks send back no more than that.
-    Executor(client, n_tasks=n_tasks, kept="finals").run_variants(runs, progress=progress, on_result=collector.add,
+    Executor(client, n_tasks=n_tasks, task_paths=task_paths, kept="finals").run_variants(runs, progress=progress, on_result=collector.add,
                                                                   first=spec.baseline_index)
     base_for_record = base.model_copy(update={"sweep": spec})
     return collector.result(spec.baseline_index, base_for_record, base.run.seed, __version__)
