@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/hashpivot compare default --out reports/demo
 	$(if $(HASHPIVOT_DATA),$(BIN)/hashpivot hashprice --around-halving 4 --before-days 365 --after-days 60 --out reports/hashprice,@echo "no chain table: skipped the hashprice history (set HASHPIVOT_DATA)")
+	@echo "hashpivot is installed in $(BIN)/: call $(BIN)/hashpivot, or 'source $(BIN)/activate' for plain 'hashpivot'"
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest

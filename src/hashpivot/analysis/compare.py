@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: (metric, stat, label) rows of the comparison table, in display order.
-COMPARISON_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("nav_usd", "p50", "NAV median [USD]"),
-    ("nav_usd", "p5", "NAV p5 [USD]"),
-    ("nav_usd", "p95", "NAV p95 [USD]"),
-    ("nav_usd", "mean", "NAV mean [USD]"),
-    ("nav_usd", "cvar5", "NAV CVaR 5% [USD]"),
-    ("btc_held", "p50", "BTC held median [BTC]"),
-    ("btc_per_share", "p50", "BTC per share median [BTC]"),
-    ("btc_yield_frac", "p50", "BTC yield median [fraction]"),
-    ("cash_usd", "p50", "cash median [USD]"),
-    ("insolvency", "probability", "P(insolvent) [fraction]"),
-    ("insolvency", "mean_day", "mean insolvency day [day]"),
-    ("mining_margin_usd_per_mw_day", "mean", "mining margin mean [USD/MW-day]"),
-    ("ai_margin_usd_per_mw_day", "mean", "AI margin mean [USD/MW-day]"),
-)
+from hashpivot.format import COMPARISON_METRICS
+
+#: (metric, stat, label) rows of the comparison table, in display order: the vocabulary of
+#: :data:`hashpivot.format.COMPARISON_METRICS` (the margins are medians: :data:`hashpivot.format.MARGIN_STAT`).
+COMPARISON_ROWS: tuple[tuple[str, str, str], ...] = tuple((m.metric, m.stat, m.label) for m in COMPARISON_METRICS)
 
 
 def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from hashpivot.errors import HashpivotError, InputError
+from hashpivot.format import fmt_metric, fmt_usd  # the one formatter; re-exported for the commands
 
 # --- error handling -------------------------------------------------------------------------------
 
@@ -209,67 +210,66 @@ def progress_bar(label: str, total_paths: int, quiet: bool, unit: str = "paths")
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-# --- number formatters ------------------------------------------------------------------------------
-
-
-def fmt_metric(label: str, value: float) -> str:
-    """A comparison value formatted by the unit in its ``label``: USD scaled (k, M, B), fractions in %,
-    days whole, anything else to 4 significant digits; NaN as '-'."""
-    if value != value:
-        return "-"
-    if "[USD" in label and "USD/" not in label:
-        return fmt_usd(value)
-    if "[fraction]" in label:
-        return f"{value * 100:.1f} %"
-    if "[day]" in label:
-        return f"{value:,.0f}"
-    return f"{value:,.4g}"
-
-
-def fmt_usd(usd: float) -> str:
-    """An amount in USD, scaled: '1.17 M', '2.50 B', '950'."""
-    for scale, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
-        if abs(usd) >= scale:
-            return f"{usd / scale:,.2f}{suffix}"
-    return f"{usd:,.0f}"
-
+# --- number formatters: one set for the report, the CLI and the dashboard (hashpivot.format) ---------
 
 def fmt_signed_pct(frac: float) -> str:
     """A change given as a fraction, in signed percent: 0.123 -> '+12.3 %'."""
-    return f"{frac * 100:+.1f} %"
+    from hashpivot.format import fmt_pct
+
+    return fmt_pct(frac, signed=True)
 
 
 # --- the comparison of policies (run, compare, runs show) -------------------------------------------
 
-#: Comparison rows shown in the terminal (the report and --json carry them all), with short headers.
-TERMINAL_COLUMNS_SHOWN = {
-    "NAV median [USD]": "NAV p50",
-    "NAV p5 [USD]": "NAV p5",
-    "NAV p95 [USD]": "NAV p95",
-    "NAV CVaR 5% [USD]": "CVaR 5%",
-    "BTC held median [BTC]": "BTC p50",
-    "BTC yield median [fraction]": "BTC yield p50",
-    "P(insolvent) [fraction]": "P(insolvent)",
-    "mining margin mean [USD/MW-day]": "mining USD/MW-day",
-    "AI margin mean [USD/MW-day]": "AI USD/MW-day",
-}
+WideOpt = Annotated[bool, typer.Option("--wide", help="Show every column of the comparison, however wide the "
+                                                       "terminal (by default the least important are dropped).")]
 
 
-def print_comparison(console, summary, win_rate, policies: list[str], title: str) -> None:
-    """The terminal comparison grid (a row per policy) and each policy's mean win rate."""
+def comparison_grid(summary, policies: list[str], title: str, width: int, wide: bool = False):
+    """The terminal comparison grid (a row per policy, whole names) and the headers it left out: the columns of
+    :data:`hashpivot.format.COMPARISON_METRICS` with a terminal priority, all-missing ones left out, then the
+    lowest priority dropped until the grid fits ``width`` characters (none dropped when ``wide``)."""
+    from rich.console import Console
     from rich.table import Table
 
     from hashpivot.analysis.compare import comparison_table
+    from hashpivot.format import COMPARISON_METRICS
 
     table = comparison_table(summary)
-    grid = Table(title=rich_text(title), header_style="bold")
-    grid.add_column("policy")
-    shown = [label for label in table.index if label in TERMINAL_COLUMNS_SHOWN]
-    for label in shown:
-        grid.add_column(TERMINAL_COLUMNS_SHOWN[label], justify="right")
-    for policy in table.columns:
-        grid.add_row(rich_text(policy), *(fmt_metric(label, table.at[label, policy]) for label in shown))
-    console.print(grid)
+    metrics = [m for m in COMPARISON_METRICS if m.priority > 0 and m.label in table.index
+               and any(v == v for v in table.loc[m.label])]
+
+    def build(shown) -> Table:
+        grid = Table(title=rich_text(title), header_style="bold")
+        grid.add_column("policy", no_wrap=True)
+        for m in shown:
+            grid.add_column(m.short, justify="right", no_wrap=True)
+        for policy in table.columns:
+            grid.add_row(rich_text(policy), *(fmt_metric(m.label, table.at[m.label, policy]) for m in shown))
+        return grid
+
+    shown = list(metrics)
+    measure = Console(width=10_000, highlight=False)
+    while not wide and len(shown) > 1 and measure.measure(build(shown)).maximum > width:
+        shown.remove(max(reversed(shown), key=lambda m: m.priority))
+    return build(shown), [m.short.replace("\n", " ") for m in metrics if m not in shown]
+
+
+def print_comparison(console, summary, win_rate, policies: list[str], title: str, wide: bool = False) -> None:
+    """The terminal comparison grid (a row per policy, fitted to the console's width unless ``wide``) and each
+    policy's mean win rate."""
+    grid, dropped = comparison_grid(summary, policies, title, console.width, wide)
+    if wide:
+        from rich.console import Console
+
+        # A console as wide as the grid, on the same file: lines longer than the terminal, never squeezed.
+        needed = Console(width=10_000).measure(grid).maximum
+        Console(width=max(console.width, needed), file=console.file, highlight=False).print(grid)
+    else:
+        console.print(grid)
+    if dropped:
+        console.print(f"not shown at this width: {', '.join(dropped)} (--wide shows them; the report and --json "
+                      "carry every metric)")
     if len(policies) > 1:
         best = win_rate.mean(axis=1).sort_values(ascending=False)
         console.print("share of paths each policy beats the others on NAV per share (mean over rivals): "

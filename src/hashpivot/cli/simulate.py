@@ -26,6 +26,7 @@ from hashpivot.cli.common import (
     NoStoreOpt,
     SchedulerOpt,
     StoreOpt,
+    WideOpt,
     WorkersOpt,
     check_out_dir,
     echo_json,
@@ -69,6 +70,7 @@ def run(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Simulate a scenario under its main capacity plan and treasury policy and print the summary.
@@ -76,7 +78,7 @@ def run(
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
         _run_and_record(scenario, None, None, n_paths, seed, data, check, stress, store, no_store, name, out,
-                        as_json, debug, main_only=True, cluster=(workers, scheduler))
+                        as_json, debug, main_only=True, cluster=(workers, scheduler), wide=wide)
 
 
 def compare(
@@ -105,6 +107,7 @@ def compare(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Compare capacity plans and treasury policies side by side on the same random numbers.
@@ -112,11 +115,12 @@ def compare(
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
         _run_and_record(scenario, policy, capacity, n_paths, seed, data, check, stress, store, no_store, name, out,
-                        as_json, debug, cluster=(workers, scheduler))
+                        as_json, debug, cluster=(workers, scheduler), wide=wide)
 
 
 def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, stresses, store, no_store, name, out,
-                    as_json, debug, *, main_only: bool = False, cluster: tuple = (None, None)) -> None:
+                    as_json, debug, *, main_only: bool = False, cluster: tuple = (None, None),
+                    wide: bool = False) -> None:
     """The body of ``run`` and ``compare``: simulate (in-process, or on the Dask cluster of ``cluster``:
     (--workers, --scheduler)), record in the run store, write and print the results."""
     from hashpivot.parallel.executor import connect
@@ -127,7 +131,7 @@ def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, st
         result = _simulate_with_progress(scenario, policies, n_paths, seed, data, check, as_json,
                                          capacity=capacity, stresses=stresses, main_only=main_only, client=client)
     recorded = record_run(result, store, no_store, name)
-    _emit_result(result, out, as_json, recorded)
+    _emit_result(result, out, as_json, recorded, wide=wide)
     recorded.finish(debug)
 
 
@@ -147,9 +151,10 @@ def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: 
                        progress=progress, client=client)
 
 
-def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None) -> None:
-    """Write the report (when ``out``) and print the comparison (rich table or JSON); ``recorded``
-    says where the run store recorded the run."""
+def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None,
+                 wide: bool = False) -> None:
+    """Write the report (when ``out``) and print the comparison (rich table or JSON; every column with
+    ``wide``); ``recorded`` says where the run store recorded the run."""
     files = {}
     if out is not None:
         from hashpivot.report.sim_report import write_report
@@ -173,7 +178,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     console = rich_console()
     print_comparison(console, result.summary, result.win_rate, result.policies,
                      f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
-                     f"{len(result.policies)} policies on the same random numbers")
+                     f"{len(result.policies)} policies on the same random numbers", wide=wide)
     for kind, path in files.items():
         console.print(f"report: {path}")
     if recorded is not None and recorded.describe():

@@ -2,7 +2,7 @@
 
 Started by ``hashpivot dashboard``. The page lays out widgets and calls the library; it computes
 nothing itself: the scenario is built by :func:`hashpivot.dashboard.inputs.apply_inputs`, the run by
-:func:`hashpivot.api.run`, the table by :func:`hashpivot.analysis.compare.comparison_table`, the figures
+:func:`hashpivot.api.run`, the table by :func:`hashpivot.dashboard.tables.comparison_cells`, the figures
 by :mod:`hashpivot.report.figures` and the report by :func:`hashpivot.report.sim_report.render_report`.
 No network: Streamlit serves its own front end and plotly's JavaScript.
 
@@ -20,7 +20,6 @@ import math
 import streamlit as st
 
 from hashpivot import api
-from hashpivot.analysis.compare import comparison_table
 from hashpivot.dashboard.inputs import (
     DashboardInputs,
     apply_inputs,
@@ -30,9 +29,10 @@ from hashpivot.dashboard.inputs import (
     scenario_from_upload,
     slider_bounds,
 )
+from hashpivot.dashboard.tables import comparison_cells
 from hashpivot.errors import HashpivotError
 from hashpivot.report.figures import fan_figure, margin_figure
-from hashpivot.report.sim_report import format_usd, render_report
+from hashpivot.report.sim_report import render_report
 from hashpivot.scenarios.toml import load_preset, preset_names, to_toml
 
 #: Presets offered first when present.
@@ -150,32 +150,13 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
 # ------------------------------------------------------------------------------------------- results
 
 
-def _cell(label: str, value: float) -> str:
-    """A comparison value as text, by the unit in its row label."""
-    if not math.isfinite(value):
-        return "–"
-    if "[USD]" in label:
-        return format_usd(value)
-    if "[fraction]" in label:
-        return f"{value * 100:.1f} %"
-    if "[BTC]" in label and "per share" in label:
-        return f"{value * 1e8:,.0f} sats"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
-
-
 def show_results(run: dict) -> None:
     result = run["result"]
     n_paths = int(result.dataset.sizes["path"])
     st.subheader(f"Results: {run['name']}")
     st.caption(f"{n_paths:,} paths · seed {result.seed} · {len(result.policies)} policies on the same random "
                f"numbers · hashpivot {result.version}")
-    table = comparison_table(result.summary)
-    shown = table.T.copy()
-    for label in table.index:
-        shown[label] = [_cell(label, v) for v in table.loc[label]]
-    shown = shown.rename(columns={label: label.replace("[BTC]", "[sats]") for label in table.index
-                                  if "per share" in label})
-    shown.index.name = "policy"
+    shown = comparison_cells(result.summary)
     with st.container(key="comparison"):
         st.markdown("**Comparison at the end of the horizon** (rows: policies; all paths)")
         st.table(shown)

@@ -30,6 +30,9 @@ import pandas as pd
 from pydantic import BaseModel
 
 from hashpivot.analysis.fan import FAN_QUANTILES, fan_quantiles, insolvency_curve, summary_table
+# One formatter for the report, the CLI and the dashboard; ``format_usd`` keeps the report's old name.
+from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats
+from hashpivot.format import fmt_usd as format_usd
 
 SECTION_IDS = (
     "scenario", "summary", "fan-nav", "fan-btc", "fan-btc-per-share", "market", "insolvency",
@@ -37,7 +40,6 @@ SECTION_IDS = (
 )
 DATA_SCRIPT_ID = "hashpivot-data"
 FIGURE_CLASS = "hashpivot-figure"
-SATS_PER_BTC = 100_000_000
 FAN_COLUMNS = 4          # small multiples per row
 FAN_ROW_HEIGHT_PX = 250
 #: Plotly's default qualitative palette; a policy keeps its colour in every chart.
@@ -147,47 +149,6 @@ _NAV_LABELS = {
 
 
 # ----------------------------------------------------------------------------------------- formatting
-
-
-def format_usd(value: float) -> str:
-    """Compact USD amount: ``1.23 B``, ``45.6 M``, ``789 k``, ``12``; ``n/a`` for NaN. [text]
-
-    >>> format_usd(1.234e9), format_usd(-45_600_000.0), format_usd(789_000.0), format_usd(12.4)
-    ('1.23 B', '-45.6 M', '789 k', '12')
-    """
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    size = abs(value)
-    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if size >= limit:
-            return f"{_sig3(value / limit)} {suffix}"
-    return f"{value:,.0f}"
-
-
-def _sig3(x: float) -> str:
-    """Three significant digits for 1 <= |x| < 1000 (``1.23``, ``45.6``, ``789``)."""
-    size = abs(x)
-    return f"{x:.2f}" if size < 10 else f"{x:.1f}" if size < 100 else f"{x:.0f}"
-
-
-def _fmt_btc(value: float) -> str:
-    if not math.isfinite(value):
-        return "n/a"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-
-
-def _fmt_sats(value_btc: float) -> str:
-    return "n/a" if not math.isfinite(value_btc) else f"{value_btc * SATS_PER_BTC:,.0f}"
-
-
-def _fmt_pct(value_frac: float, signed: bool = False) -> str:
-    if not math.isfinite(value_frac):
-        return "n/a"
-    return f"{value_frac * 100:+.1f} %" if signed else f"{value_frac * 100:.1f} %"
-
-
-def _fmt_margin(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value:,.0f}"
 
 
 def _num(value: Any) -> str:
@@ -318,7 +279,7 @@ def _scenario_section(scenario, result, n_paths: int, n_samples: int) -> str:
         "<h3>Fleets</h3>",
         _table(("fleet", "site", "hashrate [EH/s]", "efficiency [J/TH]", "power [MW]", "uptime", "pool fee"), [
             (_esc(f.name), _esc(f.site), f"{f.hashrate_ehs:,.2f}", f"{f.efficiency_j_per_th:.1f}",
-             f"{f.power_mw:,.1f}", _fmt_pct(f.uptime_frac), _fmt_pct(f.pool_fee_frac))
+             f"{f.power_mw:,.1f}", fmt_pct(f.uptime_frac), fmt_pct(f.pool_fee_frac))
             for f in company.fleets
         ], num_from=2),
         "<h3>Market processes</h3>",
@@ -357,13 +318,13 @@ def _summary_section(table: pd.DataFrame, n_paths: int) -> str:
         rows.append((
             f'<span class="swatch" style="background:{_color(i)}"></span>{_esc(policy)}',
             cell(policy, "nav_usd", format_usd),
-            cell(policy, "btc_held", _fmt_btc),
-            cell(policy, "btc_per_share", _fmt_sats),
-            cell(policy, "btc_yield_frac", lambda v: _fmt_pct(v, signed=True)),
-            _esc(_fmt_pct(table.at[policy, "insolvency_probability"])),
+            cell(policy, "btc_held", fmt_btc),
+            cell(policy, "btc_per_share", fmt_sats),
+            cell(policy, "btc_yield_frac", lambda v: fmt_pct(v, signed=True)),
+            _esc(fmt_pct(table.at[policy, "insolvency_probability"])),
             _esc(format_usd(table.at[policy, "nav_usd_cvar5"])),
-            cell(policy, "mining_margin_usd_per_mw_day", _fmt_margin),
-            cell(policy, "ai_margin_usd_per_mw_day", _fmt_margin),
+            cell(policy, "mining_margin_usd_per_mw_day", fmt_number),
+            cell(policy, "ai_margin_usd_per_mw_day", fmt_number),
         ))
     header = ("policy", "terminal NAV [USD]", "BTC held [BTC]", "BTC per share [sats]", "BTC yield",
               "P(insolvency)", "CVaR 5 % of NAV [USD]", "mining margin [USD/MW-day]",
@@ -453,7 +414,7 @@ def _add_fan(fig, fan: pd.DataFrame, name: str, color: str, unit: str, scale: fl
         fig.add_trace(go.Scatter(x=x, y=_plain(fan[hi], scale), mode="lines", line={"width": 0},
                                  fill="tonexty", fillcolor=_rgba(color, alpha), legendgroup=name,
                                  showlegend=False, hoverinfo="skip", name=f"{name} {hi}"), **where)
-    fmt = format_usd if unit == "USD" else (lambda v: f"{v:,.4g}")
+    fmt = format_usd if unit == "USD" else fmt_number
     custom = [
         [fmt(a) for a in (fan.at[d, "p5"] * scale, fan.at[d, "p25"] * scale, fan.at[d, "p75"] * scale,
                           fan.at[d, "p95"] * scale, fan.at[d, "p50"] * scale)]
