@@ -18,7 +18,7 @@ import json
 import sys
 import unicodedata
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -225,51 +225,69 @@ WideOpt = Annotated[bool, typer.Option("--wide", help="Show every column of the 
                                                        "terminal (by default the least important are dropped).")]
 
 
-def comparison_grid(summary, policies: list[str], title: str, width: int, wide: bool = False):
-    """The terminal comparison grid (a row per policy, whole names) and the headers it left out: the columns of
-    :data:`hashpivot.format.COMPARISON_METRICS` with a terminal priority, all-missing ones left out, then the
-    lowest priority dropped until the grid fits ``width`` characters (none dropped when ``wide``)."""
+def fitted_table(title: str, columns: Sequence[tuple[str, str, int]], rows: Sequence[Sequence[str]], width: int,
+                 wide: bool = False):
+    """A rich table that fits ``width`` characters without wrapping or cutting a cell: ``columns`` are
+    (header, justify, priority) with priority 0 always kept (names) and the highest dropped first until the table
+    fits (none dropped when ``wide``); ``rows`` are already-formatted cells, one per column. Returns the table
+    and the headers it dropped (in column order)."""
     from rich.console import Console
     from rich.table import Table
 
+    def build(keep: list[int]) -> Table:
+        grid = Table(title=rich_text(title), header_style="bold")
+        for j in keep:
+            header, justify, _priority = columns[j]
+            grid.add_column(header, justify=justify, no_wrap=True)
+        for row in rows:
+            grid.add_row(*(row[j] for j in keep))
+        return grid
+
+    keep = list(range(len(columns)))
+    measure = Console(width=10_000, highlight=False)
+    while not wide and measure.measure(build(keep)).maximum > width:
+        droppable = [j for j in keep if columns[j][2] > 0]
+        if not droppable:
+            break
+        keep.remove(max(reversed(droppable), key=lambda j: columns[j][2]))
+    return build(keep), [columns[j][0].replace("\n", " ") for j in range(len(columns)) if j not in keep]
+
+
+def print_fitted(console, grid, dropped: Sequence[str], wide: bool) -> None:
+    """Print a :func:`fitted_table`: with ``wide``, as wide as it is (longer lines than the terminal, never
+    squeezed); else say which columns it left out and how to see them."""
+    from rich.console import Console
+
+    if wide:
+        needed = Console(width=10_000).measure(grid).maximum
+        Console(width=max(console.width, needed), file=console.file, highlight=False).print(grid)
+        return
+    console.print(grid)
+    if dropped:
+        console.print(f"not shown at this width: {', '.join(dropped)} (--wide shows them; --json carries "
+                      "every figure)")
+
+
+def comparison_grid(summary, policies: list[str], title: str, width: int, wide: bool = False):
+    """The terminal comparison grid (a row per policy, whole names) and the headers it left out: the columns of
+    :data:`hashpivot.format.COMPARISON_METRICS` with a terminal priority, all-missing ones left out, fitted to
+    ``width`` by :func:`fitted_table`."""
     from hashpivot.analysis.compare import comparison_table
     from hashpivot.format import COMPARISON_METRICS
 
     table = comparison_table(summary)
     metrics = [m for m in COMPARISON_METRICS if m.priority > 0 and m.label in table.index
                and any(v == v for v in table.loc[m.label])]
-
-    def build(shown) -> Table:
-        grid = Table(title=rich_text(title), header_style="bold")
-        grid.add_column("policy", no_wrap=True)
-        for m in shown:
-            grid.add_column(m.short, justify="right", no_wrap=True)
-        for policy in table.columns:
-            grid.add_row(rich_text(policy), *(fmt_metric(m.label, table.at[m.label, policy]) for m in shown))
-        return grid
-
-    shown = list(metrics)
-    measure = Console(width=10_000, highlight=False)
-    while not wide and len(shown) > 1 and measure.measure(build(shown)).maximum > width:
-        shown.remove(max(reversed(shown), key=lambda m: m.priority))
-    return build(shown), [m.short.replace("\n", " ") for m in metrics if m not in shown]
+    columns = [("policy", "left", 0), *((m.short, "right", m.priority) for m in metrics)]
+    rows = [[rich_text(p), *(fmt_metric(m.label, table.at[m.label, p]) for m in metrics)] for p in table.columns]
+    return fitted_table(title, columns, rows, width, wide)
 
 
 def print_comparison(console, summary, win_rate, policies: list[str], title: str, wide: bool = False) -> None:
     """The terminal comparison grid (a row per policy, fitted to the console's width unless ``wide``) and each
     policy's mean win rate."""
     grid, dropped = comparison_grid(summary, policies, title, console.width, wide)
-    if wide:
-        from rich.console import Console
-
-        # A console as wide as the grid, on the same file: lines longer than the terminal, never squeezed.
-        needed = Console(width=10_000).measure(grid).maximum
-        Console(width=max(console.width, needed), file=console.file, highlight=False).print(grid)
-    else:
-        console.print(grid)
-    if dropped:
-        console.print(f"not shown at this width: {', '.join(dropped)} (--wide shows them; the report and --json "
-                      "carry every metric)")
+    print_fitted(console, grid, dropped, wide)
     if len(policies) > 1:
         best = win_rate.mean(axis=1).sort_values(ascending=False)
         console.print("share of paths each policy beats the others on NAV per share (mean over rivals): "

@@ -32,8 +32,10 @@ from hashpivot.cli.common import (
     echo_json,
     exit_on_error,
     fail,
+    fitted_table,
     fmt_usd,
     print_comparison,
+    print_fitted,
     progress_bar,
     rich_console,
     rich_text,
@@ -257,12 +259,14 @@ def margins(
     rent_drop: Annotated[float, typer.Option("--rent-drop", metavar="FRAC", help="GPU rent fall to test, 0..1.")] = 0.4,
     utilisation: Annotated[float, typer.Option("--utilisation", metavar="FRAC", help="GPU utilisation to test, 0..1.")] = 0.6,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """What a megawatt earns mining vs in an AI GPU cloud (IREN-like FY2025 inputs), with sensitivities."""
     with exit_on_error(debug):
         from hashpivot.analysis.per_mw import iren_like, sensitivities
         from hashpivot.errors import InputError
+        from hashpivot.format import fmt_number, fmt_pct, per_mw_year
 
         for option, value in (("--rent-drop", rent_drop), ("--utilisation", utilisation)):
             if not 0.0 <= value <= 1.0:
@@ -272,15 +276,19 @@ def margins(
         if as_json:
             echo_json({"inputs": inputs.model_dump(), "rows": table.to_dict(orient="records")})
             return
-        from rich.table import Table
-
-        grid = Table(title=f"Per MW per day: {inputs.name} (hardware margin = revenue - electricity)",
-                     header_style="bold")
-        for col in ("case", "segment", "revenue", "power", "margin", "margin %", "capex/MW", "payback"):
-            grid.add_column(col, justify="left" if col in ("case", "segment") else "right")
-        for row in table.itertuples(index=False):
-            grid.add_row(row.case, row.segment, f"{row.revenue_usd_per_mw_day:,.0f}", f"{row.power_usd_per_mw_day:,.0f}",
-                         f"{row.margin_usd_per_mw_day:,.0f}", f"{row.margin_frac * 100:.1f} %",
-                         fmt_usd(row.capex_usd_per_mw), f"{row.payback_years:.1f} y")
-        rich_console().print(grid)
-        typer.echo("USD per MW per day; capex and payback in USD per grid MW and years. Sources: domain/facts/iren_per_mw.toml")
+        columns = [("case", "left", 0), ("segment", "left", 0), ("revenue\nUSD/MW-day", "right", 5),
+                   ("power\nUSD/MW-day", "right", 6), ("margin\nUSD/MW-day", "right", 1),
+                   ("margin\nUSD/MW-year", "right", 2), ("margin\nshare", "right", 4), ("capex\nUSD/MW", "right", 7),
+                   ("payback", "right", 3)]
+        rows = [(row.case, row.segment, fmt_number(row.revenue_usd_per_mw_day), fmt_number(row.power_usd_per_mw_day),
+                 fmt_number(row.margin_usd_per_mw_day), fmt_usd(per_mw_year(row.margin_usd_per_mw_day)),
+                 fmt_pct(row.margin_frac), fmt_usd(row.capex_usd_per_mw), f"{row.payback_years:.1f} y")
+                for row in table.itertuples(index=False)]
+        console = rich_console()
+        grid, dropped = fitted_table(f"What a MW earns today at {inputs.name} inputs: one day's hardware margin "
+                                     "(revenue - electricity), a point estimate, not a run's median",
+                                     columns, rows, console.width, wide)
+        print_fitted(console, grid, dropped, wide)
+        console.print("Per grid MW; capex in USD per MW, payback in years. Sources: domain/facts/iren_per_mw.toml. "
+                   "A simulated run's figure is the median over paths of the horizon's margin per MW-day "
+                   "('hashpivot compare', the report)")

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from hashpivot.analysis.fan import FAN_QUANTILES, fan_quantiles, insolvency_curve, summary_table
 # One formatter for the report, the CLI and the dashboard; ``format_usd`` keeps the report's old name.
-from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats
+from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats, margin_label
 from hashpivot.format import fmt_usd as format_usd
 
 SECTION_IDS = (
@@ -327,8 +327,7 @@ def _summary_section(table: pd.DataFrame, n_paths: int) -> str:
             cell(policy, "ai_margin_usd_per_mw_day", fmt_number),
         ))
     header = ("policy", "terminal NAV [USD]", "BTC held [BTC]", "BTC per share [sats]", "BTC yield",
-              "P(insolvency)", "CVaR 5 % of NAV [USD]", "mining margin [USD/MW-day]",
-              "AI margin [USD/MW-day]")
+              "P(insolvency)", "CVaR 5 % of NAV [USD]", margin_label("mining"), margin_label("AI"))
     body = (
         f'<p class="note">At the end of the horizon, over all {n_paths:,} paths: median, with p5 &hellip; p95 '
         "below. BTC yield is the change of BTC per share since day 0. P(insolvency) is the share of paths on "
