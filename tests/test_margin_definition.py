@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from hashpivot import api
+from hashpivot.analysis.compare import comparison_cells
 from hashpivot.analysis.per_mw import run_margins
 from hashpivot.cli import app
-from hashpivot.dashboard.tables import comparison_cells
 from hashpivot.format import margin_label
 from hashpivot.scenarios.toml import load_preset, to_toml
 

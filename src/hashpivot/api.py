@@ -1,7 +1,10 @@
-"""The facade used by the CLI, the dashboard and notebooks: ``run`` and ``compare``.
+"""The facade used by the CLI, the dashboard and notebooks: ``load``, ``run``, ``compare``, ``replay``, ``sweep``
+(the first five are also at the package root: ``hashpivot.run("riot", n_paths=2000)``).
 
-It resolves what the engine must not touch itself (files, presets, historical data) and hands the
-engine plain models and arrays.
+It resolves what the engine must not touch itself (files, presets, company aliases, historical data) and hands
+the engine plain models and arrays. A scenario is a :class:`~hashpivot.scenarios.schema.Scenario`, a TOML path,
+a preset name (``default``, ``rm1``, ``riot_2024q2``) or a company alias (``riot`` -> ``riot_2024q2``, its halving
+preset); change one field with ``scenario.replace("company.sites.main.power_price_usd_per_mwh", 38)``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from hashpivot.errors import InputError, ScenarioError
 from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.selection import select_capacity, select_policies
 
-__all__ = ["export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "replay",
+__all__ = ["compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "replay",
            "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sweep"]
 
 
@@ -24,11 +27,16 @@ def load(
     scenario: Scenario | str | Path, *, n_paths: int | None = None, seed: int | None = None,
     stresses: Sequence[str] = (),
 ) -> Scenario:
-    """A scenario from a model, a TOML path or a preset name, with optional stresses and overrides."""
-    from hashpivot.scenarios.stress import apply_stress
-    from hashpivot.scenarios.toml import from_dict, load_scenario
+    """A scenario from a model, a TOML path, a preset name or a company alias (``riot`` -> its halving preset,
+    :func:`hashpivot.scenarios.toml.resolve_company`), with optional stresses and overrides.
 
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    >>> load("riot").name
+    'riot_2024q2'
+    """
+    from hashpivot.scenarios.stress import apply_stress
+    from hashpivot.scenarios.toml import from_dict, load_scenario, resolve_company
+
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(resolve_company(str(scenario)))
     for name in stresses:
         sc = apply_stress(sc, name)
     if n_paths is None and seed is None:
@@ -122,6 +130,20 @@ def run(
     return executor.run_variants([variant], progress=progress)[0]
 
 
+def compare(
+    scenario: Scenario | str | Path,
+    *,
+    policies: Sequence[str] | None = None,
+    capacity: Sequence[str] | None = None,
+    **options,
+):
+    """Every capacity plan and treasury policy of a scenario (or those named) side by side on the same random
+    numbers: :func:`run` under the name a notebook reads (``hashpivot.compare("default", n_paths=2000)``). The
+    ``SimResult`` shows, in Jupyter, what a MW earns and the comparison table; its ``win_rate`` holds the paired
+    win rates. ``options``: those of :func:`run` (``stresses``, ``n_paths``, ``seed``, ``data``, ...)."""
+    return run(scenario, policies=policies, capacity=capacity, **options)
+
+
 def sweep(
     scenario: Scenario | str | Path,
     *,
@@ -148,7 +170,7 @@ def sweep(
     >>> result.table("nav_usd", "mean")["power_price_usd_per_mwh"].tolist()
     [40, 50]
     """
-    from hashpivot import __version__
+    from hashpivot._version import __version__
     from hashpivot.analysis.sweep import SweepCollector
     from hashpivot.parallel.executor import Executor, Variant
     from hashpivot.scenarios.variants import coordinate_names

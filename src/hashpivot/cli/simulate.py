@@ -48,6 +48,11 @@ ScenarioArg = Annotated[
 PathsOpt = Annotated[int | None, typer.Option("--paths", metavar="N", help="Override run.n_paths.")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", metavar="S", help="Override run.seed.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")]
+LimitOpt = Annotated[
+    float | None,
+    typer.Option("--insolvency-limit", metavar="FRAC",
+                 help="Largest share of insolvent paths a recommended policy may have, 0..1 (default 0.05)."),
+]
 StressOpt = Annotated[
     list[str] | None,
     typer.Option("--stress", metavar="NAME",
@@ -108,6 +113,7 @@ def compare(
     name: NameOpt = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    insolvency_limit: LimitOpt = None,
     as_json: JsonOpt = False,
     wide: WideOpt = False,
     debug: DebugOpt = False,
@@ -116,13 +122,14 @@ def compare(
 
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
+        _check_limit(insolvency_limit)
         _run_and_record(scenario, policy, capacity, n_paths, seed, data, check, stress, store, no_store, name, out,
-                        as_json, debug, cluster=(workers, scheduler), wide=wide)
+                        as_json, debug, cluster=(workers, scheduler), wide=wide, limit=insolvency_limit)
 
 
 def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, stresses, store, no_store, name, out,
                     as_json, debug, *, main_only: bool = False, cluster: tuple = (None, None),
-                    wide: bool = False) -> None:
+                    wide: bool = False, limit: float | None = None) -> None:
     """The body of ``run`` and ``compare``: simulate (in-process, or on the Dask cluster of ``cluster``:
     (--workers, --scheduler)), record in the run store, write and print the results."""
     from hashpivot.parallel.executor import connect
@@ -133,7 +140,7 @@ def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, st
         result = _simulate_with_progress(scenario, policies, n_paths, seed, data, check, as_json,
                                          capacity=capacity, stresses=stresses, main_only=main_only, client=client)
     recorded = record_run(result, store, no_store, name)
-    _emit_result(result, out, as_json, recorded, wide=wide)
+    _emit_result(result, out, as_json, recorded, wide=wide, limit=limit)
     recorded.finish(debug)
 
 
@@ -153,15 +160,24 @@ def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: 
                        progress=progress, client=client)
 
 
+def _check_limit(limit: float | None) -> None:
+    from hashpivot.errors import InputError
+
+    if limit is not None and not 0.0 <= limit <= 1.0:
+        raise InputError("--insolvency-limit", limit, "a fraction in [0, 1]")
+
+
 def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None,
-                 wide: bool = False) -> None:
-    """Write the report (when ``out``) and print the comparison (rich table or JSON; every column with
-    ``wide``); ``recorded`` says where the run store recorded the run."""
+                 wide: bool = False, limit: float | None = None) -> None:
+    """Write the report (when ``out``) and print the answer at a glance (under the insolvency ``limit``) and the
+    comparison (rich table or JSON; every column with ``wide``); ``recorded`` says where the run store recorded
+    the run."""
     files = {}
+    answer = result.glance(limit)
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
-        files["html"] = str(write_report(result, out / "report.html"))
+        files["html"] = str(write_report(result, out / "report.html", answer.insolvency_limit_frac))
     if as_json:
         from hashpivot.io.export import json_value, records
 
@@ -173,11 +189,16 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "policies": result.policies,
             "summary": records(result.summary),
             "win_rate": win_rate_json(result.win_rate),
+            "glance": {"insolvency_limit_frac": answer.insolvency_limit_frac, "best": answer.best,
+                       "within_noise": None if answer.lead is None else answer.lead.within_noise,
+                       "lines": answer.lines()},
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
         return
     console = rich_console()
+    for line in answer.lines():
+        console.print(rich_text(line))
     print_comparison(console, result.summary, result.win_rate, result.policies,
                      f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
                      f"{len(result.policies)} policies on the same random numbers", wide=wide)

@@ -2,7 +2,7 @@
 
 Started by ``hashpivot dashboard``. The page lays out widgets and calls the library; it computes
 nothing itself: the scenario is built by :func:`hashpivot.dashboard.inputs.apply_inputs`, the run by
-:func:`hashpivot.api.run`, the table by :func:`hashpivot.dashboard.tables.comparison_cells`, the figures
+:func:`hashpivot.api.run`, the table by :func:`hashpivot.analysis.compare.comparison_cells`, the figures
 by :mod:`hashpivot.report.figures` and the report by :func:`hashpivot.report.sim_report.render_report`.
 No network: Streamlit serves its own front end and plotly's JavaScript.
 
@@ -20,6 +20,7 @@ import math
 import streamlit as st
 
 from hashpivot import api
+from hashpivot.analysis.compare import comparison_cells
 from hashpivot.dashboard.inputs import (
     DashboardInputs,
     apply_inputs,
@@ -29,7 +30,6 @@ from hashpivot.dashboard.inputs import (
     scenario_from_upload,
     slider_bounds,
 )
-from hashpivot.dashboard.tables import comparison_cells
 from hashpivot.errors import HashpivotError
 from hashpivot.report.figures import fan_figure, margin_figure
 from hashpivot.report.sim_report import render_report

@@ -30,12 +30,13 @@ import pandas as pd
 from pydantic import BaseModel
 
 from hashpivot.analysis.fan import FAN_QUANTILES, fan_quantiles, insolvency_curve, summary_table
+from hashpivot.analysis.glance import INSOLVENCY_LIMIT_FRAC, NOISE_Z, glance
 # One formatter for the report, the CLI and the dashboard; ``format_usd`` keeps the report's old name.
 from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats, margin_label
 from hashpivot.format import fmt_usd as format_usd
 
 SECTION_IDS = (
-    "scenario", "summary", "fan-nav", "fan-btc", "fan-btc-per-share", "market", "insolvency",
+    "answer", "scenario", "summary", "fan-nav", "fan-btc", "fan-btc-per-share", "market", "insolvency",
     "win-rate", "margin", "assumptions",
 )
 DATA_SCRIPT_ID = "hashpivot-data"
@@ -58,6 +59,8 @@ section{background:#fff;border:1px solid #e1e5ec;border-radius:6px;margin:18px 0
 h2{font-size:19px;margin:4px 0 8px 0;color:#1f3b73}
 h3{font-size:15px;margin:14px 0 6px 0}
 p.note{color:#5a6478;font-size:13px;margin:4px 0 8px 0}
+ul.answer{font-size:15px;line-height:1.5;margin:6px 0 8px 0;padding-left:20px}
+ul.answer li{margin:4px 0}
 table{border-collapse:collapse;font-size:13px;margin:6px 0 10px 0}
 th,td{border-bottom:1px solid #e6e9ef;padding:4px 10px;text-align:left;vertical-align:top}
 th{background:#f3f5f9;font-weight:600}
@@ -82,17 +85,18 @@ _DRAW_SCRIPT = """
 """
 
 
-def write_report(result, path: str | os.PathLike[str]) -> Path:
+def write_report(result, path: str | os.PathLike[str], insolvency_limit_frac: float | None = None) -> Path:
     """Write the HTML report of ``result`` to ``path`` atomically (temp file in the same folder, then
     ``os.replace``); the folder is created if needed. Returns the path written."""
     from hashpivot.io import write_text_atomic
 
-    page = render_report(result)
+    page = render_report(result, insolvency_limit_frac)
     return write_text_atomic(path, page)
 
 
-def render_report(result) -> str:
-    """The report of ``result`` as a complete HTML page. [text]"""
+def render_report(result, insolvency_limit_frac: float | None = None) -> str:
+    """The report of ``result`` as a complete HTML page, opening on the answer at a glance
+    (:func:`hashpivot.analysis.glance.glance` under ``insolvency_limit_frac``, its default when None). [text]"""
     from plotly.offline import get_plotlyjs
 
     scenario = result.scenario
@@ -105,7 +109,9 @@ def render_report(result) -> str:
     table = summary_table(result.summary, policies)
     curves = insolvency_curve(ds["insolvent_day"].values, month_days)
 
+    answer = glance(result, INSOLVENCY_LIMIT_FRAC if insolvency_limit_frac is None else insolvency_limit_frac)
     sections = [
+        _answer_section(answer),
         _scenario_section(scenario, result, n_paths, n_samples),
         _summary_section(table, n_paths),
         _fan_section("fan-nav", "Net asset value", ds["monthly_nav_usd"].values, policies, dates,
@@ -142,7 +148,7 @@ def render_report(result) -> str:
 
 
 _NAV_LABELS = {
-    "scenario": "Scenario", "summary": "Summary", "fan-nav": "NAV", "fan-btc": "BTC held",
+    "answer": "Answer", "scenario": "Scenario", "summary": "Summary", "fan-nav": "NAV", "fan-btc": "BTC held",
     "fan-btc-per-share": "BTC/share", "market": "Market", "insolvency": "Insolvency",
     "win-rate": "Win rate", "margin": "Margins", "assumptions": "Assumptions",
 }
@@ -306,6 +312,17 @@ def _scenario_section(scenario, result, n_paths: int, n_samples: int) -> str:
                      f"<code>{_esc(pol.kind)}</code>", role, _esc("; ".join(params))))
     parts.append(_table(("treasury policy", "kind", "role", "parameters"), rows))
     return _section("scenario", "Scenario", "\n".join(parts))
+
+
+def _answer_section(answer) -> str:
+    """What a CFO reads first: the sentences of :meth:`hashpivot.analysis.glance.Glance.lines`."""
+    items = "".join(f"<li>{_esc(line)}</li>" for line in answer.lines())
+    note = ("What a MW earns is the median over paths of each path's margin over the horizon per MW-day (revenue "
+            "less power for mining, less the segment's own opex for AI), before overheads; per MW-year is x 365. "
+            "The best policy is the one, among those within the insolvency limit, that most often ends with the "
+            "higher NAV per share on the same random paths; 'within noise' means its lead over the runner-up is "
+            f"under {NOISE_Z:g} standard errors of a paired sign test.")
+    return _section("answer", "The answer at a glance", f'<ul class="answer">{items}</ul><p class="note">{note}</p>')
 
 
 def _summary_section(table: pd.DataFrame, n_paths: int) -> str:
