@@ -94,11 +94,13 @@ class Glance:
     def margin_line(self) -> str:
         parts = []
         for row in self.margins.itertuples(index=False):
-            parts.append(f"{SEGMENT_LABELS[row.segment]} {fmt_number(row.usd_per_mw_day)} USD/MW-day "
+            under = "" if row.policy == self.margin_policy else f" under {row.policy}"
+            parts.append(f"{SEGMENT_LABELS[row.segment]}{under} {fmt_number(row.usd_per_mw_day)} USD/MW-day "
                          f"({fmt_usd(row.usd_per_mw_year)} USD/MW-year; p5-p95 {fmt_number(row.p5)} to "
                          f"{fmt_number(row.p95)})")
         earned = "; ".join(parts) if parts else "nothing: no capacity ran"
-        return (f"What a MW earns ({MARGIN_STAT_WORD} over {self.n_paths:,} paths of the horizon's margin per MW-day "
+        paths = "1 path" if self.n_paths == 1 else f"{self.n_paths:,} paths"
+        return (f"What a MW earns ({MARGIN_STAT_WORD} over {paths} of the horizon's margin per MW-day "
                 f"before overheads, under {self.margin_policy}): {earned}.")
 
     def best_line(self) -> str:
@@ -176,6 +178,17 @@ def _failure(ds, scenario, policy: str) -> Failure | None:
                    median(per_path[~failing]), overheads, change)
 
 
+def _margins_of(margins: pd.DataFrame, chosen: str, policies: list[str]) -> pd.DataFrame:
+    """One :func:`run_margins` row per segment of the run: the ``chosen`` policy's, else (a segment it does not
+    run, such as the AI option of another capacity plan) the first policy's in run order that runs it."""
+    rows = []
+    for segment in dict.fromkeys(margins["segment"]):
+        sub = margins[margins["segment"] == segment]
+        order = sorted(sub.index, key=lambda i: (sub.at[i, "policy"] != chosen, policies.index(sub.at[i, "policy"])))
+        rows.append(sub.loc[order[0]])
+    return pd.DataFrame(rows, columns=margins.columns).reset_index(drop=True)
+
+
 def glance(result, insolvency_limit_frac: float = INSOLVENCY_LIMIT_FRAC) -> Glance:
     """The summary of ``result`` (a ``SimResult``) under an insolvency limit [fraction of paths].
 
@@ -202,8 +215,7 @@ def glance(result, insolvency_limit_frac: float = INSOLVENCY_LIMIT_FRAC) -> Glan
         if rivals:
             lead = min((paired_lead(ds, best, r) for r in rivals), key=lambda x: x.wins - x.losses)
     chosen = best or least
-    margins = run_margins(summary)
     return Glance(n_paths=int(ds.sizes["path"]), insolvency_limit_frac=insolvency_limit_frac, insolvent_frac=insolvent,
                   best=best, least_insolvent=least, lead=lead, margin_policy=chosen,
-                  margins=margins[margins["policy"] == chosen].reset_index(drop=True),
+                  margins=_margins_of(run_margins(summary), chosen, policies),
                   failure=_failure(ds, result.scenario, chosen), candidates=candidates)
