@@ -10,7 +10,7 @@ beside ``n/a``); now each calls these functions, so the same number reads the sa
   header for a terminal, and the priority by which a narrow terminal drops columns).
 - The one definition of what a MW earns: :data:`MARGIN_STAT` and :func:`margin_label` (see their docstrings).
 
-Only the standard library: the CLI imports this at start-up.
+Only the standard library and :mod:`hashpivot.units`: the CLI imports this at start-up.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+# Satoshis per bitcoin (1 BTC = 10^8 sat) and the days of a "per MW-year" figure (365, no leap days).
+from hashpivot.units import DAYS_PER_YEAR, SATS_PER_BTC
+
 #: Text for a missing or undefined number (NaN, inf, None). [text]
 MISSING = "n/a"
-#: Satoshis per bitcoin (protocol: 1 BTC = 10^8 sat). [sat/BTC]
-SATS_PER_BTC = 100_000_000
-#: Days per year of a "per MW-year" figure (hashpivot.units.DAYS_PER_YEAR: 365, no leap days). [days/year]
-DAYS_PER_YEAR = 365.0
 
 
 def _missing(value) -> bool:

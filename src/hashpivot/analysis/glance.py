@@ -25,6 +25,7 @@ import pandas as pd
 
 from hashpivot.analysis.per_mw import SEGMENT_LABELS, run_margins
 from hashpivot.format import MARGIN_STAT_WORD, fmt_number, fmt_pct, fmt_usd
+from hashpivot.units import DAYS_PER_YEAR
 
 #: Default insolvency limit: a policy is a candidate when at most this share of paths runs out of cash and BTC
 #: over the horizon. An assumption (docs/assumptions.md): a 1-in-20 chance, the tail that a 95 % value-at-risk
@@ -34,8 +35,6 @@ INSOLVENCY_LIMIT_FRAC = 0.05
 #: A lead is "more than noise" when the paired sign test's z = (wins - losses) / sqrt(wins + losses) is at least
 #: this many standard errors (two: about 95 % two-sided under the null of equal chances). [standard errors]
 NOISE_Z = 2.0
-#: Days per year for "year N of the horizon". [days/year]
-DAYS_PER_YEAR = 365.0
 
 
 @dataclass(frozen=True)
