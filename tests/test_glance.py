@@ -92,7 +92,7 @@ def test_no_policy_within_the_limit_names_the_least_insolvent_and_why_its_paths_
     r = _result(nav, days, margin, fixed_opex_usd_per_day=5_000.0, debt_usd=36.5e6, debt_rate_per_year=0.10)
     g = glance(r)
     assert g.best is None and g.least_insolvent == "y"
-    assert g.best_line().startswith("No policy keeps the chance of insolvency at or below 5.0 %")
+    assert g.best_line().startswith("Best policy: none keeps the chance of insolvency at or below 5.0 %")
     assert "y at 25.0 %" in g.best_line()
     f = g.failure
     assert (f.policy, f.insolvent_frac, f.median_day) == ("y", 0.25, 730.0)
@@ -104,7 +104,7 @@ def test_no_policy_within_the_limit_names_the_least_insolvent_and_why_its_paths_
     assert "by day 730 (year 3)" in g.failure_line()
     # What a MW earns is read under the least insolvent policy: y's median margin (200, 300, 400, 20) = 250.
     assert g.margins.iloc[0]["usd_per_mw_day"] == pytest.approx(250.0, rel=1e-12)
-    assert "mining 250 USD/MW-day (91.2 k USD/MW-year" in g.margin_line()  # 250 x 365 = 91,250
+    assert g.margin_line().startswith("What a MW earns: mining 250 USD/MW-day (91.2 k USD/MW-year")  # 250 x 365
 
 
 @pytest.fixture
@@ -122,11 +122,12 @@ def test_compare_opens_with_the_answer_and_json_carries_it(small_scenario, tmp_p
     text = runner.invoke(app, [*base, "--out", str(tmp_path / "rep")], env={"COLUMNS": "80"})
     assert text.exit_code == 0, text.output
     first = text.stdout.lstrip().splitlines()[0]
-    assert first.startswith("What a MW earns (median over 40 paths")
-    assert "Best under an insolvency limit of 50.0 %" in text.stdout
+    assert first.startswith("What a MW earns: mining ")
+    assert "the median over 40 paths" in text.stdout
+    assert "Best policy under an insolvency limit of 50.0 %" in text.stdout
     page = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
     assert page.index('id="answer"') < page.index('id="scenario"') < page.index('id="summary"')
-    assert "Best under an insolvency limit of 50.0 %" in page
+    assert "Best policy under an insolvency limit of 50.0 %" in page
     payload = json.loads(runner.invoke(app, [*base, "--json"]).stdout)
     assert payload["glance"]["insolvency_limit_frac"] == 0.5
     assert payload["glance"]["best"] in ("sell_all", "hold_all")

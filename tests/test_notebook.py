@@ -53,7 +53,8 @@ def test_a_result_shows_its_answer_and_table_in_jupyter():
     result = hashpivot.compare(sc, n_paths=40, policies=["sell_all", "hold_all"])
     page = result._repr_html_()
     for line in result.glance().lines():
-        assert line.replace("'", "&#x27;") in page
+        head, _, tail = line.partition(": ")
+        assert f"<b>{head}:</b> {tail}".replace("'", "&#x27;") in page
     assert page.index("What a MW earns") < page.index("<table")
     for policy in ("sell_all", "hold_all"):
         assert f"<th>{policy}</th>" in page

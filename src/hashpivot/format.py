@@ -128,6 +128,18 @@ def fmt_metric(label: str, value: float | None) -> str:
     return fmt_number(value)
 
 
+def html_topic_line(line: str) -> str:
+    """A sentence as HTML, escaped, its topic (the text before the first ``": "``) in bold. [HTML]
+
+    >>> html_topic_line("Why paths fail: cash <0")
+    '<b>Why paths fail:</b> cash &lt;0'
+    """
+    import html
+
+    head, sep, tail = line.partition(": ")
+    return f"<b>{html.escape(head)}:</b> {html.escape(tail)}" if sep else html.escape(line)
+
+
 # --- what a MW earns: one definition ------------------------------------------------------------------
 
 #: The statistic over paths of "what a MW earns" everywhere (report, CLI, dashboard, notebook): the MEDIAN over

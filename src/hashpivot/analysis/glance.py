@@ -87,7 +87,8 @@ class Glance:
     candidates: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """The summary as plain sentences (what a MW earns, the best policy and its evidence, why paths fail)."""
+        """The summary as plain sentences (what a MW earns, the best policy and its evidence, why paths fail), each
+        opening with its topic and a colon (a page may set the topic in bold)."""
         return [self.margin_line(), self.best_line(), *([self.failure_line()] if self.failure else [])]
 
     def margin_line(self) -> str:
@@ -99,16 +100,16 @@ class Glance:
                          f"{fmt_number(row.p95)})")
         earned = "; ".join(parts) if parts else "nothing: no capacity ran"
         paths = "1 path" if self.n_paths == 1 else f"{self.n_paths:,} paths"
-        return (f"What a MW earns ({MARGIN_STAT_WORD} over {paths} of the horizon's margin per MW-day "
-                f"before overheads, under {self.margin_policy}): {earned}.")
+        return (f"What a MW earns: {earned}; the {MARGIN_STAT_WORD} over {paths} of the horizon's margin per MW-day "
+                f"before overheads, under {self.margin_policy}.")
 
     def best_line(self) -> str:
         limit = fmt_pct(self.insolvency_limit_frac)
         if self.best is None:
             worst_ok = self.least_insolvent
-            return (f"No policy keeps the chance of insolvency at or below {limit}: the least insolvent is "
-                    f"{worst_ok} at {fmt_pct(self.insolvent_frac[worst_ok])}; no recommendation under this limit.")
-        head = (f"Best under an insolvency limit of {limit}: {self.best} "
+            return (f"Best policy: none keeps the chance of insolvency at or below {limit}; the least insolvent is "
+                    f"{worst_ok} at {fmt_pct(self.insolvent_frac[worst_ok])}, so no recommendation under this limit.")
+        head = (f"Best policy under an insolvency limit of {limit}: {self.best} "
                 f"(P(insolvent) {fmt_pct(self.insolvent_frac[self.best])}")
         if self.lead is None:
             return head + "; the only policy within the limit)."
@@ -121,7 +122,7 @@ class Glance:
     def failure_line(self) -> str:
         f = self.failure
         year = math.floor(f.median_day / DAYS_PER_YEAR) + 1
-        text = (f"Why paths fail ({f.policy}): {fmt_pct(f.insolvent_frac)} run out of cash and BTC, half of them by "
+        text = (f"Why paths fail: under {f.policy}, {fmt_pct(f.insolvent_frac)} run out of cash and BTC, half of them by "
                 f"day {f.median_day:,.0f} (year {year}); their mining earned a median "
                 f"{fmt_number(f.margin_failing_usd_per_mw_day)} USD/MW-day against overheads of "
                 f"{fmt_number(f.overheads_usd_per_mw_day)} USD/MW-day (surviving paths: "

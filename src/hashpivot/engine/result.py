@@ -66,10 +66,11 @@ class SimResult:
         import html
 
         from hashpivot.analysis.compare import comparison_cells
+        from hashpivot.format import html_topic_line
 
         facts = (f"{self.scenario.name}: {int(self.dataset.sizes['path']):,} paths, seed {self.seed}, "
                  f"{len(self.policies)} policies on the same random numbers, hashpivot {self.version}")
-        items = "".join(f"<li>{html.escape(line)}</li>" for line in self.glance().lines())
+        items = "".join(f"<li>{html_topic_line(line)}</li>" for line in self.glance().lines())
         return (f"<div><p><b>{html.escape(facts)}</b></p><ul>{items}</ul>"
                 f"{comparison_cells(self.summary).to_html()}</div>")
 

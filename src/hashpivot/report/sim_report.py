@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from hashpivot.analysis.fan import FAN_QUANTILES, fan_quantiles, insolvency_curve, summary_table
 from hashpivot.analysis.glance import INSOLVENCY_LIMIT_FRAC, NOISE_Z, glance
 # One formatter for the report, the CLI and the dashboard; ``format_usd`` keeps the report's old name.
-from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats, margin_label
+from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats, html_topic_line, margin_label
 from hashpivot.format import fmt_usd as format_usd
 
 SECTION_IDS = (
@@ -316,7 +316,7 @@ def _scenario_section(scenario, result, n_paths: int, n_samples: int) -> str:
 
 def _answer_section(answer) -> str:
     """What a CFO reads first: the sentences of :meth:`hashpivot.analysis.glance.Glance.lines`."""
-    items = "".join(f"<li>{_esc(line)}</li>" for line in answer.lines())
+    items = "".join(f"<li>{html_topic_line(line)}</li>" for line in answer.lines())
     note = ("What a MW earns is the median over paths of each path's margin over the horizon per MW-day (revenue "
             "less power for mining, less the segment's own opex for AI), before overheads; per MW-year is x 365. "
             "The best policy is the one, among those within the insolvency limit, that most often ends with the "
