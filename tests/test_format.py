@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from cli_helpers import small_scenario_toml
 from typer.testing import CliRunner
 
 from hashpivot.cli import app
 from hashpivot.format import COMPARISON_METRICS, fmt_btc, fmt_metric, fmt_number, fmt_pct, fmt_usd, unit_of
-from hashpivot.scenarios.toml import load_preset, to_toml
+from hashpivot.scenarios.toml import load_preset
 
 PATHS = "40"
 
@@ -18,10 +19,7 @@ PATHS = "40"
 @pytest.fixture
 def small_scenario(tmp_path):
     """The default preset shortened to one year, as a TOML file."""
-    text = to_toml(load_preset("default")).replace("horizon_days = 3650", "horizon_days = 365")
-    path = tmp_path / "small.toml"
-    path.write_text(text)
-    return path
+    return small_scenario_toml(tmp_path)
 
 
 def test_usd_scales_to_three_significant_digits_and_never_prints_1000_of_a_unit():

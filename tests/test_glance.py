@@ -12,12 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from cli_helpers import assert_bad_input
+from cli_helpers import assert_bad_input, small_scenario_toml
 from typer.testing import CliRunner
 
 from hashpivot.analysis.glance import glance
 from hashpivot.cli import app
-from hashpivot.scenarios.toml import load_preset, to_toml
 
 
 def _result(nav_by_policy: dict[str, list[float]], insolvent_day_by_policy: dict[str, list[int]],
@@ -109,10 +108,8 @@ def test_no_policy_within_the_limit_names_the_least_insolvent_and_why_its_paths_
 
 @pytest.fixture
 def small_scenario(tmp_path):
-    text = to_toml(load_preset("default")).replace("horizon_days = 3650", "horizon_days = 365")
-    path = tmp_path / "small.toml"
-    path.write_text(text)
-    return path
+    """The default preset shortened to one year, as a TOML file."""
+    return small_scenario_toml(tmp_path)
 
 
 def test_compare_opens_with_the_answer_and_json_carries_it(small_scenario, tmp_path):

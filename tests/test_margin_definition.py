@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+from cli_helpers import small_scenario_toml
 from typer.testing import CliRunner
 
 from hashpivot import api
@@ -15,7 +16,6 @@ from hashpivot.analysis.compare import comparison_cells
 from hashpivot.analysis.per_mw import run_margins
 from hashpivot.cli import app
 from hashpivot.format import margin_label
-from hashpivot.scenarios.toml import load_preset, to_toml
 
 N_PATHS = 40
 POLICIES = ("sell_all", "hold_all", "buy_with_equity")
@@ -24,10 +24,7 @@ POLICIES = ("sell_all", "hold_all", "buy_with_equity")
 @pytest.fixture(scope="module")
 def small_scenario(tmp_path_factory):
     """The default preset shortened to one year, as a TOML file."""
-    text = to_toml(load_preset("default")).replace("horizon_days = 3650", "horizon_days = 365")
-    path = tmp_path_factory.mktemp("scenario") / "small.toml"
-    path.write_text(text)
-    return path
+    return small_scenario_toml(tmp_path_factory.mktemp("scenario"))
 
 
 def _per_path(result, policy: str) -> np.ndarray:

@@ -246,12 +246,9 @@ def cost_to_mine_usd_per_btc(
     >>> round(float(cost_to_mine_usd_per_btc(20, 50, hv)), 2)  # 0.024 / 7.86e-7
     30534.35
     """
-    eff = positive("efficiency_j_per_th", efficiency_j_per_th)
-    price = nonneg("power_price_usd_per_mwh", power_price_usd_per_mwh)
     hv = positive("hashvalue_btc_per_th_day", hashvalue_btc_per_th_day)
-    pool = fraction("pool_fee_frac", pool_fee_frac)
-    with np.errstate(divide="ignore"):
-        return price * eff * HOURS_PER_DAY / W_PER_MW / (hv * (1.0 - pool))
+    # The break-even hashprice in USD over the BTC one TH/s earns before the fee: the fee is in the former.
+    return breakeven_hashprice_usd_per_th_day(efficiency_j_per_th, power_price_usd_per_mwh, pool_fee_frac) / hv
 
 
 def breakeven_btc_price_usd(
