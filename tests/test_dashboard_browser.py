@@ -176,6 +176,8 @@ def test_dashboard_runs_and_draws(page, tmp_path):
     assert row_headers == expected
     header = " ".join(table.locator("thead th").all_inner_texts())
     assert "NAV median [USD]" in header
+    answer = page.locator(".st-key-answer").inner_text()  # the answer at a glance opens the results
+    assert "What a MW earns:" in answer and "Best policy" in answer and "USD/MW-year" in answer
     assert page.locator(".js-plotly-plot").count() == 3
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_role("button", name="Download the HTML report").is_visible()

@@ -150,12 +150,24 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
 # ------------------------------------------------------------------------------------------- results
 
 
+def _markdown_topic_line(line: str) -> str:
+    """A sentence of the answer as Markdown: its topic (before the first ': ') in bold, the rest escaped."""
+    def escape(text: str) -> str:
+        return "".join("\\" + c if c in "\\`*_[]<>#|~$" else c for c in text)
+
+    head, sep, tail = line.partition(": ")
+    return f"**{escape(head)}:** {escape(tail)}" if sep else escape(line)
+
+
 def show_results(run: dict) -> None:
     result = run["result"]
     n_paths = int(result.dataset.sizes["path"])
     st.subheader(f"Results: {run['name']}")
     st.caption(f"{n_paths:,} paths · seed {result.seed} · {len(result.policies)} policies on the same random "
                f"numbers · hashpivot {result.version}")
+    with st.container(key="answer"):
+        st.markdown("**The answer at a glance**")
+        st.markdown("\n".join(f"- {_markdown_topic_line(line)}" for line in result.glance().lines()))
     shown = comparison_cells(result.summary)
     with st.container(key="comparison"):
         st.markdown("**Comparison at the end of the horizon** (rows: policies; all paths)")
