@@ -134,3 +134,27 @@ def test_compare_opens_with_the_answer_and_json_carries_it(small_scenario, tmp_p
 def test_an_insolvency_limit_outside_0_1_is_bad_input(small_scenario):
     result = CliRunner().invoke(app, ["compare", str(small_scenario), "--paths", "40", "--insolvency-limit", "1.5"])
     assert_bad_input(result, "--insolvency-limit", "1.5", "[0, 1]")
+
+
+def test_what_the_answer_hangs_on_is_read_from_the_runs_paths():
+    from hashpivot.analysis.glance import assumptions
+
+    # 3 stored paths over 2 years (day 0 and day 730): the BTC price from 100 to 50, 200 or 400 USD, the network
+    # hashrate from 500 to 500, 720 or 1,000 EH/s; sites of 100 MW at 40 and 300 MW at 60 USD/MWh.
+    ds = xr.Dataset({
+        "monthly_btc_price_usd": (("sample", "date"), np.array([[100.0, 50.0], [100.0, 200.0], [100.0, 400.0]])),
+        "monthly_network_hashrate_ehs": (("sample", "date"), np.array([[500.0, 500.0], [500.0, 720.0],
+                                                                     [500.0, 1000.0]])),
+    }, coords={"day": ("date", [0, 730]), "sample": np.arange(3), "date": np.arange(2)})
+    sites = [SimpleNamespace(power_mw=100.0, power_price_usd_per_mwh=40.0),
+             SimpleNamespace(power_mw=300.0, power_price_usd_per_mwh=60.0)]
+    a = assumptions(ds, SimpleNamespace(company=SimpleNamespace(sites=sites)))
+    assert a.years == 2.0
+    assert (a.btc_price_start_usd, a.btc_price_end_median_usd) == (100.0, 200.0)
+    # numpy's linear quantiles of (50, 200, 400): p5 = 50 + 0.1 x 150 = 65, p95 = 200 + 0.9 x 200 = 380
+    assert a.btc_price_end_p5_usd == pytest.approx(65.0, rel=1e-12)
+    assert a.btc_price_end_p95_usd == pytest.approx(380.0, rel=1e-12)
+    assert a.btc_price_growth_frac_per_year == pytest.approx(2 ** 0.5 - 1, rel=1e-12)  # doubling in 2 years
+    assert a.hashrate_growth_frac_per_year == pytest.approx(0.2, rel=1e-12)  # 720 / 500 = 1.44 = 1.2^2
+    assert a.power_price_usd_per_mwh == pytest.approx((100 * 40 + 300 * 60) / 400, rel=1e-12)  # 55
+    assert a.line().startswith("It hangs on: the BTC price (median path 100 to 200 USD in 2.0 years, +41.4 % a year")

@@ -10,7 +10,9 @@ From a ``SimResult`` (duck-typed: its ``dataset``, ``summary`` and ``scenario``)
   share of paths on which it beats each rival on the same random numbers), with the sign test that says whether
   its lead over the runner-up is more than noise;
 - why the paths that fail fail: when, and what the mining margin of failing paths was against the overheads it
-  had to pay, beside surviving paths, and where the BTC price stood when they failed (on the stored paths).
+  had to pay, beside surviving paths, and where the BTC price stood when they failed (on the stored paths);
+- the three assumptions the answer hangs on, as the run drew them: the BTC price path, the network hashrate
+  path and the power price.
 
 Pure: numpy, pandas and the result's arrays; the text is built with :mod:`hashpivot.format`.
 """
@@ -71,6 +73,59 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Assumptions:
+    """The three market inputs the answer hangs on, as the run drew them (its stored paths): the BTC price and the
+    network hashrate on day 0 and, at the last month end, their median and p5/p95 over the stored paths, their
+    median growth per year [fraction/year], the years between [years], and the MW-weighted contract power price
+    of the company's sites [USD/MWh]."""
+
+    years: float
+    btc_price_start_usd: float
+    btc_price_end_p5_usd: float
+    btc_price_end_median_usd: float
+    btc_price_end_p95_usd: float
+    hashrate_start_ehs: float
+    hashrate_end_median_ehs: float
+    power_price_usd_per_mwh: float
+
+    def _per_year(self, start: float, end: float) -> float:
+        return (end / start) ** (1.0 / self.years) - 1.0 if self.years > 0 and start > 0 else float("nan")
+
+    @property
+    def btc_price_growth_frac_per_year(self) -> float:
+        return self._per_year(self.btc_price_start_usd, self.btc_price_end_median_usd)
+
+    @property
+    def hashrate_growth_frac_per_year(self) -> float:
+        return self._per_year(self.hashrate_start_ehs, self.hashrate_end_median_ehs)
+
+    def line(self) -> str:
+        return (f"It hangs on: the BTC price (median path {fmt_usd(self.btc_price_start_usd)} to "
+                f"{fmt_usd(self.btc_price_end_median_usd)} USD in {self.years:.1f} years, "
+                f"{fmt_pct(self.btc_price_growth_frac_per_year, signed=True)} a year; p5-p95 at the end "
+                f"{fmt_usd(self.btc_price_end_p5_usd)} to {fmt_usd(self.btc_price_end_p95_usd)}), the network "
+                f"hashrate (median {fmt_number(self.hashrate_start_ehs)} to {fmt_number(self.hashrate_end_median_ehs)} "
+                f"EH/s, {fmt_pct(self.hashrate_growth_frac_per_year, signed=True)} a year) and power at "
+                f"{fmt_number(self.power_price_usd_per_mwh)} USD/MWh (the sites' contracts, MW-weighted).")
+
+
+def assumptions(ds, scenario) -> Assumptions | None:
+    """What the run assumed of the BTC price, the network hashrate and power (:class:`Assumptions`); None when it
+    stored no paths to read them from."""
+    if "monthly_btc_price_usd" not in ds or not ds.sizes.get("sample", 0) or ds.sizes.get("date", 0) < 2:
+        return None
+    price = ds["monthly_btc_price_usd"].values  # (sample, month)
+    hashrate = ds["monthly_network_hashrate_ehs"].values
+    years = float(ds["day"].values[-1] - ds["day"].values[0]) / DAYS_PER_YEAR
+    p5, p50, p95 = np.quantile(price[:, -1], [0.05, 0.5, 0.95])
+    sites = scenario.company.sites
+    mw = sum(site.power_mw for site in sites)
+    power = sum(site.power_mw * site.power_price_usd_per_mwh for site in sites) / mw
+    return Assumptions(years, float(np.median(price[:, 0])), float(p5), float(p50), float(p95),
+                       float(np.median(hashrate[:, 0])), float(np.median(hashrate[:, -1])), float(power))
+
+
+@dataclass(frozen=True)
 class Glance:
     """The summary of a run a CFO reads first. ``best`` is None when no policy meets the insolvency limit
     (``least_insolvent`` then names the closest); ``margins`` are :func:`run_margins` rows of ``margin_policy``."""
@@ -85,11 +140,14 @@ class Glance:
     margins: pd.DataFrame
     failure: Failure | None
     candidates: list[str] = field(default_factory=list)
+    assumptions: Assumptions | None = None
 
     def lines(self) -> list[str]:
-        """The summary as plain sentences (what a MW earns, the best policy and its evidence, why paths fail), each
+        """The summary as plain sentences (what a MW earns, the best policy and its evidence, why paths fail, what it
+        hangs on), each
         opening with its topic and a colon (a page may set the topic in bold)."""
-        return [self.margin_line(), self.best_line(), *([self.failure_line()] if self.failure else [])]
+        return [self.margin_line(), self.best_line(), *([self.failure_line()] if self.failure else []),
+                *([self.assumptions.line()] if self.assumptions else [])]
 
     def margin_line(self) -> str:
         parts = []
@@ -218,4 +276,5 @@ def glance(result, insolvency_limit_frac: float = INSOLVENCY_LIMIT_FRAC) -> Glan
     return Glance(n_paths=int(ds.sizes["path"]), insolvency_limit_frac=insolvency_limit_frac, insolvent_frac=insolvent,
                   best=best, least_insolvent=least, lead=lead, margin_policy=chosen,
                   margins=_margins_of(run_margins(summary), chosen, policies),
-                  failure=_failure(ds, result.scenario, chosen), candidates=candidates)
+                  failure=_failure(ds, result.scenario, chosen), candidates=candidates,
+                  assumptions=assumptions(ds, result.scenario))

@@ -321,7 +321,8 @@ def _answer_section(answer) -> str:
             "less power for mining, less the segment's own opex for AI), before overheads; per MW-year is x 365. "
             "The best policy is the one, among those within the insolvency limit, that most often ends with the "
             "higher NAV per share on the same random paths; 'within noise' means its lead over the runner-up is "
-            f"under {NOISE_Z:g} standard errors of a paired sign test.")
+            f"under {NOISE_Z:g} standard errors of a paired sign test. What it hangs on is read from the stored "
+            "paths of this run.")
     return _section("answer", "The answer at a glance", f'<ul class="answer">{items}</ul><p class="note">{note}</p>')
 
 
