@@ -23,9 +23,14 @@ from hashpivot import api
 from hashpivot.analysis.compare import comparison_cells
 from hashpivot.dashboard.inputs import (
     DashboardInputs,
+    annual_vol_pct_from_per_sqrt_day,
     apply_inputs,
     changed_inputs,
     defaults_from,
+    log_per_day_from_pct_per_year,
+    median_pct_per_year,
+    pct_per_year_from_log_per_day,
+    per_sqrt_day_from_annual_vol_pct,
     policy_options,
     scenario_from_upload,
     slider_bounds,
@@ -76,9 +81,14 @@ def base_scenario():
 
 def reset_widgets(scenario, defaults: DashboardInputs) -> None:
     """Put the scenario's values into the input widgets (on the first run and when the scenario changes)."""
-    values = {
-        "btc_drift": defaults.btc_drift_per_day, "btc_vol": defaults.btc_vol_per_sqrt_day,
-        "hashrate_growth": defaults.hashrate_growth_per_day, "power_price": defaults.power_price_usd_per_mwh,
+    def user(convert, value):
+        return None if value is None else convert(value)
+
+    values = {  # sliders hold what a user states: changes and volatility in % a year
+        "btc_drift": user(pct_per_year_from_log_per_day, defaults.btc_drift_per_day),
+        "btc_vol": user(annual_vol_pct_from_per_sqrt_day, defaults.btc_vol_per_sqrt_day),
+        "hashrate_growth": user(pct_per_year_from_log_per_day, defaults.hashrate_growth_per_day),
+        "power_price": defaults.power_price_usd_per_mwh,
         "convert_mw": defaults.convert_mw, "convert_day": defaults.convert_day,
         "lease_rate": defaults.lease_rate_usd_per_kw_month, "compare_all_mining": False,
         "policies": [p.label for p in scenario.treasury_policies()], "n_paths": defaults.n_paths,
@@ -108,15 +118,21 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
     price_kind = scenario.market.btc_price.kind
     with sb:
         st.subheader("Market")
-        drift = _slider("BTC price drift [1/day]", "btc_drift", defaults.btc_drift_per_day, -0.003, 0.003, 0.0001,
-                        "%.4f", "GBM drift of the daily log return; 0.0005/day is about +20 %/year on the mean.",
-                        f"set in the TOML (price process '{price_kind}')")
-        vol = _slider("BTC price volatility [1/sqrt(day)]", "btc_vol", defaults.btc_vol_per_sqrt_day, 0.0, 0.08,
-                      0.0005, "%.4f", "Standard deviation of daily log returns; 0.0325 is 2020-2024 history.",
+        as_user = (lambda convert, value: None if value is None else convert(value))
+        drift = _slider("BTC price, expected change [%/year]", "btc_drift",
+                        as_user(pct_per_year_from_log_per_day, defaults.btc_drift_per_day), -60.0, 150.0, 1.0,
+                        "%.1f", "Change a year of the mean price (GBM drift); the median path grows less, by half "
+                        "the variance.", f"set in the TOML (price process '{price_kind}')")
+        vol = _slider("BTC price volatility [%/year]", "btc_vol",
+                      as_user(annual_vol_pct_from_per_sqrt_day, defaults.btc_vol_per_sqrt_day), 0.0, 150.0, 1.0,
+                      "%.1f", "Annual volatility of log returns; about 62 %/year in 2020-2024 history.",
                       f"set in the TOML (price process '{price_kind}')")
-        growth = _slider("Network hashrate growth [1/day]", "hashrate_growth", defaults.hashrate_growth_per_day,
-                         -0.002, 0.004, 0.0001, "%.4f",
-                         "Log growth of network hashrate per day (endogenous networks add a response to "
+        if drift is not None and vol is not None:
+            median = median_pct_per_year(log_per_day_from_pct_per_year(drift), per_sqrt_day_from_annual_vol_pct(vol))
+            st.caption(f"Median BTC price path: {median:+.1f} % a year.")
+        growth = _slider("Network hashrate growth, median path [%/year]", "hashrate_growth",
+                         as_user(pct_per_year_from_log_per_day, defaults.hashrate_growth_per_day), -50.0, 150.0,
+                         1.0, "%.1f", "Growth a year of network hashrate (endogenous networks add a response to "
                          "hashprice on top).")
         st.subheader("Company")
         power = _slider("Power price, site contract [USD/MWh]", "power_price", defaults.power_price_usd_per_mwh,
@@ -140,8 +156,10 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
         n_paths = _slider("Monte Carlo paths", "n_paths", defaults.n_paths, 100, 10_000, 100, "%d",
                           "More paths: smoother fans, longer runs.")
     values = DashboardInputs(
-        btc_drift_per_day=drift, btc_vol_per_sqrt_day=vol, power_price_usd_per_mwh=power,
-        hashrate_growth_per_day=growth, convert_mw=mw, convert_day=day, lease_rate_usd_per_kw_month=rate,
+        btc_drift_per_day=None if drift is None else log_per_day_from_pct_per_year(drift),
+        btc_vol_per_sqrt_day=None if vol is None else per_sqrt_day_from_annual_vol_pct(vol),
+        power_price_usd_per_mwh=power,
+        hashrate_growth_per_day=None if growth is None else log_per_day_from_pct_per_year(growth), convert_mw=mw, convert_day=day, lease_rate_usd_per_kw_month=rate,
         n_paths=n_paths, compare_all_mining=compare_all,
     )
     return values, policies
@@ -187,6 +205,40 @@ def show_results(run: dict) -> None:
     st.plotly_chart(margin_figure(result), key="margin", config={"displaylogo": False})
 
 
+#: Results kept per session, by scenario hash: going back to earlier inputs shows their run again at once.
+MAX_CACHED_RUNS = 8
+
+
+def run_cached(scenario, policies: list[str]) -> dict | None:
+    """The run of ``scenario`` under ``policies``, from this session's cache when the same scenario (by the
+    SHA-256 of its TOML and the policies) ran before, else simulated with a progress bar; None (after showing the
+    error) when the run fails."""
+    toml = to_toml(scenario)
+    key = hashlib.sha256("\n".join([toml, *policies]).encode("utf-8")).hexdigest()
+    cache = st.session_state.setdefault("_runs", {})
+    if key in cache:
+        return cache[key]
+    bar = st.progress(0.0, text="simulating…")
+    try:
+        result = api.run(scenario, policies=policies,
+                         progress=lambda done, total: bar.progress(done / total, text=f"simulating: {done:,}/{total:,} paths"))
+    except HashpivotError as exc:
+        bar.empty()
+        show_error("The run failed:", exc)
+        return None
+    except Exception as exc:  # noqa: BLE001 - one sentence on the page, the traceback folded away
+        bar.empty()
+        st.error(f"The run failed unexpectedly: {type(exc).__name__}: {exc}")
+        with st.expander("Traceback"):
+            st.exception(exc)
+        return None
+    bar.empty()
+    while len(cache) >= MAX_CACHED_RUNS:
+        cache.pop(next(iter(cache)))
+    cache[key] = {"result": result, "toml": toml, "name": scenario.name, "policies": list(policies)}
+    return cache[key]
+
+
 def main() -> None:
     st.set_page_config(page_title="hashpivot dashboard", layout="wide")
     st.title("hashpivot: strategy lab for Bitcoin miners")
@@ -205,27 +257,15 @@ def main() -> None:
     clicked = st.sidebar.button("Run simulation", key="run", type="primary", disabled=not policies)
     if not policies:
         st.sidebar.caption("Pick at least one treasury policy.")
-    if clicked:
-        bar = st.progress(0.0, text="simulating…")
-        try:
-            result = api.run(modified, policies=policies,
-                             progress=lambda done, total: bar.progress(done / total, text=f"simulating: {done:,}/{total:,} paths"))
-        except HashpivotError as exc:
-            bar.empty()
-            show_error("The run failed:", exc)
+    # The first visit runs at once (the answer is on the first screen); later runs wait for the button.
+    if clicked or (st.session_state.get("last_run") is None and policies):
+        run = run_cached(modified, list(policies))
+        if run is None:
             return
-        except Exception as exc:  # noqa: BLE001 - one sentence on the page, the traceback folded away
-            bar.empty()
-            st.error(f"The run failed unexpectedly: {type(exc).__name__}: {exc}")
-            with st.expander("Traceback"):
-                st.exception(exc)
-            return
-        bar.empty()
-        st.session_state["last_run"] = {"result": result, "toml": to_toml(modified), "name": modified.name,
-                                        "policies": list(policies)}
+        st.session_state["last_run"] = run
     run = st.session_state.get("last_run")
     if run is None:
-        st.info("Adjust the inputs in the sidebar, then press **Run simulation**.")
+        st.info("Pick at least one treasury policy in the sidebar to run.")
         return
     if run["toml"] != to_toml(modified) or run["policies"] != list(policies):
         st.warning("The inputs changed since this run: press **Run simulation** to update the results.")
