@@ -158,3 +158,16 @@ def test_what_the_answer_hangs_on_is_read_from_the_runs_paths():
     assert a.hashrate_growth_frac_per_year == pytest.approx(0.2, rel=1e-12)  # 720 / 500 = 1.44 = 1.2^2
     assert a.power_price_usd_per_mwh == pytest.approx((100 * 40 + 300 * 60) / 400, rel=1e-12)  # 55
     assert a.line().startswith("It hangs on: the BTC price (median path 100 to 200 USD in 2.0 years, +41.4 % a year")
+
+
+def test_an_ai_segment_the_best_policy_does_not_run_is_read_from_the_first_plan_that_runs_it():
+    from hashpivot.analysis.glance import _margins_of
+    from hashpivot.analysis.per_mw import RUN_MARGIN_COLUMNS
+
+    nan = float("nan")
+    margins = pd.DataFrame([("a", "mining", 100.0, 36_500.0, 1.0, 2.0), ("b", "mining", 90.0, 32_850.0, 1.0, 2.0),
+                            ("a", "gpu_cloud", nan, nan, nan, nan), ("b", "gpu_cloud", 500.0, 182_500.0, 4.0, 5.0)],
+                           columns=RUN_MARGIN_COLUMNS)
+    rows = _margins_of(margins, "a", ["a", "b"])
+    assert rows[["policy", "segment", "usd_per_mw_day"]].values.tolist() == [["a", "mining", 100.0],
+                                                                            ["b", "gpu_cloud", 500.0]]

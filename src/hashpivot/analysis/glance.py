@@ -241,7 +241,7 @@ def _margins_of(margins: pd.DataFrame, chosen: str, policies: list[str]) -> pd.D
     run, such as the AI option of another capacity plan) the first policy's in run order that runs it."""
     rows = []
     for segment in dict.fromkeys(margins["segment"]):
-        sub = margins[margins["segment"] == segment]
+        sub = margins[(margins["segment"] == segment) & np.isfinite(margins["usd_per_mw_day"])]
         order = sorted(sub.index, key=lambda i: (sub.at[i, "policy"] != chosen, policies.index(sub.at[i, "policy"])))
         rows.append(sub.loc[order[0]])
     return pd.DataFrame(rows, columns=margins.columns).reset_index(drop=True)
