@@ -192,6 +192,7 @@ def test_dashboard_runs_and_draws(page, tmp_path):
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_role("button", name="Download the HTML report").is_visible()
     assert page.get_by_role("button", name="Download the scenario TOML").is_visible()
+    assert page.get_by_role("button", name="Download the comparison (CSV)").is_visible()
 
     # Streamlit scrolls inside its main block: a tall window shows the whole page in one picture
     page.set_viewport_size({"width": 1600, "height": 3600})

@@ -20,7 +20,7 @@ import math
 import streamlit as st
 
 from hashpivot import api
-from hashpivot.analysis.compare import comparison_cells
+from hashpivot.analysis.compare import comparison_cells, comparison_table
 from hashpivot.dashboard.inputs import (
     DashboardInputs,
     annual_vol_pct_from_per_sqrt_day,
@@ -190,12 +190,17 @@ def show_results(run: dict) -> None:
     with st.container(key="comparison"):
         st.markdown("**Comparison at the end of the horizon** (rows: policies; all paths)")
         st.table(shown)
-    downloads = st.columns(2)
+    downloads = st.columns(3)
     downloads[0].download_button("Download the HTML report", data=lambda: render_report(result),
                                  file_name=f"{run['name']}-report.html", mime="text/html", key="download_report",
                                  on_click="ignore")
     downloads[1].download_button("Download the scenario TOML", data=run["toml"], file_name=f"{run['name']}.toml",
                                  mime="application/toml", key="download_toml", on_click="ignore")
+    downloads[2].download_button("Download the comparison (CSV)", key="download_csv", on_click="ignore",
+                                 data=lambda: comparison_table(result.summary).T.rename_axis("policy").to_csv(),
+                                 file_name=f"{run['name']}-comparison.csv", mime="text/csv")
+    with st.expander("The scenario that ran (TOML)"):
+        st.code(run["toml"], language="toml")
     st.markdown("**Net asset value over time** (median, p25–p75, p5–p95 of the stored paths; y axis opens on "
                 "the p25–p75 band, double-click a panel to see it all)")
     st.plotly_chart(fan_figure(result, "nav_usd", "USD"), key="fan_nav", config={"displaylogo": False})
