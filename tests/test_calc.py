@@ -137,3 +137,17 @@ def test_calc_needs_no_table_when_the_market_is_given_and_names_bad_input():
     assert_bad_input(runner.invoke(app, ["calc", "--hashrate-phs", "0", "--efficiency-j-per-th", "20",
                                          "--power-price-usd-per-mwh", "45", *market]),
                      "--hashrate-phs", "greater than 0")
+
+
+def test_a_scenarios_fleets_as_one_calculator_fleet():
+    from hashpivot import api
+
+    f = api.calc_fleet_of("default")
+    # default: 15 EH/s at 17.5, 10 at 21.5 and 4 at 30.5 J/TH, all in 'texas' at 45 USD/MWh, pool fee 2 %.
+    assert f["hashrate_phs"] == pytest.approx(29_000.0, rel=1e-12)
+    assert f["efficiency_j_per_th"] == pytest.approx((15 * 17.5 + 10 * 21.5 + 4 * 30.5) / 29, rel=1e-12)  # 20.67
+    assert f["power_price_usd_per_mwh"] == pytest.approx(45.0, rel=1e-12)
+    assert f["pool_fee_frac"] == pytest.approx(0.02, rel=1e-12)
+    market = {"btc_price_usd": P, "difficulty": D, "fees_btc_per_block": FEES, "height": HEIGHT}
+    assert api.calc(f, market=market).today.revenue_usd == pytest.approx(
+        29_000 * HASHPRICE_USD_PER_PH_DAY * 0.98, rel=1e-12)

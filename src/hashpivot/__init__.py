@@ -7,14 +7,15 @@ From a notebook::
     result = hashpivot.compare(sc, n_paths=2000)   # every treasury policy on the same random numbers
     result                                          # in Jupyter: what a MW earns and the comparison table
 
-``load``, ``run``, ``compare``, ``replay`` and ``sweep`` are :mod:`hashpivot.api`'s. Import stays light: they,
-and the heavy modules behind them (numba, pandas, plotly, dask, streamlit), load on first use.
+``load``, ``run``, ``compare``, ``replay``, ``sweep`` and ``calc`` (the mining calculator) are
+:mod:`hashpivot.api`'s. Import stays light: they, and the heavy modules behind them (numba, pandas, plotly, dask,
+streamlit), load on first use.
 """
 
 from hashpivot._version import __version__
 
 #: The facade's functions offered at the package root, loaded from :mod:`hashpivot.api` on first use.
-_API = ("load", "run", "compare", "replay", "sweep")
+_API = ("load", "run", "compare", "replay", "sweep", "calc")
 
 __all__ = ["__version__", *_API]
 

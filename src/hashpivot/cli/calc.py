@@ -100,28 +100,15 @@ def calc(
                                  "btc_price_growth_frac_per_year": price_growth_pct / 100})
         given = {"btc_price_usd": btc_price_usd, "difficulty": difficulty, "fees_btc_per_block": fees_btc_per_block,
                  "height": height}
-        market = _market(given, data)
-        result = calculate(_model(MarketToday, market), fleet, path)
+        from hashpivot import api
+
+        result = calculate(_model(MarketToday, api.calc_market(given, data)), fleet, path)
         if as_json:
             from hashpivot.io.export import json_value
 
             echo_json(json_value(result.to_dict()))
             return
         _print(result, wide)
-
-
-def _market(given: dict, data: Path | None) -> dict:
-    """Today's market: the values given, the rest from the chain table's last day (loaded only when needed)."""
-    if all(v is not None for v in given.values()):
-        return {**given, "source": "given"}
-    from hashpivot.analysis.calc import market_today
-    from hashpivot.io.history import ATTRIBUTION, load_chain_history, resolve_data_path
-
-    table = market_today(load_chain_history(data), f"{resolve_data_path(data)} ({ATTRIBUTION})").model_dump()
-    overridden = [k for k, v in given.items() if v is not None]
-    if overridden:
-        table["source"] += f"; given: {', '.join(overridden)}"
-    return {**table, **{k: v for k, v in given.items() if v is not None}}
 
 
 def _print(result, wide: bool) -> None:

@@ -177,6 +177,33 @@ def _markdown_topic_line(line: str) -> str:
     return f"**{escape(head)}:** {escape(tail)}" if sep else escape(line)
 
 
+def calculator_panel(scenario) -> None:
+    """The calculator (``hashpivot calc``) for the scenario's fleets today, from the chain table; a note when no
+    chain table is available."""
+    from hashpivot.format import fmt_number, fmt_usd
+
+    with st.expander("Calculator: this scenario's fleets at today's hashprice (hashpivot calc)"):
+        fleet = api.calc_fleet_of(scenario)
+        try:
+            r = api.calc(fleet, {"horizon_days": scenario.run.horizon_days})
+        except HashpivotError as exc:
+            st.caption(f"No chain table to read today's market from: {exc}")
+            return
+        t, m = r.today, r.market
+        st.markdown(f"{fmt_number(fleet['hashrate_phs'])} PH/s at {fmt_number(fleet['efficiency_j_per_th'])} J/TH, "
+                    f"{fmt_number(fleet['power_price_usd_per_mwh'])} USD/MWh; market on {m.date}: BTC "
+                    f"{fmt_usd(m.btc_price_usd)} USD, difficulty {m.difficulty / 1e12:,.2f} T.")
+        st.table({"figure": ["hashprice [USD/PH/day]", "hashprice [BTC/PH/day]", "revenue [USD/day]",
+                             "power cost [USD/day]", "margin [USD/day]", "break-even power price [USD/MWh]",
+                             "break-even hashprice [USD/PH/day]", "cost to mine 1 BTC [USD]"],
+                  "today": [fmt_number(t.hashprice_usd_per_ph_day), fmt_number(t.hashprice_btc_per_ph_day),
+                            fmt_usd(t.revenue_usd), fmt_usd(t.power_cost_usd), fmt_usd(t.margin_usd),
+                            fmt_number(t.breakeven_power_price_usd_per_mwh),
+                            fmt_number(t.breakeven_hashprice_usd_per_ph_day), fmt_usd(t.cost_to_mine_usd_per_btc)]})
+        st.caption(f"Flat difficulty and price; the Monte Carlo run above takes the same fleets through "
+                   f"{scenario.run.horizon_days:,} days of futures. source: {m.source}")
+
+
 def show_results(run: dict) -> None:
     result = run["result"]
     n_paths = int(result.dataset.sizes["path"])
@@ -275,6 +302,7 @@ def main() -> None:
     if run["toml"] != to_toml(modified) or run["policies"] != list(policies):
         st.warning("The inputs changed since this run: press **Run simulation** to update the results.")
     show_results(run)
+    calculator_panel(modified)
 
 
 if __name__ == "__main__":
