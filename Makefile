@@ -20,11 +20,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m hashpivot.engine.warmup
 	touch $(STAMP)
 
-# The main job: every seed treasury policy side by side on the built-in default scenario (no data file needed),
-# then, where the chain table is available, the historical hashprice around the 2024 halving.
+# The main job: every seed treasury policy side by side on the built-in default scenario (no data file needed);
+# mining beside a 200 MW AI lease and a GPU cloud (ai_pivot); then, where the chain table is available, the
+# historical hashprice around the 2024 halving.
 demo: $(STAMP)
 	$(BIN)/hashpivot compare default --out reports/demo
+	$(BIN)/hashpivot compare ai_pivot --out reports/ai_pivot
 	$(if $(HASHPIVOT_DATA),$(BIN)/hashpivot hashprice --around-halving 4 --before-days 365 --after-days 60 --out reports/hashprice,@echo "no chain table: skipped the hashprice history (set HASHPIVOT_DATA)")
+	@echo "hashpivot is installed in $(BIN)/: call $(BIN)/hashpivot, or 'source $(BIN)/activate' for plain 'hashpivot'"
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def assert_bad_input(result, *words: str) -> str:
     """Exit 2, nothing on stdout, one line on stderr starting 'error:', no traceback; returns the line."""
@@ -14,3 +16,13 @@ def assert_bad_input(result, *words: str) -> str:
     for word in words:
         assert word in lines[0], lines[0]
     return lines[0]
+
+
+def small_scenario_toml(directory: Path) -> Path:
+    """The default preset shortened to one year, written as ``small.toml`` in ``directory``."""
+    from hashpivot.scenarios.toml import load_preset, to_toml
+
+    text = to_toml(load_preset("default")).replace("horizon_days = 3650", "horizon_days = 365")
+    path = directory / "small.toml"
+    path.write_text(text)
+    return path

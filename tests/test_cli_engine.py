@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_helpers import assert_bad_input
+from cli_helpers import assert_bad_input, small_scenario_toml
 from typer.testing import CliRunner
 
 from hashpivot.cli import app
-from hashpivot.scenarios.toml import load_preset, to_toml
+from hashpivot.scenarios.toml import load_preset
 
 PATHS = "40"
 
@@ -22,10 +22,7 @@ def runner() -> CliRunner:
 @pytest.fixture
 def small_scenario(tmp_path):
     """The default preset shortened to one year, as a TOML file."""
-    text = to_toml(load_preset("default")).replace("horizon_days = 3650", "horizon_days = 365")
-    path = tmp_path / "small.toml"
-    path.write_text(text)
-    return path
+    return small_scenario_toml(tmp_path)
 
 
 def test_compare_json_lists_selected_policies_with_consistent_numbers(runner, small_scenario):

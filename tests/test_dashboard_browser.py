@@ -1,7 +1,8 @@
 """The dashboard in a real browser: `hashpivot dashboard` on a free localhost port, driven by Playwright in
 Debian's headless Chromium (/usr/bin/chromium; never a downloaded browser).
 
-Moves the paths and power-price sliders, runs, and checks that the comparison table holds the preset's
+Finds the answer at a glance on arrival (no press), moves the paths and power-price sliders, runs, reads the new
+answer, and checks that the comparison table holds the preset's
 policies and that plotly drew charts with traces; saves screenshots in the test's tmp folder.
 Skipped, with the reason, only where Chromium or the playwright package is missing and CI is not set;
 under CI a missing browser fails the test.
@@ -149,6 +150,11 @@ def _thumb(page, key: str) -> str:
 def test_dashboard_runs_and_draws(page, tmp_path):
     expected = [p.label for p in load_preset("default").treasury_policies()]
     run_button = page.get_by_role("button", name="Run simulation")
+    # The first screen answers without a press: the default preset runs on arrival (45 USD/MWh).
+    answer = page.locator(".st-key-answer")
+    answer.get_by_text("power at 45 USD/MWh", exact=False).wait_for(timeout=RUN_TIMEOUT_MS)
+    first_answer = answer.inner_text()
+    assert "What a MW earns:" in first_answer and "2,000 paths" in first_answer
 
     # sliders: fewest paths (Home), power price up by 5 steps of 1 USD/MWh
     assert _thumb(page, "n_paths") == "2000"
@@ -176,10 +182,17 @@ def test_dashboard_runs_and_draws(page, tmp_path):
     assert row_headers == expected
     header = " ".join(table.locator("thead th").all_inner_texts())
     assert "NAV median [USD]" in header
+    # The new figure: the answer now reads the run at 50 USD/MWh on 100 paths, and what a MW earns moved.
+    answer.get_by_text("power at 50 USD/MWh", exact=False).wait_for(timeout=RUN_TIMEOUT_MS)
+    new_answer = answer.inner_text()
+    assert "100 paths" in new_answer and "Best policy" in new_answer and "USD/MW-year" in new_answer
+    earns = [text.split("What a MW earns:")[1].split(";")[0] for text in (first_answer, new_answer)]
+    assert earns[0] != earns[1], earns
     assert page.locator(".js-plotly-plot").count() == 3
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_role("button", name="Download the HTML report").is_visible()
     assert page.get_by_role("button", name="Download the scenario TOML").is_visible()
+    assert page.get_by_role("button", name="Download the comparison (CSV)").is_visible()
 
     # Streamlit scrolls inside its main block: a tall window shows the whole page in one picture
     page.set_viewport_size({"width": 1600, "height": 3600})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from hashpivot.dashboard.inputs import (
@@ -179,3 +181,27 @@ def test_slider_bounds_hold_the_default():
     assert slider_bounds(45.0, 0.0, 150.0) == (0.0, 150.0)
     assert slider_bounds(400.0, 0.0, 150.0) == (0.0, 400.0)
     assert slider_bounds(-0.01, -0.003, 0.003) == (-0.01, 0.003)
+
+
+def test_user_units_map_back_exactly_so_untouched_sliders_change_nothing():
+    from hashpivot.dashboard.inputs import (
+        annual_vol_pct_from_per_sqrt_day,
+        log_per_day_from_pct_per_year,
+        pct_per_year_from_log_per_day,
+        per_sqrt_day_from_annual_vol_pct,
+    )
+
+    sc = load_preset("default")
+    d = defaults_from(sc)
+    # What the sliders show: drift 0.0005/day -> exp(0.1825) - 1 = +20.021 %/year; vol 0.0325 x 19.10497 (sqrt 365) = 62.0912 %.
+    assert pct_per_year_from_log_per_day(d.btc_drift_per_day) == pytest.approx(20.0214, abs=1e-4)
+    assert annual_vol_pct_from_per_sqrt_day(d.btc_vol_per_sqrt_day) == pytest.approx(62.0912, abs=1e-4)
+    back = DashboardInputs(
+        btc_drift_per_day=log_per_day_from_pct_per_year(pct_per_year_from_log_per_day(d.btc_drift_per_day)),
+        btc_vol_per_sqrt_day=per_sqrt_day_from_annual_vol_pct(annual_vol_pct_from_per_sqrt_day(d.btc_vol_per_sqrt_day)),
+        hashrate_growth_per_day=log_per_day_from_pct_per_year(pct_per_year_from_log_per_day(d.hashrate_growth_per_day)),
+        power_price_usd_per_mwh=d.power_price_usd_per_mwh, convert_mw=d.convert_mw, convert_day=d.convert_day,
+        lease_rate_usd_per_kw_month=d.lease_rate_usd_per_kw_month, n_paths=d.n_paths)
+    assert changed_inputs(back, d) == DashboardInputs()
+    # A user's +10 %/year of hashrate is a log growth of log(1.1) / 365 a day.
+    assert log_per_day_from_pct_per_year(10.0) == pytest.approx(math.log(1.1) / 365, rel=1e-12)

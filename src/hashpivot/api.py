@@ -1,7 +1,10 @@
-"""The facade used by the CLI, the dashboard and notebooks: ``run`` and ``compare``.
+"""The facade used by the CLI, the dashboard and notebooks: ``load``, ``run``, ``compare``, ``replay``, ``sweep``
+(the first five are also at the package root: ``hashpivot.run("riot", n_paths=2000)``).
 
-It resolves what the engine must not touch itself (files, presets, historical data) and hands the
-engine plain models and arrays.
+It resolves what the engine must not touch itself (files, presets, company aliases, historical data) and hands
+the engine plain models and arrays. A scenario is a :class:`~hashpivot.scenarios.schema.Scenario`, a TOML path,
+a preset name (``default``, ``rm1``, ``riot_2024q2``) or a company alias (``riot`` -> ``riot_2024q2``, its halving
+preset); change one field with ``scenario.replace("company.sites.main.power_price_usd_per_mwh", 38)``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from hashpivot.errors import InputError, ScenarioError
 from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.selection import select_capacity, select_policies
 
-__all__ = ["export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "replay",
+__all__ = ["calc", "calc_fleet_of", "compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "replay",
            "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sweep"]
 
 
@@ -24,11 +27,16 @@ def load(
     scenario: Scenario | str | Path, *, n_paths: int | None = None, seed: int | None = None,
     stresses: Sequence[str] = (),
 ) -> Scenario:
-    """A scenario from a model, a TOML path or a preset name, with optional stresses and overrides."""
-    from hashpivot.scenarios.stress import apply_stress
-    from hashpivot.scenarios.toml import from_dict, load_scenario
+    """A scenario from a model, a TOML path, a preset name or a company alias (``riot`` -> its halving preset,
+    :func:`hashpivot.scenarios.toml.resolve_company`), with optional stresses and overrides.
 
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    >>> load("riot").name
+    'riot_2024q2'
+    """
+    from hashpivot.scenarios.stress import apply_stress
+    from hashpivot.scenarios.toml import from_dict, load_scenario, resolve_company
+
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(resolve_company(str(scenario)))
     for name in stresses:
         sc = apply_stress(sc, name)
     if n_paths is None and seed is None:
@@ -129,6 +137,75 @@ def run(
     return executor.run_variants([variant], progress=progress)[0]
 
 
+def compare(
+    scenario: Scenario | str | Path,
+    *,
+    policies: Sequence[str] | None = None,
+    capacity: Sequence[str] | None = None,
+    **options,
+):
+    """Every capacity plan and treasury policy of a scenario (or those named) side by side on the same random
+    numbers: :func:`run` under the name a notebook reads (``hashpivot.compare("default", n_paths=2000)``). The
+    ``SimResult`` shows, in Jupyter, what a MW earns and the comparison table; its ``win_rate`` holds the paired
+    win rates. ``options``: those of :func:`run` (``stresses``, ``n_paths``, ``seed``, ``data``, ...)."""
+    return run(scenario, policies=policies, capacity=capacity, **options)
+
+
+def calc(fleet, path=None, *, market: Mapping[str, Any] | None = None, data: str | Path | None = None):
+    """The mining calculator (:func:`hashpivot.analysis.calc.calculate`, ``hashpivot calc``): ``fleet`` a
+    ``CalcFleet`` (or its fields as a mapping), ``path`` a ``CalcPath`` (or mapping; default one year, flat
+    difficulty and price), ``market`` today's values given by hand (``btc_price_usd``, ``difficulty``,
+    ``fees_btc_per_block``, ``height``); what is not given comes from the chain table's last day (``data``, else
+    ``$HASHPIVOT_DATA``, else the data cache). Returns a ``CalcResult``.
+
+    >>> r = calc({"hashrate_phs": 1000, "efficiency_j_per_th": 20, "power_price_usd_per_mwh": 45},
+    ...          market={"btc_price_usd": 90_000, "difficulty": 100e12, "fees_btc_per_block": 0.025, "height": 900_000})
+    >>> round(r.today.hashprice_usd_per_ph_day, 2)  # 144 x 3.15 x 90,000 / (100e12 x 2^32 / 600 / 1e15)
+    57.03
+    """
+    from hashpivot.analysis.calc import CalcFleet, CalcPath, MarketToday, calculate
+
+    fleet = fleet if isinstance(fleet, CalcFleet) else CalcFleet(**fleet)
+    path = path if isinstance(path, CalcPath) else CalcPath(**(path or {}))
+    return calculate(MarketToday(**calc_market(market or {}, data)), fleet, path)
+
+
+def calc_market(given: Mapping[str, Any], data: str | Path | None = None) -> dict[str, Any]:
+    """Today's market for :func:`calc` as plain values: those ``given`` (None: not given), the rest from the chain
+    table's last day (loaded only when needed), with a ``source`` naming the table and its attribution."""
+    given = {k: v for k, v in given.items() if v is not None}
+    fields = ("btc_price_usd", "difficulty", "fees_btc_per_block", "height")
+    if all(k in given for k in fields):
+        return {"source": "given", **given}
+    from hashpivot.analysis.calc import market_today
+    from hashpivot.io.history import ATTRIBUTION, load_chain_history, resolve_data_path
+
+    table = market_today(load_chain_history(data), f"{resolve_data_path(data)} ({ATTRIBUTION})").model_dump()
+    if given:
+        table["source"] += f"; given: {', '.join(given)}"
+    return {**table, **given}
+
+
+def calc_fleet_of(scenario: Scenario | str | Path) -> dict[str, float]:
+    """A scenario's fleets as one calculator fleet (``CalcFleet`` fields): total stock hashrate [PH/s], and the
+    hashrate-weighted efficiency [J/TH], pool fee [fraction] and site PUE [ratio], and the site power price
+    weighted by the fleets' draw [USD/MWh]."""
+    from hashpivot.units import TH_PER_PH
+
+    sc = load(scenario)
+    sites = {s.name: s for s in sc.company.sites}
+    fleets = sc.company.fleets
+    ehs = sum(f.hashrate_ehs for f in fleets)
+    draw = [f.hashrate_ehs * f.efficiency_j_per_th for f in fleets]  # proportional to MW
+    return {
+        "hashrate_phs": ehs * TH_PER_PH,
+        "efficiency_j_per_th": sum(draw) / ehs,
+        "power_price_usd_per_mwh": sum(d * sites[f.site].power_price_usd_per_mwh for d, f in zip(draw, fleets, strict=True)) / sum(draw),
+        "pool_fee_frac": sum(f.hashrate_ehs * f.pool_fee_frac for f in fleets) / ehs,
+        "pue_ratio": sum(d * sites[f.site].pue_ratio for d, f in zip(draw, fleets, strict=True)) / sum(draw),
+    }
+
+
 def sweep(
     scenario: Scenario | str | Path,
     *,
@@ -160,7 +237,7 @@ def sweep(
     >>> result.table("nav_usd", "mean")["power_price_usd_per_mwh"].tolist()
     [40, 50]
     """
-    from hashpivot import __version__
+    from hashpivot._version import __version__
     from hashpivot.analysis.sweep import SweepCollector, keeps_paths
     from hashpivot.engine.budget import memory_limit_bytes
     from hashpivot.parallel.executor import Executor, Variant

@@ -1,25 +1,15 @@
-"""Side-by-side comparison of policies from a ``SimResult`` summary (pure pandas)."""
+"""Side-by-side comparison of policies from a ``SimResult`` summary (pure pandas): numbers, and the same as text
+(the cells the dashboard and a notebook show, by the one formatter :mod:`hashpivot.format`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-#: (metric, stat, label) rows of the comparison table, in display order.
-COMPARISON_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("nav_usd", "p50", "NAV median [USD]"),
-    ("nav_usd", "p5", "NAV p5 [USD]"),
-    ("nav_usd", "p95", "NAV p95 [USD]"),
-    ("nav_usd", "mean", "NAV mean [USD]"),
-    ("nav_usd", "cvar5", "NAV CVaR 5% [USD]"),
-    ("btc_held", "p50", "BTC held median [BTC]"),
-    ("btc_per_share", "p50", "BTC per share median [BTC]"),
-    ("btc_yield_frac", "p50", "BTC yield median [fraction]"),
-    ("cash_usd", "p50", "cash median [USD]"),
-    ("insolvency", "probability", "P(insolvent) [fraction]"),
-    ("insolvency", "mean_day", "mean insolvency day [day]"),
-    ("mining_margin_usd_per_mw_day", "mean", "mining margin mean [USD/MW-day]"),
-    ("ai_margin_usd_per_mw_day", "mean", "AI margin mean [USD/MW-day]"),
-)
+from hashpivot.format import COMPARISON_METRICS, fmt_metric
+
+#: (metric, stat, label) rows of the comparison table, in display order: the vocabulary of
+#: :data:`hashpivot.format.COMPARISON_METRICS` (the margins are medians: :data:`hashpivot.format.MARGIN_STAT`).
+COMPARISON_ROWS: tuple[tuple[str, str, str], ...] = tuple((m.metric, m.stat, m.label) for m in COMPARISON_METRICS)
 
 
 def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -31,3 +21,12 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
         for metric, stat, label in COMPARISON_ROWS
     }
     return pd.DataFrame.from_dict(rows, orient="index", columns=policies)
+
+
+def comparison_cells(summary: pd.DataFrame) -> pd.DataFrame:
+    """The comparison of a result's tidy ``summary`` as text: a row per policy (index ``policy``), a column per
+    row of :data:`hashpivot.format.COMPARISON_METRICS` with its unit in the header; BTC per share in sats."""
+    table = comparison_table(summary)
+    labels = {label: label.replace("[BTC]", "[sats]") if "per share" in label else label for label in table.index}
+    return pd.DataFrame({labels[label]: [fmt_metric(labels[label], v) for v in table.loc[label]]
+                         for label in table.index}, index=pd.Index(table.columns, name="policy"))

@@ -1,9 +1,15 @@
-"""What one megawatt earns in mining and in an AI GPU cloud, side by side, with sensitivities.
+"""What one megawatt earns in mining and in the AI options: in a Monte Carlo run, and today in a point estimate.
 
-A deterministic table from the pure formulas (``formulas.mining``, ``formulas.ai``): revenue, power cost,
-hardware margin and margin share per MW per day, capex per MW and simple payback. "Hardware margin" is
-IREN's measure: revenue less the electricity the hardware uses. The Monte Carlo engine gives the same
-quantities per path (``<segment>_margin_usd_per_mw_day`` in a ``SimResult``).
+**The one definition** (issue 16) that the report, the CLI, the dashboard and notebooks all show for a run is
+:func:`run_margins`: per segment and policy, the MEDIAN over paths (:data:`hashpivot.format.MARGIN_STAT`) of the
+path's margin over the whole horizon per MW-day the segment ran, ``(revenue - opex) / MW-days`` [USD/MW-day], and
+the same x 365 [USD/MW-year]. Mining's revenue includes demand-response credits and its opex is the power bill
+(before overheads: "hardware margin", IREN's measure); an AI segment's opex is its own (power included for a GPU
+cloud), per grid MW-day earned. Why the median: see :data:`hashpivot.format.MARGIN_STAT`.
+
+:func:`per_mw_table` (``hashpivot margins``) is a different quantity on purpose: one day's deterministic margin
+from the pure formulas (``formulas.mining``, ``formulas.ai``) at stated inputs (IREN-like FY2025 by default), not
+a run; the command labels it "today at these inputs" so it is never read as a run's median.
 """
 
 from __future__ import annotations
@@ -11,12 +17,44 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from hashpivot.domain.base import Model
 from hashpivot.formulas import ai, mining
+from hashpivot.format import MARGIN_STAT, per_mw_year
 from hashpivot.units import DAYS_PER_YEAR, TH_PER_EH
+
+#: Segments of a run's margin, with the words a reader sees (``<segment>_margin_usd_per_mw_day`` in a result).
+SEGMENT_LABELS: dict[str, str] = {"mining": "mining", "colocation_lease": "colocation lease",
+                                  "site_lease": "site lease", "gpu_cloud": "GPU cloud"}
+#: Columns of :func:`run_margins`.
+RUN_MARGIN_COLUMNS = ["policy", "segment", "usd_per_mw_day", "usd_per_mw_year", "p5", "p95"]
+
+
+def run_margins(summary: pd.DataFrame) -> pd.DataFrame:
+    """What a MW earns in a run, under the one definition (module docstring), from the run's tidy ``summary``:
+    a row per (policy, segment) with ``usd_per_mw_day`` (the median over paths) [USD/MW-day], ``usd_per_mw_year``
+    (x 365) [USD/MW-year], and the p5 and p95 over paths [USD/MW-day]. Segments with no finite median (no such
+    capacity in the run) are left out; rows in run order of policies, then :data:`SEGMENT_LABELS` order.
+
+    >>> s = pd.DataFrame({"policy": "a", "metric": "mining_margin_usd_per_mw_day",
+    ...                   "stat": ["p5", "p50", "p95", "mean"], "value": [10.0, 100.0, 300.0, 130.0]})
+    >>> [float(v) if isinstance(v, float) else v for v in run_margins(s).iloc[0]]
+    ['a', 'mining', 100.0, 36500.0, 10.0, 300.0]
+    """
+    policies = list(dict.fromkeys(summary["policy"]))
+    indexed = summary.set_index(["policy", "metric", "stat"])["value"]
+    rows = []
+    for segment in SEGMENT_LABELS:
+        metric = f"{segment}_margin_usd_per_mw_day"
+        for p in policies:
+            p5, mid, p95 = (float(indexed.get((p, metric, s), float("nan"))) for s in ("p5", MARGIN_STAT, "p95"))
+            rows.append((p, segment, mid, per_mw_year(mid), p5, p95))
+    table = pd.DataFrame(rows, columns=RUN_MARGIN_COLUMNS)
+    present = set(table.loc[np.isfinite(table["usd_per_mw_day"]), "segment"])
+    return table[table["segment"].isin(present)].reset_index(drop=True)
 
 
 class MiningPerMw(Model):

@@ -120,4 +120,6 @@ def _print(cal, toml_path: Path, html_path: Path, attribution: str) -> None:
 
 
 def _g(value: float) -> str:
-    return "-" if not math.isfinite(value) else f"{value:.4g}"
+    from hashpivot.format import fmt_number
+
+    return fmt_number(value)

@@ -18,7 +18,7 @@ import json
 import sys
 import unicodedata
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -26,6 +26,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from hashpivot.errors import HashpivotError, InputError
+from hashpivot.format import fmt_metric, fmt_usd  # the one formatter; re-exported for the commands
 
 # --- error handling -------------------------------------------------------------------------------
 
@@ -209,67 +210,84 @@ def progress_bar(label: str, total_paths: int, quiet: bool, unit: str = "paths")
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-# --- number formatters ------------------------------------------------------------------------------
-
-
-def fmt_metric(label: str, value: float) -> str:
-    """A comparison value formatted by the unit in its ``label``: USD scaled (k, M, B), fractions in %,
-    days whole, anything else to 4 significant digits; NaN as '-'."""
-    if value != value:
-        return "-"
-    if "[USD" in label and "USD/" not in label:
-        return fmt_usd(value)
-    if "[fraction]" in label:
-        return f"{value * 100:.1f} %"
-    if "[day]" in label:
-        return f"{value:,.0f}"
-    return f"{value:,.4g}"
-
-
-def fmt_usd(usd: float) -> str:
-    """An amount in USD, scaled: '1.17 M', '2.50 B', '950'."""
-    for scale, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
-        if abs(usd) >= scale:
-            return f"{usd / scale:,.2f}{suffix}"
-    return f"{usd:,.0f}"
-
+# --- number formatters: one set for the report, the CLI and the dashboard (hashpivot.format) ---------
 
 def fmt_signed_pct(frac: float) -> str:
     """A change given as a fraction, in signed percent: 0.123 -> '+12.3 %'."""
-    return f"{frac * 100:+.1f} %"
+    from hashpivot.format import fmt_pct
+
+    return fmt_pct(frac, signed=True)
 
 
 # --- the comparison of policies (run, compare, runs show) -------------------------------------------
 
-#: Comparison rows shown in the terminal (the report and --json carry them all), with short headers.
-TERMINAL_COLUMNS_SHOWN = {
-    "NAV median [USD]": "NAV p50",
-    "NAV p5 [USD]": "NAV p5",
-    "NAV p95 [USD]": "NAV p95",
-    "NAV CVaR 5% [USD]": "CVaR 5%",
-    "BTC held median [BTC]": "BTC p50",
-    "BTC yield median [fraction]": "BTC yield p50",
-    "P(insolvent) [fraction]": "P(insolvent)",
-    "mining margin mean [USD/MW-day]": "mining USD/MW-day",
-    "AI margin mean [USD/MW-day]": "AI USD/MW-day",
-}
+WideOpt = Annotated[bool, typer.Option("--wide", help="Show every column of the comparison, however wide the "
+                                                       "terminal (by default the least important are dropped).")]
 
 
-def print_comparison(console, summary, win_rate, policies: list[str], title: str) -> None:
-    """The terminal comparison grid (a row per policy) and each policy's mean win rate."""
+def fitted_table(title: str, columns: Sequence[tuple[str, str, int]], rows: Sequence[Sequence[str]], width: int,
+                 wide: bool = False):
+    """A rich table that fits ``width`` characters without wrapping or cutting a cell: ``columns`` are
+    (header, justify, priority) with priority 0 always kept (names) and the highest dropped first until the table
+    fits (none dropped when ``wide``); ``rows`` are already-formatted cells, one per column. Returns the table
+    and the headers it dropped (in column order)."""
+    from rich.console import Console
     from rich.table import Table
 
+    def build(keep: list[int]) -> Table:
+        grid = Table(title=rich_text(title), header_style="bold")
+        for j in keep:
+            header, justify, _priority = columns[j]
+            grid.add_column(header, justify=justify, no_wrap=True)
+        for row in rows:
+            grid.add_row(*(row[j] for j in keep))
+        return grid
+
+    keep = list(range(len(columns)))
+    measure = Console(width=10_000, highlight=False)
+    while not wide and measure.measure(build(keep)).maximum > width:
+        droppable = [j for j in keep if columns[j][2] > 0]
+        if not droppable:
+            break
+        keep.remove(max(reversed(droppable), key=lambda j: columns[j][2]))
+    return build(keep), [columns[j][0].replace("\n", " ") for j in range(len(columns)) if j not in keep]
+
+
+def print_fitted(console, grid, dropped: Sequence[str], wide: bool) -> None:
+    """Print a :func:`fitted_table`: with ``wide``, as wide as it is (longer lines than the terminal, never
+    squeezed); else say which columns it left out and how to see them."""
+    from rich.console import Console
+
+    if wide:
+        needed = Console(width=10_000).measure(grid).maximum
+        Console(width=max(console.width, needed), file=console.file, highlight=False).print(grid)
+        return
+    console.print(grid)
+    if dropped:
+        console.print(f"not shown at this width: {', '.join(dropped)} (--wide shows them; --json carries "
+                      "every figure)")
+
+
+def comparison_grid(summary, policies: list[str], title: str, width: int, wide: bool = False):
+    """The terminal comparison grid (a row per policy, whole names) and the headers it left out: the columns of
+    :data:`hashpivot.format.COMPARISON_METRICS` with a terminal priority, all-missing ones left out, fitted to
+    ``width`` by :func:`fitted_table`."""
     from hashpivot.analysis.compare import comparison_table
+    from hashpivot.format import COMPARISON_METRICS
 
     table = comparison_table(summary)
-    grid = Table(title=rich_text(title), header_style="bold")
-    grid.add_column("policy")
-    shown = [label for label in table.index if label in TERMINAL_COLUMNS_SHOWN]
-    for label in shown:
-        grid.add_column(TERMINAL_COLUMNS_SHOWN[label], justify="right")
-    for policy in table.columns:
-        grid.add_row(rich_text(policy), *(fmt_metric(label, table.at[label, policy]) for label in shown))
-    console.print(grid)
+    metrics = [m for m in COMPARISON_METRICS if m.priority > 0 and m.label in table.index
+               and any(v == v for v in table.loc[m.label])]
+    columns = [("policy", "left", 0), *((m.short, "right", m.priority) for m in metrics)]
+    rows = [[rich_text(p), *(fmt_metric(m.label, table.at[m.label, p]) for m in metrics)] for p in table.columns]
+    return fitted_table(title, columns, rows, width, wide)
+
+
+def print_comparison(console, summary, win_rate, policies: list[str], title: str, wide: bool = False) -> None:
+    """The terminal comparison grid (a row per policy, fitted to the console's width unless ``wide``) and each
+    policy's mean win rate."""
+    grid, dropped = comparison_grid(summary, policies, title, console.width, wide)
+    print_fitted(console, grid, dropped, wide)
     if len(policies) > 1:
         best = win_rate.mean(axis=1).sort_values(ascending=False)
         console.print("share of paths each policy beats the others on NAV per share (mean over rivals): "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from hashpivot.cli.calc import calc
 from hashpivot.cli.calibrate import calibrate_command
 from hashpivot.cli.claims import claims
 from hashpivot.cli.dashboard import dashboard
@@ -39,6 +40,7 @@ app.command("run")(run)
 app.command("compare")(compare)
 app.command("sweep")(sweep)  # variants of a scenario on the same random numbers, in-process or on Dask
 app.command("margins")(margins)
+app.command("calc")(calc)  # the mining calculator: hashprice today, break-evens, cost to mine, over a horizon
 app.add_typer(runs_app, name="runs")  # stored runs: list, show, diff, delete
 app.add_typer(presets_app, name="presets")
 app.command("report")(report)  # a stored run exported: html, xlsx, csv, parquet

@@ -150,7 +150,9 @@ def _print_hashprice(period: PeriodStats, halvings: list, window: HalvingWindow 
 
 
 def _g(value: float) -> str:
-    return f"{value:.4g}"
+    from hashpivot.format import fmt_number
+
+    return fmt_number(value)
 
 
 def _usd_share(usd: float, frac: float) -> str:

@@ -22,6 +22,7 @@ from hashpivot.cli.common import (
     DebugOpt,
     JsonOpt,
     StoreOpt,
+    WideOpt,
     check_out_dir,
     echo_json,
     exit_on_error,
@@ -127,7 +128,8 @@ def _short_list(items: list[str], limit: int = 3) -> str:
 
 
 @runs_app.command("show")
-def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
+              debug: DebugOpt = False) -> None:
     """Show a stored run: its facts, the comparison of its policies and its win rates."""
     with _guard(debug):
         from hashpivot.io.export import records
@@ -144,7 +146,7 @@ def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False
                       f"{info.horizon_days:,} days, recorded {_when(info)} by hashpivot {info.version}")
         print_comparison(console, stored.summary, stored.win_rate, info.policies,
                           f"{info.n_paths:,} paths, seed {info.seed}, {len(info.policies)} policies "
-                          "on the same random numbers")
+                          "on the same random numbers", wide=wide)
         console.print(f"scenario TOML, fan data and report: hashpivot report {info.run_id} "
                       "--format html|xlsx|csv|parquet")
 

@@ -26,13 +26,16 @@ from hashpivot.cli.common import (
     NoStoreOpt,
     SchedulerOpt,
     StoreOpt,
+    WideOpt,
     WorkersOpt,
     check_out_dir,
     echo_json,
     exit_on_error,
     fail,
+    fitted_table,
     fmt_usd,
     print_comparison,
+    print_fitted,
     progress_bar,
     rich_console,
     rich_text,
@@ -45,6 +48,11 @@ ScenarioArg = Annotated[
 PathsOpt = Annotated[int | None, typer.Option("--paths", metavar="N", help="Override run.n_paths.")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", metavar="S", help="Override run.seed.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")]
+LimitOpt = Annotated[
+    float | None,
+    typer.Option("--insolvency-limit", metavar="FRAC",
+                 help="Largest share of insolvent paths a recommended policy may have, 0..1 (default 0.05)."),
+]
 StressOpt = Annotated[
     list[str] | None,
     typer.Option("--stress", metavar="NAME",
@@ -69,6 +77,7 @@ def run(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Simulate a scenario under its main capacity plan and treasury policy and print the summary.
@@ -76,7 +85,7 @@ def run(
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
         _run_and_record(scenario, None, None, n_paths, seed, data, check, stress, store, no_store, name, out,
-                        as_json, debug, main_only=True, cluster=(workers, scheduler))
+                        as_json, debug, main_only=True, cluster=(workers, scheduler), wide=wide)
 
 
 def compare(
@@ -104,19 +113,23 @@ def compare(
     name: NameOpt = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    insolvency_limit: LimitOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Compare capacity plans and treasury policies side by side on the same random numbers.
 
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
+        _check_limit(insolvency_limit)
         _run_and_record(scenario, policy, capacity, n_paths, seed, data, check, stress, store, no_store, name, out,
-                        as_json, debug, cluster=(workers, scheduler))
+                        as_json, debug, cluster=(workers, scheduler), wide=wide, limit=insolvency_limit)
 
 
 def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, stresses, store, no_store, name, out,
-                    as_json, debug, *, main_only: bool = False, cluster: tuple = (None, None)) -> None:
+                    as_json, debug, *, main_only: bool = False, cluster: tuple = (None, None),
+                    wide: bool = False, limit: float | None = None) -> None:
     """The body of ``run`` and ``compare``: simulate (in-process, or on the Dask cluster of ``cluster``:
     (--workers, --scheduler)), record in the run store, write and print the results."""
     from hashpivot.parallel.executor import connect
@@ -127,7 +140,7 @@ def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, st
         result = _simulate_with_progress(scenario, policies, n_paths, seed, data, check, as_json,
                                          capacity=capacity, stresses=stresses, main_only=main_only, client=client)
     recorded = record_run(result, store, no_store, name)
-    _emit_result(result, out, as_json, recorded)
+    _emit_result(result, out, as_json, recorded, wide=wide, limit=limit)
     recorded.finish(debug)
 
 
@@ -147,14 +160,24 @@ def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: 
                        progress=progress, client=client)
 
 
-def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None) -> None:
-    """Write the report (when ``out``) and print the comparison (rich table or JSON); ``recorded``
-    says where the run store recorded the run."""
+def _check_limit(limit: float | None) -> None:
+    from hashpivot.errors import InputError
+
+    if limit is not None and not 0.0 <= limit <= 1.0:
+        raise InputError("--insolvency-limit", limit, "a fraction in [0, 1]")
+
+
+def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None,
+                 wide: bool = False, limit: float | None = None) -> None:
+    """Write the report (when ``out``) and print the answer at a glance (under the insolvency ``limit``) and the
+    comparison (rich table or JSON; every column with ``wide``); ``recorded`` says where the run store recorded
+    the run."""
     files = {}
+    answer = result.glance(limit)
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
-        files["html"] = str(write_report(result, out / "report.html"))
+        files["html"] = str(write_report(result, out / "report.html", answer.insolvency_limit_frac))
     if as_json:
         from hashpivot.io.export import json_value, records
 
@@ -167,14 +190,19 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "policies": result.policies,
             "summary": records(result.summary),
             "win_rate": win_rate_json(result.win_rate),
+            "glance": {"insolvency_limit_frac": answer.insolvency_limit_frac, "best": answer.best,
+                       "within_noise": None if answer.lead is None else answer.lead.within_noise,
+                       "lines": answer.lines()},
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
         return
     console = rich_console()
+    for line in answer.lines():
+        console.print(rich_text(line))
     print_comparison(console, result.summary, result.win_rate, result.policies,
                      f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
-                     f"{len(result.policies)} policies on the same random numbers")
+                     f"{len(result.policies)} policies on the same random numbers", wide=wide)
     if result.dataset.attrs.get("per_path") == "finals":
         console.print("per path, only the summary's inputs were kept (the client could not hold every value; "
                       "see docs/scaling.md)")
@@ -256,12 +284,14 @@ def margins(
     rent_drop: Annotated[float, typer.Option("--rent-drop", metavar="FRAC", help="GPU rent fall to test, 0..1.")] = 0.4,
     utilisation: Annotated[float, typer.Option("--utilisation", metavar="FRAC", help="GPU utilisation to test, 0..1.")] = 0.6,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """What a megawatt earns mining vs in an AI GPU cloud (IREN-like FY2025 inputs), with sensitivities."""
     with exit_on_error(debug):
         from hashpivot.analysis.per_mw import iren_like, sensitivities
         from hashpivot.errors import InputError
+        from hashpivot.format import fmt_number, fmt_pct, per_mw_year
 
         for option, value in (("--rent-drop", rent_drop), ("--utilisation", utilisation)):
             if not 0.0 <= value <= 1.0:
@@ -271,15 +301,19 @@ def margins(
         if as_json:
             echo_json({"inputs": inputs.model_dump(), "rows": table.to_dict(orient="records")})
             return
-        from rich.table import Table
-
-        grid = Table(title=f"Per MW per day: {inputs.name} (hardware margin = revenue - electricity)",
-                     header_style="bold")
-        for col in ("case", "segment", "revenue", "power", "margin", "margin %", "capex/MW", "payback"):
-            grid.add_column(col, justify="left" if col in ("case", "segment") else "right")
-        for row in table.itertuples(index=False):
-            grid.add_row(row.case, row.segment, f"{row.revenue_usd_per_mw_day:,.0f}", f"{row.power_usd_per_mw_day:,.0f}",
-                         f"{row.margin_usd_per_mw_day:,.0f}", f"{row.margin_frac * 100:.1f} %",
-                         fmt_usd(row.capex_usd_per_mw), f"{row.payback_years:.1f} y")
-        rich_console().print(grid)
-        typer.echo("USD per MW per day; capex and payback in USD per grid MW and years. Sources: domain/facts/iren_per_mw.toml")
+        columns = [("case", "left", 0), ("segment", "left", 0), ("revenue\nUSD/MW-day", "right", 5),
+                   ("power\nUSD/MW-day", "right", 6), ("margin\nUSD/MW-day", "right", 1),
+                   ("margin\nUSD/MW-year", "right", 2), ("margin\nshare", "right", 4), ("capex\nUSD/MW", "right", 7),
+                   ("payback", "right", 3)]
+        rows = [(row.case, row.segment, fmt_number(row.revenue_usd_per_mw_day), fmt_number(row.power_usd_per_mw_day),
+                 fmt_number(row.margin_usd_per_mw_day), fmt_usd(per_mw_year(row.margin_usd_per_mw_day)),
+                 fmt_pct(row.margin_frac), fmt_usd(row.capex_usd_per_mw), f"{row.payback_years:.1f} y")
+                for row in table.itertuples(index=False)]
+        console = rich_console()
+        grid, dropped = fitted_table(f"What a MW earns today at {inputs.name} inputs: one day's hardware margin "
+                                     "(revenue - electricity), a point estimate, not a run's median",
+                                     columns, rows, console.width, wide)
+        print_fitted(console, grid, dropped, wide)
+        console.print("Per grid MW; capex in USD per MW, payback in years. Sources: domain/facts/iren_per_mw.toml. "
+                   "A simulated run's figure is the median over paths of the horizon's margin per MW-day "
+                   "('hashpivot compare', the report)")

@@ -2,7 +2,7 @@
 
 Started by ``hashpivot dashboard``. The page lays out widgets and calls the library; it computes
 nothing itself: the scenario is built by :func:`hashpivot.dashboard.inputs.apply_inputs`, the run by
-:func:`hashpivot.api.run`, the table by :func:`hashpivot.analysis.compare.comparison_table`, the figures
+:func:`hashpivot.api.run`, the table by :func:`hashpivot.analysis.compare.comparison_cells`, the figures
 by :mod:`hashpivot.report.figures` and the report by :func:`hashpivot.report.sim_report.render_report`.
 No network: Streamlit serves its own front end and plotly's JavaScript.
 
@@ -20,19 +20,24 @@ import math
 import streamlit as st
 
 from hashpivot import api
-from hashpivot.analysis.compare import comparison_table
+from hashpivot.analysis.compare import comparison_cells, comparison_table
 from hashpivot.dashboard.inputs import (
     DashboardInputs,
+    annual_vol_pct_from_per_sqrt_day,
     apply_inputs,
     changed_inputs,
     defaults_from,
+    log_per_day_from_pct_per_year,
+    median_pct_per_year,
+    pct_per_year_from_log_per_day,
+    per_sqrt_day_from_annual_vol_pct,
     policy_options,
     scenario_from_upload,
     slider_bounds,
 )
 from hashpivot.errors import HashpivotError
 from hashpivot.report.figures import fan_figure, margin_figure
-from hashpivot.report.sim_report import format_usd, render_report
+from hashpivot.report.sim_report import render_report
 from hashpivot.scenarios.toml import load_preset, preset_names, to_toml
 
 #: Presets offered first when present.
@@ -76,9 +81,14 @@ def base_scenario():
 
 def reset_widgets(scenario, defaults: DashboardInputs) -> None:
     """Put the scenario's values into the input widgets (on the first run and when the scenario changes)."""
-    values = {
-        "btc_drift": defaults.btc_drift_per_day, "btc_vol": defaults.btc_vol_per_sqrt_day,
-        "hashrate_growth": defaults.hashrate_growth_per_day, "power_price": defaults.power_price_usd_per_mwh,
+    def user(convert, value):
+        return None if value is None else convert(value)
+
+    values = {  # sliders hold what a user states: changes and volatility in % a year
+        "btc_drift": user(pct_per_year_from_log_per_day, defaults.btc_drift_per_day),
+        "btc_vol": user(annual_vol_pct_from_per_sqrt_day, defaults.btc_vol_per_sqrt_day),
+        "hashrate_growth": user(pct_per_year_from_log_per_day, defaults.hashrate_growth_per_day),
+        "power_price": defaults.power_price_usd_per_mwh,
         "convert_mw": defaults.convert_mw, "convert_day": defaults.convert_day,
         "lease_rate": defaults.lease_rate_usd_per_kw_month, "compare_all_mining": False,
         "policies": [p.label for p in scenario.treasury_policies()], "n_paths": defaults.n_paths,
@@ -108,15 +118,21 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
     price_kind = scenario.market.btc_price.kind
     with sb:
         st.subheader("Market")
-        drift = _slider("BTC price drift [1/day]", "btc_drift", defaults.btc_drift_per_day, -0.003, 0.003, 0.0001,
-                        "%.4f", "GBM drift of the daily log return; 0.0005/day is about +20 %/year on the mean.",
-                        f"set in the TOML (price process '{price_kind}')")
-        vol = _slider("BTC price volatility [1/sqrt(day)]", "btc_vol", defaults.btc_vol_per_sqrt_day, 0.0, 0.08,
-                      0.0005, "%.4f", "Standard deviation of daily log returns; 0.0325 is 2020-2024 history.",
+        as_user = (lambda convert, value: None if value is None else convert(value))
+        drift = _slider("BTC price, expected change [%/year]", "btc_drift",
+                        as_user(pct_per_year_from_log_per_day, defaults.btc_drift_per_day), -60.0, 150.0, 1.0,
+                        "%.1f", "Change a year of the mean price (GBM drift); the median path grows less, by half "
+                        "the variance.", f"set in the TOML (price process '{price_kind}')")
+        vol = _slider("BTC price volatility [%/year]", "btc_vol",
+                      as_user(annual_vol_pct_from_per_sqrt_day, defaults.btc_vol_per_sqrt_day), 0.0, 150.0, 1.0,
+                      "%.1f", "Annual volatility of log returns; about 62 %/year in 2020-2024 history.",
                       f"set in the TOML (price process '{price_kind}')")
-        growth = _slider("Network hashrate growth [1/day]", "hashrate_growth", defaults.hashrate_growth_per_day,
-                         -0.002, 0.004, 0.0001, "%.4f",
-                         "Log growth of network hashrate per day (endogenous networks add a response to "
+        if drift is not None and vol is not None:
+            median = median_pct_per_year(log_per_day_from_pct_per_year(drift), per_sqrt_day_from_annual_vol_pct(vol))
+            st.caption(f"Median BTC price path: {median:+.1f} % a year.")
+        growth = _slider("Network hashrate growth, median path [%/year]", "hashrate_growth",
+                         as_user(pct_per_year_from_log_per_day, defaults.hashrate_growth_per_day), -50.0, 150.0,
+                         1.0, "%.1f", "Growth a year of network hashrate (endogenous networks add a response to "
                          "hashprice on top).")
         st.subheader("Company")
         power = _slider("Power price, site contract [USD/MWh]", "power_price", defaults.power_price_usd_per_mwh,
@@ -140,8 +156,10 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
         n_paths = _slider("Monte Carlo paths", "n_paths", defaults.n_paths, 100, 10_000, 100, "%d",
                           "More paths: smoother fans, longer runs.")
     values = DashboardInputs(
-        btc_drift_per_day=drift, btc_vol_per_sqrt_day=vol, power_price_usd_per_mwh=power,
-        hashrate_growth_per_day=growth, convert_mw=mw, convert_day=day, lease_rate_usd_per_kw_month=rate,
+        btc_drift_per_day=None if drift is None else log_per_day_from_pct_per_year(drift),
+        btc_vol_per_sqrt_day=None if vol is None else per_sqrt_day_from_annual_vol_pct(vol),
+        power_price_usd_per_mwh=power,
+        hashrate_growth_per_day=None if growth is None else log_per_day_from_pct_per_year(growth), convert_mw=mw, convert_day=day, lease_rate_usd_per_kw_month=rate,
         n_paths=n_paths, compare_all_mining=compare_all,
     )
     return values, policies
@@ -150,17 +168,40 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
 # ------------------------------------------------------------------------------------------- results
 
 
-def _cell(label: str, value: float) -> str:
-    """A comparison value as text, by the unit in its row label."""
-    if not math.isfinite(value):
-        return "–"
-    if "[USD]" in label:
-        return format_usd(value)
-    if "[fraction]" in label:
-        return f"{value * 100:.1f} %"
-    if "[BTC]" in label and "per share" in label:
-        return f"{value * 1e8:,.0f} sats"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
+def _markdown_topic_line(line: str) -> str:
+    """A sentence of the answer as Markdown: its topic (before the first ': ') in bold, the rest escaped."""
+    def escape(text: str) -> str:
+        return "".join("\\" + c if c in "\\`*_[]<>#|~$" else c for c in text)
+
+    head, sep, tail = line.partition(": ")
+    return f"**{escape(head)}:** {escape(tail)}" if sep else escape(line)
+
+
+def calculator_panel(scenario) -> None:
+    """The calculator (``hashpivot calc``) for the scenario's fleets today, from the chain table; a note when no
+    chain table is available."""
+    from hashpivot.format import fmt_number, fmt_usd
+
+    with st.expander("Calculator: this scenario's fleets at today's hashprice (hashpivot calc)"):
+        fleet = api.calc_fleet_of(scenario)
+        try:
+            r = api.calc(fleet, {"horizon_days": scenario.run.horizon_days})
+        except HashpivotError as exc:
+            st.caption(f"No chain table to read today's market from: {exc}")
+            return
+        t, m = r.today, r.market
+        st.markdown(f"{fmt_number(fleet['hashrate_phs'])} PH/s at {fmt_number(fleet['efficiency_j_per_th'])} J/TH, "
+                    f"{fmt_number(fleet['power_price_usd_per_mwh'])} USD/MWh; market on {m.date}: BTC "
+                    f"{fmt_usd(m.btc_price_usd)} USD, difficulty {m.difficulty / 1e12:,.2f} T.")
+        st.table({"figure": ["hashprice [USD/PH/day]", "hashprice [BTC/PH/day]", "revenue [USD/day]",
+                             "power cost [USD/day]", "margin [USD/day]", "break-even power price [USD/MWh]",
+                             "break-even hashprice [USD/PH/day]", "cost to mine 1 BTC [USD]"],
+                  "today": [fmt_number(t.hashprice_usd_per_ph_day), fmt_number(t.hashprice_btc_per_ph_day),
+                            fmt_usd(t.revenue_usd), fmt_usd(t.power_cost_usd), fmt_usd(t.margin_usd),
+                            fmt_number(t.breakeven_power_price_usd_per_mwh),
+                            fmt_number(t.breakeven_hashprice_usd_per_ph_day), fmt_usd(t.cost_to_mine_usd_per_btc)]})
+        st.caption(f"Flat difficulty and price; the Monte Carlo run above takes the same fleets through "
+                   f"{scenario.run.horizon_days:,} days of futures. source: {m.source}")
 
 
 def show_results(run: dict) -> None:
@@ -169,22 +210,24 @@ def show_results(run: dict) -> None:
     st.subheader(f"Results: {run['name']}")
     st.caption(f"{n_paths:,} paths · seed {result.seed} · {len(result.policies)} policies on the same random "
                f"numbers · hashpivot {result.version}")
-    table = comparison_table(result.summary)
-    shown = table.T.copy()
-    for label in table.index:
-        shown[label] = [_cell(label, v) for v in table.loc[label]]
-    shown = shown.rename(columns={label: label.replace("[BTC]", "[sats]") for label in table.index
-                                  if "per share" in label})
-    shown.index.name = "policy"
+    with st.container(key="answer"):
+        st.markdown("**The answer at a glance**")
+        st.markdown("\n".join(f"- {_markdown_topic_line(line)}" for line in result.glance().lines()))
+    shown = comparison_cells(result.summary)
     with st.container(key="comparison"):
         st.markdown("**Comparison at the end of the horizon** (rows: policies; all paths)")
         st.table(shown)
-    downloads = st.columns(2)
+    downloads = st.columns(3)
     downloads[0].download_button("Download the HTML report", data=lambda: render_report(result),
                                  file_name=f"{run['name']}-report.html", mime="text/html", key="download_report",
                                  on_click="ignore")
     downloads[1].download_button("Download the scenario TOML", data=run["toml"], file_name=f"{run['name']}.toml",
                                  mime="application/toml", key="download_toml", on_click="ignore")
+    downloads[2].download_button("Download the comparison (CSV)", key="download_csv", on_click="ignore",
+                                 data=lambda: comparison_table(result.summary).T.rename_axis("policy").to_csv(),
+                                 file_name=f"{run['name']}-comparison.csv", mime="text/csv")
+    with st.expander("The scenario that ran (TOML)"):
+        st.code(run["toml"], language="toml")
     st.markdown("**Net asset value over time** (median, p25–p75, p5–p95 of the stored paths; y axis opens on "
                 "the p25–p75 band, double-click a panel to see it all)")
     st.plotly_chart(fan_figure(result, "nav_usd", "USD"), key="fan_nav", config={"displaylogo": False})
@@ -192,6 +235,40 @@ def show_results(run: dict) -> None:
     st.plotly_chart(fan_figure(result, "btc_held", "BTC"), key="fan_btc", config={"displaylogo": False})
     st.markdown("**Margin per MW-day by segment** (median over paths, bars p5–p95; before overheads)")
     st.plotly_chart(margin_figure(result), key="margin", config={"displaylogo": False})
+
+
+#: Results kept per session, by scenario hash: going back to earlier inputs shows their run again at once.
+MAX_CACHED_RUNS = 8
+
+
+def run_cached(scenario, policies: list[str]) -> dict | None:
+    """The run of ``scenario`` under ``policies``, from this session's cache when the same scenario (by the
+    SHA-256 of its TOML and the policies) ran before, else simulated with a progress bar; None (after showing the
+    error) when the run fails."""
+    toml = to_toml(scenario)
+    key = hashlib.sha256("\n".join([toml, *policies]).encode("utf-8")).hexdigest()
+    cache = st.session_state.setdefault("_runs", {})
+    if key in cache:
+        return cache[key]
+    bar = st.progress(0.0, text="simulating…")
+    try:
+        result = api.run(scenario, policies=policies,
+                         progress=lambda done, total: bar.progress(done / total, text=f"simulating: {done:,}/{total:,} paths"))
+    except HashpivotError as exc:
+        bar.empty()
+        show_error("The run failed:", exc)
+        return None
+    except Exception as exc:  # noqa: BLE001 - one sentence on the page, the traceback folded away
+        bar.empty()
+        st.error(f"The run failed unexpectedly: {type(exc).__name__}: {exc}")
+        with st.expander("Traceback"):
+            st.exception(exc)
+        return None
+    bar.empty()
+    while len(cache) >= MAX_CACHED_RUNS:
+        cache.pop(next(iter(cache)))
+    cache[key] = {"result": result, "toml": toml, "name": scenario.name, "policies": list(policies)}
+    return cache[key]
 
 
 def main() -> None:
@@ -212,31 +289,20 @@ def main() -> None:
     clicked = st.sidebar.button("Run simulation", key="run", type="primary", disabled=not policies)
     if not policies:
         st.sidebar.caption("Pick at least one treasury policy.")
-    if clicked:
-        bar = st.progress(0.0, text="simulating…")
-        try:
-            result = api.run(modified, policies=policies,
-                             progress=lambda done, total: bar.progress(done / total, text=f"simulating: {done:,}/{total:,} paths"))
-        except HashpivotError as exc:
-            bar.empty()
-            show_error("The run failed:", exc)
+    # The first visit runs at once (the answer is on the first screen); later runs wait for the button.
+    if clicked or (st.session_state.get("last_run") is None and policies):
+        run = run_cached(modified, list(policies))
+        if run is None:
             return
-        except Exception as exc:  # noqa: BLE001 - one sentence on the page, the traceback folded away
-            bar.empty()
-            st.error(f"The run failed unexpectedly: {type(exc).__name__}: {exc}")
-            with st.expander("Traceback"):
-                st.exception(exc)
-            return
-        bar.empty()
-        st.session_state["last_run"] = {"result": result, "toml": to_toml(modified), "name": modified.name,
-                                        "policies": list(policies)}
+        st.session_state["last_run"] = run
     run = st.session_state.get("last_run")
     if run is None:
-        st.info("Adjust the inputs in the sidebar, then press **Run simulation**.")
+        st.info("Pick at least one treasury policy in the sidebar to run.")
         return
     if run["toml"] != to_toml(modified) or run["policies"] != list(policies):
         st.warning("The inputs changed since this run: press **Run simulation** to update the results.")
     show_results(run)
+    calculator_panel(modified)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from hashpivot.errors import ScenarioError
+from hashpivot.units import DAYS_PER_YEAR
 from hashpivot.scenarios.schema import Scenario
 
 #: Largest scenario file the dashboard accepts (1 MB as Streamlit counts it, 2^20 bytes). [bytes]
@@ -199,6 +200,58 @@ def scenario_from_upload(content: bytes, file_name: str) -> Scenario:
     return from_toml(text, file_name)
 
 
+# --- the units a user states (the dashboard's sliders) and the model's ---------------------------------
+# A user states a trend as a change per year in % and a volatility as an annual % (as exchanges and desks quote
+# them); the model takes rates per day. These convert both ways, exactly inverse, so an untouched slider maps back
+# to the scenario's own value (``changed_inputs`` then leaves it alone).
+
+
+def pct_per_year_from_log_per_day(rate_per_day: float) -> float:
+    """A continuously compounded rate per day as the change it makes in a year: exp(365 r) - 1. [%/year]
+
+    >>> round(pct_per_year_from_log_per_day(0.0005), 1)  # GBM drift 0.0005/day: the mean price +20 % a year
+    20.0
+    """
+    return math.expm1(DAYS_PER_YEAR * rate_per_day) * 100.0
+
+
+def log_per_day_from_pct_per_year(pct_per_year: float) -> float:
+    """The inverse of :func:`pct_per_year_from_log_per_day`: log(1 + p / 100) / 365. [1/day]
+
+    >>> round(log_per_day_from_pct_per_year(pct_per_year_from_log_per_day(0.0007)), 12)
+    0.0007
+    """
+    return math.log1p(pct_per_year / 100.0) / DAYS_PER_YEAR
+
+
+def annual_vol_pct_from_per_sqrt_day(vol_per_sqrt_day: float) -> float:
+    """A daily log-return volatility as an annual one: sigma x sqrt(365). [%/sqrt(year)]
+
+    >>> round(annual_vol_pct_from_per_sqrt_day(0.0325), 1)  # 2020-2024 BTC history: about 62 % a year
+    62.1
+    """
+    return vol_per_sqrt_day * math.sqrt(DAYS_PER_YEAR) * 100.0
+
+
+def per_sqrt_day_from_annual_vol_pct(vol_pct: float) -> float:
+    """The inverse of :func:`annual_vol_pct_from_per_sqrt_day`. [1/sqrt(day)]
+
+    >>> round(per_sqrt_day_from_annual_vol_pct(annual_vol_pct_from_per_sqrt_day(0.0325)), 12)
+    0.0325
+    """
+    return vol_pct / 100.0 / math.sqrt(DAYS_PER_YEAR)
+
+
+def median_pct_per_year(drift_per_day: float, vol_per_sqrt_day: float) -> float:
+    """The change a year of a GBM's median path, exp(365 (mu - sigma^2 / 2)) - 1 (``GbmPrice``): what a "flat"
+    median looks like when the mean grows. [%/year]
+
+    >>> round(median_pct_per_year(0.0005, 0.0325), 1)  # mean +20 % a year, median about -1 % a year
+    -1.0
+    """
+    return pct_per_year_from_log_per_day(drift_per_day - 0.5 * vol_per_sqrt_day**2)
+
+
 def policy_options(scenario: Scenario) -> list[str]:
     """Treasury policies the user may pick: the scenario's (by label), then every kind the scenario
     does not already use under that label (run with its default parameters; see ``api.select_policies``)."""
@@ -216,6 +269,7 @@ def slider_bounds(default: float, low: float, high: float) -> tuple[float, float
 
 __all__ = [
     "DEFAULT_CONVERT_DAY", "DEFAULT_LEASE_RATE_USD_PER_KW_MONTH", "DashboardInputs", "MAX_UPLOAD_BYTES",
-    "apply_inputs", "changed_inputs", "defaults_from", "policy_options", "scenario_from_upload",
-    "slider_bounds",
+    "annual_vol_pct_from_per_sqrt_day", "apply_inputs", "changed_inputs", "defaults_from",
+    "log_per_day_from_pct_per_year", "median_pct_per_year", "pct_per_year_from_log_per_day",
+    "per_sqrt_day_from_annual_vol_pct", "policy_options", "scenario_from_upload", "slider_bounds",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from hashpivot import protocol
+import hashpivot.protocol as protocol
 from hashpivot.formulas import ai, mining, power
 
 

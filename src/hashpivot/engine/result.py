@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from hashpivot import __version__
+from hashpivot._version import __version__
 from hashpivot.analysis.summary import SUMMARY_INPUTS, summary_frame, win_rate_frame
 from hashpivot.engine.plan import P_CAPEX_USD, P_GRID_MW
 from hashpivot.engine.state import (
@@ -57,6 +57,26 @@ class SimResult:
     @property
     def policies(self) -> list[str]:
         return [str(p) for p in self.dataset["policy"].values]
+
+    def glance(self, insolvency_limit_frac: float | None = None):
+        """The answer at a glance (:func:`hashpivot.analysis.glance.glance`): what a MW earns, the best policy under
+        the insolvency limit (its default when None) with its paired win rate, and why failing paths fail."""
+        from hashpivot.analysis.glance import INSOLVENCY_LIMIT_FRAC, glance
+
+        return glance(self, INSOLVENCY_LIMIT_FRAC if insolvency_limit_frac is None else insolvency_limit_frac)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the run's facts, the answer at a glance and the comparison table (one formatter)."""
+        import html
+
+        from hashpivot.analysis.compare import comparison_cells
+        from hashpivot.format import html_topic_line
+
+        facts = (f"{self.scenario.name}: {int(self.dataset.sizes['path']):,} paths, seed {self.seed}, "
+                 f"{len(self.policies)} policies on the same random numbers, hashpivot {self.version}")
+        items = "".join(f"<li>{html_topic_line(line)}</li>" for line in self.glance().lines())
+        return (f"<div><p><b>{html.escape(facts)}</b></p><ul>{items}</ul>"
+                f"{comparison_cells(self.summary).to_html()}</div>")
 
     @classmethod
     def from_arrays(cls, scenario, combos, terminal, monthly, market_monthly, month_days,

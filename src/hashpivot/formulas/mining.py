@@ -211,6 +211,46 @@ def breakeven_power_price_usd_per_mwh(
     return breakeven_power_price_usd_per_mwh_unchecked(hp * (1.0 - pool) * W_PER_MW / eff)
 
 
+def breakeven_hashprice_usd_per_th_day(
+    efficiency_j_per_th: ArrayLike,
+    power_price_usd_per_mwh: ArrayLike,
+    pool_fee_frac: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
+    """Hashprice at which a miner's revenue after the pool fee equals its energy cost. [USD/(TH/s)/day]
+
+    power price x efficiency x 24 / 1e6 / (1 - pool fee): one TH/s at e J/TH uses e x 24 / 1e6 MWh a day (as
+    Braiins Insights' "break-even hashprice"). Uptime scales revenue and energy alike, so it cancels.
+
+    >>> round(float(breakeven_hashprice_usd_per_th_day(20, 50)), 12)  # 50 * 20 * 24 / 1e6
+    0.024
+    """
+    eff = positive("efficiency_j_per_th", efficiency_j_per_th)
+    price = nonneg("power_price_usd_per_mwh", power_price_usd_per_mwh)
+    pool = fraction("pool_fee_frac", pool_fee_frac)
+    with np.errstate(divide="ignore"):
+        return price * eff * HOURS_PER_DAY / W_PER_MW / (1.0 - pool)
+
+
+def cost_to_mine_usd_per_btc(
+    efficiency_j_per_th: ArrayLike,
+    power_price_usd_per_mwh: ArrayLike,
+    hashvalue_btc_per_th_day: ArrayLike,
+    pool_fee_frac: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
+    """Electricity cost of mining one BTC (Braiins' "cost to mine 1 BTC", energy only). [USD/BTC]
+
+    energy cost of one TH/s for a day (power price x e x 24 / 1e6) / the BTC it earns after the pool fee
+    (hashvalue x (1 - pool fee)). Equal to the break-even BTC price with no other costs.
+
+    >>> hv = 144 * 3.275 / 600e6  # BTC per TH/s per day at 600 EH/s, 3.125 BTC subsidy + 0.15 BTC fees a block
+    >>> round(float(cost_to_mine_usd_per_btc(20, 50, hv)), 2)  # 0.024 / 7.86e-7
+    30534.35
+    """
+    hv = positive("hashvalue_btc_per_th_day", hashvalue_btc_per_th_day)
+    # The break-even hashprice in USD over the BTC one TH/s earns before the fee: the fee is in the former.
+    return breakeven_hashprice_usd_per_th_day(efficiency_j_per_th, power_price_usd_per_mwh, pool_fee_frac) / hv
+
+
 def breakeven_btc_price_usd(
     hashrate_ehs: ArrayLike,
     efficiency_j_per_th: ArrayLike,

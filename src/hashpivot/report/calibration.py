@@ -114,9 +114,9 @@ robust ones come from a circular block bootstrap (fat tails, serial dependence).
 
 
 def _num(value: float) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return f"{value:.4g}"
+    from hashpivot.format import fmt_number
+
+    return fmt_number(value)
 
 
 def _plain(values) -> list[float | None]:

@@ -99,19 +99,12 @@ def _inner_range(fans: Sequence[pd.DataFrame], scale: float) -> list[float] | No
 
 
 def segment_margins(summary: pd.DataFrame) -> pd.DataFrame:
-    """Margin per MW-day by policy and segment, read from a result's tidy summary: columns policy,
-    segment, p5, p50, p95 [USD/MW-day]; segments with no finite median (no such capacity) are left out."""
-    policies = list(dict.fromkeys(summary["policy"]))
-    indexed = summary.set_index(["policy", "metric", "stat"])["value"]
-    rows = []
-    for segment, _label, _color in MARGIN_SEGMENTS:
-        metric = f"{segment}_margin_usd_per_mw_day"
-        for p in policies:
-            values = {s: float(indexed.get((p, metric, s), float("nan"))) for s in ("p5", "p50", "p95")}
-            rows.append({"policy": p, "segment": segment, **values})
-    table = pd.DataFrame(rows, columns=["policy", "segment", "p5", "p50", "p95"])
-    present = {seg for seg, p50 in zip(table["segment"], table["p50"], strict=True) if math.isfinite(p50)}
-    return table[table["segment"].isin(present)].reset_index(drop=True)
+    """Margin per MW-day by policy and segment under the one definition (:func:`hashpivot.analysis.per_mw.run_margins`):
+    columns policy, segment, p5, p50 (the median), p95 [USD/MW-day]; segments without such capacity left out."""
+    from hashpivot.analysis.per_mw import run_margins
+
+    table = run_margins(summary).rename(columns={"usd_per_mw_day": "p50"})
+    return table[["policy", "segment", "p5", "p50", "p95"]]
 
 
 def margin_figure(result):

@@ -30,14 +30,17 @@ import pandas as pd
 from pydantic import BaseModel
 
 from hashpivot.analysis.fan import FAN_QUANTILES, fan_quantiles, insolvency_curve, summary_table
+from hashpivot.analysis.glance import INSOLVENCY_LIMIT_FRAC, NOISE_Z, glance
+# One formatter for the report, the CLI and the dashboard; ``format_usd`` keeps the report's old name.
+from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats, html_topic_line, margin_label
+from hashpivot.format import fmt_usd as format_usd
 
 SECTION_IDS = (
-    "scenario", "summary", "fan-nav", "fan-btc", "fan-btc-per-share", "market", "insolvency",
+    "answer", "scenario", "summary", "fan-nav", "fan-btc", "fan-btc-per-share", "market", "insolvency",
     "win-rate", "margin", "assumptions",
 )
 DATA_SCRIPT_ID = "hashpivot-data"
 FIGURE_CLASS = "hashpivot-figure"
-SATS_PER_BTC = 100_000_000
 FAN_COLUMNS = 4          # small multiples per row
 FAN_ROW_HEIGHT_PX = 250
 #: Plotly's default qualitative palette; a policy keeps its colour in every chart.
@@ -56,6 +59,8 @@ section{background:#fff;border:1px solid #e1e5ec;border-radius:6px;margin:18px 0
 h2{font-size:19px;margin:4px 0 8px 0;color:#1f3b73}
 h3{font-size:15px;margin:14px 0 6px 0}
 p.note{color:#5a6478;font-size:13px;margin:4px 0 8px 0}
+ul.answer{font-size:15px;line-height:1.5;margin:6px 0 8px 0;padding-left:20px}
+ul.answer li{margin:4px 0}
 table{border-collapse:collapse;font-size:13px;margin:6px 0 10px 0}
 th,td{border-bottom:1px solid #e6e9ef;padding:4px 10px;text-align:left;vertical-align:top}
 th{background:#f3f5f9;font-weight:600}
@@ -80,17 +85,18 @@ _DRAW_SCRIPT = """
 """
 
 
-def write_report(result, path: str | os.PathLike[str]) -> Path:
+def write_report(result, path: str | os.PathLike[str], insolvency_limit_frac: float | None = None) -> Path:
     """Write the HTML report of ``result`` to ``path`` atomically (temp file in the same folder, then
     ``os.replace``); the folder is created if needed. Returns the path written."""
     from hashpivot.io import write_text_atomic
 
-    page = render_report(result)
+    page = render_report(result, insolvency_limit_frac)
     return write_text_atomic(path, page)
 
 
-def render_report(result) -> str:
-    """The report of ``result`` as a complete HTML page. [text]"""
+def render_report(result, insolvency_limit_frac: float | None = None) -> str:
+    """The report of ``result`` as a complete HTML page, opening on the answer at a glance
+    (:func:`hashpivot.analysis.glance.glance` under ``insolvency_limit_frac``, its default when None). [text]"""
     from plotly.offline import get_plotlyjs
 
     scenario = result.scenario
@@ -103,7 +109,9 @@ def render_report(result) -> str:
     table = summary_table(result.summary, policies)
     curves = insolvency_curve(ds["insolvent_day"].values, month_days)
 
+    answer = glance(result, INSOLVENCY_LIMIT_FRAC if insolvency_limit_frac is None else insolvency_limit_frac)
     sections = [
+        _answer_section(answer),
         _scenario_section(scenario, result, n_paths, n_samples),
         _summary_section(table, n_paths),
         _fan_section("fan-nav", "Net asset value", ds["monthly_nav_usd"].values, policies, dates,
@@ -140,54 +148,13 @@ def render_report(result) -> str:
 
 
 _NAV_LABELS = {
-    "scenario": "Scenario", "summary": "Summary", "fan-nav": "NAV", "fan-btc": "BTC held",
+    "answer": "Answer", "scenario": "Scenario", "summary": "Summary", "fan-nav": "NAV", "fan-btc": "BTC held",
     "fan-btc-per-share": "BTC/share", "market": "Market", "insolvency": "Insolvency",
     "win-rate": "Win rate", "margin": "Margins", "assumptions": "Assumptions",
 }
 
 
 # ----------------------------------------------------------------------------------------- formatting
-
-
-def format_usd(value: float) -> str:
-    """Compact USD amount: ``1.23 B``, ``45.6 M``, ``789 k``, ``12``; ``n/a`` for NaN. [text]
-
-    >>> format_usd(1.234e9), format_usd(-45_600_000.0), format_usd(789_000.0), format_usd(12.4)
-    ('1.23 B', '-45.6 M', '789 k', '12')
-    """
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    size = abs(value)
-    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if size >= limit:
-            return f"{_sig3(value / limit)} {suffix}"
-    return f"{value:,.0f}"
-
-
-def _sig3(x: float) -> str:
-    """Three significant digits for 1 <= |x| < 1000 (``1.23``, ``45.6``, ``789``)."""
-    size = abs(x)
-    return f"{x:.2f}" if size < 10 else f"{x:.1f}" if size < 100 else f"{x:.0f}"
-
-
-def _fmt_btc(value: float) -> str:
-    if not math.isfinite(value):
-        return "n/a"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-
-
-def _fmt_sats(value_btc: float) -> str:
-    return "n/a" if not math.isfinite(value_btc) else f"{value_btc * SATS_PER_BTC:,.0f}"
-
-
-def _fmt_pct(value_frac: float, signed: bool = False) -> str:
-    if not math.isfinite(value_frac):
-        return "n/a"
-    return f"{value_frac * 100:+.1f} %" if signed else f"{value_frac * 100:.1f} %"
-
-
-def _fmt_margin(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value:,.0f}"
 
 
 def _num(value: Any) -> str:
@@ -318,7 +285,7 @@ def _scenario_section(scenario, result, n_paths: int, n_samples: int) -> str:
         "<h3>Fleets</h3>",
         _table(("fleet", "site", "hashrate [EH/s]", "efficiency [J/TH]", "power [MW]", "uptime", "pool fee"), [
             (_esc(f.name), _esc(f.site), f"{f.hashrate_ehs:,.2f}", f"{f.efficiency_j_per_th:.1f}",
-             f"{f.power_mw:,.1f}", _fmt_pct(f.uptime_frac), _fmt_pct(f.pool_fee_frac))
+             f"{f.power_mw:,.1f}", fmt_pct(f.uptime_frac), fmt_pct(f.pool_fee_frac))
             for f in company.fleets
         ], num_from=2),
         "<h3>Market processes</h3>",
@@ -347,6 +314,18 @@ def _scenario_section(scenario, result, n_paths: int, n_samples: int) -> str:
     return _section("scenario", "Scenario", "\n".join(parts))
 
 
+def _answer_section(answer) -> str:
+    """What a CFO reads first: the sentences of :meth:`hashpivot.analysis.glance.Glance.lines`."""
+    items = "".join(f"<li>{html_topic_line(line)}</li>" for line in answer.lines())
+    note = ("What a MW earns is the median over paths of each path's margin over the horizon per MW-day (revenue "
+            "less power for mining, less the segment's own opex for AI), before overheads; per MW-year is x 365. "
+            "The best policy is the one, among those within the insolvency limit, that most often ends with the "
+            "higher NAV per share on the same random paths; 'within noise' means its lead over the runner-up is "
+            f"under {NOISE_Z:g} standard errors of a paired sign test. What it hangs on is read from the stored "
+            "paths of this run.")
+    return _section("answer", "The answer at a glance", f'<ul class="answer">{items}</ul><p class="note">{note}</p>')
+
+
 def _summary_section(table: pd.DataFrame, n_paths: int) -> str:
     def cell(policy: str, metric: str, fmt) -> str:
         p50, p5, p95 = (table.at[policy, f"{metric}_{s}"] for s in ("p50", "p5", "p95"))
@@ -357,17 +336,16 @@ def _summary_section(table: pd.DataFrame, n_paths: int) -> str:
         rows.append((
             f'<span class="swatch" style="background:{_color(i)}"></span>{_esc(policy)}',
             cell(policy, "nav_usd", format_usd),
-            cell(policy, "btc_held", _fmt_btc),
-            cell(policy, "btc_per_share", _fmt_sats),
-            cell(policy, "btc_yield_frac", lambda v: _fmt_pct(v, signed=True)),
-            _esc(_fmt_pct(table.at[policy, "insolvency_probability"])),
+            cell(policy, "btc_held", fmt_btc),
+            cell(policy, "btc_per_share", fmt_sats),
+            cell(policy, "btc_yield_frac", lambda v: fmt_pct(v, signed=True)),
+            _esc(fmt_pct(table.at[policy, "insolvency_probability"])),
             _esc(format_usd(table.at[policy, "nav_usd_cvar5"])),
-            cell(policy, "mining_margin_usd_per_mw_day", _fmt_margin),
-            cell(policy, "ai_margin_usd_per_mw_day", _fmt_margin),
+            cell(policy, "mining_margin_usd_per_mw_day", fmt_number),
+            cell(policy, "ai_margin_usd_per_mw_day", fmt_number),
         ))
     header = ("policy", "terminal NAV [USD]", "BTC held [BTC]", "BTC per share [sats]", "BTC yield",
-              "P(insolvency)", "CVaR 5 % of NAV [USD]", "mining margin [USD/MW-day]",
-              "AI margin [USD/MW-day]")
+              "P(insolvency)", "CVaR 5 % of NAV [USD]", margin_label("mining"), margin_label("AI"))
     body = (
         f'<p class="note">At the end of the horizon, over all {n_paths:,} paths: median, with p5 &hellip; p95 '
         "below. BTC yield is the change of BTC per share since day 0. P(insolvency) is the share of paths on "
@@ -453,7 +431,7 @@ def _add_fan(fig, fan: pd.DataFrame, name: str, color: str, unit: str, scale: fl
         fig.add_trace(go.Scatter(x=x, y=_plain(fan[hi], scale), mode="lines", line={"width": 0},
                                  fill="tonexty", fillcolor=_rgba(color, alpha), legendgroup=name,
                                  showlegend=False, hoverinfo="skip", name=f"{name} {hi}"), **where)
-    fmt = format_usd if unit == "USD" else (lambda v: f"{v:,.4g}")
+    fmt = format_usd if unit == "USD" else fmt_number
     custom = [
         [fmt(a) for a in (fan.at[d, "p5"] * scale, fan.at[d, "p25"] * scale, fan.at[d, "p75"] * scale,
                           fan.at[d, "p95"] * scale, fan.at[d, "p50"] * scale)]

@@ -19,19 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hashpivot.report.sim_report import (
-    _CSS,
-    _DRAW_SCRIPT,
-    _color,
-    _esc,
-    _figure_html,
-    _fmt_pct,
-    _num,
-    _rgba,
-    _section,
-    _table,
-    format_usd,
-)
+from hashpivot.format import fmt_number, fmt_pct, fmt_usd
+from hashpivot.report.sim_report import _CSS, _DRAW_SCRIPT, _color, _esc, _figure_html, _num, _rgba, _section, _table
 
 SECTION_IDS = ("sweep", "by-axis", "differences", "variants", "assumptions")
 #: Lines drawn per axis chart at most (the rest are in the tables).
@@ -169,15 +158,13 @@ def _sorted_by(group: pd.DataFrame, axis: str) -> pd.DataFrame:
 
 
 def _fmt(metric: str, value: float) -> str:
-    """A value of ``metric`` as text in its unit: compact USD, a percentage for fractions and probabilities, else
-    four significant digits."""
-    if not np.isfinite(value):
-        return "n/a"
-    if metric.endswith("_usd") and abs(value) >= 1000:
-        return format_usd(value)
+    """A value of ``metric`` as text in its unit (``hashpivot.format``): compact USD, a percentage for fractions and
+    probabilities, else a plain number."""
+    if metric.endswith("_usd") and np.isfinite(value) and abs(value) >= 1000:
+        return fmt_usd(value)
     if metric.endswith("_frac") or metric in ("insolvency", "is_insolvent"):
-        return _fmt_pct(value)
-    return f"{value:,.4g}"
+        return fmt_pct(value)
+    return fmt_number(value)
 
 
 def _finite(values) -> list[float | None]:

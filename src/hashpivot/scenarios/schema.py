@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -18,6 +18,7 @@ from hashpivot.domain.bounds import (
     MAX_SHARES,
     MAX_USD_PER_DAY,
 )
+from hashpivot.errors import ScenarioError
 from hashpivot.policies.capacity import (
     AllMining,
     CapacityPolicy,
@@ -278,6 +279,30 @@ class Scenario(Model):
     sweep: SweepSpec | None = Field(
         default=None, description="Variants of this scenario run side by side (``hashpivot sweep``). [table]"
     )
+
+    def replace(self, path: str, value: Any) -> Scenario:
+        """A validated copy with the field at dotted ``path`` set to ``value``; list items by ``name`` or index
+        (``company.sites.main.power_price_usd_per_mwh``, :mod:`hashpivot.scenarios.paths`). A bad path or value
+        raises a ``ScenarioError`` naming the path, the value and what is allowed. A ``[sweep]`` table is dropped
+        (the copy is one variant).
+
+        >>> from hashpivot.scenarios.toml import load_preset
+        >>> load_preset("rm1").replace("company.sites.main.power_price_usd_per_mwh", 38).company.sites[0].power_price_usd_per_mwh
+        38.0
+        """
+        from pydantic import ValidationError
+
+        from hashpivot.scenarios.paths import apply_values
+        from hashpivot.scenarios.validation import format_errors
+
+        where = f"{path} = {value!r}"
+        try:
+            data = apply_values(self.model_dump(mode="python"), {path: value})
+            return type(self).model_validate(data)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
+        except ValidationError as exc:
+            raise ScenarioError(f"{where}: {format_errors(exc, f'{self.name} with {where}', type(self))}") from None
 
     @model_validator(mode="before")
     @classmethod

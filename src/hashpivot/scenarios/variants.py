@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hashpivot.errors import ScenarioError
+from hashpivot.scenarios.paths import apply_values, set_path, step_into
 from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.sweep import SweepSpec
 from hashpivot.scenarios.toml import from_dict
@@ -29,73 +30,22 @@ class ScenarioVariant:
     scenario: Scenario
 
 
-def _step(node: Any, key: str, walked: str) -> Any:
-    if isinstance(node, dict):
-        if key not in node:
-            raise ScenarioError(f"{walked}: names no field; allowed: {', '.join(sorted(node)) or 'none'}")
-        return node[key]
-    if isinstance(node, list):
-        names = [item.get("name") for item in node if isinstance(item, dict)]
-        if key in names:
-            return node[names.index(key)]
-        if key.isdigit() and int(key) < len(node):
-            return node[int(key)]
-        allowed = ", ".join(str(n) for n in names if n) or f"0..{len(node) - 1}"
-        raise ScenarioError(f"{walked}: names no item; allowed: {allowed} (or an index below {len(node)})")
-    raise ScenarioError(f"{walked}: {type(node).__name__} value has no fields; allowed: a path to a table's field")
-
-
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set the field at dotted ``path`` of a scenario's plain data (``model_dump``) to ``value``, in place."""
-    parts = path.split(".")
-    if not path or any(not p for p in parts):
-        raise ScenarioError(f"{path!r}: names no field; allowed: a dotted path such as run.n_paths")
-    node = data
-    for i, key in enumerate(parts[:-1]):
-        node = _step(node, key, ".".join(parts[: i + 1]))
-    last = parts[-1]
-    if not isinstance(node, dict) or last not in node:
-        _step(node, last, path)  # raises with what is allowed
-    if last == "kind":
-        node.clear()
-    node[last] = value
-
-
-def _label(table: dict[str, Any]) -> str:
-    return table.get("name") or table.get("kind", "")
-
-
 def with_values(scenario: Scenario, values: dict[str, Any], source: str) -> Scenario:
-    """A validated copy of ``scenario`` with each dotted path set to its value (no ``[sweep]`` table). When a value
-    changes the main treasury policy or capacity plan, a compared one with the same label is dropped (it would be the
-    same policy twice)."""
-    data = scenario.model_dump(mode="python")
-    data["sweep"] = None
-    for path, value in values.items():
-        set_path(data, path, value)
-    main_policy, main_plan = _label(data["policy"]["treasury"]), _label(data["policy"]["capacity"])
-    data["compare"] = [p for p in data["compare"] if _label(p) != main_policy]
-    data["compare_capacity"] = [p for p in data["compare_capacity"] if _label(p) != main_plan]
-    return from_dict(data, source)
+    """A validated copy of ``scenario`` with each dotted path set to its value (no ``[sweep]`` table); see
+    :func:`hashpivot.scenarios.paths.apply_values`."""
+    return from_dict(apply_values(scenario.model_dump(mode="python"), values), source)
 
 
 def replace(scenario: Scenario, path: str, value: Any) -> Scenario:
-    """A validated copy of ``scenario`` with the field at dotted ``path`` set to ``value``.
-
-    >>> from hashpivot.scenarios.toml import load_preset
-    >>> replace(load_preset("rm1"), "company.sites.main.power_price_usd_per_mwh", 38).company.sites[0].power_price_usd_per_mwh
-    38.0
-    """
-    try:
-        return with_values(scenario, {path: value}, f"{scenario.name} with {path} = {value!r}")
-    except ScenarioError as exc:
-        raise ScenarioError(f"{path} = {value!r}: {exc}") from None
+    """A validated copy of ``scenario`` with the field at dotted ``path`` set to ``value``
+    (:meth:`Scenario.replace <hashpivot.scenarios.schema.Scenario.replace>`)."""
+    return scenario.replace(path, value)
 
 
 def _field_type_is_int(scenario: Scenario, path: str) -> bool:
     node: Any = scenario.model_dump(mode="python")
     for i, key in enumerate(path.split(".")):
-        node = _step(node, key, ".".join(path.split(".")[: i + 1]))
+        node = step_into(node, key, ".".join(path.split(".")[: i + 1]))
     return isinstance(node, int) and not isinstance(node, bool)
 
 

@@ -1,0 +1,63 @@
+"""Set a field of a scenario's plain data (``model_dump``) by its dotted path, in place; no validation here.
+
+A path steps through tables by key and through lists of named items by their ``name`` (``company.sites.main``) or
+by index (``policy.capacity.conversions.0.mw``). Setting ``...kind`` replaces that table with the new kind's
+defaults (its other keys belong to the old kind). A path that names no field raises a ``ScenarioError`` naming it
+and what is allowed. Used by :meth:`hashpivot.scenarios.schema.Scenario.replace` and
+:mod:`hashpivot.scenarios.variants` (sweeps); imports no scenario model, so both may use it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hashpivot.errors import ScenarioError
+
+
+def step_into(node: Any, key: str, walked: str) -> Any:
+    if isinstance(node, dict):
+        if key not in node:
+            raise ScenarioError(f"{walked}: names no field; allowed: {', '.join(sorted(node)) or 'none'}")
+        return node[key]
+    if isinstance(node, list):
+        names = [item.get("name") for item in node if isinstance(item, dict)]
+        if key in names:
+            return node[names.index(key)]
+        if key.isdigit() and int(key) < len(node):
+            return node[int(key)]
+        allowed = ", ".join(str(n) for n in names if n) or f"0..{len(node) - 1}"
+        raise ScenarioError(f"{walked}: names no item; allowed: {allowed} (or an index below {len(node)})")
+    raise ScenarioError(f"{walked}: {type(node).__name__} value has no fields; allowed: a path to a table's field")
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set the field at dotted ``path`` of a scenario's plain data (``model_dump``) to ``value``, in place."""
+    parts = path.split(".")
+    if not path or any(not p for p in parts):
+        raise ScenarioError(f"{path!r}: names no field; allowed: a dotted path such as run.n_paths")
+    node = data
+    for i, key in enumerate(parts[:-1]):
+        node = step_into(node, key, ".".join(parts[: i + 1]))
+    last = parts[-1]
+    if not isinstance(node, dict) or last not in node:
+        step_into(node, last, path)  # raises with what is allowed
+    if last == "kind":
+        node.clear()
+    node[last] = value
+
+
+def _label(table: dict[str, Any]) -> str:
+    return table.get("name") or table.get("kind", "")
+
+
+def apply_values(data: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``data`` (a scenario's plain data, changed in place and returned) with each dotted path set to its value and
+    no ``[sweep]`` table. When a value changes the main treasury policy or capacity plan, a compared one with the
+    same label is dropped (it would be the same policy twice)."""
+    data["sweep"] = None
+    for path, value in values.items():
+        set_path(data, path, value)
+    main_policy, main_plan = _label(data["policy"]["treasury"]), _label(data["policy"]["capacity"])
+    data["compare"] = [p for p in data["compare"] if _label(p) != main_policy]
+    data["compare_capacity"] = [p for p in data["compare_capacity"] if _label(p) != main_plan]
+    return data

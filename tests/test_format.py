@@ -1,0 +1,79 @@
+"""One formatter and one vocabulary (issue 16, point 4): the same number reads the same in the report, the CLI
+and the dashboard, and the CLI's comparison fits an 80-column terminal with whole policy names."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from cli_helpers import small_scenario_toml
+from typer.testing import CliRunner
+
+from hashpivot.cli import app
+from hashpivot.format import COMPARISON_METRICS, fmt_btc, fmt_metric, fmt_number, fmt_pct, fmt_usd, unit_of
+from hashpivot.scenarios.toml import load_preset
+
+PATHS = "40"
+
+
+@pytest.fixture
+def small_scenario(tmp_path):
+    """The default preset shortened to one year, as a TOML file."""
+    return small_scenario_toml(tmp_path)
+
+
+def test_usd_scales_to_three_significant_digits_and_never_prints_1000_of_a_unit():
+    # 16,260,000,000 USD = 16.26 B -> three significant digits 16.3 B; 999,999 USD rounds to 1.00 M, not '1000 k'.
+    assert [fmt_usd(v) for v in (16.26e9, 999_999.0, -489_400.0, 950.0, math.nan, None)] == [
+        "16.3 B", "1.00 M", "-489 k", "950", "n/a", "n/a"]
+
+
+def test_metric_is_formatted_by_the_unit_in_its_label():
+    assert unit_of("NAV CVaR 5% [USD]") == "USD"
+    assert fmt_metric("NAV median [USD]", 403_400_000.0) == "403 M"
+    assert fmt_metric("P(insolvent) [fraction]", 0.404) == "40.4 %"
+    assert fmt_metric("BTC held median [BTC]", 6537.4) == "6,537"
+    # 0.0002 BTC per share = 20,000 sats (1 BTC = 10^8 sat)
+    assert fmt_metric("BTC per share median [sats]", 0.0002) == "20,000"
+    # a rate with a compound unit: a plain number, thousands separated (never 1.303e+04)
+    assert fmt_metric("mining margin median [USD/MW-day]", 13_030.4) == "13,030"
+    assert fmt_metric("mean insolvency day [day]", 1234.6) == "1,235"
+    assert fmt_number(0.0012345) == "0.001234"
+    assert fmt_btc(12.345) == "12.35"
+    assert fmt_pct(-1.0, signed=True) == "-100.0 %"
+
+
+def test_every_terminal_column_has_a_unit_and_a_unique_short_header():
+    shown = [m for m in COMPARISON_METRICS if m.priority > 0]
+    assert all(unit_of(m.label) for m in COMPARISON_METRICS)
+    assert len({m.short for m in shown}) == len(shown)
+    assert len({(m.metric, m.stat) for m in COMPARISON_METRICS}) == len(COMPARISON_METRICS)
+
+
+def _table_lines(stdout: str) -> list[str]:
+    """The lines of the comparison grid (rich draws its rows between vertical bars)."""
+    return [line for line in stdout.splitlines() if line.startswith(("│", "┃"))]
+
+
+def test_compare_fits_80_columns_with_whole_policy_names_and_wide_shows_every_column(small_scenario):
+    runner = CliRunner()
+    policies = [p.label for p in load_preset("default").treasury_policies()]
+    narrow = runner.invoke(app, ["compare", str(small_scenario), "--paths", PATHS, "--no-store"],
+                           env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.output
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
+    rows = _table_lines(narrow.stdout)
+    first_cells = [line.split("│")[1].strip() for line in rows if line.startswith("│")]
+    assert first_cells == policies  # one line per policy, each name whole (no '…', no wrapped second line)
+    assert "…" not in "".join(rows)
+    assert "--wide" in narrow.stdout  # says what it left out and how to see it
+    wide = runner.invoke(app, ["compare", str(small_scenario), "--paths", PATHS, "--no-store", "--wide"],
+                         env={"COLUMNS": "80"})
+    assert wide.exit_code == 0, wide.output
+    header = "".join(line for line in wide.stdout.splitlines() if line.startswith("┃"))
+    # The default scenario has no AI capacity: its AI column is all missing and left out; every other one shows.
+    for m in COMPARISON_METRICS:
+        if m.priority > 0 and not m.metric.startswith("ai_"):
+            for word in m.short.split():  # a header may wrap onto two lines
+                assert word in header, m.short
+    assert [line.split("│")[1].strip() for line in _table_lines(wide.stdout) if line.startswith("│")] == policies
