@@ -36,7 +36,7 @@ from hashpivot.dashboard.inputs import (
     slider_bounds,
 )
 from hashpivot.errors import HashpivotError
-from hashpivot.report.figures import fan_figure, margin_figure
+from hashpivot.report.figures import fan_figure, hashprice_history_figure, margin_figure
 from hashpivot.report.sim_report import render_report
 from hashpivot.scenarios.toml import load_preset, preset_names, to_toml
 
@@ -182,7 +182,7 @@ def calculator_panel(scenario) -> None:
     chain table is available."""
     from hashpivot.format import fmt_number, fmt_usd
 
-    with st.expander("Calculator: this scenario's fleets at today's hashprice (hashpivot calc)"):
+    with st.expander("Calculator: this scenario's fleets at today's hashprice, and the hashprice history"):
         fleet = api.calc_fleet_of(scenario)
         try:
             r = api.calc(fleet, {"horizon_days": scenario.run.horizon_days})
@@ -202,6 +202,10 @@ def calculator_panel(scenario) -> None:
                             fmt_number(t.breakeven_hashprice_usd_per_ph_day), fmt_usd(t.cost_to_mine_usd_per_btc)]})
         st.caption(f"Flat difficulty and price; the Monte Carlo run above takes the same fleets through "
                    f"{scenario.run.horizon_days:,} days of futures. source: {m.source}")
+        history, attribution = api.chain_history()
+        st.markdown("**Hashprice history** (daily, USD per PH/s per day, log scale; halvings marked)")
+        st.plotly_chart(hashprice_history_figure(history, attribution), key="hashprice_history",
+                        config={"displaylogo": False})
 
 
 def show_results(run: dict) -> None:

@@ -130,6 +130,30 @@ def margin_figure(result):
     return fig
 
 
+def hashprice_history_figure(history: pd.DataFrame, attribution: str):
+    """Daily hashprice of the chain table [USD/PH/day] on a log axis, its 30-day mean, and a line at each halving
+    the table holds (:func:`hashpivot.analysis.hashprice.find_halvings`), with the data attribution."""
+    import plotly.graph_objects as go
+
+    from hashpivot.analysis.hashprice import find_halvings
+
+    x = [f"{d:%Y-%m-%d}" for d in history.index]
+    daily = history["hashprice_usd_per_th_day"] * 1_000.0  # 1 PH/s = 1,000 TH/s
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=_plain(daily), mode="lines", name="daily", line={"color": "#9db4d3", "width": 1}))
+    fig.add_trace(go.Scatter(x=x, y=_plain(daily.rolling(30, min_periods=30).mean()), mode="lines",
+                             name="30-day mean", line={"color": "#1f3b73", "width": 2}))
+    for h in find_halvings(history):
+        fig.add_vline(x=f"{h.date:%Y-%m-%d}", line={"color": "#c0392b", "dash": "dot"},
+                      annotation_text=f"halving {h.n}", annotation_position="top left")
+    fig.update_layout(template="plotly_white", height=380, yaxis={"type": "log", "title": {"text": "USD/PH/day"}},
+                      margin={"l": 60, "r": 10, "t": 30, "b": 60}, legend={"orientation": "h", "y": 1.08},
+                      annotations=[*fig.layout.annotations, {"text": attribution, "xref": "paper", "yref": "paper",
+                                                             "x": 0, "y": -0.18, "showarrow": False,
+                                                             "font": {"size": 10, "color": "#5a6478"}}])
+    return fig
+
+
 def against_reports_figure(table: pd.DataFrame, title: str = ""):
     """Reported BTC mined per month against what the reported hashrate earns (ours), with the luck band of the
     payout scheme, from a :func:`hashpivot.analysis.against_reports.against_reports` table. [BTC]"""
