@@ -17,10 +17,12 @@ from __future__ import annotations
 import hashlib
 import math
 
+import pandas as pd
 import streamlit as st
 
 from hashpivot import api
 from hashpivot.analysis.compare import comparison_cells, comparison_table
+from hashpivot.analysis.fan import insolvency_curve
 from hashpivot.dashboard.inputs import (
     DashboardInputs,
     annual_vol_pct_from_per_sqrt_day,
@@ -36,7 +38,13 @@ from hashpivot.dashboard.inputs import (
     slider_bounds,
 )
 from hashpivot.errors import HashpivotError
-from hashpivot.report.figures import fan_figure, hashprice_history_figure, margin_figure
+from hashpivot.report.figures import (
+    fan_figure,
+    hashprice_history_figure,
+    insolvency_figure,
+    margin_figure,
+    win_rate_figure,
+)
 from hashpivot.report.sim_report import render_report
 from hashpivot.scenarios.toml import load_preset, preset_names, to_toml
 
@@ -239,6 +247,12 @@ def show_results(run: dict) -> None:
     st.plotly_chart(fan_figure(result, "btc_held", "BTC"), key="fan_btc", config={"displaylogo": False})
     st.markdown("**Margin per MW-day by segment** (median over paths, bars p5–p95; before overheads)")
     st.plotly_chart(margin_figure(result), key="margin", config={"displaylogo": False})
+    st.markdown("**Probability of insolvency over time** (share of all paths insolvent by each month end)")
+    dates = [f"{d:%Y-%m-%d}" for d in pd.to_datetime(result.dataset["date"].values)]
+    curves = insolvency_curve(result.dataset["insolvent_day"].values, result.dataset["day"].values)
+    st.plotly_chart(insolvency_figure(curves, result.policies, dates), key="insolvency", config={"displaylogo": False})
+    st.markdown("**Paired win rate** (share of paths on which the row policy ends with the higher NAV per share)")
+    st.plotly_chart(win_rate_figure(result.win_rate, result.policies), key="win_rate", config={"displaylogo": False})
 
 
 #: Results kept per session, by scenario hash: going back to earlier inputs shows their run again at once.

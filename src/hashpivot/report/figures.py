@@ -130,6 +130,45 @@ def margin_figure(result):
     return fig
 
 
+def insolvency_figure(curves: np.ndarray, policies: Sequence[str], dates: Sequence[str]):
+    """Share of paths insolvent by each month end, a line per policy (``curves``: policy x month, from
+    :func:`hashpivot.analysis.fan.insolvency_curve`) [%]; the report's and the dashboard's chart."""
+    import html
+
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, policy in enumerate(policies):
+        fig.add_trace(go.Scatter(
+            x=list(dates), y=_plain(curves[i], 100.0), mode="lines", name=policy,
+            line={"color": color(i), "width": 2},
+            hovertemplate=f"<b>{html.escape(policy)}</b> %{{x}}: %{{y:.1f}} %<extra></extra>",
+        ))
+    fig.update_layout(template="plotly_white", height=500, yaxis={"title": {"text": "paths insolvent [%]"},
+                      "rangemode": "tozero"}, margin={"l": 60, "r": 20, "t": 30, "b": 40},
+                      legend={"orientation": "h", "x": 0.0, "y": -0.1, "yanchor": "top"}, hovermode="x unified")
+    return fig
+
+
+def win_rate_figure(win_rate: pd.DataFrame, policies: Sequence[str]):
+    """The paired win-rate matrix as a heatmap (row policy beats column policy on that share of paths)."""
+    import plotly.graph_objects as go
+
+    matrix = win_rate.reindex(index=list(policies), columns=list(policies)).to_numpy(dtype=np.float64)
+    z = [[float(v) if math.isfinite(v) else None for v in row] for row in matrix]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(policies), y=list(policies), zmin=0.0, zmax=1.0, zmid=0.5, colorscale="RdBu",
+        texttemplate="%{z:.0%}", textfont={"size": 11}, colorbar={"title": {"text": "win rate"},
+                                                                   "tickformat": ".0%"},
+        hovertemplate="%{y} beats %{x} on %{z:.1%} of paths<extra></extra>", hoverongaps=False,
+    ))
+    fig.update_layout(template="plotly_white", height=120 + 46 * len(policies), width=None,
+                      yaxis={"autorange": "reversed", "title": {"text": "policy (row)"}},
+                      xaxis={"title": {"text": "versus (column)"}, "tickangle": -30},
+                      margin={"l": 200, "r": 20, "t": 20, "b": 140})
+    return fig
+
+
 def hashprice_history_figure(history: pd.DataFrame, attribution: str):
     """Daily hashprice of the chain table [USD/PH/day] on a log axis, its 30-day mean, and a line at each halving
     the table holds (:func:`hashpivot.analysis.hashprice.find_halvings`), with the data attribution."""
