@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from hashpivot.analysis.fan import FAN_QUANTILES, fan_quantiles, insolvency_curve, summary_table
 from hashpivot.analysis.glance import INSOLVENCY_LIMIT_FRAC, NOISE_Z, glance
+from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 # One formatter for the report, the CLI and the dashboard; ``format_usd`` keeps the report's old name.
 from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats, html_topic_line, margin_label
 from hashpivot.format import fmt_usd as format_usd
@@ -575,6 +576,8 @@ def _assumptions_section(scenario_toml: str) -> str:
         "reproduces this run with the same seed and version). Comments are not kept here: the preset files "
         "(<code>src/hashpivot/scenarios/presets/*.toml</code>) carry a <code># source:</code> comment on "
         "every fact, and <code>docs/assumptions.md</code> explains each default.</p>"
+        f'<p class="note">Market inputs drawn from the chain history (the presets\' prices, hashrate, fees and '
+        f"volatilities; bootstrap and calibrated markets): {html.escape(CHAIN_TABLE_ATTRIBUTION)}.</p>"
         f"<pre>{html.escape(scenario_toml)}</pre>"
     )
     return _section("assumptions", "Assumptions: the scenario TOML", body)
