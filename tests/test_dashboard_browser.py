@@ -190,8 +190,11 @@ def test_dashboard_runs_and_draws(page, tmp_path):
     assert earns[0] != earns[1], earns
     # NAV, BTC held, margins, insolvency, win rate; the calculator's expander adds the hashprice history where a
     # chain table is at hand ($HASHPIVOT_DATA, as under make test)
+    outside = ("() => [...document.querySelectorAll('.js-plotly-plot')]"
+               ".filter(e => !e.closest(\"[data-testid='stExpander']\")).length")
+    page.wait_for_function(f"({outside})() >= 5", timeout=RUN_TIMEOUT_MS)  # plotly draws them one by one
     in_expanders = page.locator("[data-testid='stExpander'] .js-plotly-plot").count()
-    assert page.locator(".js-plotly-plot").count() - in_expanders == 5
+    assert page.evaluate(outside) == 5
     assert in_expanders in (0, 1)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_role("button", name="Download the HTML report").is_visible()
