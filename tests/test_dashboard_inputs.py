@@ -205,3 +205,11 @@ def test_user_units_map_back_exactly_so_untouched_sliders_change_nothing():
     assert changed_inputs(back, d) == DashboardInputs()
     # A user's +10 %/year of hashrate is a log growth of log(1.1) / 365 a day.
     assert log_per_day_from_pct_per_year(10.0) == pytest.approx(math.log(1.1) / 365, rel=1e-12)
+
+
+def test_the_btc_price_on_day_0_applies_to_any_price_process():
+    sc = load_preset("default")
+    assert defaults_from(sc).btc_price_start_usd == sc.market.btc_price.start_usd
+    assert apply_inputs(sc, DashboardInputs(btc_price_start_usd=90_000.0)).market.btc_price.start_usd == 90_000.0
+    with pytest.raises(ScenarioError, match=r"start_usd"):
+        apply_inputs(sc, DashboardInputs(btc_price_start_usd=-1.0))

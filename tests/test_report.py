@@ -119,6 +119,16 @@ def test_every_section_once(page):
     assert len(page.ids) == len(set(page.ids))
 
 
+def test_the_report_opens_with_the_answer_and_carries_the_data_attribution(page, page_text, result):
+    from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
+
+    assert page.section_ids[0] == "answer"
+    answer = page_text[page_text.index('id="answer"'):page_text.index('id="scenario"')]
+    for topic in ("What a MW earns:", "Best policy", "It hangs on:"):
+        assert f"<b>{topic}" in answer
+    assert CHAIN_TABLE_ATTRIBUTION in page_text
+
+
 def test_plotly_js_inlined_exactly_once_and_no_remote_scripts(page_text, page):
     from plotly.offline import get_plotlyjs, get_plotlyjs_version
 

@@ -38,3 +38,19 @@ def test_segment_margins_are_read_from_the_summary(lease_result):
             assert getattr(row, stat) == expected or (math.isnan(expected) and math.isnan(getattr(row, stat)))
     fig = margin_figure(lease_result)
     assert [t.name for t in fig.data] == ["mining", "colocation lease"]
+
+
+def test_hashprice_history_figure_marks_the_halving_and_carries_the_attribution(make_chain_csv, synthetic_rows):
+    from hashpivot.io.history import ATTRIBUTION, load_chain_history
+    from hashpivot.report.figures import hashprice_history_figure
+
+    history = load_chain_history(make_chain_csv())
+    fig = hashprice_history_figure(history, ATTRIBUTION)
+    daily, mean = fig.data
+    # USD/PH/day = the table's USD/(TH/s)/day x 1,000, day by day
+    assert daily.y[0] == pytest.approx(float(synthetic_rows()[0]["hashprice_usd_per_th_day"]) * 1000, rel=1e-12)
+    assert mean.y[28] is None and mean.y[29] is not None  # a 30-day mean starts on the 30th day
+    # the synthetic halving is on day 30, 2024-03-31 (40 of its blocks at the new subsidy)
+    assert [shape.x0 for shape in fig.layout.shapes] == ["2024-03-31"]
+    assert any(a.text == ATTRIBUTION for a in fig.layout.annotations)
+    assert fig.layout.yaxis.type == "log"

@@ -19,7 +19,7 @@ from hashpivot.errors import InputError, ScenarioError
 from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.selection import select_capacity, select_policies
 
-__all__ = ["calc", "calc_fleet_of", "compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "replay",
+__all__ = ["calc", "calc_fleet_of", "chain_history", "compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "replay",
            "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sweep"]
 
 
@@ -184,6 +184,14 @@ def calc_market(given: Mapping[str, Any], data: str | Path | None = None) -> dic
     if given:
         table["source"] += f"; given: {', '.join(given)}"
     return {**table, **given}
+
+
+def chain_history(data: str | Path | None = None):
+    """The daily chain table (``data``, else ``$HASHPIVOT_DATA``, else the data cache) and its attribution, which
+    goes wherever figures from it are shown: ``(DataFrame indexed by date, text)``."""
+    from hashpivot.io.history import ATTRIBUTION, load_chain_history
+
+    return load_chain_history(data), ATTRIBUTION
 
 
 def calc_fleet_of(scenario: Scenario | str | Path) -> dict[str, float]:

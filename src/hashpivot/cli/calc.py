@@ -16,7 +16,6 @@ import typer
 from hashpivot.cli.common import (
     DebugOpt,
     JsonOpt,
-    WideOpt,
     echo_json,
     exit_on_error,
     fitted_table,
@@ -80,7 +79,6 @@ def calc(
     data: Annotated[Path | None, typer.Option("--data", metavar="PATH",
                                              help="Chain table (default $HASHPIVOT_DATA, else the data cache).")] = None,
     as_json: JsonOpt = False,
-    wide: WideOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Mining calculator: hashprice today and a fleet's revenue, power cost, margin, break-evens and cost to mine
@@ -108,10 +106,10 @@ def calc(
 
             echo_json(json_value(result.to_dict()))
             return
-        _print(result, wide)
+        _print(result)
 
 
-def _print(result, wide: bool) -> None:
+def _print(result) -> None:
     from hashpivot.format import fmt_btc, fmt_number, fmt_usd
 
     t, h, m, f, n = result.today, result.horizon, result.market, result.fleet, result.path.horizon_days
@@ -137,8 +135,8 @@ def _print(result, wide: bool) -> None:
         f"Calculator: today and over {n:,} days (difficulty {result.path.difficulty_growth_frac * 100:+g} % per "
         f"retarget, BTC price {result.path.btc_price_growth_frac_per_year * 100:+g} % a year)",
         [("figure", "left", 0), ("today (a day)", "right", 0), (f"over {n:,} days", "right", 0)],
-        rows, console.width, wide)
-    print_fitted(console, grid, dropped, wide)
+        rows, console.width)
+    print_fitted(console, grid, dropped, False)
     console.print("Over the horizon: totals; hashprice, break-evens and cost to mine are the horizon's averages "
                   "(total over total). Break-evens and cost to mine count electricity only (PUE included).")
     if result.first_loss_day is not None:

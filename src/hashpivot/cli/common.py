@@ -221,8 +221,8 @@ def fmt_signed_pct(frac: float) -> str:
 
 # --- the comparison of policies (run, compare, runs show) -------------------------------------------
 
-WideOpt = Annotated[bool, typer.Option("--wide", help="Show every column of the comparison, however wide the "
-                                                       "terminal (by default the least important are dropped).")]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Show every column of the table, however wide the terminal "
+                                                       "(by default the least important are dropped to fit).")]
 
 
 def fitted_table(title: str, columns: Sequence[tuple[str, str, int]], rows: Sequence[Sequence[str]], width: int,

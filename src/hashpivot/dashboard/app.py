@@ -6,21 +6,29 @@ nothing itself: the scenario is built by :func:`hashpivot.dashboard.inputs.apply
 by :mod:`hashpivot.report.figures` and the report by :func:`hashpivot.report.sim_report.render_report`.
 No network: Streamlit serves its own front end and plotly's JavaScript.
 
-Widget keys (stable, for tests): ``preset``, ``upload``, ``btc_drift``, ``btc_vol``, ``hashrate_growth``,
-``power_price``, ``convert_mw``, ``convert_day``, ``lease_rate``, ``compare_all_mining``, ``policies``,
-``n_paths``, ``run``, ``download_report``, ``download_toml``. Streamlit gives each element the CSS
-class ``st-key-<key>``; the comparison table sits in ``st-key-comparison``.
+Inputs are in the units a user states: the BTC price in USD, its expected change and volatility and the network
+hashrate's growth in % a year, the conversion as a date, power in USD/MWh. The first visit runs at once, so the
+answer at a glance (``st-key-answer``) is on the first screen; runs are cached per scenario hash.
+
+Widget keys (stable, for tests): ``preset``, ``upload``, ``btc_price``, ``btc_drift``, ``btc_vol``,
+``hashrate_growth``, ``power_price``, ``convert_mw``, ``convert_day`` (a date), ``lease_rate``,
+``compare_all_mining``, ``policies``, ``n_paths``, ``run``, ``download_report``, ``download_toml``,
+``download_csv``. Streamlit gives each element the CSS class ``st-key-<key>``; the answer sits in
+``st-key-answer``, the comparison table in ``st-key-comparison``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from hashpivot import api
 from hashpivot.analysis.compare import comparison_cells, comparison_table
+from hashpivot.analysis.fan import insolvency_curve
 from hashpivot.dashboard.inputs import (
     DashboardInputs,
     annual_vol_pct_from_per_sqrt_day,
@@ -36,14 +44,20 @@ from hashpivot.dashboard.inputs import (
     slider_bounds,
 )
 from hashpivot.errors import HashpivotError
-from hashpivot.report.figures import fan_figure, margin_figure
+from hashpivot.report.figures import (
+    fan_figure,
+    hashprice_history_figure,
+    insolvency_figure,
+    margin_figure,
+    win_rate_figure,
+)
 from hashpivot.report.sim_report import render_report
 from hashpivot.scenarios.toml import load_preset, preset_names, to_toml
 
 #: Presets offered first when present.
 PREFERRED_PRESET = "default"
 #: Keys of the widgets that hold a scenario's values (reset when the scenario changes).
-INPUT_KEYS = ("btc_drift", "btc_vol", "hashrate_growth", "power_price", "convert_mw", "convert_day",
+INPUT_KEYS = ("btc_price", "btc_drift", "btc_vol", "hashrate_growth", "power_price", "convert_mw", "convert_day",
               "lease_rate", "compare_all_mining", "policies", "n_paths")
 
 
@@ -84,12 +98,15 @@ def reset_widgets(scenario, defaults: DashboardInputs) -> None:
     def user(convert, value):
         return None if value is None else convert(value)
 
-    values = {  # sliders hold what a user states: changes and volatility in % a year
+    start = scenario.run.start_date
+    values = {  # sliders hold what a user states: changes and volatility in % a year, dates
+        "btc_price": defaults.btc_price_start_usd,
         "btc_drift": user(pct_per_year_from_log_per_day, defaults.btc_drift_per_day),
         "btc_vol": user(annual_vol_pct_from_per_sqrt_day, defaults.btc_vol_per_sqrt_day),
         "hashrate_growth": user(pct_per_year_from_log_per_day, defaults.hashrate_growth_per_day),
         "power_price": defaults.power_price_usd_per_mwh,
-        "convert_mw": defaults.convert_mw, "convert_day": defaults.convert_day,
+        "convert_mw": defaults.convert_mw,
+        "convert_day": None if defaults.convert_day is None else start + timedelta(days=defaults.convert_day),
         "lease_rate": defaults.lease_rate_usd_per_kw_month, "compare_all_mining": False,
         "policies": [p.label for p in scenario.treasury_policies()], "n_paths": defaults.n_paths,
     }
@@ -112,6 +129,19 @@ def _slider(label: str, key: str, default, low, high, step, fmt: str, help_text:
                      key=key, help=help_text)
 
 
+def _conversion_day(scenario, default_day: int | None) -> int | None:
+    """The main plan's conversion as a calendar date (a user plans by dates), returned as the day index the
+    scenario takes (days after ``run.start_date``); a note when the plan converts on a trigger instead."""
+    if default_day is None:
+        st.caption("Conversion date: the plan converts on a hashprice trigger")
+        return None
+    start = scenario.run.start_date
+    picked = st.date_input("Conversion date", key="convert_day", min_value=start + timedelta(days=1),
+                           max_value=start + timedelta(days=scenario.run.horizon_days),
+                           help="The day the main plan's MW start converting to AI/HPC.")
+    return (picked - start).days
+
+
 def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, list[str]]:
     """Widgets in the sidebar; returns the values and the treasury policies chosen."""
     sb = st.sidebar
@@ -119,6 +149,9 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
     with sb:
         st.subheader("Market")
         as_user = (lambda convert, value: None if value is None else convert(value))
+        btc_price = st.number_input("BTC price on day 0 [USD]", min_value=1.0, max_value=1e7, step=1000.0,
+                                    format="%.0f", key="btc_price",
+                                    help=f"The BTC price on {scenario.run.start_date:%Y-%m-%d}, where every path starts.")
         drift = _slider("BTC price, expected change [%/year]", "btc_drift",
                         as_user(pct_per_year_from_log_per_day, defaults.btc_drift_per_day), -60.0, 150.0, 1.0,
                         "%.1f", "Change a year of the mean price (GBM drift); the median path grows less, by half "
@@ -143,8 +176,7 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
                      math.floor(mining_mw / 5.0) * 5.0, 5.0, "%.0f",
                      "Grid MW moved from mining to the plan's AI project; 0 = keep every MW mining.",
                      "the main plan is hybrid: edit it in the TOML")
-        day = _slider("Conversion day [day]", "convert_day", defaults.convert_day, 1, scenario.run.horizon_days, 1,
-                      "%d", "Simulation day the conversion starts.", "the plan converts on a hashprice trigger")
+        day = _conversion_day(scenario, defaults.convert_day)
         rate = _slider("Colocation lease rate [USD/kW-month]", "lease_rate", defaults.lease_rate_usd_per_kw_month,
                        10.0, 300.0, 0.5, "%.1f", "Rent per kW of critical IT load leased to the AI tenant.",
                        "the plan's project is not a lease")
@@ -156,11 +188,13 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
         n_paths = _slider("Monte Carlo paths", "n_paths", defaults.n_paths, 100, 10_000, 100, "%d",
                           "More paths: smoother fans, longer runs.")
     values = DashboardInputs(
+        btc_price_start_usd=btc_price,
         btc_drift_per_day=None if drift is None else log_per_day_from_pct_per_year(drift),
         btc_vol_per_sqrt_day=None if vol is None else per_sqrt_day_from_annual_vol_pct(vol),
         power_price_usd_per_mwh=power,
-        hashrate_growth_per_day=None if growth is None else log_per_day_from_pct_per_year(growth), convert_mw=mw, convert_day=day, lease_rate_usd_per_kw_month=rate,
-        n_paths=n_paths, compare_all_mining=compare_all,
+        hashrate_growth_per_day=None if growth is None else log_per_day_from_pct_per_year(growth),
+        convert_mw=mw, convert_day=day, lease_rate_usd_per_kw_month=rate, n_paths=n_paths,
+        compare_all_mining=compare_all,
     )
     return values, policies
 
@@ -182,7 +216,7 @@ def calculator_panel(scenario) -> None:
     chain table is available."""
     from hashpivot.format import fmt_number, fmt_usd
 
-    with st.expander("Calculator: this scenario's fleets at today's hashprice (hashpivot calc)"):
+    with st.expander("Calculator: this scenario's fleets at today's hashprice, and the hashprice history"):
         fleet = api.calc_fleet_of(scenario)
         try:
             r = api.calc(fleet, {"horizon_days": scenario.run.horizon_days})
@@ -202,6 +236,10 @@ def calculator_panel(scenario) -> None:
                             fmt_number(t.breakeven_hashprice_usd_per_ph_day), fmt_usd(t.cost_to_mine_usd_per_btc)]})
         st.caption(f"Flat difficulty and price; the Monte Carlo run above takes the same fleets through "
                    f"{scenario.run.horizon_days:,} days of futures. source: {m.source}")
+        history, attribution = api.chain_history()
+        st.markdown("**Hashprice history** (daily, USD per PH/s per day, log scale; halvings marked)")
+        st.plotly_chart(hashprice_history_figure(history, attribution), key="hashprice_history",
+                        config={"displaylogo": False})
 
 
 def show_results(run: dict) -> None:
@@ -235,6 +273,12 @@ def show_results(run: dict) -> None:
     st.plotly_chart(fan_figure(result, "btc_held", "BTC"), key="fan_btc", config={"displaylogo": False})
     st.markdown("**Margin per MW-day by segment** (median over paths, bars p5–p95; before overheads)")
     st.plotly_chart(margin_figure(result), key="margin", config={"displaylogo": False})
+    st.markdown("**Probability of insolvency over time** (share of all paths insolvent by each month end)")
+    dates = [f"{d:%Y-%m-%d}" for d in pd.to_datetime(result.dataset["date"].values)]
+    curves = insolvency_curve(result.dataset["insolvent_day"].values, result.dataset["day"].values)
+    st.plotly_chart(insolvency_figure(curves, result.policies, dates), key="insolvency", config={"displaylogo": False})
+    st.markdown("**Paired win rate** (share of paths on which the row policy ends with the higher NAV per share)")
+    st.plotly_chart(win_rate_figure(result.win_rate, result.policies), key="win_rate", config={"displaylogo": False})
 
 
 #: Results kept per session, by scenario hash: going back to earlier inputs shows their run again at once.

@@ -33,6 +33,8 @@ SOURCE = "dashboard inputs"
 class DashboardInputs:
     """Values of the dashboard's key inputs; ``None`` = leave the scenario's value (or: not available)."""
 
+    btc_price_start_usd: float | None = None
+    """BTC price on day 0, any price process (``market.btc_price.start_usd``). [USD]"""
     btc_drift_per_day: float | None = None
     """GBM drift of the BTC price (``market.btc_price.drift_per_day``). [1/day]"""
     btc_vol_per_sqrt_day: float | None = None
@@ -73,6 +75,7 @@ def defaults_from(scenario: Scenario) -> DashboardInputs:
         day = getattr(cap, "day", None)
         rate = getattr(cap.project, "rate_usd_per_kw_month", None)
     return DashboardInputs(
+        btc_price_start_usd=float(price.start_usd),
         btc_drift_per_day=float(price.drift_per_day) if is_gbm else None,
         btc_vol_per_sqrt_day=float(price.vol_per_sqrt_day) if is_gbm else None,
         power_price_usd_per_mwh=float(scenario.company.sites[0].power_price_usd_per_mwh),
@@ -112,6 +115,8 @@ def apply_inputs(scenario: Scenario, inputs: DashboardInputs) -> Scenario:
     """
     data = copy.deepcopy(scenario.model_dump(mode="python"))
     price = data["market"]["btc_price"]
+    if inputs.btc_price_start_usd is not None:
+        price["start_usd"] = float(inputs.btc_price_start_usd)
     for name, key in (("btc_drift_per_day", "drift_per_day"), ("btc_vol_per_sqrt_day", "vol_per_sqrt_day")):
         value = getattr(inputs, name)
         if value is None:

@@ -130,6 +130,69 @@ def margin_figure(result):
     return fig
 
 
+def insolvency_figure(curves: np.ndarray, policies: Sequence[str], dates: Sequence[str]):
+    """Share of paths insolvent by each month end, a line per policy (``curves``: policy x month, from
+    :func:`hashpivot.analysis.fan.insolvency_curve`) [%]; the report's and the dashboard's chart."""
+    import html
+
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, policy in enumerate(policies):
+        fig.add_trace(go.Scatter(
+            x=list(dates), y=_plain(curves[i], 100.0), mode="lines", name=policy,
+            line={"color": color(i), "width": 2},
+            hovertemplate=f"<b>{html.escape(policy)}</b> %{{x}}: %{{y:.1f}} %<extra></extra>",
+        ))
+    fig.update_layout(template="plotly_white", height=500, yaxis={"title": {"text": "paths insolvent [%]"},
+                      "rangemode": "tozero"}, margin={"l": 60, "r": 20, "t": 30, "b": 40},
+                      legend={"orientation": "h", "x": 0.0, "y": -0.1, "yanchor": "top"}, hovermode="x unified")
+    return fig
+
+
+def win_rate_figure(win_rate: pd.DataFrame, policies: Sequence[str]):
+    """The paired win-rate matrix as a heatmap (row policy beats column policy on that share of paths)."""
+    import plotly.graph_objects as go
+
+    matrix = win_rate.reindex(index=list(policies), columns=list(policies)).to_numpy(dtype=np.float64)
+    z = [[float(v) if math.isfinite(v) else None for v in row] for row in matrix]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(policies), y=list(policies), zmin=0.0, zmax=1.0, zmid=0.5, colorscale="RdBu",
+        texttemplate="%{z:.0%}", textfont={"size": 11}, colorbar={"title": {"text": "win rate"},
+                                                                   "tickformat": ".0%"},
+        hovertemplate="%{y} beats %{x} on %{z:.1%} of paths<extra></extra>", hoverongaps=False,
+    ))
+    fig.update_layout(template="plotly_white", height=120 + 46 * len(policies), width=None,
+                      yaxis={"autorange": "reversed", "title": {"text": "policy (row)"}},
+                      xaxis={"title": {"text": "versus (column)"}, "tickangle": -30},
+                      margin={"l": 200, "r": 20, "t": 20, "b": 140})
+    return fig
+
+
+def hashprice_history_figure(history: pd.DataFrame, attribution: str):
+    """Daily hashprice of the chain table [USD/PH/day] on a log axis, its 30-day mean, and a line at each halving
+    the table holds (:func:`hashpivot.analysis.hashprice.find_halvings`), with the data attribution."""
+    import plotly.graph_objects as go
+
+    from hashpivot.analysis.hashprice import find_halvings
+
+    x = [f"{d:%Y-%m-%d}" for d in history.index]
+    daily = history["hashprice_usd_per_th_day"] * 1_000.0  # 1 PH/s = 1,000 TH/s
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=_plain(daily), mode="lines", name="daily", line={"color": "#9db4d3", "width": 1}))
+    fig.add_trace(go.Scatter(x=x, y=_plain(daily.rolling(30, min_periods=30).mean()), mode="lines",
+                             name="30-day mean", line={"color": "#1f3b73", "width": 2}))
+    for h in find_halvings(history):
+        fig.add_vline(x=f"{h.date:%Y-%m-%d}", line={"color": "#c0392b", "dash": "dot"},
+                      annotation_text=f"halving {h.n}", annotation_position="top left")
+    fig.update_layout(template="plotly_white", height=380, yaxis={"type": "log", "title": {"text": "USD/PH/day"}},
+                      margin={"l": 60, "r": 10, "t": 30, "b": 60}, legend={"orientation": "h", "y": 1.08},
+                      annotations=[*fig.layout.annotations, {"text": attribution, "xref": "paper", "yref": "paper",
+                                                             "x": 0, "y": -0.18, "showarrow": False,
+                                                             "font": {"size": 10, "color": "#5a6478"}}])
+    return fig
+
+
 def against_reports_figure(table: pd.DataFrame, title: str = ""):
     """Reported BTC mined per month against what the reported hashrate earns (ours), with the luck band of the
     payout scheme, from a :func:`hashpivot.analysis.against_reports.against_reports` table. [BTC]"""

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from hashpivot.analysis.fan import FAN_QUANTILES, fan_quantiles, insolvency_curve, summary_table
 from hashpivot.analysis.glance import INSOLVENCY_LIMIT_FRAC, NOISE_Z, glance
+from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 # One formatter for the report, the CLI and the dashboard; ``format_usd`` keeps the report's old name.
 from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats, html_topic_line, margin_label
 from hashpivot.format import fmt_usd as format_usd
@@ -475,18 +476,9 @@ def _market_section(ds, dates: Sequence[str], n_samples: int) -> str:
 
 
 def _insolvency_section(curves: np.ndarray, policies: Sequence[str], dates: Sequence[str], n_paths: int) -> str:
-    import plotly.graph_objects as go
+    from hashpivot.report.figures import insolvency_figure
 
-    fig = go.Figure()
-    for i, policy in enumerate(policies):
-        fig.add_trace(go.Scatter(
-            x=list(dates), y=_plain(curves[i], 100.0), mode="lines", name=policy,
-            line={"color": _color(i), "width": 2},
-            hovertemplate=f"<b>{html.escape(policy)}</b> %{{x}}: %{{y:.1f}} %<extra></extra>",
-        ))
-    fig.update_layout(template="plotly_white", height=500, yaxis={"title": {"text": "paths insolvent [%]"},
-                      "rangemode": "tozero"}, margin={"l": 60, "r": 20, "t": 30, "b": 40},
-                      legend={"orientation": "h", "x": 0.0, "y": -0.1, "yanchor": "top"}, hovermode="x unified")
+    fig = insolvency_figure(curves, policies, dates)
     body = (
         f'<p class="note">Share of all {n_paths:,} paths on which the company is insolvent by each month end '
         "(cash negative and no BTC left to sell; it stops operating). Exact, from each path's insolvency day."
@@ -496,20 +488,9 @@ def _insolvency_section(curves: np.ndarray, policies: Sequence[str], dates: Sequ
 
 
 def _win_rate_section(win_rate: pd.DataFrame, policies: Sequence[str]) -> str:
-    import plotly.graph_objects as go
+    from hashpivot.report.figures import win_rate_figure
 
-    matrix = win_rate.reindex(index=list(policies), columns=list(policies)).to_numpy(dtype=np.float64)
-    z = [[float(v) if math.isfinite(v) else None for v in row] for row in matrix]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=list(policies), y=list(policies), zmin=0.0, zmax=1.0, zmid=0.5, colorscale="RdBu",
-        texttemplate="%{z:.0%}", textfont={"size": 11}, colorbar={"title": {"text": "win rate"},
-                                                                   "tickformat": ".0%"},
-        hovertemplate="%{y} beats %{x} on %{z:.1%} of paths<extra></extra>", hoverongaps=False,
-    ))
-    fig.update_layout(template="plotly_white", height=120 + 46 * len(policies), width=None,
-                      yaxis={"autorange": "reversed", "title": {"text": "policy (row)"}},
-                      xaxis={"title": {"text": "versus (column)"}, "tickangle": -30},
-                      margin={"l": 200, "r": 20, "t": 20, "b": 140})
+    fig = win_rate_figure(win_rate, policies)
     body = (
         '<p class="note">Share of paths on which the row policy ends with a higher NAV per share than the '
         "column policy, on the same random numbers. Blue: the row policy usually wins.</p>"
@@ -595,6 +576,8 @@ def _assumptions_section(scenario_toml: str) -> str:
         "reproduces this run with the same seed and version). Comments are not kept here: the preset files "
         "(<code>src/hashpivot/scenarios/presets/*.toml</code>) carry a <code># source:</code> comment on "
         "every fact, and <code>docs/assumptions.md</code> explains each default.</p>"
+        f'<p class="note">Market inputs drawn from the chain history (the presets\' prices, hashrate, fees and '
+        f"volatilities; bootstrap and calibrated markets): {html.escape(CHAIN_TABLE_ATTRIBUTION)}.</p>"
         f"<pre>{html.escape(scenario_toml)}</pre>"
     )
     return _section("assumptions", "Assumptions: the scenario TOML", body)
