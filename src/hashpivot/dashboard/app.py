@@ -30,6 +30,7 @@ from hashpivot import api
 from hashpivot.analysis.compare import comparison_cells, comparison_table
 from hashpivot.analysis.fan import insolvency_curve
 from hashpivot.dashboard.inputs import (
+    DASHBOARD_MAX_PATHS,
     DashboardInputs,
     annual_vol_pct_from_per_sqrt_day,
     apply_inputs,
@@ -42,6 +43,7 @@ from hashpivot.dashboard.inputs import (
     policy_options,
     scenario_from_upload,
     slider_bounds,
+    within_dashboard_paths,
 )
 from hashpivot.errors import HashpivotError
 from hashpivot.report.figures import (
@@ -185,7 +187,7 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
         st.subheader("Treasury and run")
         policies = st.multiselect("Treasury policies to compare", policy_options(scenario), key="policies",
                                   help="The scenario's policies, or any kind with its default parameters.")
-        n_paths = _slider("Monte Carlo paths", "n_paths", defaults.n_paths, 100, 10_000, 100, "%d",
+        n_paths = _slider("Monte Carlo paths", "n_paths", defaults.n_paths, 100, DASHBOARD_MAX_PATHS, 100, "%d",
                           "More paths: smoother fans, longer runs.")
     values = DashboardInputs(
         btc_price_start_usd=btc_price,
@@ -319,6 +321,10 @@ def main() -> None:
     st.set_page_config(page_title="hashpivot dashboard", layout="wide")
     st.title("hashpivot: strategy lab for Bitcoin miners")
     scenario, identity = base_scenario()
+    scenario, asked = within_dashboard_paths(scenario)
+    if asked is not None:
+        st.info(f"This scenario asks for {asked:,} paths; the dashboard runs at most {DASHBOARD_MAX_PATHS:,} while "
+                "you wait. For more, run it with `hashpivot run` (or on a Dask cluster with --workers).")
     defaults = defaults_from(scenario)
     if st.session_state.get("_base") != identity:
         reset_widgets(scenario, defaults)

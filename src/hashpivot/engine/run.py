@@ -156,12 +156,15 @@ def simulate_paths(
                     new_workspace(len(plan_arrays.fleets), n_proj),
                 )
                 terminal[k, at : at + count] = term
+                _check_fits_float32(mon, combos[k], first, month_days)
                 monthly[k, at : at + store_here] = mon
                 project_flows[k, at : at + store_here, :n_proj] = flows[:, :n_proj]
                 k += 1
         if store_here:
             rows = slice(0, store_here)
-            market_monthly[0, at : at + store_here] = mk.btc_price_usd[rows][:, month_days]
+            price = mk.btc_price_usd[rows][:, month_days]
+            _check_fits_float32(price[:, None, :], None, first, month_days, "btc_price_usd")
+            market_monthly[0, at : at + store_here] = price
             market_monthly[1, at : at + store_here] = mk.network_hashrate_ehs[rows][:, month_days]
             # Monthly hashprice: mean over the month's days (stored paths only).
             hp = mk.hashprice_usd_per_th_day(rows)
@@ -422,6 +425,28 @@ def _check_finite(terminal: np.ndarray, monthly: np.ndarray, month_days: np.ndar
         f"policy {labels[k]!r}, path {path}: {TERMINAL_COLUMNS[column]} became {terminal[k, path, column]} "
         f"{when} (a state overflowed float64); allowed: inputs whose products stay finite; lower the "
         "largest prices, holdings or rates of the scenario"
+    )
+
+
+#: Largest magnitude a stored monthly series (float32) holds. [unit of the series]
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_fits_float32(values: np.ndarray, combo, first_path: int, month_days: np.ndarray,
+                        name: str | None = None) -> None:
+    """Raise StateOverflowError when a stored path's monthly value (paths, variables, months; float64) is beyond
+    float32's range (3.4e38), where storing it would write inf: a BTC price compounding at a drift of 5 % a day for
+    ten years reaches 1e87 while float64 still holds it. Names the policy, the path, the variable and the day."""
+    if values.size == 0 or not np.any(np.abs(values) > FLOAT32_MAX):
+        return
+    path, j, month = (int(i) for i in np.argwhere(np.abs(values) > FLOAT32_MAX)[0])
+    variable = name or MONTHLY_VARIABLES[j]
+    who = f"policy {capacity_label(combo[0]) + ' / ' + combo[1].label!r}, " if combo is not None else ""
+    raise StateOverflowError(
+        f"{who}path {first_path + path}: {variable} reached {values[path, j, month]:.3g} by day "
+        f"{int(month_days[month])}, beyond what a stored series holds (float32, {FLOAT32_MAX:.3g}); allowed: inputs "
+        "whose prices, holdings and rates stay within that range (lower the price drift, the largest holdings or "
+        "rates, or the horizon)"
     )
 
 

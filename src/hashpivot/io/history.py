@@ -95,11 +95,31 @@ def load_chain_history(path: str | os.PathLike[str] | None = None) -> pd.DataFra
         raise DataError(f"chain history file {file} does not exist; {HOW_TO_PROVIDE}")
     if not file.is_file():
         raise DataError(f"chain history path {file} is not a file; {HOW_TO_PROVIDE}")
+    _check_not_cut_off(file)
     try:
         raw = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
         raise DataError(f"{file}: cannot be read as a CSV table ({exc})") from exc
     return validate_chain_history(raw, source=str(file))
+
+
+def _check_not_cut_off(file: Path) -> None:
+    """Refuse a CSV whose last line does not end with a newline: a download or copy cut off inside its last
+    value ('64000.5' cut to '64000.') still parses as a number, so the only trace is the missing line end."""
+    try:
+        with file.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() == 0:
+                return  # empty: read_csv says so
+            f.seek(max(0, f.tell() - 256))
+            tail = f.read()
+    except OSError as exc:
+        raise DataError(f"{file}: cannot be read ({exc})") from exc
+    if not tail.endswith(b"\n"):
+        last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
+        raise DataError(f"{file}: the last line {last!r} does not end with a newline, so the file looks cut off "
+                        "inside its last value; allowed: a complete table (download it again, or end it with a "
+                        "newline if it is complete)")
 
 
 def validate_chain_history(raw: pd.DataFrame, source: str = "<table>") -> pd.DataFrame:
@@ -142,7 +162,7 @@ def validate_chain_history(raw: pd.DataFrame, source: str = "<table>") -> pd.Dat
         if bad.any():
             raise DataError(
                 f"{source}: column {column!r} has empty, non-numeric or infinite values on "
-                f"{_dates_text(dates[bad])}"
+                f"{_dates_text(dates[bad])} (first: {text[np.flatnonzero(bad)[0]]!r})"
             )
         if column in INT_COLUMNS:
             arr = values.to_numpy()

@@ -17,6 +17,7 @@ from hashpivot.domain.bounds import (
     MAX_HASHRATE_EHS,
     MAX_SHARES,
     MAX_USD_PER_DAY,
+    check_iso_date,
 )
 from hashpivot.errors import ScenarioError
 from hashpivot.policies.capacity import (
@@ -312,6 +313,10 @@ class Scenario(Model):
         if not isinstance(data, dict) or not isinstance(data.get("run"), dict) or "start_date" not in data["run"]:
             return data
         start = data["run"]["start_date"]
+        try:
+            check_iso_date("run.start_date", start)
+        except ValueError:
+            return data  # the field's own validation names it (a start date like 'yesterday' or 2024-02-30)
         out = dict(data)
         if isinstance(out.get("policy"), dict) and "capacity" in out["policy"]:
             out["policy"] = {**out["policy"], "capacity": resolve_dates(out["policy"]["capacity"], start)}
