@@ -110,7 +110,8 @@ def check_run_fits(scenario, n_policies: int, n_projects: int = 0, n_threads: in
     per_path = max(run_bytes(run.n_paths, *sizes) - run_bytes(run.n_paths - 1, *sizes), 1.0)
     most = max(0, int(1 + (limit - fits) // per_path))
     raise WorkTooLargeError(
-        f"run.n_paths={run.n_paths:,} x {n_policies} policies x {run.horizon_days:,} days needs about "
+        f"run.n_paths={run.n_paths:,} x {n_policies} {'policy' if n_policies == 1 else 'policies'} x "
+        f"{run.horizon_days:,} days needs about "
         f"{need / 1e9:,.1f} GB of memory; allowed: at most {limit / 1e9:,.1f} GB on this machine (about "
         f"{most:,} paths; {MEMORY_LIMIT_ENV_VAR} sets the limit): use fewer paths (--paths), or {SCALE_OUT_HINT}"
     )
