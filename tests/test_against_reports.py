@@ -136,6 +136,22 @@ def test_against_reports_cli_prints_the_table_and_json(shared_csv):
         max(abs(m["error_frac"]) for m in months.values()), rel=1e-12)
     human = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert human.exit_code == 0 and "mean |error|" in human.stdout and "inside band" in human.stdout
+    narrow = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
+    assert "2024-05" in narrow.stdout and "inside band" in narrow.stdout and "--wide shows them" in narrow.stdout
+
+
+def test_a_published_trailing_zero_sets_the_rounding_band():
+    from hashpivot.analysis.against_reports import rounding_frac
+    from hashpivot.scenarios.toml import load_preset
+
+    rows = {r.month: r for r in load_preset("iren_2024q2").company.hashrate_reported}
+    # "10,940 PH/s" is read to the PH/s, half a unit either side: 0.0005 / 10.94, not the 0.005 of "10.94".
+    assert rounding_frac(rows["2024-08"].hashrate_ehs, rows["2024-08"].published_unit_ehs) == pytest.approx(
+        0.0005 / 10.94, rel=1e-12)
+    assert rounding_frac(rows["2025-01"].hashrate_ehs, rows["2025-01"].published_unit_ehs) == pytest.approx(
+        0.05 / 29.0, rel=1e-12)
 
 
 @pytest.mark.shared_data

@@ -47,15 +47,20 @@ def _decimals(value: float) -> int:
     return len(digits)
 
 
-def rounding_frac(hashrate_ehs: float) -> float:
-    """Relative half-unit of the last published digit of a reported hashrate (8.8 EH/s: 0.05 / 8.8). [fraction]
+def rounding_frac(hashrate_ehs: float, published_unit_ehs: float | None = None) -> float:
+    """Relative half-unit of the last published digit of a reported hashrate (8.8 EH/s: 0.05 / 8.8), the digit's
+    unit given where the value's decimals hide it (29.0 EH/s reads as 29 without ``published_unit_ehs=0.1``).
+    [fraction]
 
     >>> round(rounding_frac(8.8), 6), round(rounding_frac(9.414), 8)
     (0.005682, 5.311e-05)
+    >>> round(rounding_frac(29.0), 6), round(rounding_frac(29.0, 0.1), 6)  # +-0.5 EH/s against +-0.05
+    (0.017241, 0.001724)
     """
     if hashrate_ehs <= 0:
         return 0.0
-    return 0.5 * 10.0 ** (-_decimals(hashrate_ehs)) / hashrate_ehs
+    unit = published_unit_ehs if published_unit_ehs is not None else 10.0 ** (-_decimals(hashrate_ehs))
+    return 0.5 * unit / hashrate_ehs
 
 
 def month_days(history: pd.DataFrame, first_day, last_day) -> dict[str, pd.DataFrame]:
@@ -131,7 +136,7 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
             low, high = (float(poisson.ppf(q, blocks)) * per_block for q in BAND_QUANTILES)
         else:
             low = high = ours
-        spread = rounding_frac(row.hashrate_ehs)
+        spread = rounding_frac(row.hashrate_ehs, row.published_unit_ehs)
         # The reported BTC is rounded too (to whole BTC in every update held): half its last digit either side.
         btc_half_unit = rounding_frac(reported[month]) * reported[month]
         won = won_by_month.get(month)

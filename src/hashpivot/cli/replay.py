@@ -11,16 +11,29 @@ from typing import Annotated
 
 import typer
 
-from hashpivot.cli.common import CheckOpt, DataOpt, DebugOpt, JsonOpt, echo_json, exit_on_error, fmt_usd, rich_console
+from hashpivot.cli.common import (
+    CheckOpt,
+    DataOpt,
+    DebugOpt,
+    JsonOpt,
+    WideOpt,
+    echo_json,
+    exit_on_error,
+    fitted_table,
+    fmt_usd,
+    print_fitted,
+    rich_console,
+)
 
-#: The columns of the terminal table: (column of the monthly table, header, format; None: USD scaled).
-_COLUMNS = (("mined_btc", "mined BTC", "{:,.1f}"), ("reported_mined_btc", "reported BTC", "{:,.1f}"),
-            ("mined_vs_reported_frac", "ours vs reported", "{:+.1%}"), ("sold_btc", "sold BTC", "{:,.1f}"),
-            ("btc_held", "held BTC", "{:,.0f}"), ("mining_revenue_usd", "revenue", None),
-            ("hashprice_usd_per_th_day", "hashprice", "{:.4f}"),
-            ("cost_per_btc_mined_usd", "power per BTC", None),
-            ("mining_margin_usd_per_mw_day", "mining USD/MW-day", "{:,.0f}"),
-            ("ai_margin_usd_per_mw_day", "AI USD/MW-day", "{:,.0f}"))
+#: The columns of the terminal table: (column of the monthly table, header, format (None: USD scaled), priority:
+#: the highest dropped first when the terminal is narrow).
+_COLUMNS = (("mined_btc", "mined BTC", "{:,.1f}", 1), ("reported_mined_btc", "reported BTC", "{:,.1f}", 1),
+            ("mined_vs_reported_frac", "ours vs reported", "{:+.1%}", 1), ("sold_btc", "sold BTC", "{:,.1f}", 3),
+            ("btc_held", "held BTC", "{:,.0f}", 2), ("mining_revenue_usd", "revenue", None, 2),
+            ("hashprice_usd_per_th_day", "hashprice", "{:.4f}", 3),
+            ("cost_per_btc_mined_usd", "power per BTC", None, 4),
+            ("mining_margin_usd_per_mw_day", "mining USD/MW-day", "{:,.0f}", 2),
+            ("ai_margin_usd_per_mw_day", "AI USD/MW-day", "{:,.0f}", 5))
 
 
 def replay(
@@ -40,11 +53,12 @@ def replay(
     html: Annotated[str | None, typer.Option(
         "--html", metavar="FILE", help="Write the chart of reported against replayed production (with --against-reports).")] = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Replay history: the real chain drives the company through the same daily step as Monte Carlo."""
     if against_reports or hashrate:
-        _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, debug)
+        _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, wide, debug)
         return
     with exit_on_error(debug, {"date_from": "--from", "date_to": "--to"}):
         from hashpivot import api
@@ -61,28 +75,23 @@ def replay(
             echo_json({"scenario": scenario.name, "policy": result.policies[0], "from": date_from,
                        "to": date_to, "months": rows, "attribution": ATTRIBUTION})
             return
-        from rich.table import Table
-
-        grid = Table(title=f"Replay of {scenario.name} ({result.policies[0]}), {date_from}..{date_to}",
-                     header_style="bold")
-        grid.add_column("month")
-        for _, header, _ in _COLUMNS:
-            grid.add_column(header, justify="right")
-        for month, row in table.iterrows():
-            grid.add_row(month, *("-" if row[c] != row[c] else (fmt_usd(row[c]) if f is None else f.format(row[c]))
-                                  for c, _, f in _COLUMNS))
-        rich_console().print(grid)
+        console = rich_console()
+        rows = [(month, *("-" if row[c] != row[c] else (fmt_usd(row[c]) if f is None else f.format(row[c]))
+                          for c, _, f, _ in _COLUMNS)) for month, row in table.iterrows()]
+        columns = [("month", "left", 0), *((header, "right", rank) for _, header, _, rank in _COLUMNS)]
+        grid, dropped = fitted_table(f"Replay of {scenario.name} ({result.policies[0]}), {date_from}..{date_to}",
+                                     columns, rows, console.width, wide)
+        print_fitted(console, grid, dropped, wide)
         typer.echo(ATTRIBUTION)
 
 
-#: Columns of the --against-reports table: (column, header, format).
-_REPORT_COLUMNS = (("reported_btc", "reported BTC", "{:,.1f}"), ("ours_btc", "ours BTC", "{:,.1f}"),
-                   ("error_frac", "error", "{:+.1%}"), ("band_low_btc", "band low", "{:,.1f}"),
-                   ("band_high_btc", "band high", "{:,.1f}"), ("operating_ehs", "operating EH/s", "{:.2f}"),
-                   ("reported_blocks", "blocks won", "{:,.0f}"), ("expected_blocks", "expected blocks", "{:,.1f}"))
+#: Columns of the --against-reports table: (column, header, format, priority: the highest dropped first).
+_REPORT_COLUMNS = (("reported_btc", "reported BTC", "{:,.1f}", 1), ("ours_btc", "ours BTC", "{:,.1f}", 1),
+                   ("error_frac", "error", "{:+.1%}", 1), ("operating_ehs", "operating EH/s", "{:.2f}", 3),
+                   ("reported_blocks", "blocks won", "{:,.0f}", 5), ("expected_blocks", "expected blocks", "{:,.1f}", 5))
 
 
-def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, debug) -> None:
+def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, wide, debug) -> None:
     """``hashpivot replay --against-reports``: the table of :func:`hashpivot.api.replay_against_reports`."""
     with exit_on_error(debug, {"date_from": "--from", "date_to": "--to", "pool_fee_frac": "--pool-fee"}):
         from hashpivot import api
@@ -102,17 +111,16 @@ def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html
             echo_json({"company": company, "from": date_from, "to": date_to, "months": rows, "summary": clean,
                        "attribution": ATTRIBUTION})
             return
-        from rich.table import Table
-
-        grid = Table(title=f"Reported against replayed production: {company}, {date_from}..{date_to} "
-                     f"({summary['payout_scheme']})", header_style="bold")
-        for header in ("month", "kind", *(h for _, h, _ in _REPORT_COLUMNS), "inside band"):
-            grid.add_column(header, justify="left" if header in ("month", "kind") else "right")
-        for month, row in table.iterrows():
-            grid.add_row(month, row["kind"], *("-" if row[c] != row[c] else f.format(row[c]) for c, _, f in _REPORT_COLUMNS),
-                         "yes" if row["inside_band"] else "no")
-        rich_console().print(grid)
-        typer.echo(_summary_line(summary))
+        console = rich_console()
+        rows = [(month, *("-" if row[c] != row[c] else f.format(row[c]) for c, _, f, _ in _REPORT_COLUMNS),
+                 f"{row['band_low_btc']:,.1f}-{row['band_high_btc']:,.1f}", "yes" if row["inside_band"] else "no",
+                 row["kind"]) for month, row in table.iterrows()]
+        columns = [("month", "left", 0), *((h, "right", rank) for _, h, _, rank in _REPORT_COLUMNS),
+                   ("90 % luck band BTC", "right", 2), ("inside band", "right", 1), ("kind", "left", 4)]
+        grid, dropped = fitted_table(f"Reported against replayed production: {company}, {date_from}..{date_to} "
+                                     f"({summary['payout_scheme']})", columns, rows, console.width, wide)
+        print_fitted(console, grid, dropped, wide)
+        console.print(_summary_line(summary), markup=False, highlight=False)
         typer.echo(ATTRIBUTION)
 
 

@@ -168,6 +168,11 @@ class HashrateReported(Model):
 
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Calendar month, YYYY-MM. [month]")
     hashrate_ehs: float = Field(ge=0, le=10_000, description="Self-mining hashrate reported. [EH/s]")
+    published_unit_ehs: float | None = Field(
+        default=None, gt=0, le=100,
+        description="Unit of the last digit the company published, where the value's decimals do not show it (a "
+        "trailing zero: '29.0 EH/s' is 0.1, '10,940 PH/s' is 0.001); default: read from the value's decimals. [EH/s]",
+    )
     kind: Literal["average_operating", "energized_month_end", "deployed_month_end"] = Field(
         description="What the figure measures: average_operating over the month, or energized/deployed at "
         "the month's end. [kind]"
