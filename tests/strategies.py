@@ -152,6 +152,8 @@ def company(draw: st.DrawFn) -> Dict:
             "name": name,
             "power_mw": power_mw,
             "power_price_usd_per_mwh": draw(floats(0.0, 120.0)),
+            # Always on, economic shutdown (the default) or a share of the load that switches off.
+            "curtailable_frac": draw(st.one_of(st.just(0.0), st.just(1.0), floats(0.0, 1.0))),
         })
     return {
         "name": "Hypothesis miner",

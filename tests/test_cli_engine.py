@@ -89,3 +89,35 @@ def test_missing_scenario_is_bad_input(runner, tmp_path):
 def test_bad_path_count_is_bad_input(runner, small_scenario):
     result = runner.invoke(app, ["run", str(small_scenario), "--paths", "0"])
     assert_bad_input(result, "run.n_paths", "0", "greater than or equal to 1")
+
+
+def test_compare_shows_insolvency_with_economic_shutdown_beside_machines_always_on(tmp_path):
+    """Issue 13: the default scenario switches machines off at a loss; compare prints, and the report tabulates, each
+    policy's insolvency probability beside the same run with machines always on (a twin built by hand here)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from hashpivot import api
+    from hashpivot.cli import app
+
+    args = ["compare", "default", "--paths", "128", "--policy", "sell_all", "--policy", "hold_all", "--no-store"]
+    out = CliRunner().invoke(app, [*args, "--json"])
+    assert out.exit_code == 0, out.output
+    always_on = json.loads(out.stdout)["insolvency_always_on"]
+    sc = api.load("default", n_paths=128)
+    data = sc.model_dump(mode="python", exclude_none=True)
+    for site in data["company"]["sites"]:
+        site["curtailable_frac"] = 0.0
+    from hashpivot.scenarios.toml import from_dict
+
+    twin = api.run(from_dict(data, "always on"), policies=["sell_all", "hold_all"])
+    want = twin.summary.query("metric == 'insolvency' and stat == 'probability'").set_index("policy")["value"]
+    assert always_on == {p: float(want[p]) for p in ("sell_all", "hold_all")}
+    human = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "r")], env={"COLUMNS": "120"})
+    assert human.exit_code == 0, human.output
+    assert "machines always on, the old assumption" in human.stdout
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert 'id="shutdown-vs-always-on"' in page and "machines always on" in page
+    rm1 = CliRunner().invoke(app, ["compare", "rm1", "--paths", "64", "--no-store", "--json"])
+    assert json.loads(rm1.stdout)["insolvency_always_on"] is None  # RM1's machines never switch off

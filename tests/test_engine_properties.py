@@ -177,6 +177,10 @@ def test_higher_power_price_never_raises_nav(data, extra_usd_per_mwh, draw):
     - strictly lower NAV where it paid more for power and both stayed solvent."""
     if any(p["kind"] == "buy_with_equity" for p in [data["policy"]["treasury"], *data["compare"]]):
         data["company"]["debt_usd"] = 0.0
+    # A law of machines that always run: with economic shutdown (the default) the dear twin mines less, and ends
+    # with more NAV where the BTC the cheap twin mined and held lost value below the power it cost.
+    for site in data["company"]["sites"]:
+        site["curtailable_frac"] = 0.0
     dear = copy.deepcopy(data)
     sites = dear["company"]["sites"]
     which = draw.draw(st.sampled_from([None, *range(len(sites))]), label="site raised (None = all)")
@@ -209,9 +213,11 @@ H0, G = 600.0, 0.001  # network hashrate, log growth per day (volatility 0)
 HD = 610.0  # difficulty as hashrate, no retarget in the first days (phase 0)
 FEE = 0.2  # BTC per block, vol_log 0
 SUBSIDY = 3.125
+# The hand calculations below are of machines that always run (curtailable_frac 0); economic shutdown, the
+# default, has its own hand calculation (test_a_fleet_below_break_even_switches_off_and_saves_its_power).
 SITES = [
-    {"name": "north", "power_mw": 300.0, "power_price_usd_per_mwh": 40.0},
-    {"name": "south", "power_mw": 400.0, "power_price_usd_per_mwh": 55.0},
+    {"name": "north", "power_mw": 300.0, "power_price_usd_per_mwh": 40.0, "curtailable_frac": 0.0},
+    {"name": "south", "power_mw": 400.0, "power_price_usd_per_mwh": 55.0, "curtailable_frac": 0.0},
 ]
 FLEETS = [
     {"name": "a", "site": "north", "hashrate_ehs": 10.0, "efficiency_j_per_th": 20.0, "uptime_frac": 0.95,
@@ -269,6 +275,38 @@ OPERATING = -power_by_hand() - COMPANY["fixed_opex_usd_per_day"] - INTEREST
 def terminal(data: dict[str, Any]) -> dict[str, float]:
     ds = run(data).dataset.isel(policy=0, path=0)
     return {name: float(ds[name]) for name in (*RAW_TERMINAL, "insolvent_day")}
+
+
+@pytest.mark.parametrize("days", [1, 3])
+def test_a_fleet_below_break_even_switches_off_and_saves_its_power(days):
+    """Economic shutdown (issue 13): at 150 USD/MWh fleet a (10 EH/s at 20 J/TH on north) earns about 7.3 BTC x
+    60,000 USD = 437 k USD a day against 0.95 x 200 MW x 24 h x 150 = 684 k USD of power, so it switches off: it
+    mines nothing and its power bill stops; the saving is its MWh times the price (against a twin whose machines
+    always run), and a demand-response credit of 1 USD/MWh counts those MWh. Fleets b and c on south (55 USD/MWh,
+    break-even about 65 and 75) keep mining."""
+    def company(curtailable: float) -> dict[str, Any]:
+        data = deterministic(days, {"kind": "sell_all"})
+        data["company"]["sites"] = [
+            {**SITES[0], "power_price_usd_per_mwh": 150.0, "curtailable_frac": curtailable,
+             "demand_response_usd_per_mwh": 1.0},
+            {**SITES[1], "curtailable_frac": 1.0},
+        ]
+        return data
+
+    def terminal_with_credits(data):
+        ds = run(data).dataset.isel(policy=0, path=0)
+        return {name: float(ds[name]) for name in (*RAW_TERMINAL, "demand_response_usd")}
+
+    off, on = terminal_with_credits(company(1.0)), terminal_with_credits(company(0.0))
+    a, kept = FLEETS[0], FLEETS[1:]
+    # By hand, fleet a's day: its BTC at day 0's price against its power, to show it is below break-even.
+    assert mined_by_hand(0, [a]) * S0 < a["uptime_frac"] * 200.0 * 24.0 * 150.0
+    assert off["mined_btc"] == pytest.approx(sum(mined_by_hand(t, kept) for t in range(1, days + 1)), rel=1e-12)
+    assert off["power_cost_usd"] == pytest.approx(days * power_by_hand(kept), rel=1e-12)
+    mwh_off = days * a["uptime_frac"] * a["hashrate_ehs"] * a["efficiency_j_per_th"] * 24.0
+    assert off["demand_response_usd"] == pytest.approx(mwh_off * 1.0, rel=1e-12)
+    assert on["power_cost_usd"] - off["power_cost_usd"] == pytest.approx(mwh_off * 150.0, rel=1e-12)
+    assert on["demand_response_usd"] == 0.0
 
 
 @pytest.mark.parametrize("days", [1, 2, 3])

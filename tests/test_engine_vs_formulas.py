@@ -66,8 +66,9 @@ def _scenario():
         "company": {
             "btc_held": 500.0, "cash_usd": CASH0_USD, "shares_outstanding": 1e8,
             "fixed_opex_usd_per_day": FIXED_OPEX_USD_PER_DAY,
+            # Machines always on (curtailable 0): the day's formulas are those of a fleet that runs every day.
             "sites": [{"name": "s", "power_mw": 300.0, "power_price_usd_per_mwh": SITE_PRICE_USD_PER_MWH,
-                       "pue_ratio": SITE_PUE}],
+                       "pue_ratio": SITE_PUE, "curtailable_frac": 0.0}],
             "fleets": [{"name": "f", "site": "s", **FLEET}],
         },
         "policy": {

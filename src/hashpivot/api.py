@@ -271,6 +271,22 @@ def sweep(
     return collector.result(spec.baseline_index, base_for_record, base.run.seed, __version__)
 
 
+def insolvency_always_on(result, *, data: str | Path | None = None, client=None) -> dict[str, float] | None:
+    """Probability of insolvency of each of ``result``'s (plan, policy) pairs had the machines run every day
+    (``scenarios.variants.machines_always_on``), on the same random numbers; None when no site switches off.
+    [fraction]"""
+    from hashpivot.scenarios.variants import machines_always_on
+
+    twin = machines_always_on(result.scenario)
+    if twin is None:
+        return None
+    treasury = list(dict.fromkeys(str(t) for t in result.dataset["treasury"].values))
+    plans = list(dict.fromkeys(str(c) for c in result.dataset["capacity"].values))
+    other = run(twin, policies=treasury, capacity=plans, data=data, client=client)
+    rows = other.summary[(other.summary["metric"] == "insolvency") & (other.summary["stat"] == "probability")]
+    return {str(p): float(v) for p, v in zip(rows["policy"], rows["value"], strict=True)}
+
+
 def sweep_variants(base: Scenario, axes: Mapping[str, Sequence] | None = None, mode: str | None = None):
     """``(SweepSpec, variants)`` of a sweep of ``base``: from ``axes`` (dotted path -> values, over the scenario's
     ``[sweep]`` table when it has one) or from its ``[sweep]`` table alone; every variant is validated here, so a bad

@@ -41,6 +41,7 @@ from hashpivot.cli.common import (
     rich_text,
     win_rate_json,
 )
+from hashpivot.format import fmt_pct
 
 ScenarioArg = Annotated[
     str, typer.Argument(metavar="SCENARIO", help="A scenario TOML file or a preset name (e.g. default, rm1).")
@@ -139,9 +140,18 @@ def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, st
     with connect(*cluster) as client:
         result = _simulate_with_progress(scenario, policies, n_paths, seed, data, check, as_json,
                                          capacity=capacity, stresses=stresses, main_only=main_only, client=client)
+        # A comparison shows what economic shutdown is worth: the same plans and policies with machines always on.
+        always_on = None if main_only else api_insolvency_always_on(result, data, client)
     recorded = record_run(result, store, no_store, name)
-    _emit_result(result, out, as_json, recorded, wide=wide, limit=limit)
+    _emit_result(result, out, as_json, recorded, wide=wide, limit=limit, always_on=always_on)
     recorded.finish(debug)
+
+
+def api_insolvency_always_on(result, data, client) -> dict[str, float] | None:
+    """``api.insolvency_always_on`` of ``result`` (None when no site switches off)."""
+    from hashpivot import api
+
+    return api.insolvency_always_on(result, data=data, client=client)
 
 
 def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
@@ -168,7 +178,7 @@ def _check_limit(limit: float | None) -> None:
 
 
 def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None,
-                 wide: bool = False, limit: float | None = None) -> None:
+                 wide: bool = False, limit: float | None = None, always_on: dict[str, float] | None = None) -> None:
     """Write the report (when ``out``) and print the answer at a glance (under the insolvency ``limit``) and the
     comparison (rich table or JSON; every column with ``wide``); ``recorded`` says where the run store recorded
     the run."""
@@ -177,7 +187,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
-        files["html"] = str(write_report(result, out / "report.html", answer.insolvency_limit_frac))
+        files["html"] = str(write_report(result, out / "report.html", answer.insolvency_limit_frac, always_on))
     if as_json:
         from hashpivot.io.export import json_value, records
 
@@ -193,6 +203,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "glance": {"insolvency_limit_frac": answer.insolvency_limit_frac, "best": answer.best,
                        "within_noise": None if answer.lead is None else answer.lead.within_noise,
                        "lines": answer.lines()},
+            "insolvency_always_on": always_on,
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
@@ -203,6 +214,12 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     print_comparison(console, result.summary, result.win_rate, result.policies,
                      f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
                      f"{len(result.policies)} policies on the same random numbers", wide=wide)
+    if always_on:
+        shutdown = result.summary[(result.summary["metric"] == "insolvency") & (result.summary["stat"] == "probability")]
+        pairs = ", ".join(f"{p} {fmt_pct(v)} ({fmt_pct(always_on[p])})"
+                          for p, v in zip(shutdown["policy"], shutdown["value"], strict=True) if p in always_on)
+        console.print(f"P(insolvency) with economic shutdown (machines always on, the old assumption): {pairs}",
+                      markup=False, highlight=False)
     if result.dataset.attrs.get("per_path") == "finals":
         console.print("per path, only the summary's inputs were kept (the client could not hold every value; "
                       "see docs/scaling.md)")

@@ -86,18 +86,22 @@ _DRAW_SCRIPT = """
 """
 
 
-def write_report(result, path: str | os.PathLike[str], insolvency_limit_frac: float | None = None) -> Path:
+def write_report(result, path: str | os.PathLike[str], insolvency_limit_frac: float | None = None,
+                 insolvency_always_on: dict[str, float] | None = None) -> Path:
     """Write the HTML report of ``result`` to ``path`` atomically (temp file in the same folder, then
     ``os.replace``); the folder is created if needed. Returns the path written."""
     from hashpivot.io import write_text_atomic
 
-    page = render_report(result, insolvency_limit_frac)
+    page = render_report(result, insolvency_limit_frac, insolvency_always_on)
     return write_text_atomic(path, page)
 
 
-def render_report(result, insolvency_limit_frac: float | None = None) -> str:
+def render_report(result, insolvency_limit_frac: float | None = None,
+                  insolvency_always_on: dict[str, float] | None = None) -> str:
     """The report of ``result`` as a complete HTML page, opening on the answer at a glance
-    (:func:`hashpivot.analysis.glance.glance` under ``insolvency_limit_frac``, its default when None). [text]"""
+    (:func:`hashpivot.analysis.glance.glance` under ``insolvency_limit_frac``, its default when None);
+    ``insolvency_always_on`` (``api.insolvency_always_on``) sets each policy's insolvency probability had the
+    machines run every day beside this run's, in the insolvency section. [text]"""
     from plotly.offline import get_plotlyjs
 
     scenario = result.scenario
@@ -126,7 +130,7 @@ def render_report(result, insolvency_limit_frac: float | None = None) -> str:
                      note="BTC held / shares outstanding, in satoshis (1 BTC = 100,000,000 sats); "
                           "share issuance (equity, conversions) dilutes it."),
         _market_section(ds, dates, n_samples),
-        _insolvency_section(curves, policies, dates, n_paths),
+        _insolvency_section(curves, policies, dates, n_paths, result.summary, insolvency_always_on),
         _win_rate_section(result.win_rate, policies),
         _margin_section(table, policies, result.summary),
         _assumptions_section(result.scenario_toml),
@@ -475,7 +479,8 @@ def _market_section(ds, dates: Sequence[str], n_samples: int) -> str:
     return _section("market", "Market: hashprice, BTC price and network hashrate", body)
 
 
-def _insolvency_section(curves: np.ndarray, policies: Sequence[str], dates: Sequence[str], n_paths: int) -> str:
+def _insolvency_section(curves: np.ndarray, policies: Sequence[str], dates: Sequence[str], n_paths: int,
+                        summary: pd.DataFrame, always_on: dict[str, float] | None) -> str:
     from hashpivot.report.figures import insolvency_figure
 
     fig = insolvency_figure(curves, policies, dates)
@@ -484,6 +489,18 @@ def _insolvency_section(curves: np.ndarray, policies: Sequence[str], dates: Sequ
         "(cash negative and no BTC left to sell; it stops operating). Exact, from each path's insolvency day."
         "</p>" + _figure_html(fig, "fig-insolvency")
     )
+    if always_on:
+        rows = summary[(summary["metric"] == "insolvency") & (summary["stat"] == "probability")]
+        cells = [(_esc(p), _esc(fmt_pct(v)), _esc(fmt_pct(always_on[p])))
+                 for p, v in zip(rows["policy"], rows["value"], strict=True) if p in always_on]
+        body += (
+            '<h3 id="shutdown-vs-always-on">Economic shutdown against machines always on</h3>'
+            '<p class="note">This run switches machines off on the days (or hours) when power costs more than they '
+            "earn, as operators do (docs/assumptions.md); beside it, the same plans and policies on the same random "
+            "numbers with every machine running every day, the assumption before economic shutdown became the "
+            "default.</p>"
+            + _table(("policy", "P(insolvency), economic shutdown", "machines always on"), cells, num_from=1)
+        )
     return _section("insolvency", "Probability of insolvency over time", body)
 
 

@@ -89,19 +89,51 @@ class MarketConfig(Model):
     )
 
 
+#: What a site's power contract lets the miner do with power it does not draw.
+POWER_CONTRACTS = ("flexible", "take_or_pay")
+
+
 class Site(Model):
     """A powered site. Hourly power prices are lognormal around the day's mean price (contract price x the
-    market power index) with log-sd ``hourly_price_vol_log``; the ``curtailable_frac`` of its mining load
-    stops in the hours when power costs more than it earns and is paid ``demand_response_usd_per_mwh`` for
-    each MWh it gives back (ERCOT-style demand response and power credits)."""
+    market power index) with log-sd ``hourly_price_vol_log`` (0: one price for the whole day); the
+    ``curtailable_frac`` of its mining load stops in the hours (or days) when power costs more than it earns and is
+    paid ``demand_response_usd_per_mwh`` for each MWh it gives back (ERCOT-style demand response and power credits).
+
+    Economic shutdown is the default (``curtailable_frac`` 1 under a ``flexible`` contract): a competent operator
+    switches machines off when they lose money on power, as every listed miner reports doing (Riot, for one,
+    curtails in ERCOT's summer peaks and reports the power credits it earns; docs/assumptions.md). A
+    ``take_or_pay`` contract pays for its power whether drawn or not, so switching off saves nothing and the
+    machines run (``curtailable_frac`` 0); state it where a site has one."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shutdown_by_contract(cls, data):
+        if not isinstance(data, dict) or "curtailable_frac" in data:
+            return data
+        return {**data, "curtailable_frac": 0.0 if data.get("power_contract") == "take_or_pay" else 1.0}
+
+    @model_validator(mode="after")
+    def _take_or_pay_runs(self) -> Site:
+        if self.power_contract == "take_or_pay" and self.curtailable_frac > 0:
+            raise ValueError(
+                f"company.sites.{self.name}.curtailable_frac={self.curtailable_frac:g} with power_contract = "
+                "\"take_or_pay\"; allowed: 0 (a take-or-pay contract pays for the power whether drawn or not, so "
+                "switching off saves nothing), or power_contract = \"flexible\""
+            )
+        return self
 
     name: str = Field(min_length=1, description="Site name, unique in the company. [text]")
     power_mw: float = Field(gt=0, le=10_000, description="Grid capacity of the site. [MW]")
     power_price_usd_per_mwh: float = Field(ge=0, le=1000, description="Mean power price paid. [USD/MWh]")
     cooling: Literal["air", "hydro", "immersion"] = Field(default="air", description="Cooling of the miners. [kind]")
     pue_ratio: float = Field(default=1.0, ge=1, le=3, description="Facility power / miners' power. [ratio]")
+    power_contract: Literal["flexible", "take_or_pay"] = Field(
+        default="flexible", description="flexible: power not drawn is not paid for (switching off saves its cost); "
+        "take_or_pay: contracted power is paid for whether drawn or not. [kind]",
+    )
     curtailable_frac: float = Field(
-        default=0.0, ge=0, le=1, description="Share of the mining load that may curtail hour by hour. [fraction]"
+        ge=0, le=1, description="Share of the mining load that switches off in the hours (or days) when power costs "
+        "more than it earns; default 1 under a flexible contract (economic shutdown), 0 under take-or-pay. [fraction]"
     )
     hourly_price_vol_log: float = Field(
         default=0.0, ge=0, le=3, description="Log-sd of hourly prices around the day's mean. [log USD/MWh]"

@@ -42,6 +42,17 @@ def replace(scenario: Scenario, path: str, value: Any) -> Scenario:
     return scenario.replace(path, value)
 
 
+def machines_always_on(scenario: Scenario) -> Scenario | None:
+    """``scenario`` with every site's machines running every day (``curtailable_frac`` 0): the assumption the
+    engine made before economic shutdown became the default, shown beside it so that a user sees what switching
+    off at a loss is worth. None when no site of ``scenario`` switches off."""
+    sites = scenario.company.sites
+    if not any(site.curtailable_frac > 0 for site in sites):
+        return None
+    return with_values(scenario, {f"company.sites.{site.name}.curtailable_frac": 0.0 for site in sites},
+                       "machines always on")
+
+
 def _field_type_is_int(scenario: Scenario, path: str) -> bool:
     node: Any = scenario.model_dump(mode="python")
     for i, key in enumerate(path.split(".")):
