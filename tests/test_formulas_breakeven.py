@@ -19,19 +19,19 @@ RTOL = 1e-12
 
 def test_breakeven_hashprice_hand() -> None:
     # 30 USD/MWh x 18 J/TH x 1.05 x 24 / 1e6 = 0.013608; + 0.001 opex = 0.014608; / (1 - 0.025) = 0.0149825641...
-    assert_allclose(breakeven.breakeven_hashprice_usd_per_th_day(30, 18, 1.05, 0.001, 0.025), 0.014608 / 0.975,
+    assert_allclose(breakeven.breakeven_hashprice_usd_per_th_day(18, 30, 0.025, 1.05, 0.001), 0.014608 / 0.975,
                     rtol=RTOL)
     # no PUE, no opex, no pool: 50 x 20 x 24 / 1e6 = 0.024
-    assert_allclose(breakeven.breakeven_hashprice_usd_per_th_day(50, 20), 0.024, rtol=RTOL)
+    assert_allclose(breakeven.breakeven_hashprice_usd_per_th_day(20, 50), 0.024, rtol=RTOL)
     # free power and no opex: break-even 0 even when the pool takes everything; with costs and fee 1: inf
-    assert float(breakeven.breakeven_hashprice_usd_per_th_day(0, 20, pool_fee_frac=1.0)) == 0.0
-    assert np.isinf(breakeven.breakeven_hashprice_usd_per_th_day(50, 20, pool_fee_frac=1.0))
+    assert float(breakeven.breakeven_hashprice_usd_per_th_day(20, 0, pool_fee_frac=1.0)) == 0.0
+    assert np.isinf(breakeven.breakeven_hashprice_usd_per_th_day(20, 50, pool_fee_frac=1.0))
 
 
 def test_breakeven_hashprice_broadcasts() -> None:
     price = np.array([[20.0], [40.0], [60.0]])
     eff = np.array([15.0, 20.0, 25.0, 30.0])
-    out = breakeven.breakeven_hashprice_usd_per_th_day(price, eff, 1.2)
+    out = breakeven.breakeven_hashprice_usd_per_th_day(eff, price, pue_ratio=1.2)
     assert out.shape == (3, 4)
     assert_allclose(out, price * eff * 1.2 * 24 / 1e6, rtol=RTOL)
 
@@ -57,7 +57,7 @@ def test_breakeven_power_price_hand_and_reuse() -> None:
     pool=st.floats(0.0, 0.2),
 )
 def test_breakeven_hashprice_and_power_price_invert_each_other(price, eff, pue, opex, pool) -> None:
-    hp = breakeven.breakeven_hashprice_usd_per_th_day(price, eff, pue, opex, pool)
+    hp = breakeven.breakeven_hashprice_usd_per_th_day(eff, price, pool, pue, opex)
     back = breakeven.breakeven_power_price_with_opex_usd_per_mwh(hp, eff, pue, opex, pool)
     assert_allclose(back, price, rtol=1e-9, atol=1e-9)
 
@@ -91,9 +91,9 @@ def test_btc_price_matching_ai_mines_nothing() -> None:
 
 
 def test_breakeven_input_errors() -> None:
-    assert_input_error(lambda: breakeven.breakeven_hashprice_usd_per_th_day(-1, 20), "power_price_usd_per_mwh", ">= 0")
-    assert_input_error(lambda: breakeven.breakeven_hashprice_usd_per_th_day(50, 0), "efficiency_j_per_th", "> 0")
-    assert_input_error(lambda: breakeven.breakeven_hashprice_usd_per_th_day(50, 20, 0.9), "pue_ratio", ">= 1.0")
+    assert_input_error(lambda: breakeven.breakeven_hashprice_usd_per_th_day(20, -1), "power_price_usd_per_mwh", ">= 0")
+    assert_input_error(lambda: breakeven.breakeven_hashprice_usd_per_th_day(0, 50), "efficiency_j_per_th", "> 0")
+    assert_input_error(lambda: breakeven.breakeven_hashprice_usd_per_th_day(20, 50, pue_ratio=0.9), "pue_ratio", ">= 1.0")
     assert_input_error(lambda: breakeven.breakeven_power_price_with_opex_usd_per_mwh(0.05, 20, 1, -0.1),
                        "other_opex_usd_per_th_day", ">= 0")
     assert_input_error(lambda: breakeven.btc_price_matching_ai_usd(100, 1.2, float("inf"), 20, 1, 50, 600, 3.125, 0),

@@ -17,7 +17,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from hashpivot.formulas._validate import at_least, finite, fraction, nonneg, positive
 from hashpivot.formulas.ai import lease_revenue_usd_per_mw_day
-from hashpivot.formulas.mining import breakeven_power_price_usd_per_mwh_unchecked, btc_mined_per_day
+from hashpivot.formulas.mining import (  # noqa: F401  (the break-even hashprice lives with mining's formulas)
+    breakeven_hashprice_usd_per_th_day,
+    breakeven_power_price_usd_per_mwh_unchecked,
+    btc_mined_per_day,
+)
 from hashpivot.protocol import BLOCKS_PER_DAY_TARGET
 from hashpivot.units import HOURS_PER_DAY, W_PER_MW
 
@@ -32,31 +36,6 @@ def _fleet(
         nonneg("other_opex_usd_per_th_day", other_opex_usd_per_th_day),
         fraction("pool_fee_frac", pool_fee_frac),
     )
-
-
-def breakeven_hashprice_usd_per_th_day(
-    power_price_usd_per_mwh: ArrayLike,
-    efficiency_j_per_th: ArrayLike,
-    pue_ratio: ArrayLike = 1.0,
-    other_opex_usd_per_th_day: ArrayLike = 0.0,
-    pool_fee_frac: ArrayLike = 0.0,
-) -> NDArray[np.float64]:
-    """Hashprice at which a fleet's revenue covers its energy and other opex. [USD/(TH/s)/day]
-
-    (power price x efficiency x PUE x 24 / 1e6 + other opex per TH/s) / (1 - pool fee). ``inf`` where the
-    pool takes everything (fee 1) and the fleet has costs.
-
-    >>> # (50 * 20 * 1.1 * 24 / 1e6 + 0.002) / 0.98 = (0.0264 + 0.002) / 0.98
-    >>> round(float(breakeven_hashprice_usd_per_th_day(50, 20, 1.1, 0.002, 0.02)), 12)
-    0.028979591837
-    """
-    price = nonneg("power_price_usd_per_mwh", power_price_usd_per_mwh)
-    eff, pue, opex, pool = _fleet(efficiency_j_per_th, pue_ratio, other_opex_usd_per_th_day, pool_fee_frac)
-    cost = price * eff * pue * HOURS_PER_DAY / W_PER_MW + opex
-    keep = 1.0 - pool
-    cost, keep = np.broadcast_arrays(cost, keep)
-    out = np.divide(cost, keep, out=np.full(cost.shape, np.inf), where=keep > 0)
-    return np.where(cost == 0, 0.0, out)[()]
 
 
 def breakeven_power_price_with_opex_usd_per_mwh(

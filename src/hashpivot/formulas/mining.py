@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hashpivot.errors import InputError
-from hashpivot.formulas._validate import fraction, nonneg, positive
+from hashpivot.formulas._validate import at_least, fraction, nonneg, positive
 from hashpivot.protocol import BLOCKS_PER_DAY_TARGET
 from hashpivot.units import HOURS_PER_DAY, TH_PER_EH, TH_PER_PH, W_PER_MW
 
@@ -215,20 +215,32 @@ def breakeven_hashprice_usd_per_th_day(
     efficiency_j_per_th: ArrayLike,
     power_price_usd_per_mwh: ArrayLike,
     pool_fee_frac: ArrayLike = 0.0,
+    pue_ratio: ArrayLike = 1.0,
+    other_opex_usd_per_th_day: ArrayLike = 0.0,
 ) -> NDArray[np.float64]:
-    """Hashprice at which a miner's revenue after the pool fee equals its energy cost. [USD/(TH/s)/day]
+    """Hashprice at which a fleet's revenue after the pool fee covers its energy and other opex. [USD/(TH/s)/day]
 
-    power price x efficiency x 24 / 1e6 / (1 - pool fee): one TH/s at e J/TH uses e x 24 / 1e6 MWh a day (as
-    Braiins Insights' "break-even hashprice"). Uptime scales revenue and energy alike, so it cancels.
+    (power price x efficiency x PUE x 24 / 1e6 + other opex per TH/s) / (1 - pool fee): one TH/s at e J/TH uses
+    e x 24 / 1e6 MWh a day at the chips (as Braiins Insights' "break-even hashprice"), PUE times that at the meter.
+    Uptime scales revenue and energy alike, so it cancels. ``inf`` where the pool takes everything (fee 1) and the
+    fleet has costs; 0 where it has none.
 
     >>> round(float(breakeven_hashprice_usd_per_th_day(20, 50)), 12)  # 50 * 20 * 24 / 1e6
     0.024
+    >>> # (50 * 20 * 1.1 * 24 / 1e6 + 0.002) / 0.98 = (0.0264 + 0.002) / 0.98
+    >>> round(float(breakeven_hashprice_usd_per_th_day(20, 50, 0.02, 1.1, 0.002)), 12)
+    0.028979591837
     """
     eff = positive("efficiency_j_per_th", efficiency_j_per_th)
     price = nonneg("power_price_usd_per_mwh", power_price_usd_per_mwh)
     pool = fraction("pool_fee_frac", pool_fee_frac)
-    with np.errstate(divide="ignore"):
-        return price * eff * HOURS_PER_DAY / W_PER_MW / (1.0 - pool)
+    pue = at_least("pue_ratio", pue_ratio, 1.0)
+    opex = nonneg("other_opex_usd_per_th_day", other_opex_usd_per_th_day)
+    cost = price * eff * pue * HOURS_PER_DAY / W_PER_MW + opex
+    keep = 1.0 - pool
+    cost, keep = np.broadcast_arrays(cost, keep)
+    out = np.divide(cost, keep, out=np.full(cost.shape, np.inf), where=keep > 0)
+    return np.where(cost == 0, 0.0, out)[()]
 
 
 def cost_to_mine_usd_per_btc(
