@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from hashpivot.engine.run import simulate
+from hashpivot.errors import ScenarioError
 from hashpivot.scenarios.toml import from_dict
 
 N_DAYS = 120
@@ -178,16 +179,70 @@ def test_tranches_convert_step_by_step():
 
 def test_curtailment_whole_day_when_power_costs_more_than_mining_earns():
     """Break-even = 3.25 x 144 / 600 BTC per EH/s-day x 60,000 / (20 J/TH x 24) = 97.5 USD/MWh. At 120 USD/MWh
-    with no intraday spread the curtailable half stops all day and earns 10 USD/MWh of credits."""
+    with no intraday spread the curtailable half stops all day: it saves 50 MW x 24 h x 120 USD and does not mine
+    its 2.5 EH/s; a program calling 6 hours a day pays 10 USD/MWh on those 6 hours only, already off."""
     breakeven = BTC_PER_DAY_PER_EHS * 60_000 / (20.0 * 24)
     assert breakeven == pytest.approx(97.5)
     data = base()
     data["company"]["sites"][0].update(power_price_usd_per_mwh=120.0, curtailable_frac=0.5,
-                                       demand_response_usd_per_mwh=10.0)
+                                       demand_response_usd_per_mwh=10.0, demand_response_call_frac=0.25)
     ds = run_one(data)
     assert float(ds["mined_btc"]) == pytest.approx(N_DAYS * 0.5 * 5.0 * BTC_PER_DAY_PER_EHS, rel=1e-12)
     assert float(ds["mining_opex_usd"]) == pytest.approx(N_DAYS * 0.5 * MINING_MW * 24 * 120.0, rel=1e-12)
-    assert float(ds["demand_response_usd"]) == pytest.approx(N_DAYS * 0.5 * MINING_MW * 24 * 10.0, rel=1e-12)
+    assert float(ds["shutdown_saved_usd"]) == pytest.approx(N_DAYS * 0.5 * MINING_MW * 24 * 120.0, rel=1e-12)
+    assert float(ds["shutdown_forgone_btc"]) == pytest.approx(N_DAYS * 0.5 * 5.0 * BTC_PER_DAY_PER_EHS, rel=1e-12)
+    assert float(ds["demand_response_mwh"]) == pytest.approx(N_DAYS * 0.5 * MINING_MW * 6, rel=1e-12)
+    assert float(ds["demand_response_usd"]) == pytest.approx(N_DAYS * 0.5 * MINING_MW * 6 * 10.0, rel=1e-12)
+
+
+def test_a_called_hour_stops_machines_that_earn_and_pays_its_credit():
+    """At 40 USD/MWh (below the 97.5 break-even) the whole fleet would run; a program calling 6 of 24 hours takes
+    the curtailable half off in them: that half mines 18/24 of the day, saves 6 h x 50 MW x 40 USD, and earns
+    25 USD/MWh on 6 h x 50 MW."""
+    data = base()
+    data["company"]["sites"][0].update(power_price_usd_per_mwh=40.0, curtailable_frac=0.5,
+                                       demand_response_usd_per_mwh=25.0, demand_response_call_frac=0.25)
+    ds = run_one(data)
+    ehs_days = N_DAYS * (2.5 + 2.5 * 18 / 24)
+    assert float(ds["mined_btc"]) == pytest.approx(ehs_days * BTC_PER_DAY_PER_EHS, rel=1e-12)
+    assert float(ds["shutdown_forgone_btc"]) == pytest.approx(N_DAYS * 2.5 * 6 / 24 * BTC_PER_DAY_PER_EHS,
+                                                              rel=1e-12)
+    assert float(ds["mining_opex_usd"]) == pytest.approx(N_DAYS * (50 * 24 + 50 * 18) * 40.0, rel=1e-12)
+    assert float(ds["shutdown_saved_usd"]) == pytest.approx(N_DAYS * 50 * 6 * 40.0, rel=1e-12)
+    assert float(ds["demand_response_usd"]) == pytest.approx(N_DAYS * 50 * 6 * 25.0, rel=1e-12)
+
+
+def test_the_yearly_cap_stops_the_calls_and_their_credits():
+    """A cap of 100 hours a year at 6 hours a day: 16 full days of calls (96 h), 4 h on day 17, then none in the
+    120-day run (its first year): 100 h x 50 MW called, 100 h x 50 MW x 40 USD saved."""
+    data = base()
+    data["company"]["sites"][0].update(power_price_usd_per_mwh=40.0, curtailable_frac=0.5,
+                                       demand_response_usd_per_mwh=25.0, demand_response_call_frac=0.25,
+                                       demand_response_cap_hours_per_year=100.0)
+    ds = run_one(data)
+    assert float(ds["demand_response_mwh"]) == pytest.approx(100 * 50.0, rel=1e-12)
+    assert float(ds["demand_response_usd"]) == pytest.approx(100 * 50.0 * 25.0, rel=1e-12)
+    assert float(ds["shutdown_saved_usd"]) == pytest.approx(100 * 50.0 * 40.0, rel=1e-12)
+    assert float(ds["mined_btc"]) == pytest.approx(
+        (N_DAYS * 5.0 - 100 / 24 * 2.5) * BTC_PER_DAY_PER_EHS, rel=1e-12)
+
+
+def test_the_cap_restarts_on_the_run_anniversary():
+    """Over 400 days the second year of the run starts on day 366 (365-day years): a 100-hour cap pays twice,
+    200 h x 50 MW."""
+    data = base(horizon_days=400)
+    data["company"]["sites"][0].update(power_price_usd_per_mwh=40.0, curtailable_frac=0.5,
+                                       demand_response_usd_per_mwh=25.0, demand_response_call_frac=0.25,
+                                       demand_response_cap_hours_per_year=100.0)
+    ds = run_one(data)
+    assert float(ds["demand_response_mwh"]) == pytest.approx(200 * 50.0, rel=1e-12)
+
+
+def test_a_credit_without_calls_is_refused_naming_the_field():
+    data = base()
+    data["company"]["sites"][0].update(demand_response_usd_per_mwh=10.0)
+    with pytest.raises(ScenarioError, match=r"company\.sites\.s\.demand_response_call_frac=0 .*allowed"):
+        run_one(data)
 
 
 def test_curtailment_with_lognormal_hourly_prices():

@@ -64,8 +64,12 @@ def step(draw, max_mw: float, horizon_days: int):
 def scenarios(draw):
     sites = [{"name": f"s{i}", "power_mw": 300.0, "power_price_usd_per_mwh": draw(floats(20.0, 120.0)),
               "curtailable_frac": draw(floats(0.0, 1.0)), "hourly_price_vol_log": draw(floats(0.0, 1.0)),
-              "demand_response_usd_per_mwh": draw(floats(0.0, 50.0)), "cooling": "immersion",
-              "pue_ratio": draw(floats(1.0, 1.2))} for i in range(draw(st.integers(1, 3)))]
+              "cooling": "immersion", "pue_ratio": draw(floats(1.0, 1.2))} for i in range(draw(st.integers(1, 3)))]
+    for site in sites:
+        if site["curtailable_frac"] > 0 and draw(st.booleans()):  # a demand-response program that calls
+            site.update(demand_response_usd_per_mwh=draw(floats(0.0, 50.0)),
+                        demand_response_call_frac=draw(floats(0.01, 0.3)),
+                        demand_response_cap_hours_per_year=draw(floats(0.0, 8760.0)))
     fleets = [{"name": f"f{i}", "site": s["name"], "hashrate_ehs": draw(floats(0.5, 6.0)),
                "efficiency_j_per_th": draw(floats(12.0, 30.0)), "uptime_frac": draw(floats(0.8, 1.0)),
                "overclock_frac": draw(floats(0.0, 0.2)), "age_years": draw(floats(0.0, 4.0)),

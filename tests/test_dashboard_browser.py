@@ -190,8 +190,11 @@ def test_dashboard_runs_and_draws(page, tmp_path):
     assert earns[0] != earns[1], earns
     # NAV, BTC held, margins, insolvency, win rate, each drawn (plotly draws them one by one); the calculator's
     # expander adds the hashprice history only where a chain table is at hand ($HASHPIVOT_DATA, as under make test)
+    # (exactly one each: while a rerun draws, Streamlit keeps the last run's figure beside the new one until the
+    # script ends, so waiting for "one" waits for the run's end, not for a clock)
     for key in ("fan_nav", "fan_btc", "margin", "insolvency", "win_rate"):
-        page.locator(f".st-key-{key} .js-plotly-plot").wait_for(timeout=RUN_TIMEOUT_MS)
+        page.wait_for_function(f"() => document.querySelectorAll('.st-key-{key} .js-plotly-plot').length === 1",
+                               timeout=RUN_TIMEOUT_MS)
     assert page.locator(".js-plotly-plot").count() in (5, 6)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_role("button", name="Download the HTML report").is_visible()

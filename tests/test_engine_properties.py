@@ -282,20 +282,21 @@ def test_a_fleet_below_break_even_switches_off_and_saves_its_power(days):
     """Economic shutdown (issue 13): at 150 USD/MWh fleet a (10 EH/s at 20 J/TH on north) earns about 7.3 BTC x
     60,000 USD = 437 k USD a day against 0.95 x 200 MW x 24 h x 150 = 684 k USD of power, so it switches off: it
     mines nothing and its power bill stops; the saving is its MWh times the price (against a twin whose machines
-    always run), and a demand-response credit of 1 USD/MWh counts those MWh. Fleets b and c on south (55 USD/MWh,
-    break-even about 65 and 75) keep mining."""
+    always run, and as the result's ``shutdown_saved_usd``), and the BTC it does not mine is its production by
+    hand. No demand-response program calls, so no credit is paid on that economic curtailment. Fleets b and c on
+    south (55 USD/MWh, break-even about 65 and 75) keep mining."""
     def company(curtailable: float) -> dict[str, Any]:
         data = deterministic(days, {"kind": "sell_all"})
         data["company"]["sites"] = [
-            {**SITES[0], "power_price_usd_per_mwh": 150.0, "curtailable_frac": curtailable,
-             "demand_response_usd_per_mwh": 1.0},
+            {**SITES[0], "power_price_usd_per_mwh": 150.0, "curtailable_frac": curtailable},
             {**SITES[1], "curtailable_frac": 1.0},
         ]
         return data
 
     def terminal_with_credits(data):
         ds = run(data).dataset.isel(policy=0, path=0)
-        return {name: float(ds[name]) for name in (*RAW_TERMINAL, "demand_response_usd")}
+        return {name: float(ds[name])
+                for name in (*RAW_TERMINAL, "demand_response_usd", "shutdown_saved_usd", "shutdown_forgone_btc")}
 
     off, on = terminal_with_credits(company(1.0)), terminal_with_credits(company(0.0))
     a, kept = FLEETS[0], FLEETS[1:]
@@ -304,9 +305,12 @@ def test_a_fleet_below_break_even_switches_off_and_saves_its_power(days):
     assert off["mined_btc"] == pytest.approx(sum(mined_by_hand(t, kept) for t in range(1, days + 1)), rel=1e-12)
     assert off["power_cost_usd"] == pytest.approx(days * power_by_hand(kept), rel=1e-12)
     mwh_off = days * a["uptime_frac"] * a["hashrate_ehs"] * a["efficiency_j_per_th"] * 24.0
-    assert off["demand_response_usd"] == pytest.approx(mwh_off * 1.0, rel=1e-12)
     assert on["power_cost_usd"] - off["power_cost_usd"] == pytest.approx(mwh_off * 150.0, rel=1e-12)
-    assert on["demand_response_usd"] == 0.0
+    assert off["shutdown_saved_usd"] == pytest.approx(mwh_off * 150.0, rel=1e-12)
+    assert off["shutdown_forgone_btc"] == pytest.approx(sum(mined_by_hand(t, [a]) for t in range(1, days + 1)),
+                                                        rel=1e-12)
+    assert off["demand_response_usd"] == 0.0
+    assert on["shutdown_saved_usd"] == 0.0 and on["shutdown_forgone_btc"] == 0.0
 
 
 @pytest.mark.parametrize("days", [1, 2, 3])

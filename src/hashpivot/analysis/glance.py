@@ -227,8 +227,9 @@ def _failure(ds, scenario, policy: str) -> Failure | None:
         prices = ds["monthly_btc_price_usd"].values  # (sample, month)
         month_days = ds["day"].values
         stored = days[: prices.shape[0]]
+        # a price stored as 0 (below float32's range) has no change to report: the path is left out
         at_fail = [prices[i, min(np.searchsorted(month_days, d), prices.shape[1] - 1)] / prices[i, 0] - 1.0
-                   for i, d in enumerate(stored) if d >= 0]
+                   for i, d in enumerate(stored) if d >= 0 and prices[i, 0] > 0]
         change = median(np.asarray(at_fail, dtype=float)) if at_fail else float("nan")
     return Failure(policy, float(failing.mean()), float(np.median(days[failing])), median(per_path[failing]),
                    median(per_path[~failing]), overheads, change)

@@ -41,10 +41,13 @@ SITE_COLUMNS = (
     ("power_price_usd_per_mwh", "contract power price, scaled each day by the power price index [USD/MWh]"),
     ("curtailable_frac", "share of the site's load that stops in hours above break-even [fraction]"),
     ("hourly_price_vol_log", "log-sd of hourly prices around the day's mean [log]"),
-    ("demand_response_usd_per_mwh", "credit per curtailed MWh [USD/MWh]"),
+    ("demand_response_usd_per_mwh", "credit per MWh a demand-response program calls off [USD/MWh]"),
+    ("demand_response_call_frac", "share of hours the program calls, the day's highest-priced [fraction]"),
+    ("demand_response_cap_hours_per_year", "most hours a year the program calls [hours/year]"),
 )
 (SITE_POWER_PRICE_USD_PER_MWH, SITE_CURTAILABLE_FRAC, SITE_HOURLY_PRICE_VOL_LOG,
- SITE_DEMAND_RESPONSE_USD_PER_MWH) = range(len(SITE_COLUMNS))
+ SITE_DEMAND_RESPONSE_USD_PER_MWH, SITE_DEMAND_RESPONSE_CALL_FRAC,
+ SITE_DEMAND_RESPONSE_CAP_HOURS_PER_YEAR) = range(len(SITE_COLUMNS))
 N_SITE_COLS = len(SITE_COLUMNS)
 
 #: AI project columns, in packing order. One row per project (a tranche of a conversion step); every column

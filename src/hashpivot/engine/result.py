@@ -30,6 +30,7 @@ from hashpivot.engine.state import (
     T_BTC_PER_SHARE,
     T_INSOLVENT_DAY,
     T_NAV,
+    T_SHARES,
     TERMINAL_COLUMNS,
 )
 from hashpivot.policies.capacity import SEGMENTS, capacity_label
@@ -136,7 +137,7 @@ class SimResult:
 
 def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
     """Every per-path variable of a result, each (policy, path), from the engine's terminal array (policy, path,
-    ``TERMINAL_COLUMNS``): the terminal columns themselves (``insolvent_day`` as int64), BTC yield, each
+    ``TERMINAL_COLUMNS``): the terminal columns themselves (``insolvent_day`` as int64), NAV per share, BTC yield, each
     segment's margin and revenue per MW-day [USD/MW-day] and margin fraction, the AI margin per MW-day, the
     attributable figures and RM1's convenience totals. [units of each name]"""
     data: dict[str, np.ndarray] = {}
@@ -144,6 +145,7 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
         col = terminal[:, :, j]
         data[name] = col.astype(np.int64) if j == T_INSOLVENT_DAY else col
     btc_per_share_0 = scenario.company.btc_held / scenario.company.shares_outstanding
+    data["nav_per_share_usd"] = terminal[:, :, T_NAV] / terminal[:, :, T_SHARES]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         data["btc_yield_frac"] = (terminal[:, :, T_BTC_PER_SHARE] / btc_per_share_0 - 1.0 if btc_per_share_0 > 0
                                   else np.full(terminal.shape[:2], np.nan))

@@ -53,6 +53,8 @@ from hashpivot.engine.plan import (
     P_TERM_DAYS,
     P_UTILISATION_FRAC,
     SITE_CURTAILABLE_FRAC,
+    SITE_DEMAND_RESPONSE_CALL_FRAC,
+    SITE_DEMAND_RESPONSE_CAP_HOURS_PER_YEAR,
     SITE_DEMAND_RESPONSE_USD_PER_MWH,
     SITE_HOURLY_PRICE_VOL_LOG,
     SITE_POWER_PRICE_USD_PER_MWH,
@@ -63,6 +65,7 @@ from hashpivot.engine.plan import (
 )
 from hashpivot.engine.state import (
     FS_ACTIVE_GRID_MW,
+    FS_CALLED_HOURS_THIS_YEAR,
     FS_UPGRADED_GRID_MW,
     M_AI_MW_DAYS,
     M_AI_OPEX,
@@ -91,6 +94,7 @@ from hashpivot.engine.state import (
     S_CONVERTIBLE_USD,
     S_CREDIT_DRAWN_USD,
     S_DEBT_USD,
+    S_DEMAND_RESPONSE_MWH,
     S_DEMAND_RESPONSE_USD,
     S_EQUITY_RAISED_USD,
     S_FLEETS_AS_BUILT,
@@ -100,6 +104,8 @@ from hashpivot.engine.state import (
     S_PRICE_SUM_USD,
     S_SEGMENT0,
     S_SHARES,
+    S_SHUTDOWN_FORGONE_BTC,
+    S_SHUTDOWN_SAVED_USD,
     S_SOLD_BTC,
     SEG_CAPEX_USD,
     SEG_MW_DAYS,
@@ -111,6 +117,7 @@ from hashpivot.engine.state import (
     T_CAPEX,
     T_CASH,
     T_DEBT,
+    T_DEMAND_RESPONSE_MWH,
     T_DR,
     T_DRAWN,
     T_EQUITY_RAISED,
@@ -119,6 +126,8 @@ from hashpivot.engine.state import (
     T_NAV,
     T_SEGMENT0,
     T_SHARES,
+    T_SHUTDOWN_FORGONE_BTC,
+    T_SHUTDOWN_SAVED_USD,
     T_SOLD,
 )
 from hashpivot.policies.capacity import PROJECT_GPU_CLOUD
@@ -223,11 +232,18 @@ def convert_capacity(st, fs, company, p, t):
 
 
 @njit(inline="always")
-def mine_units(grid_mw, ehs_per_grid_mw, fleet, fleets, sites, price_usd_per_mwh, hashvalue, btc_price_usd):
-    """(BTC mined [BTC], power cost [USD], demand-response credits [USD]) today of ``grid_mw`` of one kind of unit
-    of fleet row ``fleet``, at today's power price [USD/MWh] and hashvalue [BTC/(EH/s)/day]. On a curtailable site
-    the curtailable share runs only in the hours when power costs less than it earns (its break-even power price)
-    and earns the demand-response credit in the others."""
+def mine_units(grid_mw, ehs_per_grid_mw, fleet, fleets, sites, price_usd_per_mwh, hashvalue, btc_price_usd,
+               called_frac):
+    """(BTC mined [BTC], power cost [USD], demand-response credits [USD], MWh called off [MWh], power saved by
+    switching off [USD], BTC not mined while off [BTC]) today of ``grid_mw`` of one kind of unit of fleet row
+    ``fleet``, at today's power price [USD/MWh] and hashvalue [BTC/(EH/s)/day].
+
+    On a curtailable site the curtailable share runs only in the hours when power costs less than it earns (its
+    break-even power price). A demand-response program calls that share off in ``called_frac`` of today's hours,
+    the highest-priced ones (the grid's stress hours), and pays its credit on the called MWh; the called hours stop
+    mining only where they reach below the hours already off at a loss. Those extra hours are costed at the mean
+    price of the hours that run, a lower bound of what they cost (they are the dearest of them); exact with one
+    price for the day."""
     uptime = fleets[fleet, F_UPTIME_FRAC]
     net = fleets[fleet, F_NET_OF_POOL_FEE_FRAC]
     site = int(fleets[fleet, F_SITE_INDEX])
@@ -235,13 +251,36 @@ def mine_units(grid_mw, ehs_per_grid_mw, fleet, fleets, sites, price_usd_per_mwh
     full_btc = k.btc_mined(uptime * net * grid_mw * ehs_per_grid_mw, hashvalue)
     full_cost = k.energy_cost_usd(k.energy_mwh_per_day(grid_mw, uptime), price_usd_per_mwh)
     if curtailable <= 0.0:
-        return full_btc, full_cost, 0.0
+        return full_btc, full_cost, 0.0, 0.0, 0.0, 0.0
     breakeven = k.breakeven_power_price_usd_per_mwh(k.btc_mined(net * ehs_per_grid_mw, hashvalue) * btc_price_usd)
     run, cost_share = curtailment(price_usd_per_mwh, breakeven, sites[site, SITE_HOURLY_PRICE_VOL_LOG])
+    extra_off = called_frac - (1.0 - run)
+    if extra_off > 0.0:
+        cost_share -= extra_off * cost_share / run
+        run -= extra_off
+    called_mwh = k.energy_mwh_per_day(grid_mw, uptime) * curtailable * called_frac
     return (full_btc * ((1.0 - curtailable) + curtailable * run),
             full_cost * ((1.0 - curtailable) + curtailable * cost_share),
-            k.energy_mwh_per_day(grid_mw, uptime) * curtailable * (1.0 - run)
-            * sites[site, SITE_DEMAND_RESPONSE_USD_PER_MWH])
+            called_mwh * sites[site, SITE_DEMAND_RESPONSE_USD_PER_MWH],
+            called_mwh,
+            full_cost * curtailable * (1.0 - cost_share),
+            full_btc * curtailable * (1.0 - run))
+
+
+@njit(inline="always")
+def called_share(fs, f, sites, site, t):
+    """Share of day ``t``'s hours in which site ``site``'s demand-response program calls fleet ``f`` off: its call
+    rate, within what is left of its yearly cap; counts the hours in ``FS_CALLED_HOURS_THIS_YEAR`` (the count
+    restarts on each anniversary of the run's start). [fraction]"""
+    rate = sites[site, SITE_DEMAND_RESPONSE_CALL_FRAC]
+    if rate <= 0.0:
+        return 0.0
+    if int((t - 1) / DAYS_PER_YEAR) != int((t - 2) / DAYS_PER_YEAR):
+        fs[f, FS_CALLED_HOURS_THIS_YEAR] = 0.0
+    hours = min(rate * HOURS_PER_DAY, max(sites[site, SITE_DEMAND_RESPONSE_CAP_HOURS_PER_YEAR]
+                                          - fs[f, FS_CALLED_HOURS_THIS_YEAR], 0.0))
+    fs[f, FS_CALLED_HOURS_THIS_YEAR] += hours
+    return hours / HOURS_PER_DAY
 
 
 @njit(inline="always")
@@ -280,6 +319,7 @@ def mine_fleets(st, fs, company, market, upgrade, pi, t, hashvalue, btc_price_us
         mw_old = mw - mw_new
         site = int(fleets[f, F_SITE_INDEX])
         price_mwh = sites[site, SITE_POWER_PRICE_USD_PER_MWH] * market.power_price_index[pi, t]
+        called = called_share(fs, f, sites, site, t)
         ehs_per_mw_old = fleets[f, F_EHS_PER_GRID_MW] * company.derate[f, t]
         ehs_per_mw_new = 1.0 / (upgrade[U_EFFICIENCY_J_PER_TH] * fleets[f, F_PUE_RATIO]) if mw_new > 0.0 else 0.0
         for part in range(1 if mw_new <= 0.0 else 2):
@@ -287,10 +327,14 @@ def mine_fleets(st, fs, company, market, upgrade, pi, t, hashvalue, btc_price_us
             if part_mw <= 0.0:
                 continue
             ehs_per_mw = ehs_per_mw_old if part == 0 else ehs_per_mw_new
-            b, c, d = mine_units(part_mw, ehs_per_mw, f, fleets, sites, price_mwh, hashvalue, btc_price_usd)
+            b, c, d, d_mwh, saved, forgone = mine_units(part_mw, ehs_per_mw, f, fleets, sites, price_mwh, hashvalue,
+                                                        btc_price_usd, called)
             mined += b
             power += c
             dr += d
+            st[S_DEMAND_RESPONSE_MWH] += d_mwh
+            st[S_SHUTDOWN_SAVED_USD] += saved
+            st[S_SHUTDOWN_FORGONE_BTC] += forgone
         if mw_old > 1e-9 and (worst < 0 or ehs_per_mw_old < worst_ehs_per_mw):
             worst = f
             worst_ehs_per_mw = ehs_per_mw_old
@@ -645,5 +689,8 @@ def store_terminal(st, term, p, btc_price_usd):
     term[p, T_CAPEX] = st[S_CAPEX_USD]
     term[p, T_DR] = st[S_DEMAND_RESPONSE_USD]
     term[p, T_DRAWN] = st[S_CREDIT_DRAWN_USD]
+    term[p, T_SHUTDOWN_SAVED_USD] = st[S_SHUTDOWN_SAVED_USD]
+    term[p, T_SHUTDOWN_FORGONE_BTC] = st[S_SHUTDOWN_FORGONE_BTC]
+    term[p, T_DEMAND_RESPONSE_MWH] = st[S_DEMAND_RESPONSE_MWH]
     for i in range(_SEG_STRIDE * N_SEGMENTS):
         term[p, T_SEGMENT0 + i] = st[S_SEGMENT0 + i]

@@ -35,21 +35,27 @@ PATH_STATE = (
     ("capex_usd", "capex paid since day 0 [USD]"),
     ("demand_response_usd", "demand-response credits earned since day 0 [USD]"),
     ("fleets_as_built", "1 while no MW has been converted, upgraded or made curtailable (the fast path) [flag]"),
+    ("shutdown_saved_usd", "power not bought while machines were off, since day 0 [USD]"),
+    ("shutdown_forgone_btc", "BTC not mined while machines were off, since day 0 [BTC]"),
+    ("demand_response_mwh", "MWh called off by demand-response programs since day 0 [MWh]"),
 ) + tuple((f"{seg}_{field}", f"{seg}: {field} since day 0 [{_SEGMENT_UNITS[field]}]")
           for seg in SEGMENTS for field in SEGMENT_FIELDS)
 (S_BTC_HELD, S_CASH_USD, S_DEBT_USD, S_CONVERTIBLE_USD, S_CREDIT_DRAWN_USD, S_SHARES, S_INSOLVENT_DAY,
  S_PRICE_SUM_USD, S_PRICE_COUNT_DAYS, S_MINED_BTC, S_SOLD_BTC, S_BOUGHT_BTC, S_EQUITY_RAISED_USD, S_CAPEX_USD,
- S_DEMAND_RESPONSE_USD, S_FLEETS_AS_BUILT) = range(16)
+ S_DEMAND_RESPONSE_USD, S_FLEETS_AS_BUILT, S_SHUTDOWN_SAVED_USD, S_SHUTDOWN_FORGONE_BTC,
+ S_DEMAND_RESPONSE_MWH) = range(19)
 #: Column of segment g's ``SEGMENT_FIELDS[i]``: ``S_SEGMENT0 + len(SEGMENT_FIELDS) * g + i``.
-S_SEGMENT0 = S_FLEETS_AS_BUILT + 1
+S_SEGMENT0 = S_DEMAND_RESPONSE_MWH + 1
 N_STATE = len(PATH_STATE)
 
 #: Per fleet (rows), its state on a path. (name, meaning [unit])
 FLEET_STATE = (
     ("active_grid_mw", "grid MW still mining (not converted to AI) [MW]"),
     ("upgraded_grid_mw", "grid MW replaced by the upgrade model [MW]"),
+    ("called_hours_this_year", "hours its site's demand-response program has called in this year of the run "
+     "[hours]"),
 )
-FS_ACTIVE_GRID_MW, FS_UPGRADED_GRID_MW = range(len(FLEET_STATE))
+FS_ACTIVE_GRID_MW, FS_UPGRADED_GRID_MW, FS_CALLED_HOURS_THIS_YEAR = range(len(FLEET_STATE))
 N_FLEET_STATE = len(FLEET_STATE)
 
 #: Per AI project (rows), its state on a path. Days are whole numbers held as floats. (name, meaning [unit])
@@ -69,9 +75,11 @@ N_PROJECT_STATE = len(PROJECT_STATE)
 BASE_COLUMNS = (
     "btc_held", "cash_usd", "debt_usd", "shares", "nav_usd", "insolvent_day", "mined_btc", "sold_btc",
     "bought_btc", "equity_raised_usd", "btc_per_share", "capex_usd", "demand_response_usd", "credit_drawn_usd",
+    "shutdown_saved_usd", "shutdown_forgone_btc", "demand_response_mwh",
 )
 (T_BTC, T_CASH, T_DEBT, T_SHARES, T_NAV, T_INSOLVENT_DAY, T_MINED, T_SOLD, T_BOUGHT, T_EQUITY_RAISED,
- T_BTC_PER_SHARE, T_CAPEX, T_DR, T_DRAWN) = range(len(BASE_COLUMNS))
+ T_BTC_PER_SHARE, T_CAPEX, T_DR, T_DRAWN, T_SHUTDOWN_SAVED_USD, T_SHUTDOWN_FORGONE_BTC,
+ T_DEMAND_RESPONSE_MWH) = range(len(BASE_COLUMNS))
 T_SEGMENT0 = len(BASE_COLUMNS)
 TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS)
 

@@ -6,7 +6,9 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
 2. Production, energy and curtailment (``convert_capacity``, ``mine_as_built`` or ``mine_fleets``,
    ``upgrade_fleet``): each fleet mines with its megawatts less those converted to AI projects whose build has
    started; on curtailable sites the curtailable share mines only in the hours when power (lognormal around the
-   day's mean) costs less than it earns, and earns demand-response credits for the rest. Production
+   day's mean) costs less than it earns (the power saved and the BTC not mined are counted), and a
+   demand-response program calls it off in its share of the dearest hours, up to a cap a year, paying its credit
+   on the called MWh. Production
    ``mined = uptime x (1 - pool fee) x hashrate x hashvalue`` joins the BTC held.
 3. AI projects (``ai_projects``): capex evenly over the build, then leases at their escalated rate (re-let at the
    market rate after a tenant default and its downtime, or at the end of the term), GPU clouds their contracted
@@ -51,6 +53,7 @@ from hashpivot.engine.plan import (
 )
 from hashpivot.engine.state import (
     FS_ACTIVE_GRID_MW,
+    FS_CALLED_HOURS_THIS_YEAR,
     FS_UPGRADED_GRID_MW,
     N_FLEET_STATE,
     N_PROJECT_STATE,
@@ -136,6 +139,7 @@ def start_path(st, fs, ps, company, market, p):
     st[S_FLEETS_AS_BUILT] = 1.0 if company.as_built.possible else 0.0
     fs[:, FS_ACTIVE_GRID_MW] = company.fleets[:, F_GRID_MW]
     fs[:, FS_UPGRADED_GRID_MW] = 0.0
+    fs[:, FS_CALLED_HOURS_THIS_YEAR] = 0.0
     for j in range(company.projects.shape[0]):
         ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH] = company.projects[j, P_LEASE_RATE_USD_PER_KW_MONTH]
         ps[j, PS_RENT_USD_PER_DAY] = 0.0

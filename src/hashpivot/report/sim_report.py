@@ -491,15 +491,20 @@ def _insolvency_section(curves: np.ndarray, policies: Sequence[str], dates: Sequ
     )
     if always_on:
         rows = summary[(summary["metric"] == "insolvency") & (summary["stat"] == "probability")]
-        cells = [(_esc(p), _esc(fmt_pct(v)), _esc(fmt_pct(always_on[p])))
+        mean = summary[summary["stat"] == "mean"].set_index(["policy", "metric"])["value"]
+        cells = [(_esc(p), _esc(fmt_pct(v)), _esc(fmt_pct(always_on[p])),
+                  _esc(format_usd(mean.get((p, "shutdown_saved_usd"), np.nan)) + " USD"),
+                  _esc(fmt_btc(mean.get((p, "shutdown_forgone_btc"), np.nan))))
                  for p, v in zip(rows["policy"], rows["value"], strict=True) if p in always_on]
         body += (
             '<h3 id="shutdown-vs-always-on">Economic shutdown against machines always on</h3>'
             '<p class="note">This run switches machines off on the days (or hours) when power costs more than they '
             "earn, as operators do (docs/assumptions.md); beside it, the same plans and policies on the same random "
             "numbers with every machine running every day, the assumption before economic shutdown became the "
-            "default.</p>"
-            + _table(("policy", "P(insolvency), economic shutdown", "machines always on"), cells, num_from=1)
+            "default. Switching off saves the power (mean per path over the run) and gives up the BTC those "
+            "hours would have mined.</p>"
+            + _table(("policy", "P(insolvency), economic shutdown", "machines always on", "power saved, mean",
+                      "BTC not mined, mean"), cells, num_from=1)
         )
     return _section("insolvency", "Probability of insolvency over time", body)
 

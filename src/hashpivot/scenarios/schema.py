@@ -96,8 +96,11 @@ POWER_CONTRACTS = ("flexible", "take_or_pay")
 class Site(Model):
     """A powered site. Hourly power prices are lognormal around the day's mean price (contract price x the
     market power index) with log-sd ``hourly_price_vol_log`` (0: one price for the whole day); the
-    ``curtailable_frac`` of its mining load stops in the hours (or days) when power costs more than it earns and is
-    paid ``demand_response_usd_per_mwh`` for each MWh it gives back (ERCOT-style demand response and power credits).
+    ``curtailable_frac`` of its mining load stops in the hours (or days) when power costs more than it earns. A
+    demand-response program (ERCOT-style) calls that load off in a share ``demand_response_call_frac`` of hours, the
+    day's highest-priced, up to ``demand_response_cap_hours_per_year``, and pays ``demand_response_usd_per_mwh`` on
+    the MWh it calls, whether or not the machines would have been off anyway; economic curtailment outside called
+    hours earns only the power it saves.
 
     Economic shutdown is the default (``curtailable_frac`` 1 under a ``flexible`` contract): a competent operator
     switches machines off when they lose money on power, as every listed miner reports doing (Riot, for one,
@@ -122,6 +125,19 @@ class Site(Model):
             )
         return self
 
+    @model_validator(mode="after")
+    def _credits_need_calls(self) -> Site:
+        if self.demand_response_usd_per_mwh > 0 and (self.demand_response_call_frac <= 0
+                                                     or self.curtailable_frac <= 0):
+            field, value = (("demand_response_call_frac", self.demand_response_call_frac)
+                            if self.demand_response_call_frac <= 0 else ("curtailable_frac", self.curtailable_frac))
+            raise ValueError(
+                f"company.sites.{self.name}.{field}={value:g} with demand_response_usd_per_mwh = "
+                f"{self.demand_response_usd_per_mwh:g}: a program pays only on the MWh it calls off the curtailable "
+                "load; allowed: demand_response_call_frac and curtailable_frac above 0, or no credit"
+            )
+        return self
+
     name: str = Field(min_length=1, description="Site name, unique in the company. [text]")
     power_mw: float = Field(gt=0, le=10_000, description="Grid capacity of the site. [MW]")
     power_price_usd_per_mwh: float = Field(ge=0, le=1000, description="Mean power price paid. [USD/MWh]")
@@ -139,7 +155,16 @@ class Site(Model):
         default=0.0, ge=0, le=3, description="Log-sd of hourly prices around the day's mean. [log USD/MWh]"
     )
     demand_response_usd_per_mwh: float = Field(
-        default=0.0, ge=0, le=10_000, description="Credit per MWh of mining load curtailed. [USD/MWh]"
+        default=0.0, ge=0, le=10_000, description="Credit per MWh of curtailable mining load a demand-response "
+        "program calls off (paid on called MWh only, not on economic curtailment). [USD/MWh]"
+    )
+    demand_response_call_frac: float = Field(
+        default=0.0, ge=0, le=1, description="Share of hours in which the site's demand-response program calls its "
+        "curtailable load off, taken as the day's highest-price hours. [fraction]"
+    )
+    demand_response_cap_hours_per_year: float = Field(
+        default=8760.0, ge=0, le=8760, description="Most hours a year the program calls (and pays); the count "
+        "restarts on each anniversary of the run's start. [hours/year]"
     )
 
 
