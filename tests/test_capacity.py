@@ -321,7 +321,8 @@ def test_capex_is_paid_from_cash_then_btc_or_debt_as_the_policy_allows(sell_btc_
         assert float(ds["credit_drawn_usd"]) == pytest.approx(shortfall, rel=1e-12)
     assert float(ds["cash_usd"]) == pytest.approx(0.0, abs=1e-6)
     assert float(ds["nav_usd"]) == pytest.approx(
-        float(ds["btc_held"]) * 60_000.0 - float(ds["credit_drawn_usd"]), rel=1e-12)
+        float(ds["btc_held"]) * 60_000.0 - float(ds["credit_drawn_usd"]) + float(ds["contracted_value_usd"]),
+        rel=1e-12)
 
 
 def test_a_path_is_insolvent_only_when_btc_and_the_facility_cannot_cover_it():

@@ -73,9 +73,12 @@ def test_random_scenarios_conserve_and_stay_finite(data):
     flows = btc0 + ds["mined_btc"].values - ds["sold_btc"].values + ds["bought_btc"].values
     scale = btc0 + ds["mined_btc"].values + ds["sold_btc"].values + ds["bought_btc"].values
     assert np.all(np.abs(btc - flows) <= 1e-9 * np.maximum(scale, 1.0))
-    # NAV = BTC x final price + cash - debt (convertible principal included in debt_usd).
+    # NAV = BTC x final price + cash - debt (convertible principal included in debt_usd) + what contracts still
+    # pay, which only a path still operating with a contract has.
     s_end = final_prices(data)
-    nav = btc * s_end + ds["cash_usd"].values - ds["debt_usd"].values
+    contracted = ds["contracted_value_usd"].values
+    nav = btc * s_end + ds["cash_usd"].values - ds["debt_usd"].values + contracted
+    assert np.all(contracted[ds["insolvent_day"].values >= 0] == 0)
     nav_scale = btc * s_end + np.abs(ds["cash_usd"].values) + ds["debt_usd"].values
     assert np.all(np.abs(ds["nav_usd"].values - nav) <= 1e-12 * np.maximum(nav_scale, 1.0))
     # Insolvency: a day of the horizon; the path ends with no BTC and negative cash (frozen).

@@ -66,6 +66,8 @@ def _scenario():
         "company": {
             "btc_held": 500.0, "cash_usd": CASH0_USD, "shares_outstanding": 1e8,
             "fixed_opex_usd_per_day": FIXED_OPEX_USD_PER_DAY,
+            # NAV on the balance sheet: the day's NAV is BTC x price + cash (contracts' value: test_contracted_value)
+            "nav_basis": "balance_sheet",
             # Machines always on (curtailable 0): the day's formulas are those of a fleet that runs every day.
             "sites": [{"name": "s", "power_mw": 300.0, "power_price_usd_per_mwh": SITE_PRICE_USD_PER_MWH,
                        "pue_ratio": SITE_PUE, "curtailable_frac": 0.0}],
@@ -222,6 +224,7 @@ TWIN_ARGS = {
     "escalation_factor": [(0.03, 3)],
     "gpu_hours_per_day": [(1_024.0, 0.9)],
     "gpu_revenue_usd": [(22_118.4, 2.6)],
+    "daily_flow_pv": [(1_000.0, 1, 255, 0.0775, 0.0), (1_000.0, 30, 90, 0.0775, 0.0014), (5.0, 1, 0, 0.1, 0.0)],
 }
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent
 #: Files whose code or constants the jitted kernels compile in (relative to the package).
 KERNEL_SOURCES = (
-    "protocol.py", "units.py", "formulas/ai.py", "formulas/mining.py", "formulas/power.py",
+    "protocol.py", "units.py", "formulas/ai.py", "formulas/finance.py", "formulas/mining.py",
+    "formulas/power.py",
     "engine/borrowed.py", "engine/kernels.py", "engine/market.py", "engine/plan.py", "engine/stages.py",
     "engine/state.py", "engine/step.py", "policies/capacity.py", "policies/treasury.py",
     "processes/fees.py", "processes/paths.py", "processes/random.py", "processes/ziggurat_tables.py",

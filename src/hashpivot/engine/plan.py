@@ -105,9 +105,12 @@ COMPANY_SCALARS = (
     ("credit_rate_per_year", "interest on drawn credit [1/year]"),
     ("fixed_opex_usd_per_day", "overheads paid every operating day [USD/day]"),
     ("lease_rate_elasticity_ratio", "elasticity of re-let lease rates to the GPU rent index [ratio]"),
+    ("contract_discount_rate_per_year", "discount rate of what contracts still pay at a NAV date [1/year]"),
+    ("nav_counts_contracts", "1: NAV adds what contracts still pay; 0: balance sheet only [flag]"),
 )
 (C_BTC_HELD, C_CASH_USD, C_DEBT_USD, C_DEBT_RATE_PER_YEAR, C_SHARES, C_CREDIT_FACILITY_USD, C_CREDIT_RATE_PER_YEAR,
- C_FIXED_OPEX_USD_PER_DAY, C_LEASE_RATE_ELASTICITY_RATIO) = range(len(COMPANY_SCALARS))
+ C_FIXED_OPEX_USD_PER_DAY, C_LEASE_RATE_ELASTICITY_RATIO, C_CONTRACT_DISCOUNT_RATE_PER_YEAR,
+ C_NAV_COUNTS_CONTRACTS) = range(len(COMPANY_SCALARS))
 
 
 def names(columns: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
@@ -313,6 +316,8 @@ def build_company(scenario, plan) -> CompanyArrays:
         "credit_facility_usd": company.credit_facility_usd, "credit_rate_per_year": company.credit_rate_per_year,
         "fixed_opex_usd_per_day": company.fixed_opex_usd_per_day,
         "lease_rate_elasticity_ratio": scenario.market.gpu_rent.lease_rate_elasticity_ratio,
+        "contract_discount_rate_per_year": company.contract_discount_rate_per_year,
+        "nav_counts_contracts": 1.0 if company.nav_basis == "with_contracts" else 0.0,
     })
     return CompanyArrays(fleets, derate, upgrade, sites, projects, removal, tuple(specs), scalars,
                          as_built_fleets(fleets, derate, sites, upgrade))

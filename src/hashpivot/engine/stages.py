@@ -20,11 +20,13 @@ from numba import njit
 from hashpivot.engine import kernels as k
 from hashpivot.engine.market import norm_cdf
 from hashpivot.engine.plan import (
+    C_CONTRACT_DISCOUNT_RATE_PER_YEAR,
     C_CREDIT_FACILITY_USD,
     C_CREDIT_RATE_PER_YEAR,
     C_DEBT_RATE_PER_YEAR,
     C_FIXED_OPEX_USD_PER_DAY,
     C_LEASE_RATE_ELASTICITY_RATIO,
+    C_NAV_COUNTS_CONTRACTS,
     C_SHARES,
     F_EHS_PER_GRID_MW,
     F_GRID_MW,
@@ -117,6 +119,7 @@ from hashpivot.engine.state import (
     T_CAPEX,
     T_CASH,
     T_DEBT,
+    T_CONTRACTED_VALUE_USD,
     T_DEMAND_RESPONSE_MWH,
     T_DR,
     T_DRAWN,
@@ -655,9 +658,89 @@ def accumulate(st, mined, sold, bought, capex, dr, power, btc_price_usd):
 
 
 @njit(inline="always")
-def store_month(st, monthly, p, m, btc_price_usd):
-    """Write month slot ``m`` of stored path ``p``: month-end stocks and the flows summed since day 0."""
-    monthly[p, M_NAV, m] = nav_usd(st, btc_price_usd)
+def _lease_value_usd(pr, ps, j, t, rate_per_year):
+    """Present value on day ``t`` of lease ``j``'s contracted rent after ``t``, net of its operating share, while
+    the tenant survives its default hazard: to the end of the term in force (from the earn day at the contract
+    rate when the lease has not started earning), the rent stepping at each anniversary by the escalator; nothing
+    while the MW stand idle after a default (re-letting is not yet contracted). [USD]"""
+    if ps[j, PS_RELET_DAY] > t:
+        return 0.0
+    rate_from = ps[j, PS_RATE_FROM_DAY]
+    rent0 = k.lease_rent_usd_per_day(pr[j, P_IT_MW], ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH])
+    term_end = rate_from + pr[j, P_TERM_DAYS]  # first day of the next term [day]
+    value = 0.0
+    year = max(int((t + 1 - rate_from) // 365), 0)
+    while True:
+        first = max(t + 1, rate_from + 365 * year)
+        last = min(term_end - 1, rate_from + 365 * (year + 1) - 1)
+        if last < first:
+            break
+        rent = rent0 * k.escalation_factor(pr[j, P_ESCALATOR_FRAC_PER_YEAR], year)
+        value += k.daily_flow_pv(rent * (1.0 - pr[j, P_OPEX_FRAC_OF_REVENUE]), first - t, last - first + 1,
+                                 rate_per_year, pr[j, P_HAZARD_PER_DAY])
+        year += 1
+    return value
+
+
+@njit(inline="always")
+def contracted_value_usd(ps, company, market, p, t):
+    """Present value on day ``t`` of what the company's AI/HPC contracts still pay after ``t``, at the company's
+    ``C_CONTRACT_DISCOUNT_RATE_PER_YEAR`` and each tenant's default hazard: a lease's rent to the end of its term
+    net of its operating share (``_lease_value_usd``); a GPU cloud's contracted GPU-hours to the end of its
+    contract, net of their share of the hall's power (at day ``t``'s power index) and GPU opex; less the capex of
+    builds still under way. Uncontracted spot revenue counts nothing. [USD]"""
+    pr = company.projects
+    rate = company.scalars[C_CONTRACT_DISCOUNT_RATE_PER_YEAR]
+    pi = 0 if market.power_price_index.shape[0] == 1 else p
+    value = 0.0
+    for j in range(pr.shape[0]):
+        start = company.start_days[p, j]
+        if start < 0 or start > t:
+            continue
+        build = int(pr[j, P_BUILD_DAYS])
+        if build > 0 and t < start + build - 1:
+            value -= k.daily_flow_pv(pr[j, P_CAPEX_USD] / build, 1, start + build - 1 - t, rate, 0.0)
+        earn = start + build + int(pr[j, P_DELAY_DAYS])
+        if int(pr[j, P_KIND]) != PROJECT_GPU_CLOUD:
+            if ps[j, PS_RATE_FROM_DAY] < 0:  # not earning yet: the whole term from its earn day
+                ps[j, PS_RATE_FROM_DAY] = earn
+                value += _lease_value_usd(pr, ps, j, t, rate)
+                ps[j, PS_RATE_FROM_DAY] = -1.0
+            else:
+                value += _lease_value_usd(pr, ps, j, t, rate)
+            continue
+        if ps[j, PS_CONTRACT_LOST] != 0.0:
+            continue
+        first = max(t + 1, earn)
+        n_days = earn + int(pr[j, P_CONTRACT_DAYS]) - first
+        cf = pr[j, P_CONTRACTED_FRAC]
+        revenue = k.gpu_revenue_usd(k.gpu_hours_per_day(pr[j, P_N_GPUS], pr[j, P_UTILISATION_FRAC]),
+                                    cf * pr[j, P_CONTRACT_RATE_USD_PER_GPU_HOUR])
+        cost = cf * (k.energy_cost_usd(k.energy_mwh_per_day(pr[j, P_GRID_MW], 1.0), pr[j, P_POWER_PRICE_USD_PER_MWH])
+                     * market.power_price_index[pi, t]
+                     + pr[j, P_OPEX_USD_PER_GPU_HOUR] * pr[j, P_N_GPUS] * HOURS_PER_DAY)
+        value += k.daily_flow_pv(revenue - cost, first - t, n_days, rate, pr[j, P_HAZARD_PER_DAY])
+    return value
+
+
+@njit(inline="always")
+def reported_nav_usd(st, ps, company, market, p, t, btc_price_usd):
+    """NAV on day ``t`` as a result reports it [USD]: the balance sheet's (``nav_usd``) plus, unless the company
+    values at its balance sheet only (``C_NAV_COUNTS_CONTRACTS`` 0, RM1's definition), what its contracts still
+    pay (``contracted_value_usd``); an insolvent path has stopped operating and its contracts count nothing."""
+    nav = nav_usd(st, btc_price_usd)
+    if company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0 or st[S_INSOLVENT_DAY] >= 0:
+        return nav, 0.0
+    contracted = contracted_value_usd(ps, company, market, p, t)
+    return nav + contracted, contracted
+
+
+@njit(inline="always")
+def store_month(st, ps, company, market, monthly, p, m, t):
+    """Write month slot ``m`` (day ``t``) of stored path ``p``: month-end stocks (NAV as ``reported_nav_usd``)
+    and the flows summed since day 0."""
+    btc_price_usd = market.btc_price_usd[p, t]
+    monthly[p, M_NAV, m] = reported_nav_usd(st, ps, company, market, p, t, btc_price_usd)[0]
     monthly[p, M_BTC, m] = st[S_BTC_HELD]
     monthly[p, M_CASH, m] = st[S_CASH_USD]
     monthly[p, M_BTC_PER_SHARE, m] = st[S_BTC_HELD] / st[S_SHARES]
@@ -673,13 +756,15 @@ def store_month(st, monthly, p, m, btc_price_usd):
 
 
 @njit(inline="always")
-def store_terminal(st, term, p, btc_price_usd):
-    """Write path ``p``'s row of the terminal array (``engine.state.TERMINAL_COLUMNS``) at the last day's price."""
+def store_terminal(st, ps, company, market, term, p, t):
+    """Write path ``p``'s row of the terminal array (``engine.state.TERMINAL_COLUMNS``) on its last day ``t``."""
+    nav, contracted = reported_nav_usd(st, ps, company, market, p, t, market.btc_price_usd[p, t])
     term[p, T_BTC] = st[S_BTC_HELD]
     term[p, T_CASH] = st[S_CASH_USD]
     term[p, T_DEBT] = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD]
     term[p, T_SHARES] = st[S_SHARES]
-    term[p, T_NAV] = nav_usd(st, btc_price_usd)
+    term[p, T_NAV] = nav
+    term[p, T_CONTRACTED_VALUE_USD] = contracted
     term[p, T_INSOLVENT_DAY] = st[S_INSOLVENT_DAY]
     term[p, T_MINED] = st[S_MINED_BTC]
     term[p, T_SOLD] = st[S_SOLD_BTC]

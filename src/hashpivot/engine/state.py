@@ -75,11 +75,11 @@ N_PROJECT_STATE = len(PROJECT_STATE)
 BASE_COLUMNS = (
     "btc_held", "cash_usd", "debt_usd", "shares", "nav_usd", "insolvent_day", "mined_btc", "sold_btc",
     "bought_btc", "equity_raised_usd", "btc_per_share", "capex_usd", "demand_response_usd", "credit_drawn_usd",
-    "shutdown_saved_usd", "shutdown_forgone_btc", "demand_response_mwh",
+    "shutdown_saved_usd", "shutdown_forgone_btc", "demand_response_mwh", "contracted_value_usd",
 )
 (T_BTC, T_CASH, T_DEBT, T_SHARES, T_NAV, T_INSOLVENT_DAY, T_MINED, T_SOLD, T_BOUGHT, T_EQUITY_RAISED,
  T_BTC_PER_SHARE, T_CAPEX, T_DR, T_DRAWN, T_SHUTDOWN_SAVED_USD, T_SHUTDOWN_FORGONE_BTC,
- T_DEMAND_RESPONSE_MWH) = range(len(BASE_COLUMNS))
+ T_DEMAND_RESPONSE_MWH, T_CONTRACTED_VALUE_USD) = range(len(BASE_COLUMNS))
 T_SEGMENT0 = len(BASE_COLUMNS)
 TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS)
 

@@ -201,7 +201,7 @@ def run_company(market, company, code, params, month_days, check, out, work):
         start_path(st, fs, ps, company, market, p)
         m = 0
         if p < n_store and month_days[0] == 0:
-            stages.store_month(st, out.monthly, p, 0, market.btc_price_usd[p, 0])
+            stages.store_month(st, ps, company, market, out.monthly, p, 0, 0)
             m = 1
         for t in range(1, n_cols):
             stages.track_price_mean(st, market, p, t, window)
@@ -214,9 +214,9 @@ def run_company(market, company, code, params, month_days, check, out, work):
                 stages.accumulate(st, mined, sold, bought, capex, dr, power, market.btc_price_usd[p, t])
             if m < month_days.shape[0] and t == month_days[m]:
                 if p < n_store:
-                    stages.store_month(st, out.monthly, p, m, market.btc_price_usd[p, t])
+                    stages.store_month(st, ps, company, market, out.monthly, p, m, t)
                 m += 1
-        stages.store_terminal(st, out.terminal, p, market.btc_price_usd[p, n_cols - 1])
+        stages.store_terminal(st, ps, company, market, out.terminal, p, n_cols - 1)
 
 
 def company_inputs(arrays, start_days, tenant_u) -> CompanyInputs:

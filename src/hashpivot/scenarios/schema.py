@@ -253,6 +253,17 @@ class Company(Model):
     )
     shares_outstanding: float = Field(default=1e8, ge=1, le=MAX_SHARES, description="Shares outstanding on day 0. [shares]")
     fixed_opex_usd_per_day: float = Field(default=0.0, ge=0, le=MAX_USD_PER_DAY, description="Overheads paid every day. [USD/day]")
+    nav_basis: Literal["with_contracts", "balance_sheet"] = Field(
+        default="with_contracts", description="with_contracts: NAV is BTC at market + cash - debt plus what the AI/HPC "
+        "contracts still pay, discounted (a lease with years left is worth its remaining rent, not zero); "
+        "balance_sheet: BTC at market + cash - debt only (RM1's definition). [kind]",
+    )
+    contract_discount_rate_per_year: float = Field(
+        default=0.0775, ge=0, le=1, description="Discount rate of contracted AI/HPC flows in NAV; default the 7.75 % "
+        "coupon of TeraWulf's senior secured notes backed by its Fluidstack/Google-backstopped leases (WULF Compute "
+        "8-K, 2025-10, stocktitan.net/sec-filings/WULF/8-k-terawulf-inc-reports-material-event-28195fa94c50.html), "
+        "the market's yield on a miner's contracted hosting rent. [1/year]",
+    )
     reported_production: list[ReportedProduction] = Field(
         default_factory=list, description="Monthly production the company reported (for replays). [list]"
     )
