@@ -10,6 +10,8 @@ and prints.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -182,8 +184,11 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     """Write the report (when ``out``) and print the answer at a glance (under the insolvency ``limit``) and the
     comparison (rich table or JSON; every column with ``wide``); ``recorded`` says where the run store recorded
     the run."""
+    from hashpivot.analysis.incremental import incremental_returns
+
     files = {}
     answer = result.glance(limit)
+    incremental = incremental_returns(result.dataset)
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
@@ -204,6 +209,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
                        "within_noise": None if answer.lead is None else answer.lead.within_noise,
                        "lines": answer.lines()},
             "insolvency_always_on": always_on,
+            "incremental_returns": records(incremental),
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
@@ -220,6 +226,14 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
                           for p, v in zip(shutdown["policy"], shutdown["value"], strict=True) if p in always_on)
         console.print(f"P(insolvency) with economic shutdown (machines always on, the old assumption): {pairs}",
                       markup=False, highlight=False)
+    if not incremental.empty:
+        median = incremental[incremental["stat"] == "p50"]
+        pairs = "; ".join(
+            f"{p}: IRR {fmt_pct(i)}/year, payback "
+            f"{f'{y:.1f} years' if math.isfinite(y) else 'never'}"
+            for p, i, y in zip(median["policy"], median["irr_frac_per_year"], median["payback_years"], strict=True))
+        console.print("Converting against all-mining on the same paths (medians over the stored paths, the mining "
+                      f"margin given up counted): {pairs}", markup=False, highlight=False)
     if result.dataset.attrs.get("per_path") == "finals":
         console.print("per path, only the summary's inputs were kept (the client could not hold every value; "
                       "see docs/scaling.md)")

@@ -132,7 +132,7 @@ def render_report(result, insolvency_limit_frac: float | None = None,
         _market_section(ds, dates, n_samples),
         _insolvency_section(curves, policies, dates, n_paths, result.summary, insolvency_always_on),
         _win_rate_section(result.win_rate, policies),
-        _margin_section(table, policies, result.summary),
+        _margin_section(table, policies, result.summary) + _incremental_table(result.dataset),
         _assumptions_section(result.scenario_toml),
     ]
     data = _data_block(result, scenario, policies, dates, curves, n_paths, n_samples)
@@ -589,6 +589,40 @@ def _projects_table(summary: pd.DataFrame) -> str:
         "the stored paths; IRR per year and payback from the conversion day, median with p5&hellip;p95.</p>"
         "<table><tr><th>plan / policy</th><th>project</th><th>capex per MW</th><th>IRR</th><th>payback</th>"
         "<th>paths paid back</th></tr>" + "".join(lines) + "</table>"
+    )
+
+
+def _incremental_table(ds) -> str:
+    """Each conversion plan against all-mining under the same treasury policy (``analysis.incremental``): IRR and
+    payback of the incremental cash flows, median with p5..p95, and their undiscounted sum; empty without a pair."""
+    from hashpivot.analysis.incremental import incremental_returns
+
+    table = incremental_returns(ds)
+    if table.empty:
+        return ""
+    lines = []
+    for policy, rows in table.groupby("policy", sort=False):
+        r = rows.set_index("stat")
+
+        def span(col: str, fmt) -> str:
+            return (f"{_esc(fmt(r.at['p50', col]))}<br><small>{_esc(fmt(r.at['p5', col]))} &hellip; "
+                    f"{_esc(fmt(r.at['p95', col]))}</small>")
+
+        lines.append(
+            f"<tr><td>{_esc(policy)}</td><td>{_esc(str(r.at['p50', 'baseline']))}</td>"
+            f"<td>{span('irr_frac_per_year', fmt_pct)}</td>"
+            f"<td>{span('payback_years', lambda v: f'{v:.1f} y' if np.isfinite(v) else 'never')}</td>"
+            f"<td>{_esc(fmt_pct(r.at['defined_share', 'payback_years']))}</td>"
+            f"<td>{span('net_usd', lambda v: format_usd(v) + ' USD')}</td></tr>"
+        )
+    return (
+        "<h3 id=\"incremental\">Converting against mining on the same paths</h3><p class=\"note\">The plan's monthly "
+        "operating cash (mining revenue and power, AI revenue and opex, capex) less the all-mining plan's under the "
+        "same treasury policy, on each stored path, plus at the horizon the difference of what their contracts still "
+        "pay: the project's return net of the mining margin its megawatts give up (a project's own IRR above "
+        "counts them as earning nothing before). Overheads cancel; financing flows are left out.</p>"
+        "<table><tr><th>plan / policy</th><th>against</th><th>IRR</th><th>payback</th><th>paths paid back</th>"
+        "<th>sum of the difference</th></tr>" + "".join(lines) + "</table>"
     )
 
 
