@@ -20,7 +20,7 @@ from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.selection import select_capacity, select_policies
 
 __all__ = ["calc", "calc_fleet_of", "chain_history", "compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "replay",
-           "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sweep"]
+           "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sensitivity", "sweep"]
 
 
 def load(
@@ -246,14 +246,17 @@ def sweep(
     [40, 50]
     """
     from hashpivot._version import __version__
-    from hashpivot.analysis.sweep import SweepCollector, keeps_paths
+    from hashpivot.analysis.sweep import FINAL_METRICS, SweepCollector, keeps_paths
     from hashpivot.engine.budget import memory_limit_bytes
     from hashpivot.parallel.executor import Executor, Variant
     from hashpivot.scenarios.variants import coordinate_names
 
     base = load(scenario, n_paths=n_paths, seed=seed)
     spec, variants = sweep_variants(base, axes, mode)
-    names = coordinate_names(list(variants[0].values))
+    # A coordinate may not share a name with a result variable or a column of the summary (``company.btc_held``).
+    names = coordinate_names(list(variants[0].values),
+                             reserved={*FINAL_METRICS, "win_rate_vs_baseline", "variant", "policy", "metric", "stat",
+                                       "value", "policy_label"})
     runs = []
     for v in variants:
         sel_pol, sel_cap = main_selectors(v.scenario)
@@ -307,6 +310,59 @@ def sweep_variants(base: Scenario, axes: Mapping[str, Sequence] | None = None, m
         except ValidationError as exc:
             raise ScenarioError(format_validation_error(exc, "sweep (--set)")) from None
     return spec, expand(base, spec)
+
+
+def _decision_sweep(data, client, progress, task_paths=None):
+    """The sweep runner of the decision tools: :func:`sweep` with per-path finals kept (their paired differences
+    need them), on ``client`` or in-process; the same numbers either way."""
+    def run_sweep(scenario, *, axes, mode):
+        return sweep(scenario, axes=axes, mode=mode, data=data, client=client, progress=progress, keep_paths=True,
+                     task_paths=task_paths)
+    return run_sweep
+
+
+def sensitivity(
+    scenario: Scenario | str | Path,
+    *,
+    metrics: Sequence[str] = ("nav_usd:mean",),
+    inputs: Mapping[str, tuple[float, float] | None] | None = None,
+    range_frac: float = 0.2,
+    sobol_n: int | None = None,
+    sobol_seed: int = 0,
+    n_paths: int | None = None,
+    seed: int | None = None,
+    data: str | Path | None = None,
+    client=None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Which input the answer hangs on (:mod:`hashpivot.analysis.sensitivity`): a tornado of each ``metrics``
+    (``METRIC:STAT``) over ``inputs`` (dotted path -> (low, high), or None for base -/+ ``range_frac``; default:
+    every numeric input the scenario sets), one zip sweep of ``2k + 1`` variants on common random numbers; with
+    ``sobol_n``, first-order and total Sobol indices over the same ranges from ``sobol_n (k + 2)`` variants instead.
+    Returns ``(tables, ranges, left_out, sweep_result)``: a ``Tornado`` (or ``Sobol``) per metric.
+
+    >>> tables, ranges, _, _ = sensitivity("rm1", inputs={"company.sites.main.power_price_usd_per_mwh": None},
+    ...                                    n_paths=32)
+    >>> [r.low for r in ranges], tables[0].table["input"].tolist()  # 45 USD/MWh -/+ 20 %
+    ([36.0], ['company.sites.main.power_price_usd_per_mwh'])
+    """
+    from hashpivot.analysis import sensitivity as sa
+    from hashpivot.analysis.decision_metric import parse_metric
+
+    specs = [parse_metric(m) for m in metrics]
+    if not specs:
+        raise InputError("--metric", "none", "at least one METRIC:STAT, e.g. nav_usd:mean")
+    as_set = load(scenario)  # the inputs it sets are those of its own TOML, before any override
+    ranges, left_out = sa.input_ranges(as_set, inputs, range_frac)
+    if sobol_n is not None:
+        sa.check_sobol_base(sobol_n, len(ranges))
+    base = load(as_set, n_paths=n_paths, seed=seed)
+    run_sweep = _decision_sweep(data, client, progress)
+    if sobol_n is None:
+        tables, result = sa.tornado(base, ranges, specs, run_sweep, left_out)
+    else:
+        tables, result = sa.sobol(base, ranges, specs, sobol_n, run_sweep, sobol_seed)
+    return tables, ranges, left_out, result
 
 
 def replay(

@@ -1,0 +1,221 @@
+"""The decision commands: ``sensitivity`` (tornado and Sobol indices), ``optimize`` (the best decision, with its
+interval against the runner-up) and ``breakeven`` (where the answer flips over a grid of two inputs).
+
+Each runs ONE sweep of the scenario on common random numbers through ``hashpivot.api`` (in-process, or on Dask
+with ``--workers``/``--scheduler``: the same numbers), records it in the run store as one run unless
+``--no-store``, prints a table (or ``--json``) and, with ``--out DIR``, writes the HTML report
+(``report.decisions``). Bad input (a path that names no field, a range with low > high, an unknown metric, a
+constraint no candidate meets) exits 2 with one sentence naming it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hashpivot.cli.common import (
+    DataOpt,
+    DebugOpt,
+    JsonOpt,
+    NameOpt,
+    NoStoreOpt,
+    SchedulerOpt,
+    StoreOpt,
+    WorkersOpt,
+    check_out_dir,
+    echo_json,
+    exit_on_error,
+    fmt_metric,
+    progress_bar,
+    rich_console,
+    rich_text,
+)
+from hashpivot.errors import InputError
+
+ScenarioArg = Annotated[str, typer.Argument(metavar="SCENARIO", help="A scenario TOML file or a preset name.")]
+PathsOpt = Annotated[int | None, typer.Option("--paths", metavar="N", help="Override run.n_paths.")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", metavar="S", help="Override run.seed.")]
+MetricsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--metric", metavar="METRIC:STAT",
+                 help="A metric of the summary and its stat (nav_usd:mean, nav_usd:cvar5, insolvency:probability); "
+                      "repeat. Default nav_usd:mean."),
+]
+OutDirOpt = Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write the HTML report into DIR.")]
+
+
+def parse_fraction(text: str, option: str) -> float:
+    """A fraction given as ``20%`` or ``0.2``.
+
+    >>> parse_fraction("20%", "--range"), parse_fraction("0.05", "--range")
+    (0.2, 0.05)
+    """
+    raw = text.strip()
+    try:
+        return float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise InputError(option, text, "a fraction such as 20% or 0.2") from None
+
+
+def parse_inputs(items: list[str] | None) -> dict[str, tuple[float, float] | None] | None:
+    """``--input PATH`` (the relative range) or ``--input PATH=LOW:HIGH`` as ``{path: (low, high) or None}``.
+
+    >>> parse_inputs(["market.btc_price.start_usd=30000:90000", "company.cash_usd"])
+    {'market.btc_price.start_usd': (30000.0, 90000.0), 'company.cash_usd': None}
+    """
+    if not items:
+        return None
+    out: dict[str, tuple[float, float] | None] = {}
+    for item in items:
+        path, sep, bounds = item.partition("=")
+        path = path.strip()
+        if not path or path in out:
+            raise InputError("--input", item, "PATH or PATH=LOW:HIGH, each path once")
+        if not sep:
+            out[path] = None
+            continue
+        low, colon, high = bounds.partition(":")
+        try:
+            out[path] = (float(low), float(high))
+        except ValueError:
+            raise InputError("--input", item, "PATH=LOW:HIGH with two numbers, e.g. "
+                                              "market.btc_price.start_usd=30000:90000") from None
+        if not colon or not out[path][0] < out[path][1]:
+            raise InputError("--input", item, "PATH=LOW:HIGH with LOW < HIGH")
+    return out
+
+
+def _record(result, store, no_store: bool, name: str | None):
+    from hashpivot.cli.simulate import record_sweep
+
+    return record_sweep(result, store, no_store, name)
+
+
+def _left_out_json(left_out) -> list[dict[str, str]]:
+    return [{"input": path, "reason": " ".join(reason.split())} for path, reason in left_out]
+
+
+# --- sensitivity --------------------------------------------------------------------------------------
+
+
+def sensitivity(
+    scenario: ScenarioArg,
+    metric: MetricsOpt = None,
+    range_text: Annotated[str, typer.Option("--range", metavar="FRAC",
+                                            help="Move each input -/+ this share of its base value (20% or 0.2).")]
+    = "20%",
+    inputs: Annotated[list[str] | None, typer.Option(
+        "--input", metavar="PATH[=LOW:HIGH]",
+        help="An input to move (default: every numeric input the scenario sets); repeat.")] = None,
+    sobol_n: Annotated[int | None, typer.Option(
+        "--sobol", metavar="N",
+        help="First-order and total Sobol indices (SALib) from N x (inputs + 2) variants; N a power of two.")] = None,
+    n_paths: PathsOpt = None,
+    seed: SeedOpt = None,
+    out: OutDirOpt = None,
+    data: DataOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+    name: NameOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Which input the answer hangs on: a tornado over the inputs (or Sobol indices), on common random numbers."""
+    with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
+        from hashpivot import api
+        from hashpivot.analysis import sensitivity as sa
+        from hashpivot.analysis.decision_metric import parse_metric
+        from hashpivot.cli.simulate import check_store
+        from hashpivot.parallel.executor import connect
+
+        metrics = metric or ["nav_usd:mean"]
+        for m in metrics:
+            parse_metric(m)
+        range_frac = parse_fraction(range_text, "--range")
+        parsed = parse_inputs(inputs)
+        check_out_dir(out)
+        check_store(store, no_store)
+        as_set = api.load(scenario)
+        ranges, _ = sa.input_ranges(as_set, parsed, range_frac)  # every input valid before a cluster starts
+        if sobol_n is not None:
+            sa.check_sobol_base(sobol_n, len(ranges))
+        with connect(workers, scheduler) as client, progress_bar(
+                f"sensitivity of {as_set.name}", 1, as_json, "variants" if client is None else "tasks") as bar:
+            tables, ranges, left_out, result = api.sensitivity(
+                as_set, metrics=metrics, inputs=parsed, range_frac=range_frac, sobol_n=sobol_n, n_paths=n_paths,
+                seed=seed, data=data, client=client, progress=bar)
+        kind = "sobol" if sobol_n is not None else "tornado"
+        recorded = _record(result, store, no_store, name or f"{kind} of {as_set.name} ({', '.join(metrics)})")
+        files = {}
+        if out is not None:
+            from hashpivot.report.decisions import write_sensitivity_report
+
+            files["html"] = str(write_sensitivity_report(tables, result, out / f"{kind}.html", left_out))
+        if as_json:
+            from hashpivot.io.export import records
+
+            echo_json({"scenario": as_set.name, "kind": kind, "n_paths": result.n_paths, "seed": result.seed,
+                       "version": result.version, "n_variants": result.n_variants,
+                       "results": [{"metric": t.metric.text, **_tool_json(t), "table": records(t.table)}
+                                   for t in tables],
+                       "left_out": _left_out_json(left_out), "files": files, **recorded.to_dict()})
+        else:
+            console = rich_console()
+            for t in tables:
+                console.print(_tornado_grid(t) if kind == "tornado" else _sobol_grid(t))
+            for path, reason in left_out:
+                console.print(rich_text(f"left out {path}: {' '.join(reason.split())}"))
+            for path in files.values():
+                console.print(f"wrote {path}")
+            if recorded.describe():
+                console.print(recorded.describe())
+        recorded.finish(debug)
+
+
+def _tool_json(table) -> dict[str, Any]:
+    from hashpivot.io.export import json_value
+
+    if hasattr(table, "base_value"):
+        return {"base_value": json_value(table.base_value)}
+    return {"n_base": table.n_base, "n_evaluations": table.n_evaluations, "variance": json_value(table.variance)}
+
+
+def _value(x: float) -> str:
+    from hashpivot.format import fmt_number
+
+    return fmt_number(x) if abs(x) >= 1e-3 or x == 0 else f"{x:.3g}"
+
+
+def _tornado_grid(t):
+    from rich.table import Table
+
+    label = f"[{t.metric.unit}]"
+    grid = Table(title=rich_text(f"{t.metric.label}: base {fmt_metric(label, t.base_value)}, "
+                                 f"{t.n_paths:,} paths on the same random numbers; swing = high - low, "
+                                 "+- its standard error"), title_justify="left")
+    for column in ("input", "low", "high", "at low", "at high", "swing", "s.e.", ""):
+        grid.add_column(column, justify="left" if column == "input" else "right", overflow="fold")
+    for row in t.table.itertuples(index=False):
+        flag = "within noise" if row.within_noise else ""
+        grid.add_row(rich_text(row.input), _value(row.low), _value(row.high), fmt_metric(label, row.metric_low),
+                     fmt_metric(label, row.metric_high), fmt_metric(label, row.swing), fmt_metric(label, row.swing_se),
+                     " ".join(x for x in (flag, row.note) if x))
+    return grid
+
+
+def _sobol_grid(t):
+    from rich.table import Table
+
+    grid = Table(title=rich_text(f"{t.metric.label}: Sobol indices from {t.n_evaluations:,} variants (N = "
+                                 f"{t.n_base}) x {t.n_paths:,} paths; +- the 95 % interval's half-width"),
+                 title_justify="left")
+    for column in ("input", "low", "high", "first order", "+-", "total", "+-"):
+        grid.add_column(column, justify="left" if column == "input" else "right", overflow="fold")
+    for row in t.table.itertuples(index=False):
+        grid.add_row(rich_text(row.input), _value(row.low), _value(row.high), f"{row.s1:.3f}", f"{row.s1_conf:.3f}",
+                     f"{row.st:.3f}", f"{row.st_conf:.3f}")
+    return grid
