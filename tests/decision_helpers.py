@@ -63,3 +63,19 @@ def holder_toml(directory: Path, *, n_paths: int = 400, horizon_days: int = 365,
     path.write_text(HOLDER_TOML.format(n_paths=n_paths, horizon_days=horizon_days, drift_per_day=drift_per_day,
                                        vol_per_sqrt_day=vol_per_sqrt_day, hashrate_vol=hashrate_vol) + extra)
     return path
+
+
+#: A lease of IT MW at the schema's highest rate, no capex, no build time: 1,000 USD/kW-month is 1e6 USD per
+#: MW-month, about 32,900 USD per MW-day (x 12 / 365), 29,600 after its 10 % opex; the holder's 20 J/TH fleet earns
+#: about 1 MW = 50,000 TH/s x 0.045 USD/TH/day = 2,250 USD per MW-day at 60,000 USD/BTC less 960 of power.
+LEASE_TOML = """
+[policy.capacity]
+kind = "convert_on_day"
+day = 1
+mw = 100.0
+[policy.capacity.project]
+kind = "colocation_lease"
+rate_usd_per_kw_month = 1000.0
+capex_usd_per_mw = 0.0
+opex_frac_of_revenue = 0.1
+"""

@@ -19,7 +19,7 @@ from hashpivot.errors import InputError, ScenarioError
 from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.selection import select_capacity, select_policies
 
-__all__ = ["calc", "calc_fleet_of", "chain_history", "compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "replay",
+__all__ = ["calc", "calc_fleet_of", "chain_history", "compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "optimize", "replay",
            "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sensitivity", "sweep"]
 
 
@@ -363,6 +363,36 @@ def sensitivity(
     else:
         tables, result = sa.sobol(base, ranges, specs, sobol_n, run_sweep, sobol_seed)
     return tables, ranges, left_out, result
+
+
+def optimize(
+    scenario: Scenario | str | Path,
+    *,
+    decisions: Sequence,
+    objective,
+    constraints: Sequence = (),
+    budget: int = 30,
+    direction: str = "max",
+    search_seed: int = 0,
+    frontier_risk: str = "cvar5",
+    n_paths: int | None = None,
+    seed: int | None = None,
+    data: str | Path | None = None,
+    client=None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """The best decision (:func:`hashpivot.analysis.optimize.optimize`): ``decisions`` (``Decision``), ``objective``
+    (a ``MetricSpec`` or ``METRIC:STAT``) and ``constraints`` (``Constraint`` or ``METRIC:STAT<=X``), searched on
+    common random numbers by grid or TPE through :func:`sweep`. Returns an ``Optimum``; raises ``Infeasible`` (an
+    InputError) when no candidate meets the constraints."""
+    from hashpivot.analysis import optimize as opt
+    from hashpivot.analysis.decision_metric import parse_metric
+
+    spec = parse_metric(objective, "--objective") if isinstance(objective, str) else objective
+    limits = [opt.parse_constraint(c) if isinstance(c, str) else c for c in constraints]
+    base = load(scenario, n_paths=n_paths, seed=seed)
+    return opt.optimize(base, decisions, spec, _decision_sweep(data, client, progress), constraints=limits,
+                        budget=budget, direction=direction, seed=search_seed, frontier_risk=frontier_risk)
 
 
 def replay(

@@ -219,3 +219,148 @@ def _sobol_grid(t):
         grid.add_row(rich_text(row.input), _value(row.low), _value(row.high), f"{row.s1:.3f}", f"{row.s1_conf:.3f}",
                      f"{row.st:.3f}", f"{row.st_conf:.3f}")
     return grid
+
+
+# --- optimize -----------------------------------------------------------------------------------------
+
+
+def parse_decision(text: str):
+    """``--decide PATH=LOW:HIGH:STEP`` (a grid, both ends included), ``PATH=LOW:HIGH`` (a continuous range, searched
+    by TPE) or ``PATH=A,B,C`` (choices) as an ``analysis.optimize.Decision``.
+
+    >>> parse_decision("policy.capacity.mw=50:200:50").choices
+    (50.0, 100.0, 150.0, 200.0)
+    >>> parse_decision("policy.treasury.kind=sell_all,hold_all").choices
+    ('sell_all', 'hold_all')
+    >>> parse_decision("company.sites.main.power_price_usd_per_mwh=20:80").high
+    80.0
+    """
+    import math
+
+    from hashpivot.analysis.optimize import Decision, grid_decision
+    from hashpivot.cli.sweep import parse_value
+
+    path, sep, spec = text.partition("=")
+    path, spec = path.strip(), spec.strip()
+    allowed = "PATH=LOW:HIGH:STEP, PATH=LOW:HIGH or PATH=A,B,C"
+    if not sep or not path or not spec:
+        raise InputError("--decide", text, allowed)
+    if ":" not in spec:
+        choices = tuple(parse_value(v) for v in spec.split(",") if v.strip())
+        if not choices or len(set(choices)) != len(choices):
+            raise InputError("--decide", text, f"{allowed} with distinct choices")
+        return Decision(path, choices)
+    try:
+        numbers = [float(p) for p in spec.split(":")]
+    except ValueError:
+        raise InputError("--decide", text, f"{allowed} with numbers LOW, HIGH and STEP") from None
+    if len(numbers) not in (2, 3) or not all(map(math.isfinite, numbers)) or not numbers[0] < numbers[1]:
+        raise InputError("--decide", text, f"{allowed} with LOW < HIGH")
+    if len(numbers) == 2:
+        return Decision(path, None, numbers[0], numbers[1])
+    if not numbers[2] > 0:
+        raise InputError("--decide", text, f"{allowed} with STEP > 0")
+    return grid_decision(path, *numbers)
+
+
+def optimize(
+    scenario: ScenarioArg,
+    decide: Annotated[list[str], typer.Option(
+        "--decide", metavar="PATH=LO:HI:STEP|PATH=LO:HI|PATH=A,B,C", help="A decision and its values; repeat.")],
+    objective: Annotated[str, typer.Option("--objective", metavar="METRIC:STAT",
+                                           help="What to maximise (or minimise, --minimize).")] = "nav_usd:mean",
+    constraint: Annotated[list[str] | None, typer.Option(
+        "--constraint", metavar="METRIC:STAT<=X", help="A limit every answer must meet (<= or >=); repeat.")] = None,
+    minimize: Annotated[bool, typer.Option("--minimize", help="Minimise the objective instead.")] = False,
+    budget: Annotated[int, typer.Option("--budget", metavar="N",
+                                        help="Candidates to evaluate: the grid when it is no bigger, else TPE.")] = 30,
+    frontier: Annotated[bool, typer.Option("--frontier", help="Print the efficient frontier (mean vs CVaR 5 %, or "
+                                                              "vs insolvency with --frontier-risk insolvency).")] = False,
+    frontier_risk: Annotated[str, typer.Option("--frontier-risk", metavar="cvar5|insolvency",
+                                               help="Risk axis of the frontier.")] = "cvar5",
+    search_seed: Annotated[int, typer.Option("--search-seed", metavar="S", help="Seed of the TPE sampler.")] = 0,
+    n_paths: PathsOpt = None,
+    seed: SeedOpt = None,
+    out: OutDirOpt = None,
+    data: DataOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+    name: NameOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """The best decision on common random numbers, with its interval against the runner-up (or 'within noise')."""
+    with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
+        from hashpivot import api
+        from hashpivot.analysis.decision_metric import parse_metric
+        from hashpivot.analysis.optimize import parse_constraint, typed
+        from hashpivot.cli.simulate import check_store
+        from hashpivot.parallel.executor import connect
+
+        decisions = [parse_decision(d) for d in decide]
+        spec = parse_metric(objective, "--objective")
+        constraints = [parse_constraint(c) for c in constraint or []]
+        check_out_dir(out)
+        check_store(store, no_store)
+        base = api.load(scenario, n_paths=n_paths, seed=seed)
+        typed(decisions, base)  # every path names a field before a cluster starts
+        with connect(workers, scheduler) as client, progress_bar(
+                f"optimising {base.name}", 1, as_json, "variants" if client is None else "tasks") as bar:
+            answer = api.optimize(base, decisions=decisions, objective=spec, constraints=constraints, budget=budget,
+                                  direction="min" if minimize else "max", search_seed=search_seed,
+                                  frontier_risk=frontier_risk, data=data, client=client, progress=bar)
+        recorded = _record(answer.evaluated(), store, no_store, name or f"optimize {spec.text} of {base.name}")
+        files = {}
+        if out is not None:
+            from hashpivot.report.decisions import write_optimize_report
+
+            files["html"] = str(write_optimize_report(answer, out / "optimize.html", base))
+        _emit_optimum(answer, as_json, frontier, recorded, files)
+        recorded.finish(debug)
+
+
+def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files) -> None:
+    from hashpivot.io.export import json_value, records
+
+    lines = answer.lines()
+    if as_json:
+        echo_json({"objective": answer.objective.text, "direction": answer.direction, "method": answer.method,
+                   "n_paths": answer.n_paths, "n_candidates": len(answer.table),
+                   "constraints": [c.text for c in answer.constraints],
+                   "best": json_value(answer.best), "runner_up": json_value(answer.runner_up),
+                   "difference_vs_runner_up": None if answer.ci is None else
+                   {"value": json_value(answer.ci[0]), "low": json_value(answer.ci[1]),
+                    "high": json_value(answer.ci[2]), "level": 0.95},
+                   "within_noise": answer.within_noise, "lines": lines, "candidates": records(answer.table),
+                   "files": files, **recorded.to_dict()})
+        return
+    from rich.table import Table
+
+    console = rich_console()
+    for line in lines:
+        console.print(rich_text(line))
+    unit = f"[{answer.objective.unit}]"
+    grid = Table(title=f"candidates ({answer.method}, {len(answer.table)} evaluated, {answer.n_paths:,} paths each, "
+                       "best first)", title_justify="left")
+    paths = [d.path for d in answer.decisions]
+    from hashpivot.scenarios.variants import coordinate_names
+
+    names = coordinate_names(paths)
+    for column in [*names.values(), answer.objective.text, "vs best", "s.e.", "feasible", *(
+            ["frontier"] if frontier else [])]:
+        grid.add_column(column, justify="right", overflow="fold")
+    for _, row in answer.table.head(len(answer.table) if frontier else 15).iterrows():
+        grid.add_row(*(rich_text(_cell(row[p])) for p in paths), fmt_metric(unit, row["objective"]),
+                     fmt_metric(unit, row["difference_vs_best"]), fmt_metric(unit, row["se_vs_best"]),
+                     "yes" if row["feasible"] else "no", *(["yes" if row["on_frontier"] else ""] if frontier else []))
+    console.print(grid)
+    for path in files.values():
+        console.print(f"wrote {path}")
+    if recorded.describe():
+        console.print(recorded.describe())
+
+
+def _cell(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -144,3 +144,90 @@ def write_sensitivity_report(tables, sweep_result, path: str | os.PathLike[str],
 
 def _finite(values) -> list[float | None]:
     return [float(v) if np.isfinite(v) else None for v in np.asarray(values, dtype=float)]
+
+
+# --- optimisation -------------------------------------------------------------------------------------
+
+
+def frontier_figure(answer, risk: str = "cvar5"):
+    """Every evaluated candidate's mean of the objective's variable against its CVaR 5 % (or insolvency
+    probability), the efficient ones joined by a line and the best marked. [plotly Figure]"""
+    import plotly.graph_objects as go
+
+    from hashpivot.analysis.optimize import candidate_label
+
+    table = answer.table
+    paths = [d.path for d in answer.decisions]
+    labels = [candidate_label({p: row[p] for p in paths}) for _, row in table.iterrows()]
+    x = table[risk].to_numpy(float)
+    unit = answer.objective.unit
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=_finite(x), y=_finite(table["mean"]), mode="markers", name="candidates",
+                             text=labels, marker={"color": [_color(0) if f else "#bbbbbb" for f in table["feasible"]],
+                                                  "size": 9}, hovertemplate="%{text}<br>%{x:.4g}, %{y:.4g}"))
+    front = table[table["on_frontier"]].sort_values(risk)
+    fig.add_trace(go.Scatter(x=_finite(front[risk]), y=_finite(front["mean"]), mode="lines+markers",
+                             name="efficient frontier", line={"color": _color(1)}, marker={"size": 11}))
+    fig.add_trace(go.Scatter(x=_finite(x[:1]), y=_finite(table["mean"].to_numpy(float)[:1]), mode="markers",
+                             name="best", marker={"symbol": "star", "size": 18, "color": _color(2)}))
+    x_title = (f"{answer.objective.variable} CVaR 5 % [{unit}]" if risk == "cvar5"
+               else "insolvency probability [fraction]")
+    fig.update_layout(template="plotly_white", height=480, xaxis_title=x_title,
+                      yaxis_title=f"{answer.objective.variable} mean [{unit}]",
+                      title="Evaluated decisions: mean against risk (grey: fails a constraint)")
+    return fig
+
+
+def decision_figure(answer, decision):
+    """The objective of every evaluated candidate against one decision's value, with +- 2 standard errors of its
+    paired difference from the best. [plotly Figure]"""
+    import plotly.graph_objects as go
+
+    table = answer.table
+    fig = go.Figure(go.Scatter(
+        x=table[decision.path].tolist(), y=_finite(table["objective"]), mode="markers",
+        marker={"color": [_color(0) if f else "#bbbbbb" for f in table["feasible"]], "size": 9},
+        error_y={"type": "data", "array": _finite(2.0 * table["se_vs_best"].fillna(0.0))}, name="candidates"))
+    fig.update_layout(template="plotly_white", height=380, xaxis_title=decision.path,
+                      yaxis_title=answer.objective.label, title=f"{answer.objective.text} against {decision.path}")
+    return fig
+
+
+def render_optimize_report(answer, scenario) -> str:
+    """The optimisation page: the answer in sentences, the frontier, the objective against each decision, every
+    candidate, the base scenario."""
+    from hashpivot.analysis.optimize import candidate_label
+
+    unit = answer.objective.unit
+    lines = "".join(f"<li>{_esc(line)}</li>" for line in answer.lines())
+    note = (f'<p class="note">{len(answer.table)} candidates ({answer.method}), each on the same {answer.n_paths:,} '
+            "paths (common random numbers). The interval is a 95 % paired bootstrap over the paths of the objective's "
+            "difference between the best and the runner-up; \"within noise\" when it holds 0.</p>")
+    sections = [_section("answer", "Answer", f"<ul>{lines}</ul>{note}"),
+                _section("frontier", "Efficient frontier", _figure_html(frontier_figure(answer), "frontier-cvar")
+                         + _figure_html(frontier_figure(answer, "insolvency"), "frontier-insolvency"))]
+    sections.append(_section("by-decision", "Against each decision", "".join(
+        _figure_html(decision_figure(answer, d), f"decision-{k}") for k, d in enumerate(answer.decisions))))
+    paths = [d.path for d in answer.decisions]
+    rows = [(_esc(candidate_label({p: r[p] for p in paths})), _fmt(unit, r["objective"]),
+             _fmt(unit, r["difference_vs_best"]), _fmt(unit, r["se_vs_best"]), "yes" if r["feasible"] else "no",
+             "yes" if r["on_frontier"] else "", _fmt(unit, r["cvar5"]), _fmt("fraction", r["insolvency"]))
+            for _, r in answer.table.iterrows()]
+    sections.append(_section("candidates", "Every candidate", _table(
+        ("decision", answer.objective.text, "vs best", "s.e.", "feasible", "frontier", "CVaR 5 %", "insolvency"),
+        rows, num_from=1)))
+    sections.append(_section("assumptions", "Base scenario", f"<pre>{_esc(_toml(scenario))}</pre>"))
+    subtitle = (f"{len(answer.table)} candidates &middot; {answer.n_paths:,} paths each on the same random numbers "
+                f"&middot; seed {scenario.run.seed}")
+    return _page(f"hashpivot optimize: {scenario.name}", subtitle, sections)
+
+
+def write_optimize_report(answer, path: str | os.PathLike[str], scenario) -> Path:
+    """Write :func:`render_optimize_report` to ``path`` atomically."""
+    return _write(path, render_optimize_report(answer, scenario))
+
+
+def _toml(scenario) -> str:
+    from hashpivot.scenarios.toml import to_toml
+
+    return to_toml(scenario)
