@@ -19,7 +19,7 @@ from hashpivot.errors import InputError, ScenarioError
 from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.selection import select_capacity, select_policies
 
-__all__ = ["calc", "calc_fleet_of", "chain_history", "compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "optimize", "replay",
+__all__ = ["breakeven_map", "calc", "calc_fleet_of", "chain_history", "compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "optimize", "replay",
            "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sensitivity", "sweep"]
 
 
@@ -315,9 +315,9 @@ def sweep_variants(base: Scenario, axes: Mapping[str, Sequence] | None = None, m
 def _decision_sweep(data, client, progress, task_paths=None):
     """The sweep runner of the decision tools: :func:`sweep` with per-path finals kept (their paired differences
     need them), on ``client`` or in-process; the same numbers either way."""
-    def run_sweep(scenario, *, axes, mode):
-        return sweep(scenario, axes=axes, mode=mode, data=data, client=client, progress=progress, keep_paths=True,
-                     task_paths=task_paths)
+    def run_sweep(scenario, *, axes, mode, policies=None):
+        return sweep(scenario, axes=axes, mode=mode, policies=policies, data=data, client=client, progress=progress,
+                     keep_paths=True, task_paths=task_paths)
     return run_sweep
 
 
@@ -363,6 +363,38 @@ def sensitivity(
     else:
         tables, result = sa.sobol(base, ranges, specs, sobol_n, run_sweep, sobol_seed)
     return tables, ranges, left_out, result
+
+
+def breakeven_map(
+    scenario: Scenario | str | Path,
+    *,
+    x,
+    y,
+    metric="mining_margin_usd_per_mw_day:mean",
+    against: str | tuple[str, Any] | None = None,
+    n_paths: int | None = None,
+    seed: int | None = None,
+    data: str | Path | None = None,
+    client=None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Where the answer flips (:func:`hashpivot.analysis.breakeven_map.breakeven_map`): ``metric`` (``METRIC:STAT``
+    or a ``MetricSpec``) over the grid ``x`` by ``y`` (``GridAxis``, or ``(path, low, high, n)``), or its difference
+    against a treasury policy or a ``(PATH, VALUE)`` variant, with the frontier where it crosses zero; every cell on
+    the same random numbers through :func:`sweep`. Returns ``(BreakevenMap, sweeps)``."""
+    from hashpivot.analysis import breakeven_map as bm
+    from hashpivot.analysis.decision_metric import parse_metric
+    from hashpivot.analysis.sensitivity import base_value
+
+    spec = parse_metric(metric) if isinstance(metric, str) else metric
+    base = load(scenario, n_paths=n_paths, seed=seed)
+    axes = []
+    for option, axis in (("--x", x), ("--y", y)):
+        if not isinstance(axis, bm.GridAxis):
+            path, low, high, n = axis
+            axis = bm.grid_axis(path, float(low), float(high), int(n), isinstance(base_value(base, path), int))
+        axes.append(axis)
+    return bm.breakeven_map(base, axes[0], axes[1], spec, _decision_sweep(data, client, progress), against=against)
 
 
 def optimize(

@@ -175,10 +175,10 @@ def paired_bootstrap_ci(a: np.ndarray, b: np.ndarray, stat: str, level: float = 
     return stat_value(a, stat) - stat_value(b, stat), float(low), float(high)
 
 
-def variant_values(sweep_result, spec: MetricSpec) -> np.ndarray:
-    """The per-path values of ``spec``'s variable for every variant of a sweep, under its first policy
+def variant_values(sweep_result, spec: MetricSpec, policy: int = 0) -> np.ndarray:
+    """The per-path values of ``spec``'s variable for every variant of a sweep, under its ``policy``-th policy
     (variant, path). [unit of the metric]"""
     dataset = sweep_result.dataset
     if dataset.attrs.get("per_path") != "finals":
         raise InputError("paths", sweep_result.n_paths, "a sweep small enough to keep its per-path finals in memory")
-    return np.asarray(dataset[spec.variable].values[:, 0, :], dtype=float)
+    return np.asarray(dataset[spec.variable].values[:, policy, :], dtype=float)

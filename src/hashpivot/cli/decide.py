@@ -364,3 +364,136 @@ def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files) -> Non
 
 def _cell(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# --- breakeven ------------------------------------------------------------------------------------------
+
+
+def parse_grid(text: str, option: str) -> tuple[str, float, float, int]:
+    """``PATH=LOW:HIGH:N`` (N points, both ends included) as ``(path, low, high, n)``.
+
+    >>> parse_grid("market.btc_price.start_usd=30000:150000:25", "--x")
+    ('market.btc_price.start_usd', 30000.0, 150000.0, 25)
+    """
+    path, sep, spec = text.partition("=")
+    parts = spec.split(":")
+    try:
+        if not sep or not path.strip() or len(parts) != 3:
+            raise ValueError
+        low, high, n = float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
+        raise InputError(option, text, "PATH=LOW:HIGH:N (N grid points from LOW to HIGH), e.g. "
+                                       "company.sites.main.power_price_usd_per_mwh=20:80:13") from None
+    if not low < high:
+        raise InputError(option, text, "PATH=LOW:HIGH:N with LOW < HIGH")
+    return path.strip(), low, high, n
+
+
+def parse_against(text: str | None):
+    """``--against``: a treasury policy (label or kind) as text, or ``PATH=VALUE`` as ``(path, value)``.
+
+    >>> parse_against("hold_all"), parse_against("policy.capacity.kind=all_mining")
+    ('hold_all', ('policy.capacity.kind', 'all_mining'))
+    """
+    if text is None or "=" not in text:
+        return text
+    from hashpivot.cli.sweep import parse_value
+
+    path, _, value = text.partition("=")
+    if not path.strip() or not value.strip():
+        raise InputError("--against", text, "a treasury policy, or PATH=VALUE (a variant of the scenario)")
+    return path.strip(), parse_value(value)
+
+
+def breakeven(
+    scenario: ScenarioArg,
+    x: Annotated[str, typer.Option("--x", metavar="PATH=LOW:HIGH:N", help="The map's x axis: N points.")],
+    y: Annotated[str, typer.Option("--y", metavar="PATH=LOW:HIGH:N", help="The map's y axis: N points.")],
+    metric: Annotated[str, typer.Option("--metric", metavar="METRIC:STAT", help="The metric whose sign (or "
+                                        "difference against --against) is mapped.")]
+    = "mining_margin_usd_per_mw_day:mean",
+    against: Annotated[str | None, typer.Option(
+        "--against", metavar="POLICY|PATH=VALUE",
+        help="The alternative: a treasury policy run beside the scenario's, or a variant PATH=VALUE.")] = None,
+    n_paths: PathsOpt = None,
+    seed: SeedOpt = None,
+    out: OutDirOpt = None,
+    data: DataOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+    name: NameOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Where the answer flips over a grid of two inputs, from the simulation, with the frontier line."""
+    with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
+        from hashpivot import api
+        from hashpivot.analysis.breakeven_map import grid_axis
+        from hashpivot.analysis.decision_metric import parse_metric
+        from hashpivot.analysis.optimize import concat_sweeps
+        from hashpivot.analysis.sensitivity import base_value
+        from hashpivot.cli.simulate import check_store
+        from hashpivot.parallel.executor import connect
+        from hashpivot.scenarios.sweep import MAX_VARIANTS
+
+        spec = parse_metric(metric)
+        alternative = parse_against(against)
+        check_out_dir(out)
+        check_store(store, no_store)
+        base = api.load(scenario, n_paths=n_paths, seed=seed)
+        axes = []
+        for option, text in (("--x", x), ("--y", y)):
+            path, low, high, n = parse_grid(text, option)
+            axes.append(grid_axis(path, low, high, n, isinstance(base_value(base, path), int)))
+        if len(axes[0].values) * len(axes[1].values) > MAX_VARIANTS:
+            raise InputError("--y", y, f"a grid of at most {MAX_VARIANTS} cells with --x")
+        with connect(workers, scheduler) as client, progress_bar(
+                f"mapping {base.name}", 1, as_json, "variants" if client is None else "tasks") as bar:
+            result, sweeps = api.breakeven_map(base, x=axes[0], y=axes[1], metric=spec, against=alternative,
+                                               data=data, client=client, progress=bar)
+        what = f"{spec.text}" + (f" against {result.against_text}" if against else "")
+        recorded = _record(concat_sweeps(sweeps), store, no_store, name or f"breakeven {what} of {base.name}")
+        files = {}
+        if out is not None:
+            from hashpivot.report.decisions import write_breakeven_report
+
+            files["html"] = str(write_breakeven_report(result, sweeps[0], out / "breakeven.html"))
+        if as_json:
+            from hashpivot.io.export import json_value, records
+
+            echo_json({"scenario": base.name, "metric": spec.text, "against": result.against_text,
+                       "x": {"path": result.x.path, "values": list(result.x.values)},
+                       "y": {"path": result.y.path, "values": list(result.y.values)}, "n_paths": result.n_paths,
+                       "cells": records(result.cells),
+                       "frontier_y": [[json_value(a), json_value(b)] for a, b in result.frontier_y],
+                       "frontier_x": [[json_value(a), json_value(b)] for a, b in result.frontier_x],
+                       "files": files, **recorded.to_dict()})
+        else:
+            _print_map(result)
+            for path in files.values():
+                rich_console().print(f"wrote {path}")
+            if recorded.describe():
+                rich_console().print(recorded.describe())
+        recorded.finish(debug)
+
+
+def _print_map(result) -> None:
+    """The decision of each cell as one letter (+ scenario/positive, - against/negative, ~ within noise), y up,
+    and the frontier's points."""
+    console = rich_console()
+    mark = {"scenario": "+", "positive": "+", "against": "-", "negative": "-", "within noise": "~"}
+    grid = result.cells["decision"].to_numpy().reshape(len(result.x.values), len(result.y.values))
+    plus, minus = (("scenario", "against") if result.against is not None else ("metric > 0", "metric < 0"))
+    console.print(rich_text(f"{result.metric.label}{' minus ' + result.against_text if result.against else ''} "
+                            f"over {result.x.path} (across) and {result.y.path} (up), {result.n_paths:,} paths: "
+                            f"+ {plus}, - {minus}, ~ within noise"))
+    for j in range(len(result.y.values) - 1, -1, -1):
+        console.print(f"{_cell(result.y.values[j]):>12} " + " ".join(mark[d] for d in grid[:, j]), markup=False)
+    console.print(f"{'':>12} x: {_cell(result.x.values[0])} .. {_cell(result.x.values[-1])}", markup=False)
+    if result.frontier_y:
+        points = ", ".join(f"({_cell(a)}, {b:,.4g})" for a, b in result.frontier_y)
+        console.print(rich_text(f"frontier (x, y where it crosses 0): {points}"))
+    else:
+        console.print("no frontier: the sign does not change over this grid")

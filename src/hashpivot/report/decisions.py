@@ -231,3 +231,60 @@ def _toml(scenario) -> str:
     from hashpivot.scenarios.toml import to_toml
 
     return to_toml(scenario)
+
+
+# --- break-even maps ----------------------------------------------------------------------------------
+
+
+def breakeven_figure(result):
+    """A heatmap of the metric (or its difference against the alternative) over the grid, zero-centred, with the
+    frontier where it crosses zero. [plotly Figure]"""
+    import plotly.graph_objects as go
+
+    z = result.grid("difference").T  # plotly: rows are y
+    span = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+    title = (f"{result.metric.label} minus {result.against_text}" if result.against is not None
+             else result.metric.label)
+    fig = go.Figure(go.Heatmap(x=list(result.x.values), y=list(result.y.values),
+                               z=[_finite(row) for row in z], zmid=0.0, zmin=-span, zmax=span,
+                               colorscale="RdBu", colorbar={"title": result.metric.unit or ""}))
+    if result.frontier_y:
+        fx, fy = zip(*result.frontier_y, strict=True)
+        fig.add_trace(go.Scatter(x=list(fx), y=list(fy), mode="lines+markers", name="frontier (value = 0)",
+                                 line={"color": "black", "width": 3}))
+    noise = result.cells[result.cells["decision"] == "within noise"]
+    if len(noise):
+        fig.add_trace(go.Scatter(x=noise["x"].tolist(), y=noise["y"].tolist(), mode="markers", name="within noise",
+                                 marker={"symbol": "x", "color": "#555", "size": 7}))
+    fig.update_layout(template="plotly_white", height=560, xaxis_title=result.x.path, yaxis_title=result.y.path,
+                      title=f"{title}: blue where it is above zero, red below", legend={"orientation": "h"})
+    return fig
+
+
+def render_breakeven_report(result, sweep_result) -> str:
+    """The break-even page: the heatmap with its frontier, the frontier's points, every cell, the base scenario."""
+    unit = result.metric.unit
+    plus = "the scenario wins" if result.against is not None else "the metric is above zero"
+    note = (f'<p class="note">Each cell is a variant on the same {result.n_paths:,} paths; '
+            + (f"its value is the scenario's {_esc(result.metric.text)} minus that of {_esc(result.against_text)}, "
+               "taken path by path" if result.against is not None else f"its value is {_esc(result.metric.text)}")
+            + f"; blue: {plus}; crosses: within two standard errors of zero. The frontier is the zero crossing "
+            "along the y axis for each x, interpolated linearly between the two cells whose signs differ.</p>")
+    rows = [(_esc(_number(a)), _esc(f"{b:,.6g}")) for a, b in result.frontier_y]
+    cells = [(_esc(_number(r.x)), _esc(_number(r.y)), _fmt(unit, r.value), _fmt(unit, r.difference),
+              _fmt(unit, r.standard_error), _esc(r.decision)) for r in result.cells.itertuples(index=False)]
+    sections = [
+        _section("map", "Break-even map", note + _figure_html(breakeven_figure(result), "breakeven-figure")),
+        _section("frontier", "Frontier", _table((result.x.path, f"{result.y.path} at zero"), rows, num_from=0)
+                 if rows else '<p class="note">The sign does not change over this grid.</p>'),
+        _section("cells", "Every cell", _table((result.x.path, result.y.path, result.metric.text,
+                                                "difference" if result.against is not None else "value",
+                                                "s.e.", "decision"), cells, num_from=0)),
+        _assumptions(sweep_result),
+    ]
+    return _page(f"hashpivot breakeven: {sweep_result.scenario.name}", _subtitle(sweep_result), sections)
+
+
+def write_breakeven_report(result, sweep_result, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`render_breakeven_report` to ``path`` atomically."""
+    return _write(path, render_breakeven_report(result, sweep_result))
