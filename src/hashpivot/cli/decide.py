@@ -23,20 +23,20 @@ from hashpivot.cli.common import (
     NoStoreOpt,
     SchedulerOpt,
     StoreOpt,
+    WideOpt,
     WorkersOpt,
     check_out_dir,
     echo_json,
     exit_on_error,
     fmt_metric,
+    print_fitted,
     progress_bar,
     rich_console,
     rich_text,
 )
+from hashpivot.cli.simulate import PathsOpt, ScenarioArg, SeedOpt
 from hashpivot.errors import InputError
 
-ScenarioArg = Annotated[str, typer.Argument(metavar="SCENARIO", help="A scenario TOML file or a preset name.")]
-PathsOpt = Annotated[int | None, typer.Option("--paths", metavar="N", help="Override run.n_paths.")]
-SeedOpt = Annotated[int | None, typer.Option("--seed", metavar="S", help="Override run.seed.")]
 MetricsOpt = Annotated[
     list[str] | None,
     typer.Option("--metric", metavar="METRIC:STAT",
@@ -122,6 +122,7 @@ def sensitivity(
     no_store: NoStoreOpt = False,
     name: NameOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Which input the answer hangs on: a tornado over the inputs (or Sobol indices), on common random numbers."""
@@ -166,7 +167,8 @@ def sensitivity(
         else:
             console = rich_console()
             for t in tables:
-                console.print(_tornado_grid(t) if kind == "tornado" else _sobol_grid(t))
+                grid, dropped = (_tornado_grid if kind == "tornado" else _sobol_grid)(t, console.width, wide)
+                print_fitted(console, grid, dropped, wide)
             for path, reason in left_out:
                 console.print(rich_text(f"left out {path}: {' '.join(reason.split())}"))
             for path in files.values():
@@ -190,35 +192,33 @@ def _value(x: float) -> str:
     return fmt_number(x) if abs(x) >= 1e-3 or x == 0 else f"{x:.3g}"
 
 
-def _tornado_grid(t):
-    from rich.table import Table
+def _tornado_grid(t, width: int, wide: bool = False):
+    """The tornado as a table fitted to ``width`` (the metric at each end goes first when narrow)."""
+    from hashpivot.cli.common import fitted_table
 
     label = f"[{t.metric.unit}]"
-    grid = Table(title=rich_text(f"{t.metric.label}: base {fmt_metric(label, t.base_value)}, "
-                                 f"{t.n_paths:,} paths on the same random numbers; swing = high - low, "
-                                 "+- its standard error"), title_justify="left")
-    for column in ("input", "low", "high", "at low", "at high", "swing", "s.e.", ""):
-        grid.add_column(column, justify="left" if column == "input" else "right", overflow="fold")
-    for row in t.table.itertuples(index=False):
-        flag = "within noise" if row.within_noise else ""
-        grid.add_row(rich_text(row.input), _value(row.low), _value(row.high), fmt_metric(label, row.metric_low),
-                     fmt_metric(label, row.metric_high), fmt_metric(label, row.swing), fmt_metric(label, row.swing_se),
-                     " ".join(x for x in (flag, row.note) if x))
-    return grid
+    title = (f"{t.metric.label}: base {fmt_metric(label, t.base_value)}, {t.n_paths:,} paths on the same random "
+             "numbers; swing = high - low, +- its standard error")
+    columns = [("input", "left", 0), ("low .. high", "right", 2), ("at low .. high", "right", 3),
+               ("swing", "right", 0), ("s.e.", "right", 0), ("", "left", 1), ("note", "left", 4)]
+    rows = [[rich_text(row.input), f"{_value(row.low)} .. {_value(row.high)}",
+             f"{fmt_metric(label, row.metric_low)} .. {fmt_metric(label, row.metric_high)}", fmt_metric(label, row.swing), fmt_metric(label, row.swing_se),
+             "within noise" if row.within_noise else "", rich_text(row.note)]
+            for row in t.table.itertuples(index=False)]
+    return fitted_table(title, columns, rows, width, wide)
 
 
-def _sobol_grid(t):
-    from rich.table import Table
+def _sobol_grid(t, width: int, wide: bool = False):
+    """The Sobol indices as a table fitted to ``width``."""
+    from hashpivot.cli.common import fitted_table
 
-    grid = Table(title=rich_text(f"{t.metric.label}: Sobol indices from {t.n_evaluations:,} variants (N = "
-                                 f"{t.n_base}) x {t.n_paths:,} paths; +- the 95 % interval's half-width"),
-                 title_justify="left")
-    for column in ("input", "low", "high", "first order", "+-", "total", "+-"):
-        grid.add_column(column, justify="left" if column == "input" else "right", overflow="fold")
-    for row in t.table.itertuples(index=False):
-        grid.add_row(rich_text(row.input), _value(row.low), _value(row.high), f"{row.s1:.3f}", f"{row.s1_conf:.3f}",
-                     f"{row.st:.3f}", f"{row.st_conf:.3f}")
-    return grid
+    title = (f"{t.metric.label}: Sobol indices from {t.n_evaluations:,} variants (N = {t.n_base}) x "
+             f"{t.n_paths:,} paths; +- the 95 % interval's half-width")
+    columns = [("input", "left", 0), ("low .. high", "right", 3), ("first order", "right", 0), ("+-", "right", 2),
+               ("total", "right", 0), ("+- ", "right", 1)]
+    rows = [[rich_text(row.input), f"{_value(row.low)} .. {_value(row.high)}", f"{row.s1:.3f}", f"{row.s1_conf:.3f}",
+             f"{row.st:.3f}", f"{row.st_conf:.3f}"] for row in t.table.itertuples(index=False)]
+    return fitted_table(title, columns, rows, width, wide)
 
 
 # --- optimize -----------------------------------------------------------------------------------------

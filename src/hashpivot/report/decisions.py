@@ -52,7 +52,10 @@ def _fmt(unit: str, value: float) -> str:
 
 
 def _number(x: float) -> str:
-    return f"{x:,.4g}" if isinstance(x, float) and not float(x).is_integer() else f"{x:,}"
+    """An input's value: whole numbers from 1,000 up with separators, else four significant digits."""
+    if isinstance(x, float) and abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:,.4g}" if isinstance(x, float) else f"{x:,}"
 
 
 def _assumptions(sweep_result) -> str:
@@ -174,7 +177,8 @@ def frontier_figure(answer, risk: str = "cvar5"):
                else "insolvency probability [fraction]")
     fig.update_layout(template="plotly_white", height=480, xaxis_title=x_title,
                       yaxis_title=f"{answer.objective.variable} mean [{unit}]",
-                      title="Evaluated decisions: mean against risk (grey: fails a constraint)")
+                      title=f"Evaluated decisions: mean against {'CVaR 5 %' if risk == 'cvar5' else 'insolvency'} "
+                            "(grey: fails a constraint)")
     return fig
 
 
