@@ -142,3 +142,20 @@ def test_a_tpe_search_is_recorded_as_one_run_of_every_candidate(tmp_path):
     shown = CliRunner().invoke(app, ["runs", "show", str(payload["run_id"]), "--json"])
     assert shown.exit_code == 0, shown.output
     assert len(json.loads(shown.stdout)["run"]["policies"]) == payload["n_candidates"]
+
+
+@pytest.mark.slow
+def test_the_decision_tools_give_the_same_numbers_on_two_dask_workers(tmp_path):
+    # Every tool runs through the sweep, whose paths draw from their own streams: a LocalCluster changes nothing.
+    from hashpivot.parallel.executor import connect
+
+    scenario = str(holder_toml(tmp_path, n_paths=40, extra=LEASE_TOML))
+    decisions = [grid_decision("policy.capacity.mw", 50, 200, 50)]
+    inputs = {"company.btc_held": None, "market.btc_price.vol_per_sqrt_day": None}
+    here = api.optimize(scenario, decisions=decisions, objective="nav_usd:p50")
+    tornado_here = api.sensitivity(scenario, inputs=inputs)[0][0].table
+    with connect(workers=2) as client:
+        there = api.optimize(scenario, decisions=decisions, objective="nav_usd:p50", client=client)
+        tornado_there = api.sensitivity(scenario, inputs=inputs, client=client)[0][0].table
+    assert there.table.equals(here.table) and there.ci == here.ci
+    assert tornado_there.equals(tornado_here)
