@@ -83,7 +83,7 @@ def tornado_figure(t):
     fig.add_vline(x=t.base_value, line={"color": "#444", "dash": "dot"})
     fig.update_layout(barmode="overlay", template="plotly_white", title=f"{t.metric.label}: tornado",
                       xaxis_title=t.metric.label, height=max(320, 60 + 28 * len(table)),
-                      margin={"l": 360}, legend={"orientation": "h"})
+                      margin={"l": 360}, legend={"orientation": "h", "y": -0.3, "yanchor": "top"})
     return fig
 
 
