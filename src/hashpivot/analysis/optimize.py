@@ -196,9 +196,13 @@ class Optimum:
                        if self.within_noise else "a real difference: the 95 % interval excludes 0")
             lines.append(f"runner-up: {candidate_label(self.runner_up)}: better by {fmt_metric(unit, diff)} "
                          f"(95 % paired bootstrap interval {fmt_metric(unit, low)} to {fmt_metric(unit, high)}); {verdict}")
-        n_close = int(self.table["within_noise_of_best"].sum()) - 1
-        if n_close > 0:
-            lines.append(f"{n_close} other candidate(s) lie within two standard errors of the best")
+        paths = [d.path for d in self.decisions]
+        close = [candidate_label({p: row[p] for p in paths}) for _, row in self.table.iloc[1:].iterrows()
+                 if row["within_noise_of_best"] and row["feasible"]]
+        if close:
+            shown = "; ".join(close[:3]) + (f"; and {len(close) - 3} more" if len(close) > 3 else "")
+            lines.append(f"within two standard errors of the best's paired difference (noisier pairs cannot be told "
+                         f"apart either): {shown}")
         return lines
 
     def evaluated(self):

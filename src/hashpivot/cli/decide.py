@@ -289,6 +289,7 @@ def optimize(
     no_store: NoStoreOpt = False,
     name: NameOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """The best decision on common random numbers, with its interval against the runner-up (or 'within noise')."""
@@ -317,11 +318,11 @@ def optimize(
             from hashpivot.report.decisions import write_optimize_report
 
             files["html"] = str(write_optimize_report(answer, out / "optimize.html", base))
-        _emit_optimum(answer, as_json, frontier, recorded, files)
+        _emit_optimum(answer, as_json, frontier, recorded, files, wide)
         recorded.finish(debug)
 
 
-def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files) -> None:
+def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files, wide: bool = False) -> None:
     from hashpivot.io.export import json_value, records
 
     lines = answer.lines()
@@ -336,26 +337,24 @@ def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files) -> Non
                    "within_noise": answer.within_noise, "lines": lines, "candidates": records(answer.table),
                    "files": files, **recorded.to_dict()})
         return
-    from rich.table import Table
-
     console = rich_console()
     for line in lines:
         console.print(rich_text(line))
     unit = f"[{answer.objective.unit}]"
-    grid = Table(title=f"candidates ({answer.method}, {len(answer.table)} evaluated, {answer.n_paths:,} paths each, "
-                       "best first)", title_justify="left")
-    paths = [d.path for d in answer.decisions]
+    from hashpivot.cli.common import fitted_table
     from hashpivot.scenarios.variants import coordinate_names
 
+    paths = [d.path for d in answer.decisions]
     names = coordinate_names(paths)
-    for column in [*names.values(), answer.objective.text, "vs best", "s.e.", "feasible", *(
-            ["frontier"] if frontier else [])]:
-        grid.add_column(column, justify="right", overflow="fold")
-    for _, row in answer.table.head(len(answer.table) if frontier else 15).iterrows():
-        grid.add_row(*(rich_text(_cell(row[p])) for p in paths), fmt_metric(unit, row["objective"]),
-                     fmt_metric(unit, row["difference_vs_best"]), fmt_metric(unit, row["se_vs_best"]),
-                     "yes" if row["feasible"] else "no", *(["yes" if row["on_frontier"] else ""] if frontier else []))
-    console.print(grid)
+    columns = [*((names[p], "right", 0) for p in paths), (answer.objective.text, "right", 0), ("vs best", "right", 1),
+               ("s.e.", "right", 1), ("feasible", "right", 0), *([("frontier", "right", 0)] if frontier else [])]
+    rows = [[*(rich_text(_cell(row[p])) for p in paths), fmt_metric(unit, row["objective"]),
+             fmt_metric(unit, row["difference_vs_best"]), fmt_metric(unit, row["se_vs_best"]),
+             "yes" if row["feasible"] else "no", *(["yes" if row["on_frontier"] else ""] if frontier else [])]
+            for _, row in answer.table.head(len(answer.table) if frontier else 15).iterrows()]
+    grid, dropped = fitted_table(f"candidates ({answer.method}, {len(answer.table)} evaluated, {answer.n_paths:,} "
+                                 "paths each, best first)", columns, rows, console.width, wide)
+    print_fitted(console, grid, dropped, wide)
     for path in files.values():
         console.print(f"wrote {path}")
     if recorded.describe():
