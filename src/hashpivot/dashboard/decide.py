@@ -90,24 +90,22 @@ def _show(out: dict) -> None:
     from hashpivot.report.decisions import breakeven_figure, frontier_figure, tornado_figure
 
     config = {"displaylogo": False}
-    with st.container(key="decide_tornado"):
-        st.markdown("**Tornado** (each input -/+ 20 %, NAV mean at the horizon; bars ± their standard error)")
-        if "tornado" in out:
-            st.plotly_chart(tornado_figure(out["tornado"][0]), key="decide_tornado_chart", config=config)
-        else:
-            st.error(out["tornado_error"])
-    with st.container(key="decide_map"):
-        st.markdown("**Break-even map** (NAV mean minus that of the other policy; the line is where they are equal)")
-        if "map" in out:
-            st.plotly_chart(breakeven_figure(out["map"][0]), key="decide_map_chart", config=config)
-        else:
-            st.error(out["map_error"])
-    with st.container(key="decide_answer"):
-        st.markdown("**The optimiser's answer** (treasury policy, NAV mean, insolvency at most 5 %)")
-        if "answer" in out:
-            st.markdown("\n".join(f"- {line}" for line in out["answer"].lines()))
-            st.plotly_chart(frontier_figure(out["answer"]), key="decide_frontier_chart", config=config)
-        elif "answer_infeasible" in out:
-            st.warning(f"No treasury policy keeps the insolvency probability at or under 5 %: {out['answer_infeasible']}")
-        else:
-            st.error(out["answer_error"])
+    sections = (
+        ("tornado", "**Tornado** (each input -/+ 20 %, NAV mean at the horizon; bars ± their standard error)",
+         lambda r: tornado_figure(r[0])),
+        ("map", "**Break-even map** (NAV mean minus that of the other policy; the line is where they are equal)",
+         lambda r: breakeven_figure(r[0])),
+        ("answer", "**The optimiser's answer** (treasury policy, NAV mean, insolvency at most 5 %)", frontier_figure),
+    )
+    for name, title, figure in sections:
+        with st.container(key=f"decide_{name}"):
+            st.markdown(title)
+            if name == "answer" and name in out:
+                st.markdown("\n".join(f"- {line}" for line in out["answer"].lines()))
+            if name in out:
+                st.plotly_chart(figure(out[name]), key=f"decide_{name}_chart", config=config)
+            elif name == "answer" and "answer_infeasible" in out:
+                st.warning("No treasury policy keeps the insolvency probability at or under 5 %: "
+                           f"{out['answer_infeasible']}")
+            else:
+                st.error(out[f"{name}_error"])
