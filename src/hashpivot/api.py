@@ -19,8 +19,8 @@ from hashpivot.errors import InputError, ScenarioError
 from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.selection import select_capacity, select_policies
 
-__all__ = ["calc", "calc_fleet_of", "chain_history", "compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "replay",
-           "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sweep"]
+__all__ = ["breakeven_map", "calc", "calc_fleet_of", "chain_history", "compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "optimize", "replay",
+           "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sensitivity", "sweep"]
 
 
 def load(
@@ -246,14 +246,17 @@ def sweep(
     [40, 50]
     """
     from hashpivot._version import __version__
-    from hashpivot.analysis.sweep import SweepCollector, keeps_paths
+    from hashpivot.analysis.sweep import FINAL_METRICS, SweepCollector, keeps_paths
     from hashpivot.engine.budget import memory_limit_bytes
     from hashpivot.parallel.executor import Executor, Variant
     from hashpivot.scenarios.variants import coordinate_names
 
     base = load(scenario, n_paths=n_paths, seed=seed)
     spec, variants = sweep_variants(base, axes, mode)
-    names = coordinate_names(list(variants[0].values))
+    # A coordinate may not share a name with a result variable or a column of the summary (``company.btc_held``).
+    names = coordinate_names(list(variants[0].values),
+                             reserved={*FINAL_METRICS, "win_rate_vs_baseline", "variant", "policy", "metric", "stat",
+                                       "value", "policy_label"})
     runs = []
     for v in variants:
         sel_pol, sel_cap = main_selectors(v.scenario)
@@ -307,6 +310,121 @@ def sweep_variants(base: Scenario, axes: Mapping[str, Sequence] | None = None, m
         except ValidationError as exc:
             raise ScenarioError(format_validation_error(exc, "sweep (--set)")) from None
     return spec, expand(base, spec)
+
+
+def _decision_sweep(data, client, progress, task_paths=None):
+    """The sweep runner of the decision tools: :func:`sweep` with per-path finals kept (their paired differences
+    need them), on ``client`` or in-process; the same numbers either way."""
+    def run_sweep(scenario, *, axes, mode, policies=None):
+        return sweep(scenario, axes=axes, mode=mode, policies=policies, data=data, client=client, progress=progress,
+                     keep_paths=True, task_paths=task_paths)
+    return run_sweep
+
+
+def sensitivity(
+    scenario: Scenario | str | Path,
+    *,
+    metrics: Sequence[str] = ("nav_usd:mean",),
+    inputs: Mapping[str, tuple[float, float] | None] | None = None,
+    range_frac: float = 0.2,
+    sobol_n: int | None = None,
+    sobol_seed: int = 0,
+    n_paths: int | None = None,
+    seed: int | None = None,
+    data: str | Path | None = None,
+    client=None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Which input the answer hangs on (:mod:`hashpivot.analysis.sensitivity`): a tornado of each ``metrics``
+    (``METRIC:STAT``) over ``inputs`` (dotted path -> (low, high), or None for base -/+ ``range_frac``; default:
+    every numeric input the scenario sets), one zip sweep of ``2k + 1`` variants on common random numbers; with
+    ``sobol_n``, first-order and total Sobol indices over the same ranges from ``sobol_n (k + 2)`` variants instead.
+    Returns ``(tables, ranges, left_out, sweep_result)``: a ``Tornado`` (or ``Sobol``) per metric.
+
+    >>> tables, ranges, _, _ = sensitivity("rm1", inputs={"company.sites.main.power_price_usd_per_mwh": None},
+    ...                                    n_paths=32)
+    >>> [r.low for r in ranges], tables[0].table["input"].tolist()  # 45 USD/MWh -/+ 20 %
+    ([36.0], ['company.sites.main.power_price_usd_per_mwh'])
+    """
+    from hashpivot.analysis import sensitivity as sa
+    from hashpivot.analysis.decision_metric import parse_metric
+
+    specs = [parse_metric(m) for m in metrics]
+    if not specs:
+        raise InputError("--metric", "none", "at least one METRIC:STAT, e.g. nav_usd:mean")
+    as_set = load(scenario)  # the inputs it sets are those of its own TOML, before any override
+    ranges, left_out = sa.input_ranges(as_set, inputs, range_frac)
+    if sobol_n is not None:
+        sa.check_sobol_base(sobol_n, len(ranges))
+    base = load(as_set, n_paths=n_paths, seed=seed)
+    run_sweep = _decision_sweep(data, client, progress)
+    if sobol_n is None:
+        tables, result = sa.tornado(base, ranges, specs, run_sweep, left_out)
+    else:
+        tables, result = sa.sobol(base, ranges, specs, sobol_n, run_sweep, sobol_seed)
+    return tables, ranges, left_out, result
+
+
+def breakeven_map(
+    scenario: Scenario | str | Path,
+    *,
+    x,
+    y,
+    metric="mining_margin_usd_per_mw_day:mean",
+    against: str | tuple[str, Any] | None = None,
+    n_paths: int | None = None,
+    seed: int | None = None,
+    data: str | Path | None = None,
+    client=None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Where the answer flips (:func:`hashpivot.analysis.breakeven_map.breakeven_map`): ``metric`` (``METRIC:STAT``
+    or a ``MetricSpec``) over the grid ``x`` by ``y`` (``GridAxis``, or ``(path, low, high, n)``), or its difference
+    against a treasury policy or a ``(PATH, VALUE)`` variant, with the frontier where it crosses zero; every cell on
+    the same random numbers through :func:`sweep`. Returns ``(BreakevenMap, sweeps)``."""
+    from hashpivot.analysis import breakeven_map as bm
+    from hashpivot.analysis.decision_metric import parse_metric
+    from hashpivot.analysis.sensitivity import base_value
+
+    spec = parse_metric(metric) if isinstance(metric, str) else metric
+    base = load(scenario, n_paths=n_paths, seed=seed)
+    axes = []
+    for option, axis in (("--x", x), ("--y", y)):
+        if not isinstance(axis, bm.GridAxis):
+            path, low, high, n = axis
+            axis = bm.grid_axis(path, float(low), float(high), int(n), isinstance(base_value(base, path), int))
+        axes.append(axis)
+    return bm.breakeven_map(base, axes[0], axes[1], spec, _decision_sweep(data, client, progress), against=against)
+
+
+def optimize(
+    scenario: Scenario | str | Path,
+    *,
+    decisions: Sequence,
+    objective,
+    constraints: Sequence = (),
+    budget: int = 30,
+    direction: str = "max",
+    search_seed: int = 0,
+    frontier_risk: str = "cvar5",
+    n_paths: int | None = None,
+    seed: int | None = None,
+    data: str | Path | None = None,
+    client=None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """The best decision (:func:`hashpivot.analysis.optimize.optimize`): ``decisions`` (``Decision``), ``objective``
+    (a ``MetricSpec`` or ``METRIC:STAT``) and ``constraints`` (``Constraint`` or ``METRIC:STAT<=X``), searched on
+    common random numbers by grid or TPE through :func:`sweep`. Returns an ``Optimum``; raises ``Infeasible`` (an
+    InputError) when no candidate meets the constraints."""
+    from hashpivot.analysis import optimize as opt
+    from hashpivot.analysis.decision_metric import parse_metric
+
+    spec = parse_metric(objective, "--objective") if isinstance(objective, str) else objective
+    limits = [opt.parse_constraint(c) if isinstance(c, str) else c for c in constraints]
+    base = load(scenario, n_paths=n_paths, seed=seed)
+    return opt.optimize(base, decisions, spec, _decision_sweep(data, client, progress), constraints=limits,
+                        budget=budget, direction=direction, seed=search_seed, frontier_risk=frontier_risk)
 
 
 def replay(

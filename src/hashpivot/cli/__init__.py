@@ -8,7 +8,8 @@ import loop and no command module imports the app; tests/test_imports.py checks 
 - one module per command group: :mod:`~hashpivot.cli.hashprice`, :mod:`~hashpivot.cli.simulate`
   (run, compare, margins), :mod:`~hashpivot.cli.replay`, :mod:`~hashpivot.cli.runs` (runs, report,
   presets), :mod:`~hashpivot.cli.dashboard`, :mod:`~hashpivot.cli.claims`,
-  :mod:`~hashpivot.cli.calibrate`, :mod:`~hashpivot.cli.data`;
+  :mod:`~hashpivot.cli.calibrate`, :mod:`~hashpivot.cli.data`, :mod:`~hashpivot.cli.decide` (sensitivity, optimize,
+  breakeven);
 - :mod:`~hashpivot.cli.entry`: the app, which registers every command.
 
 Importing it loads no heavy library (numba, pandas, plotly...): the commands import them when they run.

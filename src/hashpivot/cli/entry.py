@@ -14,6 +14,7 @@ from hashpivot.cli.calibrate import calibrate_command
 from hashpivot.cli.claims import claims
 from hashpivot.cli.dashboard import dashboard
 from hashpivot.cli.deal import deal
+from hashpivot.cli.decide import breakeven, optimize, sensitivity
 from hashpivot.cli.data import data_app
 from hashpivot.cli.hashprice import hashprice
 from hashpivot.cli.replay import replay
@@ -39,6 +40,9 @@ app.command("hashprice")(hashprice)
 app.command("run")(run)
 app.command("compare")(compare)
 app.command("sweep")(sweep)  # variants of a scenario on the same random numbers, in-process or on Dask
+app.command("sensitivity")(sensitivity)  # tornado and Sobol indices: which input the answer hangs on
+app.command("optimize")(optimize)  # the best decision on common random numbers, or 'within noise'
+app.command("breakeven")(breakeven)  # where the answer flips over a grid of two inputs, with the frontier
 app.command("margins")(margins)
 app.command("calc")(calc)  # the mining calculator: hashprice today, break-evens, cost to mine, over a horizon
 app.add_typer(runs_app, name="runs")  # stored runs: list, show, diff, delete

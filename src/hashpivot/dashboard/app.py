@@ -13,7 +13,7 @@ answer at a glance (``st-key-answer``) is on the first screen; runs are cached p
 Widget keys (stable, for tests): ``preset``, ``upload``, ``btc_price``, ``btc_drift``, ``btc_vol``,
 ``hashrate_growth``, ``power_price``, ``convert_mw``, ``convert_day`` (a date), ``lease_rate``,
 ``compare_all_mining``, ``policies``, ``n_paths``, ``run``, ``download_report``, ``download_toml``,
-``download_csv``. Streamlit gives each element the CSS class ``st-key-<key>``; the answer sits in
+``download_csv`` (and the Decide section's, :mod:`hashpivot.dashboard.decide`). Streamlit gives each element the CSS class ``st-key-<key>``; the answer sits in
 ``st-key-answer``, the comparison table in ``st-key-comparison``.
 """
 
@@ -29,6 +29,7 @@ import streamlit as st
 from hashpivot import api
 from hashpivot.analysis.compare import comparison_cells, comparison_table
 from hashpivot.analysis.fan import insolvency_curve
+from hashpivot.dashboard.decide import decide_panel
 from hashpivot.dashboard.inputs import (
     DASHBOARD_MAX_PATHS,
     DashboardInputs,
@@ -353,6 +354,7 @@ def main() -> None:
         st.warning("The inputs changed since this run: press **Run simulation** to update the results.")
     show_results(run)
     calculator_panel(modified)
+    decide_panel(modified)  # the tornado, the break-even map and the optimiser's answer (dashboard/decide.py)
 
 
 if __name__ == "__main__":

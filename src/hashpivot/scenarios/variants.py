@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,12 +110,15 @@ def expand(scenario: Scenario, spec: SweepSpec | None = None) -> list[ScenarioVa
     return out
 
 
-def coordinate_names(paths: list[str]) -> dict[str, str]:
+def coordinate_names(paths: list[str], reserved: Collection[str] = ()) -> dict[str, str]:
     """A short, unique coordinate name per axis path: its last key (``power_price_usd_per_mwh``), with its
-    table's key before ``kind`` (``treasury_kind``), or more of the path when two would clash.
+    table's key before ``kind`` (``treasury_kind``), or more of the path when two would clash or a name is
+    ``reserved`` (a result variable such as ``btc_held``: a coordinate may not share its name).
 
     >>> coordinate_names(["company.sites.main.power_price_usd_per_mwh", "policy.treasury.kind"])
     {'company.sites.main.power_price_usd_per_mwh': 'power_price_usd_per_mwh', 'policy.treasury.kind': 'treasury_kind'}
+    >>> coordinate_names(["company.btc_held"], reserved={"btc_held"})
+    {'company.btc_held': 'company_btc_held'}
     """
     out: dict[str, str] = {}
     for depth in range(1, 6):
@@ -123,7 +127,7 @@ def coordinate_names(paths: list[str]) -> dict[str, str]:
             parts = p.split(".")
             take = max(depth, 2) if parts[-1] == "kind" else depth
             names[p] = "_".join(parts[-take:])
-        if len(set(names.values())) == len(names):
+        if len(set(names.values())) == len(names) and not set(names.values()) & set(reserved):
             return names
         out = names
     return {p: p.replace(".", "_") for p in paths} if len(set(out.values())) < len(out) else out
