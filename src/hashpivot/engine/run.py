@@ -153,7 +153,7 @@ def simulate_paths(
                 run_company(
                     market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
                     month_days, check_invariants, Outputs(term, mon, flows),
-                    new_workspace(len(plan_arrays.fleets), n_proj),
+                    new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges)),
                 )
                 terminal[k, at : at + count] = term
                 _check_fits_float32(mon, combos[k], first, month_days)

@@ -88,6 +88,7 @@ from hashpivot.engine.state import (
     S_BTC_HELD,
     S_CAPEX_USD,
     S_CASH_USD,
+    S_COLLATERAL_BTC,
     S_CONVERTIBLE_USD,
     S_CREDIT_DRAWN_USD,
     S_DEBT_USD,
@@ -95,6 +96,7 @@ from hashpivot.engine.state import (
     S_EQUITY_RAISED_USD,
     S_FLEETS_AS_BUILT,
     S_INSOLVENT_DAY,
+    S_LOAN_USD,
     S_MINED_BTC,
     S_PRICE_COUNT_DAYS,
     S_PRICE_SUM_USD,
@@ -160,10 +162,12 @@ def _seg(g, field):
 
 @njit(inline="always")
 def nav_usd(st, btc_price_usd):
-    """Net asset value: BTC x price + cash - debt - convertible principal - credit drawn. Reads ``S_BTC_HELD``,
-    ``S_CASH_USD``, ``S_DEBT_USD``, ``S_CONVERTIBLE_USD``, ``S_CREDIT_DRAWN_USD``. [USD]"""
+    """Net asset value: BTC x price + cash - debt - convertible principal - credit drawn, + collateral pledged x price
+    - BTC-backed loans (``engine.hedges``; both 0 without, which leaves the bits as they were). Reads
+    ``S_BTC_HELD``, ``S_CASH_USD``, ``S_DEBT_USD``, ``S_CONVERTIBLE_USD``, ``S_CREDIT_DRAWN_USD``,
+    ``S_COLLATERAL_BTC``, ``S_LOAN_USD``. [USD]"""
     return (st[S_BTC_HELD] * btc_price_usd + st[S_CASH_USD] - st[S_DEBT_USD] - st[S_CONVERTIBLE_USD]
-            - st[S_CREDIT_DRAWN_USD])
+            - st[S_CREDIT_DRAWN_USD] + st[S_COLLATERAL_BTC] * btc_price_usd - st[S_LOAN_USD])
 
 
 # --- 1. market day ---------------------------------------------------------------------------------------------

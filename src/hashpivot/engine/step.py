@@ -34,6 +34,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from hashpivot.engine import hedges as hg
 from hashpivot.engine import kernels as k
 from hashpivot.engine.borrowed import borrowed
 from hashpivot.engine import stages
@@ -53,6 +54,7 @@ from hashpivot.engine.state import (
     FS_ACTIVE_GRID_MW,
     FS_UPGRADED_GRID_MW,
     N_FLEET_STATE,
+    N_HEDGE_STATE,
     N_PROJECT_STATE,
     N_STATE,
     PS_CONTRACT_LOST,
@@ -63,6 +65,7 @@ from hashpivot.engine.state import (
     PS_RENT_USD_PER_DAY,
     S_BTC_HELD,
     S_CASH_USD,
+    S_COLLATERAL_BTC,
     S_DEBT_USD,
     S_FLEETS_AS_BUILT,
     S_INSOLVENT_DAY,
@@ -85,22 +88,24 @@ MarketArrays = namedtuple("MarketArrays", (
 #: The company under one capacity plan (``engine.plan.CompanyArrays``, its fast path's factors in ``as_built``:
 #: ``engine.plan.AsBuiltFleets``) and its per-path inputs: ``start_days`` (paths, projects; -1 = never) and
 #: ``tenant_u`` (daily uniforms of tenant defaults, paths x projects x days + 1, or (1, 1, 1) when nothing can
-#: default).
+#: default); ``hedges``: the scenario's hedges (``engine.hedges.HEDGE_COLUMNS`` rows; none: 0 rows).
 CompanyInputs = namedtuple("CompanyInputs", (
     "fleets", "derate", "upgrade", "sites", "projects", "removal_mw", "scalars", "as_built", "start_days", "tenant_u",
+    "hedges",
 ))
 #: Where the kernel writes: ``terminal`` (paths, TERMINAL_COLUMNS), ``monthly`` (stored paths, MONTHLY_VARIABLES,
 #: months) and ``project_flows`` (stored paths, projects, months: AI projects' monthly net cash flows, zeroed by the
 #: caller).
 Outputs = namedtuple("Outputs", ("terminal", "monthly", "project_flows"))
 #: The kernel's scratch, owned by the caller: the path's state (``engine.state.PATH_STATE``), its fleets'
-#: (fleets, ``FLEET_STATE``) and its projects' (projects, ``PROJECT_STATE``).
-Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state"))
+#: (fleets, ``FLEET_STATE``), its projects' (projects, ``PROJECT_STATE``) and its hedges' (hedges, ``HEDGE_STATE``).
+Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state"))
 
 
-def new_workspace(n_fleets: int, n_projects: int) -> Workspace:
-    """A ``Workspace`` for a company of ``n_fleets`` fleets and ``n_projects`` projects."""
-    return Workspace(np.empty(N_STATE), np.empty((n_fleets, N_FLEET_STATE)), np.empty((n_projects, N_PROJECT_STATE)))
+def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0) -> Workspace:
+    """A ``Workspace`` for a company of ``n_fleets`` fleets, ``n_projects`` projects and ``n_hedges`` hedges."""
+    return Workspace(np.empty(N_STATE), np.empty((n_fleets, N_FLEET_STATE)), np.empty((n_projects, N_PROJECT_STATE)),
+                     np.empty((n_hedges, N_HEDGE_STATE)))
 
 
 @njit(inline="always")
@@ -116,9 +121,9 @@ def _borrow_all(market, company, params, month_days, out, work):
                              b(ab.power_price_usd_per_mwh), ab.possible)
     company = CompanyInputs(b(company.fleets), b(company.derate), b(company.upgrade), b(company.sites),
                             b(company.projects), b(company.removal_mw), b(company.scalars), as_built,
-                            b(company.start_days), b(company.tenant_u))
+                            b(company.start_days), b(company.tenant_u), b(company.hedges))
     out = Outputs(b(out.terminal), b(out.monthly), b(out.project_flows))
-    work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state))
+    work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state))
     return market, company, b(params), b(month_days), out, work
 
 
@@ -146,8 +151,9 @@ def start_path(st, fs, ps, company, market, p):
 
 
 @njit(inline="always")
-def operate_day(st, fs, ps, company, market, code, params, p, t, m, out):
-    """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot."""
+def operate_day(st, fs, ps, hs, company, market, code, params, p, t, m, month_end, out):
+    """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot and
+    ``month_end`` whether ``t`` ends a calendar month (or the run)."""
     pi = 0 if market.power_price_index.shape[0] == 1 else p
     gi = 0 if market.gpu_rent_index.shape[0] == 1 else p
     s = market.btc_price_usd[p, t]
@@ -170,6 +176,11 @@ def operate_day(st, fs, ps, company, market, code, params, p, t, m, out):
     ai_rev, ai_opex, capex = stages.ai_projects(st, ps, company, market, p, t, pi, gi, m, store, out.project_flows,
                                                 capex)
     st[S_BTC_HELD] += mined
+    hedge_cash = 0.0
+    released = 0.0
+    liquidated = 0.0
+    if company.hedges.shape[0] > 0:
+        hedge_cash, released, liquidated = hg.settle_hedges(st, hs, company.hedges, market, p, t, month_end)
     interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex)
     financing, bought = stages.finance(st, company, code, params, t, s)
     sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating, bought)
@@ -179,7 +190,8 @@ def operate_day(st, fs, ps, company, market, code, params, p, t, m, out):
         sold = stages.keep_runway(st, floor_months, daily_costs, s, sold)
     sold, financing = stages.cover_shortfall(st, company, params[TP_SELL_BTC_BEFORE_DEBT] > 0.5, s, t, sold,
                                              financing)
-    return btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power
+    return (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash, released,
+            liquidated)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -189,12 +201,13 @@ def run_company(market, company, code, params, month_days, check, out, work):
     ``month_days``; writes ``out`` (``Outputs``; the first ``out.monthly.shape[0]`` paths are stored), using
     ``work`` (``Workspace``) as scratch."""
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
-    st, fs, ps = work.path_state, work.fleet_state, work.project_state
+    st, fs, ps, hs = work.path_state, work.fleet_state, work.project_state, work.hedge_state
     n_paths, n_cols = market.btc_price_usd.shape
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]
     for p in range(n_paths):
         start_path(st, fs, ps, company, market, p)
+        hg.start_hedges(hs)
         m = 0
         if p < n_store and month_days[0] == 0:
             stages.store_month(st, out.monthly, p, 0, market.btc_price_usd[p, 0])
@@ -202,23 +215,30 @@ def run_company(market, company, code, params, month_days, check, out, work):
         for t in range(1, n_cols):
             stages.track_price_mean(st, market, p, t, window)
             if st[S_INSOLVENT_DAY] < 0:
-                btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power = operate_day(
-                    st, fs, ps, company, market, code, params, p, t, m, out)
+                collateral_prev = st[S_COLLATERAL_BTC]
+                month_end = m < month_days.shape[0] and t == month_days[m]
+                (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
+                 released, liquidated) = operate_day(st, fs, ps, hs, company, market, code, params, p, t, m,
+                                                     month_end, out)
                 if check:
-                    stages.check_day(st, btc_prev, cash_prev, mined, sold, bought, operating, financing,
-                                     market.btc_price_usd[p, t])
+                    # Hedges move BTC between the BTC held and collateral (released) and cash (hedge_cash): with
+                    # both 0 (no hedges) this is the check as it always was.
+                    stages.check_day(st, btc_prev + released, cash_prev, mined, sold, bought, operating,
+                                     financing + hedge_cash, market.btc_price_usd[p, t])
+                    hg.check_hedges(st, collateral_prev, released, liquidated)
                 stages.accumulate(st, mined, sold, bought, capex, dr, power, market.btc_price_usd[p, t])
             if m < month_days.shape[0] and t == month_days[m]:
                 if p < n_store:
                     stages.store_month(st, out.monthly, p, m, market.btc_price_usd[p, t])
                 m += 1
         stages.store_terminal(st, out.terminal, p, market.btc_price_usd[p, n_cols - 1])
+        hg.store_hedge_terminal(st, out.terminal, p)
 
 
 def company_inputs(arrays, start_days, tenant_u) -> CompanyInputs:
     """``CompanyInputs`` of a plan's packed arrays (``engine.plan.CompanyArrays``) and a chunk's per-path inputs."""
     return CompanyInputs(arrays.fleets, arrays.derate, arrays.upgrade, arrays.sites, arrays.projects,
-                         arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u)
+                         arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u, arrays.hedges)
 
 
 def market_arrays(mk) -> MarketArrays:
