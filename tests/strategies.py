@@ -239,7 +239,7 @@ def capacity_policy(draw: st.DrawFn, company_dict: Dict, horizon_days: int) -> D
 # -------------------------------------------------------------------------------------------- scenario
 
 @st.composite
-def hedges(draw: st.DrawFn, horizon: int) -> list[Dict]:
+def hedges(draw: st.DrawFn, horizon: int, sites: list[str]) -> list[Dict]:
     """Up to three ``[[hedges]]`` of any kind that end by the horizon (names unique by kind and row)."""
     out = []
     for _ in range(draw(st.integers(0, 3))):
@@ -248,12 +248,15 @@ def hedges(draw: st.DrawFn, horizon: int) -> list[Dict]:
         tenor = draw(st.integers(1, max(1, (horizon - start) // (1 + n_rolls))))
         if start + tenor * (1 + n_rolls) > horizon:
             continue
-        kind = draw(st.sampled_from(("hashprice_forward", "btc_put", "btc_collar", "btc_backed_loan")))
+        kind = draw(st.sampled_from(("hashprice_forward", "btc_put", "btc_collar", "btc_backed_loan", "fixed_power")))
         base: Dict = {"kind": kind, "start_day": start, "tenor_days": tenor}
         if kind == "hashprice_forward":
             out.append({**base, "notional_phs": draw(floats(1.0, 50_000.0)),
                         **draw(st.one_of(st.just({}), st.fixed_dictionaries(
                             {"strike_usd_per_ph_day": floats(1.0, 200.0)})))})
+        elif kind == "fixed_power":
+            out.append({**base, "site": draw(st.sampled_from(sites)), "load_frac": draw(floats(0.05, 1.0)),
+                        "price_usd_per_mwh": draw(floats(0.0, 200.0))})
         elif kind == "btc_backed_loan":
             ltv0 = draw(floats(0.2, 0.7))
             out.append({**base, "principal_usd": draw(floats(1e5, 1e9)), "rate_per_year": draw(floats(0.0, 0.2)),
@@ -305,7 +308,7 @@ def scenario_dicts(
         "company": comp,
         "policy": {"treasury": policies[0], "capacity": draw(capacity_policy(comp, horizon))},
         "compare": policies[1:],
-        **({"hedges": draw(hedges(horizon))} if with_hedges else {}),
+        **({"hedges": draw(hedges(horizon, [site["name"] for site in comp["sites"]]))} if with_hedges else {}),
     }
 
 

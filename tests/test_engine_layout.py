@@ -25,6 +25,7 @@ LAYOUTS = [
     (state.FLEET_STATE, state, "FS_"),
     (state.PROJECT_STATE, state, "PS_"),
     (state.HEDGE_STATE, state, "HS_"),
+    (state.SITE_ENERGY, state, "SE_"),
     (hedges.HEDGE_COLUMNS, hedges, "H_"),
 ]
 

@@ -295,3 +295,55 @@ def test_compare_prints_and_writes_hedged_beside_unhedged(tmp_path):
     assert "Hedged against unhedged" in shown.stdout and "margin calls per path" in shown.stdout
     page = (tmp_path / "out" / "report.html").read_text()
     assert '<section id="hedges">' in page and "cost in the mean NAV [USD]" in page
+
+
+# ------------------------------------------------------------------------------------ fixed-price power
+
+NORTH_MWH = 0.95 * 10.0 * 20.0 * 24.0  # fleet a on north: uptime x 200 MW x 24 h = 4,560 MWh a day
+
+
+def power_run(north: dict[str, Any], days: int = 12, **contract: Any):
+    data = deterministic(days, {"kind": "hold_all"}, cash_usd=1e9)
+    data["company"]["sites"] = [{**SITES[0], **north}, SITES[1]]
+    plain = final(data)
+    power = {"kind": "fixed_power", "site": "north", "load_frac": 0.5, "price_usd_per_mwh": 35.0, "start_day": 1,
+             "tenor_days": 10, **contract}
+    return plain, final(hedged(data, power))
+
+
+def test_fixed_power_saves_the_price_difference_times_the_covered_mwh():
+    """Half of north's 4,560 MWh a day bought at 35 USD/MWh against its 40: 0.5 x 4,560 x 5 = 11,400 USD saved on
+    each of the 10 days covered (days 2-11); machines run every hour (no curtailment), so nothing is resold."""
+    plain, got = power_run({"curtailable_frac": 0.0})
+    np.testing.assert_allclose(float(got["power_hedge_usd"]), 10 * 0.5 * NORTH_MWH * (40.0 - 35.0), rtol=1e-12)
+    assert float(got["brokerage_usd"]) == 0.0
+    np.testing.assert_allclose(float(got["cash_usd"] - plain["cash_usd"]), 114_000.0, rtol=1e-9)
+    # The mining itself is what it was: the contract is money, the machines follow the market price.
+    assert float(got["mined_btc"]) == float(plain["mined_btc"])
+
+
+def test_contracted_power_not_drawn_is_resold_at_the_market_less_the_contract_price():
+    """At 150 USD/MWh fleet a is below break-even and stops every day (test_engine_properties shows why): its
+    contracted half, 0.5 x 4,560 MWh, is resold at 150 for the 35 paid, 0.5 x 4,560 x 115 USD a day (energy
+    brokerage); nothing contracted is drawn, so the power hedge line is 0."""
+    plain, got = power_run({"power_price_usd_per_mwh": 150.0, "curtailable_frac": 1.0})
+    assert float(got["mined_btc"]) == float(plain["mined_btc"])
+    assert float(got["power_hedge_usd"]) == 0.0
+    np.testing.assert_allclose(float(got["brokerage_usd"]), 10 * 0.5 * NORTH_MWH * (150.0 - 35.0), rtol=1e-12)
+
+
+def test_with_hourly_prices_the_two_lines_add_up_to_the_mean_price_difference():
+    """Hourly prices lognormal around 95 USD/MWh (log-sd 0.8): fleet a runs in the cheap hours and resells the
+    others; whatever the split, drawn + resold = (mean price - contract price) x contracted MWh, since the hours'
+    mean is the day's mean price: 0.5 x 4,560 x (95 - 35) a day."""
+    _, got = power_run({"power_price_usd_per_mwh": 95.0, "curtailable_frac": 1.0, "hourly_price_vol_log": 0.8})
+    drawn, resold = float(got["power_hedge_usd"]), float(got["brokerage_usd"])
+    assert drawn > 0 and resold > 0
+    np.testing.assert_allclose(drawn + resold, 10 * 0.5 * NORTH_MWH * (95.0 - 35.0), rtol=1e-12)
+
+
+def test_a_power_contract_on_an_unknown_site_is_refused():
+    data = hedged(deterministic(30, {"kind": "hold_all"}), {"kind": "fixed_power", "site": "east", "load_frac": 0.5,
+                                                             "price_usd_per_mwh": 35.0, "tenor_days": 10})
+    with pytest.raises(Exception, match="site='east'.*allowed: a site of the company"):
+        from_dict(data)

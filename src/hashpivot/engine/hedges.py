@@ -35,6 +35,7 @@ from hashpivot.engine.state import (
     HS_NOTIONAL_BTC,
     HS_PUT_STRIKE_USD,
     N_HEDGE_FIELDS,
+    S_BROKERAGE_USD,
     S_BTC_HELD,
     S_CASH_USD,
     S_COLLATERAL_BTC,
@@ -46,9 +47,14 @@ from hashpivot.engine.state import (
     S_MARGIN_CALLS,
     S_OPTION_PAYOFF_USD,
     S_OPTION_PREMIUM_USD,
+    S_POWER_HEDGE_USD,
+    SE_FULL_COST_USD,
+    SE_FULL_MWH,
+    SE_USED_COST_USD,
+    SE_USED_MWH,
     T_HEDGE0,
 )
-from hashpivot.policies.hedges import BTC_BACKED_LOAN, HASHPRICE_FORWARD
+from hashpivot.policies.hedges import BTC_BACKED_LOAN, FIXED_POWER, HASHPRICE_FORWARD
 from hashpivot.units import DAYS_PER_YEAR, TH_PER_PH
 
 #: Hedge columns, in packing order: (name, meaning [unit]). One row per hedge; a kind fills the columns it reads.
@@ -66,10 +72,13 @@ HEDGE_COLUMNS = (
     ("rate_per_year", "a loan's interest rate [1/year]"),
     ("initial_ltv_frac", "a loan's LTV when struck and after a cure [fraction]"),
     ("margin_call_ltv_frac", "a loan's margin-call LTV [fraction]"),
+    ("site_index", "row of a fixed-price power contract's site [index]"),
+    ("load_frac", "share of the site's mining energy contracted [fraction]"),
+    ("price_usd_per_mwh", "fixed price of the contracted power [USD/MWh]"),
 )
 (H_KIND, H_START_DAY, H_TENOR_DAYS, H_END_DAY, H_NOTIONAL, H_TREASURY_FRAC, H_STRIKE_USD_PER_PH_DAY,
  H_PUT_STRIKE_RATIO, H_CALL_STRIKE_RATIO, H_PREMIUM_PER_SPOT_RATIO, H_RATE_PER_YEAR, H_INITIAL_LTV_FRAC,
- H_MARGIN_CALL_LTV_FRAC) = range(len(HEDGE_COLUMNS))
+ H_MARGIN_CALL_LTV_FRAC, H_SITE_INDEX, H_LOAD_FRAC, H_PRICE_USD_PER_MWH) = range(len(HEDGE_COLUMNS))
 N_HEDGE_COLS = len(HEDGE_COLUMNS)
 
 
@@ -190,11 +199,30 @@ def _loan_day(st, hs, hedges, h, t, s):
 
 
 @njit(inline="always")
-def settle_hedges(st, hs, hedges, market, p, t, month_end):
+def _power_day(st, hedges, h, site_energy):
+    """Cash of fixed-price power contract ``h`` today [USD]: on the contracted share of the site's energy drawn,
+    (price paid at the market - contract price) x MWh (``S_POWER_HEDGE_USD``); on the contracted MWh not drawn
+    (curtailed hours, downtime), resold at the market, (market - contract price) x MWh (``S_BROKERAGE_USD``).
+    Together: (the day's mean market price - contract price) x contracted MWh."""
+    site = int(hedges[h, H_SITE_INDEX])
+    share = hedges[h, H_LOAD_FRAC]
+    price = hedges[h, H_PRICE_USD_PER_MWH]
+    full_mwh, used_mwh = site_energy[site, SE_FULL_MWH], site_energy[site, SE_USED_MWH]
+    saving = share * (site_energy[site, SE_USED_COST_USD] - price * used_mwh)
+    brokerage = share * (site_energy[site, SE_FULL_COST_USD] - site_energy[site, SE_USED_COST_USD]
+                         - price * (full_mwh - used_mwh))
+    st[S_POWER_HEDGE_USD] += saving
+    st[S_BROKERAGE_USD] += brokerage
+    return saving + brokerage
+
+
+@njit(inline="always")
+def settle_hedges(st, hs, hedges, market, p, t, month_end, site_energy):
     """(hedge cash [USD], BTC released to the BTC held [BTC], BTC liquidated [BTC]) of every hedge today on path
     ``p``: forwards accrue ``notional x (strike - hashprice)`` on each day they cover and settle at each calendar
-    month end (``month_end``) and on their last day; options and loans as ``_option_day`` and ``_loan_day``. Adds
-    the cash to ``S_CASH_USD``; writes the ``HEDGE_FIELDS`` columns and ``HEDGE_STATE``."""
+    month end (``month_end``) and on their last day; fixed-price power settles each day it covers from the sites'
+    energy of the day (``site_energy``, ``engine.state.SITE_ENERGY``); options and loans as ``_option_day`` and
+    ``_loan_day``. Adds the cash to ``S_CASH_USD``; writes the ``HEDGE_FIELDS`` columns and ``HEDGE_STATE``."""
     s = market.btc_price_usd[p, t]
     cash = 0.0
     released = 0.0
@@ -213,6 +241,9 @@ def settle_hedges(st, hs, hedges, market, p, t, month_end):
                     st[S_FORWARD_SETTLED_USD] += hs[h, HS_ACCRUED_USD]
                     cash += hs[h, HS_ACCRUED_USD]
                     hs[h, HS_ACCRUED_USD] = 0.0
+        elif kind == FIXED_POWER:
+            if t > hedges[h, H_START_DAY]:
+                cash += _power_day(st, hedges, h, site_energy)
         elif kind == BTC_BACKED_LOAN:
             c, r, q = _loan_day(st, hs, hedges, h, t, s)
             cash += c

@@ -18,9 +18,9 @@ from hashpivot.policies.capacity import (
     ConvertOnDay,
     ConvertWhenHashpriceBelow,
 )
-from hashpivot.engine.hedges import HEDGE_COLUMNS, N_HEDGE_COLS
+from hashpivot.engine.hedges import H_KIND, HEDGE_COLUMNS, N_HEDGE_COLS
 from hashpivot.formulas.power import energy_mwh_per_day_unchecked
-from hashpivot.policies.hedges import BTC_COLLAR, BTC_PUT, HASHPRICE_FORWARD
+from hashpivot.policies.hedges import BTC_COLLAR, BTC_PUT, FIXED_POWER, HASHPRICE_FORWARD
 from hashpivot.units import DAYS_PER_YEAR
 
 #: Fleet columns, in packing order: (name, meaning [unit]). One row per fleet.
@@ -271,6 +271,9 @@ def pack_hedges(scenario) -> NDArray[np.float64]:
                     "put_strike_ratio": h.put_strike_ratio, "premium_per_spot_ratio": premium_per_spot_ratio(h)}
             if h.code == BTC_COLLAR:
                 row["call_strike_ratio"] = collar_call_strike_ratio(h)
+        elif h.code == FIXED_POWER:
+            row |= {"site_index": [s.name for s in scenario.company.sites].index(h.site), "load_frac": h.load_frac,
+                    "price_usd_per_mwh": h.price_usd_per_mwh}
         else:
             row |= {"notional": h.principal_usd, "rate_per_year": h.rate_per_year,
                     "initial_ltv_frac": h.initial_ltv_frac, "margin_call_ltv_frac": h.margin_call_ltv_frac}
@@ -378,6 +381,9 @@ def build_company(scenario, plan) -> CompanyArrays:
         "fixed_opex_usd_per_day": company.fixed_opex_usd_per_day,
         "lease_rate_elasticity_ratio": scenario.market.gpu_rent.lease_rate_elasticity_ratio,
     })
-    return CompanyArrays(fleets, derate, upgrade, sites, projects, removal, tuple(specs), scalars,
-                         as_built_fleets(fleets, derate, sites, upgrade), pack_hedges(scenario))
+    hedges = pack_hedges(scenario)
+    as_built = as_built_fleets(fleets, derate, sites, upgrade)
+    if np.any(hedges[:, H_KIND] == FIXED_POWER):  # a power contract reads each site's energy: the general loop
+        as_built = as_built._replace(possible=False)
+    return CompanyArrays(fleets, derate, upgrade, sites, projects, removal, tuple(specs), scalars, as_built, hedges)
 

@@ -28,6 +28,9 @@ HEDGE_FIELDS = (
     ("loan_interest_usd", "interest paid on BTC-backed loans since day 0 [USD]"),
     ("margin_calls", "days a loan reached its margin-call LTV since day 0 [count]"),
     ("liquidated_btc", "collateral sold by lenders since day 0 [BTC]"),
+    ("power_hedge_usd", "fixed-price power: (market - contract price) x contracted MWh drawn since day 0 [USD]"),
+    ("brokerage_usd", "fixed-price power: contracted MWh not drawn, resold at (market - contract price) since day 0 "
+                      "[USD]"),
 )
 N_HEDGE_FIELDS = len(HEDGE_FIELDS)
 
@@ -59,7 +62,8 @@ S_SEGMENT0 = S_FLEETS_AS_BUILT + 1
 #: Column of ``HEDGE_FIELDS[i]``: ``S_HEDGE0 + i``.
 S_HEDGE0 = S_SEGMENT0 + len(SEGMENT_FIELDS) * N_SEGMENTS
 (S_COLLATERAL_BTC, S_LOAN_USD, S_FORWARD_SETTLED_USD, S_OPTION_PAYOFF_USD, S_OPTION_PREMIUM_USD,
- S_LOAN_INTEREST_USD, S_MARGIN_CALLS, S_LIQUIDATED_BTC) = range(S_HEDGE0, S_HEDGE0 + N_HEDGE_FIELDS)
+ S_LOAN_INTEREST_USD, S_MARGIN_CALLS, S_LIQUIDATED_BTC, S_POWER_HEDGE_USD, S_BROKERAGE_USD) = range(
+    S_HEDGE0, S_HEDGE0 + N_HEDGE_FIELDS)
 N_STATE = len(PATH_STATE)
 
 #: Per fleet (rows), its state on a path. (name, meaning [unit])
@@ -83,6 +87,17 @@ HEDGE_STATE = (
 (HS_ACCRUED_USD, HS_NOTIONAL_BTC, HS_PUT_STRIKE_USD, HS_CALL_STRIKE_USD, HS_EXPIRY_DAY, HS_LOAN_USD,
  HS_COLLATERAL_BTC) = range(len(HEDGE_STATE))
 N_HEDGE_STATE = len(HEDGE_STATE)
+
+#: Per site (rows), its mining energy today, kept only while a fixed-price power contract needs it
+#: (``engine.stages.mine_fleets``). (name, meaning [unit])
+SITE_ENERGY = (
+    ("full_mwh", "energy of the site's mining MW running every hour at their uptime [MWh]"),
+    ("used_mwh", "energy they drew (curtailed hours off) [MWh]"),
+    ("full_cost_usd", "cost of the full energy at today's mean price [USD]"),
+    ("used_cost_usd", "cost of the energy drawn, at the prices of the hours drawn [USD]"),
+)
+SE_FULL_MWH, SE_USED_MWH, SE_FULL_COST_USD, SE_USED_COST_USD = range(len(SITE_ENERGY))
+N_SITE_ENERGY = len(SITE_ENERGY)
 
 #: Per AI project (rows), its state on a path. Days are whole numbers held as floats. (name, meaning [unit])
 PROJECT_STATE = (

@@ -11,6 +11,11 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
 3. AI projects (``ai_projects``): capex evenly over the build, then leases at their escalated rate (re-let at the
    market rate after a tenant default and its downtime, or at the end of the term), GPU clouds their contracted
    and spot GPU-hours, less power and opex.
+   Hedges (``engine.hedges.settle_hedges``, only when the scenario has ``[[hedges]]``): hashprice forwards accrue
+   and settle at month ends, options settle at expiry and are (re)bought, BTC-backed loans pay interest, meet
+   margin calls (pledging BTC, repaying from cash, else the lender liquidates collateral) and mature, fixed-price
+   power settles its saving and its resold power (energy brokerage); the hedge cash joins cash, and collateral
+   moves between the BTC held and the lenders.
 4. Treasury: operating cash (``operating_cash``: ``cash += -power - fixed opex + demand response + (AI revenue -
    AI opex) - capex - interest``); financing (``finance``: a convertible's issue or maturity, at-the-market
    equity); the policy's decision (``apply_treasury``: BTC sold at today's price, cash spent on BTC); the runway
@@ -20,7 +25,8 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
    negative, and from the next day the company no longer operates (its BTC, cash and shares stay frozen).
 6. Accounting (``check_day`` when ``check``, ``accumulate``, ``store_month``): with ``check`` on, every day asserts
    ``btc = btc_prev + mined - sold + bought`` and ``cash = cash_prev + operating + financing + (sold - bought) x
-   price`` (relative 1e-9), finite values and BTC >= 0.
+   price`` (relative 1e-9), finite values and BTC >= 0; with hedges, ``+ released`` BTC and ``+ hedge cash``, and
+   ``collateral = collateral_prev - released - liquidated`` (``engine.hedges.check_hedges``).
 
 Inputs are named tuples of arrays (``MarketArrays``, ``CompanyInputs``, ``Outputs``) and vectors with named
 columns (``engine.plan``, ``policies.treasury``); the path's state is a vector with named columns
@@ -56,6 +62,7 @@ from hashpivot.engine.state import (
     N_FLEET_STATE,
     N_HEDGE_STATE,
     N_PROJECT_STATE,
+    N_SITE_ENERGY,
     N_STATE,
     PS_CONTRACT_LOST,
     PS_LEASE_RATE_USD_PER_KW_MONTH,
@@ -73,6 +80,7 @@ from hashpivot.engine.state import (
     S_PRICE_SUM_USD,
     S_SHARES,
 )
+from hashpivot.policies.hedges import FIXED_POWER
 from hashpivot.policies.treasury import (
     SELL_ABOVE_AVERAGE,
     TP_FLOOR_RUNWAY_MONTHS,
@@ -99,13 +107,15 @@ CompanyInputs = namedtuple("CompanyInputs", (
 Outputs = namedtuple("Outputs", ("terminal", "monthly", "project_flows"))
 #: The kernel's scratch, owned by the caller: the path's state (``engine.state.PATH_STATE``), its fleets'
 #: (fleets, ``FLEET_STATE``), its projects' (projects, ``PROJECT_STATE``) and its hedges' (hedges, ``HEDGE_STATE``).
-Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state"))
+#: ``site_energy`` (sites, ``SITE_ENERGY``) is the day's energy by site, kept only for fixed-price power (else 0 rows).
+Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state", "site_energy"))
 
 
-def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0) -> Workspace:
-    """A ``Workspace`` for a company of ``n_fleets`` fleets, ``n_projects`` projects and ``n_hedges`` hedges."""
+def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_sites: int = 0) -> Workspace:
+    """A ``Workspace`` for a company of ``n_fleets`` fleets, ``n_projects`` projects and ``n_hedges`` hedges;
+    ``n_energy_sites``: its sites when a fixed-price power contract needs their energy, else 0."""
     return Workspace(np.empty(N_STATE), np.empty((n_fleets, N_FLEET_STATE)), np.empty((n_projects, N_PROJECT_STATE)),
-                     np.empty((n_hedges, N_HEDGE_STATE)))
+                     np.empty((n_hedges, N_HEDGE_STATE)), np.zeros((n_energy_sites, N_SITE_ENERGY)))
 
 
 @njit(inline="always")
@@ -123,7 +133,8 @@ def _borrow_all(market, company, params, month_days, out, work):
                             b(company.projects), b(company.removal_mw), b(company.scalars), as_built,
                             b(company.start_days), b(company.tenant_u), b(company.hedges))
     out = Outputs(b(out.terminal), b(out.monthly), b(out.project_flows))
-    work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state))
+    work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state),
+                     b(work.site_energy))
     return market, company, b(params), b(month_days), out, work
 
 
@@ -151,7 +162,7 @@ def start_path(st, fs, ps, company, market, p):
 
 
 @njit(inline="always")
-def operate_day(st, fs, ps, hs, company, market, code, params, p, t, m, month_end, out):
+def operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m, month_end, out):
     """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot and
     ``month_end`` whether ``t`` ends a calendar month (or the run)."""
     pi = 0 if market.power_price_index.shape[0] == 1 else p
@@ -168,7 +179,7 @@ def operate_day(st, fs, ps, hs, company, market, code, params, p, t, m, month_en
         mined, power = stages.mine_as_built(st, company, market, pi, t, hashvalue)
     else:
         mined, power, dr, worst, worst_ehs = stages.mine_fleets(st, fs, company, market, company.upgrade, pi, t,
-                                                                hashvalue, s)
+                                                                hashvalue, s, se)
         every = max(int(company.upgrade[U_CHECK_EVERY_DAYS]), 1)
         if company.upgrade[U_ENABLED] > 0.5 and worst >= 0 and t % every == 0:
             capex = stages.upgrade_fleet(st, fs, company, company.upgrade, worst, worst_ehs, hashvalue, s)
@@ -180,7 +191,7 @@ def operate_day(st, fs, ps, hs, company, market, code, params, p, t, m, month_en
     released = 0.0
     liquidated = 0.0
     if company.hedges.shape[0] > 0:
-        hedge_cash, released, liquidated = hg.settle_hedges(st, hs, company.hedges, market, p, t, month_end)
+        hedge_cash, released, liquidated = hg.settle_hedges(st, hs, company.hedges, market, p, t, month_end, se)
     interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex)
     financing, bought = stages.finance(st, company, code, params, t, s)
     sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating, bought)
@@ -201,7 +212,7 @@ def run_company(market, company, code, params, month_days, check, out, work):
     ``month_days``; writes ``out`` (``Outputs``; the first ``out.monthly.shape[0]`` paths are stored), using
     ``work`` (``Workspace``) as scratch."""
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
-    st, fs, ps, hs = work.path_state, work.fleet_state, work.project_state, work.hedge_state
+    st, fs, ps, hs, se = work.path_state, work.fleet_state, work.project_state, work.hedge_state, work.site_energy
     n_paths, n_cols = market.btc_price_usd.shape
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]
@@ -218,7 +229,7 @@ def run_company(market, company, code, params, month_days, check, out, work):
                 collateral_prev = st[S_COLLATERAL_BTC]
                 month_end = m < month_days.shape[0] and t == month_days[m]
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
-                 released, liquidated) = operate_day(st, fs, ps, hs, company, market, code, params, p, t, m,
+                 released, liquidated) = operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m,
                                                      month_end, out)
                 if check:
                     # Hedges move BTC between the BTC held and collateral (released) and cash (hedge_cash): with
@@ -246,3 +257,8 @@ def market_arrays(mk) -> MarketArrays:
     return MarketArrays(mk.btc_price_usd, mk.network_hashrate_ehs, mk.fees_btc_per_block, mk.blocks, mk.subsidy_btc,
                         mk.power_price_index, mk.gpu_rent_index)
 
+
+def energy_sites(arrays) -> int:
+    """Rows of a ``Workspace``'s ``site_energy`` for a plan's packed arrays: its sites when it holds a fixed-price
+    power contract, else 0 (the mining stage then keeps no energy by site)."""
+    return len(arrays.sites) if np.any(arrays.hedges[:, hg.H_KIND] == FIXED_POWER) else 0

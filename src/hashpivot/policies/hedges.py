@@ -14,6 +14,12 @@
   initial LTV by pledging free BTC, then by repaying from cash; what it cannot cure the lender liquidates,
   selling collateral at that day's price until the initial LTV is back. At maturity the loan is repaid from cash
   and the collateral returns.
+- ``fixed_power``: ``load_frac`` of a site's mining energy bought at a fixed USD/MWh for ``tenor_days``, with the
+  right to sell contracted power back at the market price in any hour (as Riot does in ERCOT, reporting the
+  proceeds as power credits in its monthly production updates, e.g. 4.7 M USD in June 2024): against the floating price each day saves
+  ``(market - contract) x contracted MWh``; the part on MWh drawn is the power hedge's line, the part on MWh resold
+  in curtailed hours (energy brokerage) its own line. The contracted volume follows the site's mining MW at their
+  uptime (MW converted to AI leave it); curtailment still follows the market price, the power's opportunity cost.
 
 Every instrument ends by the horizon (``start_day + tenor_days x (1 + n_rolls) <= run.horizon_days``: checked by
 the scenario), so terminal NAV holds no open position to mark. Packing: ``engine.plan.pack_hedges``; the stage:
@@ -29,7 +35,7 @@ from pydantic import Field, model_validator
 from hashpivot.domain.base import Model
 from hashpivot.domain.bounds import MAX_BTC, MAX_CASH_USD, MAX_DAY
 
-HASHPRICE_FORWARD, BTC_PUT, BTC_COLLAR, BTC_BACKED_LOAN = range(4)
+HASHPRICE_FORWARD, BTC_PUT, BTC_COLLAR, BTC_BACKED_LOAN, FIXED_POWER = range(5)
 
 #: Default implied volatility of BTC options [1/sqrt(year)]: the default scenario's realised volatility
 #: (0.0325 per sqrt(day) x sqrt(365) = 0.62, Coin Metrics 2020-05..2024-04) rounded to 0.60; an operator
@@ -161,7 +167,18 @@ class BtcBackedLoan(_Hedge):
         return self
 
 
-Hedge = Annotated[HashpriceForward | BtcPut | BtcCollar | BtcBackedLoan, Field(discriminator="kind")]
+class FixedPower(_Hedge):
+    """Buy ``load_frac`` of ``site``'s mining energy at ``price_usd_per_mwh`` on each of the ``tenor_days`` after
+    ``start_day`` (see the module docstring). [USD]"""
+
+    kind: Literal["fixed_power"] = "fixed_power"
+    code: ClassVar[int] = FIXED_POWER
+    site: str = Field(min_length=1, description="Name of the site whose power is contracted. [text]")
+    load_frac: float = Field(gt=0, le=1, description="Share of the site's mining energy contracted. [fraction]")
+    price_usd_per_mwh: float = Field(ge=0, le=1000, description="Fixed price of the contracted power. [USD/MWh]")
+
+
+Hedge = Annotated[HashpriceForward | BtcPut | BtcCollar | BtcBackedLoan | FixedPower, Field(discriminator="kind")]
 
 
 def hedge_label(hedge, index: int) -> str:

@@ -398,7 +398,10 @@ class Scenario(Model):
         labels = [hedge_label(h, i) for i, h in enumerate(self.hedges)]
         if len(set(labels)) != len(labels):
             raise ValueError(f"hedges: labels {labels} repeat; allowed: unique labels (set `name`)")
+        sites = [s.name for s in self.company.sites]
         for label, h in zip(labels, self.hedges, strict=True):
+            if getattr(h, "site", None) is not None and h.site not in sites:
+                raise ValueError(f"hedges.{label}.site={h.site!r}; allowed: a site of the company ({', '.join(sites)})")
             if h.end_day > self.run.horizon_days:
                 rolls = f" x (1 + n_rolls={h.n_periods - 1})" if h.n_periods > 1 else ""
                 raise ValueError(
