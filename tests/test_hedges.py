@@ -271,7 +271,7 @@ def test_the_summary_has_hedge_lines_only_with_hedges():
     hedged = api.run(default_with(FORWARD), n_paths=8, policies=["sell_all"]).summary
     assert "forward_settled_usd" not in set(plain["metric"])
     assert {"forward_settled_usd", "option_premium_usd", "hedge_net_usd", "margin_calls"} <= set(hedged["metric"])
-    assert len(hedged) == len(plain) + 7 * 4  # seven lines, each a mean and three quantiles
+    assert len(hedged) == len(plain) + 9 * 4  # nine lines, each a mean and three quantiles
 
 
 def test_compare_prints_and_writes_hedged_beside_unhedged(tmp_path):

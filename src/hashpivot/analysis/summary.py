@@ -33,11 +33,12 @@ SUMMARY_METRICS: tuple[str, ...] = PATH_METRICS + tuple(
     f"{seg}_{m}" for seg in SEGMENTS for m in ("margin_usd_per_mw_day", "revenue_usd_per_mw_day", "margin_frac"))
 #: Hedges' cash-flow lines per path, summarised (mean and :data:`QUANTILES`) only for a scenario with hedges
 #: (``dataset.attrs["n_hedges"] > 0``), so that the summary of a run without them is what it always was: forward
-#: settlements, option payoffs and premiums, loan interest [USD], their net (``hedge_net_usd``: settlements +
-#: payoffs - premiums - interest) [USD], margin calls [count] and BTC the lenders liquidated [BTC].
+#: settlements, option payoffs and premiums, loan interest, fixed-price power's saving and its energy brokerage
+#: [USD], their net (``hedge_net_usd``: settlements + payoffs - premiums - interest + power saving + brokerage)
+#: [USD], margin calls [count] and BTC the lenders liquidated [BTC].
 HEDGE_METRICS: tuple[str, ...] = (
-    "forward_settled_usd", "option_payoff_usd", "option_premium_usd", "loan_interest_usd", "hedge_net_usd",
-    "margin_calls", "liquidated_btc",
+    "forward_settled_usd", "option_payoff_usd", "option_premium_usd", "loan_interest_usd", "power_hedge_usd",
+    "brokerage_usd", "hedge_net_usd", "margin_calls", "liquidated_btc",
 )
 #: Per-path variables (policy, path) that :func:`summary_frame` and :func:`win_rate_frame` read: a result that keeps
 #: only these (``SimResult.dataset.attrs["per_path"] == "finals"``, a scale-out run's) has the same summary.

@@ -169,7 +169,7 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
     data["power_cost_usd"] = data["mining_opex_usd"]
     data["ai_net_usd"] = ai[0] - ai[1]
     data["ai_mw_days"] = ai[2]
-    # Hedges' net cash: what forwards and options paid in, less premiums and loan interest.
+    # Hedges' net cash: what forwards, options and fixed-price power paid in, less premiums and loan interest.
     data["hedge_net_usd"] = (data["forward_settled_usd"] + data["option_payoff_usd"] - data["option_premium_usd"]
-                             - data["loan_interest_usd"])
+                             - data["loan_interest_usd"] + data["power_hedge_usd"] + data["brokerage_usd"])
     return data
