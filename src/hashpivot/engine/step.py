@@ -162,9 +162,9 @@ def start_path(st, fs, ps, company, market, p):
 
 
 @njit(inline="always")
-def operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m, month_end, out):
+def operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m, month_days, out):
     """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot and
-    ``month_end`` whether ``t`` ends a calendar month (or the run)."""
+    ``month_days`` the day index of each month slot."""
     pi = 0 if market.power_price_index.shape[0] == 1 else p
     gi = 0 if market.gpu_rent_index.shape[0] == 1 else p
     s = market.btc_price_usd[p, t]
@@ -191,7 +191,10 @@ def operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m, mont
     released = 0.0
     liquidated = 0.0
     if company.hedges.shape[0] > 0:
-        hedge_cash, released, liquidated = hg.settle_hedges(st, hs, company.hedges, market, p, t, month_end, se)
+        month_end = m < month_days.shape[0] and t == month_days[m]
+        hedge_cash, released, liquidated = hg.settle_hedges(
+            st, hs, company.hedges, market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
+            market.subsidy_btc[p, t], market.fees_btc_per_block[p, t], market.blocks[p, t], t, month_end, se)
     interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex)
     financing, bought = stages.finance(st, company, code, params, t, s)
     sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating, bought)
@@ -226,11 +229,10 @@ def run_company(market, company, code, params, month_days, check, out, work):
         for t in range(1, n_cols):
             stages.track_price_mean(st, market, p, t, window)
             if st[S_INSOLVENT_DAY] < 0:
-                collateral_prev = st[S_COLLATERAL_BTC]
-                month_end = m < month_days.shape[0] and t == month_days[m]
+                collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
                  released, liquidated) = operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m,
-                                                     month_end, out)
+                                                     month_days, out)
                 if check:
                     # Hedges move BTC between the BTC held and collateral (released) and cash (hedge_cash): with
                     # both 0 (no hedges) this is the check as it always was.
