@@ -48,6 +48,11 @@ def forward_day_usd(
     return forward_day_usd_unchecked(n, k, hp)
 
 
+def _option_inputs(notional_btc: ArrayLike, strike_usd: ArrayLike, btc_price_usd: ArrayLike):
+    return (nonneg("notional_btc", notional_btc), nonneg("strike_usd", strike_usd),
+            nonneg("btc_price_usd", btc_price_usd))
+
+
 def put_payoff_usd(notional_btc: ArrayLike, strike_usd: ArrayLike, btc_price_usd: ArrayLike) -> NDArray[np.float64]:
     """A European put's cash payoff at expiry. [USD]
 
@@ -56,9 +61,7 @@ def put_payoff_usd(notional_btc: ArrayLike, strike_usd: ArrayLike, btc_price_usd
     >>> put_payoff_usd(5_000, 48_681.0, [40_000.0, 60_000.0]).tolist()
     [43405000.0, 0.0]
     """
-    n = nonneg("notional_btc", notional_btc)
-    k = nonneg("strike_usd", strike_usd)
-    s = nonneg("btc_price_usd", btc_price_usd)
+    n, k, s = _option_inputs(notional_btc, strike_usd, btc_price_usd)
     return n * np.maximum(k - s, 0.0)
 
 
@@ -68,7 +71,5 @@ def call_payoff_usd(notional_btc: ArrayLike, strike_usd: ArrayLike, btc_price_us
     >>> call_payoff_usd(2.0, 100.0, [90.0, 130.0]).tolist()
     [0.0, 60.0]
     """
-    n = nonneg("notional_btc", notional_btc)
-    k = nonneg("strike_usd", strike_usd)
-    s = nonneg("btc_price_usd", btc_price_usd)
+    n, k, s = _option_inputs(notional_btc, strike_usd, btc_price_usd)
     return n * np.maximum(s - k, 0.0)
