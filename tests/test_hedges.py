@@ -347,3 +347,15 @@ def test_a_power_contract_on_an_unknown_site_is_refused():
                                                              "price_usd_per_mwh": 35.0, "tenor_days": 10})
     with pytest.raises(Exception, match="site='east'.*allowed: a site of the company"):
         from_dict(data)
+
+
+def test_a_hedges_strike_is_a_sweep_axis():
+    """Issue 18, point 3 until the optimiser takes it: ``hedges.<name>.<field>`` is an axis like any other; a put
+    struck higher costs more premium on the same paths."""
+    from hashpivot import api
+
+    base = default_with(PUT).replace("run.horizon_days", 800)
+    result = api.sweep(base, axes={"hedges.put.put_strike_ratio": [0.6, 0.9]}, policies=["sell_all"], n_paths=30)
+    rows = result.summary[(result.summary["metric"] == "option_premium_usd") & (result.summary["stat"] == "mean")]
+    low, high = rows.sort_values("put_strike_ratio")["value"].tolist()
+    assert 0 < low < high
