@@ -227,7 +227,8 @@ def settle_hedges(st, hs, hedges, btc_price_usd, network_hashrate_ehs, subsidy_b
     ``_loan_day``. Adds the cash to ``S_CASH_USD``; writes the ``HEDGE_FIELDS`` columns and ``HEDGE_STATE``.
 
     Not inlined, unlike the other stages: a day without hedges never calls it, so its code stays out of the daily
-    loop (inlined, it slowed RM1's days by about 7 %). Its arrays arrive borrowed (``engine.borrowed``)."""
+    loop (inlined, RM1 ran 7 % or more slower in an interleaved benchmark). Its arrays arrive borrowed
+    (``engine.borrowed``)."""
     s = btc_price_usd
     cash = 0.0
     released = 0.0
