@@ -359,3 +359,20 @@ def test_a_hedges_strike_is_a_sweep_axis():
     rows = result.summary[(result.summary["metric"] == "option_premium_usd") & (result.summary["stat"] == "mean")]
     low, high = rows.sort_values("put_strike_ratio")["value"].tolist()
     assert 0 < low < high
+
+
+def test_a_hedged_run_split_into_tasks_keeping_finals_has_the_same_summary():
+    """The scale-out path (hashpivot.parallel) keeps only the summary's inputs: the hedge lines are among them."""
+    import pandas as pd
+
+    from hashpivot import api
+
+    loan = {"kind": "btc_backed_loan", "name": "loan", "principal_usd": 3e8, "rate_per_year": 0.1,
+            "initial_ltv_frac": 0.5, "margin_call_ltv_frac": 0.7, "tenor_days": 1000}
+    sc = default_with(PUT, FORWARD, loan).replace("run.horizon_days", 1200)
+    whole = api.run(sc, n_paths=96, policies=["sell_all", "hold_all"])
+    split = api.run(sc, n_paths=96, policies=["sell_all", "hold_all"], n_tasks=3, kept="finals")
+    assert split.dataset.attrs["per_path"] == "finals"
+    pd.testing.assert_frame_equal(whole.summary, split.summary)
+    calls = whole.summary[(whole.summary["metric"] == "margin_calls") & (whole.summary["stat"] == "mean")]
+    assert (calls["value"] > 0).all()
