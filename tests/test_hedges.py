@@ -12,7 +12,7 @@ from cli_helpers import assert_bad_input
 from typer.testing import CliRunner
 
 from hashpivot.cli import app
-from hashpivot.engine.plan import collar_call_strike_ratio, starting_hashprice_usd_per_ph_day
+from hashpivot.engine.plan import starting_hashprice_usd_per_ph_day
 from hashpivot.engine.run import simulate
 from hashpivot.scenarios.toml import from_dict, load_preset, to_toml
 
@@ -115,9 +115,9 @@ def test_a_put_on_a_share_of_the_treasury_rolls_at_each_expiry():
 def test_a_zero_cost_collar_prices_its_legs_equal_and_pays_the_call_above_its_strike():
     """A collar with a put at 0.9 x spot sells the call whose Black-Scholes value is the put's (Hull's formula by
     hand); the price rises 0.2 % a day for a year, above the call strike, so the company pays N x (S - K_c)."""
-    ratio = collar_call_strike_ratio(from_dict(hedged(deterministic(400, {"kind": "hold_all"}), {
+    ratio = from_dict(hedged(deterministic(400, {"kind": "hold_all"}), {
         "kind": "btc_collar", "notional_btc": 10.0, "put_strike_ratio": 0.9, "tenor_days": 365}),
-        "collar").hedges[0])
+        "collar").hedges[0].solved_call_strike_ratio()
     call, _ = bs_by_hand(1.0, ratio, 0.05, 0.6, 1.0)
     _, put = bs_by_hand(1.0, 0.9, 0.05, 0.6, 1.0)
     assert call == pytest.approx(put, rel=1e-9) and ratio > 1.0

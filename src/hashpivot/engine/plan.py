@@ -235,28 +235,6 @@ def starting_hashprice_usd_per_ph_day(scenario) -> float:
     return float(hashprice_usd_per_ph_day(th))
 
 
-def collar_call_strike_ratio(hedge) -> float:
-    """A collar's call strike / spot: its own, or the zero-cost one (``formulas.black_scholes``). [ratio]"""
-    from hashpivot.formulas.black_scholes import collar_call_strike_usd
-
-    if hedge.call_strike_ratio is not None:
-        return float(hedge.call_strike_ratio)
-    return float(collar_call_strike_usd(1.0, hedge.put_strike_ratio, hedge.rate_per_year,
-                                        hedge.implied_vol_per_sqrt_year, hedge.tenor_days / DAYS_PER_YEAR))
-
-
-def premium_per_spot_ratio(hedge) -> float:
-    """An option's net premium per BTC covered / spot at inception: put less the call sold (a collar). [ratio]"""
-    from hashpivot.formulas.black_scholes import call_price_usd, put_price_usd
-
-    years = hedge.tenor_days / DAYS_PER_YEAR
-    args = (hedge.rate_per_year, hedge.implied_vol_per_sqrt_year, years)
-    premium = float(put_price_usd(1.0, hedge.put_strike_ratio, *args))
-    if hedge.code == BTC_COLLAR:
-        premium -= float(call_price_usd(1.0, collar_call_strike_ratio(hedge), *args))
-    return premium
-
-
 def pack_hedges(scenario) -> NDArray[np.float64]:
     """The scenario's hedges as rows of ``HEDGE_COLUMNS`` (shape (hedges, columns); (0, columns) without)."""
     rows = []
@@ -268,9 +246,9 @@ def pack_hedges(scenario) -> NDArray[np.float64]:
                     "strike_usd_per_ph_day": starting_hashprice_usd_per_ph_day(scenario) if strike is None else strike}
         elif h.code in (BTC_PUT, BTC_COLLAR):
             row |= {"notional": h.notional_btc or 0.0, "treasury_frac": h.treasury_frac or 0.0,
-                    "put_strike_ratio": h.put_strike_ratio, "premium_per_spot_ratio": premium_per_spot_ratio(h)}
+                    "put_strike_ratio": h.put_strike_ratio, "premium_per_spot_ratio": h.premium_per_spot_ratio()}
             if h.code == BTC_COLLAR:
-                row["call_strike_ratio"] = collar_call_strike_ratio(h)
+                row["call_strike_ratio"] = h.solved_call_strike_ratio()
         elif h.code == FIXED_POWER:
             row |= {"site_index": [s.name for s in scenario.company.sites].index(h.site), "load_frac": h.load_frac,
                     "price_usd_per_mwh": h.price_usd_per_mwh}

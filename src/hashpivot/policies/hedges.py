@@ -34,6 +34,7 @@ from pydantic import Field, model_validator
 
 from hashpivot.domain.base import Model
 from hashpivot.domain.bounds import MAX_BTC, MAX_CASH_USD, MAX_DAY
+from hashpivot.units import DAYS_PER_YEAR
 
 HASHPRICE_FORWARD, BTC_PUT, BTC_COLLAR, BTC_BACKED_LOAN, FIXED_POWER = range(5)
 
@@ -105,6 +106,19 @@ class _BtcOption(_Hedge):
         description="Further options bought at each expiry at the day's spot, same ratios and tenor. [count]",
     )
 
+    @property
+    def tenor_years(self) -> float:
+        """Tenor of one option. [years]"""
+        return self.tenor_days / DAYS_PER_YEAR
+
+    def premium_per_spot_ratio(self) -> float:
+        """Net premium per BTC covered / spot at inception: the put, less the call a collar sells. Black-Scholes
+        prices scale with spot, so this ratio holds on every path and at every roll. [ratio]"""
+        from hashpivot.formulas.black_scholes import put_price_usd
+
+        return float(put_price_usd(1.0, self.put_strike_ratio, self.rate_per_year, self.implied_vol_per_sqrt_year,
+                                   self.tenor_years))
+
     @model_validator(mode="after")
     def _one_notional(self):
         if (self.notional_btc is None) == (self.treasury_frac is None):
@@ -133,6 +147,23 @@ class BtcCollar(_BtcOption):
     call_strike_ratio: float | None = Field(
         default=None, gt=0, le=100, description="Call strike / spot; None = zero cost. [ratio]"
     )
+
+    def solved_call_strike_ratio(self) -> float:
+        """The call strike / spot: ``call_strike_ratio``, or the zero-cost one (``formulas.black_scholes``). [ratio]"""
+        from hashpivot.formulas.black_scholes import collar_call_strike_usd
+
+        if self.call_strike_ratio is not None:
+            return float(self.call_strike_ratio)
+        return float(collar_call_strike_usd(1.0, self.put_strike_ratio, self.rate_per_year,
+                                            self.implied_vol_per_sqrt_year, self.tenor_years))
+
+    def premium_per_spot_ratio(self) -> float:
+        """The put's premium less the call's, per BTC covered / spot (about 0 for a zero-cost collar). [ratio]"""
+        from hashpivot.formulas.black_scholes import call_price_usd
+
+        call = call_price_usd(1.0, self.solved_call_strike_ratio(), self.rate_per_year,
+                              self.implied_vol_per_sqrt_year, self.tenor_years)
+        return super().premium_per_spot_ratio() - float(call)
 
     @model_validator(mode="after")
     def _call_above_put(self):
