@@ -1,11 +1,14 @@
 """The report's hedge section: each plan and policy hedged beside the same unhedged, on the same random numbers
-(the table of :func:`hashpivot.analysis.hedges.hedge_comparison_frame`, from ``api.hedge_comparison``). It reads
-the table only; nothing here computes a figure a test needs."""
+(the table of :func:`hashpivot.analysis.hedges.hedge_comparison_frame`, from ``api.hedge_comparison``), and the
+payoff diagram of the scenario's forwards and options at settlement. It displays; nothing here computes a figure a
+test needs (the payoffs are ``formulas.hedges``'s, the premiums the hedges' own)."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from hashpivot.analysis.hedges import UNHEDGED
@@ -40,10 +43,45 @@ def hedge_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     return [label for _, label, _ in _COLUMNS], rows
 
 
-def hedge_section(table: pd.DataFrame | None) -> str:
-    """The section as HTML (empty when the scenario has no hedges, ``table`` None). [text]"""
+def payoff_figure(scenario):
+    """Payoff at settlement of each forward and option of ``scenario``, per unit of notional value at inception
+    (spot x BTC covered, or strike x PH/s sold), against the underlying at settlement over its value at inception
+    (BTC price / spot; hashprice / strike), net of the option's premium; None when it has neither. [figure]"""
+    import plotly.graph_objects as go
+
+    from hashpivot.formulas.hedges import call_payoff_usd, forward_day_usd, put_payoff_usd
+    from hashpivot.policies.hedges import BTC_COLLAR, BTC_PUT, HASHPRICE_FORWARD, hedge_label
+
+    x = np.linspace(0.2, 1.8, 161)
+    fig = go.Figure()
+    for i, h in enumerate(scenario.hedges):
+        if h.code == HASHPRICE_FORWARD:
+            y = forward_day_usd(1.0, 1.0, x)
+        elif h.code in (BTC_PUT, BTC_COLLAR):
+            y = put_payoff_usd(1.0, h.put_strike_ratio, x) - h.premium_per_spot_ratio()
+            if h.code == BTC_COLLAR:
+                y = y - call_payoff_usd(1.0, h.solved_call_strike_ratio(), x)
+        else:
+            continue
+        fig.add_trace(go.Scatter(x=x.tolist(), y=y.tolist(), mode="lines", name=hedge_label(h, i)))
+    if not fig.data:
+        return None
+    fig.update_layout(xaxis_title="underlying at settlement / at inception", yaxis_title="payoff / notional value",
+                      yaxis_tickformat=".0%", xaxis_tickformat=".0%", height=360, margin={"t": 30})
+    return fig
+
+
+def hedge_section(table: pd.DataFrame | None, scenario=None, figure_html: Callable[..., str] | None = None) -> str:
+    """The section as HTML (empty when the scenario has no hedges, ``table`` None); with ``scenario`` and
+    ``figure_html`` (the page's embedder: figure, target id -> HTML) the payoff diagram follows the table. [text]"""
     if table is None or table.empty:
         return ""
+    fig = payoff_figure(scenario) if scenario is not None and figure_html is not None else None
+    diagram = "" if fig is None else (
+        '<h3>Payoffs at settlement</h3><p class="note">Each forward and option per unit of its notional value at '
+        "inception, against the underlying at settlement over its value at inception (a forward: hashprice over its "
+        "strike, per day covered; an option: BTC price over spot, net of its premium).</p>"
+        + figure_html(fig, "fig-hedge-payoffs"))
     headers, rows = hedge_cells(table)
     head = "".join(f"<th>{html.escape(label)}</th>" for label in headers)
     num = ' class="num"'
@@ -59,4 +97,4 @@ def hedge_section(table: pd.DataFrame | None) -> str:
         "(docs/assumptions.md).</p>"
     )
     return (f'<section id="{SECTION_ID}">\n<h2>Hedges: what they cost in the mean and buy in the tail</h2>\n{note}'
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n</section>")
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n{diagram}</section>")

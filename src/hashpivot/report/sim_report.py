@@ -135,7 +135,7 @@ def render_report(result, insolvency_limit_frac: float | None = None,
         _market_section(ds, dates, n_samples),
         _insolvency_section(curves, policies, dates, n_paths, result.summary, insolvency_always_on),
         _win_rate_section(result.win_rate, policies),
-        hedge_section(hedges),
+        hedge_section(hedges, scenario, _figure_html),
         _margin_section(table, policies, result.summary),
         _assumptions_section(result.scenario_toml),
     ]
