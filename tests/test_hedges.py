@@ -296,6 +296,7 @@ def test_compare_prints_and_writes_hedged_beside_unhedged(tmp_path):
     page = (tmp_path / "out" / "report.html").read_text()
     assert '<section id="hedges">' in page and "cost in the mean NAV [USD]" in page
     assert 'data-target="fig-hedge-payoffs"' in page  # the forward's payoff diagram (a loan has none)
+    assert 'data-target="fig-hedge-nav"' in page
 
 
 # ------------------------------------------------------------------------------------ fixed-price power

@@ -20,7 +20,8 @@ UNHEDGED = "unhedged"
 #: Columns of :func:`hedge_comparison_frame`, each with its unit.
 HEDGE_COMPARISON_COLUMNS = (
     "policy", "hedges", "nav_mean_usd", "nav_p5_usd", "nav_cvar5_usd", "insolvency_frac", "margin_calls_per_path",
-    "win_rate_frac", "mean_cost_usd", "mean_cost_se_usd", "p5_gain_usd",
+    "win_rate_frac", "mean_cost_usd", "mean_cost_se_usd", "p5_gain_usd", "nav_p25_usd", "nav_p50_usd",
+    "nav_p75_usd", "nav_p95_usd",
 )
 
 
@@ -30,7 +31,8 @@ def hedge_comparison_frame(unhedged: xr.Dataset, hedged: dict[str, xr.Dataset]) 
     calls per path [count], the share of paths on which the hedged plan ends with a higher NAV per share than the
     unhedged one [fraction], the mean cost = mean(unhedged NAV - hedged NAV) [USD] with its standard error
     (paired differences over paths) [USD], and the p5 gain = p5 hedged - p5 unhedged [USD]. ``unhedged`` and each of
-    ``hedged`` (label -> Dataset) are results of the same scenario on the same seed and paths.
+    ``hedged`` (label -> Dataset) are results of the same scenario on the same seed and paths. Then the NAV's
+    quartiles and p95 [USD] (with p5: the distribution before and after).
 
     >>> import numpy as np, xarray as xr
     >>> def ds(nav):
@@ -56,11 +58,12 @@ def _row(policy: str, name: str, sub: xr.Dataset, nav_unhedged: np.ndarray, base
     nav = sub["nav_usd"].values
     stats = (float(nav.mean()), float(np.quantile(nav, 0.05)), cvar(nav),
              float((sub["insolvent_day"].values >= 0).mean()), float(sub["margin_calls"].values.mean()))
+    spread = tuple(float(q) for q in np.quantile(nav, [0.25, 0.5, 0.75, 0.95]))
     if base is None:
-        return (policy, name, *stats, float("nan"), 0.0, 0.0, 0.0)
+        return (policy, name, *stats, float("nan"), 0.0, 0.0, 0.0, *spread)
     score = nav / sub["shares"].values
     score_u = nav_unhedged / base["shares"].values
     cost = nav_unhedged - nav
     se = float(cost.std(ddof=1) / np.sqrt(cost.size)) if cost.size > 1 else float("nan")
     return (policy, name, *stats, float(np.mean(score > score_u)), float(cost.mean()), se,
-            stats[1] - float(np.quantile(nav_unhedged, 0.05)))
+            stats[1] - float(np.quantile(nav_unhedged, 0.05)), *spread)

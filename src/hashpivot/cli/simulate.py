@@ -168,8 +168,10 @@ def print_hedges(console, hedges, wide: bool) -> None:
     from hashpivot.report.hedges import hedge_cells
 
     headers, rows = hedge_cells(hedges)
-    priorities = [0, 0, 3, 1, 2, 1, 2, 4, 1, 5, 1]
-    columns = [(h, "left" if i < 2 else "right", p) for i, (h, p) in enumerate(zip(headers, priorities, strict=True))]
+    # Kept first when the terminal is narrow: what the hedge costs in the mean and adds to the tail.
+    priorities = [0, 0, 4, 2, 5, 2, 3, 3, 1, 4, 1, 6, 6]
+    columns = [(h.replace(" [", "\n["), "left" if i < 2 else "right", p)
+               for i, (h, p) in enumerate(zip(headers, priorities, strict=True))]
     grid, dropped = fitted_table("Hedged against unhedged, on the same random numbers (cost: mean NAV given up)",
                                  columns, rows, console.width, wide)
     print_fitted(console, grid, dropped, wide)

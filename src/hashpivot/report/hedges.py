@@ -29,6 +29,8 @@ _COLUMNS = (
     ("mean_cost_usd", "cost in the mean NAV [USD]", fmt_usd),
     ("mean_cost_se_usd", "its standard error [USD]", fmt_usd),
     ("p5_gain_usd", "p5 gain [USD]", fmt_usd),
+    ("nav_p50_usd", "NAV median [USD]", fmt_usd),
+    ("nav_p95_usd", "NAV p95 [USD]", fmt_usd),
 )
 
 
@@ -39,7 +41,8 @@ def hedge_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     for row in table.itertuples(index=False):
         values = row._asdict()
         paired = values["hedges"] != UNHEDGED
-        rows.append([fmt(values[column]) if paired or i < 7 else "" for i, (column, _, fmt) in enumerate(_COLUMNS)])
+        rows.append([fmt(values[column]) if paired or not 7 <= i <= 10 else ""
+                     for i, (column, _, fmt) in enumerate(_COLUMNS)])
     return [label for _, label, _ in _COLUMNS], rows
 
 
@@ -71,12 +74,31 @@ def payoff_figure(scenario):
     return fig
 
 
+def distribution_figure(table: pd.DataFrame):
+    """Terminal NAV of each policy's hedged and unhedged plans as boxes: p5, quartiles and p95 from the comparison
+    ``table`` (whiskers at p5 and p95, not min and max). [figure]"""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name, rows in table.groupby("hedges", sort=False):
+        fig.add_trace(go.Box(x=rows["policy"].tolist(), name=str(name), q1=rows["nav_p25_usd"].tolist(),
+                             median=rows["nav_p50_usd"].tolist(), q3=rows["nav_p75_usd"].tolist(),
+                             lowerfence=rows["nav_p5_usd"].tolist(), upperfence=rows["nav_p95_usd"].tolist(),
+                             mean=rows["nav_mean_usd"].tolist(), boxmean=True))
+    fig.update_layout(boxmode="group", yaxis_title="terminal NAV [USD]", height=380, margin={"t": 30})
+    return fig
+
+
 def hedge_section(table: pd.DataFrame | None, scenario=None, figure_html: Callable[..., str] | None = None) -> str:
     """The section as HTML (empty when the scenario has no hedges, ``table`` None); with ``scenario`` and
     ``figure_html`` (the page's embedder: figure, target id -> HTML) the payoff diagram follows the table. [text]"""
     if table is None or table.empty:
         return ""
     fig = payoff_figure(scenario) if scenario is not None and figure_html is not None else None
+    spread = "" if figure_html is None else (
+        '<h3>Terminal NAV, hedged and unhedged</h3><p class="note">Boxes: quartiles and median; whiskers: p5 and '
+        "p95 (not the extremes); the dashed line: the mean.</p>" + figure_html(distribution_figure(table),
+                                                                             "fig-hedge-nav"))
     diagram = "" if fig is None else (
         '<h3>Payoffs at settlement</h3><p class="note">Each forward and option per unit of its notional value at '
         "inception, against the underlying at settlement over its value at inception (a forward: hashprice over its "
@@ -97,4 +119,4 @@ def hedge_section(table: pd.DataFrame | None, scenario=None, figure_html: Callab
         "(docs/assumptions.md).</p>"
     )
     return (f'<section id="{SECTION_ID}">\n<h2>Hedges: what they cost in the mean and buy in the tail</h2>\n{note}'
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n{diagram}</section>")
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n{spread}{diagram}</section>")
