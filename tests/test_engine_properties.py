@@ -100,7 +100,7 @@ def test_random_scenarios_conserve_and_stay_finite(data):
 # ---------------------------------------------------------------------------- hypothesis: determinism
 
 @FAST
-@given(scenario_dicts(max_paths=30, max_days=200))
+@given(scenario_dicts(max_paths=30, max_days=200, with_hedges=True))
 def test_same_seed_gives_identical_arrays(data):
     a, b = run(data), run(copy.deepcopy(data))
     assert_same_dataset(a, b)
@@ -118,7 +118,7 @@ def test_another_seed_gives_other_arrays():
 
 
 @FAST
-@given(scenario_dicts(max_paths=40, max_days=250), st.sampled_from([1, 7]), st.integers(1, 2))
+@given(scenario_dicts(max_paths=40, max_days=250, with_hedges=True), st.sampled_from([1, 7]), st.integers(1, 2))
 def test_chunking_and_threads_change_nothing(data, chunk, n_threads):
     single = copy.deepcopy(data)
     single["run"]["chunk_paths"] = single["run"]["n_paths"]
