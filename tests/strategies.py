@@ -239,6 +239,40 @@ def capacity_policy(draw: st.DrawFn, company_dict: Dict, horizon_days: int) -> D
 # -------------------------------------------------------------------------------------------- scenario
 
 @st.composite
+def hedges(draw: st.DrawFn, horizon: int, sites: list[str]) -> list[Dict]:
+    """Up to three ``[[hedges]]`` of any kind that end by the horizon (names unique by kind and row)."""
+    out = []
+    for _ in range(draw(st.integers(0, 3))):
+        start = draw(st.integers(1, max(1, horizon // 2)))
+        n_rolls = draw(st.integers(0, 2))
+        tenor = draw(st.integers(1, max(1, (horizon - start) // (1 + n_rolls))))
+        if start + tenor * (1 + n_rolls) > horizon:
+            continue
+        kind = draw(st.sampled_from(("hashprice_forward", "btc_put", "btc_collar", "btc_backed_loan", "fixed_power")))
+        base: Dict = {"kind": kind, "start_day": start, "tenor_days": tenor}
+        if kind == "hashprice_forward":
+            out.append({**base, "notional_phs": draw(floats(1.0, 50_000.0)),
+                        **draw(st.one_of(st.just({}), st.fixed_dictionaries(
+                            {"strike_usd_per_ph_day": floats(1.0, 200.0)})))})
+        elif kind == "fixed_power":
+            out.append({**base, "site": draw(st.sampled_from(sites)), "load_frac": draw(floats(0.05, 1.0)),
+                        "price_usd_per_mwh": draw(floats(0.0, 200.0))})
+        elif kind == "btc_backed_loan":
+            ltv0 = draw(floats(0.2, 0.7))
+            out.append({**base, "principal_usd": draw(floats(1e5, 1e9)), "rate_per_year": draw(floats(0.0, 0.2)),
+                        "initial_ltv_frac": ltv0, "margin_call_ltv_frac": draw(floats(ltv0 + 0.05, 0.95))})
+        else:
+            size = draw(st.one_of(st.fixed_dictionaries({"notional_btc": floats(0.1, 20_000.0)}),
+                                  st.fixed_dictionaries({"treasury_frac": floats(0.05, 1.0)})))
+            option = {**base, **size, "n_rolls": n_rolls, "put_strike_ratio": draw(floats(0.5, 1.2)),
+                      "implied_vol_per_sqrt_year": draw(floats(0.2, 1.2)), "rate_per_year": draw(floats(0.0, 0.1))}
+            if kind == "btc_collar" and draw(st.booleans()):
+                option["call_strike_ratio"] = option["put_strike_ratio"] + draw(floats(0.05, 1.0))
+            out.append(option)
+    return out
+
+
+@st.composite
 def scenario_dicts(
     draw: st.DrawFn,
     kinds: tuple[str, ...] = TREASURY_KINDS,
@@ -248,9 +282,10 @@ def scenario_dicts(
     max_paths: int = 60,
     min_days: int = 60,
     max_days: int = 400,
+    with_hedges: bool = False,
 ) -> Dict:
     """A valid scenario as a plain dict: random market, company, capacity policy, a main treasury policy
-    and up to ``max_compare`` compared ones (labels unique)."""
+    and up to ``max_compare`` compared ones (labels unique); with ``with_hedges``, up to three hedges."""
     horizon = draw(st.integers(min_days, max_days))
     n_paths = draw(st.integers(min_paths, max_paths))
     comp = draw(company())
@@ -273,6 +308,7 @@ def scenario_dicts(
         "company": comp,
         "policy": {"treasury": policies[0], "capacity": draw(capacity_policy(comp, horizon))},
         "compare": policies[1:],
+        **({"hedges": draw(hedges(horizon, [site["name"] for site in comp["sites"]]))} if with_hedges else {}),
     }
 
 

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from hashpivot.engine import plan, state
+from hashpivot.engine import hedges, plan, state
 from hashpivot.policies import treasury
 from hashpivot.policies.capacity import ColocationLease, GpuCloud, SiteLease
 from hashpivot.units import DAYS_PER_YEAR
@@ -24,6 +24,9 @@ LAYOUTS = [
     (state.PATH_STATE[: state.S_SEGMENT0], state, "S_"),
     (state.FLEET_STATE, state, "FS_"),
     (state.PROJECT_STATE, state, "PS_"),
+    (state.HEDGE_STATE, state, "HS_"),
+    (state.SITE_ENERGY, state, "SE_"),
+    (hedges.HEDGE_COLUMNS, hedges, "H_"),
 ]
 
 
@@ -39,6 +42,17 @@ def test_each_column_states_its_unit(columns, module, prefix):
         assert re.search(r"\[[^\]]+\]$", meaning), (name, meaning)
     names = [name for name, _ in columns]
     assert len(set(names)) == len(names)
+
+
+def test_hedge_fields_end_the_path_state_and_the_terminal_columns():
+    """Hedges came last (issue 18): their columns end both layouts, in one order, so a run without hedges keeps
+    every earlier column where it was."""
+    names = [name for name, _ in state.HEDGE_FIELDS]
+    assert [name for name, _ in state.PATH_STATE[state.S_HEDGE0:]] == names
+    assert list(state.TERMINAL_COLUMNS[state.T_HEDGE0:]) == names
+    for i, name in enumerate(names):
+        assert getattr(state, "S_" + name.upper()) == state.S_HEDGE0 + i, name
+        assert re.search(r"\[[^\]]+\]$", state.HEDGE_FIELDS[i][1]), name
 
 
 def test_segment_block_follows_the_terminal_columns():

@@ -53,8 +53,10 @@ def final_prices(data: dict[str, Any]) -> np.ndarray:
 # ------------------------------------------------------------------------------- hypothesis: sanity
 
 @FAST
-@given(scenario_dicts())
+@given(scenario_dicts(with_hedges=True))
 def test_random_scenarios_conserve_and_stay_finite(data):
+    """Random scenarios, hedges and BTC-backed loans among them: the step checks every day's BTC, collateral and
+    cash identities (``check_invariants``); here the run's totals are checked from outside."""
     result = run(data)  # raises AssertionError from the step if a day breaks BTC or cash conservation
     ds = result.dataset
     n_pol = 1 + len(data["compare"])
@@ -68,18 +70,22 @@ def test_random_scenarios_conserve_and_stay_finite(data):
     for name in ("mined_btc", "sold_btc", "bought_btc", "power_cost_usd", "mining_mw_days", "ai_mw_days"):
         assert np.all(ds[name].values >= 0), name
     assert np.all(ds["shares"].values >= data["company"]["shares_outstanding"])
-    # The BTC identity over the whole run, from outside the step.
+    # The BTC identity over the whole run, from outside the step: BTC held and pledged as collateral together are
+    # what was held, mined and bought less what was sold, and what lenders sold.
     btc0 = data["company"]["btc_held"]
-    flows = btc0 + ds["mined_btc"].values - ds["sold_btc"].values + ds["bought_btc"].values
-    scale = btc0 + ds["mined_btc"].values + ds["sold_btc"].values + ds["bought_btc"].values
-    assert np.all(np.abs(btc - flows) <= 1e-9 * np.maximum(scale, 1.0))
-    # NAV = BTC x final price + cash - debt (convertible principal included in debt_usd) + what contracts still
-    # pay, which only a path still operating with a contract has.
+    coll, liquidated = ds["collateral_btc"].values, ds["liquidated_btc"].values
+    assert np.all(coll >= -1e-9) and np.all(liquidated >= 0)
+    flows = btc0 + ds["mined_btc"].values - ds["sold_btc"].values + ds["bought_btc"].values - liquidated
+    scale = btc0 + ds["mined_btc"].values + ds["sold_btc"].values + ds["bought_btc"].values + liquidated
+    assert np.all(np.abs(btc + coll - flows) <= 1e-9 * np.maximum(scale, 1.0))
+    # NAV = (BTC + collateral) x final price + cash - debt - BTC-backed loans (convertible principal in debt_usd)
+    # + what contracts still pay, which only a path still operating with a contract has.
     s_end = final_prices(data)
+    loans = ds["loan_usd"].values
     contracted = ds["contracted_value_usd"].values
-    nav = btc * s_end + ds["cash_usd"].values - ds["debt_usd"].values + contracted
     assert np.all(contracted[ds["insolvent_day"].values >= 0] == 0)
-    nav_scale = btc * s_end + np.abs(ds["cash_usd"].values) + ds["debt_usd"].values
+    nav = (btc + coll) * s_end + ds["cash_usd"].values - ds["debt_usd"].values - loans + contracted
+    nav_scale = (btc + coll) * s_end + np.abs(ds["cash_usd"].values) + ds["debt_usd"].values + loans
     assert np.all(np.abs(ds["nav_usd"].values - nav) <= 1e-12 * np.maximum(nav_scale, 1.0))
     # Insolvency: a day of the horizon; the path ends with no BTC and negative cash (frozen).
     day = ds["insolvent_day"].values
@@ -97,7 +103,7 @@ def test_random_scenarios_conserve_and_stay_finite(data):
 # ---------------------------------------------------------------------------- hypothesis: determinism
 
 @FAST
-@given(scenario_dicts(max_paths=30, max_days=200))
+@given(scenario_dicts(max_paths=30, max_days=200, with_hedges=True))
 def test_same_seed_gives_identical_arrays(data):
     a, b = run(data), run(copy.deepcopy(data))
     assert_same_dataset(a, b)
@@ -115,7 +121,7 @@ def test_another_seed_gives_other_arrays():
 
 
 @FAST
-@given(scenario_dicts(max_paths=40, max_days=250), st.sampled_from([1, 7]), st.integers(1, 2))
+@given(scenario_dicts(max_paths=40, max_days=250, with_hedges=True), st.sampled_from([1, 7]), st.integers(1, 2))
 def test_chunking_and_threads_change_nothing(data, chunk, n_threads):
     single = copy.deepcopy(data)
     single["run"]["chunk_paths"] = single["run"]["n_paths"]

@@ -225,6 +225,9 @@ TWIN_ARGS = {
     "gpu_hours_per_day": [(1_024.0, 0.9)],
     "gpu_revenue_usd": [(22_118.4, 2.6)],
     "daily_flow_pv": [(1_000.0, 1, 255, 0.0775, 0.0), (1_000.0, 30, 90, 0.0775, 0.0014), (5.0, 1, 0, 0.1, 0.0)],
+    "forward_day_usd": [(10_000.0, 50.0, 47.88)],
+    "put_payoff_usd": [(5_000.0, 48_681.0, 40_000.0), (5_000.0, 48_681.0, 60_000.0)],
+    "call_payoff_usd": [(2.0, 100.0, 130.0), (2.0, 100.0, 90.0)],
 }
 
 
@@ -249,6 +252,8 @@ def njit_caller(twin, n_args: int):
         return njit(lambda a: twin(a))
     if n_args == 2:
         return njit(lambda a, b: twin(a, b))
+    if n_args == 3:
+        return njit(lambda a, b, c: twin(a, b, c))
     if n_args == 4:
         return njit(lambda a, b, c, d: twin(a, b, c, d))
     return njit(lambda a, b, c, d, e: twin(a, b, c, d, e))

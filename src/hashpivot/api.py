@@ -290,6 +290,31 @@ def insolvency_always_on(result, *, data: str | Path | None = None, client=None)
     return {str(p): float(v) for p, v in zip(rows["policy"], rows["value"], strict=True)}
 
 
+def hedge_comparison(result, *, data: str | Path | None = None, client=None):
+    """Each of ``result``'s (plan, policy) pairs hedged beside the same pair unhedged, on the same random numbers
+    (:func:`hashpivot.analysis.hedges.hedge_comparison_frame`): the scenario's twin without hedges is run, and, when
+    it holds several, a twin with each hedge alone, so each hedge's cost in the mean and gain in the tail show on
+    their own. None when the scenario has no hedges. [table]"""
+    from hashpivot.analysis.hedges import hedge_comparison_frame
+    from hashpivot.policies.hedges import hedge_label
+    from hashpivot.scenarios.variants import hedges_only
+
+    scenario = result.scenario
+    if not scenario.hedges:
+        return None
+    treasury = list(dict.fromkeys(str(t) for t in result.dataset["treasury"].values))
+    plans = list(dict.fromkeys(str(c) for c in result.dataset["capacity"].values))
+
+    def twin(keep):
+        return run(hedges_only(scenario, keep), policies=treasury, capacity=plans, data=data, client=client).dataset
+
+    labels = [hedge_label(h, i) for i, h in enumerate(scenario.hedges)]
+    hedged = {"all hedges" if len(labels) > 1 else labels[0]: result.dataset}
+    if len(labels) > 1:
+        hedged |= {label: twin(i) for i, label in enumerate(labels)}
+    return hedge_comparison_frame(twin(None), hedged)
+
+
 def sweep_variants(base: Scenario, axes: Mapping[str, Sequence] | None = None, mode: str | None = None):
     """``(SweepSpec, variants)`` of a sweep of ``base``: from ``axes`` (dotted path -> values, over the scenario's
     ``[sweep]`` table when it has one) or from its ``[sweep]`` table alone; every variant is validated here, so a bad

@@ -17,10 +17,10 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent
 #: Files whose code or constants the jitted kernels compile in (relative to the package).
 KERNEL_SOURCES = (
-    "protocol.py", "units.py", "formulas/ai.py", "formulas/finance.py", "formulas/mining.py",
-    "formulas/power.py",
-    "engine/borrowed.py", "engine/kernels.py", "engine/market.py", "engine/plan.py", "engine/stages.py",
-    "engine/state.py", "engine/step.py", "policies/capacity.py", "policies/treasury.py",
+    "protocol.py", "units.py", "formulas/ai.py", "formulas/finance.py", "formulas/hedges.py", "formulas/mining.py",
+    "formulas/power.py", "engine/borrowed.py", "engine/hedges.py", "engine/kernels.py", "engine/market.py",
+    "engine/plan.py", "engine/stages.py", "engine/state.py", "engine/step.py", "policies/capacity.py",
+    "policies/hedges.py", "policies/treasury.py",
     "processes/fees.py", "processes/paths.py", "processes/random.py", "processes/ziggurat_tables.py",
 )
 #: numba's cache folders of the modules that define cached kernels.

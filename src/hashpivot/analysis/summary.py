@@ -32,9 +32,18 @@ PATH_METRICS: tuple[str, ...] = (
 #: MW-day, revenue per MW-day and margin fraction.
 SUMMARY_METRICS: tuple[str, ...] = PATH_METRICS + tuple(
     f"{seg}_{m}" for seg in SEGMENTS for m in ("margin_usd_per_mw_day", "revenue_usd_per_mw_day", "margin_frac"))
+#: Hedges' cash-flow lines per path, summarised (mean and :data:`QUANTILES`) only for a scenario with hedges
+#: (``dataset.attrs["n_hedges"] > 0``), so that the summary of a run without them is what it always was: forward
+#: settlements, option payoffs and premiums, loan interest, fixed-price power's saving and its energy brokerage
+#: [USD], their net (``hedge_net_usd``: settlements + payoffs - premiums - interest + power saving + brokerage)
+#: [USD], margin calls [count] and BTC the lenders liquidated [BTC].
+HEDGE_METRICS: tuple[str, ...] = (
+    "forward_settled_usd", "option_payoff_usd", "option_premium_usd", "loan_interest_usd", "power_hedge_usd",
+    "brokerage_usd", "hedge_net_usd", "margin_calls", "liquidated_btc",
+)
 #: Per-path variables (policy, path) that :func:`summary_frame` and :func:`win_rate_frame` read: a result that keeps
 #: only these (``SimResult.dataset.attrs["per_path"] == "finals"``, a scale-out run's) has the same summary.
-SUMMARY_INPUTS: tuple[str, ...] = SUMMARY_METRICS + ("insolvent_day", "shares")
+SUMMARY_INPUTS: tuple[str, ...] = SUMMARY_METRICS + ("insolvent_day", "shares") + HEDGE_METRICS
 #: Columns of the tidy summary.
 SUMMARY_COLUMNS = ["policy", "metric", "stat", "value"]
 
@@ -72,7 +81,7 @@ def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
     Per policy: mean and p5/p50/p95 of each per-path metric (:data:`PATH_METRICS`, then each segment's margin
     per MW-day, revenue per MW-day and margin fraction) over its finite values; the insolvency probability
     [fraction] and mean insolvency day [day] (``insolvent_day`` >= 0); the NAV CVaR 5 % [USD]; then the
-    rows of :func:`project_rows`.
+    rows of :func:`project_rows`; with hedges, the mean and quantiles of each of :data:`HEDGE_METRICS`.
     """
     rows = []
     for label in ds["policy"].values:
@@ -87,6 +96,10 @@ def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
                      float(days[is_insolvent].mean()) if is_insolvent.any() else float("nan")))
         rows.append((label, "nav_usd", "cvar5", cvar(sub["nav_usd"].values)))
         rows += project_rows(sub, label)
+        if ds.attrs.get("n_hedges", 0) > 0:
+            for metric in HEDGE_METRICS:
+                for stat, value in quantile_stats(sub[metric].values).items():
+                    rows.append((label, metric, stat, value))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

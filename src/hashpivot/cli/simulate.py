@@ -144,8 +144,10 @@ def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, st
                                          capacity=capacity, stresses=stresses, main_only=main_only, client=client)
         # A comparison shows what economic shutdown is worth: the same plans and policies with machines always on.
         always_on = None if main_only else api_insolvency_always_on(result, data, client)
+        # A comparison of a hedged scenario shows each plan and policy hedged beside the same unhedged.
+        hedges = None if main_only else api_hedge_comparison(result, data, client)
     recorded = record_run(result, store, no_store, name)
-    _emit_result(result, out, as_json, recorded, wide=wide, limit=limit, always_on=always_on)
+    _emit_result(result, out, as_json, recorded, wide=wide, limit=limit, always_on=always_on, hedges=hedges)
     recorded.finish(debug)
 
 
@@ -154,6 +156,27 @@ def api_insolvency_always_on(result, data, client) -> dict[str, float] | None:
     from hashpivot import api
 
     return api.insolvency_always_on(result, data=data, client=client)
+
+
+def api_hedge_comparison(result, data, client):
+    """``api.hedge_comparison`` of ``result`` (None when the scenario has no hedges)."""
+    from hashpivot import api
+
+    return api.hedge_comparison(result, data=data, client=client)
+
+
+def print_hedges(console, hedges, wide: bool) -> None:
+    """The hedged-against-unhedged table (``api.hedge_comparison``), fitted to the console unless ``wide``."""
+    from hashpivot.report.hedges import hedge_cells
+
+    headers, rows = hedge_cells(hedges)
+    # Kept first when the terminal is narrow: what the hedge costs in the mean and adds to the tail.
+    priorities = [0, 0, 4, 2, 5, 2, 3, 3, 1, 4, 1, 6, 6]
+    columns = [(h.replace(" [", "\n["), "left" if i < 2 else "right", p)
+               for i, (h, p) in enumerate(zip(headers, priorities, strict=True))]
+    grid, dropped = fitted_table("Hedged against unhedged, on the same random numbers (cost: mean NAV given up)",
+                                 columns, rows, console.width, wide)
+    print_fitted(console, grid, dropped, wide)
 
 
 def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
@@ -180,7 +203,8 @@ def _check_limit(limit: float | None) -> None:
 
 
 def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None,
-                 wide: bool = False, limit: float | None = None, always_on: dict[str, float] | None = None) -> None:
+                 wide: bool = False, limit: float | None = None, always_on: dict[str, float] | None = None,
+                 hedges=None) -> None:
     """Write the report (when ``out``) and print the answer at a glance (under the insolvency ``limit``) and the
     comparison (rich table or JSON; every column with ``wide``); ``recorded`` says where the run store recorded
     the run."""
@@ -192,7 +216,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
-        files["html"] = str(write_report(result, out / "report.html", answer.insolvency_limit_frac, always_on))
+        files["html"] = str(write_report(result, out / "report.html", answer.insolvency_limit_frac, always_on,
+                                         hedges))
     if as_json:
         from hashpivot.io.export import json_value, records
 
@@ -210,6 +235,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
                        "lines": answer.lines()},
             "insolvency_always_on": always_on,
             "incremental_returns": records(incremental),
+            "hedges": None if hedges is None else records(hedges),
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
@@ -234,6 +260,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             for p, i, y in zip(median["policy"], median["irr_frac_per_year"], median["payback_years"], strict=True))
         console.print("Converting against all-mining on the same paths (medians over the stored paths, the mining "
                       f"margin given up counted): {pairs}", markup=False, highlight=False)
+    if hedges is not None:
+        print_hedges(console, hedges, wide)
     if result.dataset.attrs.get("per_path") == "finals":
         console.print("per path, only the summary's inputs were kept (the client could not hold every value; "
                       "see docs/scaling.md)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from numba import njit
 
 import hashpivot.protocol as protocol
-from hashpivot.formulas import ai, finance, mining, power
+from hashpivot.formulas import ai, finance, hedges, mining, power
 
 
 def _inline(function):
@@ -38,3 +38,7 @@ gpu_hours_per_day = _inline(ai.gpu_hours_per_day_unchecked)
 gpu_revenue_usd = _inline(ai.gpu_revenue_usd_unchecked)
 # finance
 daily_flow_pv = _inline(finance.daily_flow_pv_unchecked)
+# hedges (scalars)
+forward_day_usd = _inline(hedges.forward_day_usd_unchecked)
+put_payoff_usd = _inline(hedges.put_payoff_usd_unchecked)
+call_payoff_usd = _inline(hedges.call_payoff_usd_unchecked)

@@ -9,7 +9,7 @@ market chunk before the step runs.
 from __future__ import annotations
 
 from collections import namedtuple
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,7 +18,9 @@ from hashpivot.policies.capacity import (
     ConvertOnDay,
     ConvertWhenHashpriceBelow,
 )
+from hashpivot.engine.hedges import H_KIND, HEDGE_COLUMNS, N_HEDGE_COLS
 from hashpivot.formulas.power import energy_mwh_per_day_unchecked
+from hashpivot.policies.hedges import BTC_COLLAR, BTC_PUT, FIXED_POWER, HASHPRICE_FORWARD
 from hashpivot.units import DAYS_PER_YEAR
 
 #: Fleet columns, in packing order: (name, meaning [unit]). One row per fleet.
@@ -184,6 +186,8 @@ class CompanyArrays:
     scalars: NDArray[np.float64]
     #: The fleets as built (``AsBuiltFleets``): the fast path's factors.
     as_built: AsBuiltFleets
+    #: The scenario's hedges, rows of ``engine.hedges.HEDGE_COLUMNS`` (none: shape (0, columns)).
+    hedges: NDArray[np.float64] = field(default_factory=lambda: _no_hedges())
 
     @property
     def fixed_opex_usd_per_day(self) -> float:
@@ -215,6 +219,50 @@ class CompanyArrays:
             start = np.where(first > 0, first + spec.offset_days, -1)
             out[:, k] = np.where((start > 0) & (start <= n_days), start, -1)
         return out
+
+
+def _no_hedges() -> NDArray[np.float64]:
+    return np.zeros((0, N_HEDGE_COLS))
+
+
+def starting_hashprice_usd_per_ph_day(scenario) -> float:
+    """Hashprice on day 0 as an operator quotes it when striking a forward: 144 blocks x (subsidy at the start
+    height + median fees) x the starting BTC price / the starting network hashrate. [USD/PH/day]
+
+    On the default scenario: 144 x (3.125 + 0.20) x 64,907.99 / 615.5 EH/s = 50.49 USD/PH/day.
+    """
+    from hashpivot.formulas.mining import hashprice_usd_per_ph_day, hashprice_usd_per_th_day
+    from hashpivot.protocol import subsidy_btc
+
+    m, run = scenario.market, scenario.run
+    subsidy = float(subsidy_btc(run.start_height))
+    th = hashprice_usd_per_th_day(m.btc_price.start_usd, m.network_hashrate.start_ehs, subsidy,
+                                  m.fees.median_btc_per_block)
+    return float(hashprice_usd_per_ph_day(th))
+
+
+def pack_hedges(scenario) -> NDArray[np.float64]:
+    """The scenario's hedges as rows of ``HEDGE_COLUMNS`` (shape (hedges, columns); (0, columns) without)."""
+    rows = []
+    for h in scenario.hedges:
+        row = {"kind": h.code, "start_day": h.start_day, "tenor_days": h.tenor_days, "end_day": h.end_day}
+        if h.code == HASHPRICE_FORWARD:
+            strike = h.strike_usd_per_ph_day
+            row |= {"notional": h.notional_phs,
+                    "strike_usd_per_ph_day": starting_hashprice_usd_per_ph_day(scenario) if strike is None else strike}
+        elif h.code in (BTC_PUT, BTC_COLLAR):
+            row |= {"notional": h.notional_btc or 0.0, "treasury_frac": h.treasury_frac or 0.0,
+                    "put_strike_ratio": h.put_strike_ratio, "premium_per_spot_ratio": h.premium_per_spot_ratio()}
+            if h.code == BTC_COLLAR:
+                row["call_strike_ratio"] = h.solved_call_strike_ratio()
+        elif h.code == FIXED_POWER:
+            row |= {"site_index": [s.name for s in scenario.company.sites].index(h.site), "load_frac": h.load_frac,
+                    "price_usd_per_mwh": h.price_usd_per_mwh}
+        else:
+            row |= {"notional": h.principal_usd, "rate_per_year": h.rate_per_year,
+                    "initial_ltv_frac": h.initial_ltv_frac, "margin_call_ltv_frac": h.margin_call_ltv_frac}
+        rows.append(pack(HEDGE_COLUMNS, row))
+    return np.array(rows, dtype=np.float64).reshape(len(rows), N_HEDGE_COLS)
 
 
 def _expand(plan) -> list[ProjectSpec]:
@@ -319,6 +367,9 @@ def build_company(scenario, plan) -> CompanyArrays:
         "contract_discount_rate_per_year": company.contract_discount_rate_per_year,
         "nav_counts_contracts": 1.0 if company.nav_basis == "with_contracts" else 0.0,
     })
-    return CompanyArrays(fleets, derate, upgrade, sites, projects, removal, tuple(specs), scalars,
-                         as_built_fleets(fleets, derate, sites, upgrade))
+    hedges = pack_hedges(scenario)
+    as_built = as_built_fleets(fleets, derate, sites, upgrade)
+    if np.any(hedges[:, H_KIND] == FIXED_POWER):  # a power contract reads each site's energy: the general loop
+        as_built = as_built._replace(possible=False)
+    return CompanyArrays(fleets, derate, upgrade, sites, projects, removal, tuple(specs), scalars, as_built, hedges)
 

@@ -129,7 +129,8 @@ class SimResult:
                     "project_label": (("policy", "project"), project_labels.astype(str)),
                     "project_mw": (("policy", "project"), project_mw),
                     "project_capex_usd": (("policy", "project"), project_capex)},
-            attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__, "per_path": kept},
+            attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__, "per_path": kept,
+                   "n_hedges": len(scenario.hedges)},
         )
         return cls(dataset=ds, summary=summary_frame(ds), win_rate=win_rate_frame(ds), scenario_toml=toml_text,
                    seed=run.seed, version=__version__, scenario=scenario)
@@ -170,4 +171,7 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
     data["power_cost_usd"] = data["mining_opex_usd"]
     data["ai_net_usd"] = ai[0] - ai[1]
     data["ai_mw_days"] = ai[2]
+    # Hedges' net cash: what forwards, options and fixed-price power paid in, less premiums and loan interest.
+    data["hedge_net_usd"] = (data["forward_settled_usd"] + data["option_payoff_usd"] - data["option_premium_usd"]
+                             - data["loan_interest_usd"] + data["power_hedge_usd"] + data["brokerage_usd"])
     return data

@@ -30,7 +30,7 @@ from hashpivot.engine.memory import recycle_chunk_memory
 from hashpivot.engine.plan import P_HAZARD_PER_DAY, build_company
 from hashpivot.engine.result import FINALS, SimResult, path_metrics
 from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS
-from hashpivot.engine.step import Outputs, company_inputs, market_arrays, new_workspace, run_company
+from hashpivot.engine.step import Outputs, company_inputs, energy_sites, market_arrays, new_workspace, run_company
 from hashpivot.errors import HashpivotError
 from hashpivot.policies.capacity import capacity_label
 from hashpivot.processes.random import normals_then_uniforms
@@ -153,7 +153,8 @@ def simulate_paths(
                 run_company(
                     market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
                     month_days, check_invariants, Outputs(term, mon, flows),
-                    new_workspace(len(plan_arrays.fleets), n_proj),
+                    new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),
+                                  energy_sites(plan_arrays)),
                 )
                 terminal[k, at : at + count] = term
                 _check_fits_float32(mon, combos[k], first, month_days)

@@ -93,6 +93,7 @@ from hashpivot.engine.state import (
     S_BTC_HELD,
     S_CAPEX_USD,
     S_CASH_USD,
+    S_COLLATERAL_BTC,
     S_CONVERTIBLE_USD,
     S_CREDIT_DRAWN_USD,
     S_DEBT_USD,
@@ -101,6 +102,7 @@ from hashpivot.engine.state import (
     S_EQUITY_RAISED_USD,
     S_FLEETS_AS_BUILT,
     S_INSOLVENT_DAY,
+    S_LOAN_USD,
     S_MINED_BTC,
     S_PRICE_COUNT_DAYS,
     S_PRICE_SUM_USD,
@@ -109,6 +111,10 @@ from hashpivot.engine.state import (
     S_SHUTDOWN_FORGONE_BTC,
     S_SHUTDOWN_SAVED_USD,
     S_SOLD_BTC,
+    SE_FULL_COST_USD,
+    SE_FULL_MWH,
+    SE_USED_COST_USD,
+    SE_USED_MWH,
     SEG_CAPEX_USD,
     SEG_MW_DAYS,
     SEG_OPEX_USD,
@@ -172,10 +178,12 @@ def _seg(g, field):
 
 @njit(inline="always")
 def nav_usd(st, btc_price_usd):
-    """Net asset value: BTC x price + cash - debt - convertible principal - credit drawn. Reads ``S_BTC_HELD``,
-    ``S_CASH_USD``, ``S_DEBT_USD``, ``S_CONVERTIBLE_USD``, ``S_CREDIT_DRAWN_USD``. [USD]"""
+    """Net asset value: BTC x price + cash - debt - convertible principal - credit drawn, + collateral pledged x price
+    - BTC-backed loans (``engine.hedges``; both 0 without, which leaves the bits as they were). Reads
+    ``S_BTC_HELD``, ``S_CASH_USD``, ``S_DEBT_USD``, ``S_CONVERTIBLE_USD``, ``S_CREDIT_DRAWN_USD``,
+    ``S_COLLATERAL_BTC``, ``S_LOAN_USD``. [USD]"""
     return (st[S_BTC_HELD] * btc_price_usd + st[S_CASH_USD] - st[S_DEBT_USD] - st[S_CONVERTIBLE_USD]
-            - st[S_CREDIT_DRAWN_USD])
+            - st[S_CREDIT_DRAWN_USD] + st[S_COLLATERAL_BTC] * btc_price_usd - st[S_LOAN_USD])
 
 
 # --- 1. market day ---------------------------------------------------------------------------------------------
@@ -238,7 +246,7 @@ def convert_capacity(st, fs, company, p, t):
 def mine_units(grid_mw, ehs_per_grid_mw, fleet, fleets, sites, price_usd_per_mwh, hashvalue, btc_price_usd,
                called_frac):
     """(BTC mined [BTC], power cost [USD], demand-response credits [USD], MWh called off [MWh], power saved by
-    switching off [USD], BTC not mined while off [BTC]) today of ``grid_mw`` of one kind of unit of fleet row
+    switching off [USD], BTC not mined while off [BTC], share of its energy drawn [fraction]) today of ``grid_mw`` of one kind of unit of fleet row
     ``fleet``, at today's power price [USD/MWh] and hashvalue [BTC/(EH/s)/day].
 
     On a curtailable site the curtailable share runs only in the hours when power costs less than it earns (its
@@ -254,7 +262,7 @@ def mine_units(grid_mw, ehs_per_grid_mw, fleet, fleets, sites, price_usd_per_mwh
     full_btc = k.btc_mined(uptime * net * grid_mw * ehs_per_grid_mw, hashvalue)
     full_cost = k.energy_cost_usd(k.energy_mwh_per_day(grid_mw, uptime), price_usd_per_mwh)
     if curtailable <= 0.0:
-        return full_btc, full_cost, 0.0, 0.0, 0.0, 0.0
+        return full_btc, full_cost, 0.0, 0.0, 0.0, 0.0, 1.0
     breakeven = k.breakeven_power_price_usd_per_mwh(k.btc_mined(net * ehs_per_grid_mw, hashvalue) * btc_price_usd)
     run, cost_share = curtailment(price_usd_per_mwh, breakeven, sites[site, SITE_HOURLY_PRICE_VOL_LOG])
     extra_off = called_frac - (1.0 - run)
@@ -267,7 +275,8 @@ def mine_units(grid_mw, ehs_per_grid_mw, fleet, fleets, sites, price_usd_per_mwh
             called_mwh * sites[site, SITE_DEMAND_RESPONSE_USD_PER_MWH],
             called_mwh,
             full_cost * curtailable * (1.0 - cost_share),
-            full_btc * curtailable * (1.0 - run))
+            full_btc * curtailable * (1.0 - run),
+            (1.0 - curtailable) + curtailable * run)
 
 
 @njit(inline="always")
@@ -303,16 +312,22 @@ def mine_as_built(st, company, market, pi, t, hashvalue):
 
 
 @njit(inline="always")
-def mine_fleets(st, fs, company, market, upgrade, pi, t, hashvalue, btc_price_usd):
+def mine_fleets(st, fs, company, market, upgrade, pi, t, hashvalue, btc_price_usd, site_energy):
     """(BTC mined [BTC], power cost [USD], demand-response credits [USD], least productive fleet with old units
     (-1 if none), its EH/s per grid MW) today, fleet by fleet: converted MW take the old units first; upgraded
-    units keep mining. Adds the mining MW-days to the mining segment's ``mw_days``; reads ``FLEET_STATE``."""
+    units keep mining. Adds the mining MW-days to the mining segment's ``mw_days``; reads ``FLEET_STATE``. When
+    ``site_energy`` has rows (a fixed-price power contract needs them: ``engine.hedges``) it sets each site's row
+    (``SE_*``: energy at full use [MWh], energy drawn [MWh], their cost at today's price [USD]); with none it is
+    not touched."""
     fleets, sites = company.fleets, company.sites
     mined = 0.0
     power = 0.0
     dr = 0.0
     worst = -1
     worst_ehs_per_mw = 0.0
+    track = site_energy.shape[0] > 0
+    if track:
+        site_energy[:, :] = 0.0
     for f in range(fleets.shape[0]):
         mw = fs[f, FS_ACTIVE_GRID_MW]
         if mw <= 1e-12:
@@ -330,8 +345,14 @@ def mine_fleets(st, fs, company, market, upgrade, pi, t, hashvalue, btc_price_us
             if part_mw <= 0.0:
                 continue
             ehs_per_mw = ehs_per_mw_old if part == 0 else ehs_per_mw_new
-            b, c, d, d_mwh, saved, forgone = mine_units(part_mw, ehs_per_mw, f, fleets, sites, price_mwh, hashvalue,
-                                                        btc_price_usd, called)
+            b, c, d, d_mwh, saved, forgone, used_frac = mine_units(part_mw, ehs_per_mw, f, fleets, sites, price_mwh,
+                                                                   hashvalue, btc_price_usd, called)
+            if track:
+                full_mwh = k.energy_mwh_per_day(part_mw, fleets[f, F_UPTIME_FRAC])
+                site_energy[site, SE_FULL_MWH] += full_mwh
+                site_energy[site, SE_USED_MWH] += full_mwh * used_frac
+                site_energy[site, SE_FULL_COST_USD] += k.energy_cost_usd(full_mwh, price_mwh)
+                site_energy[site, SE_USED_COST_USD] += c
             mined += b
             power += c
             dr += d

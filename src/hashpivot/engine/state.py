@@ -17,6 +17,23 @@ SEGMENT_FIELDS = ("revenue_usd", "opex_usd", "capex_usd", "mw_days")
 SEG_REVENUE_USD, SEG_OPEX_USD, SEG_CAPEX_USD, SEG_MW_DAYS = range(len(SEGMENT_FIELDS))
 _SEGMENT_UNITS = {"revenue_usd": "USD", "opex_usd": "USD", "capex_usd": "USD", "mw_days": "MW-days"}
 
+#: Hedges and BTC-backed loans of a path (``engine.hedges``), at the end of the path state and of the terminal
+#: columns, in this order: stocks, then flows summed since day 0. (name, meaning [unit])
+HEDGE_FIELDS = (
+    ("collateral_btc", "BTC pledged to lenders, apart from the BTC held [BTC]"),
+    ("loan_usd", "BTC-backed loans outstanding [USD]"),
+    ("forward_settled_usd", "hashprice forwards' monthly settlements received (negative: paid) since day 0 [USD]"),
+    ("option_payoff_usd", "BTC options' payoffs at expiry received (a collar's call: paid) since day 0 [USD]"),
+    ("option_premium_usd", "BTC options' net premiums paid since day 0 [USD]"),
+    ("loan_interest_usd", "interest paid on BTC-backed loans since day 0 [USD]"),
+    ("margin_calls", "days a loan reached its margin-call LTV since day 0 [count]"),
+    ("liquidated_btc", "collateral sold by lenders since day 0 [BTC]"),
+    ("power_hedge_usd", "fixed-price power: (market - contract price) x contracted MWh drawn since day 0 [USD]"),
+    ("brokerage_usd", "fixed-price power: contracted MWh not drawn, resold at (market - contract price) since day 0 "
+                      "[USD]"),
+)
+N_HEDGE_FIELDS = len(HEDGE_FIELDS)
+
 #: A path's state: stocks at the end of the day so far, flows summed since day 0. (name, meaning [unit])
 PATH_STATE = (
     ("btc_held", "BTC held [BTC]"),
@@ -39,13 +56,18 @@ PATH_STATE = (
     ("shutdown_forgone_btc", "BTC not mined while machines were off, since day 0 [BTC]"),
     ("demand_response_mwh", "MWh called off by demand-response programs since day 0 [MWh]"),
 ) + tuple((f"{seg}_{field}", f"{seg}: {field} since day 0 [{_SEGMENT_UNITS[field]}]")
-          for seg in SEGMENTS for field in SEGMENT_FIELDS)
+          for seg in SEGMENTS for field in SEGMENT_FIELDS) + HEDGE_FIELDS
 (S_BTC_HELD, S_CASH_USD, S_DEBT_USD, S_CONVERTIBLE_USD, S_CREDIT_DRAWN_USD, S_SHARES, S_INSOLVENT_DAY,
  S_PRICE_SUM_USD, S_PRICE_COUNT_DAYS, S_MINED_BTC, S_SOLD_BTC, S_BOUGHT_BTC, S_EQUITY_RAISED_USD, S_CAPEX_USD,
  S_DEMAND_RESPONSE_USD, S_FLEETS_AS_BUILT, S_SHUTDOWN_SAVED_USD, S_SHUTDOWN_FORGONE_BTC,
  S_DEMAND_RESPONSE_MWH) = range(19)
 #: Column of segment g's ``SEGMENT_FIELDS[i]``: ``S_SEGMENT0 + len(SEGMENT_FIELDS) * g + i``.
 S_SEGMENT0 = S_DEMAND_RESPONSE_MWH + 1
+#: Column of ``HEDGE_FIELDS[i]``: ``S_HEDGE0 + i``.
+S_HEDGE0 = S_SEGMENT0 + len(SEGMENT_FIELDS) * N_SEGMENTS
+(S_COLLATERAL_BTC, S_LOAN_USD, S_FORWARD_SETTLED_USD, S_OPTION_PAYOFF_USD, S_OPTION_PREMIUM_USD,
+ S_LOAN_INTEREST_USD, S_MARGIN_CALLS, S_LIQUIDATED_BTC, S_POWER_HEDGE_USD, S_BROKERAGE_USD) = range(
+    S_HEDGE0, S_HEDGE0 + N_HEDGE_FIELDS)
 N_STATE = len(PATH_STATE)
 
 #: Per fleet (rows), its state on a path. (name, meaning [unit])
@@ -57,6 +79,31 @@ FLEET_STATE = (
 )
 FS_ACTIVE_GRID_MW, FS_UPGRADED_GRID_MW, FS_CALLED_HOURS_THIS_YEAR = range(len(FLEET_STATE))
 N_FLEET_STATE = len(FLEET_STATE)
+
+#: Per hedge (rows), its state on a path (``engine.hedges``). (name, meaning [unit])
+HEDGE_STATE = (
+    ("accrued_usd", "a forward's accrual since its last settlement [USD]"),
+    ("notional_btc", "BTC covered by the option in force [BTC]"),
+    ("put_strike_usd", "strike of the put in force [USD]"),
+    ("call_strike_usd", "strike of the call sold in force; 0 if none [USD]"),
+    ("expiry_day", "expiry of the option in force; -1 if none [day]"),
+    ("loan_usd", "a loan's principal outstanding [USD]"),
+    ("collateral_btc", "BTC pledged to a loan [BTC]"),
+)
+(HS_ACCRUED_USD, HS_NOTIONAL_BTC, HS_PUT_STRIKE_USD, HS_CALL_STRIKE_USD, HS_EXPIRY_DAY, HS_LOAN_USD,
+ HS_COLLATERAL_BTC) = range(len(HEDGE_STATE))
+N_HEDGE_STATE = len(HEDGE_STATE)
+
+#: Per site (rows), its mining energy today, kept only while a fixed-price power contract needs it
+#: (``engine.stages.mine_fleets``). (name, meaning [unit])
+SITE_ENERGY = (
+    ("full_mwh", "energy of the site's mining MW running every hour at their uptime [MWh]"),
+    ("used_mwh", "energy they drew (curtailed hours off) [MWh]"),
+    ("full_cost_usd", "cost of the full energy at today's mean price [USD]"),
+    ("used_cost_usd", "cost of the energy drawn, at the prices of the hours drawn [USD]"),
+)
+SE_FULL_MWH, SE_USED_MWH, SE_FULL_COST_USD, SE_USED_COST_USD = range(len(SITE_ENERGY))
+N_SITE_ENERGY = len(SITE_ENERGY)
 
 #: Per AI project (rows), its state on a path. Days are whole numbers held as floats. (name, meaning [unit])
 PROJECT_STATE = (
@@ -81,7 +128,10 @@ BASE_COLUMNS = (
  T_BTC_PER_SHARE, T_CAPEX, T_DR, T_DRAWN, T_SHUTDOWN_SAVED_USD, T_SHUTDOWN_FORGONE_BTC,
  T_DEMAND_RESPONSE_MWH, T_CONTRACTED_VALUE_USD) = range(len(BASE_COLUMNS))
 T_SEGMENT0 = len(BASE_COLUMNS)
-TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS)
+TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS) + tuple(
+    name for name, _ in HEDGE_FIELDS)
+#: Column of ``HEDGE_FIELDS[i]`` in the terminal array: ``T_HEDGE0 + i``.
+T_HEDGE0 = T_SEGMENT0 + len(SEGMENT_FIELDS) * N_SEGMENTS
 
 #: Rows of the per-path monthly array: stocks at each month end (the fan charts' variables), then flows summed
 #: from day 1 to each month end (``cumulative_<name>`` in a SimResult; a month's flow is the difference of two

@@ -13,6 +13,11 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
 3. AI projects (``ai_projects``): capex evenly over the build, then leases at their escalated rate (re-let at the
    market rate after a tenant default and its downtime, or at the end of the term), GPU clouds their contracted
    and spot GPU-hours, less power and opex.
+   Hedges (``engine.hedges.settle_hedges``, only when the scenario has ``[[hedges]]``): hashprice forwards accrue
+   and settle at month ends, options settle at expiry and are (re)bought, BTC-backed loans pay interest, meet
+   margin calls (pledging BTC, repaying from cash, else the lender liquidates collateral) and mature, fixed-price
+   power settles its saving and its resold power (energy brokerage); the hedge cash joins cash, and collateral
+   moves between the BTC held and the lenders.
 4. Treasury: operating cash (``operating_cash``: ``cash += -power - fixed opex + demand response + (AI revenue -
    AI opex) - capex - interest``); financing (``finance``: a convertible's issue or maturity, at-the-market
    equity); the policy's decision (``apply_treasury``: BTC sold at today's price, cash spent on BTC); the runway
@@ -22,7 +27,8 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
    negative, and from the next day the company no longer operates (its BTC, cash and shares stay frozen).
 6. Accounting (``check_day`` when ``check``, ``accumulate``, ``store_month``): with ``check`` on, every day asserts
    ``btc = btc_prev + mined - sold + bought`` and ``cash = cash_prev + operating + financing + (sold - bought) x
-   price`` (relative 1e-9), finite values and BTC >= 0.
+   price`` (relative 1e-9), finite values and BTC >= 0; with hedges, ``+ released`` BTC and ``+ hedge cash``, and
+   ``collateral = collateral_prev - released - liquidated`` (``engine.hedges.check_hedges``).
 
 Inputs are named tuples of arrays (``MarketArrays``, ``CompanyInputs``, ``Outputs``) and vectors with named
 columns (``engine.plan``, ``policies.treasury``); the path's state is a vector with named columns
@@ -36,6 +42,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from hashpivot.engine import hedges as hg
 from hashpivot.engine import kernels as k
 from hashpivot.engine.borrowed import borrowed
 from hashpivot.engine import stages
@@ -56,7 +63,9 @@ from hashpivot.engine.state import (
     FS_CALLED_HOURS_THIS_YEAR,
     FS_UPGRADED_GRID_MW,
     N_FLEET_STATE,
+    N_HEDGE_STATE,
     N_PROJECT_STATE,
+    N_SITE_ENERGY,
     N_STATE,
     PS_CONTRACT_LOST,
     PS_LEASE_RATE_USD_PER_KW_MONTH,
@@ -66,6 +75,7 @@ from hashpivot.engine.state import (
     PS_RENT_USD_PER_DAY,
     S_BTC_HELD,
     S_CASH_USD,
+    S_COLLATERAL_BTC,
     S_DEBT_USD,
     S_FLEETS_AS_BUILT,
     S_INSOLVENT_DAY,
@@ -73,6 +83,7 @@ from hashpivot.engine.state import (
     S_PRICE_SUM_USD,
     S_SHARES,
 )
+from hashpivot.policies.hedges import FIXED_POWER
 from hashpivot.policies.treasury import (
     SELL_ABOVE_AVERAGE,
     TP_FLOOR_RUNWAY_MONTHS,
@@ -88,22 +99,26 @@ MarketArrays = namedtuple("MarketArrays", (
 #: The company under one capacity plan (``engine.plan.CompanyArrays``, its fast path's factors in ``as_built``:
 #: ``engine.plan.AsBuiltFleets``) and its per-path inputs: ``start_days`` (paths, projects; -1 = never) and
 #: ``tenant_u`` (daily uniforms of tenant defaults, paths x projects x days + 1, or (1, 1, 1) when nothing can
-#: default).
+#: default); ``hedges``: the scenario's hedges (``engine.hedges.HEDGE_COLUMNS`` rows; none: 0 rows).
 CompanyInputs = namedtuple("CompanyInputs", (
     "fleets", "derate", "upgrade", "sites", "projects", "removal_mw", "scalars", "as_built", "start_days", "tenant_u",
+    "hedges",
 ))
 #: Where the kernel writes: ``terminal`` (paths, TERMINAL_COLUMNS), ``monthly`` (stored paths, MONTHLY_VARIABLES,
 #: months) and ``project_flows`` (stored paths, projects, months: AI projects' monthly net cash flows, zeroed by the
 #: caller).
 Outputs = namedtuple("Outputs", ("terminal", "monthly", "project_flows"))
 #: The kernel's scratch, owned by the caller: the path's state (``engine.state.PATH_STATE``), its fleets'
-#: (fleets, ``FLEET_STATE``) and its projects' (projects, ``PROJECT_STATE``).
-Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state"))
+#: (fleets, ``FLEET_STATE``), its projects' (projects, ``PROJECT_STATE``) and its hedges' (hedges, ``HEDGE_STATE``).
+#: ``site_energy`` (sites, ``SITE_ENERGY``) is the day's energy by site, kept only for fixed-price power (else 0 rows).
+Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state", "site_energy"))
 
 
-def new_workspace(n_fleets: int, n_projects: int) -> Workspace:
-    """A ``Workspace`` for a company of ``n_fleets`` fleets and ``n_projects`` projects."""
-    return Workspace(np.empty(N_STATE), np.empty((n_fleets, N_FLEET_STATE)), np.empty((n_projects, N_PROJECT_STATE)))
+def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_sites: int = 0) -> Workspace:
+    """A ``Workspace`` for a company of ``n_fleets`` fleets, ``n_projects`` projects and ``n_hedges`` hedges;
+    ``n_energy_sites``: its sites when a fixed-price power contract needs their energy, else 0."""
+    return Workspace(np.empty(N_STATE), np.empty((n_fleets, N_FLEET_STATE)), np.empty((n_projects, N_PROJECT_STATE)),
+                     np.empty((n_hedges, N_HEDGE_STATE)), np.zeros((n_energy_sites, N_SITE_ENERGY)))
 
 
 @njit(inline="always")
@@ -119,9 +134,10 @@ def _borrow_all(market, company, params, month_days, out, work):
                              b(ab.power_price_usd_per_mwh), ab.possible)
     company = CompanyInputs(b(company.fleets), b(company.derate), b(company.upgrade), b(company.sites),
                             b(company.projects), b(company.removal_mw), b(company.scalars), as_built,
-                            b(company.start_days), b(company.tenant_u))
+                            b(company.start_days), b(company.tenant_u), b(company.hedges))
     out = Outputs(b(out.terminal), b(out.monthly), b(out.project_flows))
-    work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state))
+    work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state),
+                     b(work.site_energy))
     return market, company, b(params), b(month_days), out, work
 
 
@@ -150,8 +166,9 @@ def start_path(st, fs, ps, company, market, p):
 
 
 @njit(inline="always")
-def operate_day(st, fs, ps, company, market, code, params, p, t, m, out):
-    """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot."""
+def operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m, month_days, out):
+    """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot and
+    ``month_days`` the day index of each month slot."""
     pi = 0 if market.power_price_index.shape[0] == 1 else p
     gi = 0 if market.gpu_rent_index.shape[0] == 1 else p
     s = market.btc_price_usd[p, t]
@@ -166,7 +183,7 @@ def operate_day(st, fs, ps, company, market, code, params, p, t, m, out):
         mined, power = stages.mine_as_built(st, company, market, pi, t, hashvalue)
     else:
         mined, power, dr, worst, worst_ehs = stages.mine_fleets(st, fs, company, market, company.upgrade, pi, t,
-                                                                hashvalue, s)
+                                                                hashvalue, s, se)
         every = max(int(company.upgrade[U_CHECK_EVERY_DAYS]), 1)
         if company.upgrade[U_ENABLED] > 0.5 and worst >= 0 and t % every == 0:
             capex = stages.upgrade_fleet(st, fs, company, company.upgrade, worst, worst_ehs, hashvalue, s)
@@ -174,6 +191,14 @@ def operate_day(st, fs, ps, company, market, code, params, p, t, m, out):
     ai_rev, ai_opex, capex = stages.ai_projects(st, ps, company, market, p, t, pi, gi, m, store, out.project_flows,
                                                 capex)
     st[S_BTC_HELD] += mined
+    hedge_cash = 0.0
+    released = 0.0
+    liquidated = 0.0
+    if company.hedges.shape[0] > 0:
+        month_end = m < month_days.shape[0] and t == month_days[m]
+        hedge_cash, released, liquidated = hg.settle_hedges(
+            st, hs, company.hedges, market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
+            market.subsidy_btc[p, t], market.fees_btc_per_block[p, t], market.blocks[p, t], t, month_end, se)
     interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex)
     financing, bought = stages.finance(st, company, code, params, t, s)
     sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating, bought)
@@ -183,7 +208,8 @@ def operate_day(st, fs, ps, company, market, code, params, p, t, m, out):
         sold = stages.keep_runway(st, floor_months, daily_costs, s, sold)
     sold, financing = stages.cover_shortfall(st, company, params[TP_SELL_BTC_BEFORE_DEBT] > 0.5, s, t, sold,
                                              financing)
-    return btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power
+    return (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash, released,
+            liquidated)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -193,12 +219,13 @@ def run_company(market, company, code, params, month_days, check, out, work):
     ``month_days``; writes ``out`` (``Outputs``; the first ``out.monthly.shape[0]`` paths are stored), using
     ``work`` (``Workspace``) as scratch."""
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
-    st, fs, ps = work.path_state, work.fleet_state, work.project_state
+    st, fs, ps, hs, se = work.path_state, work.fleet_state, work.project_state, work.hedge_state, work.site_energy
     n_paths, n_cols = market.btc_price_usd.shape
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]
     for p in range(n_paths):
         start_path(st, fs, ps, company, market, p)
+        hg.start_hedges(hs)
         m = 0
         if p < n_store and month_days[0] == 0:
             stages.store_month(st, ps, company, market, out.monthly, p, 0, 0)
@@ -206,23 +233,29 @@ def run_company(market, company, code, params, month_days, check, out, work):
         for t in range(1, n_cols):
             stages.track_price_mean(st, market, p, t, window)
             if st[S_INSOLVENT_DAY] < 0:
-                btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power = operate_day(
-                    st, fs, ps, company, market, code, params, p, t, m, out)
+                collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
+                (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
+                 released, liquidated) = operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m,
+                                                     month_days, out)
                 if check:
-                    stages.check_day(st, btc_prev, cash_prev, mined, sold, bought, operating, financing,
-                                     market.btc_price_usd[p, t])
+                    # Hedges move BTC between the BTC held and collateral (released) and cash (hedge_cash): with
+                    # both 0 (no hedges) this is the check as it always was.
+                    stages.check_day(st, btc_prev + released, cash_prev, mined, sold, bought, operating,
+                                     financing + hedge_cash, market.btc_price_usd[p, t])
+                    hg.check_hedges(st, collateral_prev, released, liquidated)
                 stages.accumulate(st, mined, sold, bought, capex, dr, power, market.btc_price_usd[p, t])
             if m < month_days.shape[0] and t == month_days[m]:
                 if p < n_store:
                     stages.store_month(st, ps, company, market, out.monthly, p, m, t)
                 m += 1
         stages.store_terminal(st, ps, company, market, out.terminal, p, n_cols - 1)
+        hg.store_hedge_terminal(st, out.terminal, p)
 
 
 def company_inputs(arrays, start_days, tenant_u) -> CompanyInputs:
     """``CompanyInputs`` of a plan's packed arrays (``engine.plan.CompanyArrays``) and a chunk's per-path inputs."""
     return CompanyInputs(arrays.fleets, arrays.derate, arrays.upgrade, arrays.sites, arrays.projects,
-                         arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u)
+                         arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u, arrays.hedges)
 
 
 def market_arrays(mk) -> MarketArrays:
@@ -230,3 +263,8 @@ def market_arrays(mk) -> MarketArrays:
     return MarketArrays(mk.btc_price_usd, mk.network_hashrate_ehs, mk.fees_btc_per_block, mk.blocks, mk.subsidy_btc,
                         mk.power_price_index, mk.gpu_rent_index)
 
+
+def energy_sites(arrays) -> int:
+    """Rows of a ``Workspace``'s ``site_energy`` for a plan's packed arrays: its sites when it holds a fixed-price
+    power contract, else 0 (the mining stage then keeps no energy by site)."""
+    return len(arrays.sites) if np.any(arrays.hedges[:, hg.H_KIND] == FIXED_POWER) else 0

@@ -87,21 +87,24 @@ _DRAW_SCRIPT = """
 
 
 def write_report(result, path: str | os.PathLike[str], insolvency_limit_frac: float | None = None,
-                 insolvency_always_on: dict[str, float] | None = None) -> Path:
+                 insolvency_always_on: dict[str, float] | None = None, hedges: pd.DataFrame | None = None) -> Path:
     """Write the HTML report of ``result`` to ``path`` atomically (temp file in the same folder, then
     ``os.replace``); the folder is created if needed. Returns the path written."""
     from hashpivot.io import write_text_atomic
 
-    page = render_report(result, insolvency_limit_frac, insolvency_always_on)
+    page = render_report(result, insolvency_limit_frac, insolvency_always_on, hedges)
     return write_text_atomic(path, page)
 
 
 def render_report(result, insolvency_limit_frac: float | None = None,
-                  insolvency_always_on: dict[str, float] | None = None) -> str:
+                  insolvency_always_on: dict[str, float] | None = None, hedges: pd.DataFrame | None = None) -> str:
     """The report of ``result`` as a complete HTML page, opening on the answer at a glance
     (:func:`hashpivot.analysis.glance.glance` under ``insolvency_limit_frac``, its default when None);
     ``insolvency_always_on`` (``api.insolvency_always_on``) sets each policy's insolvency probability had the
-    machines run every day beside this run's, in the insolvency section. [text]"""
+    machines run every day beside this run's, in the insolvency section; ``hedges`` (``api.hedge_comparison``) adds
+    the hedge section (``report.hedges``). [text]"""
+    from hashpivot.report.hedges import hedge_section
+
     from plotly.offline import get_plotlyjs
 
     scenario = result.scenario
@@ -132,6 +135,7 @@ def render_report(result, insolvency_limit_frac: float | None = None,
         _market_section(ds, dates, n_samples),
         _insolvency_section(curves, policies, dates, n_paths, result.summary, insolvency_always_on),
         _win_rate_section(result.win_rate, policies),
+        hedge_section(hedges, scenario, _figure_html),
         _margin_section(table, policies, result.summary) + _incremental_table(result.dataset),
         _assumptions_section(result.scenario_toml),
     ]

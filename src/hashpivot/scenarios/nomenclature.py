@@ -40,11 +40,13 @@ UNIT_RULES: list[tuple[str, str]] = [
     (r"_mw_per_[a-z_]+$", "MW"),          # max_mw_per_check
     (r"_j_per_th$", "J/TH"),
     (r"_per_sqrt_day$", "/sqrt(day)"),    # volatilities
+    (r"_per_sqrt_year$", "/sqrt(year)"),  # implied volatilities (hedges)
     (r"_per_day$", "/day"),               # drifts, probabilities, fractions per day
     (r"_per_year$", "/year"),
     (r"_usd$", "USD"),
     (r"_btc$", "BTC"),
     (r"_ehs$", "EH/s"),
+    (r"_phs$", "PH/s"),
     (r"_mwh$", "MWh"),
     (r"(^|_)mw$", "MW"),
     (r"_frac(_of_[a-z]+)?$", "fraction"),  # opex_frac_of_revenue: a fraction of a named base

@@ -29,6 +29,7 @@ from hashpivot.policies.capacity import (
     converted_mw,
     resolve_dates,
 )
+from hashpivot.policies.hedges import Hedge, hedge_label
 from hashpivot.policies.treasury import HoldAll, TreasuryPolicy
 from hashpivot.processes.fees import LognormalFees
 from hashpivot.processes.gpu import FlatGpuRent, GpuRentProcess
@@ -353,6 +354,10 @@ class Scenario(Model):
     sweep: SweepSpec | None = Field(
         default=None, description="Variants of this scenario run side by side (``hashpivot sweep``). [table]"
     )
+    hedges: list[Hedge] = Field(
+        default_factory=list,
+        description="Hedges and BTC-backed loans held under every plan and policy (policies.hedges). [list]",
+    )
 
     def replace(self, path: str, value: Any) -> Scenario:
         """A validated copy with the field at dotted ``path`` set to ``value``; list items by ``name`` or index
@@ -417,12 +422,28 @@ class Scenario(Model):
             raise ValueError(
                 f"compare: policy labels {labels} repeat; allowed: unique labels (set `name` on policies of the same kind)"
             )
+        self._hedges_fit()
         cap_labels = [capacity_label(p) for p in self.capacity_policies()]
         if len(set(cap_labels)) != len(cap_labels):
             raise ValueError(
                 f"compare_capacity: plan labels {cap_labels} repeat; allowed: unique labels (set `name`)"
             )
         return self
+
+    def _hedges_fit(self) -> None:
+        labels = [hedge_label(h, i) for i, h in enumerate(self.hedges)]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"hedges: labels {labels} repeat; allowed: unique labels (set `name`)")
+        sites = [s.name for s in self.company.sites]
+        for label, h in zip(labels, self.hedges, strict=True):
+            if getattr(h, "site", None) is not None and h.site not in sites:
+                raise ValueError(f"hedges.{label}.site={h.site!r}; allowed: a site of the company ({', '.join(sites)})")
+            if h.end_day > self.run.horizon_days:
+                rolls = f" x (1 + n_rolls={h.n_periods - 1})" if h.n_periods > 1 else ""
+                raise ValueError(
+                    f"hedges.{label}.tenor_days={h.tenor_days}: start_day={h.start_day} + tenor_days{rolls} = "
+                    f"{h.end_day} is after the horizon; allowed: an end <= run.horizon_days={self.run.horizon_days}"
+                )
 
     def _labelled_capacity(self) -> list[tuple[str, object]]:
         return [("policy.capacity", self.policy.capacity)] + [

@@ -54,6 +54,13 @@ def machines_always_on(scenario: Scenario) -> Scenario | None:
                        "machines always on")
 
 
+def hedges_only(scenario: Scenario, keep: int | None = None) -> Scenario:
+    """``scenario`` without its ``[[hedges]]`` (``keep`` None), or with hedge ``keep`` alone: the twins that show,
+    on the same random numbers, what the hedges (or one of them) cost and buy."""
+    kept = [] if keep is None else [scenario.hedges[keep].model_dump(mode="python", exclude_none=True)]
+    return with_values(scenario, {"hedges": kept}, "unhedged" if keep is None else f"hedge {keep} alone")
+
+
 def _field_type_is_int(scenario: Scenario, path: str) -> bool:
     node: Any = scenario.model_dump(mode="python")
     for i, key in enumerate(path.split(".")):
