@@ -672,3 +672,38 @@ def deal(value_usd: float, it_load_mw: float, term_years: float, *, escalator_fr
     mining = mining_on_dates(history, first, last, efficiency_j_per_th=efficiency_j_per_th,
                              power_price_usd_per_mwh=power_price_usd_per_mwh)
     return {"deal": terms, "mining": mining}
+
+
+def conversion_option(scenario: Scenario | str | Path, convert_mw: float, window_months: int, *,
+                      lead_months: int | None = None, rate_usd_per_kw_month: float | None = None,
+                      term_years: float | None = None, capex_usd_per_mw: float | None = None,
+                      n_paths: int | None = None, seed: int | None = None, data: str | Path | None = None):
+    """The option to convert ``convert_mw`` grid MW of mining to an AI lease at any month of the next
+    ``window_months`` (``analysis.options.value_conversion``), the lease's terms from the scenario's lease (or
+    Core Scientific/CoreWeave's rate) unless given. Returns a ``ConversionOption``."""
+    from dataclasses import replace as with_fields
+
+    from hashpivot.analysis.options import DEFAULT_LEAD_MONTHS, _terms_of, value_conversion
+    from hashpivot.engine.run import simulate
+    from hashpivot.errors import InputError
+    from hashpivot.policies.capacity import ColocationLease
+
+    sc = load(scenario, n_paths=n_paths, seed=seed)
+    terms = _terms_of(sc, ColocationLease)
+    given = {"rate_usd_per_kw_month": rate_usd_per_kw_month, "term_years": term_years,
+             "capex_usd_per_mw": capex_usd_per_mw}
+    bounds = {"rate_usd_per_kw_month": (0.0, 1000.0, "a rent in (0, 1000] USD/kW-month"),
+              "term_years": (0.0, 30.0, "a term in (0, 30] years"),
+              "capex_usd_per_mw": (-1e-300, 50e6, "a capex in [0, 50,000,000] USD per MW")}
+    for field, value in given.items():
+        lo, hi, allowed = bounds[field]
+        if value is not None and not lo < value <= hi:
+            raise InputError(field, value, allowed)
+    terms = with_fields(terms, **{k: float(v) for k, v in given.items() if v is not None})
+    history = history_log_returns_for(sc, data)
+
+    def run_plans(s, plans):
+        return simulate(s, [s.treasury_policies()[0]], capacity=plans, history_log_returns=history)
+
+    return value_conversion(sc, convert_mw, window_months, DEFAULT_LEAD_MONTHS if lead_months is None else lead_months,
+                            terms, simulate=run_plans)

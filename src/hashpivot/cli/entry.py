@@ -14,6 +14,7 @@ from hashpivot.cli.calibrate import calibrate_command
 from hashpivot.cli.claims import claims
 from hashpivot.cli.dashboard import dashboard
 from hashpivot.cli.deal import deal
+from hashpivot.cli.option import option
 from hashpivot.cli.decide import breakeven, optimize, sensitivity
 from hashpivot.cli.data import data_app
 from hashpivot.cli.hashprice import hashprice
@@ -52,6 +53,7 @@ app.command("dashboard")(dashboard)
 app.command("replay")(replay)
 app.command("claims")(claims)  # the article's claims checked
 app.command("deal")(deal)  # a lease deal's terms beside mining
+app.command("option")(option)  # the real option to convert MW to AI within a window
 app.command("calibrate")(calibrate_command)  # fit the market to the chain history
 app.add_typer(data_app, name="data")  # live data: update, status
 

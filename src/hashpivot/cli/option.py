@@ -1,0 +1,81 @@
+"""``hashpivot option``: the value of the right to convert MW of mining to an AI lease at any month of a window, by
+least-squares Monte Carlo on the engine's paths (:func:`hashpivot.api.conversion_option`); this module reads the
+options and prints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hashpivot.cli.common import DataOpt, DebugOpt, JsonOpt, check_out_dir, echo_json, exit_on_error, fmt_usd
+from hashpivot.cli.decide import OutDirOpt
+from hashpivot.cli.simulate import PathsOpt, ScenarioArg, SeedOpt
+
+#: Exercise months printed at most (the busiest; --json has them all).
+MAX_MONTH_ROWS = 12
+
+
+def option(
+    scenario: ScenarioArg,
+    convert_mw: Annotated[float, typer.Option("--convert-mw", metavar="MW", help="Grid MW that may convert.")],
+    window_months: Annotated[int, typer.Option("--window-months", metavar="N",
+                                               help="Months from now in which converting is allowed.")],
+    lead_months: Annotated[int | None, typer.Option(
+        "--lead-months", metavar="N", help="Months from the decision to the lease's first rent (default 9).")] = None,
+    rate: Annotated[float | None, typer.Option(
+        "--rate-usd-per-kw-month", metavar="USD",
+        help="Lease rent per kW of IT load (default: the scenario's lease, else 121.5, CoreWeave-Core Scientific).")]
+    = None,
+    term_years: Annotated[float | None, typer.Option("--term-years", metavar="YEARS", help="Lease term.")] = None,
+    capex: Annotated[float | None, typer.Option("--capex-usd-per-mw", metavar="USD",
+                                                help="Capex per converted grid MW.")] = None,
+    n_paths: PathsOpt = None,
+    seed: SeedOpt = None,
+    out_dir: OutDirOpt = None,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """What the option to convert mining MW to an AI lease within a window is worth, against converting now."""
+    names = {"n_paths": "--paths", "seed": "--seed", "convert_mw": "--convert-mw", "window_months": "--window-months",
+             "lead_months": "--lead-months", "rate_usd_per_kw_month": "--rate-usd-per-kw-month",
+             "term_years": "--term-years", "capex_usd_per_mw": "--capex-usd-per-mw"}
+    with exit_on_error(debug, names):
+        from hashpivot import api
+
+        if out_dir is not None:
+            check_out_dir(out_dir)
+        result = api.conversion_option(scenario, convert_mw, window_months, lead_months=lead_months,
+                                       rate_usd_per_kw_month=rate, term_years=term_years, capex_usd_per_mw=capex,
+                                       n_paths=n_paths, seed=seed, data=data)
+        out = result.to_dict()
+        if out_dir is not None:
+            from hashpivot.report.options import write_option_report
+
+            out["files"] = {"html": str(write_option_report(result, str(scenario), out_dir / "option.html"))}
+        if as_json:
+            echo_json(out)
+            return
+        t = result.terms
+        import textwrap
+
+        typer.echo(textwrap.fill(f"Option to convert {out['mw']:g} MW to a lease at {t.rate_usd_per_kw_month:g} USD/kW-month for "
+                   f"{t.term_years:g} years (capex {fmt_usd(t.capex_usd_per_mw)} USD/MW, first rent "
+                   f"{out['lead_months']} months after the decision), any month of the next {out['window_months']}; "
+                   f"{out['n_paths']:,} paths, discounted at {out['discount_rate_per_year']:.2%}/year.", width=80))
+        typer.echo(f"  value of the option:  {fmt_usd(out['value_usd'])} USD "
+                   f"(standard error {fmt_usd(out['standard_error_usd'])})")
+        typer.echo(f"  converting now:       {fmt_usd(out['convert_now_usd'])} USD")
+        typer.echo(f"  value of waiting:     {fmt_usd(out['waiting_usd'])} USD")
+        typer.echo(f"  exercised on {out['exercise_probability']:.1%} of paths; by month, with the highest")
+        typer.echo("  hashprice at which a path converted (convert when hashprice is below it):")
+        months = sorted((m for m in out["exercise_months"] if m["paths"]), key=lambda m: -m["paths"])
+        for m in sorted(months[:MAX_MONTH_ROWS], key=lambda m: m["month"]):
+            hp = m["boundary_hashprice_usd_per_th_day"]
+            typer.echo(f"    month {m['month']:>3} ({m['date']}): {m['paths']:>7,} paths"
+                       + ("" if hp is None else f", hashprice <= {hp:.4f} USD/TH/day"))
+        if len(months) > MAX_MONTH_ROWS:
+            typer.echo(f"    ... {len(months) - MAX_MONTH_ROWS} more months with fewer paths (--json has all)")
+        for path in out.get("files", {}).values():
+            typer.echo(f"report: {path}")
