@@ -11,6 +11,8 @@ Sections (each an element with this ``id``): ``scenario``, ``summary``, ``fan-na
 
 The report computes nothing a test would need to check: the numbers come from
 :mod:`hashpivot.analysis.fan` and the result's summary; this module only formats and draws them.
+The page is drawn by jinja2 templates (``report/templates/``: ``base.html.j2``, the page every report shares, and
+``sim_report.html.j2``; autoescape on), from a context of plain text this module writes with :mod:`hashpivot.format`.
 Plotly is imported inside the functions that draw; the file is written atomically.
 """
 
@@ -27,13 +29,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 from pydantic import BaseModel
 
 from hashpivot.analysis.fan import FAN_QUANTILES, fan_quantiles, insolvency_curve, summary_table
 from hashpivot.analysis.glance import INSOLVENCY_LIMIT_FRAC, NOISE_Z, glance
 from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 # One formatter for the report, the CLI and the dashboard; ``format_usd`` keeps the report's old name.
-from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats, html_topic_line, margin_label
+from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats, margin_label
 from hashpivot.format import fmt_usd as format_usd
 
 SECTION_IDS = (
@@ -101,7 +104,8 @@ def render_report(result, insolvency_limit_frac: float | None = None,
     """The report of ``result`` as a complete HTML page, opening on the answer at a glance
     (:func:`hashpivot.analysis.glance.glance` under ``insolvency_limit_frac``, its default when None);
     ``insolvency_always_on`` (``api.insolvency_always_on``) sets each policy's insolvency probability had the
-    machines run every day beside this run's, in the insolvency section. [text]"""
+    machines run every day beside this run's, in the insolvency section. Drawn by the jinja2 templates
+    ``sim_report.html.j2`` on ``base.html.j2`` (package data, autoescaped). [text]"""
     from plotly.offline import get_plotlyjs
 
     scenario = result.scenario
@@ -113,43 +117,91 @@ def render_report(result, insolvency_limit_frac: float | None = None,
     n_samples = int(ds.sizes["sample"])
     table = summary_table(result.summary, policies)
     curves = insolvency_curve(ds["insolvent_day"].values, month_days)
-
     answer = glance(result, INSOLVENCY_LIMIT_FRAC if insolvency_limit_frac is None else insolvency_limit_frac)
-    sections = [
-        _answer_section(answer),
-        _scenario_section(scenario, result, n_paths, n_samples),
-        _summary_section(table, n_paths),
-        _fan_section("fan-nav", "Net asset value", ds["monthly_nav_usd"].values, policies, dates,
-                     unit="USD", scale=1.0, n_samples=n_samples,
-                     note="NAV = BTC held x BTC price + cash - debt, at each month end."),
-        _fan_section("fan-btc", "BTC held", ds["monthly_btc_held"].values, policies, dates,
-                     unit="BTC", scale=1.0, n_samples=n_samples,
-                     note="BTC on the balance sheet at each month end."),
-        _fan_section("fan-btc-per-share", "BTC per share", ds["monthly_btc_per_share"].values, policies,
-                     dates, unit="sats/share", scale=SATS_PER_BTC, n_samples=n_samples,
-                     note="BTC held / shares outstanding, in satoshis (1 BTC = 100,000,000 sats); "
-                          "share issuance (equity, conversions) dilutes it."),
-        _market_section(ds, dates, n_samples),
-        _insolvency_section(curves, policies, dates, n_paths, result.summary, insolvency_always_on),
-        _win_rate_section(result.win_rate, policies),
-        _margin_section(table, policies, result.summary),
-        _assumptions_section(result.scenario_toml),
+    fans = [
+        _fan_context("fan-nav", "Net asset value", ds["monthly_nav_usd"].values, policies, dates, "USD", 1.0,
+                     n_samples, "NAV = BTC held x BTC price + cash - debt, at each month end."),
+        _fan_context("fan-btc", "BTC held", ds["monthly_btc_held"].values, policies, dates, "BTC", 1.0, n_samples,
+                     "BTC on the balance sheet at each month end."),
+        _fan_context("fan-btc-per-share", "BTC per share", ds["monthly_btc_per_share"].values, policies, dates,
+                     "sats/share", SATS_PER_BTC, n_samples,
+                     "BTC held / shares outstanding, in satoshis (1 BTC = 100,000,000 sats); share issuance (equity, "
+                     "conversions) dilutes it."),
     ]
-    data = _data_block(result, scenario, policies, dates, curves, n_paths, n_samples)
-    title = f"hashpivot report: {scenario.name}"
-    nav = "".join(f'<a href="#{sid}">{_NAV_LABELS[sid]}</a>' for sid in SECTION_IDS)
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n"
-        f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
-        "</head>\n<body>\n"
-        f"<header><h1>{html.escape(title)}</h1><p>{html.escape(scenario.description or '')}</p>"
-        f"<p>{n_paths:,} paths &middot; seed {result.seed} &middot; hashpivot {html.escape(result.version)}"
-        f" &middot; {len(policies)} treasury policies on common random numbers</p></header>\n"
-        f"<nav>{nav}</nav>\n<main>\n" + "\n".join(sections) + "\n</main>\n"
-        f'<script type="application/json" id="{DATA_SCRIPT_ID}">{_json_for_script(data)}</script>\n'
-        f"<script type=\"text/javascript\">{_DRAW_SCRIPT}</script>\n</body>\n</html>\n"
-    )
+    context = {
+        "title": f"hashpivot report: {scenario.name}", "description": scenario.description or "",
+        "n_paths": n_paths, "seed": result.seed, "version": result.version, "n_policies": len(policies),
+        "nav": [(sid, _NAV_LABELS[sid]) for sid in SECTION_IDS],
+        "answer_lines": [dict(zip(("topic", "rest"), _topic(line), strict=True)) for line in answer.lines()],
+        "answer_note": _ANSWER_NOTE.format(noise_z=NOISE_Z),
+        "scenario": _scenario_context(scenario, result, n_paths, n_samples),
+        "params_header": ("parameter", "value", "unit", "meaning"),
+        "summary": _summary_context(table, n_paths),
+        "fans": fans,
+        "no_samples": _NO_SAMPLES if n_samples == 0 else "",
+        "market_note": (f"The market every policy faces (common random numbers), over the {n_samples:,} stored paths; "
+                        "log scale. Hashprice is what one TH/s earns per day, averaged over each month; it falls by "
+                        "about half at each halving and as the network grows."),
+        "market_figure": _figure_json(_market_figure(ds, dates)),
+        "insolvency": _insolvency_context(curves, policies, dates, n_paths, result.summary, insolvency_always_on),
+        "win_rate": _win_rate_context(result.win_rate, policies),
+        "margin": _margin_context(table, policies, result.summary),
+        "assumptions_note": _ASSUMPTIONS_NOTE,
+        "attribution_note": ("Market inputs drawn from the chain history (the presets' prices, hashrate, fees and "
+                             f"volatilities; bootstrap and calibrated markets): {CHAIN_TABLE_ATTRIBUTION}."),
+        "scenario_toml": result.scenario_toml,
+        "figure_class": FIGURE_CLASS,
+        "data_script_id": DATA_SCRIPT_ID,
+        "data_json": _json_for_script(_data_block(result, scenario, policies, dates, curves, n_paths, n_samples)),
+        "css": _CSS, "draw_script": _DRAW_SCRIPT, "plotly_js": get_plotlyjs(),
+    }
+    return render_template("sim_report.html.j2", context, safe=("data_json", "css", "draw_script", "plotly_js"))
+
+
+def _topic(line: str) -> tuple[str, str]:
+    """A sentence of the answer as (topic, rest): the topic is the text before the first ": " (bold in the page)."""
+    head, sep, tail = line.partition(": ")
+    return (head, tail) if sep else ("", line)
+
+
+_ANSWER_NOTE = (
+    "What a MW earns is the median over paths of each path's margin over the horizon per MW-day (revenue less power "
+    "for mining, less the segment's own opex for AI), before overheads; per MW-year is x 365. The best policy is the "
+    "one, among those within the insolvency limit, that most often ends with the higher NAV per share on the same "
+    "random paths; 'within noise' means its lead over the runner-up is under {noise_z:g} standard errors of a paired "
+    "sign test. What it hangs on is read from the stored paths of this run.")
+_NO_SAMPLES = ("No monthly series were stored (run.store_paths = 0), so this chart is empty; rerun with "
+               "store_paths > 0 to draw it.")
+_ASSUMPTIONS_NOTE = (
+    "The scenario exactly as stored with the result (the validated TOML that reproduces this run with the same seed "
+    "and version). Comments are not kept here: the preset files (src/hashpivot/scenarios/presets/*.toml) carry a "
+    "# source: comment on every fact, and docs/assumptions.md explains each default.")
+
+
+def render_template(name: str, context: dict[str, Any], safe: Sequence[str] = ()) -> str:
+    """A template of ``hashpivot/report/templates`` rendered with autoescape on; the ``safe`` keys of ``context`` are
+    inserted as they are (plotly.js, the CSS, and JSON already escaped for ``<script>`` by :func:`_json_for_script`;
+    every figure's JSON is too). [text]"""
+    from markupsafe import Markup
+
+    env = _environment()
+    values = {k: (Markup(v) if k in safe else v) for k, v in context.items()}
+    return env.get_template(name).render(**values)
+
+
+def _environment():
+    """The reports' jinja2 environment (package data, autoescape on, undefined names an error), built once."""
+    global _ENV
+    if _ENV is None:
+        import jinja2
+
+        _ENV = jinja2.Environment(loader=jinja2.PackageLoader("hashpivot.report", "templates"),
+                                  autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+        _ENV.filters["thousands"] = lambda n: f"{n:,}"
+    return _ENV
+
+
+_ENV = None
 
 
 _NAV_LABELS = {
@@ -209,21 +261,6 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "", 
     return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _params_table(model: BaseModel, skip: Sequence[str] = ("kind",)) -> str:
-    """Parameter | value | unit | meaning, from the model's fields and their descriptions."""
-    rows = []
-    for name, field in type(model).model_fields.items():
-        if name in skip:
-            continue
-        value = getattr(model, name)
-        meaning, unit = _split_description(field.description)
-        shown = "default" if value is None else _num(value)
-        rows.append((f"<code>{_esc(name)}</code>", _esc(shown), _esc(unit), _esc(meaning)))
-    if not rows:
-        return '<p class="note">No parameters.</p>'
-    return _table(("parameter", "value", "unit", "meaning"), rows)
-
-
 def _section(sid: str, title: str, body: str) -> str:
     return f'<section id="{sid}">\n<h2>{_esc(title)}</h2>\n{body}\n</section>'
 
@@ -232,6 +269,13 @@ def _json_for_script(obj: Any) -> str:
     """JSON text safe inside ``<script>``: ``<``, ``>`` and ``&`` (only ever inside strings) escaped."""
     text = json.dumps(obj, allow_nan=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _figure_json(fig) -> Markup:
+    """A figure's JSON, escaped for ``<script>`` (:func:`_json_for_script`), for the templates' ``figure`` macro."""
+    from markupsafe import Markup
+
+    return Markup(_json_for_script(json.loads(fig.to_json())))
 
 
 def _figure_html(fig, target: str) -> str:
@@ -262,108 +306,96 @@ def _color(i: int) -> str:
 # ------------------------------------------------------------------------------------------- sections
 
 
-def _scenario_section(scenario, result, n_paths: int, n_samples: int) -> str:
+def _param_rows(model: BaseModel, skip: Sequence[str] = ("kind",)) -> list[tuple]:
+    """Parameter | value | unit | meaning rows, from the model's fields and their descriptions."""
+    rows = []
+    for name, field in type(model).model_fields.items():
+        if name in skip:
+            continue
+        value = getattr(model, name)
+        meaning, unit = _split_description(field.description)
+        rows.append(({"code": name}, "default" if value is None else _num(value), unit, meaning))
+    return rows
+
+
+def _scenario_context(scenario, result, n_paths: int, n_samples: int) -> dict[str, Any]:
     company = scenario.company
     run = scenario.run
     end = run.start_date + timedelta(days=run.horizon_days)
     total_ehs = sum(f.hashrate_ehs for f in company.fleets)
     mean_j_per_th = company.mining_mw / total_ehs
     sites_mw = sum(s.power_mw for s in company.sites)
-    parts = [
-        f"<p><b>{_esc(company.name)}</b> runs {len(company.fleets)} fleet(s), {total_ehs:,.1f} EH/s at "
-        f"{mean_j_per_th:.1f} J/TH on average, drawing {company.mining_mw:,.1f} MW at full uptime, on "
-        f"{len(company.sites)} site(s) with {sites_mw:,.0f} MW of grid capacity. It starts with "
-        f"{company.btc_held:,.0f} BTC, {format_usd(company.cash_usd)} USD of cash, "
-        f"{format_usd(company.debt_usd)} USD of debt at {company.debt_rate_per_year * 100:.2f} %/year, "
-        f"{company.shares_outstanding:,.0f} shares and {format_usd(company.fixed_opex_usd_per_day)} USD/day "
-        f"of fixed overheads.</p>",
-        f"<p>Horizon: {run.horizon_days:,} days ({run.horizon_days / 365:.1f} years) from "
-        f"{run.start_date:%Y-%m-%d} (block height {run.start_height:,}) to {end:%Y-%m-%d}; "
-        f"{n_paths:,} Monte Carlo paths (monthly series kept for {n_samples:,}), seed {run.seed}, "
-        f"hashpivot {_esc(result.version)}.</p>",
-        "<h3>Sites</h3>",
-        _table(("site", "grid capacity [MW]", "power price [USD/MWh]", "fleets' draw [MW]"), [
-            (_esc(s.name), f"{s.power_mw:,.1f}", f"{s.power_price_usd_per_mwh:,.2f}",
-             f"{sum(f.power_mw for f in company.fleets if f.site == s.name):,.1f}")
-            for s in company.sites
-        ], num_from=1),
-        "<h3>Fleets</h3>",
-        _table(("fleet", "site", "hashrate [EH/s]", "efficiency [J/TH]", "power [MW]", "uptime", "pool fee"), [
-            (_esc(f.name), _esc(f.site), f"{f.hashrate_ehs:,.2f}", f"{f.efficiency_j_per_th:.1f}",
-             f"{f.power_mw:,.1f}", fmt_pct(f.uptime_frac), fmt_pct(f.pool_fee_frac))
-            for f in company.fleets
-        ], num_from=2),
-        "<h3>Market processes</h3>",
-    ]
     market = scenario.market
+    processes = []
     for name, title in (("btc_price", "BTC price"), ("network_hashrate", "Network hashrate"),
                         ("fees", "Transaction fees"), ("power_price", "Power price index"),
                         ("difficulty", "Difficulty on day 0")):
         process = getattr(market, name)
-        kind = getattr(process, "kind", None)
-        label = f"{title}: <code>{_esc(kind)}</code>" if kind else title
-        parts.append(f"<p><b>{label}</b></p>" + _params_table(process))
-    parts.append(f'<p class="note">Halvings applied at most: {market.n_halvings_max}.</p>')
-    parts.append("<h3>Policies</h3>")
-    capacity = scenario.policy.capacity
-    parts.append(f"<p><b>Capacity: <code>{_esc(capacity.kind)}</code></b></p>"
-                 + _params_table(capacity, skip=("kind", "name")))
-    treasury = scenario.treasury_policies()
-    rows = []
-    for i, pol in enumerate(treasury):
+        processes.append({"title": title, "kind": getattr(process, "kind", None), "rows": _param_rows(process)})
+    treasury = []
+    for i, pol in enumerate(scenario.treasury_policies()):
         params = [f"{k} = {_num(v)}" for k, v in _fields(pol) if k not in ("kind", "name")]
-        role = "main" if i == 0 else "compared"
-        rows.append((f'<span class="swatch" style="background:{_color(i)}"></span>{_esc(pol.label)}',
-                     f"<code>{_esc(pol.kind)}</code>", role, _esc("; ".join(params))))
-    parts.append(_table(("treasury policy", "kind", "role", "parameters"), rows))
-    return _section("scenario", "Scenario", "\n".join(parts))
+        treasury.append(({"swatch": _color(i), "text": pol.label}, {"code": pol.kind}, "main" if i == 0 else "compared",
+                         "; ".join(params)))
+    capacity = scenario.policy.capacity
+    return {
+        "company": company.name,
+        "paragraphs": [
+            f"runs {len(company.fleets)} fleet(s), {total_ehs:,.1f} EH/s at {mean_j_per_th:.1f} J/TH on average, drawing "
+            f"{company.mining_mw:,.1f} MW at full uptime, on {len(company.sites)} site(s) with {sites_mw:,.0f} MW of grid "
+            f"capacity. It starts with {company.btc_held:,.0f} BTC, {format_usd(company.cash_usd)} USD of cash, "
+            f"{format_usd(company.debt_usd)} USD of debt at {company.debt_rate_per_year * 100:.2f} %/year, "
+            f"{company.shares_outstanding:,.0f} shares and {format_usd(company.fixed_opex_usd_per_day)} USD/day of fixed "
+            "overheads.",
+            f"Horizon: {run.horizon_days:,} days ({run.horizon_days / 365:.1f} years) from {run.start_date:%Y-%m-%d} "
+            f"(block height {run.start_height:,}) to {end:%Y-%m-%d}; {n_paths:,} Monte Carlo paths (monthly series kept "
+            f"for {n_samples:,}), seed {run.seed}, hashpivot {result.version}.",
+        ],
+        "sites": {"header": ("site", "grid capacity [MW]", "power price [USD/MWh]", "fleets' draw [MW]"),
+                  "rows": [(s.name, f"{s.power_mw:,.1f}", f"{s.power_price_usd_per_mwh:,.2f}",
+                            f"{sum(f.power_mw for f in company.fleets if f.site == s.name):,.1f}")
+                           for s in company.sites]},
+        "fleets": {"header": ("fleet", "site", "hashrate [EH/s]", "efficiency [J/TH]", "power [MW]", "uptime",
+                              "pool fee"),
+                   "rows": [(f.name, f.site, f"{f.hashrate_ehs:,.2f}", f"{f.efficiency_j_per_th:.1f}",
+                             f"{f.power_mw:,.1f}", fmt_pct(f.uptime_frac), fmt_pct(f.pool_fee_frac))
+                            for f in company.fleets]},
+        "processes": processes,
+        "halvings_note": f"Halvings applied at most: {market.n_halvings_max}.",
+        "capacity": {"kind": capacity.kind, "rows": _param_rows(capacity, skip=("kind", "name"))},
+        "treasury": {"header": ("treasury policy", "kind", "role", "parameters"), "rows": treasury},
+    }
 
 
-def _answer_section(answer) -> str:
-    """What a CFO reads first: the sentences of :meth:`hashpivot.analysis.glance.Glance.lines`."""
-    items = "".join(f"<li>{html_topic_line(line)}</li>" for line in answer.lines())
-    note = ("What a MW earns is the median over paths of each path's margin over the horizon per MW-day (revenue "
-            "less power for mining, less the segment's own opex for AI), before overheads; per MW-year is x 365. "
-            "The best policy is the one, among those within the insolvency limit, that most often ends with the "
-            "higher NAV per share on the same random paths; 'within noise' means its lead over the runner-up is "
-            f"under {NOISE_Z:g} standard errors of a paired sign test. What it hangs on is read from the stored "
-            "paths of this run.")
-    return _section("answer", "The answer at a glance", f'<ul class="answer">{items}</ul><p class="note">{note}</p>')
-
-
-def _summary_section(table: pd.DataFrame, n_paths: int) -> str:
-    def cell(policy: str, metric: str, fmt) -> str:
+def _summary_context(table: pd.DataFrame, n_paths: int) -> dict[str, Any]:
+    def cell(policy: str, metric: str, fmt) -> dict[str, str]:
         p50, p5, p95 = (table.at[policy, f"{metric}_{s}"] for s in ("p50", "p5", "p95"))
-        return f'{_esc(fmt(p50))}<span class="range">{_esc(fmt(p5))} &hellip; {_esc(fmt(p95))}</span>'
+        return {"text": fmt(p50), "range": f"{fmt(p5)} \u2026 {fmt(p95)}"}
 
     rows = []
     for i, policy in enumerate(table.index):
         rows.append((
-            f'<span class="swatch" style="background:{_color(i)}"></span>{_esc(policy)}',
+            {"swatch": _color(i), "text": policy},
             cell(policy, "nav_usd", format_usd),
             cell(policy, "btc_held", fmt_btc),
             cell(policy, "btc_per_share", fmt_sats),
             cell(policy, "btc_yield_frac", lambda v: fmt_pct(v, signed=True)),
-            _esc(fmt_pct(table.at[policy, "insolvency_probability"])),
-            _esc(format_usd(table.at[policy, "nav_usd_cvar5"])),
+            fmt_pct(table.at[policy, "insolvency_probability"]),
+            format_usd(table.at[policy, "nav_usd_cvar5"]),
             cell(policy, "mining_margin_usd_per_mw_day", fmt_number),
             cell(policy, "ai_margin_usd_per_mw_day", fmt_number),
         ))
     header = ("policy", "terminal NAV [USD]", "BTC held [BTC]", "BTC per share [sats]", "BTC yield",
               "P(insolvency)", "CVaR 5 % of NAV [USD]", margin_label("mining"), margin_label("AI"))
-    body = (
-        f'<p class="note">At the end of the horizon, over all {n_paths:,} paths: median, with p5 &hellip; p95 '
-        "below. BTC yield is the change of BTC per share since day 0. P(insolvency) is the share of paths on "
-        "which the company ran out of cash and BTC. CVaR 5 % is the mean NAV of the worst 5 % of paths. "
-        "Margins are (revenue - power) per MW-day of mining over the horizon and the AI project's net per "
-        "MW-day (n/a: no such capacity).</p>"
-        + _table(header, rows, cls="summary", num_from=1)
-    )
-    return _section("summary", "Summary by policy", body)
+    note = (f"At the end of the horizon, over all {n_paths:,} paths: median, with p5 \u2026 p95 below. BTC yield is "
+            "the change of BTC per share since day 0. P(insolvency) is the share of paths on which the company ran "
+            "out of cash and BTC. CVaR 5 % is the mean NAV of the worst 5 % of paths. Margins are (revenue - power) "
+            "per MW-day of mining over the horizon and the AI project's net per MW-day (n/a: no such capacity).")
+    return {"header": header, "rows": rows, "note": note}
 
 
-def _fan_section(sid: str, title: str, monthly: np.ndarray, policies: Sequence[str], dates: Sequence[str],
-                 unit: str, scale: float, n_samples: int, note: str) -> str:
+def _fan_figure(monthly: np.ndarray, policies: Sequence[str], dates: Sequence[str], unit: str, scale: float):
+    """Small multiples, one panel per policy, of a monthly series' fan (same y axis, opening on p25-p75)."""
     from plotly.subplots import make_subplots
 
     from hashpivot.report.figures import add_fan
@@ -398,13 +430,15 @@ def _fan_section(sid: str, title: str, monthly: np.ndarray, policies: Sequence[s
     for r in range(1, rows + 1):
         fig.update_yaxes(title_text=unit, row=r, col=1)
     fig.update_annotations(font_size=12)
-    body = (
-        _no_samples_note(n_samples)
-        + f'<p class="note">{_esc(note)} Median line; dark band p25&ndash;p75, light band p5&ndash;p95, over the '
-        f"{n_samples:,} paths whose monthly series are stored. One panel per policy, same y axis.</p>"
-        + _figure_html(fig, f"fig-{sid}")
-    )
-    return _section(sid, f"{title} over time", body)
+    return fig
+
+
+def _fan_context(sid: str, title: str, monthly: np.ndarray, policies: Sequence[str], dates: Sequence[str],
+                 unit: str, scale: float, n_samples: int, note: str) -> dict[str, Any]:
+    return {"sid": sid, "title": f"{title} over time",
+            "note": (f"{note} Median line; dark band p25\u2013p75, light band p5\u2013p95, over the {n_samples:,} "
+                     "paths whose monthly series are stored. One panel per policy, same y axis."),
+            "figure": _figure_json(_fan_figure(monthly, policies, dates, unit, scale))}
 
 
 def _axis_range(fans: Sequence[pd.DataFrame], columns: tuple[str, str], scale: float) -> list[float] | None:
@@ -418,63 +452,46 @@ def _axis_range(fans: Sequence[pd.DataFrame], columns: tuple[str, str], scale: f
     return [min(lo - pad, 0.0) if lo >= 0 else lo - pad, hi + pad]
 
 
-def _no_samples_note(n_samples: int) -> str:
-    if n_samples > 0:
-        return ""
-    return ('<p class="note"><b>No monthly series were stored (<code>run.store_paths = 0</code>), so this '
-            "chart is empty; rerun with store_paths &gt; 0 to draw it.</b></p>")
-
-
-def _market_section(ds, dates: Sequence[str], n_samples: int) -> str:
+def _market_figure(ds, dates: Sequence[str]):
     from hashpivot.report.figures import market_figure
 
-    body = (
-        _no_samples_note(n_samples)
-        + f'<p class="note">The market every policy faces (common random numbers), over the {n_samples:,} stored '
-        "paths; log scale. Hashprice is what one TH/s earns per day, averaged over each month; it falls by "
-        "about half at each halving and as the network grows.</p>" + _figure_html(market_figure(ds, dates), "fig-market")
-    )
-    return _section("market", "Market: hashprice, BTC price and network hashrate", body)
+    return market_figure(ds, dates)
 
 
-def _insolvency_section(curves: np.ndarray, policies: Sequence[str], dates: Sequence[str], n_paths: int,
-                        summary: pd.DataFrame, always_on: dict[str, float] | None) -> str:
+def _insolvency_context(curves: np.ndarray, policies: Sequence[str], dates: Sequence[str], n_paths: int,
+                        summary: pd.DataFrame, always_on: dict[str, float] | None) -> dict[str, Any]:
+    from hashpivot.analysis.compare import insolvency_table
     from hashpivot.report.figures import insolvency_figure
 
-    fig = insolvency_figure(curves, policies, dates)
-    body = (
-        f'<p class="note">Share of all {n_paths:,} paths on which the company is insolvent by each month end '
-        "(cash negative and no BTC left to sell; it stops operating). Exact, from each path's insolvency day."
-        "</p>" + _figure_html(fig, "fig-insolvency")
-    )
+    out: dict[str, Any] = {
+        "note": (f"Share of all {n_paths:,} paths on which the company is insolvent by each month end (cash negative "
+                 "and no BTC left to sell; it stops operating). Exact, from each path's insolvency day."),
+        "figure": _figure_json(insolvency_figure(curves, policies, dates)),
+        "always_on": None,
+        "always_on_note": (
+            "This run switches machines off on the days (or hours) when power costs more than they earn, as operators "
+            "do (docs/assumptions.md); beside it, the same plans and policies on the same random numbers with every "
+            "machine running every day, the assumption before economic shutdown became the default."),
+    }
     if always_on:
-        rows = summary[(summary["metric"] == "insolvency") & (summary["stat"] == "probability")]
-        cells = [(_esc(p), _esc(fmt_pct(v)), _esc(fmt_pct(always_on[p])))
-                 for p, v in zip(rows["policy"], rows["value"], strict=True) if p in always_on]
-        body += (
-            '<h3 id="shutdown-vs-always-on">Economic shutdown against machines always on</h3>'
-            '<p class="note">This run switches machines off on the days (or hours) when power costs more than they '
-            "earn, as operators do (docs/assumptions.md); beside it, the same plans and policies on the same random "
-            "numbers with every machine running every day, the assumption before economic shutdown became the "
-            "default.</p>"
-            + _table(("policy", "P(insolvency), economic shutdown", "machines always on"), cells, num_from=1)
-        )
-    return _section("insolvency", "Probability of insolvency over time", body)
+        t = insolvency_table(summary, always_on)
+        t = t[t["policy"].isin(list(always_on))]
+        out["always_on"] = {
+            "header": ("policy", "P(insolvency), economic shutdown", "machines always on"),
+            "rows": [(p, fmt_pct(a), fmt_pct(b)) for p, a, b in t.itertuples(index=False)]}
+    return out
 
 
-def _win_rate_section(win_rate: pd.DataFrame, policies: Sequence[str]) -> str:
+def _win_rate_context(win_rate: pd.DataFrame, policies: Sequence[str]) -> dict[str, Any]:
     from hashpivot.report.figures import win_rate_figure
 
-    fig = win_rate_figure(win_rate, policies)
-    body = (
-        '<p class="note">Share of paths on which the row policy ends with a higher NAV per share than the '
-        "column policy, on the same random numbers. Blue: the row policy usually wins.</p>"
-        + _figure_html(fig, "fig-win-rate")
-    )
-    return _section("win-rate", "Paired win rate (terminal NAV per share)", body)
+    return {"note": ("Share of paths on which the row policy ends with a higher NAV per share than the column policy, "
+                     "on the same random numbers. Blue: the row policy usually wins."),
+            "figure": _figure_json(win_rate_figure(win_rate, policies))}
 
 
-def _margin_section(table: pd.DataFrame, policies: Sequence[str], summary: pd.DataFrame) -> str:
+def _margin_figure(table: pd.DataFrame, policies: Sequence[str]):
+    """Grouped bars of each segment's median margin per MW-day, p5-p95 error bars; the segments it lacks."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -501,61 +518,33 @@ def _margin_section(table: pd.DataFrame, policies: Sequence[str], summary: pd.Da
                       yaxis={"title": {"text": "margin [USD/MW-day]"}, "zeroline": True},
                       xaxis={"tickangle": -30}, margin={"l": 70, "r": 20, "t": 20, "b": 120},
                       legend={"orientation": "h", "y": 1.08})
-    note = (
-        "Median over all paths of each segment's margin over the horizon, per MW-day it ran; error bars "
-        "p5&ndash;p95. Mining: (mining revenue + demand response - power cost) / mining MW-days (before "
-        "overheads). AI segments: (revenue - their opex, power included for GPU clouds) / the grid MW-days "
-        "they earned (tenant downtime included)."
-    )
+    return fig, missing
+
+
+def _margin_context(table: pd.DataFrame, policies: Sequence[str], summary: pd.DataFrame) -> dict[str, Any]:
+    from hashpivot.analysis.compare import projects_table
+
+    fig, missing = _margin_figure(table, policies)
+    note = ("Median over all paths of each segment's margin over the horizon, per MW-day it ran; error bars "
+            "p5\u2013p95. Mining: (mining revenue + demand response - power cost) / mining MW-days (before overheads). "
+            "AI segments: (revenue - their opex, power included for GPU clouds) / the grid MW-days they earned "
+            "(tenant downtime included).")
     if missing:
         note += f" No {' or '.join(missing)} capacity in this scenario, so no {' or '.join(missing)} bars."
-    body = f'<p class="note">{note}</p>' + _figure_html(fig, "fig-margin") + _projects_table(summary)
-    return _section("margin", "Margin per MW-day by segment", body)
+    projects = projects_table(summary)
 
+    def pct(v: float) -> str:
+        return f"{v * 100:.1f} %"
 
-def _projects_table(summary: pd.DataFrame) -> str:
-    """Per AI project: capex per MW, IRR and payback (median with p5..p95), from the summary rows."""
-    rows = summary[summary["metric"].str.contains(".", regex=False)]
-    if rows.empty:
-        return ""
-    value = rows.set_index(["policy", "metric", "stat"])["value"]
-    lines = []
-    for policy, metric in dict.fromkeys(zip(rows["policy"], rows["metric"], strict=True)):
-        if not metric.endswith(".capex_usd_per_mw"):
-            continue
-        name = metric.removesuffix(".capex_usd_per_mw")
-
-        def get(m, st, _p=policy, _n=name):
-            return value.get((_p, f"{_n}.{m}", st), float("nan"))
-
-        lines.append(
-            f"<tr><td>{html.escape(policy)}</td><td>{html.escape(name)}</td>"
-            f"<td>{format_usd(get('capex_usd_per_mw', 'value'))}</td>"
-            f"<td>{get('irr_frac_per_year', 'p50') * 100:.1f} %<br><small>{get('irr_frac_per_year', 'p5') * 100:.1f}"
-            f" &hellip; {get('irr_frac_per_year', 'p95') * 100:.1f} %</small></td>"
-            f"<td>{get('payback_years', 'p50'):.1f} y<br><small>{get('payback_years', 'p5'):.1f} &hellip; "
-            f"{get('payback_years', 'p95'):.1f} y</small></td>"
-            f"<td>{get('payback_years', 'paid_back_share') * 100:.0f} %</td></tr>"
-        )
-    return (
-        "<h3>AI projects</h3><p class=\"note\">Monthly net cash flows (revenue - opex - capex) of each project on "
-        "the stored paths; IRR per year and payback from the conversion day, median with p5&hellip;p95.</p>"
-        "<table><tr><th>plan / policy</th><th>project</th><th>capex per MW</th><th>IRR</th><th>payback</th>"
-        "<th>paths paid back</th></tr>" + "".join(lines) + "</table>"
-    )
-
-
-def _assumptions_section(scenario_toml: str) -> str:
-    body = (
-        '<p class="note">The scenario exactly as stored with the result (the validated TOML that '
-        "reproduces this run with the same seed and version). Comments are not kept here: the preset files "
-        "(<code>src/hashpivot/scenarios/presets/*.toml</code>) carry a <code># source:</code> comment on "
-        "every fact, and <code>docs/assumptions.md</code> explains each default.</p>"
-        f'<p class="note">Market inputs drawn from the chain history (the presets\' prices, hashrate, fees and '
-        f"volatilities; bootstrap and calibrated markets): {html.escape(CHAIN_TABLE_ATTRIBUTION)}.</p>"
-        f"<pre>{html.escape(scenario_toml)}</pre>"
-    )
-    return _section("assumptions", "Assumptions: the scenario TOML", body)
+    rows = [(r.policy, r.project, format_usd(r.capex_usd_per_mw),
+             {"lines": [pct(r.irr_frac_per_year_p50), f"{pct(r.irr_frac_per_year_p5)} \u2026 {pct(r.irr_frac_per_year_p95)}"]},
+             {"lines": [f"{r.payback_years_p50:.1f} y", f"{r.payback_years_p5:.1f} \u2026 {r.payback_years_p95:.1f} y"]},
+             f"{r.paid_back_frac * 100:.0f} %") for r in projects.itertuples(index=False)]
+    return {"note": note, "figure": _figure_json(fig),
+            "projects": {"header": ("plan / policy", "project", "capex per MW", "IRR", "payback", "paths paid back"),
+                         "rows": rows} if rows else None,
+            "projects_note": ("Monthly net cash flows (revenue - opex - capex) of each project on the stored paths; IRR "
+                              "per year and payback from the conversion day, median with p5\u2026p95.")}
 
 
 def _data_block(result, scenario, policies, dates, curves, n_paths, n_samples) -> dict[str, Any]:
