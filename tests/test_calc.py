@@ -151,3 +151,61 @@ def test_a_scenarios_fleets_as_one_calculator_fleet():
     market = {"btc_price_usd": P, "difficulty": D, "fees_btc_per_block": FEES, "height": HEIGHT}
     assert api.calc(f, market=market).today.revenue_usd == pytest.approx(
         29_000 * HASHPRICE_USD_PER_PH_DAY * 0.98, rel=1e-12)
+
+
+# ------------------------------------------------------------------------- calculator -> Monte Carlo scenario
+
+
+def _calm_default():
+    """The default preset with every random driver still: the Monte Carlo paths are the calculator's path."""
+    from hashpivot.scenarios.toml import load_preset
+
+    base = load_preset("default")
+    for path in ("market.btc_price.vol_per_sqrt_day", "market.network_hashrate.vol_per_sqrt_day", "market.fees.vol_log",
+                 "market.fees.spike_prob_per_day"):
+        base = base.replace(path, 0.0)
+    return base
+
+
+def test_the_calculators_inputs_become_a_scenario_by_hand():
+    import math
+
+    from hashpivot.analysis.calc import scenario_from_calc
+
+    fleet = CalcFleet(hashrate_phs=1_000, efficiency_j_per_th=20, power_price_usd_per_mwh=45, pool_fee_frac=0.02,
+                      pue_ratio=1.1)
+    r = calculate(_market(date="2025-06-01"), fleet, CalcPath(horizon_days=700, difficulty_growth_frac=0.02,
+                                                             btc_price_growth_frac_per_year=0.3))
+    sc = scenario_from_calc(r, _calm_default())
+    assert (str(sc.run.start_date), sc.run.start_height, sc.run.horizon_days) == ("2025-06-01", 900_001, 700)
+    assert sc.market.btc_price.start_usd == P
+    assert sc.market.btc_price.drift_per_day == pytest.approx(math.log(1.3) / 365, rel=1e-12)  # mean path +30 %/y
+    assert sc.market.network_hashrate.kind == "lognormal"
+    assert sc.market.network_hashrate.start_ehs == pytest.approx(NETWORK_PHS / 1_000, rel=1e-12)
+    assert sc.market.difficulty.start_ehs == pytest.approx(NETWORK_PHS / 1_000, rel=1e-12)
+    assert sc.market.network_hashrate.growth_per_day == pytest.approx(math.log(1.02) / 14, rel=1e-12)  # 2 %/retarget
+    assert sc.market.fees.median_btc_per_block == FEES
+    (site,), (f,) = sc.company.sites, sc.company.fleets
+    # 1 EH/s at 20 J/TH draws 20 MW; with PUE 1.1 the site needs 22 MW
+    assert (f.hashrate_ehs, f.efficiency_j_per_th, f.pool_fee_frac, f.uptime_frac) == (1.0, 20.0, 0.02, 1.0)
+    assert site.power_mw == pytest.approx(22.0, rel=1e-12) and site.power_price_usd_per_mwh == 45.0
+    assert site.pue_ratio == 1.1 and site.power_contract == "flexible"
+    assert (sc.company.btc_held, sc.company.cash_usd, sc.company.debt_usd, sc.company.fixed_opex_usd_per_day) == (0, 0, 0, 0)
+    assert [p.label for p in sc.treasury_policies()] == ["sell_all", "hold_all"]
+
+
+def test_a_still_monte_carlo_run_of_the_calculators_scenario_earns_what_the_calculator_says():
+    from hashpivot.analysis.calc import scenario_from_calc
+    from hashpivot.engine.run import simulate
+
+    fleet = CalcFleet(hashrate_phs=1_000, efficiency_j_per_th=20, power_price_usd_per_mwh=45, pool_fee_frac=0.02,
+                      pue_ratio=1.1)
+    r = calculate(_market(), fleet, CalcPath(horizon_days=28))
+    result = simulate(scenario_from_calc(r, _calm_default()).replace("run.n_paths", 4))
+    s = result.summary.set_index(["policy", "metric", "stat"])["value"]
+    # a day: 1,000 PH/s x hashprice x 98 % earned, 480 MWh x 1.1 x 45 USD paid, over 22 grid MW
+    hand = (1_000 * HASHPRICE_USD_PER_PH_DAY * 0.98 - 480 * 1.1 * 45) / 22
+    for policy in ("sell_all", "hold_all"):
+        assert s[(policy, "mining_margin_usd_per_mw_day", "p50")] == pytest.approx(hand, rel=1e-9)
+        # 28 days x 1,000 PH/s x BTC per PH/s per day x 98 %
+        assert s[(policy, "mined_btc", "p50")] == pytest.approx(28 * 1_000 * HASHVALUE_BTC_PER_PH_DAY * 0.98, rel=1e-9)

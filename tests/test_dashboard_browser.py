@@ -2,14 +2,18 @@
 Debian's headless Chromium (/usr/bin/chromium; never a downloaded browser).
 
 Finds the answer at a glance on arrival (no press), moves the paths and power-price sliders, runs, reads the new
-answer, and checks that the comparison table holds the preset's
-policies and that plotly drew charts with traces; saves screenshots in the test's tmp folder.
+answer, and checks that the sortable comparison, insolvency (with its machines-always-on twin) and win-rate tables hold
+the preset's policies and that plotly drew every chart (the market fan among them) with traces; on the calculator
+page reads the hashprice and, after a power-price change, the break-even hashprice against hand calculations from the
+chain table, then sends the inputs to a Monte Carlo run with one click; on the hashprice page checks the chart and
+2024's mean hashprice by hand. Saves screenshots in the test's tmp folder.
 Skipped, with the reason, only where Chromium or the playwright package is missing and CI is not set;
 under CI a missing browser fails the test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -128,16 +132,22 @@ def dashboard_url(playwright_api, tmp_path_factory):
 def page(playwright_api, dashboard_url, tmp_path):
     """A page of a fresh headless Chromium (new, empty --user-data-dir: a new dashboard session), open
     on the dashboard and ready to use."""
+    with _fresh_page(playwright_api, tmp_path) as page:
+        page.goto(dashboard_url)
+        page.get_by_role("button", name="Run simulation").wait_for(timeout=RUN_TIMEOUT_MS)
+        yield page
+
+
+@contextlib.contextmanager
+def _fresh_page(playwright_api, tmp_path, height: int = 1000):
+    """A page of a fresh headless Chromium with a new, empty --user-data-dir (a new dashboard session)."""
     with playwright_api() as pw:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_FLAGS, viewport={"width": 1600, "height": 1000},
+            args=CHROMIUM_FLAGS, viewport={"width": 1600, "height": height},
         )
         try:
-            page = context.new_page()
-            page.goto(dashboard_url)
-            page.get_by_role("button", name="Run simulation").wait_for(timeout=RUN_TIMEOUT_MS)
-            yield page
+            yield context.new_page()
         finally:
             context.close()
 
@@ -168,8 +178,8 @@ def test_dashboard_runs_and_draws(page, tmp_path):
     _wait_thumb(page, "power_price", "50")
 
     run_button.click()
-    table = page.locator(".st-key-comparison table")
-    table.wait_for(timeout=RUN_TIMEOUT_MS)
+    table = page.locator(".st-key-comparison [data-testid='stDataFrame'] table")
+    table.wait_for(state="attached", timeout=RUN_TIMEOUT_MS)  # the grid's accessible table is hidden
     page.get_by_text("100 paths", exact=False).first.wait_for(timeout=RUN_TIMEOUT_MS)
     # every chart drawn, with traces
     page.wait_for_function(
@@ -178,28 +188,37 @@ def test_dashboard_runs_and_draws(page, tmp_path):
         timeout=RUN_TIMEOUT_MS,
     )
 
-    row_headers = [t.strip() for t in table.locator("tbody th").all_inner_texts()]
-    assert row_headers == expected
-    header = " ".join(table.locator("thead th").all_inner_texts())
-    assert "NAV median [USD]" in header
+    # The comparison is a sortable grid (st.dataframe): its accessible table holds a row per policy
+    table.locator("tbody tr").nth(len(expected) - 1).wait_for(state="attached", timeout=RUN_TIMEOUT_MS)
+    assert _first_column(table) == expected
+    assert "NAV median [USD]" in _headers(table)
     # The new figure: the answer now reads the run at 50 USD/MWh on 100 paths, and what a MW earns moved.
     answer.get_by_text("power at 50 USD/MWh", exact=False).wait_for(timeout=RUN_TIMEOUT_MS)
     new_answer = answer.inner_text()
     assert "100 paths" in new_answer and "Best policy" in new_answer and "USD/MW-year" in new_answer
     earns = [text.split("What a MW earns:")[1].split(";")[0] for text in (first_answer, new_answer)]
     assert earns[0] != earns[1], earns
-    # NAV, BTC held, margins, insolvency, win rate, each drawn (plotly draws them one by one); the calculator's
-    # expander adds the hashprice history only where a chain table is at hand ($HASHPIVOT_DATA, as under make test)
-    # (exactly one each: while a rerun draws, Streamlit keeps the last run's figure beside the new one until the
-    # script ends, so waiting for "one" waits for the run's end, not for a clock)
-    for key in ("fan_nav", "fan_btc", "margin", "insolvency", "win_rate"):
-        page.wait_for_function(f"() => document.querySelectorAll('.st-key-{key} .js-plotly-plot').length === 1",
-                               timeout=RUN_TIMEOUT_MS)
-    assert page.locator(".js-plotly-plot").count() in (5, 6)
+    # NAV, BTC held, the market, margins, insolvency, win rate: each drawn (plotly draws them one by one)
+    for key in ("fan_nav", "fan_btc", "market", "margin", "insolvency", "win_rate"):
+        page.locator(f".st-key-{key} .js-plotly-plot").first.wait_for(timeout=RUN_TIMEOUT_MS)
+    # while Streamlit swaps the previous run's elements for this run's, a chart can be there twice for a moment
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 6", timeout=RUN_TIMEOUT_MS)
+    # the market: hashprice, BTC price and network hashrate, each two bands (two lines each) and the median
+    page.wait_for_function(
+        "() => document.querySelectorAll('.st-key-market .js-plotly-plot .scatterlayer .trace').length === 15",
+        timeout=RUN_TIMEOUT_MS)
+    # The insolvency table: every policy, under economic shutdown and with machines always on (the default preset's
+    # site is flexible, so the twin runs), as percentages
+    insolvency = page.locator(".st-key-insolvency_table [data-testid='stDataFrame'] table")
+    insolvency.wait_for(state="attached", timeout=RUN_TIMEOUT_MS)  # the grid's accessible table is hidden
+    assert _first_column(insolvency) == expected
+    assert _headers(insolvency)[1:] == ["P(insolvency), economic shutdown [%]", "P(insolvency), machines always on [%]"]
+    win = page.locator(".st-key-win_rate_table [data-testid='stDataFrame'] table")
+    assert _first_column(win) == expected
     assert page.locator("[data-testid='stException']").count() == 0
-    assert page.get_by_role("button", name="Download the HTML report").is_visible()
-    assert page.get_by_role("button", name="Download the scenario TOML").is_visible()
-    assert page.get_by_role("button", name="Download the comparison (CSV)").is_visible()
+    for name in ("Download the HTML report", "Download the scenario TOML", "Download the comparison (CSV)",
+                 "Download the insolvency table (CSV)", "Download the win rates (CSV)"):
+        assert page.get_by_role("button", name=name).is_visible(), name
 
     # Streamlit scrolls inside its main block: a tall window shows the whole page in one picture
     page.set_viewport_size({"width": 1600, "height": 3600})
@@ -230,3 +249,85 @@ def _wait_thumb(page, key: str, value: str) -> None:
         ".innerText.trim() === value",
         arg=[key, value],
     )
+
+
+def _headers(table) -> list[str]:
+    """The column headers of a grid's accessible table."""
+    return [t.strip() for t in table.locator("thead th").all_text_contents()]
+
+
+def _first_column(table) -> list[str]:
+    """The first cell of each body row of a grid's accessible table (the index: policies)."""
+    return [row.locator("td").first.text_content().strip() for row in table.locator("tbody tr").all()]
+
+
+def _chain_table_or_skip():
+    """The chain table of $HASHPIVOT_DATA (set by make test), else a skip: the calculator and the hashprice page
+    read it."""
+    import pandas as pd
+
+    path = os.environ.get("HASHPIVOT_DATA", "")
+    if not path or not Path(path).is_file():
+        pytest.skip("HASHPIVOT_DATA names no chain table (make test sets it to ../shared/data/btc_daily.csv)")
+    return pd.read_csv(path, parse_dates=["date"], index_col="date")
+
+
+def test_the_calculator_page_answers_and_sends_its_inputs_to_a_monte_carlo_run(playwright_api, dashboard_url, tmp_path):
+    from hashpivot.format import fmt_number
+
+    history = _chain_table_or_skip()
+    last, window = history.iloc[-1], history.iloc[-30:]
+    # Hashprice today by hand: 144 blocks x (subsidy 3.125 BTC + fees per block over 30 days) x price / network PH/s,
+    # network = difficulty x 2^32 / 600 s (the table's last day is after the 2024 halving, before the 2028 one)
+    fees = window["fees_btc"].sum() / window["block_count"].sum()
+    network_phs = last["difficulty_mean"] * 2**32 / 600 / 1e15
+    hashprice = 144 * (3.125 + fees) * last["price_usd"] / network_phs
+    with _fresh_page(playwright_api, tmp_path, height=1400) as page:
+        page.goto(f"{dashboard_url}/calculator")
+        table = page.locator(".st-key-calc_result [data-testid='stDataFrame'] table")
+        table.wait_for(state="attached", timeout=RUN_TIMEOUT_MS)  # the grid's accessible table is hidden
+        cells = {row.locator("td").nth(0).text_content().strip(): row.locator("td").nth(1).text_content().strip()
+                 for row in table.locator("tbody tr").all()}
+        assert float(cells["hashprice [USD/PH/day]"].replace(",", "")) == pytest.approx(hashprice, rel=5e-3)
+        # Break-even hashprice from J/TH: power price x J/TH x 24 h / 1e6 x 1,000 TH per PH, over what the pool
+        # leaves (1 - fee); move the power price
+        power = page.get_by_label("Power price [USD/MWh]")
+        power.fill("60")
+        power.press("Enter")
+        j_per_th = float(page.get_by_label("Efficiency [J/TH]").input_value())
+        keep = 1 - float(page.get_by_label("Pool fee [%]").input_value()) / 100
+        page.wait_for_function(
+            "(v) => [...document.querySelectorAll('.st-key-calc_result tbody tr')].some("
+            "r => r.textContent.includes('break-even hashprice') && r.textContent.includes(v))",
+            arg=fmt_number(60 * j_per_th * 24 / 1e6 * 1_000 / keep), timeout=RUN_TIMEOUT_MS)
+        page.screenshot(path=str(tmp_path / "calculator.png"), full_page=True)
+        page.get_by_role("button", name="Run a Monte Carlo simulation on these inputs").click()
+        answer = page.locator(".st-key-answer")
+        answer.get_by_text("power at 60 USD/MWh", exact=False).wait_for(timeout=RUN_TIMEOUT_MS)
+        page.get_by_text("Results: calculator", exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
+        comparison = page.locator(".st-key-comparison [data-testid='stDataFrame'] table")
+        comparison.locator("tbody tr").nth(1).wait_for(state="attached", timeout=RUN_TIMEOUT_MS)  # the grid fills in
+        assert _first_column(comparison) == ["sell_all", "hold_all"]
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(tmp_path / "calculator-run.png"), full_page=True)
+
+
+def test_the_hashprice_page_draws_the_history_with_its_source(playwright_api, dashboard_url, tmp_path):
+    history = _chain_table_or_skip()
+    from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
+
+    with _fresh_page(playwright_api, tmp_path, height=1400) as page:
+        page.goto(f"{dashboard_url}/hashprice")
+        page.locator(".st-key-hashprice_history .js-plotly-plot .scatterlayer .trace").first.wait_for(
+            timeout=RUN_TIMEOUT_MS)
+        years = page.locator(".st-key-hashprice_years [data-testid='stDataFrame'] table")
+        years.wait_for(state="attached", timeout=RUN_TIMEOUT_MS)  # the grid's accessible table is hidden
+        rows = {row.locator("td").nth(0).text_content().strip(): row for row in years.locator("tbody tr").all()}
+        # 2024 is a leap year: 366 days in the table, the mean of its daily hashprice x 1,000 (per PH/s)
+        y2024 = history.loc["2024", "hashprice_usd_per_th_day"] * 1_000
+        assert len(y2024) == 366
+        row = [t.strip() for t in rows["2024"].locator("td").all_text_contents()]
+        assert float(row[1].replace(",", "")) == pytest.approx(y2024.mean(), rel=1e-9)
+        assert row[-1] == "366"
+        page.get_by_text(CHAIN_TABLE_ATTRIBUTION, exact=False).first.wait_for(timeout=RUN_TIMEOUT_MS)
+        page.screenshot(path=str(tmp_path / "hashprice.png"), full_page=True)

@@ -213,3 +213,17 @@ def test_the_btc_price_on_day_0_applies_to_any_price_process():
     assert apply_inputs(sc, DashboardInputs(btc_price_start_usd=90_000.0)).market.btc_price.start_usd == 90_000.0
     with pytest.raises(ScenarioError, match=r"start_usd"):
         apply_inputs(sc, DashboardInputs(btc_price_start_usd=-1.0))
+
+
+def test_fleet_efficiency_scales_every_fleet_at_the_same_power(default):
+    # default: 15 EH/s at 17.5, 10 at 21.5, 4 at 30.5 J/TH = 599.5 MW of miners on 29 EH/s: 20.672 J/TH on average
+    assert defaults_from(default).fleet_efficiency_j_per_th == pytest.approx(599.5 / 29, rel=1e-12)
+    sc = apply_inputs(default, DashboardInputs(fleet_efficiency_j_per_th=15.0))
+    factor = 15.0 / (599.5 / 29)
+    assert [f.efficiency_j_per_th for f in sc.company.fleets] == pytest.approx([17.5 * factor, 21.5 * factor,
+                                                                                30.5 * factor], rel=1e-12)
+    assert sum(f.hashrate_ehs for f in sc.company.fleets) == pytest.approx(599.5 / 15, rel=1e-12)  # 39.97 EH/s
+    assert sc.company.mining_mw == pytest.approx(599.5, rel=1e-12)
+    assert changed_inputs(defaults_from(default), defaults_from(default)).fleet_efficiency_j_per_th is None
+    with pytest.raises(ScenarioError, match="efficiency_j_per_th"):
+        apply_inputs(default, DashboardInputs(fleet_efficiency_j_per_th=600.0))

@@ -355,3 +355,16 @@ def test_summary_table_of_a_result(result):
 def test_format_usd():
     assert [format_usd(v) for v in (1.234e9, -45_600_000.0, 789_000.0, 12.4, 0.0, 2.5e12, float("nan"))] == [
         "1.23 B", "-45.6 M", "789 k", "12", "0", "2.50 T", "n/a"]
+
+
+def test_the_templates_escape_what_a_scenario_says():
+    from hashpivot.report.sim_report import render_report
+
+    data = load_preset("default").model_dump(mode="python", exclude_none=True)
+    data["run"].update(n_paths=8, horizon_days=40, store_paths=8)
+    data["description"] = "<script>alert(1)</script> & co"
+    data["company"]["name"] = "A <b>bold</b> miner"
+    page = render_report(simulate(from_dict(data, "default, hostile text")))
+    assert "<script>alert(1)</script>" not in page and "A <b>bold</b> miner" not in page
+    assert "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; co</p>" in page
+    assert "<b>A &lt;b&gt;bold&lt;/b&gt; miner</b>" in page

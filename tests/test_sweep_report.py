@@ -3,6 +3,7 @@ page and compared with the sweep's own summary, a line per value of the other ax
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -82,3 +83,14 @@ def test_an_out_that_is_a_file_exits_2_before_the_sweep_runs(tmp_path, monkeypat
                                       "--out", str(target)])
     assert_bad_input(result, "--out", str(target))
     assert target.read_text() == "mine"
+
+
+def test_the_sweep_report_carries_the_data_attribution_and_the_shared_page(swept):
+    from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
+    from hashpivot.report.sim_report import _CSS
+
+    page = render_sweep_report(swept)
+    assumptions = page.split('<section id="assumptions">', 1)[1].split("</section>", 1)[0]
+    assert html.escape(CHAIN_TABLE_ATTRIBUTION) in assumptions  # beside the presets' market facts
+    assert f"<style>{_CSS}</style>" in page  # the base template's head, as in the simulation report
+    assert page.count("<nav>") == 1 and page.rstrip().endswith("</html>")

@@ -19,7 +19,8 @@ from hashpivot.errors import InputError, ScenarioError
 from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.selection import select_capacity, select_policies
 
-__all__ = ["breakeven_map", "calc", "calc_fleet_of", "chain_history", "compare", "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "optimize", "replay",
+__all__ = ["breakeven_map", "calc", "calc_fleet_of", "calc_scenario", "chain_history", "compare", "conversion_option",
+           "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "optimize", "replay",
            "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sensitivity", "sweep"]
 
 
@@ -184,6 +185,14 @@ def calc_market(given: Mapping[str, Any], data: str | Path | None = None) -> dic
     if given:
         table["source"] += f"; given: {', '.join(given)}"
     return {**table, **given}
+
+
+def calc_scenario(result, base: Scenario | str | Path = "default") -> Scenario:
+    """The inputs of a :func:`calc` result as a Monte Carlo scenario on ``base``'s random processes
+    (:func:`hashpivot.analysis.calc.scenario_from_calc`): ``hashpivot.run(api.calc_scenario(r))``."""
+    from hashpivot.analysis.calc import scenario_from_calc
+
+    return scenario_from_calc(result, load(base))
 
 
 def chain_history(data: str | Path | None = None):

@@ -33,6 +33,7 @@ from hashpivot.formulas.mining import (
     hashvalue_btc_per_ehs_day,
 )
 from hashpivot.protocol import BLOCKS_PER_DAY_TARGET, RETARGET_INTERVAL_BLOCKS, hashrate_ehs_from_difficulty, subsidy_btc
+from hashpivot.scenarios.schema import Scenario
 from hashpivot.units import DAYS_PER_YEAR, HOURS_PER_DAY, TH_PER_EH, TH_PER_PH, W_PER_MW
 
 #: Days of the chain table over which today's fees per block are averaged: one day's fees swing with the
@@ -177,3 +178,81 @@ def calculate(market: MarketToday, fleet: CalcFleet, path: CalcPath) -> CalcResu
     return CalcResult(market=market, fleet=fleet, path=path, today=figures(slice(0, 1)),
                       horizon=figures(slice(None)), daily=daily,
                       first_loss_day=int(losses[0]) + 1 if losses.size else None)
+
+
+#: Name of the site and the fleet a calculator scenario holds (:func:`scenario_from_calc`).
+CALC_SITE_NAME = "calculator"
+#: Treasury policies a calculator scenario compares: the calculator's own reading (every BTC sold on the day, so
+#: its revenue is in USD) and holding every BTC mined.
+CALC_TREASURY = ({"kind": "sell_all"}, {"kind": "hold_all"})
+
+
+def scenario_from_calc(result: CalcResult, base) -> Scenario:
+    """The calculator's inputs as a Monte Carlo scenario (issue 16, point 2: "then the same inputs sent to a Monte
+    Carlo run"), validated: ``base``'s random processes (their volatilities, fee spikes) around the calculator's
+    own paths, and a company that is just the calculator's fleet.
+
+    - run: from the calculator's day (``market.date``; ``base``'s start date when the market was given by hand) and
+      its next block (``market.height + 1``), over ``path.horizon_days``;
+    - BTC price: a GBM from today's price whose MEAN path is the calculator's price path, drift
+      ln(1 + growth) / 365 per day, with ``base``'s volatility (0.0325/sqrt(day) in the default preset) when ``base``
+      has a GBM, else that of the default preset;
+    - network: exogenous (a lognormal hashrate, as the calculator's difficulty path is given) from the hashrate the
+      difficulty implies, its median growing by ``difficulty_growth_frac`` every retarget (ln(1 + d) / 14 per
+      day), with ``base``'s hashrate volatility; the difficulty starts at today's;
+    - fees: lognormal around today's fees per block (the calculator's 30-day mean) with ``base``'s spread and spikes;
+    - company: one site with exactly the fleet's draw (hashrate x J/TH x PUE) at the power price and PUE, one fleet
+      at the hashrate, J/TH and pool fee, hashing all day (uptime 1, as the calculator counts), no BTC, cash, debt
+      or overheads (the calculator has none); the site's contract is ``flexible``, so machines switch off on days
+      they lose money (the default every preset states, docs/assumptions.md), where the calculator keeps them on;
+    - policies: :data:`CALC_TREASURY`, all mining.
+
+    >>> r = calculate(MarketToday(btc_price_usd=90_000, difficulty=100e12, fees_btc_per_block=0.025, height=900_000),
+    ...               CalcFleet(hashrate_phs=1_000, efficiency_j_per_th=20, power_price_usd_per_mwh=45),
+    ...               CalcPath(horizon_days=365))
+    >>> from hashpivot.scenarios.toml import load_preset
+    >>> sc = scenario_from_calc(r, load_preset("default"))
+    >>> sc.company.mining_mw, sc.run.start_height  # 1 EH/s at 20 J/TH = 20 MW; the block after 900,000
+    (20.0, 900001)
+    """
+    from hashpivot.scenarios.toml import from_dict, load_preset
+
+    market, fleet, path = result.market, result.fleet, result.path
+    data = base.model_dump(mode="python", exclude_none=True)
+    price = data["market"]["btc_price"]
+    if price["kind"] != "gbm":
+        price = load_preset("default").model_dump(mode="python")["market"]["btc_price"]
+    network = data["market"]["network_hashrate"]
+    fees = data["market"]["fees"]
+    network_ehs = float(hashrate_ehs_from_difficulty(market.difficulty))
+    hashrate_ehs = fleet.hashrate_phs / (TH_PER_EH / TH_PER_PH)
+    start = pd.Timestamp(market.date).date() if market.date else data["run"]["start_date"]
+    spec = {
+        "name": "calculator",
+        "description": (f"The calculator's fleet: {fleet.hashrate_phs:,.6g} PH/s at {fleet.efficiency_j_per_th:g} J/TH, "
+                        f"power {fleet.power_price_usd_per_mwh:g} USD/MWh, from {market.date or 'a market given by hand'}."),
+        "run": {**data["run"], "start_date": start, "start_height": market.height + 1,
+                "horizon_days": path.horizon_days},
+        "market": {
+            **{k: v for k, v in data["market"].items() if k not in ("btc_price", "network_hashrate", "fees", "difficulty")},
+            "btc_price": {"kind": "gbm", "start_usd": market.btc_price_usd,
+                          "drift_per_day": math.log1p(path.btc_price_growth_frac_per_year) / DAYS_PER_YEAR,
+                          "vol_per_sqrt_day": price["vol_per_sqrt_day"]},
+            "network_hashrate": {"kind": "lognormal", "start_ehs": network_ehs,
+                                 "growth_per_day": math.log1p(path.difficulty_growth_frac) / RETARGET_DAYS,
+                                 "vol_per_sqrt_day": network["vol_per_sqrt_day"]},
+            "fees": {**fees, "median_btc_per_block": market.fees_btc_per_block},
+            "difficulty": {"start_ehs": network_ehs},
+        },
+        "company": {
+            "name": "Calculator fleet",
+            "sites": [{"name": CALC_SITE_NAME, "power_mw": hashrate_ehs * fleet.efficiency_j_per_th * fleet.pue_ratio,
+                       "power_price_usd_per_mwh": fleet.power_price_usd_per_mwh, "pue_ratio": fleet.pue_ratio}],
+            "fleets": [{"name": CALC_SITE_NAME, "site": CALC_SITE_NAME, "hashrate_ehs": hashrate_ehs,
+                        "efficiency_j_per_th": fleet.efficiency_j_per_th, "uptime_frac": 1.0,
+                        "pool_fee_frac": fleet.pool_fee_frac}],
+        },
+        "policy": {"treasury": dict(CALC_TREASURY[0]), "capacity": {"kind": "all_mining"}},
+        "compare": [dict(p) for p in CALC_TREASURY[1:]],
+    }
+    return from_dict(spec, "calculator inputs")

@@ -385,3 +385,27 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def yearly_hashprice(history: pd.DataFrame) -> pd.DataFrame:
+    """Hashprice by calendar year from the chain table: its mean, lowest and highest day [USD/PH/day] (1 PH/s =
+    1,000 TH/s), the mean BTC price [USD] and network hashrate [EH/s], and the days counted; index ``year``.
+
+    >>> days = pd.date_range("2023-12-31", periods=3, freq="D")
+    >>> t = pd.DataFrame({"hashprice_usd_per_th_day": [0.1, 0.06, 0.08], "price_usd": [42e3, 44e3, 46e3],
+    ...                   "hashrate_ehs": [500.0, 510.0, 530.0]}, index=days)
+    >>> yearly_hashprice(t).loc[2024, ["hashprice_mean_usd_per_ph_day", "hashprice_low_usd_per_ph_day", "days"]].tolist()
+    [70.0, 60.0, 2.0]
+    """
+    per_ph = history["hashprice_usd_per_th_day"] * 1_000.0
+    by = history.index.year
+    table = pd.DataFrame({
+        "hashprice_mean_usd_per_ph_day": per_ph.groupby(by).mean(),
+        "hashprice_low_usd_per_ph_day": per_ph.groupby(by).min(),
+        "hashprice_high_usd_per_ph_day": per_ph.groupby(by).max(),
+        "btc_price_mean_usd": history["price_usd"].groupby(by).mean(),
+        "network_hashrate_mean_ehs": history["hashrate_ehs"].groupby(by).mean(),
+        "days": per_ph.groupby(by).count().astype(float),
+    })
+    table.index.name = "year"
+    return table

@@ -1,33 +1,47 @@
-"""hashpivot dashboard (Streamlit): pick or upload a scenario, adjust the key inputs, run, compare.
+"""hashpivot dashboard (Streamlit): three pages, the simulation, the calculator and the hashprice history.
 
-Started by ``hashpivot dashboard``. The page lays out widgets and calls the library; it computes
-nothing itself: the scenario is built by :func:`hashpivot.dashboard.inputs.apply_inputs`, the run by
-:func:`hashpivot.api.run`, the table by :func:`hashpivot.analysis.compare.comparison_cells`, the figures
-by :mod:`hashpivot.report.figures` and the report by :func:`hashpivot.report.sim_report.render_report`.
-No network: Streamlit serves its own front end and plotly's JavaScript.
+Started by ``hashpivot dashboard``. The pages lay out widgets and call the library; they compute nothing
+themselves: the scenario is built by :func:`hashpivot.dashboard.inputs.apply_inputs` (or, from the calculator, by
+:func:`hashpivot.analysis.calc.scenario_from_calc`), the run by :func:`hashpivot.api.run` (and its twin with machines
+always on by :func:`hashpivot.api.insolvency_always_on`), the tables by :mod:`hashpivot.analysis.compare` and
+:func:`hashpivot.analysis.hashprice.yearly_hashprice`, the calculator by :func:`hashpivot.api.calc`, the figures by
+:mod:`hashpivot.report.figures`, the report by :func:`hashpivot.report.sim_report.render_report`, every number's
+text by :mod:`hashpivot.format`. No network: Streamlit serves its own front end and plotly's JavaScript.
 
 Inputs are in the units a user states: the BTC price in USD, its expected change and volatility and the network
-hashrate's growth in % a year, the conversion as a date, power in USD/MWh. The first visit runs at once, so the
-answer at a glance (``st-key-answer``) is on the first screen; runs are cached per scenario hash.
+hashrate's growth in % a year, the fleet's efficiency in J/TH, the conversion as a date, power in USD/MWh. The first
+visit runs at once, so the answer at a glance (``st-key-answer``) is on the first screen; runs are cached per
+scenario hash (the SHA-256 of its TOML and the policies), shared by every session of the server. Tables are
+sortable (``st.dataframe``: click a header; the text is the one formatter's, the sort is by the numbers) and each
+has a CSV download of its numbers in the units its column names carry.
 
-Widget keys (stable, for tests): ``preset``, ``upload``, ``btc_price``, ``btc_drift``, ``btc_vol``,
-``hashrate_growth``, ``power_price``, ``convert_mw``, ``convert_day`` (a date), ``lease_rate``,
-``compare_all_mining``, ``policies``, ``n_paths``, ``run``, ``download_report``, ``download_toml``,
-``download_csv`` (and the Decide section's, :mod:`hashpivot.dashboard.decide`). Streamlit gives each element the CSS class ``st-key-<key>``; the answer sits in
-``st-key-answer``, the comparison table in ``st-key-comparison``.
+Pages (URL paths): ``/`` the simulation, ``/calculator``, ``/hashprice``. Widget keys (stable, for tests):
+``preset``, ``upload``, ``btc_price``, ``btc_drift``, ``btc_vol``, ``hashrate_growth``, ``power_price``,
+``fleet_efficiency``, ``convert_mw``, ``convert_day`` (a date), ``lease_rate``, ``compare_all_mining``, ``policies``,
+``n_paths``, ``run``, ``download_report``, ``download_toml``, ``download_csv``; tables ``comparison``,
+``insolvency_table``, ``projects_table``, ``win_rate_table`` (each with ``download_<name>``); charts ``fan_nav``,
+``fan_btc``, ``market``, ``margin``, ``insolvency``, ``win_rate``. Calculator: ``calc_hashrate``,
+``calc_efficiency``, ``calc_power_price``, ``calc_pool_fee``, ``calc_pue``, ``calc_btc_price``, ``calc_horizon``,
+``calc_difficulty_growth``, ``calc_price_growth``, table ``calc_result``, button ``calc_to_monte_carlo``. Hashprice
+page: chart ``hashprice_history``, table ``hashprice_years``. The simulation page ends with the Decide section
+(:mod:`hashpivot.dashboard.decide`, its own keys). Streamlit gives each element the CSS class
+``st-key-<key>``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 from hashpivot import api
-from hashpivot.analysis.compare import comparison_cells, comparison_table
+from hashpivot.analysis.compare import comparison_cells, comparison_table, insolvency_table, projects_table
 from hashpivot.analysis.fan import insolvency_curve
 from hashpivot.dashboard.decide import decide_panel
 from hashpivot.dashboard.inputs import (
@@ -46,12 +60,15 @@ from hashpivot.dashboard.inputs import (
     slider_bounds,
     within_dashboard_paths,
 )
+from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 from hashpivot.errors import HashpivotError
+from hashpivot.format import fmt_metric, fmt_number, fmt_pct, fmt_usd
 from hashpivot.report.figures import (
     fan_figure,
     hashprice_history_figure,
     insolvency_figure,
     margin_figure,
+    market_figure,
     win_rate_figure,
 )
 from hashpivot.report.sim_report import render_report
@@ -59,12 +76,18 @@ from hashpivot.scenarios.toml import load_preset, preset_names, to_toml
 
 #: Presets offered first when present.
 PREFERRED_PRESET = "default"
+#: The entry of the preset list that stands for the scenario the calculator page sent (present once it sent one).
+CALC_CHOICE = "calculator inputs"
 #: Keys of the widgets that hold a scenario's values (reset when the scenario changes).
-INPUT_KEYS = ("btc_price", "btc_drift", "btc_vol", "hashrate_growth", "power_price", "convert_mw", "convert_day",
-              "lease_rate", "compare_all_mining", "policies", "n_paths")
+INPUT_KEYS = ("btc_price", "btc_drift", "btc_vol", "hashrate_growth", "power_price", "fleet_efficiency",
+              "convert_mw", "convert_day", "lease_rate", "compare_all_mining", "policies", "n_paths")
+#: Keys of the calculator's widgets.
+CALC_KEYS = ("calc_hashrate", "calc_efficiency", "calc_power_price", "calc_pool_fee", "calc_pue", "calc_btc_price",
+             "calc_horizon", "calc_difficulty_growth", "calc_price_growth")
+PLOTLY_CONFIG = {"displaylogo": False}
 
 
-# ------------------------------------------------------------------------------------------- scenario
+# ------------------------------------------------------------------------------------------- helpers
 
 
 def show_error(title: str, exc: Exception) -> None:
@@ -74,18 +97,64 @@ def show_error(title: str, exc: Exception) -> None:
         st.code(str(exc), language=None, wrap_lines=True)
 
 
+def keep_widgets(keys: tuple[str, ...]) -> None:
+    """Copy the values of ``keys`` aside: Streamlit forgets a widget's value while its page is not shown."""
+    kept = st.session_state.setdefault("_kept", {})
+    kept.update({k: st.session_state[k] for k in keys if k in st.session_state})
+
+
+def restore_widgets(keys: tuple[str, ...]) -> None:
+    """Give back the values :func:`keep_widgets` kept, to widgets of a page shown again."""
+    kept = st.session_state.get("_kept", {})
+    for k in keys:
+        if k not in st.session_state and k in kept:
+            st.session_state[k] = kept[k]
+
+
+def sortable_table(table: pd.DataFrame, formats: dict[str, Callable[[float], str]], key: str, file_name: str,
+                   download_label: str, csv: pd.DataFrame | None = None) -> None:
+    """``table`` as a sortable grid (its cells written by ``formats``, column -> formatter of :mod:`hashpivot.format`;
+    sorting uses the numbers) and a button that downloads ``csv`` (default: ``table``) as CSV."""
+    with st.container(key=key):  # the container carries the CSS class st-key-<key>
+        # tall enough for every row: these tables are short, and a grid only draws the rows in view
+        st.dataframe(table.style.format(formats, na_rep="n/a"), width="content", height=35 * (len(table) + 1) + 3)
+    data = (table if csv is None else csv).to_csv()
+    st.download_button(download_label, data=data, file_name=file_name, mime="text/csv", key=f"download_{key}",
+                       on_click="ignore")
+
+
+def _markdown_topic_line(line: str) -> str:
+    """A sentence of the answer as Markdown: its topic (before the first ': ') in bold, the rest escaped."""
+    def escape(text: str) -> str:
+        return "".join("\\" + c if c in "\\`*_[]<>#|~$" else c for c in text)
+
+    head, sep, tail = line.partition(": ")
+    return f"**{escape(head)}:** {escape(tail)}" if sep else escape(line)
+
+
+# ------------------------------------------------------------------------------------------- scenario
+
+
 def base_scenario():
-    """The scenario chosen in the sidebar (an upload wins over the preset) and an identity for it;
-    stops the page with the error when the upload does not validate."""
+    """The scenario chosen in the sidebar (an upload wins over the preset; the calculator's inputs are one more
+    choice once the calculator page sent them) and an identity for it; stops the page with the error when the
+    upload does not validate."""
     names = preset_names()
-    index = names.index(PREFERRED_PRESET) if PREFERRED_PRESET in names else 0
-    preset = st.sidebar.selectbox("Preset", names, index=index, key="preset",
-                                  help="Company presets shipped with hashpivot.")
+    calc = st.session_state.get("calc_scenario")
+    if calc is not None:
+        names = [CALC_CHOICE, *names]
+    if st.session_state.get("preset") not in names:  # first visit (or a choice no longer offered)
+        st.session_state["preset"] = PREFERRED_PRESET if PREFERRED_PRESET in names else names[0]
+    preset = st.sidebar.selectbox("Preset", names, key="preset",
+                                  help="Company presets shipped with hashpivot, and the calculator's inputs once "
+                                       "its page sent them.")
     upload = st.sidebar.file_uploader(
         "Or upload a scenario TOML (at most 1 MB)", type=["toml"], key="upload", max_upload_size=1,
         help="A scenario file in hashpivot's TOML format; it replaces the preset while it is uploaded.",
     )
     if upload is None:
+        if preset == CALC_CHOICE:
+            return calc, ("calculator", to_toml(calc))
         return load_preset(preset), ("preset", preset)
     content = upload.getvalue()
     try:
@@ -108,13 +177,16 @@ def reset_widgets(scenario, defaults: DashboardInputs) -> None:
         "btc_vol": user(annual_vol_pct_from_per_sqrt_day, defaults.btc_vol_per_sqrt_day),
         "hashrate_growth": user(pct_per_year_from_log_per_day, defaults.hashrate_growth_per_day),
         "power_price": defaults.power_price_usd_per_mwh,
+        "fleet_efficiency": defaults.fleet_efficiency_j_per_th,
         "convert_mw": defaults.convert_mw,
         "convert_day": None if defaults.convert_day is None else start + timedelta(days=defaults.convert_day),
         "lease_rate": defaults.lease_rate_usd_per_kw_month, "compare_all_mining": False,
         "policies": [p.label for p in scenario.treasury_policies()], "n_paths": defaults.n_paths,
     }
+    kept = st.session_state.get("_kept", {})
     for key in INPUT_KEYS:
         st.session_state.pop(key, None)
+        kept.pop(key, None)
         if values[key] is not None:
             st.session_state[key] = values[key]
 
@@ -173,6 +245,10 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
         st.subheader("Company")
         power = _slider("Power price, site contract [USD/MWh]", "power_price", defaults.power_price_usd_per_mwh,
                         0.0, 150.0, 1.0, "%.0f", "Contract power price of every site.")
+        efficiency = _slider("Fleet efficiency [J/TH]", "fleet_efficiency", defaults.fleet_efficiency_j_per_th,
+                             10.0, 40.0, 0.1, "%.1f",
+                             "Hashrate-weighted mean J/TH of the fleets. Moving it scales every fleet's J/TH at the "
+                             "same MW: better machines in the same racks hash more (hashrate x old / new J/TH).")
         st.subheader("Capacity: main plan")
         mining_mw = float(scenario.company.mining_mw)
         mw = _slider("MW converted to AI/HPC [MW]", "convert_mw", defaults.convert_mw, 0.0,
@@ -195,6 +271,7 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
         btc_drift_per_day=None if drift is None else log_per_day_from_pct_per_year(drift),
         btc_vol_per_sqrt_day=None if vol is None else per_sqrt_day_from_annual_vol_pct(vol),
         power_price_usd_per_mwh=power,
+        fleet_efficiency_j_per_th=efficiency,
         hashrate_growth_per_day=None if growth is None else log_per_day_from_pct_per_year(growth),
         convert_mw=mw, convert_day=day, lease_rate_usd_per_kw_month=rate, n_paths=n_paths,
         compare_all_mining=compare_all,
@@ -203,46 +280,6 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
 
 
 # ------------------------------------------------------------------------------------------- results
-
-
-def _markdown_topic_line(line: str) -> str:
-    """A sentence of the answer as Markdown: its topic (before the first ': ') in bold, the rest escaped."""
-    def escape(text: str) -> str:
-        return "".join("\\" + c if c in "\\`*_[]<>#|~$" else c for c in text)
-
-    head, sep, tail = line.partition(": ")
-    return f"**{escape(head)}:** {escape(tail)}" if sep else escape(line)
-
-
-def calculator_panel(scenario) -> None:
-    """The calculator (``hashpivot calc``) for the scenario's fleets today, from the chain table; a note when no
-    chain table is available."""
-    from hashpivot.format import fmt_number, fmt_usd
-
-    with st.expander("Calculator: this scenario's fleets at today's hashprice, and the hashprice history"):
-        fleet = api.calc_fleet_of(scenario)
-        try:
-            r = api.calc(fleet, {"horizon_days": scenario.run.horizon_days})
-        except HashpivotError as exc:
-            st.caption(f"No chain table to read today's market from: {exc}")
-            return
-        t, m = r.today, r.market
-        st.markdown(f"{fmt_number(fleet['hashrate_phs'])} PH/s at {fmt_number(fleet['efficiency_j_per_th'])} J/TH, "
-                    f"{fmt_number(fleet['power_price_usd_per_mwh'])} USD/MWh; market on {m.date}: BTC "
-                    f"{fmt_usd(m.btc_price_usd)} USD, difficulty {m.difficulty / 1e12:,.2f} T.")
-        st.table({"figure": ["hashprice [USD/PH/day]", "hashprice [BTC/PH/day]", "revenue [USD/day]",
-                             "power cost [USD/day]", "margin [USD/day]", "break-even power price [USD/MWh]",
-                             "break-even hashprice [USD/PH/day]", "cost to mine 1 BTC [USD]"],
-                  "today": [fmt_number(t.hashprice_usd_per_ph_day), fmt_number(t.hashprice_btc_per_ph_day),
-                            fmt_usd(t.revenue_usd), fmt_usd(t.power_cost_usd), fmt_usd(t.margin_usd),
-                            fmt_number(t.breakeven_power_price_usd_per_mwh),
-                            fmt_number(t.breakeven_hashprice_usd_per_ph_day), fmt_usd(t.cost_to_mine_usd_per_btc)]})
-        st.caption(f"Flat difficulty and price; the Monte Carlo run above takes the same fleets through "
-                   f"{scenario.run.horizon_days:,} days of futures. source: {m.source}")
-        history, attribution = api.chain_history()
-        st.markdown("**Hashprice history** (daily, USD per PH/s per day, log scale; halvings marked)")
-        st.plotly_chart(hashprice_history_figure(history, attribution), key="hashprice_history",
-                        config={"displaylogo": False})
 
 
 def show_results(run: dict) -> None:
@@ -254,53 +291,105 @@ def show_results(run: dict) -> None:
     with st.container(key="answer"):
         st.markdown("**The answer at a glance**")
         st.markdown("\n".join(f"- {_markdown_topic_line(line)}" for line in result.glance().lines()))
-    shown = comparison_cells(result.summary)
-    with st.container(key="comparison"):
-        st.markdown("**Comparison at the end of the horizon** (rows: policies; all paths)")
-        st.table(shown)
-    downloads = st.columns(3)
-    downloads[0].download_button("Download the HTML report", data=lambda: render_report(result),
+
+    st.markdown("**Comparison at the end of the horizon** (rows: policies; all paths; click a header to sort)")
+    numbers = comparison_table(result.summary).T.rename_axis("policy")
+    shown = comparison_cells(result.summary)  # the labels the one formatter writes (BTC per share in sats)
+    table = numbers.set_axis(list(shown.columns), axis=1)
+    sortable_table(table, {label: (lambda v, _l=label: fmt_metric(_l, v)) for label in table.columns},
+                   "comparison", f"{run['name']}-comparison.csv", "Download the comparison (CSV)", csv=numbers)
+    downloads = st.columns(2)
+    downloads[0].download_button("Download the HTML report", data=lambda: render_report(result, None, run["always_on"]),
                                  file_name=f"{run['name']}-report.html", mime="text/html", key="download_report",
                                  on_click="ignore")
     downloads[1].download_button("Download the scenario TOML", data=run["toml"], file_name=f"{run['name']}.toml",
                                  mime="application/toml", key="download_toml", on_click="ignore")
-    downloads[2].download_button("Download the comparison (CSV)", key="download_csv", on_click="ignore",
-                                 data=lambda: comparison_table(result.summary).T.rename_axis("policy").to_csv(),
-                                 file_name=f"{run['name']}-comparison.csv", mime="text/csv")
     with st.expander("The scenario that ran (TOML)"):
         st.code(run["toml"], language="toml")
+        st.caption(f"Market facts of the presets (prices, hashrate, fees, volatilities): {CHAIN_TABLE_ATTRIBUTION}.")
+
     st.markdown("**Net asset value over time** (median, p25–p75, p5–p95 of the stored paths; y axis opens on "
                 "the p25–p75 band, double-click a panel to see it all)")
-    st.plotly_chart(fan_figure(result, "nav_usd", "USD"), key="fan_nav", config={"displaylogo": False})
+    st.plotly_chart(fan_figure(result, "nav_usd", "USD"), key="fan_nav", config=PLOTLY_CONFIG)
     st.markdown("**BTC held over time**")
-    st.plotly_chart(fan_figure(result, "btc_held", "BTC"), key="fan_btc", config={"displaylogo": False})
-    st.markdown("**Margin per MW-day by segment** (median over paths, bars p5–p95; before overheads)")
-    st.plotly_chart(margin_figure(result), key="margin", config={"displaylogo": False})
-    st.markdown("**Probability of insolvency over time** (share of all paths insolvent by each month end)")
+    st.plotly_chart(fan_figure(result, "btc_held", "BTC"), key="fan_btc", config=PLOTLY_CONFIG)
     dates = [f"{d:%Y-%m-%d}" for d in pd.to_datetime(result.dataset["date"].values)]
+    st.markdown("**Market: hashprice, BTC price and network hashrate** (the same paths for every policy; median, "
+                "p25–p75, p5–p95 of the stored paths, log scale)")
+    st.plotly_chart(market_figure(result.dataset, dates), key="market", config=PLOTLY_CONFIG)
+
+    st.markdown("**Margin per MW-day by segment** (median over paths, bars p5–p95; before overheads)")
+    st.plotly_chart(margin_figure(result), key="margin", config=PLOTLY_CONFIG)
+    projects = projects_table(result.summary)
+    if not projects.empty:
+        st.markdown("**AI projects: IRR and payback** (monthly net cash flows of each project on the stored paths, "
+                    "from its conversion day; p5, median, p95)")
+        labels = {"policy": "plan / policy", "project": "project", "capex_usd_per_mw": "capex [USD/MW]",
+                  "irr_frac_per_year_p5": "IRR p5 [%/year]", "irr_frac_per_year_p50": "IRR median [%/year]",
+                  "irr_frac_per_year_p95": "IRR p95 [%/year]", "payback_years_p5": "payback p5 [years]",
+                  "payback_years_p50": "payback median [years]", "payback_years_p95": "payback p95 [years]",
+                  "paid_back_frac": "paths paid back [%]"}
+        shown_projects = projects.rename(columns=labels).set_index(["plan / policy", "project"])
+        formats = {c: (fmt_usd if "USD" in c else fmt_pct if "%" in c else fmt_number) for c in shown_projects.columns}
+        sortable_table(shown_projects, formats, "projects_table", f"{run['name']}-projects.csv",
+                       "Download the AI projects (CSV)", csv=projects.set_index(["policy", "project"]))
+
+    st.markdown("**Probability of insolvency over time** (share of all paths insolvent by each month end)")
     curves = insolvency_curve(result.dataset["insolvent_day"].values, result.dataset["day"].values)
-    st.plotly_chart(insolvency_figure(curves, result.policies, dates), key="insolvency", config={"displaylogo": False})
+    st.plotly_chart(insolvency_figure(curves, result.policies, dates), key="insolvency", config=PLOTLY_CONFIG)
+    insolvency = insolvency_table(result.summary, run["always_on"]).set_index("policy")
+    if run["always_on"] is None:
+        st.caption("No site of this scenario switches machines off at a loss, so there is no always-on twin.")
+        insolvency = insolvency.drop(columns="insolvency_always_on_frac")
+    else:
+        st.caption("Beside each policy: the same plans and policies on the same random numbers with every machine "
+                   "running every day (api.insolvency_always_on), the assumption before economic shutdown became the "
+                   "default.")
+    shown_insolvency = insolvency.rename(columns={"insolvency_frac": "P(insolvency), economic shutdown [%]",
+                                                  "insolvency_always_on_frac": "P(insolvency), machines always on [%]"})
+    sortable_table(shown_insolvency, dict.fromkeys(shown_insolvency.columns, fmt_pct), "insolvency_table",
+                   f"{run['name']}-insolvency.csv", "Download the insolvency table (CSV)", csv=insolvency)
+
     st.markdown("**Paired win rate** (share of paths on which the row policy ends with the higher NAV per share)")
-    st.plotly_chart(win_rate_figure(result.win_rate, result.policies), key="win_rate", config={"displaylogo": False})
+    st.plotly_chart(win_rate_figure(result.win_rate, result.policies), key="win_rate", config=PLOTLY_CONFIG)
+    win = result.win_rate.reindex(index=result.policies, columns=result.policies)
+    sortable_table(win, dict.fromkeys(win.columns, fmt_pct), "win_rate_table", f"{run['name']}-win-rate.csv",
+                   "Download the win rates (CSV)")
 
 
-#: Results kept per session, by scenario hash: going back to earlier inputs shows their run again at once.
+#: Runs kept by the server, by scenario hash, for every session: going back to earlier inputs (or a second
+#: visitor asking for the same scenario) shows their run again at once.
 MAX_CACHED_RUNS = 8
 
 
+@st.cache_resource
+def _shared_runs() -> tuple[OrderedDict, threading.Lock]:
+    """The server's run cache (oldest first) and the lock that guards it."""
+    return OrderedDict(), threading.Lock()
+
+
+def run_key(toml: str, policies: list[str]) -> str:
+    """The scenario hash a run is cached under: SHA-256 of the scenario's TOML and the policies run."""
+    return hashlib.sha256("\n".join([toml, *policies]).encode("utf-8")).hexdigest()
+
+
 def run_cached(scenario, policies: list[str]) -> dict | None:
-    """The run of ``scenario`` under ``policies``, from this session's cache when the same scenario (by the
-    SHA-256 of its TOML and the policies) ran before, else simulated with a progress bar; None (after showing the
+    """The run of ``scenario`` under ``policies`` and its insolvency with machines always on, from the server's
+    cache when the same scenario hash ran before, else simulated with a progress bar; None (after showing the
     error) when the run fails."""
     toml = to_toml(scenario)
-    key = hashlib.sha256("\n".join([toml, *policies]).encode("utf-8")).hexdigest()
-    cache = st.session_state.setdefault("_runs", {})
-    if key in cache:
-        return cache[key]
+    key = run_key(toml, policies)
+    cache, lock = _shared_runs()
+    with lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
     bar = st.progress(0.0, text="simulating…")
     try:
         result = api.run(scenario, policies=policies,
                          progress=lambda done, total: bar.progress(done / total, text=f"simulating: {done:,}/{total:,} paths"))
+        bar.progress(1.0, text="the same paths with machines always on…")
+        always_on = api.insolvency_always_on(result)
     except HashpivotError as exc:
         bar.empty()
         show_error("The run failed:", exc)
@@ -312,15 +401,20 @@ def run_cached(scenario, policies: list[str]) -> dict | None:
             st.exception(exc)
         return None
     bar.empty()
-    while len(cache) >= MAX_CACHED_RUNS:
-        cache.pop(next(iter(cache)))
-    cache[key] = {"result": result, "toml": toml, "name": scenario.name, "policies": list(policies)}
-    return cache[key]
+    run = {"result": result, "always_on": always_on, "toml": toml, "name": scenario.name, "policies": list(policies)}
+    with lock:
+        cache[key] = run
+        while len(cache) > MAX_CACHED_RUNS:
+            cache.popitem(last=False)
+    return run
 
 
-def main() -> None:
-    st.set_page_config(page_title="hashpivot dashboard", layout="wide")
+# ------------------------------------------------------------------------------------------- pages
+
+
+def simulation_page() -> None:
     st.title("hashpivot: strategy lab for Bitcoin miners")
+    restore_widgets(("preset", *INPUT_KEYS))
     scenario, identity = base_scenario()
     scenario, asked = within_dashboard_paths(scenario)
     if asked is not None:
@@ -332,6 +426,7 @@ def main() -> None:
         st.session_state["_base"] = identity
     st.caption(scenario.description or scenario.name)
     values, policies = input_panel(scenario, defaults)
+    keep_widgets(("preset", *INPUT_KEYS))
     try:
         modified = apply_inputs(scenario, changed_inputs(values, defaults))
     except HashpivotError as exc:
@@ -340,8 +435,10 @@ def main() -> None:
     clicked = st.sidebar.button("Run simulation", key="run", type="primary", disabled=not policies)
     if not policies:
         st.sidebar.caption("Pick at least one treasury policy.")
-    # The first visit runs at once (the answer is on the first screen); later runs wait for the button.
-    if clicked or (st.session_state.get("last_run") is None and policies):
+    # The first visit runs at once (the answer is on the first screen), and so does a scenario the calculator sent;
+    # later runs wait for the button.
+    sent = st.session_state.pop("_run_now", False)
+    if clicked or sent or (st.session_state.get("last_run") is None and policies):
         run = run_cached(modified, list(policies))
         if run is None:
             return
@@ -353,8 +450,154 @@ def main() -> None:
     if run["toml"] != to_toml(modified) or run["policies"] != list(policies):
         st.warning("The inputs changed since this run: press **Run simulation** to update the results.")
     show_results(run)
-    calculator_panel(modified)
     decide_panel(modified)  # the tornado, the break-even map and the optimiser's answer (dashboard/decide.py)
+
+
+@st.cache_data(show_spinner=False)
+def _market_today() -> dict:
+    """Today's market from the chain table (:func:`hashpivot.api.calc_market`), read once per server."""
+    return api.calc_market({})
+
+
+@st.cache_data(show_spinner=False)
+def _chain_history():
+    return api.chain_history()
+
+
+def _calc_defaults(market: dict) -> dict:
+    """The calculator's first values: the default preset's fleets as one (``api.calc_fleet_of``), today's BTC price,
+    one year, flat difficulty and price."""
+    fleet = api.calc_fleet_of(PREFERRED_PRESET)
+    return {"calc_hashrate": round(fleet["hashrate_phs"], 1), "calc_efficiency": round(fleet["efficiency_j_per_th"], 2),
+            "calc_power_price": float(fleet["power_price_usd_per_mwh"]),
+            "calc_pool_fee": round(fleet["pool_fee_frac"] * 100.0, 2), "calc_pue": float(fleet["pue_ratio"]),
+            "calc_btc_price": round(float(market["btc_price_usd"]), 2), "calc_horizon": 365,
+            "calc_difficulty_growth": 0.0, "calc_price_growth": 0.0}
+
+
+def calculator_page() -> None:
+    """The mining calculator (``hashpivot calc``) in a page, and its inputs sent to a Monte Carlo run with one click."""
+    st.title("Mining calculator")
+    try:
+        market = _market_today()
+    except HashpivotError as exc:
+        show_error("No chain table to read today's market from:", exc)
+        return
+    restore_widgets(CALC_KEYS)
+    for key, value in _calc_defaults(market).items():
+        st.session_state.setdefault(key, value)
+    st.caption(f"Market on {market['date']}: difficulty {market['difficulty'] / 1e12:,.2f} T, fees "
+               f"{fmt_number(market['fees_btc_per_block'])} BTC a block (30-day mean), block {market['height']:,}. "
+               f"Source: {market['source']}.")
+    left, middle, right = st.columns(3)
+    hashrate = left.number_input("Fleet hashrate [PH/s]", min_value=0.001, max_value=1e7, step=100.0, format="%.3f",
+                                 key="calc_hashrate")
+    efficiency = left.number_input("Efficiency [J/TH]", min_value=1.0, max_value=500.0, step=0.5, format="%.2f",
+                                   key="calc_efficiency")
+    power = left.number_input("Power price [USD/MWh]", min_value=0.0, max_value=1000.0, step=1.0, format="%.2f",
+                              key="calc_power_price")
+    pool_fee = middle.number_input("Pool fee [%]", min_value=0.0, max_value=99.0, step=0.5, format="%.2f",
+                                   key="calc_pool_fee")
+    pue = middle.number_input("PUE [ratio]", min_value=1.0, max_value=3.0, step=0.01, format="%.2f", key="calc_pue",
+                              help="Facility power / miners' power (cooling, losses).")
+    btc_price = middle.number_input("BTC price today [USD]", min_value=1.0, max_value=1e8, step=1000.0,
+                                    format="%.2f", key="calc_btc_price")
+    horizon = right.number_input("Horizon [days]", min_value=1, max_value=3650, step=30, key="calc_horizon")
+    difficulty_growth = right.number_input("Difficulty change per retarget [%]", min_value=-75.0, max_value=300.0,
+                                           step=0.5, format="%.2f", key="calc_difficulty_growth",
+                                           help="Every 2,016 blocks (about 14 days).")
+    price_growth = right.number_input("BTC price change [%/year]", min_value=-99.0, max_value=10_000.0, step=5.0,
+                                      format="%.1f", key="calc_price_growth")
+    keep_widgets(CALC_KEYS)
+    try:
+        result = api.calc({"hashrate_phs": hashrate, "efficiency_j_per_th": efficiency,
+                           "power_price_usd_per_mwh": power, "pool_fee_frac": pool_fee / 100.0, "pue_ratio": pue},
+                          {"horizon_days": int(horizon), "difficulty_growth_frac": difficulty_growth / 100.0,
+                           "btc_price_growth_frac_per_year": price_growth / 100.0},
+                          market={**market, "btc_price_usd": btc_price,  # the table's day and source stay
+                                  "source": market["source"] + ("" if btc_price == market["btc_price_usd"]
+                                                                else "; BTC price given")})
+    except (HashpivotError, ValueError) as exc:
+        show_error("These inputs cannot be calculated:", exc)
+        return
+    t, h = result.today, result.horizon
+    rows = [("hashprice [USD/PH/day]", t.hashprice_usd_per_ph_day, h.hashprice_usd_per_ph_day, fmt_number),
+            ("hashprice [BTC/PH/day]", t.hashprice_btc_per_ph_day, h.hashprice_btc_per_ph_day, fmt_number),
+            ("revenue [USD]", t.revenue_usd, h.revenue_usd, fmt_usd),
+            ("power cost [USD]", t.power_cost_usd, h.power_cost_usd, fmt_usd),
+            ("margin [USD]", t.margin_usd, h.margin_usd, fmt_usd),
+            ("BTC mined [BTC]", t.btc_mined, h.btc_mined, fmt_number),
+            ("break-even power price [USD/MWh]", t.breakeven_power_price_usd_per_mwh,
+             h.breakeven_power_price_usd_per_mwh, fmt_number),
+            ("break-even hashprice [USD/PH/day]", t.breakeven_hashprice_usd_per_ph_day,
+             h.breakeven_hashprice_usd_per_ph_day, fmt_number),
+            ("cost to mine 1 BTC [USD]", t.cost_to_mine_usd_per_btc, h.cost_to_mine_usd_per_btc, fmt_usd)]
+    over = f"over {int(horizon):,} days"
+    numbers = pd.DataFrame([(r[0], r[1], r[2]) for r in rows], columns=["figure", "today", over]).set_index("figure")
+    text = pd.DataFrame({"today": [r[3](r[1]) for r in rows], over: [r[3](r[2]) for r in rows]},
+                        index=pd.Index([r[0] for r in rows], name="figure"))
+    with st.container(key="calc_result"):
+        st.dataframe(text, width="content")
+    st.download_button("Download the calculator (CSV)", data=numbers.to_csv(), file_name="calculator.csv",
+                       mime="text/csv", key="download_calc_table", on_click="ignore")
+    loss = ("the margin stays positive over the horizon" if result.first_loss_day is None
+            else f"the margin turns negative on day {result.first_loss_day:,}")
+    st.caption(f"Today: one day at today's market; over the horizon: totals, and the break-evens and cost to mine "
+               f"total over total. Deterministic: 144 blocks a day, fees per block at today's; {loss}.")
+    st.markdown("**The same inputs in a Monte Carlo run**: the default preset's random BTC price, network hashrate "
+                "and fees around these paths (the mean BTC price path and the median difficulty path are the "
+                "calculator's), this fleet alone with no balance sheet or overheads, machines switched off on days "
+                "they lose money; sell every BTC mined, and hold every BTC mined.")
+    if st.button("Run a Monte Carlo simulation on these inputs", key="calc_to_monte_carlo", type="primary"):
+        try:
+            scenario = api.calc_scenario(result, PREFERRED_PRESET)
+        except HashpivotError as exc:
+            show_error("These inputs do not make a valid scenario:", exc)
+            return
+        st.session_state["calc_scenario"] = scenario
+        st.session_state["preset"] = CALC_CHOICE
+        st.session_state.setdefault("_kept", {})["preset"] = CALC_CHOICE
+        st.session_state["_run_now"] = True
+        st.switch_page(PAGES["simulation"])
+
+
+def hashprice_page() -> None:
+    """The chain table's hashprice: daily with its 30-day mean and the halvings, and a table by year."""
+    from hashpivot.analysis.hashprice import yearly_hashprice
+
+    st.title("Hashprice history")
+    try:
+        history, attribution = _chain_history()
+    except HashpivotError as exc:
+        show_error("No chain table to draw the history from:", exc)
+        return
+    st.markdown(f"**Daily hashprice** (USD per PH/s per day, log scale; halvings marked), "
+                f"{history.index[0]:%Y-%m-%d} to {history.index[-1]:%Y-%m-%d}")
+    st.plotly_chart(hashprice_history_figure(history, attribution), key="hashprice_history", config=PLOTLY_CONFIG)
+    st.markdown("**By year**")
+    years = yearly_hashprice(history)
+    labels = {"hashprice_mean_usd_per_ph_day": "hashprice mean [USD/PH/day]",
+              "hashprice_low_usd_per_ph_day": "lowest day [USD/PH/day]",
+              "hashprice_high_usd_per_ph_day": "highest day [USD/PH/day]", "btc_price_mean_usd": "BTC price mean [USD]",
+              "network_hashrate_mean_ehs": "network hashrate mean [EH/s]", "days": "days"}
+    shown = years.rename(columns=labels)
+    formats = {c: (fmt_usd if c.endswith("[USD]") else fmt_number) for c in shown.columns}
+    sortable_table(shown, formats, "hashprice_years", "hashprice-by-year.csv", "Download the years (CSV)", csv=years)
+    st.caption(attribution)
+
+
+#: The pages, by name (filled by :func:`main`; the calculator switches to the simulation).
+PAGES: dict = {}
+
+
+def main() -> None:
+    st.set_page_config(page_title="hashpivot dashboard", layout="wide")
+    PAGES.update(
+        simulation=st.Page(simulation_page, title="Simulation", default=True),
+        calculator=st.Page(calculator_page, title="Calculator", url_path="calculator"),
+        hashprice=st.Page(hashprice_page, title="Hashprice history", url_path="hashprice"),
+    )
+    st.navigation(list(PAGES.values())).run()
 
 
 if __name__ == "__main__":

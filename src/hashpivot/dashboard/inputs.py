@@ -45,6 +45,10 @@ class DashboardInputs:
     """GBM volatility of the BTC price (``market.btc_price.vol_per_sqrt_day``). [1/sqrt(day)]"""
     power_price_usd_per_mwh: float | None = None
     """Contract power price of every site (``company.sites[*].power_price_usd_per_mwh``). [USD/MWh]"""
+    fleet_efficiency_j_per_th: float | None = None
+    """Hashrate-weighted mean efficiency of the fleets (= their MW / their EH/s, before PUE). Changing it scales every
+    fleet's J/TH by the same factor at the same power: the sites' MW are what a miner has, so better machines in the
+    same racks hash more (hashrate x old / new). [J/TH]"""
     hashrate_growth_per_day: float | None = None
     """Log growth of network hashrate (``market.network_hashrate.growth_per_day``). [1/day]"""
     convert_mw: float | None = None
@@ -83,12 +87,24 @@ def defaults_from(scenario: Scenario) -> DashboardInputs:
         btc_drift_per_day=float(price.drift_per_day) if is_gbm else None,
         btc_vol_per_sqrt_day=float(price.vol_per_sqrt_day) if is_gbm else None,
         power_price_usd_per_mwh=float(scenario.company.sites[0].power_price_usd_per_mwh),
+        fleet_efficiency_j_per_th=fleet_efficiency_j_per_th(scenario),
         hashrate_growth_per_day=float(scenario.market.network_hashrate.growth_per_day),
         convert_mw=mw,
         convert_day=day,
         lease_rate_usd_per_kw_month=None if rate is None else float(rate),
         n_paths=int(scenario.run.n_paths),
     )
+
+
+def fleet_efficiency_j_per_th(scenario: Scenario) -> float:
+    """The fleets' hashrate-weighted mean stock efficiency: sum(EH/s x J/TH) / sum(EH/s). [J/TH]
+
+    >>> from hashpivot.scenarios.toml import load_preset
+    >>> round(fleet_efficiency_j_per_th(load_preset("default")), 3)  # (15 x 17.5 + 10 x 21.5 + 4 x 30.5) / 29
+    20.672
+    """
+    fleets = scenario.company.fleets
+    return sum(f.hashrate_ehs * f.efficiency_j_per_th for f in fleets) / sum(f.hashrate_ehs for f in fleets)
 
 
 def changed_inputs(values: DashboardInputs, defaults: DashboardInputs) -> DashboardInputs:
@@ -134,6 +150,11 @@ def apply_inputs(scenario: Scenario, inputs: DashboardInputs) -> Scenario:
     if inputs.power_price_usd_per_mwh is not None:
         for site in data["company"]["sites"]:
             site["power_price_usd_per_mwh"] = float(inputs.power_price_usd_per_mwh)
+    if inputs.fleet_efficiency_j_per_th is not None:
+        factor = float(inputs.fleet_efficiency_j_per_th) / fleet_efficiency_j_per_th(scenario)
+        for fleet in data["company"]["fleets"]:  # same MW: J/TH x factor, hashrate / factor
+            fleet["efficiency_j_per_th"] *= factor
+            fleet["hashrate_ehs"] /= factor
     if inputs.hashrate_growth_per_day is not None:
         data["market"]["network_hashrate"]["growth_per_day"] = float(inputs.hashrate_growth_per_day)
     if inputs.n_paths is not None:
@@ -294,6 +315,7 @@ def slider_bounds(default: float, low: float, high: float) -> tuple[float, float
 __all__ = [
     "DEFAULT_CONVERT_DAY", "DEFAULT_LEASE_RATE_USD_PER_KW_MONTH", "DashboardInputs", "MAX_UPLOAD_BYTES",
     "annual_vol_pct_from_per_sqrt_day", "apply_inputs", "changed_inputs", "defaults_from",
+    "fleet_efficiency_j_per_th",
     "log_per_day_from_pct_per_year", "median_pct_per_year", "pct_per_year_from_log_per_day",
     "per_sqrt_day_from_annual_vol_pct", "policy_options", "scenario_from_upload", "slider_bounds",
     "within_dashboard_paths", "DASHBOARD_MAX_PATHS",

@@ -98,6 +98,65 @@ def _inner_range(fans: Sequence[pd.DataFrame], scale: float) -> list[float] | No
     return [min(lo - pad, 0.0) if lo >= 0 else lo - pad, hi + pad]
 
 
+def add_fan(fig, fan: pd.DataFrame, name: str, color: str, unit: str, scale: float, row=None, col=None) -> None:
+    """Bands p5-p95 and p25-p75 (filled between two lines) and the median line, for one fan (``fan``: the columns of
+    :func:`hashpivot.analysis.fan.fan_quantiles`), hover values by :mod:`hashpivot.format` in ``unit``."""
+    import html
+
+    import plotly.graph_objects as go
+
+    from hashpivot.format import fmt_number, fmt_usd
+
+    x = [str(d) for d in fan.index]
+    where = {"row": row, "col": col} if row is not None else {}
+    for lo, hi, alpha in (("p5", "p95", 0.15), ("p25", "p75", 0.32)):
+        fig.add_trace(go.Scatter(x=x, y=_plain(fan[lo], scale), mode="lines", line={"width": 0},
+                                 legendgroup=name, showlegend=False, hoverinfo="skip",
+                                 name=f"{name} {lo}"), **where)
+        fig.add_trace(go.Scatter(x=x, y=_plain(fan[hi], scale), mode="lines", line={"width": 0},
+                                 fill="tonexty", fillcolor=_rgba(color, alpha), legendgroup=name,
+                                 showlegend=False, hoverinfo="skip", name=f"{name} {hi}"), **where)
+    fmt = fmt_usd if unit == "USD" else fmt_number
+    custom = [
+        [fmt(a) for a in (fan.at[d, "p5"] * scale, fan.at[d, "p25"] * scale, fan.at[d, "p75"] * scale,
+                          fan.at[d, "p95"] * scale, fan.at[d, "p50"] * scale)]
+        for d in fan.index
+    ]
+    fig.add_trace(go.Scatter(
+        x=x, y=_plain(fan["p50"], scale), mode="lines", line={"color": color, "width": 2},
+        name=name, legendgroup=name, customdata=custom,
+        hovertemplate=(f"<b>{html.escape(name)}</b> %{{x}}<br>median %{{customdata[4]}} {unit}<br>"
+                       "p25-p75: %{customdata[1]} - %{customdata[2]}<br>"
+                       "p5-p95: %{customdata[0]} - %{customdata[3]}<extra></extra>"),
+    ), **where)
+
+
+#: Panels of :func:`market_figure`: monthly variable, trace name, panel title, unit, colour.
+MARKET_PANELS = (
+    ("monthly_hashprice_usd_per_th_day", "hashprice", "Hashprice, monthly mean [USD/(TH/s)/day]", "USD/(TH/s)/day",
+     "#e67e22"),
+    ("monthly_btc_price_usd", "BTC price", "BTC price at month end [USD]", "USD", "#1f3b73"),
+    ("monthly_network_hashrate_ehs", "network hashrate", "Network hashrate at month end [EH/s]", "EH/s", "#16a085"),
+)
+
+
+def market_figure(ds, dates: Sequence[str]):
+    """The market every policy faces: fans (median, p25-p75, p5-p95 over the stored paths) of the monthly hashprice,
+    BTC price and network hashrate (:data:`MARKET_PANELS`), log scale; the report's and the dashboard's chart."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=len(MARKET_PANELS), subplot_titles=[p[2] for p in MARKET_PANELS],
+                        horizontal_spacing=0.07)
+    for j, (var, name, _title, unit, c) in enumerate(MARKET_PANELS):
+        fan = fan_quantiles(ds[var].values, index=dates)
+        add_fan(fig, fan, name, c, unit, 1.0, row=1, col=j + 1)
+        fig.update_yaxes(type="log", row=1, col=j + 1)
+    fig.update_layout(template="plotly_white", height=420, showlegend=False,
+                      margin={"l": 60, "r": 20, "t": 50, "b": 40})
+    fig.update_annotations(font_size=12)
+    return fig
+
+
 def segment_margins(summary: pd.DataFrame) -> pd.DataFrame:
     """Margin per MW-day by policy and segment under the one definition (:func:`hashpivot.analysis.per_mw.run_margins`):
     columns policy, segment, p5, p50 (the median), p95 [USD/MW-day]; segments without such capacity left out."""

@@ -166,6 +166,33 @@ _NAV_LABELS = {
 # ----------------------------------------------------------------------------------------- formatting
 
 
+
+def render_template(name: str, context: dict[str, Any], safe: Sequence[str] = ()) -> str:
+    """A template of ``hashpivot/report/templates`` rendered with autoescape on; the ``safe`` keys of ``context`` are
+    inserted as they are (plotly.js, the CSS, and JSON already escaped for ``<script>`` by :func:`_json_for_script`;
+    every figure's JSON is too). [text]"""
+    from markupsafe import Markup
+
+    env = _environment()
+    values = {k: (Markup(v) if k in safe else v) for k, v in context.items()}
+    return env.get_template(name).render(**values)
+
+
+def _environment():
+    """The reports' jinja2 environment (package data, autoescape on, undefined names an error), built once."""
+    global _ENV
+    if _ENV is None:
+        import jinja2
+
+        _ENV = jinja2.Environment(loader=jinja2.PackageLoader("hashpivot.report", "templates"),
+                                  autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+        _ENV.filters["thousands"] = lambda n: f"{n:,}"
+    return _ENV
+
+
+_ENV = None
+
+
 def _num(value: Any) -> str:
     """A parameter value as text: thousands separators for large round numbers, else 6 digits."""
     if isinstance(value, bool) or value is None:

@@ -4,21 +4,22 @@ Sections (each an element with this ``id``): ``sweep`` (what was swept, on how m
 metric against each axis: its mean, and the 5 %-95 % band of its values over the paths, one line per value of
 the other axes and policy), ``differences`` (each variant's paired difference against the baseline variant on
 common random numbers, with its Monte Carlo standard error), ``variants`` (the metric's mean and quantiles per
-variant) and ``assumptions`` (the base scenario's TOML). The page draws its figures like the simulation report
-(plotly.js inlined once, each figure a JSON block), so it opens offline.
+variant) and ``assumptions`` (the base scenario's TOML). The page is the simulation report's (the jinja2 template ``base.html.j2``, autoescaped, through
+``sweep_report.html.j2``) and draws its figures the same way (plotly.js inlined once, each figure a JSON block), so
+it opens offline.
 
 It computes nothing a test would need to check: every number comes from the sweep's summary and differences.
 """
 
 from __future__ import annotations
 
-import html
 import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 from hashpivot.format import fmt_number, fmt_pct, fmt_usd
 from hashpivot.report.sim_report import _CSS, _DRAW_SCRIPT, _color, _esc, _figure_html, _num, _rgba, _section, _table
 
@@ -48,19 +49,20 @@ def render_sweep_report(result, metric: str = "nav_usd", stat: str = "mean") -> 
         _axes_section(result, metric, stat),
         _differences_section(result),
         _variants_section(result, metric),
-        _section("assumptions", "Base scenario", f"<pre>{_esc(result.as_run().scenario_toml)}</pre>"),
+        _section("assumptions", "Base scenario",
+                 f'<p class="note">Market inputs drawn from the chain history (the presets\' prices, hashrate, fees and '
+                 f"volatilities): {_esc(CHAIN_TABLE_ATTRIBUTION)}.</p><pre>{_esc(result.as_run().scenario_toml)}</pre>"),
     ]
-    nav = "".join(f'<a href="#{sid}">{_esc(sid.replace("-", " ").capitalize())}</a>' for sid in SECTION_IDS)
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n"
-        f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
-        "</head>\n<body>\n"
-        f"<header><h1>{html.escape(title)}</h1><p>{result.n_variants} variants &middot; {n_paths:,} paths each on "
-        f"the same random numbers &middot; seed {result.seed} &middot; hashpivot {html.escape(result.version)}</p>"
-        f"</header>\n<nav>{nav}</nav>\n<main>\n" + "\n".join(sections) + "\n</main>\n"
-        f"<script type=\"text/javascript\">{_DRAW_SCRIPT}</script>\n</body>\n</html>\n"
-    )
+    from markupsafe import Markup
+
+    from hashpivot.report.sim_report import render_template
+
+    return render_template("sweep_report.html.j2", {
+        "title": title, "n_variants": result.n_variants, "n_paths": n_paths, "seed": result.seed,
+        "version": result.version, "nav": [(sid, sid.replace("-", " ").capitalize()) for sid in SECTION_IDS],
+        "sections": [Markup(body) for body in sections],  # each built (and escaped) by this module's helpers
+        "data_json": "", "data_script_id": "", "css": _CSS, "draw_script": _DRAW_SCRIPT, "plotly_js": get_plotlyjs(),
+    }, safe=("css", "draw_script", "plotly_js"))
 
 
 def _value(value) -> str:
