@@ -397,6 +397,8 @@ def _fan_section(sid: str, title: str, monthly: np.ndarray, policies: Sequence[s
                  unit: str, scale: float, n_samples: int, note: str) -> str:
     from plotly.subplots import make_subplots
 
+    from hashpivot.report.figures import add_fan
+
     n = len(policies)
     cols = min(n, FAN_COLUMNS)
     rows = math.ceil(n / cols)
@@ -404,7 +406,7 @@ def _fan_section(sid: str, title: str, monthly: np.ndarray, policies: Sequence[s
                         shared_yaxes="all", horizontal_spacing=0.035, vertical_spacing=0.22 / rows + 0.03)
     fans = [fan_quantiles(monthly[i], index=dates) for i in range(n)]
     for i, policy in enumerate(policies):
-        _add_fan(fig, fans[i], policy, _color(i), unit, scale, row=i // cols + 1, col=i % cols + 1)
+        add_fan(fig, fans[i], policy, _color(i), unit, scale, row=i // cols + 1, col=i % cols + 1)
     inner = _axis_range(fans, ("p25", "p75"), scale)
     fig.update_layout(
         template="plotly_white", height=FAN_ROW_HEIGHT_PX * rows + 110, showlegend=False,
@@ -454,53 +456,10 @@ def _no_samples_note(n_samples: int) -> str:
             "chart is empty; rerun with store_paths &gt; 0 to draw it.</b></p>")
 
 
-def _add_fan(fig, fan: pd.DataFrame, name: str, color: str, unit: str, scale: float, row=None, col=None) -> None:
-    """Bands p5-p95 and p25-p75 (filled between two lines) and the median line, for one fan."""
-    import plotly.graph_objects as go
-
-    x = [str(d) for d in fan.index]
-    where = {"row": row, "col": col} if row is not None else {}
-    for lo, hi, alpha in (("p5", "p95", 0.15), ("p25", "p75", 0.32)):
-        fig.add_trace(go.Scatter(x=x, y=_plain(fan[lo], scale), mode="lines", line={"width": 0},
-                                 legendgroup=name, showlegend=False, hoverinfo="skip",
-                                 name=f"{name} {lo}"), **where)
-        fig.add_trace(go.Scatter(x=x, y=_plain(fan[hi], scale), mode="lines", line={"width": 0},
-                                 fill="tonexty", fillcolor=_rgba(color, alpha), legendgroup=name,
-                                 showlegend=False, hoverinfo="skip", name=f"{name} {hi}"), **where)
-    fmt = format_usd if unit == "USD" else fmt_number
-    custom = [
-        [fmt(a) for a in (fan.at[d, "p5"] * scale, fan.at[d, "p25"] * scale, fan.at[d, "p75"] * scale,
-                          fan.at[d, "p95"] * scale, fan.at[d, "p50"] * scale)]
-        for d in fan.index
-    ]
-    fig.add_trace(go.Scatter(
-        x=x, y=_plain(fan["p50"], scale), mode="lines", line={"color": color, "width": 2},
-        name=name, legendgroup=name, customdata=custom,
-        hovertemplate=(f"<b>{html.escape(name)}</b> %{{x}}<br>median %{{customdata[4]}} {unit}<br>"
-                       "p25-p75: %{customdata[1]} - %{customdata[2]}<br>"
-                       "p5-p95: %{customdata[0]} - %{customdata[3]}<extra></extra>"),
-    ), **where)
-
-
 def _market_section(ds, dates: Sequence[str], n_samples: int) -> str:
-    from plotly.subplots import make_subplots
+    from hashpivot.report.figures import market_figure
 
-    panels = (
-        ("monthly_hashprice_usd_per_th_day", "hashprice", "Hashprice, monthly mean [USD/(TH/s)/day]",
-         "USD/(TH/s)/day", "#e67e22"),
-        ("monthly_btc_price_usd", "BTC price", "BTC price at month end [USD]", "USD", "#1f3b73"),
-        ("monthly_network_hashrate_ehs", "network hashrate", "Network hashrate at month end [EH/s]", "EH/s",
-         "#16a085"),
-    )
-    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[2] for p in panels],
-                        horizontal_spacing=0.07)
-    for j, (var, name, _title, unit, color) in enumerate(panels):
-        fan = fan_quantiles(ds[var].values, index=dates)
-        _add_fan(fig, fan, name, color, unit, 1.0, row=1, col=j + 1)
-        fig.update_yaxes(type="log", row=1, col=j + 1)
-    fig.update_layout(template="plotly_white", height=420, showlegend=False,
-                      margin={"l": 60, "r": 20, "t": 50, "b": 40})
-    fig.update_annotations(font_size=12)
+    fig = market_figure(ds, dates)
     body = (
         _no_samples_note(n_samples)
         + f'<p class="note">The market every policy faces (common random numbers), over the {n_samples:,} stored '
