@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED_CSV := ../shared/data/btc_daily.csv
-HASHPIVOT_DATA ?= $(if $(wildcard $(SHARED_CSV)),$(SHARED_CSV),)
+# absolute: the dashboard tests start a server in another folder, which must still find it
+HASHPIVOT_DATA ?= $(if $(wildcard $(SHARED_CSV)),$(abspath $(SHARED_CSV)),)
 export HASHPIVOT_DATA
 
 .PHONY: demo test install clean browser
