@@ -253,13 +253,16 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
         console.print(f"P(insolvency) with economic shutdown (machines always on, the old assumption): {pairs}",
                       markup=False, highlight=False)
     if not incremental.empty:
+        # one line per plan, under the first treasury policy it ran (the others differ little; --json has all)
         median = incremental[incremental["stat"] == "p50"]
+        plan_of = dict(zip(result.dataset["policy"].values, result.dataset["capacity"].values, strict=True))
+        first = median.assign(plan=[str(plan_of[p]) for p in median["policy"]]).drop_duplicates("plan")
         pairs = "; ".join(
-            f"{p}: IRR {fmt_pct(i)}/year, payback "
-            f"{f'{y:.1f} years' if math.isfinite(y) else 'never'}"
-            for p, i, y in zip(median["policy"], median["irr_frac_per_year"], median["payback_years"], strict=True))
-        console.print("Converting against all-mining on the same paths (medians over the stored paths, the mining "
-                      f"margin given up counted): {pairs}", markup=False, highlight=False)
+            f"{plan} {fmt_pct(i)}/year, payback {f'{y:.1f} years' if math.isfinite(y) else 'never'} ({p})"
+            for plan, p, i, y in zip(first["plan"], first["policy"], first["irr_frac_per_year"],
+                                     first["payback_years"], strict=True))
+        console.print("IRR of converting against all-mining on the same paths (medians over the stored paths, the "
+                      f"mining margin given up counted): {pairs}", markup=False, highlight=False)
     if hedges is not None:
         print_hedges(console, hedges, wide)
     if result.dataset.attrs.get("per_path") == "finals":
