@@ -166,3 +166,53 @@ def test_basis_is_laguerre_or_powers() -> None:
 def test_bad_inputs_name_the_argument(kwargs, name, allowed) -> None:
     payoff = kwargs.pop("payoff")
     assert_input_error(lambda: lsm_price(payoff, **kwargs), name, allowed)
+
+
+# --- the shutdown option of an ASIC fleet (issue 15, point 4) --------------------------------------------------
+
+
+def _lognormal_revenue(vol_per_sqrt_period: float, n_paths: int, n_periods: int, seed: int) -> np.ndarray:
+    """Revenue per period with mean 100 in every period and log-sd vol x sqrt(period), antithetic pairs."""
+    z = np.random.default_rng(seed).standard_normal((n_paths // 2, n_periods))
+    z = np.vstack([z, -z])
+    sd = vol_per_sqrt_period * np.sqrt(np.arange(1, n_periods + 1))
+    return 100.0 * np.exp(sd * z - 0.5 * sd**2)
+
+
+def _black_call(forward: float, strike: float, sd: float) -> float:
+    """Black (1976) undiscounted call on a lognormal forward with total log-sd ``sd``, written out by hand."""
+    n = lambda x: 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))  # noqa: E731 - the normal CDF
+    d1 = (math.log(forward / strike) + 0.5 * sd**2) / sd
+    return forward * n(d1) - strike * n(d1 - sd)
+
+
+def test_shutdown_strip_is_a_strip_of_black_calls() -> None:
+    """Switching off in any month where revenue is below the power cost is, month by month, a call on revenue
+    struck at the cost: its value is the sum of discounted Black calls (mean 100, cost 90, 30 % per sqrt-month)."""
+    from hashpivot.formulas.lsm import shutdown_strip_value_usd
+
+    rev = _lognormal_revenue(0.30, 200_000, 12, seed=7)
+    df = 0.995 ** np.arange(1, 13)
+    with_opt, without, per_path, _ = shutdown_strip_value_usd(rev, 90.0, df)
+    expected = sum(df[t] * _black_call(100.0, 90.0, 0.30 * math.sqrt(t + 1)) for t in range(12))
+    se = per_path.std(ddof=1) / math.sqrt(per_path.size)
+    assert abs(with_opt - expected) < 4 * se
+    assert without == pytest.approx(10.0 * df.sum(), rel=0.01)  # the obligation earns the mean margin, 100 - 90
+
+
+def test_shutdown_option_value_rises_with_volatility() -> None:
+    """Same mean revenue, wider spread: the right to switch off is worth more (convexity of max(R - C, 0))."""
+    from hashpivot.formulas.lsm import shutdown_strip_value_usd
+
+    values = [shutdown_strip_value_usd(_lognormal_revenue(vol, 20_000, 24, seed=3), 95.0)[0] for vol in (0.05, 0.2, 0.5)]
+    assert values[0] < values[1] < values[2]
+
+
+def test_shutdown_option_never_in_the_money_is_worth_the_obligation() -> None:
+    """Revenue above the cost on every path and month: the machines never switch off, both values are equal."""
+    from hashpivot.formulas.lsm import shutdown_strip_value_usd
+
+    rev = np.random.default_rng(1).uniform(60.0, 100.0, (2_000, 12))  # always above the cost of 50
+    with_opt, without, per_with, per_without = shutdown_strip_value_usd(rev, 50.0)
+    assert with_opt == without
+    assert np.array_equal(per_with, per_without)
