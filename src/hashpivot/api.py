@@ -21,7 +21,8 @@ from hashpivot.scenarios.selection import select_capacity, select_policies
 
 __all__ = ["breakeven_map", "calc", "calc_fleet_of", "calc_scenario", "chain_history", "compare", "conversion_option",
            "export_result", "history_log_returns_for", "load", "load_company", "main_selectors", "optimize", "replay",
-           "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sensitivity", "sweep"]
+           "resimulate", "run", "run_tables", "select_capacity", "select_policies", "sensitivity", "shutdown_option",
+           "sweep"]
 
 
 def load(
@@ -681,6 +682,22 @@ def deal(value_usd: float, it_load_mw: float, term_years: float, *, escalator_fr
     mining = mining_on_dates(history, first, last, efficiency_j_per_th=efficiency_j_per_th,
                              power_price_usd_per_mwh=power_price_usd_per_mwh)
     return {"deal": terms, "mining": mining}
+
+
+def shutdown_option(scenario: Scenario | str | Path, *, n_paths: int | None = None, seed: int | None = None,
+                    data: str | Path | None = None):
+    """The value of the fleets' right to switch off at a loss against running every day, on the same random
+    numbers (``analysis.options.value_shutdown``). Returns a ``ShutdownOption``."""
+    from hashpivot.analysis.options import value_shutdown
+    from hashpivot.engine.run import simulate
+
+    sc = load(scenario, n_paths=n_paths, seed=seed)
+    history = history_log_returns_for(sc, data)
+
+    def run_plans(s, plans):
+        return simulate(s, [s.treasury_policies()[0]], capacity=plans, history_log_returns=history)
+
+    return value_shutdown(sc, simulate=run_plans)
 
 
 def conversion_option(scenario: Scenario | str | Path, convert_mw: float, window_months: int, *,

@@ -205,3 +205,70 @@ def _terms_of(scenario, default_kind) -> ConversionTerms:
 def _terms(project) -> ConversionTerms:
     return ConversionTerms(project.rate_usd_per_kw_month, project.escalator_frac_per_year, project.term_years,
                            project.opex_frac_of_revenue, project.capex_usd_per_mw, project.pue_ratio)
+
+
+@dataclass(frozen=True)
+class ShutdownOption:
+    """The value of running the fleets with the right to switch off when power costs more than they earn, against
+    running them every day, on the same random numbers (money in USD at time 0, discounted monthly)."""
+
+    with_option_usd: float
+    always_on_usd: float
+    standard_error_usd: float
+    discount_rate_per_year: float
+    n_paths: int
+    n_months: int
+    #: paths on which the right to switch off was worth something (the machines stopped on some day)
+    used_frac: float
+
+    @property
+    def value_usd(self) -> float:
+        """The option: the fleets' discounted mining margin with it less without it. [USD]"""
+        return self.with_option_usd - self.always_on_usd
+
+    def to_dict(self) -> dict:
+        return {"with_option_usd": self.with_option_usd, "always_on_usd": self.always_on_usd,
+                "value_usd": self.value_usd, "standard_error_usd": self.standard_error_usd,
+                "used_frac": self.used_frac, "discount_rate_per_year": self.discount_rate_per_year,
+                "n_paths": self.n_paths, "n_months": self.n_months}
+
+
+def value_shutdown(scenario, *, simulate=None) -> ShutdownOption:
+    """Value the fleets' right to switch off at a loss (issue 15, point 4): the mining margin (revenue less power
+    and the fleets' opex) of the scenario's fleets, all mining, under its sites' economic shutdown and with every
+    machine on every day (``scenarios.variants.machines_always_on``), on the same random numbers, each month
+    discounted to month 0 at the company's ``contract_discount_rate_per_year``.
+
+    The engine decides each day (or hour) whether a fleet runs, and a day off costs nothing to undo, so the right is
+    a strip of one-day calls on the fleet's revenue struck at its power cost (Yaish and Zohar, "Pricing ASICs for
+    Cryptocurrency Mining", 2020): no regression is needed, the engine's paths price it exactly
+    (``formulas.lsm.shutdown_strip_value_usd`` is the same sum on given revenue and cost). A path that goes insolvent
+    stops mining in both runs from that day, as the engine runs it."""
+    from hashpivot.policies.capacity import AllMining
+    from hashpivot.scenarios.variants import machines_always_on
+
+    if simulate is None:
+        from hashpivot.engine.run import simulate as engine_simulate
+
+        def simulate(sc, plans):
+            return engine_simulate(sc, [sc.treasury_policies()[0]], capacity=plans)
+    always_on = machines_always_on(scenario)
+    if always_on is None:
+        names = ", ".join(site.name for site in scenario.company.sites)
+        raise InputError(f"company.sites.{scenario.company.sites[0].name}.curtailable_frac", 0,
+                         f"above 0 on some site ({names}) under a flexible power contract: no machine may switch "
+                         "off, so the right to is worth nothing")
+    margins = []
+    for sc in (scenario, always_on):
+        run = sc.run.model_copy(update={"store_paths": sc.run.n_paths})
+        ds = simulate(sc.model_copy(update={"run": run}), [AllMining()]).dataset.isel(policy=0)
+        margins.append(monthly_flows(ds["cumulative_mining_revenue_usd"].values
+                                     - ds["cumulative_mining_opex_usd"].values))
+    rate = scenario.company.contract_discount_rate_per_year
+    n_months = margins[0].shape[1]
+    discount = (1.0 + rate) ** (-np.arange(n_months, dtype=np.float64) / MONTHS_PER_YEAR)
+    with_opt, on = ((m * discount).sum(axis=1) for m in margins)
+    diff = with_opt - on
+    se = float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else float("nan")
+    return ShutdownOption(float(with_opt.mean()), float(on.mean()), se, rate, int(diff.size), int(n_months),
+                          float(np.mean(diff > 1e-9 * np.maximum(np.abs(on), 1.0))))

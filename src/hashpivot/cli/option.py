@@ -1,6 +1,7 @@
 """``hashpivot option``: the value of the right to convert MW of mining to an AI lease at any month of a window, by
-least-squares Monte Carlo on the engine's paths (:func:`hashpivot.api.conversion_option`); this module reads the
-options and prints."""
+least-squares Monte Carlo on the engine's paths (:func:`hashpivot.api.conversion_option`), or with ``--shutdown``
+the value of the fleets' right to switch off at a loss (:func:`hashpivot.api.shutdown_option`); this module reads
+the options and prints."""
 
 from __future__ import annotations
 
@@ -18,9 +19,13 @@ MAX_MONTH_ROWS = 12
 
 def option(
     scenario: ScenarioArg,
-    convert_mw: Annotated[float, typer.Option("--convert-mw", metavar="MW", help="Grid MW that may convert.")],
-    window_months: Annotated[int, typer.Option("--window-months", metavar="N",
-                                               help="Months from now in which converting is allowed.")],
+    convert_mw: Annotated[float | None, typer.Option("--convert-mw", metavar="MW", help="Grid MW that may convert.")]
+    = None,
+    window_months: Annotated[int | None, typer.Option("--window-months", metavar="N",
+                                                      help="Months from now in which converting is allowed.")] = None,
+    shutdown: Annotated[bool, typer.Option(
+        "--shutdown", help="Value the fleets' right to switch off at a loss instead (against running every day).")]
+    = False,
     lead_months: Annotated[int | None, typer.Option(
         "--lead-months", metavar="N", help="Months from the decision to the lease's first rent (default 9).")] = None,
     rate: Annotated[float | None, typer.Option(
@@ -37,13 +42,27 @@ def option(
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """What the option to convert mining MW to an AI lease within a window is worth, against converting now."""
+    """What the option to convert mining MW to an AI lease within a window is worth, against converting now; or,
+    with --shutdown, what switching machines off at a loss is worth against running them every day."""
     names = {"n_paths": "--paths", "seed": "--seed", "convert_mw": "--convert-mw", "window_months": "--window-months",
              "lead_months": "--lead-months", "rate_usd_per_kw_month": "--rate-usd-per-kw-month",
              "term_years": "--term-years", "capex_usd_per_mw": "--capex-usd-per-mw"}
     with exit_on_error(debug, names):
         from hashpivot import api
 
+        if shutdown:
+            if convert_mw is not None or window_months is not None:
+                from hashpivot.errors import InputError
+
+                raise InputError("--shutdown", "with --convert-mw/--window-months",
+                                 "either --shutdown or a conversion (--convert-mw and --window-months), not both")
+            _print_shutdown(api.shutdown_option(scenario, n_paths=n_paths, seed=seed, data=data), as_json)
+            return
+        for name, value in (("--convert-mw", convert_mw), ("--window-months", window_months)):
+            if value is None:
+                from hashpivot.errors import InputError
+
+                raise InputError(name, "missing", "a value (or --shutdown to value switching off at a loss)")
         if out_dir is not None:
             check_out_dir(out_dir)
         result = api.conversion_option(scenario, convert_mw, window_months, lead_months=lead_months,
@@ -79,3 +98,21 @@ def option(
             typer.echo(f"    ... {len(months) - MAX_MONTH_ROWS} more months with fewer paths (--json has all)")
         for path in out.get("files", {}).values():
             typer.echo(f"report: {path}")
+
+
+def _print_shutdown(result, as_json: bool) -> None:
+    out = result.to_dict()
+    if as_json:
+        echo_json(out)
+        return
+    import textwrap
+
+    typer.echo(textwrap.fill(
+        f"The right to switch machines off when power costs more than they earn, against running every day: the "
+        f"fleets' mining margin over {out['n_months']} months, all mining, on {out['n_paths']:,} paths (the same "
+        f"random numbers), discounted at {out['discount_rate_per_year']:.2%}/year.", width=80))
+    typer.echo(f"  with the right to switch off:  {fmt_usd(out['with_option_usd'])} USD")
+    typer.echo(f"  machines always on:            {fmt_usd(out['always_on_usd'])} USD")
+    typer.echo(f"  value of the right:            {fmt_usd(out['value_usd'])} USD "
+               f"(standard error {fmt_usd(out['standard_error_usd'])})")
+    typer.echo(f"  used on {out['used_frac']:.1%} of paths")
