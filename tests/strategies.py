@@ -260,7 +260,9 @@ def hedges(draw: st.DrawFn, horizon: int, sites: list[str]) -> list[Dict]:
         elif kind == "btc_backed_loan":
             ltv0 = draw(floats(0.2, 0.7))
             out.append({**base, "principal_usd": draw(floats(1e5, 1e9)), "rate_per_year": draw(floats(0.0, 0.2)),
-                        "initial_ltv_frac": ltv0, "margin_call_ltv_frac": draw(floats(ltv0 + 0.05, 0.95))})
+                        "initial_ltv_frac": ltv0, "margin_call_ltv_frac": draw(floats(ltv0 + 0.05, 0.95)),
+                        **draw(st.one_of(st.just({}), st.fixed_dictionaries(
+                            {"release_ltv_frac": floats(0.05, ltv0 - 0.05)})))})
         else:
             size = draw(st.one_of(st.fixed_dictionaries({"notional_btc": floats(0.1, 20_000.0)}),
                                   st.fixed_dictionaries({"treasury_frac": floats(0.05, 1.0)})))

@@ -193,6 +193,35 @@ def test_a_loan_on_a_falling_path_is_called_then_cured_then_liquidated():
         assert int(final(hedged(data, {**loan, "tenor_days": tenor_days}))["margin_calls"]) == calls
 
 
+def test_a_loan_returns_excess_collateral_when_the_price_has_risen():
+    """BTC rises 1 % a day. A loan of 0.5 x 50 BTC x S1 pledges 50 of the 100 BTC held at LTV 0.5; with a release
+    LTV of 0.3 the LTV 0.5 x S1 / S_t first falls below 0.3 when t - 1 > 100 ln(5/3) = 51.08, on day 53, and the
+    collateral above LTV 0.5 returns: 50 (1 - S1 / S53). From 0.5 again the next release is 52 days later, day 105.
+    Month ends in the run: day 71 (2024-06-30) and day 133 (2024-08-31); the tiny fleet mines next to nothing."""
+    assert 51 < 100 * math.log(5 / 3) < 52
+    mu, s0 = 0.01, 60_000.0
+    data = flat_market(deterministic(160, {"kind": "hold_all"}, btc_held=100.0, cash_usd=1000.0, debt_usd=0.0,
+                                     fixed_opex_usd_per_day=0.0), mu, s0)
+    data["company"]["fleets"] = [{**FLEETS[0], "hashrate_ehs": 1e-9}]
+    data["company"]["sites"] = [{**SITES[0], "power_price_usd_per_mwh": 0.0}]
+    s = s0 * np.exp(mu * np.arange(161))
+    loan = {"kind": "btc_backed_loan", "principal_usd": 0.5 * 50.0 * s[1], "rate_per_year": 0.0,
+            "initial_ltv_frac": 0.5, "margin_call_ltv_frac": 0.7, "start_day": 1, "tenor_days": 150}
+
+    def held_at_month_ends(hedge):
+        ds = simulate(from_dict(hedged(data, hedge), "test_hedges"), check_invariants=True).dataset
+        dates = [str(d)[:10] for d in ds["date"].values]
+        held = ds["monthly_btc_held"].isel(policy=0, sample=0).values
+        return {d: float(h) for d, h in zip(dates, held, strict=True)}
+
+    kept, released = held_at_month_ends(loan), held_at_month_ends({**loan, "release_ltv_frac": 0.3})
+    assert kept["2024-06-30"] == pytest.approx(50.0, rel=1e-6) and kept["2024-08-31"] == pytest.approx(50.0, rel=1e-6)
+    assert released["2024-05-31"] == pytest.approx(50.0, rel=1e-6)  # day 41: LTV 0.5 / e^0.4 = 0.34, not yet
+    assert released["2024-06-30"] == pytest.approx(50.0 + 50.0 * (1 - s[1] / s[53]), rel=1e-6)
+    assert released["2024-08-31"] == pytest.approx(50.0 + 50.0 * (1 - s[1] / s[105]), rel=1e-6)
+    assert released["2024-09-27"] == kept["2024-09-27"] == pytest.approx(100.0, rel=1e-6)  # repaid on day 151
+
+
 # -------------------------------------------------------------------------------------------- bad input
 
 BAD = [
@@ -201,6 +230,8 @@ BAD = [
     ({"kind": "btc_put", "notional_btc": 10.0, "put_strike_ratio": 0.8, "tenor_days": 400}, "tenor_days", "400"),
     ({"kind": "btc_backed_loan", "principal_usd": 1e6, "rate_per_year": 0.1, "initial_ltv_frac": 0.6,
       "margin_call_ltv_frac": 0.5, "tenor_days": 30}, "margin_call_ltv_frac", "0.5"),
+    ({"kind": "btc_backed_loan", "principal_usd": 1e6, "rate_per_year": 0.1, "initial_ltv_frac": 0.5,
+      "margin_call_ltv_frac": 0.7, "release_ltv_frac": 0.6, "tenor_days": 30}, "release_ltv_frac", "0.6"),
     ({"kind": "btc_put", "put_strike_ratio": 0.8, "tenor_days": 30}, "notional_btc", "exactly one"),
 ]
 

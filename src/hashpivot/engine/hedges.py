@@ -75,10 +75,11 @@ HEDGE_COLUMNS = (
     ("site_index", "row of a fixed-price power contract's site [index]"),
     ("load_frac", "share of the site's mining energy contracted [fraction]"),
     ("price_usd_per_mwh", "fixed price of the contracted power [USD/MWh]"),
+    ("release_ltv_frac", "a loan's LTV below which excess collateral returns to the BTC held; 0 = never [fraction]"),
 )
 (H_KIND, H_START_DAY, H_TENOR_DAYS, H_END_DAY, H_NOTIONAL, H_TREASURY_FRAC, H_STRIKE_USD_PER_PH_DAY,
  H_PUT_STRIKE_RATIO, H_CALL_STRIKE_RATIO, H_PREMIUM_PER_SPOT_RATIO, H_RATE_PER_YEAR, H_INITIAL_LTV_FRAC,
- H_MARGIN_CALL_LTV_FRAC, H_SITE_INDEX, H_LOAD_FRAC, H_PRICE_USD_PER_MWH) = range(len(HEDGE_COLUMNS))
+ H_MARGIN_CALL_LTV_FRAC, H_SITE_INDEX, H_LOAD_FRAC, H_PRICE_USD_PER_MWH, H_RELEASE_LTV_FRAC) = range(len(HEDGE_COLUMNS))
 N_HEDGE_COLS = len(HEDGE_COLUMNS)
 
 
@@ -135,8 +136,10 @@ def _loan_day(st, hs, hedges, h, t, s):
     its initial LTV, when that is less). Each later day: interest; at maturity the loan is repaid from cash and the
     collateral released; before it, a loan at or above its margin-call LTV is a margin call, cured back to the
     initial LTV by pledging BTC held, then by repaying from cash above zero; the rest the lender liquidates, selling
-    collateral at today's price until the initial LTV is back; when that takes all of it, the deficiency left is repaid from cash at once. Writes the loan
-    columns of ``st`` and ``hs``."""
+    collateral at today's price until the initial LTV is back; when that takes all of it, the deficiency left is
+    repaid from cash at once. A loan whose LTV has fallen below its release LTV (when set) returns the collateral
+    above the initial LTV to the BTC held (as Ledn's excess collateral redemption does). Writes the loan columns of
+    ``st`` and ``hs``."""
     cash = 0.0
     released = 0.0
     liquidated = 0.0
@@ -168,6 +171,13 @@ def _loan_day(st, hs, hedges, h, t, s):
         st[S_COLLATERAL_BTC] -= coll
         hs[h, HS_COLLATERAL_BTC] = 0.0
         released += coll
+        return cash, released, liquidated
+    if loan < hedges[h, H_RELEASE_LTV_FRAC] * coll * s:
+        excess = coll - loan / (ltv0 * s)
+        st[S_BTC_HELD] += excess
+        st[S_COLLATERAL_BTC] -= excess
+        hs[h, HS_COLLATERAL_BTC] = coll - excess
+        released += excess
         return cash, released, liquidated
     if loan < hedges[h, H_MARGIN_CALL_LTV_FRAC] * coll * s:
         return cash, released, liquidated

@@ -260,7 +260,8 @@ def pack_hedges(scenario) -> NDArray[np.float64]:
                     "price_usd_per_mwh": h.price_usd_per_mwh}
         else:
             row |= {"notional": h.principal_usd, "rate_per_year": h.rate_per_year,
-                    "initial_ltv_frac": h.initial_ltv_frac, "margin_call_ltv_frac": h.margin_call_ltv_frac}
+                    "initial_ltv_frac": h.initial_ltv_frac, "margin_call_ltv_frac": h.margin_call_ltv_frac,
+                    "release_ltv_frac": h.release_ltv_frac or 0.0}
         rows.append(pack(HEDGE_COLUMNS, row))
     return np.array(rows, dtype=np.float64).reshape(len(rows), N_HEDGE_COLS)
 

@@ -12,8 +12,11 @@
 - ``btc_backed_loan``: borrow ``principal_usd`` against BTC pledged at ``initial_ltv_frac``; a day on which the
   loan reaches ``margin_call_ltv_frac`` of the collateral's value is a margin call: the company restores the
   initial LTV by pledging free BTC, then by repaying from cash; what it cannot cure the lender liquidates,
-  selling collateral at that day's price until the initial LTV is back. At maturity the loan is repaid from cash
-  and the collateral returns.
+  selling collateral at that day's price until the initial LTV is back. When the price has risen so far that the
+  LTV is below ``release_ltv_frac`` (if the loan has one), the collateral above the initial LTV returns to the BTC
+  held (Ledn's "excess collateral redemption": below 30 % LTV, back to a 45 % target; help.ledn.io, "How to redeem
+  excess collateral"); without one the collateral stays pledged to maturity. At maturity the loan is repaid from
+  cash and the collateral returns.
 - ``fixed_power``: ``load_frac`` of a site's mining energy bought at a fixed USD/MWh for ``tenor_days``, with the
   right to sell contracted power back at the market price in any hour (as Riot does in ERCOT, reporting the
   proceeds as power credits in its monthly production updates, e.g. 4.7 M USD in June 2024): against the floating price each day saves
@@ -41,7 +44,8 @@ HASHPRICE_FORWARD, BTC_PUT, BTC_COLLAR, BTC_BACKED_LOAN, FIXED_POWER = range(5)
 #: Default implied volatility of BTC options [1/sqrt(year)]: the default scenario's realised volatility
 #: (0.0325 per sqrt(day) x sqrt(365) = 0.62, Coin Metrics 2020-05..2024-04) rounded to 0.60; an operator
 #: quotes the day's implied vol instead (Deribit's DVOL index of 30-day implied volatility,
-#: insights.deribit.com/exchange-updates/dvol-deribit-implied-volatility-index/; docs/assumptions.md).
+#: insights.deribit.com/exchange-updates/dvol-deribit-implied-volatility-index/; about 37-44 in late 2025, and
+#: 0.45 realised since the halving: docs/assumptions.md says why the default stays at the paths' volatility).
 DEFAULT_IMPLIED_VOL_PER_YEAR = 0.60
 #: Default continuously compounded USD rate [1/year]: US Treasury bills near 5.2 % in April 2024 (fed funds
 #: target 5.25-5.50 %, federalreserve.gov, decision of 2024-03-20); an assumption.
@@ -187,6 +191,10 @@ class BtcBackedLoan(_Hedge):
         gt=0, lt=1, description="Loan / collateral value when struck and after a cure. [fraction]"
     )
     margin_call_ltv_frac: float = Field(gt=0, lt=1, description="Loan / collateral value of a margin call. [fraction]")
+    release_ltv_frac: float | None = Field(
+        default=None, gt=0, lt=1, description="Loan / collateral value below which the collateral above the initial "
+        "LTV returns to the BTC held (the lender's terms; none: it stays pledged to maturity). [fraction]"
+    )
 
     @model_validator(mode="after")
     def _call_above_initial(self):
@@ -194,6 +202,11 @@ class BtcBackedLoan(_Hedge):
             raise ValueError(
                 f"hedges.{self.name or self.kind}.margin_call_ltv_frac={self.margin_call_ltv_frac:g}; allowed: "
                 f"above initial_ltv_frac={self.initial_ltv_frac:g}"
+            )
+        if self.release_ltv_frac is not None and self.release_ltv_frac >= self.initial_ltv_frac:
+            raise ValueError(
+                f"hedges.{self.name or self.kind}.release_ltv_frac={self.release_ltv_frac:g}; allowed: below "
+                f"initial_ltv_frac={self.initial_ltv_frac:g} (collateral returns only once the LTV has fallen)"
             )
         return self
 
