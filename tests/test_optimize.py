@@ -56,6 +56,27 @@ def test_a_constraint_on_mined_btc_picks_the_largest_lease_that_meets_it(tmp_pat
     assert not rows.loc[125.0, "feasible"] and rows.loc[75.0, "feasible"]
 
 
+def test_a_hedge_is_a_decision_like_any_other(tmp_path):
+    """Hedge fields are decisions (issue 18, point 3). On the holder at a constant price (no volatility) hashprice is
+    144 x 3.125 BTC x 60,000 USD / 600 EH/s = 45 USD/PH/day every day; a forward sold at 60 pays 15 USD per PH/s
+    on each of its 300 covered days (days 2..301) in cash, so every 1,000 PH/s more sold adds 4.5 M USD to NAV."""
+    forward = """
+[[hedges]]
+kind = "hashprice_forward"
+name = "fwd"
+notional_phs = 1000.0
+strike_usd_per_ph_day = 60.0
+start_day = 1
+tenor_days = 300
+"""
+    scenario = holder_toml(tmp_path, n_paths=8, vol_per_sqrt_day=0.0, drift_per_day=0.0, extra=forward)
+    answer = api.optimize(str(scenario), decisions=[grid_decision("hedges.fwd.notional_phs", 1000, 3000, 1000)],
+                          objective="nav_usd:mean")
+    assert answer.best == {"hedges.fwd.notional_phs": 3000.0}
+    assert answer.runner_up == {"hedges.fwd.notional_phs": 2000.0}
+    assert answer.ci[0] == pytest.approx(1000 * 15.0 * 300, rel=1e-9)
+
+
 def test_tpe_searches_a_space_bigger_than_the_budget_the_same_way_every_time(tmp_path):
     scenario = holder_toml(tmp_path, n_paths=100, extra=LEASE_TOML)
     decisions = [grid_decision("policy.capacity.mw", 10, 200, 10), Decision("company.debt_rate_per_year", (0.0, 0.1))]
