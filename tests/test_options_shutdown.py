@@ -76,3 +76,23 @@ def test_the_command_prints_json_and_refuses_mixed_flags():
     assert both.exit_code == 2 and "--shutdown" in both.output
     neither = runner.invoke(app, ["option", "default", "--window-months", "6"])
     assert neither.exit_code == 2 and "--convert-mw" in neither.output
+
+
+def test_both_options_are_recorded_in_the_run_store():
+    from hashpivot.io.store import RunStore
+
+    runner = CliRunner()
+    out = json.loads(runner.invoke(app, ["option", "default", "--shutdown", "--paths", "32", "--json"]).output)
+    conv = json.loads(runner.invoke(app, ["option", "default", "--convert-mw", "50", "--window-months", "3",
+                                          "--paths", "32", "--json"]).output)
+    store = RunStore(out["store"])
+    for result, metric, value in ((out, "option_value_usd", out["value_usd"]),
+                                  (conv, "option_value_usd", conv["value_usd"]),
+                                  (conv, "waiting_usd", conv["waiting_usd"])):
+        summary = store.get_run(result["run_id"]).summary
+        row = summary[summary["metric"] == metric]
+        assert row["value"].tolist() == pytest.approx([value])
+    assert "shutdown option" in store.get_run(out["run_id"]).info.name
+    skipped = json.loads(runner.invoke(app, ["option", "default", "--shutdown", "--paths", "8", "--no-store",
+                                             "--json"]).output)
+    assert skipped["run_id"] is None

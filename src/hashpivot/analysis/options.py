@@ -21,7 +21,7 @@ run's month ends; a conversion decided at month k stops mining at once (the buil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -62,6 +62,8 @@ class ConversionOption:
     n_paths: int
     #: months of the run (month ends after day 0) the payoffs count
     n_months: int
+    #: the scenario valued (what the run store records with the result)
+    scenario: object = field(default=None, repr=False, compare=False)
 
     @property
     def value_usd(self) -> float:
@@ -74,6 +76,13 @@ class ConversionOption:
     @property
     def waiting_usd(self) -> float:
         return self.lsm.waiting_value
+
+    def as_run(self):
+        """What the run store records: the option's figures as summary rows of one "policy", the option."""
+        return _as_run(self.scenario, f"option to convert {self.mw:g} MW", {
+            "option_value_usd": self.value_usd, "option_standard_error_usd": self.lsm.standard_error,
+            "convert_now_usd": self.convert_now_usd, "waiting_usd": self.waiting_usd,
+            "exercise_probability_frac": self.lsm.exercise_probability()}, self.n_paths)
 
     def to_dict(self) -> dict:
         counts = self.lsm.exercise_date_counts()
@@ -89,6 +98,22 @@ class ConversionOption:
                                  "boundary_hashprice_usd_per_th_day": _finite(self.lsm.boundary[i])}
                                 for i, c in enumerate(counts)],
         }
+
+
+def _as_run(scenario, label: str, figures: dict[str, float], n_paths: int):
+    """A result the run store records (``analysis.sweep.SweepRun``): ``figures`` as rows (``label``, name,
+    "value", figure)."""
+    import pandas as pd
+    import xarray as xr
+
+    from hashpivot import __version__
+    from hashpivot.analysis.sweep import SweepRun
+    from hashpivot.scenarios.toml import to_toml
+
+    summary = pd.DataFrame([(label, name, "value", float(v)) for name, v in figures.items()],
+                           columns=["policy", "metric", "stat", "value"])
+    return SweepRun(scenario, [label], summary, pd.DataFrame([[np.nan]], index=[label], columns=[label]),
+                    to_toml(scenario), int(scenario.run.seed), __version__, xr.Dataset(attrs={"n_paths": n_paths}))
 
 
 def _finite(x: float) -> float | None:
@@ -188,7 +213,7 @@ def value_conversion(scenario, mw: float, window_months: int, lead_months: int =
     result = lsm_price(payoffs, hashprice, payoff_is_known=False, boundary_side="below")
     dates = [str(d)[:10] for d in ds["date"].values[:window_months]]
     return ConversionOption(mw, window_months, lead_months, scenario.company.contract_discount_rate_per_year,
-                            terms, result, dates, int(ds.sizes["sample"]), int(given_up.shape[1]))
+                            terms, result, dates, int(ds.sizes["sample"]), int(given_up.shape[1]), scenario)
 
 
 def _terms_of(scenario, default_kind) -> ConversionTerms:
@@ -220,11 +245,20 @@ class ShutdownOption:
     n_months: int
     #: paths on which the right to switch off was worth something (the machines stopped on some day)
     used_frac: float
+    #: the scenario valued (what the run store records with the result)
+    scenario: object = field(default=None, repr=False, compare=False)
 
     @property
     def value_usd(self) -> float:
         """The option: the fleets' discounted mining margin with it less without it. [USD]"""
         return self.with_option_usd - self.always_on_usd
+
+    def as_run(self):
+        """What the run store records: the figures as summary rows of one "policy", the shutdown option."""
+        return _as_run(self.scenario, "shutdown option", {
+            "with_option_usd": self.with_option_usd, "always_on_usd": self.always_on_usd,
+            "option_value_usd": self.value_usd, "option_standard_error_usd": self.standard_error_usd,
+            "used_frac": self.used_frac}, self.n_paths)
 
     def to_dict(self) -> dict:
         return {"with_option_usd": self.with_option_usd, "always_on_usd": self.always_on_usd,
@@ -271,4 +305,4 @@ def value_shutdown(scenario, *, simulate=None) -> ShutdownOption:
     diff = with_opt - on
     se = float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else float("nan")
     return ShutdownOption(float(with_opt.mean()), float(on.mean()), se, rate, int(diff.size), int(n_months),
-                          float(np.mean(diff > 1e-9 * np.maximum(np.abs(on), 1.0))))
+                          float(np.mean(diff > 1e-9 * np.maximum(np.abs(on), 1.0))), scenario)

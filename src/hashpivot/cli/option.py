@@ -9,9 +9,20 @@ from typing import Annotated
 
 import typer
 
-from hashpivot.cli.common import DataOpt, DebugOpt, JsonOpt, check_out_dir, echo_json, exit_on_error, fmt_usd
+from hashpivot.cli.common import (
+    DataOpt,
+    DebugOpt,
+    JsonOpt,
+    NameOpt,
+    NoStoreOpt,
+    StoreOpt,
+    check_out_dir,
+    echo_json,
+    exit_on_error,
+    fmt_usd,
+)
 from hashpivot.cli.decide import OutDirOpt
-from hashpivot.cli.simulate import PathsOpt, ScenarioArg, SeedOpt
+from hashpivot.cli.simulate import PathsOpt, ScenarioArg, SeedOpt, check_store, record_sweep
 
 #: Exercise months printed at most (the busiest; --json has them all).
 MAX_MONTH_ROWS = 12
@@ -39,6 +50,9 @@ def option(
     seed: SeedOpt = None,
     out_dir: OutDirOpt = None,
     data: DataOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+    name: NameOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -56,54 +70,69 @@ def option(
 
                 raise InputError("--shutdown", "with --convert-mw/--window-months",
                                  "either --shutdown or a conversion (--convert-mw and --window-months), not both")
-            _print_shutdown(api.shutdown_option(scenario, n_paths=n_paths, seed=seed, data=data), as_json)
+            check_store(store, no_store)
+            result = api.shutdown_option(scenario, n_paths=n_paths, seed=seed, data=data)
+            recorded = record_sweep(result, store, no_store, name or f"shutdown option of {result.scenario.name}")
+            _print_shutdown(result, as_json, recorded)
+            recorded.finish(debug)
             return
-        for name, value in (("--convert-mw", convert_mw), ("--window-months", window_months)):
+        for flag, value in (("--convert-mw", convert_mw), ("--window-months", window_months)):
             if value is None:
                 from hashpivot.errors import InputError
 
-                raise InputError(name, "missing", "a value (or --shutdown to value switching off at a loss)")
+                raise InputError(flag, "missing", "a value (or --shutdown to value switching off at a loss)")
         if out_dir is not None:
             check_out_dir(out_dir)
+        check_store(store, no_store)
         result = api.conversion_option(scenario, convert_mw, window_months, lead_months=lead_months,
                                        rate_usd_per_kw_month=rate, term_years=term_years, capex_usd_per_mw=capex,
                                        n_paths=n_paths, seed=seed, data=data)
+        recorded = record_sweep(result, store, no_store,
+                                name or f"option to convert {convert_mw:g} MW of {result.scenario.name}")
         out = result.to_dict()
         if out_dir is not None:
             from hashpivot.report.options import write_option_report
 
             out["files"] = {"html": str(write_option_report(result, str(scenario), out_dir / "option.html"))}
-        if as_json:
-            echo_json(out)
-            return
-        t = result.terms
-        import textwrap
-
-        typer.echo(textwrap.fill(f"Option to convert {out['mw']:g} MW to a lease at {t.rate_usd_per_kw_month:g} USD/kW-month for "
-                   f"{t.term_years:g} years (capex {fmt_usd(t.capex_usd_per_mw)} USD/MW, first rent "
-                   f"{out['lead_months']} months after the decision), any month of the next {out['window_months']}; "
-                   f"{out['n_paths']:,} paths, discounted at {out['discount_rate_per_year']:.2%}/year.", width=80))
-        typer.echo(f"  value of the option:  {fmt_usd(out['value_usd'])} USD "
-                   f"(standard error {fmt_usd(out['standard_error_usd'])})")
-        typer.echo(f"  converting now:       {fmt_usd(out['convert_now_usd'])} USD")
-        typer.echo(f"  value of waiting:     {fmt_usd(out['waiting_usd'])} USD")
-        typer.echo(f"  exercised on {out['exercise_probability']:.1%} of paths; by month, with the highest")
-        typer.echo("  hashprice at which a path converted (convert when hashprice is below it):")
-        months = sorted((m for m in out["exercise_months"] if m["paths"]), key=lambda m: -m["paths"])
-        for m in sorted(months[:MAX_MONTH_ROWS], key=lambda m: m["month"]):
-            hp = m["boundary_hashprice_usd_per_th_day"]
-            typer.echo(f"    month {m['month']:>3} ({m['date']}): {m['paths']:>7,} paths"
-                       + ("" if hp is None else f", hashprice <= {hp:.4f} USD/TH/day"))
-        if len(months) > MAX_MONTH_ROWS:
-            typer.echo(f"    ... {len(months) - MAX_MONTH_ROWS} more months with fewer paths (--json has all)")
-        for path in out.get("files", {}).values():
-            typer.echo(f"report: {path}")
+        _print_conversion(out, result, as_json, recorded)
+        recorded.finish(debug)
 
 
-def _print_shutdown(result, as_json: bool) -> None:
+def _print_conversion(out: dict, result, as_json: bool, recorded) -> None:
+    if as_json:
+        echo_json({**out, **recorded.to_dict()})
+        return
+    t = result.terms
+    import textwrap
+
+    typer.echo(textwrap.fill(
+               f"Option to convert {out['mw']:g} MW to a lease at {t.rate_usd_per_kw_month:g} USD/kW-month for "
+               f"{t.term_years:g} years (capex {fmt_usd(t.capex_usd_per_mw)} USD/MW, first rent "
+               f"{out['lead_months']} months after the decision), any month of the next {out['window_months']}; "
+               f"{out['n_paths']:,} paths, discounted at {out['discount_rate_per_year']:.2%}/year.", width=80))
+    typer.echo(f"  value of the option:  {fmt_usd(out['value_usd'])} USD "
+               f"(standard error {fmt_usd(out['standard_error_usd'])})")
+    typer.echo(f"  converting now:       {fmt_usd(out['convert_now_usd'])} USD")
+    typer.echo(f"  value of waiting:     {fmt_usd(out['waiting_usd'])} USD")
+    typer.echo(f"  exercised on {out['exercise_probability']:.1%} of paths; by month, with the highest")
+    typer.echo("  hashprice at which a path converted (convert when hashprice is below it):")
+    months = sorted((m for m in out["exercise_months"] if m["paths"]), key=lambda m: -m["paths"])
+    for m in sorted(months[:MAX_MONTH_ROWS], key=lambda m: m["month"]):
+        hp = m["boundary_hashprice_usd_per_th_day"]
+        typer.echo(f"    month {m['month']:>3} ({m['date']}): {m['paths']:>7,} paths"
+                   + ("" if hp is None else f", hashprice <= {hp:.4f} USD/TH/day"))
+    if len(months) > MAX_MONTH_ROWS:
+        typer.echo(f"    ... {len(months) - MAX_MONTH_ROWS} more months with fewer paths (--json has all)")
+    for path in out.get("files", {}).values():
+        typer.echo(f"report: {path}")
+    if recorded.describe():
+        typer.echo(recorded.describe())
+
+
+def _print_shutdown(result, as_json: bool, recorded) -> None:
     out = result.to_dict()
     if as_json:
-        echo_json(out)
+        echo_json({**out, **recorded.to_dict()})
         return
     import textwrap
 
@@ -116,3 +145,5 @@ def _print_shutdown(result, as_json: bool) -> None:
     typer.echo(f"  value of the right:            {fmt_usd(out['value_usd'])} USD "
                f"(standard error {fmt_usd(out['standard_error_usd'])})")
     typer.echo(f"  used on {out['used_frac']:.1%} of paths")
+    if recorded.describe():
+        typer.echo(recorded.describe())
