@@ -108,6 +108,24 @@ def test_option_to_invest_within_two_percent_of_mcdonald_siegel() -> None:
     assert abs(np.nanmedian(early) / threshold - 1) < 0.1
 
 
+def test_a_regressed_payoffs_boundary_is_the_fitted_rules_and_near_mcdonald_siegel() -> None:
+    """The same option with its payoff regressed (as the conversion option's is): V - I is linear in V, so the
+    fitted payoff is the payoff and the rule is a function of V alone; its boundary, read off the rule, lies within
+    5 % of V* = 132.2 a few years in, and moves less from month to month than the extreme exercising path's."""
+    _, threshold = mcdonald_siegel(100.0, 100.0, 0.05, 0.10, 0.20)
+    n_dates = 30 * 12
+    project = gbm_paths(100.0, 0.05 - 0.10, 0.20, 30.0, n_dates, 40_000, seed=19860101)
+    df = np.exp(-0.05 * np.arange(n_dates + 1) / 12)
+    known = lsm_price(project - 100.0, project, discount_factor=df, degree=5, antithetic=True, boundary_side="above")
+    regressed = lsm_price(project - 100.0, project, discount_factor=df, degree=5, antithetic=True,
+                          boundary_side="above", payoff_is_known=False)
+    early = regressed.boundary[12:120]
+    assert np.all(np.isfinite(early))
+    assert abs(np.median(early) / threshold - 1) < 0.05
+    assert np.std(np.diff(early)) < np.nanstd(np.diff(known.boundary[12:120]))
+    assert abs(regressed.value / known.value - 1) < 0.05
+
+
 def test_payoff_known_only_later_is_not_looked_ahead() -> None:
     # Exercising pays pure noise independent of the state: any rule that does not see the future is worth 0
     # in expectation; deciding on the realised payoff would collect E[max] > 0.

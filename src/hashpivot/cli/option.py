@@ -114,8 +114,8 @@ def _print_conversion(out: dict, result, as_json: bool, recorded) -> None:
                f"(standard error {fmt_usd(out['standard_error_usd'])})")
     typer.echo(f"  converting now:       {fmt_usd(out['convert_now_usd'])} USD")
     typer.echo(f"  value of waiting:     {fmt_usd(out['waiting_usd'])} USD")
-    typer.echo(f"  exercised on {out['exercise_probability']:.1%} of paths; by month, with the highest")
-    typer.echo("  hashprice at which a path converted (convert when hashprice is below it):")
+    typer.echo(f"  exercised on {out['exercise_probability']:.1%} of paths; by month, with the hashprice")
+    typer.echo("  below which the fitted rule converts:")
     months = sorted((m for m in out["exercise_months"] if m["paths"]), key=lambda m: -m["paths"])
     for m in sorted(months[:MAX_MONTH_ROWS], key=lambda m: m["month"]):
         hp = m["boundary_hashprice_usd_per_th_day"]

@@ -171,15 +171,16 @@ def lsm_price(
     if antithetic and n_paths % 2:
         raise InputError("antithetic", f"{n_paths} paths", "an even number of paths (pairs i and i + n/2)")
     now = n_paths > 1 and bool(np.all(x[:, 0, :] == x[0, 0, :])) and pv.shape[1] > 1
+    rules = []
     if cross_fit and n_paths >= 4:
         halves = _halves(n_paths, antithetic)
         tau = np.empty(n_paths, dtype=np.int64)
         for fit_on, apply_to in (halves, halves[::-1]):
-            rule = _fit(pv[fit_on], x[fit_on], degree, basis, payoff_is_known, now)
-            tau[apply_to] = _apply(rule, pv[apply_to], x[apply_to], degree, basis, payoff_is_known)
+            rules.append(_fit(pv[fit_on], x[fit_on], degree, basis, payoff_is_known, now))
+            tau[apply_to] = _apply(rules[-1], pv[apply_to], x[apply_to], degree, basis, payoff_is_known)
     else:
-        rule = _fit(pv, x, degree, basis, payoff_is_known, now)
-        tau = _apply(rule, pv, x, degree, basis, payoff_is_known)
+        rules.append(_fit(pv, x, degree, basis, payoff_is_known, now))
+        tau = _apply(rules[0], pv, x, degree, basis, payoff_is_known)
     rows = np.arange(n_paths)
     path_value = np.where(tau >= 0, pv[rows, np.maximum(tau, 0)], 0.0)
     hold = np.nan
@@ -193,7 +194,8 @@ def lsm_price(
         standard_error=_standard_error(path_value, antithetic),
         path_value=path_value,
         exercise_index=tau,
-        boundary=_boundary(x[:, :, 0], tau, boundary_side),
+        boundary=(_rule_boundary(rules, x[:, :, 0], tau, degree, basis, boundary_side)
+                  if not payoff_is_known and x.shape[2] == 1 else _boundary(x[:, :, 0], tau, boundary_side)),
         exercise_now_value=float(pv[:, 0].mean()),
         hold_value=hold,
     )
@@ -335,6 +337,34 @@ def _boundary(first_state: NDArray[np.float64], tau: NDArray[np.int64], side: st
     dates = tau[hit]
     order_fn = np.fmax if side == "below" else np.fmin
     order_fn.at(out, dates, values)  # fmax/fmin ignore the NaN the array starts with
+    return out
+
+
+#: Points of the state grid on which a fitted rule's boundary is read. [points]
+BOUNDARY_GRID_POINTS = 401
+
+
+def _rule_boundary(rules: list[_Rule], first_state, tau, degree, basis, side: str) -> NDArray[np.float64]:
+    """Per date, the exercise boundary of the fitted rule itself, where the rule depends on one state only (the
+    payoff is regressed, so the decision is a function of the state): on a grid over the date's observed states,
+    the highest (``below``) or lowest (``above``) state at which the rule exercises, averaged over the cross-fitted
+    rules. Steadier than the extreme path that happened to exercise there (``_boundary``), which is the fallback
+    for date 0 when it is "now" (one decision for every path, not a rule of the state)."""
+    out = _boundary(first_state, tau, side)
+    n_dates = first_state.shape[1]
+    for k in range(1 if rules[0].now else 0, n_dates):
+        lo, hi = float(first_state[:, k].min()), float(first_state[:, k].max())
+        grid = np.linspace(lo, hi, BOUNDARY_GRID_POINTS)[:, None]
+        found = []
+        for rule in rules:
+            if rule.scales[k] is None or (k < n_dates - 1 and rule.continuation[k] is None):
+                continue
+            a = basis_matrix(_scaled(grid, rule.scales[k]), degree, basis)
+            fitted_pay = a @ rule.payoff[k]
+            ex = fitted_pay > 0 if k == n_dates - 1 else (fitted_pay > 0) & (fitted_pay > a @ rule.continuation[k])
+            if ex.any():
+                found.append(grid[ex, 0].max() if side == "below" else grid[ex, 0].min())
+        out[k] = float(np.mean(found)) if found else np.nan
     return out
 
 

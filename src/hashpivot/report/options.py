@@ -12,8 +12,8 @@ from hashpivot.report.decisions import _esc, _figure_html, _page, _section, _tab
 
 
 def exercise_figure(option):
-    """Bars: paths converting in each month of the window; line (right axis): the highest hashprice at which a path
-    converted that month [USD/TH/day]."""
+    """Bars: paths converting in each month of the window; line (right axis): the hashprice below which the fitted
+    rule converts that month (``formulas.lsm`` reads it off the rule) [USD/TH/day]."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
