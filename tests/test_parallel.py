@@ -204,6 +204,39 @@ def test_a_grid_sweep_equals_its_six_runs():
         np.testing.assert_array_equal(result.dataset["nav_usd"].values[i, 0], separate.dataset["nav_usd"].values[0])
 
 
+def test_variants_that_share_a_market_draw_it_once_and_give_their_separate_runs(monkeypatch):
+    """In-process, a sweep runs the variants with one market together (engine.run.simulate_paths_many): a market
+    axis crossed with a company axis makes two groups of three; cut into batches of two, the numbers are still each
+    variant's own run, and scenarios with different markets are refused together."""
+    from hashpivot.engine.run import simulate_paths_many
+    from hashpivot.parallel import executor
+
+    drawn = []
+    real = executor.__dict__.get("GROUP_VARIANTS")
+    monkeypatch.setattr(executor, "GROUP_VARIANTS", 2)
+    import hashpivot.engine.run as engine_run
+
+    build = engine_run.build_market
+    monkeypatch.setattr(engine_run, "build_market", lambda sc, *a, **k: drawn.append(sc.market.btc_price.start_usd)
+                        or build(sc, *a, **k))
+    base = small()
+    axes = {"market.btc_price.start_usd": [50_000.0, 70_000.0],
+            "company.sites.texas.power_price_usd_per_mwh": [35.0, 45.0, 55.0]}
+    result = api.sweep(base, axes=axes)
+    chunks = -(-N_PATHS // base.run.chunk_paths)
+    assert len(drawn) == 4 * chunks and real == 16  # 2 markets x 2 batches (2 + 1 variants), not 6 draws
+    for i, (start, price) in enumerate([(s, p) for s in axes["market.btc_price.start_usd"]
+                                        for p in axes["company.sites.texas.power_price_usd_per_mwh"]]):
+        one = replace(replace(base, "market.btc_price.start_usd", start),
+                      "company.sites.texas.power_price_usd_per_mwh", price)
+        separate = api.run(one, policies=[one.policy.treasury.kind], capacity=[one.policy.capacity.kind])
+        np.testing.assert_array_equal(result.dataset["nav_usd"].values[i, 0], separate.dataset["nav_usd"].values[0])
+    other = replace(base, "market.btc_price.start_usd", 1.0)
+    with pytest.raises(ValueError, match="markets differ"):
+        simulate_paths_many([(base, base.treasury_policies()[:1], base.capacity_policies()[:1]),
+                             (other, other.treasury_policies()[:1], other.capacity_policies()[:1])], 0, N_PATHS)
+
+
 def test_a_sweep_without_per_path_finals_has_the_same_differences_in_any_arrival_order():
     from hashpivot.analysis.sweep import SweepCollector
     from hashpivot.scenarios.sweep import SweepSpec

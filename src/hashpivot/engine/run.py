@@ -110,21 +110,45 @@ def simulate_paths(
     """Simulate paths ``first_path .. first_path + n_paths - 1`` of ``scenario`` under every pair of ``plans`` and
     ``treasury`` policies. Each path draws from its own random streams, so a path's numbers do not depend on which
     range it is simulated in (the task model of ``hashpivot.parallel``)."""
+    return simulate_paths_many([(scenario, treasury, plans)], first_path, n_paths,
+                               history_log_returns=history_log_returns, check_invariants=check_invariants,
+                               n_threads=n_threads, progress=progress, market=market)[0]
+
+
+def market_key(scenario) -> str:
+    """What a scenario's simulated market depends on (``engine.market.build_market``): its market and the run's
+    seed, dates, height, paths and chunking. Scenarios with equal keys (and the same bootstrap history) have the
+    same market, bit for bit, so they can share one draw (``simulate_paths_many``)."""
+    run = scenario.run
+    return "|".join((scenario.market.model_dump_json(), str(run.seed), str(run.horizon_days), str(run.start_height),
+                     str(run.start_date), str(run.n_paths), str(run.chunk_paths), str(run.store_paths)))
+
+
+def simulate_paths_many(
+    specs: Sequence[tuple],
+    first_path: int,
+    n_paths: int,
+    *,
+    history_log_returns: np.ndarray | None = None,
+    check_invariants: bool = False,
+    n_threads: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    market: MarketChunk | None = None,
+) -> list[PathArrays]:
+    """``simulate_paths`` of several ``(scenario, treasury, plans)`` that share one market (equal
+    :func:`market_key`): each chunk's market is drawn once and every scenario's company runs on it, so a sweep over
+    company, policy or plan inputs pays for the market once. The numbers are those of separate runs, bit for bit."""
+    if len({market_key(sc) for sc, _, _ in specs}) > 1:
+        raise ValueError("simulate_paths_many: the scenarios' markets differ (market_key); allowed: one market")
     recycle_chunk_memory()
-    combos = [(plan, policy) for plan in plans for policy in treasury]
+    scenario = specs[0][0]
     run = scenario.run
     n_days = run.horizon_days
-    arrays = [build_company(scenario, plan) for plan in plans]
-    if first_path == 0 and n_paths == run.n_paths:  # a whole run in this process (a task's range is a share of one)
-        check_run_fits(scenario, len(combos), max([len(a.specs) for a in arrays] + [0]), n_threads)
     month_days = month_end_days(run.start_date, n_days)
     n_store = max(0, min(run.store_paths, run.n_paths, first_path + n_paths) - first_path)
-    n_pol = len(combos)
-    terminal = np.empty((n_pol, n_paths, len(TERMINAL_COLUMNS)))
-    monthly = np.empty((n_pol, n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
+    jobs = [_Job(sc, treasury, plans, first_path, n_paths, n_store, month_days, n_threads)
+            for sc, treasury, plans in specs]
     market_monthly = np.empty((3, n_store, month_days.size), dtype=np.float32)
-    n_projects = max([len(a.specs) for a in arrays] + [0])
-    project_flows = np.zeros((n_pol, n_store, n_projects, month_days.size))
     chunks = [(start, min(run.chunk_paths, first_path + n_paths - start))
               for start in range(first_path, first_path + n_paths, run.chunk_paths)]
     if market is not None:
@@ -140,27 +164,8 @@ def simulate_paths(
         mk = market if market is not None else build_market(scenario, first, count, history_log_returns)
         at = first - first_path  # row of this chunk's first path in this range's arrays
         store_here = max(0, min(count, n_store - at))
-        mon = np.empty((store_here, len(MONTHLY_VARIABLES), month_days.size))
-        market_in = market_arrays(mk)
-        k = 0
-        for plan_arrays in arrays:
-            starts = plan_arrays.start_days(mk)
-            tenant_u = _tenant_uniforms(scenario, plan_arrays, first, count)
-            n_proj = len(plan_arrays.specs)
-            for policy in treasury:
-                term = np.empty((count, len(TERMINAL_COLUMNS)))
-                flows = np.zeros((store_here, max(n_proj, 1), month_days.size))
-                run_company(
-                    market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
-                    month_days, check_invariants, Outputs(term, mon, flows),
-                    new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),
-                                  energy_sites(plan_arrays)),
-                )
-                terminal[k, at : at + count] = term
-                _check_fits_float32(mon, combos[k], first, month_days)
-                monthly[k, at : at + store_here] = mon
-                project_flows[k, at : at + store_here, :n_proj] = flows[:, :n_proj]
-                k += 1
+        for job in jobs:
+            job.run_chunk(mk, first, count, at, store_here, check_invariants)
         if store_here:
             rows = slice(0, store_here)
             price = mk.btc_price_usd[rows][:, month_days]
@@ -179,8 +184,56 @@ def simulate_paths(
     cancel = threading.Event()
     with _sigint_sets(cancel):
         _run_chunks(work, chunks, threads, (lambda done: progress(done, n_paths)) if progress else None, cancel)
-    _check_finite(terminal, monthly, month_days, [f"{capacity_label(p)} / {t.label}" for p, t in combos])
-    return PathArrays(first_path, terminal, monthly, market_monthly, project_flows)
+    for job in jobs:
+        _check_finite(job.terminal, job.monthly, month_days,
+                      [f"{capacity_label(p)} / {t.label}" for p, t in job.combos])
+    return [PathArrays(first_path, job.terminal, job.monthly, market_monthly if i == 0 else market_monthly.copy(),
+                       job.project_flows) for i, job in enumerate(jobs)]
+
+
+class _Job:
+    """One scenario's share of ``simulate_paths_many``: its companies' packed arrays and the arrays its chunks
+    write (terminal values, stored monthly series, AI projects' monthly flows)."""
+
+    def __init__(self, scenario, treasury: Sequence, plans: Sequence, first_path: int, n_paths: int, n_store: int,
+                 month_days: np.ndarray, n_threads: int | None):
+        self.scenario, self.treasury = scenario, list(treasury)
+        self.combos = [(plan, policy) for plan in plans for policy in treasury]
+        self.arrays = [build_company(scenario, plan) for plan in plans]
+        if first_path == 0 and n_paths == scenario.run.n_paths:  # a whole run here (a task's range is a share)
+            check_run_fits(scenario, len(self.combos), max([len(a.specs) for a in self.arrays] + [0]), n_threads)
+        self.first_path, self.month_days = first_path, month_days
+        n_pol = len(self.combos)
+        self.terminal = np.empty((n_pol, n_paths, len(TERMINAL_COLUMNS)))
+        self.monthly = np.empty((n_pol, n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
+        n_projects = max([len(a.specs) for a in self.arrays] + [0])
+        self.project_flows = np.zeros((n_pol, n_store, n_projects, month_days.size))
+
+    def run_chunk(self, mk: MarketChunk, first: int, count: int, at: int, store_here: int, check: bool) -> None:
+        """Every (plan, policy) pair of this scenario on the chunk's market ``mk`` (paths ``first ..``, rows
+        ``at ..`` of this range's arrays, the first ``store_here`` of them stored)."""
+        month_days = self.month_days
+        mon = np.empty((store_here, len(MONTHLY_VARIABLES), month_days.size))
+        market_in = market_arrays(mk)
+        k = 0
+        for plan_arrays in self.arrays:
+            starts = plan_arrays.start_days(mk)
+            tenant_u = _tenant_uniforms(self.scenario, plan_arrays, first, count)
+            n_proj = len(plan_arrays.specs)
+            for policy in self.treasury:
+                term = np.empty((count, len(TERMINAL_COLUMNS)))
+                flows = np.zeros((store_here, max(n_proj, 1), month_days.size))
+                run_company(
+                    market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
+                    month_days, check, Outputs(term, mon, flows),
+                    new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),
+                                  energy_sites(plan_arrays)),
+                )
+                self.terminal[k, at : at + count] = term
+                _check_fits_float32(mon, self.combos[k], first, month_days)
+                self.monthly[k, at : at + store_here] = mon
+                self.project_flows[k, at : at + store_here, :n_proj] = flows[:, :n_proj]
+                k += 1
 
 
 def assemble(scenario, treasury: Sequence, plans: Sequence, parts: Iterable[PathArrays]) -> SimResult:

@@ -61,6 +61,10 @@ def tasks_of(variants: Sequence[Variant], *, n_tasks: int | None = None, task_pa
     return out
 
 
+#: Most variants simulated together on one market draw in-process, and most bytes of per-path arrays they may hold
+#: together (terminal values and stored months; a variant alone may hold more, as a single run does). [variants, B]
+GROUP_VARIANTS = 16
+GROUP_BYTES = 512 * 2**20
 #: What a run split into tasks keeps per path: every terminal value, only the summary's inputs, or (``"auto"``)
 #: every terminal value when the client can hold it (``engine.budget.client_bytes``) and the finals otherwise.
 KEPT = ("all", "finals", "auto")
@@ -109,15 +113,29 @@ class Executor:
         return results
 
     def _in_process(self, variants, progress, finish) -> None:
-        from hashpivot.engine.run import simulate
+        """Every variant here, those that share a market (``engine.run.market_key``) together, up to
+        :data:`GROUP_VARIANTS` at a time, so that each chunk's market is drawn once for all of them (a sweep over
+        company, policy or plan inputs); the baseline's group first, the baseline first in it."""
+        from hashpivot.engine.run import assemble, market_key, simulate_paths_many
 
         order = [self._first] + [i for i in range(len(variants)) if i != self._first]
-        for done, i in enumerate(order, start=1):
+        groups: dict[tuple, list[int]] = {}
+        for i in order:
             v = variants[i]
-            finish(i, simulate(v.scenario, list(v.policies), capacity=list(v.capacity),
-                               history_log_returns=v.history_log_returns, check_invariants=v.check_invariants))
-            if progress:
-                progress(done, len(variants))
+            groups.setdefault((market_key(v.scenario), id(v.history_log_returns), v.check_invariants), []).append(i)
+        done = 0
+        for members in groups.values():
+            for batch in _batches(members, [_result_bytes(variants[i]) for i in members]):
+                v0 = variants[batch[0]]
+                specs = [(variants[i].scenario, list(variants[i].policies), list(variants[i].capacity)) for i in batch]
+                parts = simulate_paths_many(specs, 0, v0.scenario.run.n_paths,
+                                            history_log_returns=v0.history_log_returns,
+                                            check_invariants=v0.check_invariants)
+                for i, spec, part in zip(batch, specs, parts, strict=True):
+                    finish(i, assemble(*spec, [part]))
+                    done += 1
+                    if progress:
+                        progress(done, len(variants))
 
     def kept_by_variant(self, variants: Sequence[Variant]) -> list[str]:
         """What each variant's tasks send back; raises WorkTooLargeError, before any task is sent, when the client
@@ -218,3 +236,30 @@ def connect(workers: int | None = None, scheduler: str | None = None) -> Iterato
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=40) as cluster, Client(cluster) as client:
         yield client
+
+
+def _result_bytes(v: Variant) -> int:
+    """Bytes of a variant's per-path arrays in-process: terminal values of every (plan, policy) pair and the stored
+    paths' months. [B]"""
+    from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS
+
+    run = v.scenario.run
+    pairs = max(len(v.policies), 1) * max(len(v.capacity), 1)
+    months = run.horizon_days // 28 + 2
+    return pairs * (run.n_paths * len(TERMINAL_COLUMNS) * 8
+                    + min(run.store_paths, run.n_paths) * len(MONTHLY_VARIABLES) * months * 4)
+
+
+def _batches(members: list[int], sizes: list[int]) -> Iterator[list[int]]:
+    """``members`` in order, cut into runs of at most :data:`GROUP_VARIANTS` whose ``sizes`` sum to at most
+    :data:`GROUP_BYTES` (a member bigger than that alone)."""
+    batch: list[int] = []
+    total = 0
+    for i, size in zip(members, sizes, strict=True):
+        if batch and (len(batch) == GROUP_VARIANTS or total + size > GROUP_BYTES):
+            yield batch
+            batch, total = [], 0
+        batch.append(i)
+        total += size
+    if batch:
+        yield batch
