@@ -77,6 +77,36 @@ tenor_days = 300
     assert answer.ci[0] == pytest.approx(1000 * 15.0 * 300, rel=1e-9)
 
 
+def test_a_kind_and_a_field_of_one_kind_are_crossed_into_the_candidates_that_exist(tmp_path):
+    """policy.treasury.kind=sell_all,sell_above_average,hold_all crossed with threshold_ratio=1.2,2 (a field of
+    sell_above_average only) is 1 + 2 + 1 = 4 candidates, not 6: the threshold is left out (NaN) where it does not
+    apply; each candidate's mean NAV is its own run's; a field of none of the kinds is refused naming it."""
+    import math
+
+    from hashpivot.errors import InputError
+    from hashpivot.scenarios.variants import with_values
+
+    scenario = holder_toml(tmp_path, n_paths=64)
+    decisions = [Decision("policy.treasury.kind", ("sell_all", "sell_above_average", "hold_all"), None, None, None),
+                 Decision("policy.treasury.threshold_ratio", (1.2, 2.0), 1.2, 2.0, 0.8)]
+    answer = api.optimize(str(scenario), decisions=decisions, objective="nav_usd:mean")
+    assert len(answer.table) == 4
+    kinds = answer.table["policy.treasury.kind"].tolist()
+    assert sorted(kinds) == ["hold_all", "sell_above_average", "sell_above_average", "sell_all"]
+    for _, row in answer.table.iterrows():
+        values = {"policy.treasury.kind": row["policy.treasury.kind"]}
+        if row["policy.treasury.kind"] == "sell_above_average":
+            values["policy.treasury.threshold_ratio"] = row["policy.treasury.threshold_ratio"]
+        else:
+            assert math.isnan(row["policy.treasury.threshold_ratio"])
+        one = with_values(api.load(str(scenario)), values, "separate")
+        separate = api.run(one, policies=[one.policy.treasury.kind])
+        assert row["mean"] == pytest.approx(float(separate.dataset["nav_usd"].values[0].mean()), rel=1e-12)
+    with pytest.raises(InputError, match="policy.treasury.no_such_ratio"):
+        api.optimize(str(scenario), decisions=[decisions[0], Decision("policy.treasury.no_such_ratio", (1.0, 2.0),
+                                                                      1.0, 2.0, 1.0)], objective="nav_usd:mean")
+
+
 def test_tpe_searches_a_space_bigger_than_the_budget_the_same_way_every_time(tmp_path):
     scenario = holder_toml(tmp_path, n_paths=100, extra=LEASE_TOML)
     decisions = [grid_decision("policy.capacity.mw", 10, 200, 10), Decision("company.debt_rate_per_year", (0.0, 0.1))]

@@ -90,6 +90,7 @@ def typed(decisions: Sequence[Decision], scenario) -> list[Decision]:
     from hashpivot.analysis.sensitivity import base_value
 
     out = []
+    kinds = {d.path.rsplit(".", 1)[0] for d in decisions if d.path.endswith(".kind")}
     for d in decisions:
         paths = [x.path for x in out]
         if d.path in paths:
@@ -97,9 +98,11 @@ def typed(decisions: Sequence[Decision], scenario) -> list[Decision]:
         try:
             is_int = isinstance(base_value(scenario, d.path), int) if d.is_numeric else False
         except ScenarioError:
-            if d.is_numeric:
+            if d.is_numeric and d.path.rsplit(".", 1)[0] not in kinds:
                 raise
-            is_int = False  # a kind or another text field: its choices are validated with the candidates
+            # a kind or another text field, or a field of a kind decided too (policy.treasury.k_ratio beside
+            # policy.treasury.kind): validated with the candidates
+            is_int = False
         if is_int and d.choices is not None:
             d = Decision(d.path, tuple(sorted({round(c) for c in d.choices})), d.low, d.high, d.step, True)
         elif is_int:
@@ -197,8 +200,8 @@ class Optimum:
             lines.append(f"runner-up: {candidate_label(self.runner_up)}: better by {fmt_metric(unit, diff)} "
                          f"(95 % paired bootstrap interval {fmt_metric(unit, low)} to {fmt_metric(unit, high)}); {verdict}")
         paths = [d.path for d in self.decisions]
-        close = [candidate_label({p: row[p] for p in paths}) for _, row in self.table.iloc[1:].iterrows()
-                 if row["within_noise_of_best"] and row["feasible"]]
+        close = [candidate_label({p: row[p] for p in paths if p in row and not _missing(row[p])})
+                 for _, row in self.table.iloc[1:].iterrows() if row["within_noise_of_best"] and row["feasible"]]
         if close:
             shown = "; ".join(close[:3]) + (f"; and {len(close) - 3} more" if len(close) > 3 else "")
             lines.append(f"within two standard errors of the best's paired difference (noisier pairs cannot be told "
@@ -231,14 +234,46 @@ class _Evaluator:
         self.sweeps: list = []
         self.invalid: list[tuple[dict[str, Any], str]] = []
         self._index: dict[tuple, int] = {}
+        self._fields: dict[tuple, bool] = {}
 
     def key(self, values: dict[str, Any]) -> tuple:
         return tuple(values.items())
+
+    def _has_field(self, kind_path: str, kind: Any, path: str) -> bool:
+        """Whether ``path`` names a field once ``kind_path`` is ``kind`` (True when that alone does not validate:
+        the candidate's own validation then says why)."""
+        from hashpivot.analysis.sensitivity import base_value
+        from hashpivot.scenarios.variants import with_values
+
+        key = (kind_path, kind, path)
+        if key not in self._fields:
+            try:
+                with_kind = with_values(self.scenario, {kind_path: kind}, "candidate")
+            except ScenarioError:
+                self._fields[key] = True
+            else:
+                try:
+                    base_value(with_kind, path)
+                    self._fields[key] = True
+                except ScenarioError:
+                    self._fields[key] = False
+        return self._fields[key]
+
+    def canonical(self, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` without the decisions that do not apply to the kind chosen beside them (a sell-above-average
+        threshold under ``sell_all``): such candidates are one candidate, run once."""
+        out = dict(values)
+        for path in values:
+            kind_path = path.rsplit(".", 1)[0] + ".kind"
+            if path != kind_path and kind_path in values and not self._has_field(kind_path, values[kind_path], path):
+                del out[path]
+        return out
 
     def evaluate(self, batch: Sequence[dict[str, Any]]) -> list[int | None]:
         """Indices of ``batch``'s candidates in the table (None: the candidate does not validate)."""
         from hashpivot.scenarios.variants import with_values
 
+        batch = [self.canonical(v) for v in batch]
         new = []
         for values in batch:
             if self.key(values) in self._index or any(self.key(values) == self.key(v) for v in new):
@@ -250,7 +285,10 @@ class _Evaluator:
                 self._index[self.key(values)] = -1
                 continue
             new.append(values)
-        if new:
+        groups: dict[tuple, list[dict[str, Any]]] = {}
+        for values in new:  # candidates that set the same paths run as one zip sweep
+            groups.setdefault(tuple(values), []).append(values)
+        for new in groups.values():
             axes = {path: [v[path] for v in new] for path in new[0]}
             result = self.run_sweep(self.scenario, axes=axes, mode="zip")
             self.sweeps.append(result)
@@ -373,7 +411,18 @@ def optimize(scenario, decisions: Sequence[Decision], objective: MetricSpec, run
     if not evaluator.rows:
         why = evaluator.invalid[0][1] if evaluator.invalid else "no candidate"
         raise InputError("--decide", ", ".join(d.path for d in decisions), f"candidates that validate ({why})")
+    for d in decisions:  # a field of no kind decided beside it: every candidate left it out
+        if not any(d.path in v for v in evaluator.values):
+            kind_path = d.path.rsplit(".", 1)[0] + ".kind"
+            kinds = next(k.choices for k in decisions if k.path == kind_path)
+            raise InputError("--decide", d.path, f"a field of one of the kinds decided at {kind_path} "
+                                                 f"({', '.join(map(str, kinds))})")
     return _answer(evaluator, decisions, objective, constraints, direction, method, frontier_risk)
+
+
+def _missing(value: Any) -> bool:
+    """A table cell of a decision the candidate left out (NaN)."""
+    return isinstance(value, float) and math.isnan(value)
 
 
 def candidate_label(values: dict[str, Any]) -> str:
@@ -426,6 +475,9 @@ def concat_sweeps(results: Sequence[Any]):
     if len(results) == 1:
         return results[0]
     first = results[0]
+    axes = {path: name for r in results for path, name in r.axes.items()}
+    if len(axes) > len(first.axes):  # candidates that left a decision out (it did not apply to their kind)
+        results = [r if len(r.axes) == len(axes) else _with_axes(r, axes) for r in results]
     offsets = np.cumsum([0] + [r.n_variants for r in results[:-1]])
     summary = pd.concat([r.summary.assign(variant=r.summary["variant"] + k) for r, k in zip(results, offsets,
                                                                                           strict=True)],
@@ -443,5 +495,17 @@ def concat_sweeps(results: Sequence[Any]):
     wins = (score > score[0:1, 0:1, :]).mean(axis=2)
     dataset["win_rate_vs_baseline"] = (("variant", "policy"), wins)
     values = [v for r in results for v in r.values]
-    return SweepResult(first.axes, values, summary, dataset, pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS), 0,
+    return SweepResult(axes, values, summary, dataset, pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS), 0,
                        first.scenario, first.seed, first.version)
+
+
+def _with_axes(result, axes: dict[str, str]):
+    """``result`` (a ``SweepResult``) with the coordinates and summary columns of ``axes`` it lacks, NaN: the
+    decisions its candidates left out."""
+    from dataclasses import replace
+
+    missing = {path: name for path, name in axes.items() if path not in result.axes}
+    dataset = result.dataset.assign_coords({name: ("variant", np.full(result.dataset.sizes["variant"], np.nan))
+                                            for name in missing.values()})
+    summary = result.summary.assign(**{name: np.nan for name in missing.values()})
+    return replace(result, axes=axes, dataset=dataset, summary=summary)

@@ -10,6 +10,8 @@ constraint no candidate meets) exits 2 with one sentence naming it.
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -362,6 +364,9 @@ def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files, wide: 
 
 
 def _cell(value) -> str:
+    """A decision's value in the candidates' table; "—" where it does not apply to the candidate's kind."""
+    if isinstance(value, float) and math.isnan(value):
+        return "—"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -30,8 +30,11 @@ def step_into(node: Any, key: str, walked: str) -> Any:
     raise ScenarioError(f"{walked}: {type(node).__name__} value has no fields; allowed: a path to a table's field")
 
 
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set the field at dotted ``path`` of a scenario's plain data (``model_dump``) to ``value``, in place."""
+def set_path(data: dict[str, Any], path: str, value: Any, fresh: set[int] | None = None) -> None:
+    """Set the field at dotted ``path`` of a scenario's plain data (``model_dump``) to ``value``, in place. Setting
+    a ``kind`` empties its table (the new kind's defaults apply) and, with ``fresh`` (a set of table ids), marks the
+    table so that fields of the new kind can be set in it next (the scenario's validation then refuses any that
+    the kind does not have)."""
     parts = path.split(".")
     if not path or any(not p for p in parts):
         raise ScenarioError(f"{path!r}: names no field; allowed: a dotted path such as run.n_paths")
@@ -39,10 +42,12 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     for i, key in enumerate(parts[:-1]):
         node = step_into(node, key, ".".join(parts[: i + 1]))
     last = parts[-1]
-    if not isinstance(node, dict) or last not in node:
+    if not isinstance(node, dict) or (last not in node and (fresh is None or id(node) not in fresh)):
         step_into(node, last, path)  # raises with what is allowed
     if last == "kind":
         node.clear()
+        if fresh is not None:
+            fresh.add(id(node))
     node[last] = value
 
 
@@ -55,8 +60,11 @@ def apply_values(data: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
     no ``[sweep]`` table. When a value changes the main treasury policy or capacity plan, a compared one with the
     same label is dropped (it would be the same policy twice)."""
     data["sweep"] = None
-    for path, value in values.items():
-        set_path(data, path, value)
+    fresh: set[int] = set()
+    # kinds first: a field of a new kind (policy.treasury.threshold_ratio beside policy.treasury.kind) goes into
+    # the table the kind has just emptied
+    for path in sorted(values, key=lambda p: not p.endswith(".kind")):
+        set_path(data, path, values[path], fresh)
     main_policy, main_plan = _label(data["policy"]["treasury"]), _label(data["policy"]["capacity"])
     data["compare"] = [p for p in data["compare"] if _label(p) != main_policy]
     data["compare_capacity"] = [p for p in data["compare_capacity"] if _label(p) != main_plan]

@@ -100,6 +100,8 @@ def expand(scenario: Scenario, spec: SweepSpec | None = None) -> list[ScenarioVa
     else:
         combos = [dict(zip(paths, row, strict=True)) for row in itertools.product(*spec.axes.values())]
     for path in paths:  # an axis that names no field fails once, before any value is tried
+        if path.rsplit(".", 1)[0] + ".kind" in paths and not path.endswith(".kind"):
+            continue  # a field of a kind swept beside it: each variant's validation names it if its kind lacks it
         set_path(copy.deepcopy(scenario.model_dump(mode="python")), path, spec.axes[path][0])
     samples = _samples(spec, scenario)
     out = []
