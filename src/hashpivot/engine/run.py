@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,25 +95,13 @@ def simulate(
     return assemble(scenario, treasury, plans, [part])
 
 
-def simulate_paths(
-    scenario,
-    treasury: Sequence,
-    plans: Sequence,
-    first_path: int,
-    n_paths: int,
-    *,
-    history_log_returns: np.ndarray | None = None,
-    check_invariants: bool = False,
-    n_threads: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    market: MarketChunk | None = None,
-) -> PathArrays:
+def simulate_paths(scenario, treasury: Sequence, plans: Sequence, first_path: int, n_paths: int,
+                   **options: Any) -> PathArrays:
     """Simulate paths ``first_path .. first_path + n_paths - 1`` of ``scenario`` under every pair of ``plans`` and
-    ``treasury`` policies. Each path draws from its own random streams, so a path's numbers do not depend on which
-    range it is simulated in (the task model of ``hashpivot.parallel``)."""
-    return simulate_paths_many([(scenario, treasury, plans)], first_path, n_paths,
-                               history_log_returns=history_log_returns, check_invariants=check_invariants,
-                               n_threads=n_threads, progress=progress, market=market)[0]
+    ``treasury`` policies (``options``: ``history_log_returns``, ``check_invariants``, ``n_threads``, ``progress``
+    and ``market``, as :func:`simulate_paths_many` takes them). Each path draws from its own random streams, so a
+    path's numbers do not depend on which range it is simulated in (the task model of ``hashpivot.parallel``)."""
+    return simulate_paths_many([(scenario, treasury, plans)], first_path, n_paths, **options)[0]
 
 
 def market_key(scenario) -> str:
