@@ -106,7 +106,7 @@ def _as_run(scenario, label: str, figures: dict[str, float], n_paths: int):
     import pandas as pd
     import xarray as xr
 
-    from hashpivot import __version__
+    from hashpivot._version import __version__
     from hashpivot.analysis.sweep import SweepRun
     from hashpivot.scenarios.toml import to_toml
 
