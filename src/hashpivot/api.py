@@ -689,15 +689,22 @@ def shutdown_option(scenario: Scenario | str | Path, *, n_paths: int | None = No
     """The value of the fleets' right to switch off at a loss against running every day, on the same random
     numbers (``analysis.options.value_shutdown``). Returns a ``ShutdownOption``."""
     from hashpivot.analysis.options import value_shutdown
-    from hashpivot.engine.run import simulate
 
     sc = load(scenario, n_paths=n_paths, seed=seed)
-    history = history_log_returns_for(sc, data)
+    return value_shutdown(sc, simulate=_main_policy_runner(sc, data))
+
+
+def _main_policy_runner(scenario: Scenario, data: str | Path | None):
+    """``run(s, plans)``: ``s`` under its main treasury policy and ``plans``, with ``scenario``'s bootstrap history
+    (what the option valuations simulate)."""
+    from hashpivot.engine.run import simulate
+
+    history = history_log_returns_for(scenario, data)
 
     def run_plans(s, plans):
         return simulate(s, [s.treasury_policies()[0]], capacity=plans, history_log_returns=history)
 
-    return value_shutdown(sc, simulate=run_plans)
+    return run_plans
 
 
 def conversion_option(scenario: Scenario | str | Path, convert_mw: float, window_months: int, *,
@@ -710,7 +717,6 @@ def conversion_option(scenario: Scenario | str | Path, convert_mw: float, window
     from dataclasses import replace as with_fields
 
     from hashpivot.analysis.options import DEFAULT_LEAD_MONTHS, _terms_of, value_conversion
-    from hashpivot.engine.run import simulate
     from hashpivot.errors import InputError
     from hashpivot.policies.capacity import ColocationLease
 
@@ -726,10 +732,5 @@ def conversion_option(scenario: Scenario | str | Path, convert_mw: float, window
         if value is not None and not lo < value <= hi:
             raise InputError(field, value, allowed)
     terms = with_fields(terms, **{k: float(v) for k, v in given.items() if v is not None})
-    history = history_log_returns_for(sc, data)
-
-    def run_plans(s, plans):
-        return simulate(s, [s.treasury_policies()[0]], capacity=plans, history_log_returns=history)
-
     return value_conversion(sc, convert_mw, window_months, DEFAULT_LEAD_MONTHS if lead_months is None else lead_months,
-                            terms, simulate=run_plans)
+                            terms, simulate=_main_policy_runner(sc, data))

@@ -180,11 +180,7 @@ def value_conversion(scenario, mw: float, window_months: int, lead_months: int =
     engine (default ``engine.run.simulate``) and must store every path's monthly series."""
     from hashpivot.policies.capacity import AllMining, ColocationLease, ConvertOnDay
 
-    if simulate is None:
-        from hashpivot.engine.run import simulate as engine_simulate
-
-        def simulate(sc, plans):
-            return engine_simulate(sc, [sc.treasury_policies()[0]], capacity=plans)
+    simulate = simulate or _main_policy
     mining_mw = scenario.company.mining_mw
     if not 0 < mw <= mining_mw:
         raise InputError("convert_mw", mw, f"a number of MW in (0, {mining_mw:g}], the company's mining MW")
@@ -214,6 +210,14 @@ def value_conversion(scenario, mw: float, window_months: int, lead_months: int =
     dates = [str(d)[:10] for d in ds["date"].values[:window_months]]
     return ConversionOption(mw, window_months, lead_months, scenario.company.contract_discount_rate_per_year,
                             terms, result, dates, int(ds.sizes["sample"]), int(given_up.shape[1]), scenario)
+
+
+def _main_policy(scenario, plans):
+    """``scenario`` under its main treasury policy and ``plans`` (``engine.run.simulate``): the default runner of
+    the valuations here."""
+    from hashpivot.engine.run import simulate
+
+    return simulate(scenario, [scenario.treasury_policies()[0]], capacity=plans)
 
 
 def _terms_of(scenario, default_kind) -> ConversionTerms:
@@ -281,11 +285,7 @@ def value_shutdown(scenario, *, simulate=None) -> ShutdownOption:
     from hashpivot.policies.capacity import AllMining
     from hashpivot.scenarios.variants import machines_always_on
 
-    if simulate is None:
-        from hashpivot.engine.run import simulate as engine_simulate
-
-        def simulate(sc, plans):
-            return engine_simulate(sc, [sc.treasury_policies()[0]], capacity=plans)
+    simulate = simulate or _main_policy
     always_on = machines_always_on(scenario)
     if always_on is None:
         names = ", ".join(site.name for site in scenario.company.sites)

@@ -23,6 +23,7 @@ from hashpivot.cli.common import (
 )
 from hashpivot.cli.decide import OutDirOpt
 from hashpivot.cli.simulate import PathsOpt, ScenarioArg, SeedOpt, check_store, record_sweep
+from hashpivot.errors import InputError
 
 #: Exercise months printed at most (the busiest; --json has them all).
 MAX_MONTH_ROWS = 12
@@ -66,8 +67,6 @@ def option(
 
         if shutdown:
             if convert_mw is not None or window_months is not None:
-                from hashpivot.errors import InputError
-
                 raise InputError("--shutdown", "with --convert-mw/--window-months",
                                  "either --shutdown or a conversion (--convert-mw and --window-months), not both")
             check_store(store, no_store)
@@ -78,8 +77,6 @@ def option(
             return
         for flag, value in (("--convert-mw", convert_mw), ("--window-months", window_months)):
             if value is None:
-                from hashpivot.errors import InputError
-
                 raise InputError(flag, "missing", "a value (or --shutdown to value switching off at a loss)")
         if out_dir is not None:
             check_out_dir(out_dir)

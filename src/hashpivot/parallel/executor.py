@@ -141,12 +141,10 @@ class Executor:
         """What each variant's tasks send back; raises WorkTooLargeError, before any task is sent, when the client
         could not hold even the finals of a variant."""
         from hashpivot.engine.budget import check_client_fits, client_bytes, memory_limit_bytes
-        from hashpivot.engine.plan import build_company
 
         out = []
         for v in variants:
-            n_pol = len(v.capacity) * len(v.policies)
-            n_proj = max([len(build_company(v.scenario, plan).specs) for plan in v.capacity] + [0])
+            n_pol, n_proj = _pairs_and_projects(v)
             kept = self.kept
             if kept == "auto":
                 kept = "all" if client_bytes(v.scenario, n_pol, n_proj, "all") <= memory_limit_bytes() else "finals"
@@ -238,16 +236,19 @@ def connect(workers: int | None = None, scheduler: str | None = None) -> Iterato
         yield client
 
 
-def _result_bytes(v: Variant) -> int:
-    """Bytes of a variant's per-path arrays in-process: terminal values of every (plan, policy) pair and the stored
-    paths' months. [B]"""
-    from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS
+def _pairs_and_projects(v: Variant) -> tuple[int, int]:
+    """A variant's (plan, policy) pairs and the most AI projects of one of its plans. [count]"""
+    from hashpivot.engine.plan import build_company
 
-    run = v.scenario.run
-    pairs = max(len(v.policies), 1) * max(len(v.capacity), 1)
-    months = run.horizon_days // 28 + 2
-    return pairs * (run.n_paths * len(TERMINAL_COLUMNS) * 8
-                    + min(run.store_paths, run.n_paths) * len(MONTHLY_VARIABLES) * months * 4)
+    return (len(v.capacity) * len(v.policies),
+            max([len(build_company(v.scenario, plan).specs) for plan in v.capacity] + [0]))
+
+
+def _result_bytes(v: Variant) -> float:
+    """Bytes of a variant's per-path results once simulated (``engine.budget.client_bytes``, every value kept). [B]"""
+    from hashpivot.engine.budget import client_bytes
+
+    return client_bytes(v.scenario, *_pairs_and_projects(v), "all")
 
 
 def _batches(members: list[int], sizes: list[int]) -> Iterator[list[int]]:
