@@ -57,8 +57,8 @@ def main() -> None:
         started = time.perf_counter() - t
         client.run(_warm_up)
         # What one task past the stored paths sends back, run on a worker (the client never runs the engine).
-        _, sample = client.submit(run_task, tasks[-1], pure=False).result()
-        print(f"a task sends {len(tasks[0].scenario_toml):,} B of scenario TOML and returns {sample.nbytes:,} B of "
+        [(_, sample)] = client.submit(run_task, tasks[-1], pure=False).result()
+        print(f"a task sends {len(tasks[0].members[0].scenario_toml):,} B of scenario TOML and returns {sample.nbytes:,} B of "
               f"finals for {sample.n_paths:,} paths ({sample.nbytes / sample.n_paths:.0f} B per path; the tasks that "
               "hold the first run.store_paths paths also return their monthly series)")
         del sample

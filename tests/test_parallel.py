@@ -237,6 +237,39 @@ def test_variants_that_share_a_market_draw_it_once_and_give_their_separate_runs(
                              (other, other.treasury_policies()[:1], other.capacity_policies()[:1])], 0, N_PATHS)
 
 
+def test_split_tasks_carry_the_variants_of_one_market_together(monkeypatch):
+    """Split into tasks (as on Dask), the variants that share a market travel in one task per range of paths: two
+    markets x three power prices in batches of two make 2 x 2 task groups, each range's market is drawn once per
+    group, and every variant still gets its own run's numbers."""
+    import hashpivot.engine.run as engine_run
+    from hashpivot.parallel import executor
+
+    monkeypatch.setattr(executor, "GROUP_VARIANTS", 2)
+    axes = {"market.btc_price.start_usd": [50_000.0, 70_000.0],
+            "company.sites.texas.power_price_usd_per_mwh": [35.0, 45.0, 55.0]}
+    base = small()
+    variants = [executor.Variant(v.scenario, tuple(v.scenario.capacity_policies()[:1]),
+                                 tuple(v.scenario.treasury_policies()[:1])) for v in api.sweep_variants(base, axes)[1]]
+    tasks = executor.tasks_of(variants, n_tasks=2, first=4)
+    # variant 4 (70,000 USD, 45 USD/MWh) first, with 3 then 5 of its market; then 0 and 1, then 2.
+    assert [t.variants for t in tasks] == [(4, 3), (4, 3), (5,), (5,), (0, 1), (0, 1), (2,), (2,)]
+    assert [(t.first_path, t.n_paths) for t in tasks[:2]] == [(0, 128), (128, N_PATHS - 128)]
+
+    drawn = []
+    build = engine_run.build_market
+    monkeypatch.setattr(engine_run, "build_market", lambda sc, *a, **k: drawn.append(1) or build(sc, *a, **k))
+    result = api.sweep(base, axes=axes, n_tasks=2)
+    chunks_per_task = [-(-n // base.run.chunk_paths) for n in (128, N_PATHS - 128)]
+    assert len(drawn) == 4 * sum(chunks_per_task)  # 4 task groups, not 6 variants
+    monkeypatch.setattr(engine_run, "build_market", build)
+    for i, (start, price) in enumerate([(s, p) for s in axes["market.btc_price.start_usd"]
+                                        for p in axes["company.sites.texas.power_price_usd_per_mwh"]]):
+        one = replace(replace(base, "market.btc_price.start_usd", start),
+                      "company.sites.texas.power_price_usd_per_mwh", price)
+        separate = api.run(one, policies=[one.policy.treasury.kind], capacity=[one.policy.capacity.kind])
+        np.testing.assert_array_equal(result.dataset["nav_usd"].values[i, 0], separate.dataset["nav_usd"].values[0])
+
+
 def test_a_sweep_without_per_path_finals_has_the_same_differences_in_any_arrival_order():
     from hashpivot.analysis.sweep import SweepCollector
     from hashpivot.scenarios.sweep import SweepSpec

@@ -1,12 +1,15 @@
 """Where tasks run, and the exact merge of what they return.
 
-- In-process (the default; no Dask needed): each variant runs as one ``simulate`` on the engine's thread pool.
+- In-process (the default; no Dask needed): each variant runs on the engine's thread pool, the variants that share
+  a market (``market_groups``) together on one market draw.
 - ``--workers N``: a ``dask.distributed.LocalCluster`` of N worker processes with one thread each, started and
   stopped around the run.
 - ``--scheduler tcp://HOST:PORT`` (or ``HASHPIVOT_SCHEDULER``): an existing cluster; its workers need the same
   version of hashpivot installed.
 
-On Dask, tasks are submitted with ``client.map`` and collected with ``as_completed``: each finished task's arrays
+On Dask, a task is a range of paths of up to ``GROUP_VARIANTS`` variants that share a market (``tasks_of``), so a
+sweep over company, policy or plan inputs draws each range's market once on its worker, as in-process. Tasks are
+submitted with ``client.map`` and collected with ``as_completed``: each finished task's arrays
 are copied straight into its variant's place (``engine.run.Merger``; only the summary's per-path inputs when the
 finals are kept: every sweep, and a run whose full per-path arrays would not fit on the client) and dropped, and
 a variant's ``SimResult`` is built, handed to ``on_result`` and dropped as soon as its last task is in, so the
@@ -22,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from hashpivot.errors import InputError
-from hashpivot.parallel.tasks import Task, run_task, split_paths
+from hashpivot.parallel.tasks import Member, Task, run_task, split_paths
 
 #: Environment variable naming a scheduler address when ``--scheduler`` is not given.
 SCHEDULER_ENV = "HASHPIVOT_SCHEDULER"
@@ -41,24 +44,42 @@ class Variant:
 
 
 def tasks_of(variants: Sequence[Variant], *, n_tasks: int | None = None, task_paths: int | None = None,
-             kept: Sequence[str] | None = None) -> list[Task]:
-    """Every variant's paths split into tasks (``parallel.tasks.split_paths``), variant by variant; ``kept[i]``
-    (default ``"all"``) says what variant ``i``'s tasks send back."""
+             kept: Sequence[str] | None = None, first: int = 0) -> list[Task]:
+    """Every variant's paths split into tasks (``parallel.tasks.split_paths``). Variants that share a market
+    (:func:`market_groups`) travel together, up to :data:`GROUP_VARIANTS` a task, so that a worker draws each range's
+    market once for all of them; a task's size counts the work of all its members. ``kept[i]`` (default ``"all"``)
+    says what variant ``i`` sends back; variant ``first``'s tasks come first."""
     from hashpivot.policies.capacity import capacity_label
     from hashpivot.scenarios.toml import to_toml
 
     out = []
-    for i, v in enumerate(variants):
-        run = v.scenario.run
-        toml_text = to_toml(v.scenario)
-        capacity = tuple(capacity_label(p) for p in v.capacity)
-        policies = tuple(p.label for p in v.policies)
-        n_pol = len(capacity) * len(policies)
-        for first, count in split_paths(run.n_paths, n_tasks, n_days=run.horizon_days, n_policies=n_pol,
-                                        task_paths=task_paths):
-            out.append(Task(i, toml_text, capacity, policies, first, count, v.history_log_returns,
-                            v.check_invariants, kept[i] if kept is not None else "all"))
+    for group in market_groups(variants, first):
+        for batch in _batches(group, [0] * len(group)):
+            members = tuple(
+                Member(i, to_toml(variants[i].scenario), tuple(capacity_label(p) for p in variants[i].capacity),
+                       tuple(p.label for p in variants[i].policies), kept[i] if kept is not None else "all")
+                for i in batch)
+            v0 = variants[batch[0]]
+            run = v0.scenario.run
+            n_pol = sum(len(variants[i].capacity) * len(variants[i].policies) for i in batch)
+            for first_path, count in split_paths(run.n_paths, n_tasks, n_days=run.horizon_days, n_policies=n_pol,
+                                                 task_paths=task_paths):
+                out.append(Task(members, first_path, count, v0.history_log_returns, v0.check_invariants))
     return out
+
+
+def market_groups(variants: Sequence[Variant], first: int = 0) -> list[list[int]]:
+    """Indices of ``variants`` grouped by the market they simulate (``engine.run.market_key``, the bootstrap history
+    and whether invariants are checked): a group's variants can share one market draw. Variant ``first``'s group
+    comes first, with ``first`` first in it; otherwise the variants' order."""
+    from hashpivot.engine.run import market_key
+
+    order = [first] + [i for i in range(len(variants)) if i != first]
+    groups: dict[tuple, list[int]] = {}
+    for i in order:
+        v = variants[i]
+        groups.setdefault((market_key(v.scenario), id(v.history_log_returns), v.check_invariants), []).append(i)
+    return list(groups.values())
 
 
 #: Most variants simulated together on one market draw in-process, and most bytes of per-path arrays they may hold
@@ -116,15 +137,10 @@ class Executor:
         """Every variant here, those that share a market (``engine.run.market_key``) together, up to
         :data:`GROUP_VARIANTS` at a time, so that each chunk's market is drawn once for all of them (a sweep over
         company, policy or plan inputs); the baseline's group first, the baseline first in it."""
-        from hashpivot.engine.run import assemble, market_key, simulate_paths_many
+        from hashpivot.engine.run import assemble, simulate_paths_many
 
-        order = [self._first] + [i for i in range(len(variants)) if i != self._first]
-        groups: dict[tuple, list[int]] = {}
-        for i in order:
-            v = variants[i]
-            groups.setdefault((market_key(v.scenario), id(v.history_log_returns), v.check_invariants), []).append(i)
         done = 0
-        for members in groups.values():
+        for members in market_groups(variants, self._first):
             for batch in _batches(members, [_result_bytes(variants[i]) for i in members]):
                 v0 = variants[batch[0]]
                 specs = [(variants[i].scenario, list(variants[i].policies), list(variants[i].capacity)) for i in batch]
@@ -156,25 +172,25 @@ class Executor:
         from hashpivot.engine.run import Merger
 
         kept = self.kept_by_variant(variants)
-        tasks = tasks_of(variants, n_tasks=self.n_tasks, task_paths=self.task_paths, kept=kept)
-        tasks.sort(key=lambda t: t.variant != self._first)  # stable: the first variant's tasks, then the others'
-        left = [sum(t.variant == i for t in tasks) for i in range(len(variants))]
+        tasks = tasks_of(variants, n_tasks=self.n_tasks, task_paths=self.task_paths, kept=kept, first=self._first)
+        left = [sum(i in t.variants for t in tasks) for i in range(len(variants))]
         mergers: dict[int, Merger] = {}
         done = 0
-        for variant, part in self._results(tasks):
-            if variant not in mergers:
-                v = variants[variant]
-                mergers[variant] = Merger(v.scenario, v.policies, v.capacity, kept[variant])
-            mergers[variant].add(part)
-            del part  # its rows are in the merger: the client holds no finished part
-            left[variant] -= 1
-            if left[variant] == 0:
-                finish(variant, mergers.pop(variant).result())
+        for parts in self._results(tasks):
+            for variant, part in parts:
+                if variant not in mergers:
+                    v = variants[variant]
+                    mergers[variant] = Merger(v.scenario, v.policies, v.capacity, kept[variant])
+                mergers[variant].add(part)
+                del part  # its rows are in the merger: the client holds no finished part
+                left[variant] -= 1
+                if left[variant] == 0:
+                    finish(variant, mergers.pop(variant).result())
             done += 1
             if progress:
                 progress(done, len(tasks))
 
-    def _results(self, tasks: list[Task]) -> Iterator[tuple[int, object]]:
+    def _results(self, tasks: list[Task]) -> Iterator[list[tuple[int, object]]]:
         if self.client is None:
             for task in tasks:
                 yield run_task(task)

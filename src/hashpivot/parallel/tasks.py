@@ -1,11 +1,14 @@
-"""The task model: a task is (variant, range of paths), and ``run_task`` is what a worker executes.
+"""The task model: a task is (variants that share a market, range of paths), and ``run_task`` is what a worker
+executes.
 
-A big single run splits along paths; a sweep along variants and paths. A task carries its variant's scenario as
-TOML text (what the run store keeps too), the labels of the capacity plans and treasury policies to run, and the
-bootstrap history's daily log returns when the price process resamples history (tens of kB; workers of a remote
-cluster need not have the chain table). It returns the range's ``PathArrays`` (per-path terminal values and, for
-the scenario's stored paths, their monthly series) or, when only the finals are kept, its ``PathFinals`` (the
-summary's per-path inputs).
+A big single run splits along paths; a sweep along variants and paths, and the variants of a sweep that share a
+market (``engine.run.market_key``: a sweep over company, policy or plan inputs) travel together in one task, so the
+worker draws that range's market once for all of them (``engine.run.simulate_paths_many``, bit for bit the numbers of
+separate runs). A task carries each member's scenario as TOML text (what the run store keeps too), the labels of the
+capacity plans and treasury policies to run, and the bootstrap history's daily log returns when the price process
+resamples history (tens of kB; workers of a remote cluster need not have the chain table). It returns, per member,
+the range's ``PathArrays`` (per-path terminal values and, for the scenario's stored paths, their monthly series) or,
+when only the finals are kept, its ``PathFinals`` (the summary's per-path inputs).
 """
 
 from __future__ import annotations
@@ -21,22 +24,34 @@ TARGET_POLICY_PATH_DAYS = 20_000_000
 
 
 @dataclass(frozen=True)
-class Task:
-    """Paths ``first_path .. first_path + n_paths - 1`` of variant ``variant`` (its scenario as TOML), under the
-    capacity plans and treasury policies named by their labels."""
+class Member:
+    """One variant of a task: its index, its scenario as TOML, the capacity plans and treasury policies to run (by
+    label), and what it sends back."""
 
     variant: int
     scenario_toml: str
     capacity: tuple[str, ...]
     policies: tuple[str, ...]
-    first_path: int
-    n_paths: int
-    history_log_returns: np.ndarray | None = None
-    check_invariants: bool = False
     #: ``"all"``: return every per-path terminal value (``PathArrays``); ``"finals"``: only the summary's inputs
     #: (``PathFinals``: ``engine.result.FINALS`` per path instead of ``TERMINAL_COLUMNS``, and one value for a
     #: metric that has the same value on every path of the task).
     kept: str = "all"
+
+
+@dataclass(frozen=True)
+class Task:
+    """Paths ``first_path .. first_path + n_paths - 1`` of every member (variants with one market: equal
+    ``engine.run.market_key`` and the same bootstrap history)."""
+
+    members: tuple[Member, ...]
+    first_path: int
+    n_paths: int
+    history_log_returns: np.ndarray | None = None
+    check_invariants: bool = False
+
+    @property
+    def variants(self) -> tuple[int, ...]:
+        return tuple(m.variant for m in self.members)
 
 
 def split_paths(n_paths: int, n_tasks: int | None = None, *, n_days: int = 3650, n_policies: int = 1,
@@ -65,19 +80,21 @@ def split_paths(n_paths: int, n_tasks: int | None = None, *, n_days: int = 3650,
     return [(first, min(size, n_paths - first)) for first in range(0, n_paths, size)]
 
 
-def run_task(task: Task, history_log_returns: np.ndarray | None = None):
-    """Run one task (on a worker or in-process): its paths of its variant, on one thread. Returns
-    ``(task.variant, engine.run.PathArrays)``, or ``(task.variant, engine.run.PathFinals)`` when ``task.kept`` is
-    ``"finals"``. ``history_log_returns`` stands in for the task's own (a cluster sends the bootstrap history to
-    each worker once, not with every task)."""
-    from hashpivot.engine.run import finals_of, simulate_paths
+def run_task(task: Task, history_log_returns: np.ndarray | None = None) -> list[tuple[int, object]]:
+    """Run one task (on a worker or in-process): its paths of its members on one market draw, on one thread.
+    Returns ``(variant, engine.run.PathArrays)`` per member, or ``(variant, engine.run.PathFinals)`` for a member
+    whose ``kept`` is ``"finals"``. ``history_log_returns`` stands in for the task's own (a cluster sends the
+    bootstrap history to each worker once, not with every task)."""
+    from hashpivot.engine.run import finals_of, simulate_paths_many
     from hashpivot.scenarios.selection import select_capacity, select_policies
     from hashpivot.scenarios.toml import from_toml
 
-    scenario = from_toml(task.scenario_toml, f"task of variant {task.variant}")
-    part = simulate_paths(scenario, select_policies(scenario, list(task.policies)),
-                          select_capacity(scenario, list(task.capacity)), task.first_path, task.n_paths,
-                          history_log_returns=(history_log_returns if history_log_returns is not None
-                                               else task.history_log_returns), check_invariants=task.check_invariants,
-                          n_threads=1)
-    return task.variant, finals_of(scenario, part) if task.kept == "finals" else part
+    scenarios = [from_toml(m.scenario_toml, f"task of variant {m.variant}") for m in task.members]
+    specs = [(sc, select_policies(sc, list(m.policies)), select_capacity(sc, list(m.capacity)))
+             for sc, m in zip(scenarios, task.members, strict=True)]
+    parts = simulate_paths_many(specs, task.first_path, task.n_paths,
+                                history_log_returns=(history_log_returns if history_log_returns is not None
+                                                     else task.history_log_returns),
+                                check_invariants=task.check_invariants, n_threads=1)
+    return [(m.variant, finals_of(sc, part) if m.kept == "finals" else part)
+            for m, sc, part in zip(task.members, scenarios, parts, strict=True)]
