@@ -44,21 +44,29 @@ def test_each_column_states_its_unit(columns, module, prefix):
     assert len(set(names)) == len(names)
 
 
-def test_hedge_fields_end_the_path_state_and_the_terminal_columns():
-    """Hedges came last (issue 18): their columns end both layouts, in one order, so a run without hedges keeps
-    every earlier column where it was."""
+def test_hedge_then_value_fields_end_the_path_state_and_the_terminal_columns():
+    """Hedges came last (issue 18), then the discounted cash flow (issue 13): their columns end both layouts, in one
+    order, so a run without them keeps every earlier column where it was."""
     names = [name for name, _ in state.HEDGE_FIELDS]
-    assert [name for name, _ in state.PATH_STATE[state.S_HEDGE0:]] == names
-    assert list(state.TERMINAL_COLUMNS[state.T_HEDGE0:]) == names
+    n = len(names)
+    assert [name for name, _ in state.PATH_STATE[state.S_HEDGE0:state.S_HEDGE0 + n]] == names
+    assert list(state.TERMINAL_COLUMNS[state.T_HEDGE0:state.T_HEDGE0 + n]) == names
     for i, name in enumerate(names):
         assert getattr(state, "S_" + name.upper()) == state.S_HEDGE0 + i, name
         assert re.search(r"\[[^\]]+\]$", state.HEDGE_FIELDS[i][1]), name
+    assert [name for name, _ in state.PATH_STATE[state.S_HEDGE0 + n:]] == [name for name, _ in state.VALUE_STATE]
+    assert list(state.TERMINAL_COLUMNS[state.T_HEDGE0 + n:]) == [name for name, _ in state.VALUE_FIELDS]
+    assert (state.S_DISCOUNT_FACTOR, state.S_PV_FLOWS_USD) == (state.S_HEDGE0 + n, state.S_HEDGE0 + n + 1)
+    assert (state.T_DCF_EQUITY_USD, state.T_EV_USD) == (state.T_HEDGE0 + n, state.T_HEDGE0 + n + 1)
+    assert state.N_STATE == len(state.PATH_STATE)
 
 
 def test_segment_block_follows_the_terminal_columns():
     """The path state's segment block is laid out as the terminal array's (one copy loop writes it)."""
-    seg_state = [name for name, _ in state.PATH_STATE[state.S_SEGMENT0:]]
-    assert seg_state == list(state.TERMINAL_COLUMNS[state.T_SEGMENT0:])
+    width = state.S_HEDGE0 - state.S_SEGMENT0
+    seg_state = [name for name, _ in state.PATH_STATE[state.S_SEGMENT0:state.S_HEDGE0]]
+    assert seg_state == list(state.TERMINAL_COLUMNS[state.T_SEGMENT0:state.T_SEGMENT0 + width])
+    assert state.T_SEGMENT0 + width == state.T_HEDGE0
 
 
 POLICIES = [

@@ -51,8 +51,11 @@ def test_every_terminal_column_has_a_unit_and_a_unique_short_header():
 
 
 def _table_lines(stdout: str) -> list[str]:
-    """The lines of the comparison grid (rich draws its rows between vertical bars)."""
-    return [line for line in stdout.splitlines() if line.startswith(("│", "┃"))]
+    """The lines of the comparison grid, the first table printed (rich draws its rows between vertical bars and
+    closes it with a line starting '└'; the value table follows)."""
+    lines = stdout.splitlines()
+    end = next(i for i, line in enumerate(lines) if line.startswith("└"))
+    return [line for line in lines[:end] if line.startswith(("│", "┃"))]
 
 
 def test_compare_fits_80_columns_with_whole_policy_names_and_wide_shows_every_column(small_scenario):

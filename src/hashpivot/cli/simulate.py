@@ -179,6 +179,30 @@ def print_hedges(console, hedges, wide: bool) -> None:
     print_fitted(console, grid, dropped, wide)
 
 
+def print_valuation(console, valuation, wide: bool) -> None:
+    """The DCF value on day 0 per policy (``analysis.valuation.valuation_frame``) and one line of the peers'
+    multiples beside it, fitted to the console unless ``wide``."""
+    from hashpivot.analysis.valuation import peer_range
+    from hashpivot.format import fmt_usd
+
+    rate = float(valuation["equity_discount_rate_per_year"].iloc[0])
+    rows = [[r.policy, fmt_usd(r.dcf_equity_usd_p50), fmt_usd(r.dcf_equity_usd_p5), f"{r.dcf_per_share_usd_p50:,.2f}",
+             fmt_usd(r.ev_usd_mean), fmt_usd(r.ev_usd_per_ehs), fmt_usd(r.dcf_equity_usd_per_mw)]
+            for r in valuation.itertuples()]
+    columns = [("policy", "left", 0), ("equity\np50 [USD]", "right", 0), ("equity\np5 [USD]", "right", 2),
+               ("per share\np50 [USD]", "right", 1), ("EV mean\n[USD]", "right", 1),
+               ("EV per\nEH/s [USD]", "right", 0), ("equity p50\nper MW [USD]", "right", 3)]
+    grid, dropped = fitted_table(f"Value on day 0: the simulated flows discounted at {fmt_pct(rate)}/year "
+                                 "(mining after the horizon counts nothing)", columns, rows, console.width, wide)
+    print_fitted(console, grid, dropped, wide)
+    cap_low, cap_high, cap_date = peer_range("market_cap_per_ehs")
+    mw_low, mw_high, mw_date = peer_range("equity_per_mw")
+    console.print(f"Peers: market capitalisation {fmt_usd(cap_low)}-{fmt_usd(cap_high)} USD per EH/s (MARA, "
+                  f"CleanSpark, Riot, {cap_date}); AI/HPC colocation equity {fmt_usd(mw_low)}-{fmt_usd(mw_high)} "
+                  f"USD per MW (J.P. Morgan, {mw_date}); sources in domain/facts/peer_multiples.csv.",
+                  markup=False, highlight=False)
+
+
 def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
                             data: Path | None, check: bool, quiet: bool, *, capacity: list[str] | None = None,
                             stresses: list[str] | None = None, main_only: bool = False, client=None):
@@ -210,9 +234,12 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     the run."""
     from hashpivot.analysis.incremental import incremental_returns
 
+    from hashpivot.analysis.valuation import peers_frame, valuation_frame
+
     files = {}
     answer = result.glance(limit)
     incremental = incremental_returns(result.dataset)
+    valuation = valuation_frame(result)
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
@@ -236,6 +263,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "insolvency_always_on": always_on,
             "incremental_returns": records(incremental),
             "hedges": None if hedges is None else records(hedges),
+            "valuation": records(valuation),
+            "peer_multiples": records(peers_frame()),
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
@@ -265,6 +294,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
                       f"mining margin given up counted): {pairs}", markup=False, highlight=False)
     if hedges is not None:
         print_hedges(console, hedges, wide)
+    print_valuation(console, valuation, wide)
     if result.dataset.attrs.get("per_path") == "finals":
         console.print("per path, only the summary's inputs were kept (the client could not hold every value; "
                       "see docs/scaling.md)")

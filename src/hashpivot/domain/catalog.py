@@ -32,6 +32,7 @@ FACTS_PACKAGE = "hashpivot.domain.facts"
 ASIC_FILE = "asic_models.csv"
 GPU_FILE = "gpu_models.csv"
 LEASE_FILE = "ai_leases.csv"
+PEER_FILE = "peer_multiples.csv"
 #: Largest relative gap allowed between a stored efficiency and power / hashrate, and between the computed
 #: efficiency and the one a source quotes (a larger quoted gap must be explained in the notes).
 EFFICIENCY_REL_TOL = 0.02
@@ -180,7 +181,31 @@ class AiLeaseDeal(Model):
         return float(contract_rate_usd_per_kw_month(self.contract_value_usd, self.it_load_mw, self.term_years))
 
 
-RowModel = TypeVar("RowModel", AsicModel, GpuModel, AiLeaseDeal)
+class PeerMultiple(Model):
+    """A stated valuation multiple of listed miners or of their AI/HPC capacity, with its sources: what the market or
+    an analyst pays per EH/s or per MW, beside which a simulated DCF value is shown (``analysis.valuation``)."""
+
+    name: str = Field(min_length=1, description="Unique row name: who, what measure. [text]")
+    measure: Literal["market_cap_per_ehs", "ev_per_ehs", "equity_per_mw"] = Field(
+        description="What the figure divides: market capitalisation or EV by self-mining EH/s, or equity value by MW "
+                    "(the notes say gross or critical IT). [kind]")
+    low_usd: float = Field(gt=0, le=1e12, description="Low end of the stated range (the value when one). [USD per unit]")
+    high_usd: float = Field(gt=0, le=1e12, description="High end of the stated range. [USD per unit]")
+    as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Day the figure was stated. [date]")
+    confidence: Confidence = Field(description="Source quality (domain/facts/README.md). [grade]")
+    source_urls: tuple[str, ...] = Field(description="Pages the row was read from. [URLs]")
+    notes: str = Field(min_length=1, description="What each source says, and the arithmetic. [text]")
+
+    _urls = field_validator("source_urls")(_check_urls)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PeerMultiple:
+        if self.high_usd < self.low_usd:
+            raise ValueError(f"high_usd={self.high_usd:g} is below low_usd={self.low_usd:g}; allowed: high >= low")
+        return self
+
+
+RowModel = TypeVar("RowModel", AsicModel, GpuModel, AiLeaseDeal, PeerMultiple)
 
 
 def parse_table(text: str, model: type[RowModel], filename: str) -> tuple[RowModel, ...]:
@@ -235,6 +260,12 @@ def gpu_catalog() -> tuple[GpuModel, ...]:
 def ai_lease_deals() -> tuple[AiLeaseDeal, ...]:
     """Every sourced lease of ``domain/facts/ai_leases.csv``, validated, in file order."""
     return parse_table(_read(LEASE_FILE), AiLeaseDeal, LEASE_FILE)
+
+
+@functools.cache
+def peer_multiples() -> tuple[PeerMultiple, ...]:
+    """Every sourced valuation multiple of ``domain/facts/peer_multiples.csv``, validated, in file order."""
+    return parse_table(_read(PEER_FILE), PeerMultiple, PEER_FILE)
 
 
 def asic_model(name: str) -> AsicModel:

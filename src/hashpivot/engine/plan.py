@@ -109,10 +109,12 @@ COMPANY_SCALARS = (
     ("lease_rate_elasticity_ratio", "elasticity of re-let lease rates to the GPU rent index [ratio]"),
     ("contract_discount_rate_per_year", "discount rate of what contracts still pay at a NAV date [1/year]"),
     ("nav_counts_contracts", "1: NAV adds what contracts still pay; 0: balance sheet only [flag]"),
+    ("equity_discount_per_day", "one day's discount factor at the equity discount rate, (1 + r) ** (-1/365) "
+                                "[ratio]"),
 )
 (C_BTC_HELD, C_CASH_USD, C_DEBT_USD, C_DEBT_RATE_PER_YEAR, C_SHARES, C_CREDIT_FACILITY_USD, C_CREDIT_RATE_PER_YEAR,
  C_FIXED_OPEX_USD_PER_DAY, C_LEASE_RATE_ELASTICITY_RATIO, C_CONTRACT_DISCOUNT_RATE_PER_YEAR,
- C_NAV_COUNTS_CONTRACTS) = range(len(COMPANY_SCALARS))
+ C_NAV_COUNTS_CONTRACTS, C_EQUITY_DISCOUNT_PER_DAY) = range(len(COMPANY_SCALARS))
 
 
 def names(columns: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
@@ -367,6 +369,7 @@ def build_company(scenario, plan) -> CompanyArrays:
         "lease_rate_elasticity_ratio": scenario.market.gpu_rent.lease_rate_elasticity_ratio,
         "contract_discount_rate_per_year": company.contract_discount_rate_per_year,
         "nav_counts_contracts": 1.0 if company.nav_basis == "with_contracts" else 0.0,
+        "equity_discount_per_day": (1.0 + company.equity_discount_rate_per_year) ** (-1.0 / DAYS_PER_YEAR),
     })
     hedges = pack_hedges(scenario)
     as_built = as_built_fleets(fleets, derate, sites, upgrade)

@@ -147,6 +147,8 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
         data[name] = col.astype(np.int64) if j == T_INSOLVENT_DAY else col
     btc_per_share_0 = scenario.company.btc_held / scenario.company.shares_outstanding
     data["nav_per_share_usd"] = terminal[:, :, T_NAV] / terminal[:, :, T_SHARES]
+    # Per day-0 share: equity issued later is not a flow of the DCF (``engine.stages.value_day``).
+    data["dcf_per_share_usd"] = data["dcf_equity_usd"] / scenario.company.shares_outstanding
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         data["btc_yield_frac"] = (terminal[:, :, T_BTC_PER_SHARE] / btc_per_share_0 - 1.0 if btc_per_share_0 > 0
                                   else np.full(terminal.shape[:2], np.nan))

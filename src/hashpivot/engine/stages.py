@@ -20,10 +20,14 @@ from numba import njit
 from hashpivot.engine import kernels as k
 from hashpivot.engine.market import norm_cdf
 from hashpivot.engine.plan import (
+    C_BTC_HELD,
+    C_CASH_USD,
     C_CONTRACT_DISCOUNT_RATE_PER_YEAR,
     C_CREDIT_FACILITY_USD,
     C_CREDIT_RATE_PER_YEAR,
     C_DEBT_RATE_PER_YEAR,
+    C_DEBT_USD,
+    C_EQUITY_DISCOUNT_PER_DAY,
     C_FIXED_OPEX_USD_PER_DAY,
     C_LEASE_RATE_ELASTICITY_RATIO,
     C_NAV_COUNTS_CONTRACTS,
@@ -99,6 +103,7 @@ from hashpivot.engine.state import (
     S_DEBT_USD,
     S_DEMAND_RESPONSE_MWH,
     S_DEMAND_RESPONSE_USD,
+    S_DISCOUNT_FACTOR,
     S_EQUITY_RAISED_USD,
     S_FLEETS_AS_BUILT,
     S_INSOLVENT_DAY,
@@ -106,6 +111,7 @@ from hashpivot.engine.state import (
     S_MINED_BTC,
     S_PRICE_COUNT_DAYS,
     S_PRICE_SUM_USD,
+    S_PV_FLOWS_USD,
     S_SEGMENT0,
     S_SHARES,
     S_SHUTDOWN_FORGONE_BTC,
@@ -128,8 +134,10 @@ from hashpivot.engine.state import (
     T_CONTRACTED_VALUE_USD,
     T_DEMAND_RESPONSE_MWH,
     T_DR,
+    T_DCF_EQUITY_USD,
     T_DRAWN,
     T_EQUITY_RAISED,
+    T_EV_USD,
     T_INSOLVENT_DAY,
     T_MINED,
     T_NAV,
@@ -800,3 +808,34 @@ def store_terminal(st, ps, company, market, term, p, t):
     term[p, T_DEMAND_RESPONSE_MWH] = st[S_DEMAND_RESPONSE_MWH]
     for i in range(_SEG_STRIDE * N_SEGMENTS):
         term[p, T_SEGMENT0 + i] = st[S_SEGMENT0 + i]
+    store_value_terminal(st, ps, company, market, term, p, t, contracted)
+
+
+# --- value: a discounted cash flow of the simulated flows -------------------------------------------------------
+
+@njit(inline="always")
+def value_day(st, flow_usd):
+    """Add day ``t``'s free cash flow to equity, discounted to day 0 at ``S_DISCOUNT_FACTOR`` (advanced each day by
+    the run loop), to ``S_PV_FLOWS_USD``. ``flow_usd``: BTC mined at the day's price + operating cash (AI/HPC
+    margin, demand response, less power, overheads, capex, interest) + hedge cash + net borrowing, less the BTC
+    lenders liquidated at the day's price; equity issued and BTC bought or sold are not flows (trades at market
+    between holders of the same value). [USD]"""
+    st[S_PV_FLOWS_USD] += st[S_DISCOUNT_FACTOR] * flow_usd
+
+
+@njit(inline="always")
+def store_value_terminal(st, ps, company, market, term, p, t, contracted_usd):
+    """Write path ``p``'s ``VALUE_FIELDS`` on its last day ``t``: terminal value = what the AI/HPC contracts still
+    pay (``contracted_usd`` when NAV counts them, else computed here; 0 on an insolvent path) less every debt still
+    owed (straight, convertible, credit drawn, BTC-backed loans); mining after the horizon counts nothing. Equity =
+    day 0's cash + BTC at day 0's price + PV of the flows + discounted terminal value, floored at 0 (shareholders
+    owe nothing past their equity); EV = the same unfloored, less day 0's cash and BTC, plus day 0's debt. [USD]"""
+    if st[S_INSOLVENT_DAY] >= 0:
+        contracted_usd = 0.0
+    elif company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0 and company.projects.shape[0] > 0:
+        contracted_usd = contracted_value_usd(ps, company, market, p, t)
+    owed = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD] + st[S_LOAN_USD]
+    operations = st[S_PV_FLOWS_USD] + st[S_DISCOUNT_FACTOR] * (contracted_usd - owed)
+    opening = company.scalars[C_CASH_USD] + company.scalars[C_BTC_HELD] * market.btc_price_usd[p, 0]
+    term[p, T_DCF_EQUITY_USD] = max(opening + operations, 0.0)
+    term[p, T_EV_USD] = operations + company.scalars[C_DEBT_USD]

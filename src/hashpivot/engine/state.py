@@ -34,6 +34,21 @@ HEDGE_FIELDS = (
 )
 N_HEDGE_FIELDS = len(HEDGE_FIELDS)
 
+#: The discounted cash flow of a path (``engine.stages.value_day``), at the very end of the path state. (name,
+#: meaning [unit])
+VALUE_STATE = (
+    ("discount_factor", "today's discount factor at the company's equity discount rate, 1 on day 0 [ratio]"),
+    ("pv_flows_usd", "free cash flow to equity since day 0, each day's discounted to day 0 [USD]"),
+)
+#: What a path's discounted cash flow comes to (``engine.stages.store_value_terminal``), at the very end of the
+#: terminal columns. (name, meaning [unit])
+VALUE_FIELDS = (
+    ("dcf_equity_usd", "equity value on day 0: cash and BTC at market on day 0, plus the discounted free cash flow "
+                       "to equity and terminal value, not below 0 (limited liability) [USD]"),
+    ("ev_usd", "enterprise value on day 0: the same before the floor, less day 0's cash and BTC, plus its debt "
+               "[USD]"),
+)
+
 #: A path's state: stocks at the end of the day so far, flows summed since day 0. (name, meaning [unit])
 PATH_STATE = (
     ("btc_held", "BTC held [BTC]"),
@@ -56,7 +71,7 @@ PATH_STATE = (
     ("shutdown_forgone_btc", "BTC not mined while machines were off, since day 0 [BTC]"),
     ("demand_response_mwh", "MWh called off by demand-response programs since day 0 [MWh]"),
 ) + tuple((f"{seg}_{field}", f"{seg}: {field} since day 0 [{_SEGMENT_UNITS[field]}]")
-          for seg in SEGMENTS for field in SEGMENT_FIELDS) + HEDGE_FIELDS
+          for seg in SEGMENTS for field in SEGMENT_FIELDS) + HEDGE_FIELDS + VALUE_STATE
 (S_BTC_HELD, S_CASH_USD, S_DEBT_USD, S_CONVERTIBLE_USD, S_CREDIT_DRAWN_USD, S_SHARES, S_INSOLVENT_DAY,
  S_PRICE_SUM_USD, S_PRICE_COUNT_DAYS, S_MINED_BTC, S_SOLD_BTC, S_BOUGHT_BTC, S_EQUITY_RAISED_USD, S_CAPEX_USD,
  S_DEMAND_RESPONSE_USD, S_FLEETS_AS_BUILT, S_SHUTDOWN_SAVED_USD, S_SHUTDOWN_FORGONE_BTC,
@@ -68,6 +83,7 @@ S_HEDGE0 = S_SEGMENT0 + len(SEGMENT_FIELDS) * N_SEGMENTS
 (S_COLLATERAL_BTC, S_LOAN_USD, S_FORWARD_SETTLED_USD, S_OPTION_PAYOFF_USD, S_OPTION_PREMIUM_USD,
  S_LOAN_INTEREST_USD, S_MARGIN_CALLS, S_LIQUIDATED_BTC, S_POWER_HEDGE_USD, S_BROKERAGE_USD) = range(
     S_HEDGE0, S_HEDGE0 + N_HEDGE_FIELDS)
+S_DISCOUNT_FACTOR, S_PV_FLOWS_USD = range(S_HEDGE0 + N_HEDGE_FIELDS, S_HEDGE0 + N_HEDGE_FIELDS + len(VALUE_STATE))
 N_STATE = len(PATH_STATE)
 
 #: Per fleet (rows), its state on a path. (name, meaning [unit])
@@ -129,9 +145,10 @@ BASE_COLUMNS = (
  T_DEMAND_RESPONSE_MWH, T_CONTRACTED_VALUE_USD) = range(len(BASE_COLUMNS))
 T_SEGMENT0 = len(BASE_COLUMNS)
 TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS) + tuple(
-    name for name, _ in HEDGE_FIELDS)
+    name for name, _ in HEDGE_FIELDS) + tuple(name for name, _ in VALUE_FIELDS)
 #: Column of ``HEDGE_FIELDS[i]`` in the terminal array: ``T_HEDGE0 + i``.
 T_HEDGE0 = T_SEGMENT0 + len(SEGMENT_FIELDS) * N_SEGMENTS
+T_DCF_EQUITY_USD, T_EV_USD = range(T_HEDGE0 + N_HEDGE_FIELDS, T_HEDGE0 + N_HEDGE_FIELDS + len(VALUE_FIELDS))
 
 #: Rows of the per-path monthly array: stocks at each month end (the fan charts' variables), then flows summed
 #: from day 1 to each month end (``cumulative_<name>`` in a SimResult; a month's flow is the difference of two

@@ -25,10 +25,13 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
 5. Solvency (``cover_shortfall``): a cash shortfall is covered by selling BTC and drawing the credit facility, in
    the order the policy allows; if both cannot cover it the path is insolvent that day: all BTC is sold, cash stays
    negative, and from the next day the company no longer operates (its BTC, cash and shares stay frozen).
-6. Accounting (``check_day`` when ``check``, ``accumulate``, ``store_month``): with ``check`` on, every day asserts
+6. Accounting (``check_day`` when ``check``, ``accumulate``, ``value_day``, ``store_month``): with ``check`` on, every day asserts
    ``btc = btc_prev + mined - sold + bought`` and ``cash = cash_prev + operating + financing + (sold - bought) x
    price`` (relative 1e-9), finite values and BTC >= 0; with hedges, ``+ released`` BTC and ``+ hedge cash``, and
-   ``collateral = collateral_prev - released - liquidated`` (``engine.hedges.check_hedges``).
+   ``collateral = collateral_prev - released - liquidated`` (``engine.hedges.check_hedges``). ``value_day`` adds
+   the day's free cash flow to equity, discounted at the company's equity rate (the factor advances on every day,
+   insolvent or not), so that the last day values the path (``store_value_terminal``: ``dcf_equity_usd``,
+   ``ev_usd``).
 
 Inputs are named tuples of arrays (``MarketArrays``, ``CompanyInputs``, ``Outputs``) and vectors with named
 columns (``engine.plan``, ``policies.treasury``); the path's state is a vector with named columns
@@ -51,6 +54,7 @@ from hashpivot.engine.plan import (
     C_BTC_HELD,
     C_CASH_USD,
     C_DEBT_USD,
+    C_EQUITY_DISCOUNT_PER_DAY,
     C_FIXED_OPEX_USD_PER_DAY,
     C_SHARES,
     F_GRID_MW,
@@ -77,6 +81,8 @@ from hashpivot.engine.state import (
     S_CASH_USD,
     S_COLLATERAL_BTC,
     S_DEBT_USD,
+    S_DISCOUNT_FACTOR,
+    S_EQUITY_RAISED_USD,
     S_FLEETS_AS_BUILT,
     S_INSOLVENT_DAY,
     S_PRICE_COUNT_DAYS,
@@ -153,6 +159,7 @@ def start_path(st, fs, ps, company, market, p):
     st[S_PRICE_SUM_USD] = market.btc_price_usd[p, 0]
     st[S_PRICE_COUNT_DAYS] = 1.0
     st[S_FLEETS_AS_BUILT] = 1.0 if company.as_built.possible else 0.0
+    st[S_DISCOUNT_FACTOR] = 1.0
     fs[:, FS_ACTIVE_GRID_MW] = company.fleets[:, F_GRID_MW]
     fs[:, FS_UPGRADED_GRID_MW] = 0.0
     fs[:, FS_CALLED_HOURS_THIS_YEAR] = 0.0
@@ -223,6 +230,7 @@ def run_company(market, company, code, params, month_days, check, out, work):
     n_paths, n_cols = market.btc_price_usd.shape
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]
+    discount_per_day = company.scalars[C_EQUITY_DISCOUNT_PER_DAY]
     for p in range(n_paths):
         start_path(st, fs, ps, company, market, p)
         hg.start_hedges(hs)
@@ -232,8 +240,10 @@ def run_company(market, company, code, params, month_days, check, out, work):
             m = 1
         for t in range(1, n_cols):
             stages.track_price_mean(st, market, p, t, window)
+            st[S_DISCOUNT_FACTOR] *= discount_per_day
             if st[S_INSOLVENT_DAY] < 0:
                 collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
+                equity_prev = st[S_EQUITY_RAISED_USD]
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
                  released, liquidated) = operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m,
                                                      month_days, out)
@@ -244,6 +254,8 @@ def run_company(market, company, code, params, month_days, check, out, work):
                                      financing + hedge_cash, market.btc_price_usd[p, t])
                     hg.check_hedges(st, collateral_prev, released, liquidated)
                 stages.accumulate(st, mined, sold, bought, capex, dr, power, market.btc_price_usd[p, t])
+                stages.value_day(st, (mined - liquidated) * market.btc_price_usd[p, t] + operating + financing
+                                 + hedge_cash - (st[S_EQUITY_RAISED_USD] - equity_prev))
             if m < month_days.shape[0] and t == month_days[m]:
                 if p < n_store:
                     stages.store_month(st, ps, company, market, out.monthly, p, m, t)

@@ -265,6 +265,12 @@ class Company(Model):
         "8-K, 2025-10, stocktitan.net/sec-filings/WULF/8-k-terawulf-inc-reports-material-event-28195fa94c50.html), "
         "the market's yield on a miner's contracted hosting rent. [1/year]",
     )
+    equity_discount_rate_per_year: float = Field(
+        default=0.16, ge=0, le=1, description="Discount rate of the free cash flow to equity in the DCF value "
+        "(dcf_equity_usd, ev_usd); default by CAPM: 4.3 % (the 10-year US Treasury yield through 2025, FRED DGS10) "
+        "+ beta 2.5 x 4.6 % market risk premium (MARA's beta 1.9-3.0 and the 4.6 % premium in valueinvesting.io's "
+        "MARA valuations of 2024-12 to 2025-10), so 15.8 %, rounded up. [1/year]",
+    )
     reported_production: list[ReportedProduction] = Field(
         default_factory=list, description="Monthly production the company reported (for replays). [list]"
     )
