@@ -93,9 +93,9 @@ def test_treasury_params_pack_each_declared_field_in_its_slot(policy):
     assert np.all(vector[others] == 0.0)
 
 
-def _row(project, mw=40.0, first_site_price=33.0):
+def _row(project, mw=40.0, site_price=33.0, site_index=2):
     spec = plan.ProjectSpec("p", project, mw, 5, 0.0, 0, 0, 0)
-    return dict(zip(plan.names(plan.PROJECT_COLUMNS), plan._project_row(spec, first_site_price), strict=True))
+    return dict(zip(plan.names(plan.PROJECT_COLUMNS), plan._project_row(spec, site_price, site_index), strict=True))
 
 
 def test_a_lease_fills_its_declared_columns_from_its_fields():
@@ -112,6 +112,7 @@ def test_a_lease_fills_its_declared_columns_from_its_fields():
     assert row["capex_usd"] == pytest.approx(32.0 * 3e6, rel=1e-15)
     assert (row["build_days"], row["delay_days"], row["downtime_days"]) == (90, 10, 120)
     assert row["hazard_per_day"] == pytest.approx(1 - 0.95 ** (1 / 365), rel=1e-12)
+    assert row["site_index"] == 2
     # A lease leaves the GPU cloud's columns empty: no column means two things.
     for name in GpuCloud.ENGINE_COLUMNS:
         if name not in ColocationLease.ENGINE_COLUMNS:

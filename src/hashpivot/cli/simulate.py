@@ -179,6 +179,25 @@ def print_hedges(console, hedges, wide: bool) -> None:
     print_fitted(console, grid, dropped, wide)
 
 
+def print_sites(console, sites, wide: bool) -> None:
+    """Each site's figures per policy (``analysis.sites.site_frame``: path means), fitted to the console unless
+    ``wide``."""
+    from hashpivot.format import fmt_usd
+
+    def per_mw(x: float) -> str:
+        return f"{x:,.0f}" if math.isfinite(x) else "—"
+
+    rows = [[r.policy, r.site, fmt_usd(r.revenue_usd), fmt_usd(r.opex_usd), fmt_usd(r.capex_usd), fmt_usd(r.margin_usd),
+             per_mw(r.mining_margin_usd_per_mw_day), per_mw(r.ai_margin_usd_per_mw_day),
+             f"{(r.mining_mw_days + r.ai_mw_days):,.0f}"] for r in sites.itertuples()]
+    columns = [("policy", "left", 1), ("site", "left", 0), ("revenue\n[USD]", "right", 2), ("opex\n[USD]", "right", 3),
+               ("capex\n[USD]", "right", 3), ("margin\n[USD]", "right", 0), ("mining\n[USD/MW-day]", "right", 0),
+               ("AI/HPC\n[USD/MW-day]", "right", 1), ("MW-days", "right", 4)]
+    grid, dropped = fitted_table("By site: path means over the horizon; margin = revenue - opex, before capex and "
+                                 "overheads", columns, rows, console.width, wide)
+    print_fitted(console, grid, dropped, wide)
+
+
 def print_valuation(console, valuation, wide: bool) -> None:
     """The DCF value on day 0 per policy (``analysis.valuation.valuation_frame``) and one line of the peers'
     multiples beside it, fitted to the console unless ``wide``."""
@@ -234,12 +253,14 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     the run."""
     from hashpivot.analysis.incremental import incremental_returns
 
+    from hashpivot.analysis.sites import site_frame
     from hashpivot.analysis.valuation import peers_frame, valuation_frame
 
     files = {}
     answer = result.glance(limit)
     incremental = incremental_returns(result.dataset)
     valuation = valuation_frame(result)
+    sites = None if "site_mining_revenue_usd" not in result.dataset else site_frame(result)
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
@@ -265,6 +286,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "hedges": None if hedges is None else records(hedges),
             "valuation": records(valuation),
             "peer_multiples": records(peers_frame()),
+            "sites": None if sites is None else records(sites),
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
@@ -295,6 +317,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     if hedges is not None:
         print_hedges(console, hedges, wide)
     print_valuation(console, valuation, wide)
+    if sites is not None and sites["site"].nunique() > 1:
+        print_sites(console, sites, wide)
     if result.dataset.attrs.get("per_path") == "finals":
         console.print("per path, only the summary's inputs were kept (the client could not hold every value; "
                       "see docs/scaling.md)")

@@ -1,7 +1,7 @@
 """Work a run may take on one machine: refuse, before any work, a run whose arrays cannot fit in memory.
 
-The engine keeps, for the whole run, per-path terminal values (``TERMINAL_COLUMNS`` x 8 B per path per
-policy), the monthly series of the stored paths (float32) and their AI projects' monthly flows (float64); each
+The engine keeps, for the whole run, per-path terminal values (``TERMINAL_COLUMNS`` and the tracked sites' totals,
+x 8 B per path per policy), the monthly series of the stored paths (float32) and their AI projects' monthly flows (float64); each
 thread also holds one chunk's market arrays. Building the result copies the terminal values about twice more
 (the result Dataset and the derived per-path metrics), hence :data:`RESULT_COPIES`.
 """
@@ -67,14 +67,15 @@ def client_bytes(scenario, n_policies: int, n_projects: int, kept: str) -> float
     arrays (``TERMINAL_COLUMNS`` x :data:`RESULT_COPIES`, or ``engine.result.FINALS`` once when only the finals are
     kept) and the stored paths' monthly series; no chunk's market arrays (the workers build those). [bytes]"""
     from hashpivot.engine.result import FINALS
-    from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS
+    from hashpivot.engine.state import MONTHLY_VARIABLES, terminal_width
 
     run = scenario.run
+    width = terminal_width(len(scenario.company.sites))
     whole = run_bytes(run.n_paths, run.horizon_days, n_policies, run.store_paths, run.chunk_paths, n_projects, 0,
-                      len(TERMINAL_COLUMNS), len(MONTHLY_VARIABLES))
+                      width, len(MONTHLY_VARIABLES))
     if kept == "all":
         return whole
-    terminal = n_policies * run.n_paths * len(TERMINAL_COLUMNS) * 8.0 * RESULT_COPIES
+    terminal = n_policies * run.n_paths * width * 8.0 * RESULT_COPIES
     return whole - terminal + n_policies * run.n_paths * len(FINALS) * 8.0
 
 
@@ -97,12 +98,12 @@ def check_run_fits(scenario, n_policies: int, n_projects: int = 0, n_threads: in
     """Raise WorkTooLargeError, in microseconds and before any work, when ``scenario``'s paths x days x
     policies need more memory than :func:`memory_limit_bytes`; the message names the need, the limit, the most
     paths that fit and how to go past it."""
-    from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS
+    from hashpivot.engine.state import MONTHLY_VARIABLES, terminal_width
 
     run = scenario.run
     threads = n_threads or os.cpu_count() or 1
     sizes = (run.horizon_days, n_policies, run.store_paths, run.chunk_paths, n_projects, threads,
-             len(TERMINAL_COLUMNS), len(MONTHLY_VARIABLES))
+             terminal_width(len(scenario.company.sites)), len(MONTHLY_VARIABLES))
     need, limit = run_bytes(run.n_paths, *sizes), memory_limit_bytes()
     if need <= limit:
         return

@@ -75,14 +75,16 @@ PROJECT_COLUMNS = (
     ("power_price_usd_per_mwh", "power price of the GPU hall, x the power price index [USD/MWh]"),
     ("contract_rate_usd_per_gpu_hour", "fixed contract rent [USD/GPU-hour]"),
     ("opex_usd_per_gpu_hour", "non-power operating cost per installed GPU-hour [USD/GPU-hour]"),
+    ("site_index", "row of the project's site: its conversion's site, else the site giving it the most MW [index]"),
 )
 (P_KIND, P_GRID_MW, P_IT_MW, P_LEASE_RATE_USD_PER_KW_MONTH, P_ESCALATOR_FRAC_PER_YEAR, P_TERM_DAYS,
  P_OPEX_FRAC_OF_REVENUE, P_CAPEX_USD, P_BUILD_DAYS, P_DELAY_DAYS, P_HAZARD_PER_DAY, P_DOWNTIME_DAYS, P_N_GPUS,
  P_CONTRACTED_FRAC, P_UTILISATION_FRAC, P_CONTRACT_DAYS, P_SPOT_START_USD_PER_GPU_HOUR, P_POWER_PRICE_USD_PER_MWH,
- P_CONTRACT_RATE_USD_PER_GPU_HOUR, P_OPEX_USD_PER_GPU_HOUR) = range(len(PROJECT_COLUMNS))
+ P_CONTRACT_RATE_USD_PER_GPU_HOUR, P_OPEX_USD_PER_GPU_HOUR, P_SITE_INDEX) = range(len(PROJECT_COLUMNS))
 N_PROJECT_COLS = len(PROJECT_COLUMNS)
 #: Columns every project fills, whatever its kind.
-PROJECT_COMMON_COLUMNS = ("kind", "grid_mw", "it_mw", "build_days", "delay_days", "hazard_per_day", "downtime_days")
+PROJECT_COMMON_COLUMNS = ("kind", "grid_mw", "it_mw", "build_days", "delay_days", "hazard_per_day", "downtime_days",
+                          "site_index")
 
 #: The fleet-upgrade policy's parameters, in packing order (``policy.upgrade``).
 UPGRADE_PARAMS = (
@@ -171,6 +173,8 @@ class ProjectSpec:
     offset_days: int
     #: Build time to use instead of the project's (a build begun before day 1, or MW taken at delivery). [days]
     build_days: int | None = None
+    #: The site whose mining MW the project takes (its conversion's ``site``); None: any site's. [name]
+    site: str | None = None
 
 
 @dataclass(frozen=True)
@@ -276,12 +280,13 @@ def _expand(plan) -> list[ProjectSpec]:
             label = base if step.n_tranches == 1 else f"{base}_t{j + 1}"
             if isinstance(step, ConvertOnDay):
                 start, build = _fixed_start(step, j * step.tranche_spacing_days)
-                specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, start, 0.0, 0, 0, 0, build))
+                specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, start, 0.0, 0, 0, 0, build,
+                                         step.site))
             else:
                 assert isinstance(step, ConvertWhenHashpriceBelow)
                 specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, None,
                                          step.threshold_usd_per_th_day, step.for_days, step.earliest_day,
-                                         j * step.tranche_spacing_days))
+                                         j * step.tranche_spacing_days, site=step.site))
     return specs
 
 
@@ -303,16 +308,17 @@ def _hazard_per_day(prob_per_year: float) -> float:
     return 1.0 - (1.0 - prob_per_year) ** (1.0 / DAYS_PER_YEAR)
 
 
-def _project_row(spec: ProjectSpec, first_site_price_usd_per_mwh: float) -> NDArray[np.float64]:
-    """The project's row of ``PROJECT_COLUMNS``: the columns every project fills, then those its kind declares."""
+def _project_row(spec: ProjectSpec, site_price_usd_per_mwh: float, site_index: int) -> NDArray[np.float64]:
+    """The project's row of ``PROJECT_COLUMNS``: the columns every project fills, then those its kind declares;
+    ``site_price_usd_per_mwh`` is the power price of the hall (a GPU cloud's), ``site_index`` its site's row."""
     p = spec.project
     common = {
         "kind": p.code, "grid_mw": spec.mw, "it_mw": spec.mw / p.pue_ratio,
         "build_days": p.build_days if spec.build_days is None else spec.build_days,
         "delay_days": p.delay_days, "hazard_per_day": _hazard_per_day(p.tenant_default_prob_per_year),
-        "downtime_days": p.downtime_days,
+        "downtime_days": p.downtime_days, "site_index": site_index,
     }
-    own = p.engine_columns(spec.mw, first_site_price_usd_per_mwh)
+    own = p.engine_columns(spec.mw, site_price_usd_per_mwh)
     if set(own) != set(p.ENGINE_COLUMNS) or set(common) != set(PROJECT_COMMON_COLUMNS):
         raise AssertionError(f"{p.kind}.engine_columns() fills {sorted(own)}, declares {p.ENGINE_COLUMNS}")
     return pack(PROJECT_COLUMNS, common | own)
@@ -336,21 +342,35 @@ def build_company(scenario, plan) -> CompanyArrays:
             "pue_ratio": pue,
         })
     specs = _expand(plan)
-    projects = np.array([_project_row(s, company.sites[0].power_price_usd_per_mwh) for s in specs],
-                        dtype=np.float64).reshape(len(specs), N_PROJECT_COLS)
-    # Take converted MW from the least efficient fleets first, in the order the steps are listed.
+    # Take converted MW from the least efficient fleets first (of the conversion's site when it names one), in the
+    # order the steps are listed.
     order = np.argsort(-fleets[:, F_GRID_J_PER_TH], kind="stable")
     left = fleets[:, F_GRID_MW].copy()
     removal = np.zeros((len(specs), len(company.fleets)))
     for k, spec in enumerate(specs):
         need = spec.mw
         for f in order:
+            if spec.site is not None and fleets[f, F_SITE_INDEX] != site_index[spec.site]:
+                continue
             take = min(need, left[f])
             removal[k, f] = take
             left[f] -= take
             need -= take
             if need <= 1e-12:
                 break
+    rows = []
+    for k, spec in enumerate(specs):
+        if spec.site is not None:
+            site = site_index[spec.site]
+        elif removal.shape[1]:
+            site = int(fleets[int(np.argmax(removal[k])), F_SITE_INDEX])
+        else:
+            site = 0
+        # A GPU hall draws its site's power; a conversion that names no site keeps the first site's price (the
+        # hall's site is not stated).
+        price = company.sites[site if spec.site is not None else 0].power_price_usd_per_mwh
+        rows.append(_project_row(spec, price, site))
+    projects = np.array(rows, dtype=np.float64).reshape(len(specs), N_PROJECT_COLS)
     days = np.arange(scenario.run.horizon_days + 1) / DAYS_PER_YEAR
     derate = np.array([(1.0 - f.derate_frac_per_year) ** (f.age_years + days) for f in company.fleets])
     up = scenario.policy.upgrade

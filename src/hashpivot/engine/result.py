@@ -31,6 +31,8 @@ from hashpivot.engine.state import (
     T_INSOLVENT_DAY,
     T_NAV,
     T_SHARES,
+    SITE_TOTALS,
+    T_SITE0,
     TERMINAL_COLUMNS,
 )
 from hashpivot.policies.capacity import SEGMENTS, capacity_label
@@ -101,7 +103,8 @@ class SimResult:
                   for plan, policy in combos]
         run = scenario.run
         dates = pd.Timestamp(run.start_date) + pd.to_timedelta(month_days, unit="D")
-        data: dict[str, tuple] = {name: (("policy", "path"), values) for name, values in per_path.items()}
+        data: dict[str, tuple] = {name: (("policy", "path", "site") if values.ndim == 3 else ("policy", "path"), values)
+                                  for name, values in per_path.items()}
         for j, name in enumerate(MONTHLY_VARIABLES):
             prefix = "monthly_" if name in MONTHLY_STOCKS else "cumulative_"
             data[f"{prefix}{name}"] = (("policy", "sample", "date"), monthly[:, :, j, :])
@@ -122,6 +125,7 @@ class SimResult:
         ds = xr.Dataset(
             data,
             coords={"policy": labels, "path": np.arange(run.n_paths), "sample": np.arange(monthly.shape[1]),
+                    "site": [s.name for s in scenario.company.sites],
                     "date": dates, "day": ("date", month_days),
                     "capacity": ("policy", [capacity_label(plan) for plan, _ in combos]),
                     "treasury": ("policy", [policy.label for _, policy in combos]),
@@ -136,13 +140,32 @@ class SimResult:
                    seed=run.seed, version=__version__, scenario=scenario)
 
 
+def site_metrics(scenario, terminal: np.ndarray, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each site's flows per path, (policy, path, site) arrays named ``site_<SITE_TOTALS name>``, from the tracked
+    sites' columns of ``terminal`` (a company of several sites) or, for a company of one site, from its segments
+    (``data``: the terminal columns by name), which are that site's figures. [units of each name]"""
+    names = [name for name, _ in SITE_TOTALS]
+    n_sites = len(scenario.company.sites)
+    if terminal.shape[2] > T_SITE0:
+        block = terminal[:, :, T_SITE0:].reshape(terminal.shape[0], terminal.shape[1], n_sites, len(names))
+        return {f"site_{name}": block[:, :, :, i] for i, name in enumerate(names)}
+    one = {
+        "mined_btc": data["mined_btc"], "mining_revenue_usd": data["mining_revenue_usd"],
+        "mining_opex_usd": data["mining_opex_usd"], "mining_capex_usd": data["mining_capex_usd"],
+        "mining_mw_days": data["mining_mw_days"],
+        **{f"ai_{f}": sum(data[f"{seg}_{f}"] for seg in AI_SEGMENTS) for f in ("revenue_usd", "opex_usd",
+                                                                                "capex_usd", "mw_days")},
+    }
+    return {f"site_{name}": one[name][:, :, None] for name in names}
+
+
 def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
     """Every per-path variable of a result, each (policy, path), from the engine's terminal array (policy, path,
     ``TERMINAL_COLUMNS``): the terminal columns themselves (``insolvent_day`` as int64), NAV per share, BTC yield, each
     segment's margin and revenue per MW-day [USD/MW-day] and margin fraction, the AI margin per MW-day, the
     attributable figures and RM1's convenience totals. [units of each name]"""
     data: dict[str, np.ndarray] = {}
-    for j, name in enumerate(TERMINAL_COLUMNS):
+    for j, name in enumerate(TERMINAL_COLUMNS):  # the tracked sites' columns follow (``site_metrics``)
         col = terminal[:, :, j]
         data[name] = col.astype(np.int64) if j == T_INSOLVENT_DAY else col
     btc_per_share_0 = scenario.company.btc_held / scenario.company.shares_outstanding
@@ -169,6 +192,7 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
         data[f"{seg}_attributable_margin_usd"] = frac * (data[f"{seg}_revenue_usd"] - data[f"{seg}_opex_usd"])
         minority += (1.0 - frac) * net
     data["attributable_nav_usd"] = terminal[:, :, T_NAV] - minority
+    data |= site_metrics(scenario, terminal, data)
     # Convenience totals (RM1's outputs): mining power bill, AI net revenue and AI MW-days.
     data["power_cost_usd"] = data["mining_opex_usd"]
     data["ai_net_usd"] = ai[0] - ai[1]

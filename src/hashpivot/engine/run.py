@@ -30,7 +30,7 @@ from hashpivot.engine.market import MarketChunk, build_market
 from hashpivot.engine.memory import recycle_chunk_memory
 from hashpivot.engine.plan import P_HAZARD_PER_DAY, build_company
 from hashpivot.engine.result import FINALS, SimResult, path_metrics
-from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS
+from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS, terminal_width, tracked_sites
 from hashpivot.engine.step import Outputs, company_inputs, energy_sites, market_arrays, new_workspace, run_company
 from hashpivot.errors import HashpivotError
 from hashpivot.policies.capacity import capacity_label
@@ -193,7 +193,8 @@ class _Job:
             check_run_fits(scenario, len(self.combos), max([len(a.specs) for a in self.arrays] + [0]), n_threads)
         self.first_path, self.month_days = first_path, month_days
         n_pol = len(self.combos)
-        self.terminal = np.empty((n_pol, n_paths, len(TERMINAL_COLUMNS)))
+        self.n_sites = len(scenario.company.sites)
+        self.terminal = np.empty((n_pol, n_paths, terminal_width(self.n_sites)))
         self.monthly = np.empty((n_pol, n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
         n_projects = max([len(a.specs) for a in self.arrays] + [0])
         self.project_flows = np.zeros((n_pol, n_store, n_projects, month_days.size))
@@ -210,13 +211,13 @@ class _Job:
             tenant_u = _tenant_uniforms(self.scenario, plan_arrays, first, count)
             n_proj = len(plan_arrays.specs)
             for policy in self.treasury:
-                term = np.empty((count, len(TERMINAL_COLUMNS)))
+                term = np.empty((count, terminal_width(self.n_sites)))
                 flows = np.zeros((store_here, max(n_proj, 1), month_days.size))
                 run_company(
                     market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
                     month_days, check, Outputs(term, mon, flows),
                     new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),
-                                  energy_sites(plan_arrays)),
+                                  energy_sites(plan_arrays), tracked_sites(self.n_sites)),
                 )
                 self.terminal[k, at : at + count] = term
                 _check_fits_float32(mon, self.combos[k], first, month_days)
@@ -310,7 +311,8 @@ class Merger:
                 return
             self._unwhole()
             if self._terminal is None:
-                self._terminal = np.empty((len(self.combos), self.n_paths, len(TERMINAL_COLUMNS)))
+                self._terminal = np.empty((len(self.combos), self.n_paths,
+                                           terminal_width(len(self.scenario.company.sites))))
             self._terminal[:, rows] = part.terminal
         else:
             for name, values in part.metrics.items():

@@ -55,6 +55,7 @@ from hashpivot.engine.plan import (
     P_OPEX_FRAC_OF_REVENUE,
     P_OPEX_USD_PER_GPU_HOUR,
     P_POWER_PRICE_USD_PER_MWH,
+    P_SITE_INDEX,
     P_SPOT_START_USD_PER_GPU_HOUR,
     P_TERM_DAYS,
     P_UTILISATION_FRAC,
@@ -70,6 +71,17 @@ from hashpivot.engine.plan import (
     U_MAX_PAYBACK_DAYS,
 )
 from hashpivot.engine.state import (
+    N_SITE_TOTALS,
+    ST_AI_CAPEX_USD,
+    ST_AI_MW_DAYS,
+    ST_AI_OPEX_USD,
+    ST_AI_REVENUE_USD,
+    ST_MINED_BTC,
+    ST_MINING_CAPEX_USD,
+    ST_MINING_MW_DAYS,
+    ST_MINING_OPEX_USD,
+    ST_MINING_REVENUE_USD,
+    T_SITE0,
     FS_ACTIVE_GRID_MW,
     FS_CALLED_HOURS_THIS_YEAR,
     FS_UPGRADED_GRID_MW,
@@ -304,30 +316,46 @@ def called_share(fs, f, sites, site, t):
 
 
 @njit(inline="always")
-def mine_as_built(st, company, market, pi, t, hashvalue):
+def mine_as_built(st, sts, company, market, pi, t, hashvalue, btc_price_usd):
     """(BTC mined [BTC], power cost [USD]) of fleets as built: a few multiplications by factors formed once per
     plan (``engine.plan.AsBuiltFleets``), in the general loop's order of operations (same bits). Adds the mining
-    MW-days to the mining segment's ``mw_days``."""
+    MW-days to the mining segment's ``mw_days`` and, with tracked sites (``sts`` has rows), each fleet's flows to
+    its site's."""
     ab = company.as_built
     mined = 0.0
     power = 0.0
+    by_site = sts.shape[0] > 0
     for i in range(ab.built.size):
-        mined += k.btc_mined(ab.net_hashrate_ehs[i, t], hashvalue)
-        power += k.energy_cost_usd(ab.energy_mwh_per_day[i],
-                                   ab.power_price_usd_per_mwh[i] * market.power_price_index[pi, t])
-        st[_SEG_MINING + SEG_MW_DAYS] += company.fleets[ab.built[i], F_GRID_MW]
+        b = k.btc_mined(ab.net_hashrate_ehs[i, t], hashvalue)
+        c = k.energy_cost_usd(ab.energy_mwh_per_day[i], ab.power_price_usd_per_mwh[i] * market.power_price_index[pi, t])
+        mined += b
+        power += c
+        mw = company.fleets[ab.built[i], F_GRID_MW]
+        st[_SEG_MINING + SEG_MW_DAYS] += mw
+        if by_site:
+            add_site_mining(sts, int(company.fleets[ab.built[i], F_SITE_INDEX]), b, b * btc_price_usd, c, mw)
     return mined, power
 
 
 @njit(inline="always")
-def mine_fleets(st, fs, company, market, upgrade, pi, t, hashvalue, btc_price_usd, site_energy):
+def add_site_mining(sts, site, mined_btc, revenue_usd, power_usd, mw):
+    """Add a fleet's day to its site's ``SITE_TOTALS`` (BTC mined, revenue [USD], power [USD], MW-days)."""
+    sts[site, ST_MINED_BTC] += mined_btc
+    sts[site, ST_MINING_REVENUE_USD] += revenue_usd
+    sts[site, ST_MINING_OPEX_USD] += power_usd
+    sts[site, ST_MINING_MW_DAYS] += mw
+
+
+@njit(inline="always")
+def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_price_usd, site_energy):
     """(BTC mined [BTC], power cost [USD], demand-response credits [USD], least productive fleet with old units
     (-1 if none), its EH/s per grid MW) today, fleet by fleet: converted MW take the old units first; upgraded
     units keep mining. Adds the mining MW-days to the mining segment's ``mw_days``; reads ``FLEET_STATE``. When
     ``site_energy`` has rows (a fixed-price power contract needs them: ``engine.hedges``) it sets each site's row
     (``SE_*``: energy at full use [MWh], energy drawn [MWh], their cost at today's price [USD]); with none it is
-    not touched."""
+    not touched. With tracked sites (``sts`` has rows) each fleet's flows go to its site's ``SITE_TOTALS`` too."""
     fleets, sites = company.fleets, company.sites
+    by_site = sts.shape[0] > 0
     mined = 0.0
     power = 0.0
     dr = 0.0
@@ -341,6 +369,8 @@ def mine_fleets(st, fs, company, market, upgrade, pi, t, hashvalue, btc_price_us
         if mw <= 1e-12:
             continue
         st[_SEG_MINING + SEG_MW_DAYS] += mw
+        if by_site:
+            sts[int(fleets[f, F_SITE_INDEX]), ST_MINING_MW_DAYS] += mw
         mw_new = min(fs[f, FS_UPGRADED_GRID_MW], mw)
         mw_old = mw - mw_new
         site = int(fleets[f, F_SITE_INDEX])
@@ -364,6 +394,8 @@ def mine_fleets(st, fs, company, market, upgrade, pi, t, hashvalue, btc_price_us
             mined += b
             power += c
             dr += d
+            if by_site:
+                add_site_mining(sts, site, b, b * btc_price_usd + d, c, 0.0)
             st[S_DEMAND_RESPONSE_MWH] += d_mwh
             st[S_SHUTDOWN_SAVED_USD] += saved
             st[S_SHUTDOWN_FORGONE_BTC] += forgone
@@ -374,7 +406,7 @@ def mine_fleets(st, fs, company, market, upgrade, pi, t, hashvalue, btc_price_us
 
 
 @njit(inline="always")
-def upgrade_fleet(st, fs, company, upgrade, worst, worst_ehs_per_mw, hashvalue, btc_price_usd):
+def upgrade_fleet(st, fs, sts, company, upgrade, worst, worst_ehs_per_mw, hashvalue, btc_price_usd):
     """Capex [USD] of replacing up to ``max_mw_per_check`` grid MW of the least productive fleet's old units with
     the upgrade model when the new units' capex is paid back by their extra revenue within ``max_payback_days``
     at today's hashvalue and price. Writes ``FS_UPGRADED_GRID_MW`` and the mining segment's ``capex_usd``."""
@@ -391,6 +423,8 @@ def upgrade_fleet(st, fs, company, upgrade, worst, worst_ehs_per_mw, hashvalue, 
             fs[f, FS_UPGRADED_GRID_MW] += x
             capex += x * capex_per_mw
             st[_SEG_MINING + SEG_CAPEX_USD] += x * capex_per_mw
+            if sts.shape[0] > 0:
+                sts[int(fleets[f, F_SITE_INDEX]), ST_MINING_CAPEX_USD] += x * capex_per_mw
     return capex
 
 
@@ -462,13 +496,15 @@ def lease_day(ps, company, market, p, j, gi, t, in_downtime):
 
 
 @njit(inline="always")
-def ai_projects(st, ps, company, market, p, t, pi, gi, m, store, project_flows, capex):
+def ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store, project_flows, capex):
     """(AI revenue [USD], AI opex [USD], capex [USD]) today: each started project pays its capex evenly over its
     build (all on its start day without one), then earns from the day its build and delay are over. ``capex`` is
     the day's capex so far; the returned one adds the projects'. Writes the segments' ``revenue_usd``,
     ``opex_usd``, ``capex_usd`` and ``mw_days``, ``PROJECT_STATE``, and (``store``) the path's monthly project
-    net cash flows in ``project_flows[p, j, m]``."""
+    net cash flows in ``project_flows[p, j, m]``; with tracked sites (``sts`` has rows), each project's flows to its
+    site's ``SITE_TOTALS``."""
     pr = company.projects
+    by_site = sts.shape[0] > 0
     ai_rev = 0.0
     ai_opex = 0.0
     for j in range(pr.shape[0]):
@@ -485,12 +521,17 @@ def ai_projects(st, ps, company, market, p, t, pi, gi, m, store, project_flows, 
         capex += capex_j
         seg = int(pr[j, P_KIND]) + 1
         st[_seg(seg, SEG_CAPEX_USD)] += capex_j
+        site = int(pr[j, P_SITE_INDEX])
+        if by_site:
+            sts[site, ST_AI_CAPEX_USD] += capex_j
         if store:
             project_flows[p, j, m] -= capex_j
         earn = start + build + int(pr[j, P_DELAY_DAYS])
         if t < earn:
             continue
         st[_seg(seg, SEG_MW_DAYS)] += pr[j, P_GRID_MW]
+        if by_site:
+            sts[site, ST_AI_MW_DAYS] += pr[j, P_GRID_MW]
         if ps[j, PS_RATE_FROM_DAY] < 0:
             ps[j, PS_RATE_FROM_DAY] = earn
             ps[j, PS_NEXT_RENT_DAY] = earn
@@ -506,6 +547,9 @@ def ai_projects(st, ps, company, market, p, t, pi, gi, m, store, project_flows, 
             rev, op = lease_day(ps, company, market, p, j, gi, t, in_downtime)
         st[_seg(seg, SEG_REVENUE_USD)] += rev
         st[_seg(seg, SEG_OPEX_USD)] += op
+        if by_site:
+            sts[site, ST_AI_REVENUE_USD] += rev
+            sts[site, ST_AI_OPEX_USD] += op
         if store:
             project_flows[p, j, m] += rev - op
         ai_rev += rev
@@ -785,8 +829,12 @@ def store_month(st, ps, company, market, monthly, p, m, t):
 
 
 @njit(inline="always")
-def store_terminal(st, ps, company, market, term, p, t):
-    """Write path ``p``'s row of the terminal array (``engine.state.TERMINAL_COLUMNS``) on its last day ``t``."""
+def store_terminal(st, ps, sts, company, market, term, p, t):
+    """Write path ``p``'s row of the terminal array (``engine.state.TERMINAL_COLUMNS``, then the tracked sites'
+    ``SITE_TOTALS`` from ``T_SITE0``) on its last day ``t``."""
+    for site in range(sts.shape[0]):
+        for i in range(N_SITE_TOTALS):
+            term[p, T_SITE0 + site * N_SITE_TOTALS + i] = sts[site, i]
     nav, contracted = reported_nav_usd(st, ps, company, market, p, t, market.btc_price_usd[p, t])
     term[p, T_BTC] = st[S_BTC_HELD]
     term[p, T_CASH] = st[S_CASH_USD]

@@ -121,6 +121,36 @@ SITE_ENERGY = (
 SE_FULL_MWH, SE_USED_MWH, SE_FULL_COST_USD, SE_USED_COST_USD = range(len(SITE_ENERGY))
 N_SITE_ENERGY = len(SITE_ENERGY)
 
+#: Per site (rows), its flows since day 0, kept only for a company of more than one site (with one, the site's
+#: figures are the company's segments). (name, meaning [unit])
+SITE_TOTALS = (
+    ("mined_btc", "BTC its fleets mined [BTC]"),
+    ("mining_revenue_usd", "BTC its fleets mined at each day's price, plus demand-response credits [USD]"),
+    ("mining_opex_usd", "its fleets' power [USD]"),
+    ("mining_capex_usd", "capex of its fleets' upgrades [USD]"),
+    ("mining_mw_days", "its MW mining, summed over days [MW-days]"),
+    ("ai_revenue_usd", "its AI/HPC projects' revenue [USD]"),
+    ("ai_opex_usd", "its AI/HPC projects' opex [USD]"),
+    ("ai_capex_usd", "its AI/HPC projects' capex [USD]"),
+    ("ai_mw_days", "its MW earning from AI/HPC, summed over days [MW-days]"),
+)
+(ST_MINED_BTC, ST_MINING_REVENUE_USD, ST_MINING_OPEX_USD, ST_MINING_CAPEX_USD, ST_MINING_MW_DAYS, ST_AI_REVENUE_USD,
+ ST_AI_OPEX_USD, ST_AI_CAPEX_USD, ST_AI_MW_DAYS) = range(len(SITE_TOTALS))
+N_SITE_TOTALS = len(SITE_TOTALS)
+
+
+def tracked_sites(n_sites: int) -> int:
+    """Sites whose flows the kernel keeps apart (``SITE_TOTALS``): every site of a company of several, none of a
+    company of one (its segments are its site's figures, and the loop then pays nothing for it). [count]"""
+    return n_sites if n_sites > 1 else 0
+
+
+def terminal_width(n_sites: int) -> int:
+    """Columns of a terminal row: ``TERMINAL_COLUMNS``, then each tracked site's ``SITE_TOTALS`` (from
+    ``T_SITE0``, site by site). [count]"""
+    return len(TERMINAL_COLUMNS) + tracked_sites(n_sites) * N_SITE_TOTALS
+
+
 #: Per AI project (rows), its state on a path. Days are whole numbers held as floats. (name, meaning [unit])
 PROJECT_STATE = (
     ("lease_rate_usd_per_kw_month", "a lease's rate in force (re-let or renewed at the market) [USD/kW-month]"),
@@ -149,6 +179,8 @@ TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for
 #: Column of ``HEDGE_FIELDS[i]`` in the terminal array: ``T_HEDGE0 + i``.
 T_HEDGE0 = T_SEGMENT0 + len(SEGMENT_FIELDS) * N_SEGMENTS
 T_DCF_EQUITY_USD, T_EV_USD = range(T_HEDGE0 + N_HEDGE_FIELDS, T_HEDGE0 + N_HEDGE_FIELDS + len(VALUE_FIELDS))
+#: First column of the tracked sites' ``SITE_TOTALS`` in a terminal row (see ``terminal_width``).
+T_SITE0 = len(TERMINAL_COLUMNS)
 
 #: Rows of the per-path monthly array: stocks at each month end (the fan charts' variables), then flows summed
 #: from day 1 to each month end (``cumulative_<name>`` in a SimResult; a month's flow is the difference of two

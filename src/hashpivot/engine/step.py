@@ -70,6 +70,7 @@ from hashpivot.engine.state import (
     N_HEDGE_STATE,
     N_PROJECT_STATE,
     N_SITE_ENERGY,
+    N_SITE_TOTALS,
     N_STATE,
     PS_CONTRACT_LOST,
     PS_LEASE_RATE_USD_PER_KW_MONTH,
@@ -117,14 +118,20 @@ Outputs = namedtuple("Outputs", ("terminal", "monthly", "project_flows"))
 #: The kernel's scratch, owned by the caller: the path's state (``engine.state.PATH_STATE``), its fleets'
 #: (fleets, ``FLEET_STATE``), its projects' (projects, ``PROJECT_STATE``) and its hedges' (hedges, ``HEDGE_STATE``).
 #: ``site_energy`` (sites, ``SITE_ENERGY``) is the day's energy by site, kept only for fixed-price power (else 0 rows).
-Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state", "site_energy"))
+#: ``site_totals`` (tracked sites, ``SITE_TOTALS``) are each site's flows since day 0, kept for a company of several
+#: sites (``engine.state.tracked_sites``; else 0 rows).
+Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state", "site_energy",
+                                     "site_totals"))
 
 
-def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_sites: int = 0) -> Workspace:
+def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_sites: int = 0,
+                  n_tracked_sites: int = 0) -> Workspace:
     """A ``Workspace`` for a company of ``n_fleets`` fleets, ``n_projects`` projects and ``n_hedges`` hedges;
-    ``n_energy_sites``: its sites when a fixed-price power contract needs their energy, else 0."""
+    ``n_energy_sites``: its sites when a fixed-price power contract needs their energy, else 0;
+    ``n_tracked_sites``: its sites when their flows are kept apart (``engine.state.tracked_sites``), else 0."""
     return Workspace(np.empty(N_STATE), np.empty((n_fleets, N_FLEET_STATE)), np.empty((n_projects, N_PROJECT_STATE)),
-                     np.empty((n_hedges, N_HEDGE_STATE)), np.zeros((n_energy_sites, N_SITE_ENERGY)))
+                     np.empty((n_hedges, N_HEDGE_STATE)), np.zeros((n_energy_sites, N_SITE_ENERGY)),
+                     np.zeros((n_tracked_sites, N_SITE_TOTALS)))
 
 
 @njit(inline="always")
@@ -143,14 +150,16 @@ def _borrow_all(market, company, params, month_days, out, work):
                             b(company.start_days), b(company.tenant_u), b(company.hedges))
     out = Outputs(b(out.terminal), b(out.monthly), b(out.project_flows))
     work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state),
-                     b(work.site_energy))
+                     b(work.site_energy), b(work.site_totals))
     return market, company, b(params), b(month_days), out, work
 
 
 @njit(inline="always")
-def start_path(st, fs, ps, company, market, p):
-    """Day 0 of path ``p``: the company's opening balance sheet, every fleet as built, no project started."""
+def start_path(st, fs, ps, sts, company, market, p):
+    """Day 0 of path ``p``: the company's opening balance sheet, every fleet as built, no project started, no
+    site's flow yet (``sts``: the tracked sites' totals)."""
     st[:] = 0.0
+    sts[:, :] = 0.0
     st[S_BTC_HELD] = company.scalars[C_BTC_HELD]
     st[S_CASH_USD] = company.scalars[C_CASH_USD]
     st[S_DEBT_USD] = company.scalars[C_DEBT_USD]
@@ -173,7 +182,7 @@ def start_path(st, fs, ps, company, market, p):
 
 
 @njit(inline="always")
-def operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m, month_days, out):
+def operate_day(st, fs, ps, hs, se, sts, company, market, code, params, p, t, m, month_days, out):
     """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot and
     ``month_days`` the day index of each month slot."""
     pi = 0 if market.power_price_index.shape[0] == 1 else p
@@ -187,16 +196,16 @@ def operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m, mont
     dr = 0.0
     capex = 0.0
     if st[S_FLEETS_AS_BUILT] > 0.5:
-        mined, power = stages.mine_as_built(st, company, market, pi, t, hashvalue)
+        mined, power = stages.mine_as_built(st, sts, company, market, pi, t, hashvalue, s)
     else:
-        mined, power, dr, worst, worst_ehs = stages.mine_fleets(st, fs, company, market, company.upgrade, pi, t,
+        mined, power, dr, worst, worst_ehs = stages.mine_fleets(st, fs, sts, company, market, company.upgrade, pi, t,
                                                                 hashvalue, s, se)
         every = max(int(company.upgrade[U_CHECK_EVERY_DAYS]), 1)
         if company.upgrade[U_ENABLED] > 0.5 and worst >= 0 and t % every == 0:
-            capex = stages.upgrade_fleet(st, fs, company, company.upgrade, worst, worst_ehs, hashvalue, s)
+            capex = stages.upgrade_fleet(st, fs, sts, company, company.upgrade, worst, worst_ehs, hashvalue, s)
     store = p < out.monthly.shape[0]
-    ai_rev, ai_opex, capex = stages.ai_projects(st, ps, company, market, p, t, pi, gi, m, store, out.project_flows,
-                                                capex)
+    ai_rev, ai_opex, capex = stages.ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store,
+                                                out.project_flows, capex)
     st[S_BTC_HELD] += mined
     hedge_cash = 0.0
     released = 0.0
@@ -227,12 +236,13 @@ def run_company(market, company, code, params, month_days, check, out, work):
     ``work`` (``Workspace``) as scratch."""
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
     st, fs, ps, hs, se = work.path_state, work.fleet_state, work.project_state, work.hedge_state, work.site_energy
+    sts = work.site_totals
     n_paths, n_cols = market.btc_price_usd.shape
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]
     discount_per_day = company.scalars[C_EQUITY_DISCOUNT_PER_DAY]
     for p in range(n_paths):
-        start_path(st, fs, ps, company, market, p)
+        start_path(st, fs, ps, sts, company, market, p)
         hg.start_hedges(hs)
         m = 0
         if p < n_store and month_days[0] == 0:
@@ -245,8 +255,8 @@ def run_company(market, company, code, params, month_days, check, out, work):
                 collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
                 equity_prev = st[S_EQUITY_RAISED_USD]
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
-                 released, liquidated) = operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m,
-                                                     month_days, out)
+                 released, liquidated) = operate_day(st, fs, ps, hs, se, sts, company, market, code, params, p, t,
+                                                     m, month_days, out)
                 if check:
                     # Hedges move BTC between the BTC held and collateral (released) and cash (hedge_cash): with
                     # both 0 (no hedges) this is the check as it always was.
@@ -260,7 +270,7 @@ def run_company(market, company, code, params, month_days, check, out, work):
                 if p < n_store:
                     stages.store_month(st, ps, company, market, out.monthly, p, m, t)
                 m += 1
-        stages.store_terminal(st, ps, company, market, out.terminal, p, n_cols - 1)
+        stages.store_terminal(st, ps, sts, company, market, out.terminal, p, n_cols - 1)
         hg.store_hedge_terminal(st, out.terminal, p)
 
 

@@ -199,6 +199,10 @@ class _Conversion(Model):
     project: AiProject
     n_tranches: int = Field(default=1, ge=1, le=50, description="Equal tranches the conversion is staged in. [count]")
     tranche_spacing_days: int = Field(default=90, ge=0, le=3650, description="Days between tranches. [days]")
+    site: str | None = Field(
+        default=None, description="Site whose mining MW convert (its least efficient fleets first); its results "
+        "count there. None: the least efficient fleets of any site. [name]",
+    )
 
     def steps(self) -> list:
         return [self]

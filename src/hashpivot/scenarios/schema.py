@@ -417,7 +417,18 @@ class Scenario(Model):
                     f"{where}: converts {total:g} MW; allowed: at most the company's mining MW "
                     f"({self.company.mining_mw:g})"
                 )
+            sites = {site.name: self.company.site_load_mw(site.name) for site in self.company.sites}
+            by_site: dict[str, float] = {}
             for step in plan.steps():
+                if step.site is not None:
+                    if step.site not in sites:
+                        raise ValueError(f"{where}: site={step.site!r}; allowed: a site of the company "
+                                         f"({', '.join(sites)})")
+                    by_site[step.site] = by_site.get(step.site, 0.0) + step.mw
+                    if by_site[step.site] > sites[step.site] * (1 + 1e-9):
+                        raise ValueError(
+                            f"{where}: converts {by_site[step.site]:g} MW of site {step.site!r}; allowed: at most "
+                            f"its mining MW ({sites[step.site]:g})")
                 if getattr(step, "day", 0) > self.run.horizon_days:
                     raise ValueError(
                         f"{where}: day={step.day} is after the horizon; allowed: <= run.horizon_days="
