@@ -111,6 +111,7 @@ from hashpivot.engine.state import (
     S_SHUTDOWN_FORGONE_BTC,
     S_SHUTDOWN_SAVED_USD,
     S_SOLD_BTC,
+    S_TRANCHE_DEBT_USD,
     SE_FULL_COST_USD,
     SE_FULL_MWH,
     SE_USED_COST_USD,
@@ -155,7 +156,9 @@ from hashpivot.policies.treasury import (
     TP_ISSUE_USD_PER_DAY,
     TP_MAX_BUY_USD_PER_DAY,
     TP_MAX_DILUTION_RATIO,
+    TP_MNAV_FLOOR_RATIO,
     TP_MNAV_RATIO,
+    TP_PREMIUM_BETA,
     TP_PRINCIPAL_USD,
     TP_SELL_FRAC,
     TP_SELL_HOLDINGS_FRAC_PER_DAY,
@@ -179,11 +182,12 @@ def _seg(g, field):
 @njit(inline="always")
 def nav_usd(st, btc_price_usd):
     """Net asset value: BTC x price + cash - debt - convertible principal - credit drawn, + collateral pledged x price
-    - BTC-backed loans (``engine.hedges``; both 0 without, which leaves the bits as they were). Reads
-    ``S_BTC_HELD``, ``S_CASH_USD``, ``S_DEBT_USD``, ``S_CONVERTIBLE_USD``, ``S_CREDIT_DRAWN_USD``,
-    ``S_COLLATERAL_BTC``, ``S_LOAN_USD``. [USD]"""
+    - BTC-backed loans (``engine.hedges``) - debt tranches (``engine.debt``; all 0 without, which leaves the bits
+    as they were). Reads ``S_BTC_HELD``, ``S_CASH_USD``, ``S_DEBT_USD``, ``S_CONVERTIBLE_USD``,
+    ``S_CREDIT_DRAWN_USD``, ``S_COLLATERAL_BTC``, ``S_LOAN_USD``, ``S_TRANCHE_DEBT_USD``. [USD]"""
     return (st[S_BTC_HELD] * btc_price_usd + st[S_CASH_USD] - st[S_DEBT_USD] - st[S_CONVERTIBLE_USD]
-            - st[S_CREDIT_DRAWN_USD] + st[S_COLLATERAL_BTC] * btc_price_usd - st[S_LOAN_USD])
+            - st[S_CREDIT_DRAWN_USD] + st[S_COLLATERAL_BTC] * btc_price_usd - st[S_LOAN_USD]
+            - st[S_TRANCHE_DEBT_USD])
 
 
 # --- 1. market day ---------------------------------------------------------------------------------------------
@@ -530,10 +534,11 @@ def _buy_btc(st, usd, btc_price_usd):
 
 
 @njit(inline="always")
-def finance(st, company, code, params, t, btc_price_usd):
+def finance(st, company, code, params, t, btc_price_usd, btc_price_0_usd):
     """(financing cash flow [USD], BTC bought [BTC]) today. A convertible note: issued on its day (the principal
     buys BTC), at maturity converted into shares if the share price (mNAV x NAV per share) reaches the conversion
-    price, else repaid in cash. At-the-market equity: shares sold at mNAV x NAV per share, the proceeds buy BTC.
+    price, else repaid in cash. At-the-market equity: shares sold at mNAV x NAV per share, the proceeds buy BTC;
+    the mNAV is ``max(mnav_floor_ratio, mnav_ratio x (price / day-0 price ``btc_price_0_usd``) ** premium_beta)``.
     Writes ``S_CONVERTIBLE_USD``, ``S_SHARES``, ``S_CASH_USD``, ``S_BTC_HELD``, ``S_EQUITY_RAISED_USD``."""
     financing = 0.0
     bought = 0.0
@@ -556,7 +561,12 @@ def finance(st, company, code, params, t, btc_price_usd):
         nav = nav_usd(st, btc_price_usd)
         issue = params[TP_ISSUE_USD_PER_DAY]
         if nav > 0 and st[S_SHARES] < company.scalars[C_SHARES] * (1.0 + params[TP_MAX_DILUTION_RATIO]) and issue > 0:
-            st[S_SHARES] += issue / (params[TP_MNAV_RATIO] * nav / st[S_SHARES])
+            beta = params[TP_PREMIUM_BETA]
+            mnav = params[TP_MNAV_RATIO]
+            if beta != 0.0:
+                mnav = mnav * (btc_price_usd / btc_price_0_usd) ** beta
+            mnav = max(params[TP_MNAV_FLOOR_RATIO], mnav)
+            st[S_SHARES] += issue / (mnav * nav / st[S_SHARES])
             financing += issue
             st[S_EQUITY_RAISED_USD] += issue
             st[S_CASH_USD] += issue
@@ -782,7 +792,7 @@ def store_terminal(st, ps, company, market, term, p, t):
     nav, contracted = reported_nav_usd(st, ps, company, market, p, t, market.btc_price_usd[p, t])
     term[p, T_BTC] = st[S_BTC_HELD]
     term[p, T_CASH] = st[S_CASH_USD]
-    term[p, T_DEBT] = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD]
+    term[p, T_DEBT] = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD] + st[S_TRANCHE_DEBT_USD]
     term[p, T_SHARES] = st[S_SHARES]
     term[p, T_NAV] = nav
     term[p, T_CONTRACTED_VALUE_USD] = contracted
