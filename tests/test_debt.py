@@ -278,3 +278,52 @@ def test_every_default_leaves_debt_off():
     assert pack_debt(scenario).shape == (0, len(DEBT_COLUMNS))
     assert np.all(pack_covenants(scenario).shape == (0, len(COVENANT_COLUMNS)))
     assert FLEETS  # the deterministic company mines (its production is what holds liquidity up)
+
+
+# ------------------------------------------------------------------------------------ results and CLI
+
+def test_results_summary_cli_and_report_show_the_debt(tmp_path):
+    """The default company with a 300 M USD note due on day 200 that cannot be refinanced, and a liquidity covenant
+    it cannot meet: every path breaches on day 91 (the first quarterly test), none refinances; the summary, the
+    printed table, the JSON and the report's debt section say so. A run without debt has none of them."""
+    import json
+
+    import tomli_w
+    from typer.testing import CliRunner
+
+    from hashpivot.analysis.debt import debt_frame
+    from hashpivot.cli import app
+    from hashpivot.scenarios.toml import load_preset
+
+    data = load_preset("default").model_dump(mode="python", exclude_none=True)
+    data["run"]["horizon_days"] = 365
+    data["company"]["debt"] = [{"name": "note", "kind": "note", "principal_usd": 3e8, "rate_per_year": 0.08,
+                                "maturity_date": "2024-11-06"}]  # 2024-04-20 + 200 days
+    data["company"]["covenants"] = [{"metric": "min_liquidity_usd", "threshold": 1e12}]
+    path = tmp_path / "debt.toml"
+    path.write_text(tomli_w.dumps(data))
+    args = ["run", str(path), "--paths", "16", "--no-store"]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    rows = out["debt"]
+    assert len(rows) == len(out["policies"])
+    for row in rows:
+        assert row["breach_frac"] == 1.0 and row["first_breach_day_p50"] == 91.0
+        assert row["refinance_per_path"] == 0.0 and row["debt_insolvency_frac"] <= row["insolvency_frac"]
+    summary = {(r["policy"], r["metric"], r["stat"]): r["value"] for r in out["summary"]}
+    first = out["policies"][0]
+    assert summary[(first, "covenant_breach", "probability")] == 1.0
+    assert summary[(first, "covenant_breach", "mean_first_day")] == 91.0
+    assert (first, "insolvency_from_debt", "probability") in summary
+    shown = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out"), "--wide"])
+    assert shown.exit_code == 0, shown.output
+    assert "Debt: covenant breaches" in shown.stdout and "P(covenant breach)" in shown.stdout
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert '<section id="debt">' in page and "P(insolvent when debt fell due)" in page
+
+    from hashpivot import api
+
+    plain = api.run("default", n_paths=8, policies=["sell_all"])
+    assert debt_frame(plain.dataset) is None
+    assert "covenant_breach" not in set(plain.summary["metric"])

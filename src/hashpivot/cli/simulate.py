@@ -179,6 +179,21 @@ def print_hedges(console, hedges, wide: bool) -> None:
     print_fitted(console, grid, dropped, wide)
 
 
+def print_debt(console, debt, wide: bool) -> None:
+    """The debt table (``analysis.debt.debt_frame``: covenant breaches, refinancings, insolvency when debt fell
+    due), fitted to the console unless ``wide``."""
+    from hashpivot.report.debt import debt_cells
+
+    headers, rows = debt_cells(debt)
+    # Kept first when the terminal is narrow: the breach probability and the failures when debt fell due.
+    priorities = [0, 0, 2, 4, 3, 4, 1, 2, 5]
+    columns = [(h.replace(" [", "\n["), "left" if i < 1 else "right", p)
+               for i, (h, p) in enumerate(zip(headers, priorities, strict=True))]
+    grid, dropped = fitted_table("Debt: covenant breaches, refinancing and insolvency when debt fell due",
+                                 columns, rows, console.width, wide)
+    print_fitted(console, grid, dropped, wide)
+
+
 def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
                             data: Path | None, check: bool, quiet: bool, *, capacity: list[str] | None = None,
                             stresses: list[str] | None = None, main_only: bool = False, client=None):
@@ -210,7 +225,10 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     the run."""
     from hashpivot.analysis.incremental import incremental_returns
 
+    from hashpivot.analysis.debt import debt_frame
+
     files = {}
+    debt = debt_frame(result.dataset)
     answer = result.glance(limit)
     incremental = incremental_returns(result.dataset)
     if out is not None:
@@ -236,6 +254,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "insolvency_always_on": always_on,
             "incremental_returns": records(incremental),
             "hedges": None if hedges is None else records(hedges),
+            "debt": None if debt is None else records(debt),
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
@@ -265,6 +284,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
                       f"mining margin given up counted): {pairs}", markup=False, highlight=False)
     if hedges is not None:
         print_hedges(console, hedges, wide)
+    if debt is not None:
+        print_debt(console, debt, wide)
     if result.dataset.attrs.get("per_path") == "finals":
         console.print("per path, only the summary's inputs were kept (the client could not hold every value; "
                       "see docs/scaling.md)")
