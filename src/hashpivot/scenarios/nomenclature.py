@@ -279,7 +279,9 @@ def _model_section(entry: SchemaModel) -> list[str]:
     kind = model.model_fields.get("kind")
     where = ", ".join(f"`{p}`" if p else "the top level" for p in entry.paths)
     lines = [f"### {model.__name__}", ""]
-    lines.append(f"At {where}" + (f', with `kind = "{kind.default}"`.' if kind is not None else "."))
+    # A kind with a default picks this model out of a union; a required kind is one of the model's own fields.
+    picks = kind is not None and kind.default is not PydanticUndefined
+    lines.append(f"At {where}" + (f', with `kind = "{kind.default}"`.' if picks else "."))
     doc = _first_paragraph(model)
     if doc:
         lines += ["", doc]
