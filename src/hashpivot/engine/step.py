@@ -22,13 +22,17 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
    AI opex) - capex - interest``); financing (``finance``: a convertible's issue or maturity, at-the-market
    equity); the policy's decision (``apply_treasury``: BTC sold at today's price, cash spent on BTC); the runway
    floor (``keep_runway``: sell BTC until cash covers ``floor_runway_months`` of costs).
+   Debt (``engine.debt.settle_debt``, only when the company has ``[[company.debt]]`` or ``[[company.covenants]]``):
+   tranches pay interest and amortise, covenants are tested on their days, and a tranche due (maturity or
+   acceleration) is repaid from cash (the BTC sales and facility draws it needs come next) or refinanced.
 5. Solvency (``cover_shortfall``): a cash shortfall is covered by selling BTC and drawing the credit facility, in
    the order the policy allows; if both cannot cover it the path is insolvent that day: all BTC is sold, cash stays
    negative, and from the next day the company no longer operates (its BTC, cash and shares stay frozen).
 6. Accounting (``check_day`` when ``check``, ``accumulate``, ``store_month``): with ``check`` on, every day asserts
    ``btc = btc_prev + mined - sold + bought`` and ``cash = cash_prev + operating + financing + (sold - bought) x
    price`` (relative 1e-9), finite values and BTC >= 0; with hedges, ``+ released`` BTC and ``+ hedge cash``, and
-   ``collateral = collateral_prev - released - liquidated`` (``engine.hedges.check_hedges``).
+   ``collateral = collateral_prev - released - liquidated`` (``engine.hedges.check_hedges``); with debt, ``+ debt
+   cash``.
 
 Inputs are named tuples of arrays (``MarketArrays``, ``CompanyInputs``, ``Outputs``) and vectors with named
 columns (``engine.plan``, ``policies.treasury``); the path's state is a vector with named columns
