@@ -275,6 +275,34 @@ def hedges(draw: st.DrawFn, horizon: int, sites: list[str]) -> list[Dict]:
 
 
 @st.composite
+def debt_and_covenants(draw: st.DrawFn, start: dt.date, horizon: int) -> Dict:
+    """Up to three ``[[company.debt]]`` tranches of either kind, maturing from day 1 to past the horizon (some
+    refinanceable, some refinancing first), and up to two covenants of either metric (some accelerating)."""
+    tranches = []
+    for i in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(("term_loan", "note")))
+        tranche: Dict = {"name": f"tranche{i}", "kind": kind, "principal_usd": draw(floats(0.0, 1e9)),
+                         "rate_per_year": draw(floats(0.0, 0.2)),
+                         "maturity_date": start + dt.timedelta(days=draw(st.integers(1, horizon + 50)))}
+        if kind == "term_loan" and draw(st.booleans()):
+            tranche["amortization_frac_per_year"] = draw(floats(0.0, 1.0))
+        if draw(st.booleans()):
+            tranche["refinance_spread_per_year"] = draw(floats(0.0, 0.1))
+            tranche["refinance_term_days"] = draw(st.integers(1, 2 * horizon))
+            tranche["on_maturity"] = draw(st.sampled_from(("repay", "refinance")))
+        tranches.append(tranche)
+    covenants = []
+    for _ in range(draw(st.integers(0, 2))):
+        metric = draw(st.sampled_from(("min_liquidity_usd", "max_leverage")))
+        covenants.append({"metric": metric,
+                          "threshold": draw(floats(0.0, 5e8)) if metric == "min_liquidity_usd" else draw(
+                              floats(0.0, 20.0)),
+                          "test_every_days": draw(st.integers(1, 120)),
+                          "on_breach": draw(st.sampled_from(("block_refinancing", "accelerate")))})
+    return {"debt": tranches, "covenants": covenants}
+
+
+@st.composite
 def scenario_dicts(
     draw: st.DrawFn,
     kinds: tuple[str, ...] = TREASURY_KINDS,
@@ -285,20 +313,25 @@ def scenario_dicts(
     min_days: int = 60,
     max_days: int = 400,
     with_hedges: bool = False,
+    with_debt: bool = False,
 ) -> Dict:
     """A valid scenario as a plain dict: random market, company, capacity policy, a main treasury policy
-    and up to ``max_compare`` compared ones (labels unique); with ``with_hedges``, up to three hedges."""
+    and up to ``max_compare`` compared ones (labels unique); with ``with_hedges``, up to three hedges; with
+    ``with_debt``, up to three debt tranches and two covenants."""
     horizon = draw(st.integers(min_days, max_days))
     n_paths = draw(st.integers(min_paths, max_paths))
     comp = draw(company())
     policies = with_unique_names(
         draw(st.lists(treasury_policy(kinds, allow_floor, horizon), min_size=1, max_size=1 + max_compare))
     )
+    start = draw(st.dates(dt.date(2009, 1, 3), dt.date(2100, 12, 31)))
+    if with_debt:
+        comp = {**comp, **draw(debt_and_covenants(start, horizon))}
     return {
         "name": "hypothesis",
         "description": "drawn by hypothesis",
         "run": {
-            "start_date": draw(st.dates(dt.date(2009, 1, 3), dt.date(2100, 12, 31))),
+            "start_date": start,
             "start_height": draw(st.one_of(st.integers(0, 1_300_000), st.integers(1_040_000, 1_050_000))),
             "horizon_days": horizon,
             "n_paths": n_paths,

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from hashpivot.engine import hedges, plan, state
+from hashpivot.engine import debt, hedges, plan, state
 from hashpivot.policies import treasury
 from hashpivot.policies.capacity import ColocationLease, GpuCloud, SiteLease
 from hashpivot.units import DAYS_PER_YEAR
@@ -27,6 +27,9 @@ LAYOUTS = [
     (state.HEDGE_STATE, state, "HS_"),
     (state.SITE_ENERGY, state, "SE_"),
     (hedges.HEDGE_COLUMNS, hedges, "H_"),
+    (state.DEBT_STATE, state, "DS_"),
+    (debt.DEBT_COLUMNS, debt, "D_"),
+    (debt.COVENANT_COLUMNS, debt, "CV_"),
 ]
 
 
@@ -44,21 +47,23 @@ def test_each_column_states_its_unit(columns, module, prefix):
     assert len(set(names)) == len(names)
 
 
-def test_hedge_then_value_fields_end_the_path_state_and_the_terminal_columns():
-    """Hedges came last (issue 18), then the discounted cash flow (issue 13): their columns end both layouts, in one
-    order, so a run without them keeps every earlier column where it was."""
-    names = [name for name, _ in state.HEDGE_FIELDS]
-    n = len(names)
-    assert [name for name, _ in state.PATH_STATE[state.S_HEDGE0:state.S_HEDGE0 + n]] == names
-    assert list(state.TERMINAL_COLUMNS[state.T_HEDGE0:state.T_HEDGE0 + n]) == names
-    for i, name in enumerate(names):
-        assert getattr(state, "S_" + name.upper()) == state.S_HEDGE0 + i, name
-        assert re.search(r"\[[^\]]+\]$", state.HEDGE_FIELDS[i][1]), name
-    assert [name for name, _ in state.PATH_STATE[state.S_HEDGE0 + n:]] == [name for name, _ in state.VALUE_STATE]
-    assert list(state.TERMINAL_COLUMNS[state.T_HEDGE0 + n:]) == [name for name, _ in state.VALUE_FIELDS]
-    assert (state.S_DISCOUNT_FACTOR, state.S_PV_FLOWS_USD) == (state.S_HEDGE0 + n, state.S_HEDGE0 + n + 1)
-    assert (state.T_DCF_EQUITY_USD, state.T_EV_USD) == (state.T_HEDGE0 + n, state.T_HEDGE0 + n + 1)
-    assert state.N_STATE == len(state.PATH_STATE)
+def test_hedge_debt_then_value_fields_end_the_path_state_and_the_terminal_columns():
+    """Hedges came last (issue 18), then debt tranches and covenants and the discounted cash flow (issue 13): their
+    columns end both layouts, in one order, so a run without them keeps every earlier column where it was."""
+    for fields, s0, t0 in ((state.HEDGE_FIELDS, state.S_HEDGE0, state.T_HEDGE0),
+                           (state.DEBT_FIELDS, state.S_DEBT0, state.T_DEBT0)):
+        names = [name for name, _ in fields]
+        assert [name for name, _ in state.PATH_STATE[s0 : s0 + len(names)]] == names
+        assert list(state.TERMINAL_COLUMNS[t0 : t0 + len(names)]) == names
+        for i, name in enumerate(names):
+            assert getattr(state, "S_" + name.upper()) == s0 + i, name
+            assert re.search(r"\[[^\]]+\]$", fields[i][1]), name
+    end_state, end_terminal = state.S_DEBT0 + state.N_DEBT_FIELDS, state.T_DEBT0 + state.N_DEBT_FIELDS
+    assert [name for name, _ in state.PATH_STATE[end_state:]] == [name for name, _ in state.VALUE_STATE]
+    assert list(state.TERMINAL_COLUMNS[end_terminal:]) == [name for name, _ in state.VALUE_FIELDS]
+    assert (state.S_DISCOUNT_FACTOR, state.S_PV_FLOWS_USD) == (end_state, end_state + 1)
+    assert (state.T_DCF_EQUITY_USD, state.T_EV_USD) == (end_terminal, end_terminal + 1)
+    assert state.N_STATE == len(state.PATH_STATE) == end_state + len(state.VALUE_STATE)
 
 
 def test_segment_block_follows_the_terminal_columns():
@@ -74,7 +79,8 @@ POLICIES = [
     treasury.SellAboveAverage(threshold_ratio=1.7, window_days=123, sell_production_frac=0.6,
                               sell_holdings_frac_per_day=0.01, sell_btc_before_debt=False),
     treasury.BuyWithCash(cash_floor_usd=7e7, max_buy_usd_per_day=3e6),
-    treasury.BuyWithEquity(issue_usd_per_day=2.5e6, mnav_ratio=1.9, max_dilution_ratio=0.4),
+    treasury.BuyWithEquity(issue_usd_per_day=2.5e6, mnav_ratio=1.9, max_dilution_ratio=0.4, premium_beta=1.3,
+                           mnav_floor_ratio=0.8),
     treasury.BuyWithConvertible(principal_usd=8e8, coupon_rate_per_year=0.02, issue_day=9, term_days=700,
                                 conversion_price_usd_per_share=31.0, mnav_ratio=2.1),
     treasury.SellAll(), treasury.HoldAll(), treasury.SellToCoverCosts(), treasury.MinCashRunway(),

@@ -53,10 +53,11 @@ def final_prices(data: dict[str, Any]) -> np.ndarray:
 # ------------------------------------------------------------------------------- hypothesis: sanity
 
 @FAST
-@given(scenario_dicts(with_hedges=True))
+@given(scenario_dicts(with_hedges=True, with_debt=True))
 def test_random_scenarios_conserve_and_stay_finite(data):
-    """Random scenarios, hedges and BTC-backed loans among them: the step checks every day's BTC, collateral and
-    cash identities (``check_invariants``); here the run's totals are checked from outside."""
+    """Random scenarios, hedges, BTC-backed loans, debt tranches and covenants among them: the step checks every
+    day's BTC, collateral and cash identities (``check_invariants``); here the run's totals are checked from
+    outside."""
     result = run(data)  # raises AssertionError from the step if a day breaks BTC or cash conservation
     ds = result.dataset
     n_pol = 1 + len(data["compare"])
@@ -93,6 +94,14 @@ def test_random_scenarios_conserve_and_stay_finite(data):
     dead = day >= 0
     assert np.all(btc[dead] == 0) and np.all(ds["cash_usd"].values[dead] < 0)
     assert np.all(ds["cash_usd"].values[~dead] >= 0)
+    # Debt tranches: what is outstanding is not negative; a breach and an insolvency from debt are days of the run,
+    # and insolvency from debt is the path's insolvency.
+    assert np.all(ds["tranche_debt_usd"].values >= 0) and np.all(ds["tranche_repaid_usd"].values >= 0)
+    breach = ds["first_breach_day"].values
+    assert np.all((breach == -1) | ((breach >= 1) & (breach <= data["run"]["horizon_days"])))
+    assert np.all((breach >= 0) == (ds["covenant_breaches"].values > 0))
+    from_debt = ds["debt_insolvent_day"].values
+    assert np.all((from_debt == -1) | (from_debt == day))
     # The last monthly value is the terminal value (float32 storage).
     n_store = min(data["run"]["store_paths"], data["run"]["n_paths"])
     for var in ("nav_usd", "btc_held", "cash_usd"):
@@ -103,7 +112,7 @@ def test_random_scenarios_conserve_and_stay_finite(data):
 # ---------------------------------------------------------------------------- hypothesis: determinism
 
 @FAST
-@given(scenario_dicts(max_paths=30, max_days=200, with_hedges=True))
+@given(scenario_dicts(max_paths=30, max_days=200, with_hedges=True, with_debt=True))
 def test_same_seed_gives_identical_arrays(data):
     a, b = run(data), run(copy.deepcopy(data))
     assert_same_dataset(a, b)
@@ -121,7 +130,8 @@ def test_another_seed_gives_other_arrays():
 
 
 @FAST
-@given(scenario_dicts(max_paths=40, max_days=250, with_hedges=True), st.sampled_from([1, 7]), st.integers(1, 2))
+@given(scenario_dicts(max_paths=40, max_days=250, with_hedges=True, with_debt=True), st.sampled_from([1, 7]),
+       st.integers(1, 2))
 def test_chunking_and_threads_change_nothing(data, chunk, n_threads):
     single = copy.deepcopy(data)
     single["run"]["chunk_paths"] = single["run"]["n_paths"]

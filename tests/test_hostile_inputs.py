@@ -122,6 +122,8 @@ def _set(data: dict[str, Any], path: tuple, value: Any) -> dict[str, Any]:
 
 
 _DELETE = object()
+#: A valid debt tranche that the structure cases break one field at a time.
+_TRANCHE = {"name": "n1", "kind": "note", "principal_usd": 1e6, "rate_per_year": 0.05, "maturity_date": "2030-01-01"}
 #: Bad numbers: TOML writes inf and nan as such; 1e308 and -1e308 are past every bound; text is the wrong type.
 BAD_NUMBERS = (math.inf, -math.inf, math.nan, 1e308, -1e308, "lots")
 
@@ -178,6 +180,14 @@ def _structure_cases() -> list[Case]:
         ("ownership inf", ("company", "ownership_frac"), {"mining": math.inf}, ("ownership_frac", "inf")),
         ("shares 1e-300", ("company", "shares_outstanding"), 1e-300, ("shares_outstanding", "1e-300")),
         ("btc above the supply", ("company", "btc_held"), 22e6, ("company.btc_held", "22000000.0")),
+        ("covenant with no metric", ("company", "covenants"), [{"threshold": 1e6}],
+         ("company.covenants", "no metric", "min_liquidity_usd")),
+        ("covenant metric unknown", ("company", "covenants"), [{"metric": "ebitda", "threshold": 1.0}],
+         ("company.covenants.0.metric", "'ebitda'")),
+        ("maturity before the start", ("company", "debt"), [_TRANCHE | {"maturity_date": "2020-01-01"}],
+         ("company.debt.n1.maturity_date", "2020-01-01", "run.start_date")),
+        ("negative principal", ("company", "debt"), [_TRANCHE | {"principal_usd": -5.0}],
+         ("company.debt.0.principal_usd", "-5.0")),
     ]
     cases = [Case(f"structure:{name}", run, words=words, scenario=_set(base, path, value))
              for name, path, value, words in edits]

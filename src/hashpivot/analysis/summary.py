@@ -41,9 +41,15 @@ HEDGE_METRICS: tuple[str, ...] = (
     "forward_settled_usd", "option_payoff_usd", "option_premium_usd", "loan_interest_usd", "power_hedge_usd",
     "brokerage_usd", "hedge_net_usd", "margin_calls", "liquidated_btc",
 )
+#: Debt tranches' and covenants' lines per path, summarised (mean and :data:`QUANTILES`) only for a company with
+#: tranches or covenants (``dataset.attrs["n_debt"] > 0``): interest paid and principal repaid [USD], refinancings
+#: and failed covenant tests [count]; with them, the probability of a breach and its mean first day, and the
+#: probability of failing on a day debt fell due (``insolvency_from_debt``).
+DEBT_METRICS: tuple[str, ...] = ("tranche_interest_usd", "tranche_repaid_usd", "refinance_count", "covenant_breaches")
 #: Per-path variables (policy, path) that :func:`summary_frame` and :func:`win_rate_frame` read: a result that keeps
 #: only these (``SimResult.dataset.attrs["per_path"] == "finals"``, a scale-out run's) has the same summary.
-SUMMARY_INPUTS: tuple[str, ...] = SUMMARY_METRICS + ("insolvent_day", "shares") + HEDGE_METRICS
+SUMMARY_INPUTS: tuple[str, ...] = SUMMARY_METRICS + ("insolvent_day", "shares") + HEDGE_METRICS + DEBT_METRICS + (
+    "first_breach_day", "debt_insolvent_day")
 #: Columns of the tidy summary.
 SUMMARY_COLUMNS = ["policy", "metric", "stat", "value"]
 
@@ -81,7 +87,8 @@ def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
     Per policy: mean and p5/p50/p95 of each per-path metric (:data:`PATH_METRICS`, then each segment's margin
     per MW-day, revenue per MW-day and margin fraction) over its finite values; the insolvency probability
     [fraction] and mean insolvency day [day] (``insolvent_day`` >= 0); the NAV CVaR 5 % [USD]; then the
-    rows of :func:`project_rows`; with hedges, the mean and quantiles of each of :data:`HEDGE_METRICS`.
+    rows of :func:`project_rows`; with hedges, the mean and quantiles of each of :data:`HEDGE_METRICS`; with debt
+    tranches or covenants, the breach and debt-insolvency probabilities and each of :data:`DEBT_METRICS`.
     """
     rows = []
     for label in ds["policy"].values:
@@ -98,6 +105,16 @@ def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
         rows += project_rows(sub, label)
         if ds.attrs.get("n_hedges", 0) > 0:
             for metric in HEDGE_METRICS:
+                for stat, value in quantile_stats(sub[metric].values).items():
+                    rows.append((label, metric, stat, value))
+        if ds.attrs.get("n_debt", 0) > 0:
+            first = sub["first_breach_day"].values
+            rows.append((label, "covenant_breach", "probability", float((first >= 0).mean())))
+            rows.append((label, "covenant_breach", "mean_first_day",
+                         float(first[first >= 0].mean()) if (first >= 0).any() else float("nan")))
+            rows.append((label, "insolvency_from_debt", "probability",
+                         float((sub["debt_insolvent_day"].values >= 0).mean())))
+            for metric in DEBT_METRICS:
                 for stat, value in quantile_stats(sub[metric].values).items():
                     rows.append((label, metric, stat, value))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -179,6 +179,21 @@ def print_hedges(console, hedges, wide: bool) -> None:
     print_fitted(console, grid, dropped, wide)
 
 
+def print_debt(console, debt, wide: bool) -> None:
+    """The debt table (``analysis.debt.debt_frame``: covenant breaches, refinancings, insolvency when debt fell
+    due), fitted to the console unless ``wide``."""
+    from hashpivot.report.debt import debt_cells
+
+    headers, rows = debt_cells(debt)
+    # Kept first when the terminal is narrow: the breach probability and the failures when debt fell due.
+    priorities = [0, 0, 2, 4, 3, 4, 1, 2, 5]
+    columns = [(h.replace(" [", "\n["), "left" if i < 1 else "right", p)
+               for i, (h, p) in enumerate(zip(headers, priorities, strict=True))]
+    grid, dropped = fitted_table("Debt: covenant breaches, refinancing and insolvency when debt fell due",
+                                 columns, rows, console.width, wide)
+    print_fitted(console, grid, dropped, wide)
+
+
 def print_sites(console, sites, wide: bool) -> None:
     """Each site's figures per policy (``analysis.sites.site_frame``: path means), fitted to the console unless
     ``wide``."""
@@ -253,10 +268,12 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     the run."""
     from hashpivot.analysis.incremental import incremental_returns
 
+    from hashpivot.analysis.debt import debt_frame
     from hashpivot.analysis.sites import site_frame
     from hashpivot.analysis.valuation import peers_frame, valuation_frame
 
     files = {}
+    debt = debt_frame(result.dataset)
     answer = result.glance(limit)
     incremental = incremental_returns(result.dataset)
     valuation = valuation_frame(result)
@@ -284,6 +301,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "insolvency_always_on": always_on,
             "incremental_returns": records(incremental),
             "hedges": None if hedges is None else records(hedges),
+            "debt": None if debt is None else records(debt),
             "valuation": records(valuation),
             "peer_multiples": records(peers_frame()),
             "sites": None if sites is None else records(sites),
@@ -316,6 +334,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
                       f"mining margin given up counted): {pairs}", markup=False, highlight=False)
     if hedges is not None:
         print_hedges(console, hedges, wide)
+    if debt is not None:
+        print_debt(console, debt, wide)
     print_valuation(console, valuation, wide)
     if sites is not None and sites["site"].nunique() > 1:
         print_sites(console, sites, wide)

@@ -18,6 +18,7 @@ from hashpivot.policies.capacity import (
     ConvertOnDay,
     ConvertWhenHashpriceBelow,
 )
+from hashpivot.engine.debt import N_COVENANT_COLS, N_DEBT_COLS, pack_covenants, pack_debt
 from hashpivot.engine.hedges import H_KIND, HEDGE_COLUMNS, N_HEDGE_COLS
 from hashpivot.formulas.power import energy_mwh_per_day_unchecked
 from hashpivot.policies.hedges import BTC_COLLAR, BTC_PUT, FIXED_POWER, HASHPRICE_FORWARD
@@ -194,6 +195,10 @@ class CompanyArrays:
     as_built: AsBuiltFleets
     #: The scenario's hedges, rows of ``engine.hedges.HEDGE_COLUMNS`` (none: shape (0, columns)).
     hedges: NDArray[np.float64] = field(default_factory=lambda: _no_hedges())
+    #: The company's debt tranches, rows of ``engine.debt.DEBT_COLUMNS`` (none: shape (0, columns)).
+    debt: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, N_DEBT_COLS)))
+    #: The company's covenants, rows of ``engine.debt.COVENANT_COLUMNS`` (none: shape (0, columns)).
+    covenants: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, N_COVENANT_COLS)))
 
     @property
     def fixed_opex_usd_per_day(self) -> float:
@@ -395,5 +400,6 @@ def build_company(scenario, plan) -> CompanyArrays:
     as_built = as_built_fleets(fleets, derate, sites, upgrade)
     if np.any(hedges[:, H_KIND] == FIXED_POWER):  # a power contract reads each site's energy: the general loop
         as_built = as_built._replace(possible=False)
-    return CompanyArrays(fleets, derate, upgrade, sites, projects, removal, tuple(specs), scalars, as_built, hedges)
+    return CompanyArrays(fleets, derate, upgrade, sites, projects, removal, tuple(specs), scalars, as_built, hedges,
+                         pack_debt(scenario), pack_covenants(scenario))
 

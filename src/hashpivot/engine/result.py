@@ -134,7 +134,8 @@ class SimResult:
                     "project_mw": (("policy", "project"), project_mw),
                     "project_capex_usd": (("policy", "project"), project_capex)},
             attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__, "per_path": kept,
-                   "n_hedges": len(scenario.hedges)},
+                   "n_hedges": len(scenario.hedges),
+                   "n_debt": len(scenario.company.debt) + len(scenario.company.covenants)},
         )
         return cls(dataset=ds, summary=summary_frame(ds), win_rate=win_rate_frame(ds), scenario_toml=toml_text,
                    seed=run.seed, version=__version__, scenario=scenario)

@@ -30,6 +30,7 @@ from hashpivot.engine.market import MarketChunk, build_market
 from hashpivot.engine.memory import recycle_chunk_memory
 from hashpivot.engine.plan import P_HAZARD_PER_DAY, build_company
 from hashpivot.engine.result import FINALS, SimResult, path_metrics
+from hashpivot.engine.debt import margin_window_days
 from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS, terminal_width, tracked_sites
 from hashpivot.engine.step import Outputs, company_inputs, energy_sites, market_arrays, new_workspace, run_company
 from hashpivot.errors import HashpivotError
@@ -217,7 +218,8 @@ class _Job:
                     market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
                     month_days, check, Outputs(term, mon, flows),
                     new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),
-                                  energy_sites(plan_arrays), tracked_sites(self.n_sites)),
+                                  energy_sites(plan_arrays), len(plan_arrays.debt),
+                                  margin_window_days(plan_arrays.covenants), tracked_sites(self.n_sites)),
                 )
                 self.terminal[k, at : at + count] = term
                 _check_fits_float32(mon, self.combos[k], first, month_days)

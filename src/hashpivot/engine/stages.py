@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from hashpivot.engine import kernels as k
+from hashpivot.engine.debt import D_PRINCIPAL_USD
 from hashpivot.engine.market import norm_cdf
 from hashpivot.engine.plan import (
     C_BTC_HELD,
@@ -129,6 +130,7 @@ from hashpivot.engine.state import (
     S_SHUTDOWN_FORGONE_BTC,
     S_SHUTDOWN_SAVED_USD,
     S_SOLD_BTC,
+    S_TRANCHE_DEBT_USD,
     SE_FULL_COST_USD,
     SE_FULL_MWH,
     SE_USED_COST_USD,
@@ -175,7 +177,9 @@ from hashpivot.policies.treasury import (
     TP_ISSUE_USD_PER_DAY,
     TP_MAX_BUY_USD_PER_DAY,
     TP_MAX_DILUTION_RATIO,
+    TP_MNAV_FLOOR_RATIO,
     TP_MNAV_RATIO,
+    TP_PREMIUM_BETA,
     TP_PRINCIPAL_USD,
     TP_SELL_FRAC,
     TP_SELL_HOLDINGS_FRAC_PER_DAY,
@@ -199,11 +203,12 @@ def _seg(g, field):
 @njit(inline="always")
 def nav_usd(st, btc_price_usd):
     """Net asset value: BTC x price + cash - debt - convertible principal - credit drawn, + collateral pledged x price
-    - BTC-backed loans (``engine.hedges``; both 0 without, which leaves the bits as they were). Reads
-    ``S_BTC_HELD``, ``S_CASH_USD``, ``S_DEBT_USD``, ``S_CONVERTIBLE_USD``, ``S_CREDIT_DRAWN_USD``,
-    ``S_COLLATERAL_BTC``, ``S_LOAN_USD``. [USD]"""
+    - BTC-backed loans (``engine.hedges``) - debt tranches (``engine.debt``; all 0 without, which leaves the bits
+    as they were). Reads ``S_BTC_HELD``, ``S_CASH_USD``, ``S_DEBT_USD``, ``S_CONVERTIBLE_USD``,
+    ``S_CREDIT_DRAWN_USD``, ``S_COLLATERAL_BTC``, ``S_LOAN_USD``, ``S_TRANCHE_DEBT_USD``. [USD]"""
     return (st[S_BTC_HELD] * btc_price_usd + st[S_CASH_USD] - st[S_DEBT_USD] - st[S_CONVERTIBLE_USD]
-            - st[S_CREDIT_DRAWN_USD] + st[S_COLLATERAL_BTC] * btc_price_usd - st[S_LOAN_USD])
+            - st[S_CREDIT_DRAWN_USD] + st[S_COLLATERAL_BTC] * btc_price_usd - st[S_LOAN_USD]
+            - st[S_TRANCHE_DEBT_USD])
 
 
 # --- 1. market day ---------------------------------------------------------------------------------------------
@@ -582,10 +587,11 @@ def _buy_btc(st, usd, btc_price_usd):
 
 
 @njit(inline="always")
-def finance(st, company, code, params, t, btc_price_usd):
+def finance(st, company, code, params, t, btc_price_usd, btc_price_0_usd):
     """(financing cash flow [USD], BTC bought [BTC]) today. A convertible note: issued on its day (the principal
     buys BTC), at maturity converted into shares if the share price (mNAV x NAV per share) reaches the conversion
-    price, else repaid in cash. At-the-market equity: shares sold at mNAV x NAV per share, the proceeds buy BTC.
+    price, else repaid in cash. At-the-market equity: shares sold at mNAV x NAV per share, the proceeds buy BTC;
+    the mNAV is ``max(mnav_floor_ratio, mnav_ratio x (price / day-0 price ``btc_price_0_usd``) ** premium_beta)``.
     Writes ``S_CONVERTIBLE_USD``, ``S_SHARES``, ``S_CASH_USD``, ``S_BTC_HELD``, ``S_EQUITY_RAISED_USD``."""
     financing = 0.0
     bought = 0.0
@@ -608,7 +614,12 @@ def finance(st, company, code, params, t, btc_price_usd):
         nav = nav_usd(st, btc_price_usd)
         issue = params[TP_ISSUE_USD_PER_DAY]
         if nav > 0 and st[S_SHARES] < company.scalars[C_SHARES] * (1.0 + params[TP_MAX_DILUTION_RATIO]) and issue > 0:
-            st[S_SHARES] += issue / (params[TP_MNAV_RATIO] * nav / st[S_SHARES])
+            beta = params[TP_PREMIUM_BETA]
+            mnav = params[TP_MNAV_RATIO]
+            if beta != 0.0:
+                mnav = mnav * (btc_price_usd / btc_price_0_usd) ** beta
+            mnav = max(params[TP_MNAV_FLOOR_RATIO], mnav)
+            st[S_SHARES] += issue / (mnav * nav / st[S_SHARES])
             financing += issue
             st[S_EQUITY_RAISED_USD] += issue
             st[S_CASH_USD] += issue
@@ -838,7 +849,7 @@ def store_terminal(st, ps, sts, company, market, term, p, t):
     nav, contracted = reported_nav_usd(st, ps, company, market, p, t, market.btc_price_usd[p, t])
     term[p, T_BTC] = st[S_BTC_HELD]
     term[p, T_CASH] = st[S_CASH_USD]
-    term[p, T_DEBT] = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD]
+    term[p, T_DEBT] = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD] + st[S_TRANCHE_DEBT_USD]
     term[p, T_SHARES] = st[S_SHARES]
     term[p, T_NAV] = nav
     term[p, T_CONTRACTED_VALUE_USD] = contracted
@@ -875,15 +886,18 @@ def value_day(st, flow_usd):
 def store_value_terminal(st, ps, company, market, term, p, t, contracted_usd):
     """Write path ``p``'s ``VALUE_FIELDS`` on its last day ``t``: terminal value = what the AI/HPC contracts still
     pay (``contracted_usd`` when NAV counts them, else computed here; 0 on an insolvent path) less every debt still
-    owed (straight, convertible, credit drawn, BTC-backed loans); mining after the horizon counts nothing. Equity =
+    owed (straight, convertible, credit drawn, BTC-backed loans, tranches); mining after the horizon counts nothing. Equity =
     day 0's cash + BTC at day 0's price + PV of the flows + discounted terminal value, floored at 0 (shareholders
     owe nothing past their equity); EV = the same unfloored, less day 0's cash and BTC, plus day 0's debt. [USD]"""
     if st[S_INSOLVENT_DAY] >= 0:
         contracted_usd = 0.0
     elif company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0 and company.projects.shape[0] > 0:
         contracted_usd = contracted_value_usd(ps, company, market, p, t)
-    owed = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD] + st[S_LOAN_USD]
+    owed = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD] + st[S_LOAN_USD] + st[S_TRANCHE_DEBT_USD]
     operations = st[S_PV_FLOWS_USD] + st[S_DISCOUNT_FACTOR] * (contracted_usd - owed)
     opening = company.scalars[C_CASH_USD] + company.scalars[C_BTC_HELD] * market.btc_price_usd[p, 0]
+    debt0 = company.scalars[C_DEBT_USD]
+    for i in range(company.debt.shape[0]):
+        debt0 += company.debt[i, D_PRINCIPAL_USD]
     term[p, T_DCF_EQUITY_USD] = max(opening + operations, 0.0)
-    term[p, T_EV_USD] = operations + company.scalars[C_DEBT_USD]
+    term[p, T_EV_USD] = operations + debt0

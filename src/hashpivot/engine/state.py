@@ -34,7 +34,22 @@ HEDGE_FIELDS = (
 )
 N_HEDGE_FIELDS = len(HEDGE_FIELDS)
 
-#: The discounted cash flow of a path (``engine.stages.value_day``), at the very end of the path state. (name,
+#: Debt tranches and covenants of a path (``engine.debt``), after the hedge fields at the end of the path state and
+#: of the terminal columns, in this order. (name, meaning [unit])
+DEBT_FIELDS = (
+    ("tranche_debt_usd", "principal of the debt tranches outstanding [USD]"),
+    ("tranche_interest_usd", "interest paid on the debt tranches since day 0 [USD]"),
+    ("tranche_repaid_usd", "principal of tranches (and accelerated straight debt) repaid since day 0 [USD]"),
+    ("refinance_count", "tranches refinanced at maturity since day 0 [count]"),
+    ("covenant_breaches", "covenant tests failed since day 0 (one per covenant and test day) [count]"),
+    ("first_breach_day", "day of the first covenant breach; -1 if none [day]"),
+    ("debt_insolvent_day", "day the path became insolvent on a day debt principal fell due; -1 if not [day]"),
+    ("margin_365_usd", "operating margin (EBITDA) of the trailing 365 days, kept for a leverage covenant [USD]"),
+)
+N_DEBT_FIELDS = len(DEBT_FIELDS)
+
+#: The discounted cash flow of a path (``engine.stages.value_day``), at the very end of the path state (after the
+#: debt fields). (name,
 #: meaning [unit])
 VALUE_STATE = (
     ("discount_factor", "today's discount factor at the company's equity discount rate, 1 on day 0 [ratio]"),
@@ -71,7 +86,7 @@ PATH_STATE = (
     ("shutdown_forgone_btc", "BTC not mined while machines were off, since day 0 [BTC]"),
     ("demand_response_mwh", "MWh called off by demand-response programs since day 0 [MWh]"),
 ) + tuple((f"{seg}_{field}", f"{seg}: {field} since day 0 [{_SEGMENT_UNITS[field]}]")
-          for seg in SEGMENTS for field in SEGMENT_FIELDS) + HEDGE_FIELDS + VALUE_STATE
+          for seg in SEGMENTS for field in SEGMENT_FIELDS) + HEDGE_FIELDS + DEBT_FIELDS + VALUE_STATE
 (S_BTC_HELD, S_CASH_USD, S_DEBT_USD, S_CONVERTIBLE_USD, S_CREDIT_DRAWN_USD, S_SHARES, S_INSOLVENT_DAY,
  S_PRICE_SUM_USD, S_PRICE_COUNT_DAYS, S_MINED_BTC, S_SOLD_BTC, S_BOUGHT_BTC, S_EQUITY_RAISED_USD, S_CAPEX_USD,
  S_DEMAND_RESPONSE_USD, S_FLEETS_AS_BUILT, S_SHUTDOWN_SAVED_USD, S_SHUTDOWN_FORGONE_BTC,
@@ -83,7 +98,11 @@ S_HEDGE0 = S_SEGMENT0 + len(SEGMENT_FIELDS) * N_SEGMENTS
 (S_COLLATERAL_BTC, S_LOAN_USD, S_FORWARD_SETTLED_USD, S_OPTION_PAYOFF_USD, S_OPTION_PREMIUM_USD,
  S_LOAN_INTEREST_USD, S_MARGIN_CALLS, S_LIQUIDATED_BTC, S_POWER_HEDGE_USD, S_BROKERAGE_USD) = range(
     S_HEDGE0, S_HEDGE0 + N_HEDGE_FIELDS)
-S_DISCOUNT_FACTOR, S_PV_FLOWS_USD = range(S_HEDGE0 + N_HEDGE_FIELDS, S_HEDGE0 + N_HEDGE_FIELDS + len(VALUE_STATE))
+#: Column of ``DEBT_FIELDS[i]``: ``S_DEBT0 + i``.
+S_DEBT0 = S_HEDGE0 + N_HEDGE_FIELDS
+(S_TRANCHE_DEBT_USD, S_TRANCHE_INTEREST_USD, S_TRANCHE_REPAID_USD, S_REFINANCE_COUNT, S_COVENANT_BREACHES,
+ S_FIRST_BREACH_DAY, S_DEBT_INSOLVENT_DAY, S_MARGIN_365_USD) = range(S_DEBT0, S_DEBT0 + N_DEBT_FIELDS)
+S_DISCOUNT_FACTOR, S_PV_FLOWS_USD = range(S_DEBT0 + N_DEBT_FIELDS, S_DEBT0 + N_DEBT_FIELDS + len(VALUE_STATE))
 N_STATE = len(PATH_STATE)
 
 #: Per fleet (rows), its state on a path. (name, meaning [unit])
@@ -109,6 +128,16 @@ HEDGE_STATE = (
 (HS_ACCRUED_USD, HS_NOTIONAL_BTC, HS_PUT_STRIKE_USD, HS_CALL_STRIKE_USD, HS_EXPIRY_DAY, HS_LOAN_USD,
  HS_COLLATERAL_BTC) = range(len(HEDGE_STATE))
 N_HEDGE_STATE = len(HEDGE_STATE)
+
+#: Per debt tranche (rows), its state on a path (``engine.debt``). (name, meaning [unit])
+DEBT_STATE = (
+    ("principal_usd", "principal outstanding [USD]"),
+    ("rate_per_year", "interest rate in force (the tranche's, plus the spread once refinanced) [1/year]"),
+    ("maturity_day", "day the principal left is due [day]"),
+    ("amortization_usd_per_day", "principal repaid each day before maturity [USD/day]"),
+)
+DS_PRINCIPAL_USD, DS_RATE_PER_YEAR, DS_MATURITY_DAY, DS_AMORTIZATION_USD_PER_DAY = range(len(DEBT_STATE))
+N_DEBT_STATE = len(DEBT_STATE)
 
 #: Per site (rows), its mining energy today, kept only while a fixed-price power contract needs it
 #: (``engine.stages.mine_fleets``). (name, meaning [unit])
@@ -175,10 +204,12 @@ BASE_COLUMNS = (
  T_DEMAND_RESPONSE_MWH, T_CONTRACTED_VALUE_USD) = range(len(BASE_COLUMNS))
 T_SEGMENT0 = len(BASE_COLUMNS)
 TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS) + tuple(
-    name for name, _ in HEDGE_FIELDS) + tuple(name for name, _ in VALUE_FIELDS)
+    name for name, _ in HEDGE_FIELDS) + tuple(name for name, _ in DEBT_FIELDS) + tuple(name for name, _ in VALUE_FIELDS)
 #: Column of ``HEDGE_FIELDS[i]`` in the terminal array: ``T_HEDGE0 + i``.
 T_HEDGE0 = T_SEGMENT0 + len(SEGMENT_FIELDS) * N_SEGMENTS
-T_DCF_EQUITY_USD, T_EV_USD = range(T_HEDGE0 + N_HEDGE_FIELDS, T_HEDGE0 + N_HEDGE_FIELDS + len(VALUE_FIELDS))
+#: Column of ``DEBT_FIELDS[i]`` in the terminal array: ``T_DEBT0 + i``.
+T_DEBT0 = T_HEDGE0 + N_HEDGE_FIELDS
+T_DCF_EQUITY_USD, T_EV_USD = range(T_DEBT0 + N_DEBT_FIELDS, T_DEBT0 + N_DEBT_FIELDS + len(VALUE_FIELDS))
 #: First column of the tracked sites' ``SITE_TOTALS`` in a terminal row (see ``terminal_width``).
 T_SITE0 = len(TERMINAL_COLUMNS)
 

@@ -22,16 +22,19 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
    AI opex) - capex - interest``); financing (``finance``: a convertible's issue or maturity, at-the-market
    equity); the policy's decision (``apply_treasury``: BTC sold at today's price, cash spent on BTC); the runway
    floor (``keep_runway``: sell BTC until cash covers ``floor_runway_months`` of costs).
+   Debt (``engine.debt.settle_debt``, only when the company has ``[[company.debt]]`` or ``[[company.covenants]]``):
+   tranches pay interest and amortise, covenants are tested on their days, and a tranche due (maturity or
+   acceleration) is repaid from cash (the BTC sales and facility draws it needs come next) or refinanced.
 5. Solvency (``cover_shortfall``): a cash shortfall is covered by selling BTC and drawing the credit facility, in
    the order the policy allows; if both cannot cover it the path is insolvent that day: all BTC is sold, cash stays
    negative, and from the next day the company no longer operates (its BTC, cash and shares stay frozen).
 6. Accounting (``check_day`` when ``check``, ``accumulate``, ``value_day``, ``store_month``): with ``check`` on, every day asserts
    ``btc = btc_prev + mined - sold + bought`` and ``cash = cash_prev + operating + financing + (sold - bought) x
    price`` (relative 1e-9), finite values and BTC >= 0; with hedges, ``+ released`` BTC and ``+ hedge cash``, and
-   ``collateral = collateral_prev - released - liquidated`` (``engine.hedges.check_hedges``). ``value_day`` adds
-   the day's free cash flow to equity, discounted at the company's equity rate (the factor advances on every day,
-   insolvent or not), so that the last day values the path (``store_value_terminal``: ``dcf_equity_usd``,
-   ``ev_usd``).
+   ``collateral = collateral_prev - released - liquidated`` (``engine.hedges.check_hedges``); with debt, ``+ debt
+   cash``. ``value_day`` adds the day's free cash flow to equity, discounted at the company's equity rate (the
+   factor advances on every day, insolvent or not), so that the last day values the path
+   (``store_value_terminal``: ``dcf_equity_usd``, ``ev_usd``).
 
 Inputs are named tuples of arrays (``MarketArrays``, ``CompanyInputs``, ``Outputs``) and vectors with named
 columns (``engine.plan``, ``policies.treasury``); the path's state is a vector with named columns
@@ -45,6 +48,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from hashpivot.engine import debt as dbt
 from hashpivot.engine import hedges as hg
 from hashpivot.engine import kernels as k
 from hashpivot.engine.borrowed import borrowed
@@ -53,6 +57,7 @@ from hashpivot.engine.plan import (
     AsBuiltFleets,
     C_BTC_HELD,
     C_CASH_USD,
+    C_CREDIT_FACILITY_USD,
     C_DEBT_USD,
     C_EQUITY_DISCOUNT_PER_DAY,
     C_FIXED_OPEX_USD_PER_DAY,
@@ -66,6 +71,7 @@ from hashpivot.engine.state import (
     FS_ACTIVE_GRID_MW,
     FS_CALLED_HOURS_THIS_YEAR,
     FS_UPGRADED_GRID_MW,
+    N_DEBT_STATE,
     N_FLEET_STATE,
     N_HEDGE_STATE,
     N_PROJECT_STATE,
@@ -81,9 +87,11 @@ from hashpivot.engine.state import (
     S_BTC_HELD,
     S_CASH_USD,
     S_COLLATERAL_BTC,
+    S_DEBT_INSOLVENT_DAY,
     S_DEBT_USD,
     S_DISCOUNT_FACTOR,
     S_EQUITY_RAISED_USD,
+    S_FIRST_BREACH_DAY,
     S_FLEETS_AS_BUILT,
     S_INSOLVENT_DAY,
     S_PRICE_COUNT_DAYS,
@@ -106,10 +114,11 @@ MarketArrays = namedtuple("MarketArrays", (
 #: The company under one capacity plan (``engine.plan.CompanyArrays``, its fast path's factors in ``as_built``:
 #: ``engine.plan.AsBuiltFleets``) and its per-path inputs: ``start_days`` (paths, projects; -1 = never) and
 #: ``tenant_u`` (daily uniforms of tenant defaults, paths x projects x days + 1, or (1, 1, 1) when nothing can
-#: default); ``hedges``: the scenario's hedges (``engine.hedges.HEDGE_COLUMNS`` rows; none: 0 rows).
+#: default); ``hedges``: the scenario's hedges (``engine.hedges.HEDGE_COLUMNS`` rows; none: 0 rows); ``debt`` and
+#: ``covenants``: the company's debt tranches and covenants (``engine.debt`` rows; none: 0 rows).
 CompanyInputs = namedtuple("CompanyInputs", (
     "fleets", "derate", "upgrade", "sites", "projects", "removal_mw", "scalars", "as_built", "start_days", "tenant_u",
-    "hedges",
+    "hedges", "debt", "covenants",
 ))
 #: Where the kernel writes: ``terminal`` (paths, TERMINAL_COLUMNS), ``monthly`` (stored paths, MONTHLY_VARIABLES,
 #: months) and ``project_flows`` (stored paths, projects, months: AI projects' monthly net cash flows, zeroed by the
@@ -117,20 +126,24 @@ CompanyInputs = namedtuple("CompanyInputs", (
 Outputs = namedtuple("Outputs", ("terminal", "monthly", "project_flows"))
 #: The kernel's scratch, owned by the caller: the path's state (``engine.state.PATH_STATE``), its fleets'
 #: (fleets, ``FLEET_STATE``), its projects' (projects, ``PROJECT_STATE``) and its hedges' (hedges, ``HEDGE_STATE``).
-#: ``site_energy`` (sites, ``SITE_ENERGY``) is the day's energy by site, kept only for fixed-price power (else 0 rows).
-#: ``site_totals`` (tracked sites, ``SITE_TOTALS``) are each site's flows since day 0, kept for a company of several
-#: sites (``engine.state.tracked_sites``; else 0 rows).
+#: ``site_energy`` (sites, ``SITE_ENERGY``) is the day's energy by site, kept only for fixed-price power (else 0 rows);
+#: ``debt_state`` (tranches, ``DEBT_STATE``) and ``margin_window`` (the trailing days' operating margin a leverage
+#: covenant reads, ``engine.debt.LEVERAGE_WINDOW_DAYS`` of them, else none); ``site_totals`` (tracked sites,
+#: ``SITE_TOTALS``) are each site's flows since day 0, kept for a company of several sites
+#: (``engine.state.tracked_sites``; else 0 rows).
 Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state", "site_energy",
-                                     "site_totals"))
+                                     "debt_state", "margin_window", "site_totals"))
 
 
-def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_sites: int = 0,
-                  n_tracked_sites: int = 0) -> Workspace:
+def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_sites: int = 0, n_tranches: int = 0,
+                  n_margin_days: int = 0, n_tracked_sites: int = 0) -> Workspace:
     """A ``Workspace`` for a company of ``n_fleets`` fleets, ``n_projects`` projects and ``n_hedges`` hedges;
-    ``n_energy_sites``: its sites when a fixed-price power contract needs their energy, else 0;
+    ``n_energy_sites``: its sites when a fixed-price power contract needs their energy, else 0; ``n_tranches`` debt
+    tranches and ``n_margin_days`` days of margin kept for a leverage covenant (``engine.debt.margin_window_days``);
     ``n_tracked_sites``: its sites when their flows are kept apart (``engine.state.tracked_sites``), else 0."""
     return Workspace(np.empty(N_STATE), np.empty((n_fleets, N_FLEET_STATE)), np.empty((n_projects, N_PROJECT_STATE)),
                      np.empty((n_hedges, N_HEDGE_STATE)), np.zeros((n_energy_sites, N_SITE_ENERGY)),
+                     np.empty((n_tranches, N_DEBT_STATE)), np.zeros(n_margin_days),
                      np.zeros((n_tracked_sites, N_SITE_TOTALS)))
 
 
@@ -147,10 +160,11 @@ def _borrow_all(market, company, params, month_days, out, work):
                              b(ab.power_price_usd_per_mwh), ab.possible)
     company = CompanyInputs(b(company.fleets), b(company.derate), b(company.upgrade), b(company.sites),
                             b(company.projects), b(company.removal_mw), b(company.scalars), as_built,
-                            b(company.start_days), b(company.tenant_u), b(company.hedges))
+                            b(company.start_days), b(company.tenant_u), b(company.hedges), b(company.debt),
+                            b(company.covenants))
     out = Outputs(b(out.terminal), b(out.monthly), b(out.project_flows))
     work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state),
-                     b(work.site_energy), b(work.site_totals))
+                     b(work.site_energy), b(work.debt_state), b(work.margin_window), b(work.site_totals))
     return market, company, b(params), b(month_days), out, work
 
 
@@ -165,6 +179,8 @@ def start_path(st, fs, ps, sts, company, market, p):
     st[S_DEBT_USD] = company.scalars[C_DEBT_USD]
     st[S_SHARES] = company.scalars[C_SHARES]
     st[S_INSOLVENT_DAY] = -1.0
+    st[S_FIRST_BREACH_DAY] = -1.0
+    st[S_DEBT_INSOLVENT_DAY] = -1.0
     st[S_PRICE_SUM_USD] = market.btc_price_usd[p, 0]
     st[S_PRICE_COUNT_DAYS] = 1.0
     st[S_FLEETS_AS_BUILT] = 1.0 if company.as_built.possible else 0.0
@@ -182,7 +198,7 @@ def start_path(st, fs, ps, sts, company, market, p):
 
 
 @njit(inline="always")
-def operate_day(st, fs, ps, hs, se, sts, company, market, code, params, p, t, m, month_days, out):
+def operate_day(st, fs, ps, hs, se, ds, win, sts, company, market, code, params, p, t, m, month_days, out):
     """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot and
     ``month_days`` the day index of each month slot."""
     pi = 0 if market.power_price_index.shape[0] == 1 else p
@@ -216,16 +232,24 @@ def operate_day(st, fs, ps, hs, se, sts, company, market, code, params, p, t, m,
             st, hs, company.hedges, market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
             market.subsidy_btc[p, t], market.fees_btc_per_block[p, t], market.blocks[p, t], t, month_end, se)
     interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex)
-    financing, bought = stages.finance(st, company, code, params, t, s)
+    financing, bought = stages.finance(st, company, code, params, t, s, market.btc_price_usd[p, 0])
     sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating, bought)
     floor_months = params[TP_FLOOR_RUNWAY_MONTHS]
     if floor_months > 0:
         daily_costs = power + company.scalars[C_FIXED_OPEX_USD_PER_DAY] + ai_opex + interest
         sold = stages.keep_runway(st, floor_months, daily_costs, s, sold)
+    debt_cash = 0.0
+    debt_due = False
+    if company.debt.shape[0] > 0 or company.covenants.shape[0] > 0:
+        margin = mined * s + dr - power - company.scalars[C_FIXED_OPEX_USD_PER_DAY] + ai_rev - ai_opex
+        debt_cash, debt_due = dbt.settle_debt(st, ds, win, company.debt, company.covenants,
+                                              company.scalars[C_CREDIT_FACILITY_USD], s, t, margin)
     sold, financing = stages.cover_shortfall(st, company, params[TP_SELL_BTC_BEFORE_DEBT] > 0.5, s, t, sold,
                                              financing)
-    return (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash, released,
-            liquidated)
+    if debt_due and st[S_INSOLVENT_DAY] == t:
+        st[S_DEBT_INSOLVENT_DAY] = t
+    return (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash + debt_cash,
+            released, liquidated)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -236,7 +260,7 @@ def run_company(market, company, code, params, month_days, check, out, work):
     ``work`` (``Workspace``) as scratch."""
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
     st, fs, ps, hs, se = work.path_state, work.fleet_state, work.project_state, work.hedge_state, work.site_energy
-    sts = work.site_totals
+    ds, win, sts = work.debt_state, work.margin_window, work.site_totals
     n_paths, n_cols = market.btc_price_usd.shape
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]
@@ -244,6 +268,7 @@ def run_company(market, company, code, params, month_days, check, out, work):
     for p in range(n_paths):
         start_path(st, fs, ps, sts, company, market, p)
         hg.start_hedges(hs)
+        dbt.start_debt(st, ds, company.debt, win)
         m = 0
         if p < n_store and month_days[0] == 0:
             stages.store_month(st, ps, company, market, out.monthly, p, 0, 0)
@@ -255,8 +280,8 @@ def run_company(market, company, code, params, month_days, check, out, work):
                 collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
                 equity_prev = st[S_EQUITY_RAISED_USD]
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
-                 released, liquidated) = operate_day(st, fs, ps, hs, se, sts, company, market, code, params, p, t,
-                                                     m, month_days, out)
+                 released, liquidated) = operate_day(st, fs, ps, hs, se, ds, win, sts, company, market, code, params,
+                                                     p, t, m, month_days, out)
                 if check:
                     # Hedges move BTC between the BTC held and collateral (released) and cash (hedge_cash): with
                     # both 0 (no hedges) this is the check as it always was.
@@ -272,12 +297,14 @@ def run_company(market, company, code, params, month_days, check, out, work):
                 m += 1
         stages.store_terminal(st, ps, sts, company, market, out.terminal, p, n_cols - 1)
         hg.store_hedge_terminal(st, out.terminal, p)
+        dbt.store_debt_terminal(st, out.terminal, p)
 
 
 def company_inputs(arrays, start_days, tenant_u) -> CompanyInputs:
     """``CompanyInputs`` of a plan's packed arrays (``engine.plan.CompanyArrays``) and a chunk's per-path inputs."""
     return CompanyInputs(arrays.fleets, arrays.derate, arrays.upgrade, arrays.sites, arrays.projects,
-                         arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u, arrays.hedges)
+                         arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u, arrays.hedges,
+                         arrays.debt, arrays.covenants)
 
 
 def market_arrays(mk) -> MarketArrays:

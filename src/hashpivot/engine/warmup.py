@@ -12,8 +12,8 @@ import time
 
 
 def warm_up() -> float:
-    """Run two tiny scenarios that reach every kernel (exogenous and endogenous hashrate, fee spikes, an AI
-    lease, every array type the engine passes); return the seconds it took."""
+    """Run three tiny scenarios that reach every kernel (exogenous and endogenous hashrate, fee spikes, an AI
+    lease, debt with a covenant, every array type the engine passes); return the seconds it took."""
     from hashpivot.engine.run import simulate
     from hashpivot.scenarios.toml import from_dict, load_preset
 
@@ -22,6 +22,11 @@ def warm_up() -> float:
         data = load_preset(name).model_dump(mode="python", exclude_none=True)
         data["run"].update(n_paths=2, horizon_days=400, store_paths=1)
         simulate(from_dict(data, f"warm-up {name}"), n_threads=1)
+    # Debt tranches and covenants have their own kernel (engine.debt.settle_debt), reached only by a company with them.
+    data["company"]["debt"] = [{"name": "note", "kind": "note", "principal_usd": 1e6, "rate_per_year": 0.05,
+                                "maturity_date": "2030-01-01"}]
+    data["company"]["covenants"] = [{"metric": "max_leverage", "threshold": 4.0}]
+    simulate(from_dict(data, "warm-up debt"), n_threads=1)
     return time.perf_counter() - start
 
 

@@ -49,11 +49,13 @@ TREASURY_PARAMS = (
     ("conversion_price_usd_per_share", "share price at which the note converts [USD/share]"),
     ("floor_runway_months", "months of operating costs always kept in cash [months]"),
     ("sell_btc_before_debt", "1: cover shortfalls by selling BTC before drawing the facility [flag]"),
+    ("premium_beta", "elasticity of at-the-market issuance's mNAV to BTC price / its day-0 price [elasticity]"),
+    ("mnav_floor_ratio", "lowest mNAV of at-the-market issuance [ratio]"),
 )
 (TP_SELL_FRAC, TP_THRESHOLD_RATIO, TP_WINDOW_DAYS, TP_SELL_PRODUCTION_FRAC, TP_SELL_HOLDINGS_FRAC_PER_DAY,
  TP_CASH_FLOOR_USD, TP_MAX_BUY_USD_PER_DAY, TP_ISSUE_USD_PER_DAY, TP_MNAV_RATIO, TP_MAX_DILUTION_RATIO,
  TP_PRINCIPAL_USD, TP_COUPON_RATE_PER_YEAR, TP_ISSUE_DAY, TP_TERM_DAYS, TP_CONVERSION_PRICE_USD_PER_SHARE,
- TP_FLOOR_RUNWAY_MONTHS, TP_SELL_BTC_BEFORE_DEBT) = range(len(TREASURY_PARAMS))
+ TP_FLOOR_RUNWAY_MONTHS, TP_SELL_BTC_BEFORE_DEBT, TP_PREMIUM_BETA, TP_MNAV_FLOOR_RATIO) = range(len(TREASURY_PARAMS))
 N_PARAMS = len(TREASURY_PARAMS)
 #: Parameters every policy fills.
 COMMON_PARAMS = ("floor_runway_months", "sell_btc_before_debt")
@@ -145,10 +147,23 @@ class BuyWithCash(_Treasury):
     PARAMS: ClassVar[tuple[str, ...]] = ("cash_floor_usd", "max_buy_usd_per_day")
 
 
+#: A typical ``premium_beta`` (not the default, which is 0: a constant mNAV): Strategy's (MSTR) mNAV fell as BTC
+#: fell in 2025, from about 1.5 at BTC near 118,000 USD (July-August 2025, the lowest since February 2024:
+#: bbapi.viigoo.eu.org/en/square/post/28340033456010) to about 1.0 at BTC near 90,000 USD (late November 2025:
+#: binance.bh/en-AE/square/post/33322776528042), log(1.0 / 1.5) / log(90 / 118) = 1.5; and from 1.195 at about
+#: 107,800 USD (69 bn USD / 639,835 BTC, btccusa.com/en-US/square/cryptonewsT/1018584) to 1.0 at 90,000 USD, 1.0.
+#: The fall from 3.4 (November 2024, BTC near 98,000 USD) to 1.0 is not a price effect alone (the price barely
+#: moved; the premium decayed as other treasury companies copied the model), so it does not enter the estimate.
+TYPICAL_PREMIUM_BETA = 1.25
+
+
 class BuyWithEquity(_Treasury):
-    """At-the-market issuance: each day sell ``issue_usd_per_day`` of new shares at
-    ``mnav_ratio`` x NAV per share and buy BTC with the proceeds. Above an mNAV of 1 this raises
-    BTC per share (Strategy's 'BTC yield'); below 1 it dilutes."""
+    """At-the-market issuance: each day sell ``issue_usd_per_day`` of new shares at mNAV x NAV per share and buy
+    BTC with the proceeds. Above an mNAV of 1 this raises BTC per share (Strategy's 'BTC yield'); below 1 it
+    dilutes. The mNAV on day t is ``max(mnav_floor_ratio, mnav_ratio x (S_t / S_0) ** premium_beta)``, S the BTC
+    price: with ``premium_beta`` > 0 the premium compresses when BTC falls (the Strategy model's reflexivity:
+    issuance dilutes most in the paths where BTC is down). Default 0, a constant mNAV; about 1-1.5 fits Strategy
+    in 2025 (``TYPICAL_PREMIUM_BETA``)."""
 
     kind: Literal["buy_with_equity"] = "buy_with_equity"
     code: ClassVar[int] = BUY_WITH_EQUITY
@@ -158,7 +173,20 @@ class BuyWithEquity(_Treasury):
         default=0.5, ge=0, le=10, description="Stop issuing once new shares reach this multiple of the day-0 count. [ratio]"
     )
 
-    PARAMS: ClassVar[tuple[str, ...]] = ("issue_usd_per_day", "mnav_ratio", "max_dilution_ratio")
+    premium_beta: float = Field(
+        default=0.0, ge=0, le=20,
+        description="Elasticity of the mNAV to the BTC price over its day-0 price: mNAV_t = max(mnav_floor_ratio, "
+        "mnav_ratio x (S_t / S_0) ** premium_beta); 0 = constant mNAV (default); about 1-1.5 fits Strategy's "
+        "2025 (docs/assumptions.md). [elasticity]",
+    )
+    mnav_floor_ratio: float = Field(
+        default=0.0, ge=0, le=20,
+        description="Lowest mNAV the premium compresses to; 0 = none (default, so premium_beta 0 keeps mnav_ratio). "
+        "[ratio]",
+    )
+
+    PARAMS: ClassVar[tuple[str, ...]] = ("issue_usd_per_day", "mnav_ratio", "max_dilution_ratio", "premium_beta",
+                                         "mnav_floor_ratio")
 
 
 class BuyWithConvertible(_Treasury):

@@ -51,6 +51,7 @@ UNIT_RULES: list[tuple[str, str]] = [
     (r"(^|_)mw$", "MW"),
     (r"_frac(_of_[a-z]+)?$", "fraction"),  # opex_frac_of_revenue: a fraction of a named base
     (r"_ratio$", "ratio"),
+    (r"_beta$", "elasticity"),             # premium_beta: d log(mNAV) / d log(BTC price)
     (r"_days$", "days"),
     (r"(^|_)day(_of_year)?$", "day"),      # a day index (issue_day, ConvertOnDay.day, peak_day_of_year)
     (r"_months$", "months"),
@@ -68,7 +69,7 @@ UNIT_FIRST = {"btc_held": "BTC", "shares_outstanding": "shares"}
 IDENTIFIERS = {"seed"}
 #: Mappings from other fields' dotted paths to values in those fields' units (``sweep.ranges``): the description
 #: says so with ``[unit of the field]``.
-IN_UNITS_OF_OTHER_FIELDS = {"ranges": "unit of the field"}
+IN_UNITS_OF_OTHER_FIELDS = {"ranges": "unit of the field", "threshold": "unit of the metric"}
 
 INTRO = """\
 Names carry their units (DESIGN.md section 2). Dimensions: `path`, `day` (coordinate `date`), `month`,
@@ -278,7 +279,9 @@ def _model_section(entry: SchemaModel) -> list[str]:
     kind = model.model_fields.get("kind")
     where = ", ".join(f"`{p}`" if p else "the top level" for p in entry.paths)
     lines = [f"### {model.__name__}", ""]
-    lines.append(f"At {where}" + (f', with `kind = "{kind.default}"`.' if kind is not None else "."))
+    # A kind with a default picks this model out of a union; a required kind is one of the model's own fields.
+    picks = kind is not None and kind.default is not PydanticUndefined
+    lines.append(f"At {where}" + (f', with `kind = "{kind.default}"`.' if picks else "."))
     doc = _first_paragraph(model)
     if doc:
         lines += ["", doc]

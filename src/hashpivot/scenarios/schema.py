@@ -14,6 +14,7 @@ from hashpivot.domain.bounds import (
     MAX_BTC,
     MAX_BTC_PER_MONTH,
     MAX_CASH_USD,
+    MAX_DAY,
     MAX_HASHRATE_EHS,
     MAX_SHARES,
     MAX_USD_PER_DAY,
@@ -238,6 +239,127 @@ class HashrateReported(Model):
     source: str = Field(min_length=1, description="Publisher, date and link of the figure. [text]")
 
 
+#: Kinds of a debt tranche: a term loan amortises linearly, a note repays its principal at maturity (bullet).
+DEBT_KINDS = ("term_loan", "note")
+#: What a tranche does on its maturity day when the company could repay it (``DebtTranche.on_maturity``).
+MATURITY_ACTIONS = ("repay", "refinance")
+#: Covenant metrics: liquidity (cash + BTC held, unpledged, at the day's price) at least the threshold [USD]; net
+#: debt over the trailing 365 days' operating margin (annualised) at most the threshold [ratio].
+COVENANT_METRICS = ("min_liquidity_usd", "max_leverage")
+#: What a covenant breach does besides blocking refinancing (``Covenant.on_breach``).
+BREACH_ACTIONS = ("block_refinancing", "accelerate")
+#: Days between covenant tests by default: a quarter (365 / 4, rounded down), as the WhiteHawk credit agreement of
+#: Stronghold Digital Mining tests its leverage at each quarter end (SEC 8-K exhibit 99.1, 2023-02,
+#: sec.gov/Archives/edgar/data/1856028/000114036123004861/ny20006440x9_ex99-1.htm). [days]
+QUARTER_DAYS = 91
+
+
+class DebtTranche(Model):
+    """A tranche of debt outstanding on day 0 (``[[company.debt]]``), with a maturity. Interest is paid in cash each
+    day at ``rate_per_year`` / 365 on the day's opening principal. A ``term_loan`` also repays principal each day
+    (linear amortisation: ``amortization_frac_per_year`` of the day-0 principal a year, / 365 a day; by default the
+    straight line that reaches zero on the maturity day); a ``note`` repays all of it on the maturity day (bullet).
+    Real term loans amortise monthly or quarterly (Stronghold's WhiteHawk loan about 1.6 M USD a month, SEC 8-K
+    exhibit 99.1, 2023-02); the engine is daily, so the same principal is repaid a day at a time.
+
+    On the maturity day what is left is repaid from cash, then by selling BTC and drawing the credit facility (in
+    the order the treasury policy allows); what the company cannot repay is refinanced at ``rate_per_year +
+    refinance_spread_per_year`` for ``refinance_term_days`` if the tranche can be refinanced (a spread is set) and
+    every covenant holds that day; otherwise the path is insolvent that day. With ``on_maturity = "refinance"`` the
+    whole principal is refinanced whenever it can be (the company keeps its BTC)."""
+
+    name: str = Field(min_length=1, description="Tranche name, unique in the company. [text]")
+    kind: Literal["term_loan", "note"] = Field(
+        description="term_loan: amortises linearly to its maturity; note: the principal is repaid at maturity "
+        "(bullet). [kind]"
+    )
+    principal_usd: float = Field(ge=0, le=MAX_CASH_USD, description="Principal outstanding on day 0. [USD]")
+    rate_per_year: float = Field(ge=0, le=1, description="Cash interest on the principal. [1/year]")
+    maturity_date: date = Field(
+        ge=GENESIS_DATE, le=date(2200, 12, 31),
+        description="Calendar date the principal left is due; after run.start_date. [date]",
+    )
+    amortization_frac_per_year: float | None = Field(
+        default=None, ge=0, le=1,
+        description="Term loans: share of the day-0 principal repaid a year, paid daily; None = the straight line "
+        "that reaches zero at maturity. Notes: none. [fraction/year]",
+    )
+    refinance_spread_per_year: float | None = Field(
+        default=None, ge=0, le=1,
+        description="Spread over rate_per_year at which the lender refinances the tranche at maturity when every "
+        "covenant holds; None = the tranche cannot be refinanced (it must be repaid). [1/year]",
+    )
+    refinance_term_days: int = Field(
+        default=3 * 365, ge=1, le=MAX_DAY,
+        description="Term of a refinanced tranche, from its refinancing day; default three years, the term of "
+        "Stronghold's WhiteHawk secured loan (36 months, 2022-10). [days]",
+    )
+    on_maturity: Literal["repay", "refinance"] = Field(
+        default="repay",
+        description="repay: repay from cash and BTC, refinance only what cannot be repaid; refinance: refinance "
+        "the whole principal when allowed. [kind]",
+    )
+
+    @model_validator(mode="after")
+    def _amortises_if_term_loan(self) -> DebtTranche:
+        if self.kind == "note" and self.amortization_frac_per_year:
+            raise ValueError(
+                f"company.debt.{self.name}.amortization_frac_per_year={self.amortization_frac_per_year:g} with kind "
+                "= \"note\"; allowed: none (a note repays its principal at maturity), or kind = \"term_loan\""
+            )
+        return self
+
+    def maturity_day(self, start_date: date) -> int:
+        """Day index of the maturity date counted from ``start_date`` (day 0). [day]
+
+        >>> DebtTranche(name="n", kind="note", principal_usd=1.0, rate_per_year=0.0,
+        ...             maturity_date=date(2024, 6, 3)).maturity_day(date(2024, 4, 20))
+        44
+        """
+        return (self.maturity_date - start_date).days
+
+
+class Covenant(Model):
+    """A financial covenant of the company's debt (``[[company.covenants]]``), tested every ``test_every_days``
+    (day ``test_every_days``, twice that, ...) and on each maturity day while a tranche or the straight debt is
+    outstanding. ``min_liquidity_usd``: cash + BTC held (unpledged) at the day's price must stay at least
+    ``threshold`` [USD], as Stronghold's WhiteHawk agreement requires 'unrestricted cash plus Bitcoin' of 2.5-7.5 M
+    USD at all times; ``max_leverage``: net debt (all debt less cash) over the operating margin of the trailing 365
+    days (annualised while the run is younger; EBITDA before capex and interest) must stay at most ``threshold``
+    [ratio], as the same agreement tests net debt to EBITDA at 4.0 x each quarter (SEC 8-K exhibit 99.1, 2023-02,
+    sec.gov/Archives/edgar/data/1856028/000114036123004861/ny20006440x9_ex99-1.htm). Net debt over a margin rather
+    than debt over NAV: a miner's NAV is mostly its BTC at market, which the BTC-backed loans' LTV already tests,
+    while a lender of a term loan sizes it to the cash flows that service it. A breach blocks refinancing that day;
+    ``on_breach = "accelerate"`` makes every tranche and the straight debt due at once."""
+
+    @model_validator(mode="after")
+    def _names_missing_metric(self) -> Covenant:
+        if self.metric is None:
+            raise ValueError(
+                "company.covenants: a covenant with no metric; allowed: metric = "
+                + " or ".join(f'"{m}"' for m in COVENANT_METRICS)
+            )
+        return self
+
+    name: str = Field(default="", description="Label in the results; default: the metric and its row. [text]")
+    metric: Literal["min_liquidity_usd", "max_leverage"] | None = Field(
+        default=None,
+        description="Required. min_liquidity_usd: cash + free BTC at market >= threshold [USD]; max_leverage: net "
+        "debt / trailing 365-day operating margin <= threshold [ratio]. [kind]",
+    )
+    threshold: float = Field(ge=0, le=MAX_CASH_USD, description="Limit of the metric: USD for min_liquidity_usd, a ratio for max_leverage. [unit of the metric]")
+    test_every_days: int = Field(
+        default=QUARTER_DAYS, ge=1, le=MAX_DAY,
+        description="Days between tests; default 91, a quarter (Stronghold's WhiteHawk agreement tests quarterly). "
+        "[days]",
+    )
+    on_breach: Literal["block_refinancing", "accelerate"] = Field(
+        default="block_refinancing",
+        description="block_refinancing: a breach only blocks refinancing on its day; accelerate: the debt is due at "
+        "once. [kind]",
+    )
+
+
 class Company(Model):
     name: str = Field(default="Company", min_length=1, description="Company name. [text]")
     sites: Annotated[list[Site], Field(min_length=1)]
@@ -246,6 +368,13 @@ class Company(Model):
     cash_usd: float = Field(default=0.0, ge=0, le=MAX_CASH_USD, description="Cash on day 0. [USD]")
     debt_usd: float = Field(default=0.0, ge=0, le=MAX_CASH_USD, description="Straight debt outstanding (interest only). [USD]")
     debt_rate_per_year: float = Field(default=0.0, ge=0, le=1, description="Cash interest on the debt. [1/year]")
+    debt: list[DebtTranche] = Field(
+        default_factory=list,
+        description="Tranches of debt with maturities (term loans, notes); none by default. [list]",
+    )
+    covenants: list[Covenant] = Field(
+        default_factory=list, description="Financial covenants of the debt; none by default. [list]"
+    )
     credit_facility_usd: float = Field(
         default=0.0, ge=0, le=MAX_CASH_USD, description="Undrawn credit facility that covers cash shortfalls (e.g. capex). [USD]"
     )
@@ -299,6 +428,9 @@ class Company(Model):
             twice = sorted({m for m in months if months.count(m) > 1})
             if twice:
                 raise ValueError(f"company.{field}: month {twice[0]!r} is listed twice; allowed: one row per month")
+        debt_names = [d.name for d in self.debt]
+        if len(set(debt_names)) != len(debt_names):
+            raise ValueError(f"company.debt: tranche names must be unique, got {debt_names}")
         site_names = [s.name for s in self.sites]
         if len(set(site_names)) != len(site_names):
             raise ValueError(f"company.sites: site names must be unique, got {site_names}")
@@ -440,6 +572,12 @@ class Scenario(Model):
                 f"compare: policy labels {labels} repeat; allowed: unique labels (set `name` on policies of the same kind)"
             )
         self._hedges_fit()
+        for d in self.company.debt:
+            if d.maturity_date <= self.run.start_date:
+                raise ValueError(
+                    f"company.debt.{d.name}.maturity_date={d.maturity_date.isoformat()}; allowed: after "
+                    f"run.start_date={self.run.start_date.isoformat()}"
+                )
         cap_labels = [capacity_label(p) for p in self.capacity_policies()]
         if len(set(cap_labels)) != len(cap_labels):
             raise ValueError(
