@@ -164,3 +164,17 @@ def test_a_discount_rate_outside_0_to_1_is_refused_naming_the_field(tmp_path):
 
     path.write_text(tomli_w.dumps(data))
     assert_bad_input(CliRunner().invoke(app, ["run", str(path), "--no-store"]), "equity_discount_rate_per_year", "1.5")
+
+
+def test_a_note_repaid_inside_the_horizon_costs_its_interest_and_its_principal_on_its_day():
+    """A 10 M USD note at 6 % due on day 30 (2024-05-20): interest 10e6 x 0.06 / 365 on days 1-30, the principal on
+    day 30, nothing owed at the horizon; the EV adds the note back as day 0's debt."""
+    data = base()
+    data["company"]["debt"] = [{"name": "note", "kind": "note", "principal_usd": 10e6, "rate_per_year": 0.06,
+                                "maturity_date": "2024-05-20"}]
+    ds = run(data)
+    assert float(ds["tranche_repaid_usd"]) == 10e6
+    flows = (pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY) - sum(10e6 * 0.06 / 365 * discount(d) for d in range(1, 31))
+             - 10e6 * discount(30))
+    assert float(ds["ev_usd"]) == pytest.approx(flows + 10e6, rel=1e-9)
+    assert float(ds["dcf_equity_usd"]) == pytest.approx(1e9 + 1_000 * PRICE_USD + flows, rel=1e-9)
