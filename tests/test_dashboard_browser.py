@@ -424,3 +424,50 @@ def test_the_hedge_section_shows_payoffs_premiums_and_the_tail_the_hedges_buy(pa
     page.locator(".st-key-hedge_nav .js-plotly-plot").first.wait_for(timeout=RUN_TIMEOUT_MS)
     assert page.locator("[data-testid='stException']").count() == 0
     page.locator(".st-key-hedges").screenshot(path=str(tmp_path / "hedges.png"))
+
+
+def test_the_ai_alternatives_answer_on_the_first_screen_with_the_runs_margins(page, tmp_path):
+    """The ai_pivot preset (mining, a colocation lease and a GPU cloud on the same paths): after a run, the answer at
+    the top of the page, in the first screen, says what a MW earns in each, and each figure is the median over the
+    same run's paths of that segment's margin per MW-day, recomputed here from the per-path values of the same
+    scenario run through hashpivot.api on the same seed."""
+    import re
+
+    import numpy as np
+
+    from hashpivot import api
+    from hashpivot.format import fmt_number
+
+    # the first visit's run (the default preset) ends first; then the preset changes
+    page.locator(".st-key-answer").get_by_text("What a MW earns:", exact=False).wait_for(timeout=RUN_TIMEOUT_MS)
+    page.locator(".st-key-preset").click()
+    page.get_by_role("option", name="ai_pivot", exact=True).click()
+    # the page reruns with the preset's inputs (and the default preset's results, marked stale) before a slider moves
+    page.get_by_text("The inputs changed since this run", exact=False).wait_for(timeout=RUN_TIMEOUT_MS)
+    from playwright.sync_api import expect  # present: the page fixture needed it
+
+    expect(page.locator(".st-key-policies")).not_to_contain_text("min_cash_runway", timeout=RUN_TIMEOUT_MS)
+    _wait_thumb(page, "n_paths", "2000")
+    page.get_by_role("slider", name="Monte Carlo paths").focus()
+    page.keyboard.press("Home")
+    for _ in range(2):
+        page.keyboard.press("ArrowRight")
+    _wait_thumb(page, "n_paths", "300")
+    page.get_by_role("button", name="Run simulation").click()
+    page.get_by_text("Results: ai_pivot", exact=False).first.wait_for(timeout=RUN_TIMEOUT_MS)
+    answer = page.locator(".st-key-answer")
+    answer.get_by_text("300 paths", exact=False).wait_for(timeout=RUN_TIMEOUT_MS)
+    box = answer.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= page.viewport_size["height"], box  # the first screen
+    earns = answer.inner_text().split("What a MW earns:")[1].split("; the median over")[0]
+
+    scenario = load_preset("ai_pivot").replace("run.n_paths", 300)
+    result = api.run(scenario, policies=[p.label for p in scenario.treasury_policies()])
+    ds = result.dataset
+    for segment, label in (("mining", "mining"), ("colocation_lease", "colocation lease"), ("gpu_cloud", "GPU cloud")):
+        found = re.search(rf"{re.escape(label)}(?: under (.+?))? (-?[\d,.]+) USD/MW-day", earns)
+        assert found is not None, (label, earns)
+        policy = found.group(1) or result.glance().margin_policy
+        per_path = ds[f"{segment}_margin_usd_per_mw_day"].sel(policy=policy).values
+        assert found.group(2) == fmt_number(float(np.median(per_path[np.isfinite(per_path)]))), (label, earns)
+    page.screenshot(path=str(tmp_path / "ai-pivot.png"))
