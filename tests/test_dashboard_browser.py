@@ -273,8 +273,6 @@ def _chain_table_or_skip():
 
 
 def test_the_calculator_page_answers_and_sends_its_inputs_to_a_monte_carlo_run(playwright_api, dashboard_url, tmp_path):
-    from hashpivot.format import fmt_number
-
     history = _chain_table_or_skip()
     last, window = history.iloc[-1], history.iloc[-30:]
     # Hashprice today by hand: 144 blocks x (subsidy 3.125 BTC + fees per block over 30 days) x price / network PH/s,
@@ -296,10 +294,12 @@ def test_the_calculator_page_answers_and_sends_its_inputs_to_a_monte_carlo_run(p
         power.press("Enter")
         j_per_th = float(page.get_by_label("Efficiency [J/TH]").input_value())
         keep = 1 - float(page.get_by_label("Pool fee [%]").input_value()) / 100
+        # the grid holds the numbers (right-aligned; its canvas draws them by the one formatter)
         page.wait_for_function(
             "(v) => [...document.querySelectorAll('.st-key-calc_result tbody tr')].some("
-            "r => r.textContent.includes('break-even hashprice') && r.textContent.includes(v))",
-            arg=fmt_number(60 * j_per_th * 24 / 1e6 * 1_000 / keep), timeout=RUN_TIMEOUT_MS)
+            "r => r.textContent.includes('break-even hashprice') && Math.abs(parseFloat("
+            "r.querySelectorAll('td')[1].textContent.replace(/,/g, '')) / v - 1) < 1e-9)",
+            arg=60 * j_per_th * 24 / 1e6 * 1_000 / keep, timeout=RUN_TIMEOUT_MS)
         page.screenshot(path=str(tmp_path / "calculator.png"), full_page=True)
         page.get_by_role("button", name="Run a Monte Carlo simulation on these inputs").click()
         answer = page.locator(".st-key-answer")

@@ -64,7 +64,7 @@ from hashpivot.dashboard.inputs import (
 )
 from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 from hashpivot.errors import HashpivotError
-from hashpivot.format import fmt_metric, fmt_number, fmt_pct, fmt_usd
+from hashpivot.format import MISSING, fmt_metric, fmt_number, fmt_pct, fmt_usd
 from hashpivot.report.figures import (
     fan_figure,
     hashprice_history_figure,
@@ -120,7 +120,7 @@ def sortable_table(table: pd.DataFrame, formats: dict[str, Callable[[float], str
     sorting uses the numbers) and a button that downloads ``csv`` (default: ``table``) as CSV."""
     with st.container(key=key):  # the container carries the CSS class st-key-<key>
         # tall enough for every row: these tables are short, and a grid only draws the rows in view
-        st.dataframe(table.style.format(formats, na_rep="n/a"), width="content", height=35 * (len(table) + 1) + 3)
+        st.dataframe(table.style.format(formats, na_rep=MISSING), width="content", height=35 * (len(table) + 1) + 3)
     data = (table if csv is None else csv).to_csv()
     st.download_button(download_label, data=data, file_name=file_name, mime="text/csv", key=f"download_{key}",
                        on_click="ignore")
@@ -586,10 +586,12 @@ def calculator_page() -> None:
             ("cost to mine 1 BTC [USD]", t.cost_to_mine_usd_per_btc, h.cost_to_mine_usd_per_btc, fmt_usd)]
     over = f"over {int(horizon):,} days"
     numbers = pd.DataFrame([(r[0], r[1], r[2]) for r in rows], columns=["figure", "today", over]).set_index("figure")
-    text = pd.DataFrame({"today": [r[3](r[1]) for r in rows], over: [r[3](r[2]) for r in rows]},
-                        index=pd.Index([r[0] for r in rows], name="figure"))
+    # numbers in the grid (right-aligned, as figures are read), each row written by its formatter
+    styler = numbers.style
+    for label, _, _, fmt in rows:
+        styler = styler.format(fmt, subset=pd.IndexSlice[[label], :], na_rep=MISSING)
     with st.container(key="calc_result"):
-        st.dataframe(text, width="content")
+        st.dataframe(styler, width="content")
     st.download_button("Download the calculator (CSV)", data=numbers.to_csv(), file_name="calculator.csv",
                        mime="text/csv", key="download_calc_table", on_click="ignore")
     loss = ("the margin stays positive over the horizon" if result.first_loss_day is None

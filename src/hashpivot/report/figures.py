@@ -26,6 +26,11 @@ MARGIN_SEGMENTS: tuple[tuple[str, str, str], ...] = (
     ("gpu_cloud", "GPU cloud", "#e67e22"),
 )
 FAN_COLUMNS = 4
+#: The insolvency chart's y axis spans at least 0 to this: a curve of 0.3 % is then seen as the small share it is,
+#: not as a wall filling the chart. [%]
+INSOLVENCY_AXIS_MIN_PCT = 5.0
+#: The win-rate heatmap's least height, so that two or three policies' labels and cells do not overlap. [px]
+WIN_RATE_MIN_HEIGHT_PX = 320
 
 
 def color(i: int) -> str:
@@ -191,7 +196,8 @@ def margin_figure(result):
 
 def insolvency_figure(curves: np.ndarray, policies: Sequence[str], dates: Sequence[str]):
     """Share of paths insolvent by each month end, a line per policy (``curves``: policy x month, from
-    :func:`hashpivot.analysis.fan.insolvency_curve`) [%]; the report's and the dashboard's chart."""
+    :func:`hashpivot.analysis.fan.insolvency_curve`) [%], on a y axis from 0 to at least
+    :data:`INSOLVENCY_AXIS_MIN_PCT`; the report's and the dashboard's chart."""
     import html
 
     import plotly.graph_objects as go
@@ -203,8 +209,12 @@ def insolvency_figure(curves: np.ndarray, policies: Sequence[str], dates: Sequen
             line={"color": color(i), "width": 2},
             hovertemplate=f"<b>{html.escape(policy)}</b> %{{x}}: %{{y:.1f}} %<extra></extra>",
         ))
+    finite = np.asarray(curves, dtype=np.float64) * 100.0
+    top = float(np.nanmax(finite)) if np.isfinite(finite).any() else 0.0
+    # at least 0-5 %: a 0.3 % curve on an axis of its own height would look like a wall
+    y_range = [0.0, max(INSOLVENCY_AXIS_MIN_PCT, 1.08 * top)]
     fig.update_layout(template="plotly_white", height=500, yaxis={"title": {"text": "paths insolvent [%]"},
-                      "rangemode": "tozero"}, margin={"l": 60, "r": 20, "t": 30, "b": 40},
+                      "range": y_range, "autorange": False}, margin={"l": 60, "r": 20, "t": 30, "b": 40},
                       legend={"orientation": "h", "x": 0.0, "y": -0.1, "yanchor": "top"}, hovermode="x unified")
     return fig
 
@@ -221,7 +231,8 @@ def win_rate_figure(win_rate: pd.DataFrame, policies: Sequence[str]):
                                                                    "tickformat": ".0%"},
         hovertemplate="%{y} beats %{x} on %{z:.1%} of paths<extra></extra>", hoverongaps=False,
     ))
-    fig.update_layout(template="plotly_white", height=120 + 46 * len(policies), width=None,
+    height = max(WIN_RATE_MIN_HEIGHT_PX, 120 + 46 * len(policies))
+    fig.update_layout(template="plotly_white", height=height, width=None,
                       yaxis={"autorange": "reversed", "title": {"text": "policy (row)"}},
                       xaxis={"title": {"text": "versus (column)"}, "tickangle": -30},
                       margin={"l": 200, "r": 20, "t": 20, "b": 140})

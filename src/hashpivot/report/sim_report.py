@@ -33,7 +33,7 @@ from hashpivot.analysis.fan import FAN_QUANTILES, fan_quantiles, insolvency_curv
 from hashpivot.analysis.glance import INSOLVENCY_LIMIT_FRAC, NOISE_Z, glance
 from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 # One formatter for the report, the CLI and the dashboard; ``format_usd`` keeps the report's old name.
-from hashpivot.format import SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats, html_topic_line, margin_label
+from hashpivot.format import MISSING, SATS_PER_BTC, fmt_btc, fmt_number, fmt_pct, fmt_sats, html_topic_line, margin_label
 from hashpivot.format import fmt_usd as format_usd
 
 SECTION_IDS = (
@@ -387,7 +387,7 @@ def _summary_section(table: pd.DataFrame, n_paths: int) -> str:
         "below. BTC yield is the change of BTC per share since day 0. P(insolvency) is the share of paths on "
         "which the company ran out of cash and BTC. CVaR 5 % is the mean NAV of the worst 5 % of paths. "
         "Margins are (revenue - power) per MW-day of mining over the horizon and the AI project's net per "
-        "MW-day (n/a: no such capacity).</p>"
+        f"MW-day ({MISSING}: no such capacity).</p>"
         + _table(header, rows, cls="summary", num_from=1)
     )
     return _section("summary", "Summary by policy", body)
