@@ -5,7 +5,6 @@ test needs (the payoffs are ``formulas.hedges``'s, the premiums the hedges' own)
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 import numpy as np
@@ -163,32 +162,32 @@ PAYOFF_NOTE = (
 )
 
 
-def _html_table(headers: list[str], rows: list[list[str]], num_from: int) -> str:
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in headers)
-    num = ' class="num"'
-    body = "".join("<tr>" + "".join(f"<td{num if i >= num_from else ''}>{html.escape(text)}</td>"
-                                    for i, text in enumerate(row)) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def hedge_context(table: pd.DataFrame | None, scenario=None, figures: bool = False) -> dict | None:
+    """What the ``hedge_section`` macro of ``templates/hedges.html.j2`` shows (None when the scenario has no
+    hedges, ``table`` None): the hedges' terms (with ``scenario``), the comparison's cells (:func:`hedge_cells`),
+    and with ``figures`` the distribution and the payoff diagram as figure JSON. [context]"""
+    if table is None or table.empty:
+        return None
+    from hashpivot.analysis.hedges import hedge_terms_frame
+    from hashpivot.report.templating import figure_payload
+
+    payoffs = payoff_figure(scenario) if scenario is not None and figures else None
+    return {
+        "sid": SECTION_ID,
+        "terms": None if scenario is None else terms_cells(hedge_terms_frame(scenario)), "terms_note": TERMS_NOTE,
+        "comparison": hedge_cells(table), "comparison_note": COMPARISON_NOTE,
+        "spread": figure_payload(distribution_figure(table)) if figures else None, "spread_note": SPREAD_NOTE,
+        "payoffs": None if payoffs is None else figure_payload(payoffs), "payoff_note": PAYOFF_NOTE,
+    }
 
 
 def hedge_section(table: pd.DataFrame | None, scenario=None, figure_html: Callable[..., str] | None = None) -> str:
-    """The section as HTML (empty when the scenario has no hedges, ``table`` None); with ``scenario`` the hedges'
-    terms precede the comparison, and with ``figure_html`` too (the page's embedder: figure, target id -> HTML) the
-    distribution and the payoff diagram follow it. [text]"""
-    if table is None or table.empty:
-        return ""
-    from hashpivot.analysis.hedges import hedge_terms_frame
+    """The section as HTML (empty when the scenario has no hedges, ``table`` None), by the template's macro: with
+    ``scenario`` the hedges' terms precede the comparison, and with ``figure_html`` too (any value: the figures are
+    the report's JSON blocks) the distribution and the payoff diagram follow it. [text]"""
+    from hashpivot.report.templating import FIGURE_CLASS, environment
 
-    fig = payoff_figure(scenario) if scenario is not None and figure_html is not None else None
-    spread = "" if figure_html is None else (
-        f'<h3>Terminal NAV, hedged and unhedged</h3><p class="note">{html.escape(SPREAD_NOTE)}</p>'
-        + figure_html(distribution_figure(table), "fig-hedge-nav"))
-    diagram = "" if fig is None else (
-        f'<h3>Payoffs at settlement</h3><p class="note">{html.escape(PAYOFF_NOTE)}</p>'
-        + figure_html(fig, "fig-hedge-payoffs"))
-    terms = "" if scenario is None else (
-        f'<h3>Terms</h3><p class="note">{html.escape(TERMS_NOTE)}</p>'
-        + _html_table(*terms_cells(hedge_terms_frame(scenario)), num_from=3))
-    return (f'<section id="{SECTION_ID}">\n<h2>Hedges: what they cost in the mean and buy in the tail</h2>\n'
-            f"{terms}<h3>Hedged against unhedged</h3><p class=\"note\">{html.escape(COMPARISON_NOTE)}</p>"
-            f"{_html_table(*hedge_cells(table), num_from=2)}\n{spread}{diagram}</section>")
+    context = hedge_context(table, scenario, figures=figure_html is not None)
+    if context is None:
+        return ""
+    return str(environment().get_template("hedges.html.j2").module.hedge_section(context, FIGURE_CLASS))
