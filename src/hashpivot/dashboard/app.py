@@ -120,7 +120,9 @@ def sortable_table(table: pd.DataFrame, formats: dict[str, Callable[[float], str
     sorting uses the numbers) and a button that downloads ``csv`` (default: ``table``) as CSV."""
     with st.container(key=key):  # the container carries the CSS class st-key-<key>
         # tall enough for every row: these tables are short, and a grid only draws the rows in view
-        st.dataframe(table.style.format(formats, na_rep=MISSING), width="content", height=35 * (len(table) + 1) + 3)
+        # the grid draws its own text for a missing value: the one placeholder (format.MISSING), as the report's
+        st.dataframe(table.style.format(formats, na_rep=MISSING), width="content", height=35 * (len(table) + 1) + 3,
+                     placeholder=MISSING)
     data = (table if csv is None else csv).to_csv()
     st.download_button(download_label, data=data, file_name=file_name, mime="text/csv", key=f"download_{key}",
                        on_click="ignore")
@@ -387,7 +389,7 @@ def show_hedges(run: dict) -> None:
         st.caption(report_hedges.TERMS_NOTE)
         headers, rows = report_hedges.terms_cells(hedge_terms_frame(scenario))
         with st.container(key="hedge_terms"):
-            st.dataframe(pd.DataFrame(rows, columns=headers).set_index("hedge"), width="content")
+            st.dataframe(pd.DataFrame(rows, columns=headers).set_index("hedge"), width="content", placeholder=MISSING)
         st.markdown("**Hedged against unhedged** (terminal NAV; click a header to sort)")
         st.caption(report_hedges.COMPARISON_NOTE)
         shown, formats = report_hedges.hedge_frame(table)
@@ -591,7 +593,7 @@ def calculator_page() -> None:
     for label, _, _, fmt in rows:
         styler = styler.format(fmt, subset=pd.IndexSlice[[label], :], na_rep=MISSING)
     with st.container(key="calc_result"):
-        st.dataframe(styler, width="content")
+        st.dataframe(styler, width="content", placeholder=MISSING)
     st.download_button("Download the calculator (CSV)", data=numbers.to_csv(), file_name="calculator.csv",
                        mime="text/csv", key="download_calc_table", on_click="ignore")
     loss = ("the margin stays positive over the horizon" if result.first_loss_day is None

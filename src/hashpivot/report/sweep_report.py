@@ -26,6 +26,8 @@ from hashpivot.report import templating as tpl
 SECTION_IDS = ("sweep", "by-axis", "differences", "variants", "assumptions")
 #: Lines drawn per axis chart at most (the rest are in the tables).
 MAX_LINES = 10
+#: Most lines of an axis chart drawn with their bands (more bands overlap into one wash).
+MAX_BANDS = 3
 #: Stats of a metric that the band uses, when the summary has them (an insolvency probability has none).
 BAND = ("p5", "p95")
 
@@ -106,6 +108,8 @@ def _axes_section(result, metric: str, stat: str) -> str:
     wide["policy_place"] = [places[v].index(p) for v, p in zip(wide["variant"], wide["policy"], strict=True)]
     if wide["policy_place"].nunique() == 1:
         wide = wide.drop(columns="policy_place")
+    elif all(p == places[0] for p in places):  # the same policies in every variant: a line is named by its policy
+        wide = wide.drop(columns="policy_place").rename(columns={"policy": "policy_name"})
     parts = []
     for k, name in enumerate(coords):
         parts.append(tpl.figure_html(_axis_figure(wide, name, [c for c in coords if c != name], metric, stat),
@@ -113,7 +117,8 @@ def _axes_section(result, metric: str, stat: str) -> str:
     has_band = all(b in wide.columns for b in BAND)
     note = (f'<p class="note">{tpl.esc(metric)}: {tpl.esc(stat)} over the paths (line), and the band from its 5 % to its '
             "95 % quantile over the paths (90 % of paths lie inside), one line per value of the other axes"
-            f"{'' if has_band else '; this metric has no per-path band'}.</p>")
+            f"{'' if has_band else '; this metric has no per-path band'}; a chart of more than {MAX_BANDS} lines "
+            "draws the lines alone, since their bands would overlap into one wash.</p>")
     return tpl.section("by-axis", "Against each axis", note + "\n".join(parts))
 
 
@@ -121,7 +126,7 @@ def _axis_figure(wide: pd.DataFrame, axis: str, others: list[str], metric: str, 
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    keys = [*others, *(["policy_place"] if "policy_place" in wide.columns else [])]
+    keys = [*others, *[k for k in ("policy_place", "policy_name") if k in wide.columns]]
     groups = list(wide.groupby(keys, sort=False, dropna=False)) if keys else [((), wide)]
     sampled = all(len(g) == 1 for _, g in groups)
     if sampled:  # a sampled sweep: every variant has its own values, so one scatter of all of them
@@ -129,10 +134,10 @@ def _axis_figure(wide: pd.DataFrame, axis: str, others: list[str], metric: str, 
     for i, (key, group) in enumerate(groups[:MAX_LINES]):
         group = _sorted_by(group, axis)
         x = [str(v) if not isinstance(v, (int, float, np.number)) else float(v) for v in group[axis]]
-        label = ", ".join(f"policy {v + 1}" if k == "policy_place" else f"{k}={_value(v)}"
+        label = ", ".join(f"policy {v + 1}" if k == "policy_place" else str(v) if k == "policy_name" else f"{k}={_value(v)}"
                           for k, v in zip(keys, key if isinstance(key, tuple) else (key,), strict=False))
         color = tpl.color(i)
-        if all(b in group.columns for b in BAND):
+        if all(b in group.columns for b in BAND) and (sampled or len(groups) <= MAX_BANDS):
             if sampled:
                 fig.add_trace(go.Scatter(
                     x=x, y=_finite(group[stat]), mode="markers", name=f"{stat}", marker={"color": color},
@@ -148,9 +153,17 @@ def _axis_figure(wide: pd.DataFrame, axis: str, others: list[str], metric: str, 
         fig.add_trace(go.Scatter(x=x, y=_finite(group[stat]), mode="lines+markers", name=label or stat,
                                  line={"color": color}, legendgroup=label))
     more = f" (first {MAX_LINES} of {len(groups)} lines)" if len(groups) > MAX_LINES else ""
-    fig.update_layout(title=f"{metric} against {axis}{more}", xaxis_title=axis, yaxis_title=f"{metric} ({stat})",
+    fig.update_layout(title=f"{metric} against {axis}{more}", xaxis_title=axis, yaxis_title=_metric_label(metric, stat),
                       template="plotly_white", height=420, legend={"font": {"size": 11}})
     return fig
+
+
+def _metric_label(metric: str, stat: str) -> str:
+    """The comparison's label of ``metric``'s ``stat`` with its unit (``format.COMPARISON_METRICS``: "NAV mean
+    [USD]"), else ``metric (stat)``. [text]"""
+    from hashpivot.format import COMPARISON_METRICS
+
+    return next((m.label for m in COMPARISON_METRICS if (m.metric, m.stat) == (metric, stat)), f"{metric} ({stat})")
 
 
 def _sorted_by(group: pd.DataFrame, axis: str) -> pd.DataFrame:

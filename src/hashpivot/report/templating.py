@@ -44,7 +44,7 @@ h3{font-size:15px;margin:14px 0 6px 0}
 p.note{color:#5a6478;font-size:13px;margin:4px 0 8px 0}
 ul.answer{font-size:15px;line-height:1.5;margin:6px 0 8px 0;padding-left:20px}
 ul.answer li{margin:4px 0}
-table{border-collapse:collapse;font-size:13px;margin:6px 0 10px 0}
+table{border-collapse:collapse;font-size:13px;margin:6px 0 10px 0;display:block;max-width:100%;overflow-x:auto}
 th,td{border-bottom:1px solid #e6e9ef;padding:4px 10px;text-align:left;vertical-align:top}
 th{background:#f3f5f9;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
