@@ -26,6 +26,9 @@ MARGIN_SEGMENTS: tuple[tuple[str, str, str], ...] = (
     ("gpu_cloud", "GPU cloud", "#e67e22"),
 )
 FAN_COLUMNS = 4
+#: Colour of the p5-p95 error bars on the margin bars: a mid grey that shows on the dark bars and on the white
+#: page alike (plotly's default #444 vanished inside a navy bar).
+ERROR_BAR_COLOR = "#9aa3b5"
 #: The insolvency chart's y axis spans at least 0 to this: a curve of 0.3 % is then seen as the small share it is,
 #: not as a wall filling the chart. [%]
 INSOLVENCY_AXIS_MIN_PCT = 5.0
@@ -184,7 +187,8 @@ def margin_figure(result):
         fig.add_trace(go.Bar(
             x=list(sub["policy"]), y=_plain(sub["p50"]), name=label, marker_color=c,
             error_y={"type": "data", "symmetric": False, "array": _plain(sub["p95"] - sub["p50"]),
-                     "arrayminus": _plain(sub["p50"] - sub["p5"]), "thickness": 1.2, "width": 4},
+                     "arrayminus": _plain(sub["p50"] - sub["p5"]), "thickness": 1.5, "width": 5,
+                     "color": ERROR_BAR_COLOR},
             hovertemplate=f"%{{x}} {label}: median %{{y:,.0f}} USD/MW-day<extra></extra>",
         ))
     fig.update_layout(template="plotly_white", height=420, barmode="group",

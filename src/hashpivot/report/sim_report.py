@@ -299,6 +299,8 @@ def _always_on_rows(summary: pd.DataFrame, always_on: dict[str, float] | None) -
 def _margin(table_: pd.DataFrame, policies: Sequence[str], summary: pd.DataFrame, ds) -> dict[str, Any]:
     import plotly.graph_objects as go
 
+    from hashpivot.report.figures import ERROR_BAR_COLOR
+
     fig = go.Figure()
     missing = []
     for metric, label, c in (("mining_margin_usd_per_mw_day", "mining", "#1f3b73"),
@@ -314,7 +316,8 @@ def _margin(table_: pd.DataFrame, policies: Sequence[str], summary: pd.DataFrame
         fig.add_trace(go.Bar(
             x=list(policies), y=plain(p50), name=label, marker_color=c,
             error_y={"type": "data", "symmetric": False, "array": plain(p95 - p50),
-                     "arrayminus": plain(p50 - p5), "thickness": 1.2, "width": 4},
+                     "arrayminus": plain(p50 - p5), "thickness": 1.5, "width": 5,
+                     "color": ERROR_BAR_COLOR},
             customdata=[[format_usd(a), format_usd(b)] for a, b in zip(p5, p95, strict=True)],
             hovertemplate=(f"<b>%{{x}}</b> {label}: median %{{y:,.0f}} USD/MW-day<br>"
                            "p5-p95: %{customdata[0]} - %{customdata[1]}<extra></extra>"),
@@ -323,8 +326,9 @@ def _margin(table_: pd.DataFrame, policies: Sequence[str], summary: pd.DataFrame
                       yaxis={"title": {"text": "margin [USD/MW-day]"}, "zeroline": True},
                       xaxis={"tickangle": -30}, margin={"l": 70, "r": 20, "t": 20, "b": 120},
                       legend={"orientation": "h", "y": 1.08})
-    return {"figure": figure_payload(fig), "missing": " or ".join(missing), "projects": _projects_rows(summary),
-            "incremental": _incremental_rows(ds)}
+    named = " or ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
+    return {"figure": figure_payload(fig), "missing": named, "n_missing": len(missing),
+            "projects": _projects_rows(summary), "incremental": _incremental_rows(ds)}
 
 
 def _projects_rows(summary: pd.DataFrame) -> list[tuple]:
