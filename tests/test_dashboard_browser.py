@@ -404,7 +404,8 @@ def test_the_hedge_section_shows_payoffs_premiums_and_the_tail_the_hedges_buy(pa
     assert rows["put 25 % OTM x 2 y"]["premium at inception [% of spot]"] == f"{premium * 100:.2f} %"
     m, height = default.market, default.run.start_height
     subsidy = 50.0 / 2 ** (height // 210_000)
-    hashprice = 144 * (subsidy + m.fees.median_btc_per_block) * m.btc_price.start_usd / (m.network_hashrate.start_ehs * 1e3)
+    network_phs = m.network_hashrate.start_ehs * 1e3
+    hashprice = 144 * (subsidy + m.fees.median_btc_per_block) * m.btc_price.start_usd / network_phs
     assert rows["forward 50 % x 2 y"]["strike"] == fmt_number(hashprice)
 
     # The comparison: on the same 400 paths, each hedge (and both) raises the 5 % quantile of terminal NAV of the

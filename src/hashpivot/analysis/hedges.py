@@ -91,7 +91,8 @@ def hedge_terms_frame(scenario) -> pd.DataFrame:
     ('put', 'BTC price', 0.75, 731)
     """
     from hashpivot.engine.plan import starting_hashprice_usd_per_ph_day
-    from hashpivot.policies.hedges import BTC_BACKED_LOAN, BTC_COLLAR, BTC_PUT, FIXED_POWER, HASHPRICE_FORWARD, hedge_label
+    from hashpivot.policies.hedges import (BTC_BACKED_LOAN, BTC_COLLAR, BTC_PUT, FIXED_POWER, HASHPRICE_FORWARD,
+                                           hedge_label)
 
     rows = []
     for i, h in enumerate(scenario.hedges):

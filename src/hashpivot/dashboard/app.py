@@ -2,9 +2,10 @@
 
 Started by ``hashpivot dashboard``. The pages lay out widgets and call the library; they compute nothing
 themselves: the scenario is built by :func:`hashpivot.dashboard.inputs.apply_inputs` (or, from the calculator, by
-:func:`hashpivot.analysis.calc.scenario_from_calc`), the run by :func:`hashpivot.api.run` (and its twin with machines
-always on by :func:`hashpivot.api.insolvency_always_on`), the tables by :mod:`hashpivot.analysis.compare` and
-:func:`hashpivot.analysis.hashprice.yearly_hashprice`, the calculator by :func:`hashpivot.api.calc`, the figures by
+:func:`hashpivot.analysis.calc.scenario_from_calc`), the run by :func:`hashpivot.api.run` (its twin with machines
+always on by :func:`hashpivot.api.insolvency_always_on`, and for a hedged scenario its unhedged twins by
+:func:`hashpivot.api.hedge_comparison`, shown by :mod:`hashpivot.report.hedges` as in the report), the tables by
+:mod:`hashpivot.analysis.compare` and :func:`hashpivot.analysis.hashprice.yearly_hashprice`, the calculator by :func:`hashpivot.api.calc`, the figures by
 :mod:`hashpivot.report.figures`, the report by :func:`hashpivot.report.sim_report.render_report`, every number's
 text by :mod:`hashpivot.format`. No network: Streamlit serves its own front end and plotly's JavaScript.
 
@@ -393,8 +394,8 @@ def show_hedges(run: dict) -> None:
         st.markdown("**Hedged against unhedged** (terminal NAV; click a header to sort)")
         st.caption(report_hedges.COMPARISON_NOTE)
         shown, formats = report_hedges.hedge_frame(table)
-        sortable_table(shown, formats, "hedge_table", f"{run['name']}-hedges.csv", "Download the hedge comparison (CSV)",
-                       csv=table.set_index(["policy", "hedges"]))
+        sortable_table(shown, formats, "hedge_table", f"{run['name']}-hedges.csv",
+                       "Download the hedge comparison (CSV)", csv=table.set_index(["policy", "hedges"]))
         st.markdown("**Terminal NAV, hedged and unhedged**")
         st.caption(report_hedges.SPREAD_NOTE)
         st.plotly_chart(report_hedges.distribution_figure(table), key="hedge_nav", config=PLOTLY_CONFIG)

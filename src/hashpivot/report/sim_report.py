@@ -196,7 +196,8 @@ def _scenario(scenario, result, n_paths: int, n_samples: int) -> dict[str, Any]:
         "n_sites": len(company.sites), "sites_mw": f"{sum(s.power_mw for s in company.sites):,.0f}",
         "btc_held": f"{company.btc_held:,.0f}", "cash_usd": format_usd(company.cash_usd),
         "debt_usd": format_usd(company.debt_usd), "debt_rate_pct": f"{company.debt_rate_per_year * 100:.2f}",
-        "shares": f"{company.shares_outstanding:,.0f}", "fixed_opex_usd_per_day": format_usd(company.fixed_opex_usd_per_day),
+        "shares": f"{company.shares_outstanding:,.0f}",
+        "fixed_opex_usd_per_day": format_usd(company.fixed_opex_usd_per_day),
         "horizon_days": f"{run.horizon_days:,}", "horizon_years": f"{run.horizon_days / 365:.1f}",
         "start_date": f"{run.start_date:%Y-%m-%d}", "start_height": f"{run.start_height:,}",
         "end_date": f"{run.start_date + timedelta(days=run.horizon_days):%Y-%m-%d}", "n_paths": f"{n_paths:,}",
@@ -346,10 +347,10 @@ def _projects_rows(summary: pd.DataFrame) -> list[tuple]:
         def get(m, st, _p=policy, _n=name):
             return value.get((_p, f"{_n}.{m}", st), float("nan"))
 
+        irr = [get("irr_frac_per_year", st) * 100 for st in ("p50", "p5", "p95")]
         lines.append((
             policy, name, format_usd(get("capex_usd_per_mw", "value")),
-            {"lines": [f"{get('irr_frac_per_year', 'p50') * 100:.1f} %",
-                       f"{get('irr_frac_per_year', 'p5') * 100:.1f} \u2026 {get('irr_frac_per_year', 'p95') * 100:.1f} %"]},
+            {"lines": [f"{irr[0]:.1f} %", f"{irr[1]:.1f} \u2026 {irr[2]:.1f} %"]},
             {"lines": [f"{get('payback_years', 'p50'):.1f} y",
                        f"{get('payback_years', 'p5'):.1f} \u2026 {get('payback_years', 'p95'):.1f} y"]},
             f"{get('payback_years', 'paid_back_share') * 100:.0f} %",
