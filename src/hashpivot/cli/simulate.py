@@ -167,11 +167,11 @@ def api_hedge_comparison(result, data, client):
 
 def print_hedges(console, hedges, wide: bool) -> None:
     """The hedged-against-unhedged table (``api.hedge_comparison``), fitted to the console unless ``wide``."""
-    from hashpivot.report.hedges import hedge_cells
+    from hashpivot.report.hedges import COLUMN_PRIORITIES, hedge_cells
 
     headers, rows = hedge_cells(hedges)
     # Kept first when the terminal is narrow: what the hedge costs in the mean and adds to the tail.
-    priorities = [0, 0, 4, 2, 5, 2, 3, 3, 1, 4, 1, 6, 6]
+    priorities = COLUMN_PRIORITIES
     columns = [(h.replace(" [", "\n["), "left" if i < 2 else "right", p)
                for i, (h, p) in enumerate(zip(headers, priorities, strict=True))]
     grid, dropped = fitted_table("Hedged against unhedged, on the same random numbers (cost: mean NAV given up)",

@@ -15,22 +15,27 @@ from hashpivot.format import MISSING, fmt_number, fmt_pct, fmt_usd
 
 #: The section's anchor in the page.
 SECTION_ID = "hedges"
-#: (column of the comparison, header with its unit, formatter), in display order.
+#: (column of the comparison, header with its unit, formatter, priority in a narrow terminal: 1 kept longest, 0
+#: always), in display order: what the hedge buys in the tail and costs in the mean first, then the rest.
 _COLUMNS = (
-    ("policy", "policy", str),
-    ("hedges", "hedges", str),
-    ("nav_mean_usd", "NAV mean [USD]", fmt_usd),
-    ("nav_p5_usd", "NAV p5 [USD]", fmt_usd),
-    ("nav_cvar5_usd", "NAV CVaR 5 % [USD]", fmt_usd),
-    ("insolvency_frac", "P(insolvency)", fmt_pct),
-    ("margin_calls_per_path", "margin calls per path", fmt_number),
-    ("win_rate_frac", "wins vs unhedged", fmt_pct),
-    ("mean_cost_usd", "cost in the mean NAV [USD]", fmt_usd),
-    ("mean_cost_se_usd", "its standard error [USD]", fmt_usd),
-    ("p5_gain_usd", "p5 gain [USD]", fmt_usd),
-    ("nav_p50_usd", "NAV median [USD]", fmt_usd),
-    ("nav_p95_usd", "NAV p95 [USD]", fmt_usd),
+    ("policy", "policy", str, 0),
+    ("hedges", "hedges", str, 0),
+    ("nav_p5_usd", "NAV p5 [USD]", fmt_usd, 2),
+    ("p5_gain_usd", "p5 gain [USD]", fmt_usd, 1),
+    ("mean_cost_usd", "cost in the mean NAV [USD]", fmt_usd, 1),
+    ("mean_cost_se_usd", "its standard error [USD]", fmt_usd, 4),
+    ("win_rate_frac", "wins vs unhedged", fmt_pct, 3),
+    ("nav_mean_usd", "NAV mean [USD]", fmt_usd, 4),
+    ("nav_cvar5_usd", "NAV CVaR 5 % [USD]", fmt_usd, 5),
+    ("insolvency_frac", "P(insolvency)", fmt_pct, 2),
+    ("margin_calls_per_path", "margin calls per path", fmt_number, 3),
+    ("nav_p50_usd", "NAV median [USD]", fmt_usd, 6),
+    ("nav_p95_usd", "NAV p95 [USD]", fmt_usd, 6),
 )
+#: Columns of the comparison that pair a hedged row with its unhedged one (the placeholder on unhedged rows).
+PAIRED_COLUMNS = ("win_rate_frac", "mean_cost_usd", "mean_cost_se_usd", "p5_gain_usd")
+#: Each column's priority in a narrow terminal (``cli.simulate.print_hedges``), in display order.
+COLUMN_PRIORITIES = tuple(p for *_, p in _COLUMNS)
 
 
 def hedge_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
@@ -40,27 +45,25 @@ def hedge_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     for row in table.itertuples(index=False):
         values = row._asdict()
         paired = values["hedges"] != UNHEDGED
-        rows.append([fmt(values[column]) if paired or not 7 <= i <= 10 else MISSING
-                     for i, (column, _, fmt) in enumerate(_COLUMNS)])
-    return [label for _, label, _ in _COLUMNS], rows
+        rows.append([fmt(values[column]) if paired or column not in PAIRED_COLUMNS else MISSING
+                     for column, _, fmt, _ in _COLUMNS])
+    return [label for _, label, _, _ in _COLUMNS], rows
 
 
 #: Where a payoff diagram is drawn: the underlying at settlement over its value at inception. [ratio]
 PAYOFF_X = np.linspace(0.2, 1.8, 161)
 
 
-#: Columns of the comparison that pair a hedged row with its unhedged one (the placeholder on unhedged rows).
-PAIRED_COLUMNS = ("win_rate_frac", "mean_cost_usd", "mean_cost_se_usd", "p5_gain_usd")
 
 
 def hedge_frame(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Callable[[float], str]]]:
     """The comparison as the dashboard's sortable grid shows it: the report's columns and headers (units in
     brackets), indexed by policy and hedges, :data:`PAIRED_COLUMNS` NaN on unhedged rows (the grid writes the
     placeholder there, as :func:`hedge_cells` does), and each column's formatter. [table]"""
-    shown = table[[c for c, _, _ in _COLUMNS]].copy()
+    shown = table[[c for c, *_ in _COLUMNS]].copy()
     shown.loc[shown["hedges"] == UNHEDGED, list(PAIRED_COLUMNS)] = np.nan
-    shown = shown.rename(columns={c: label for c, label, _ in _COLUMNS}).set_index(["policy", "hedges"])
-    return shown, {label: fmt for _, label, fmt in _COLUMNS[2:]}
+    shown = shown.rename(columns={c: label for c, label, *_ in _COLUMNS}).set_index(["policy", "hedges"])
+    return shown, {label: fmt for _, label, fmt, _ in _COLUMNS[2:]}
 
 
 def payoff_points(hedge, x: np.ndarray = PAYOFF_X) -> np.ndarray | None:
@@ -96,6 +99,11 @@ def payoff_figure(scenario, only: int | None = None):
             fig.add_trace(go.Scatter(x=PAYOFF_X.tolist(), y=y.tolist(), mode="lines", name=hedge_label(h, i)))
     if not fig.data:
         return None
+    if only is not None:  # one hedge: its strike marked (a forward's is its inception value, 100 %)
+        h = scenario.hedges[only]
+        strike = getattr(h, "put_strike_ratio", 1.0)
+        fig.add_vline(x=strike, line={"color": "#7a8396", "dash": "dot"}, annotation_text=f"strike {strike:.0%}",
+                      annotation_position="top right")
     fig.update_layout(xaxis_title="underlying at settlement / at inception", yaxis_title="payoff / notional value",
                       yaxis_tickformat=".0%", xaxis_tickformat=".0%", height=360, margin={"t": 30},
                       template="plotly_white", showlegend=only is None)
@@ -125,7 +133,7 @@ def terms_cells(terms: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 
 def distribution_figure(table: pd.DataFrame):
     """Terminal NAV of each policy's hedged and unhedged plans as boxes: p5, quartiles and p95 from the comparison
-    ``table`` (whiskers at p5 and p95, not min and max). [figure]"""
+    ``table`` (whiskers at p5 and p95, not min and max), the y axis opening on p5 to p75. [figure]"""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -134,7 +142,20 @@ def distribution_figure(table: pd.DataFrame):
                              median=rows["nav_p50_usd"].tolist(), q3=rows["nav_p75_usd"].tolist(),
                              lowerfence=rows["nav_p5_usd"].tolist(), upperfence=rows["nav_p95_usd"].tolist(),
                              mean=rows["nav_mean_usd"].tolist(), boxmean=True))
-    fig.update_layout(boxmode="group", yaxis_title="terminal NAV [USD]", height=380, margin={"t": 30})
+    fig.update_layout(boxmode="group", yaxis_title="terminal NAV [USD]", height=420, margin={"t": 40},
+                      template="plotly_white")
+    # The p95 whiskers reach 10-50 times the boxes: open on p5 to p75, where a hedge's effect on the tail shows,
+    # with a button for the whole range.
+    lo, hi = float(table["nav_p5_usd"].min()), float(table["nav_p75_usd"].max())
+    if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
+        inner = [lo - 0.08 * (hi - lo), hi + 0.08 * (hi - lo)]
+        fig.update_layout(yaxis={"range": inner, "autorange": False}, updatemenus=[{
+            "type": "buttons", "direction": "left", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+            "pad": {"b": 8}, "showactive": True, "active": 0, "font": {"size": 11},
+            "buttons": [{"label": "y: p5 to p75", "method": "relayout",
+                         "args": [{"yaxis.range": inner, "yaxis.autorange": False}]},
+                        {"label": "y: all (to p95)", "method": "relayout", "args": [{"yaxis.autorange": True}]}],
+        }])
     return fig
 
 
@@ -154,7 +175,8 @@ TERMS_NOTE = (
     "volatility and rate); forwards, fixed power and loans cost nothing up front."
 )
 #: What the distribution figure shows. [text]
-SPREAD_NOTE = "Boxes: quartiles and median; whiskers: p5 and p95 (not the extremes); the dashed line: the mean."
+SPREAD_NOTE = ("Boxes: quartiles and median; whiskers: p5 and p95 (not the extremes); the dashed line: the mean. The "
+               "y axis opens on p5 to p75, where a hedge's effect on the tail shows; the button above shows all.")
 #: What a payoff diagram shows. [text]
 PAYOFF_NOTE = (
     "Per unit of its notional value at inception, against the underlying at settlement over its value at inception "
