@@ -51,6 +51,31 @@ def _plain(values, scale: float = 1.0) -> list[float | None]:
     return [float(v) if math.isfinite(v) else None for v in arr]
 
 
+#: Longest line of a small multiple's title: a panel of a four-wide grid in an 800-pixel window holds about this
+#: many characters of plotly's 11-12 px title font before it runs into its neighbour's. [characters]
+PANEL_TITLE_CHARS = 16
+
+
+def panel_title(name: str, width: int = PANEL_TITLE_CHARS) -> str:
+    """A panel's title broken into lines of at most ``width`` characters at its underscores, slashes or spaces
+    (a word longer than that stays whole), lines joined by plotly's ``<br>``. [text]
+
+    >>> panel_title("sell_above_halving_average"), panel_title("sell_all")
+    ('sell_above_<br>halving_average', 'sell_all')
+    >>> panel_title("lease_200mw / sell_above_average")
+    'lease_200mw /<br>sell_above_<br>average'
+    """
+    import re
+
+    lines, line = [], ""
+    for piece in re.findall(r"[^_/ ]+[_/ ]*", name):
+        if line and len(line) + len(piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece
+    return "<br>".join([*lines, line.rstrip()]) if line else "<br>".join(lines)
+
+
 def fan_figure(result, variable: str, unit: str, *, scale: float = 1.0, title: str = ""):
     """Small multiples, one panel per policy: median line, p25-p75 and p5-p95 bands of the monthly
     series ``monthly_<variable>`` over the stored paths (e.g. ``nav_usd``, ``btc_held``)."""
@@ -64,7 +89,7 @@ def fan_figure(result, variable: str, unit: str, *, scale: float = 1.0, title: s
     n = len(policies)
     cols = min(n, FAN_COLUMNS)
     rows = math.ceil(n / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(policies), shared_xaxes="all",
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[panel_title(p) for p in policies], shared_xaxes="all",
                         shared_yaxes="all", horizontal_spacing=0.04, vertical_spacing=0.25 / rows + 0.04)
     fans = [fan_quantiles(monthly[i], index=dates) for i in range(n)]
     for i, (policy, fan) in enumerate(zip(policies, fans, strict=True)):

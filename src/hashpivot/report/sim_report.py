@@ -239,12 +239,12 @@ def _fan(sid: str, title: str, monthly: np.ndarray, policies: Sequence[str], dat
          unit: str, scale: float, n_samples: int, note: str) -> dict[str, Any]:
     from plotly.subplots import make_subplots
 
-    from hashpivot.report.figures import add_fan
+    from hashpivot.report.figures import add_fan, panel_title
 
     n = len(policies)
     cols = min(n, FAN_COLUMNS)
     rows = math.ceil(n / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(policies), shared_xaxes="all",
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[panel_title(p) for p in policies], shared_xaxes="all",
                         shared_yaxes="all", horizontal_spacing=0.035, vertical_spacing=0.22 / rows + 0.03)
     fans = [fan_quantiles(monthly[i], index=dates) for i in range(n)]
     for i, policy in enumerate(policies):
