@@ -144,9 +144,9 @@ def distribution_figure(table: pd.DataFrame):
                              mean=rows["nav_mean_usd"].tolist(), boxmean=True))
     fig.update_layout(boxmode="group", yaxis_title="terminal NAV [USD]", height=420, margin={"t": 40},
                       template="plotly_white")
-    # The p95 whiskers reach 10-50 times the boxes: open on p5 to p75, where a hedge's effect on the tail shows,
+    # The p95 whiskers reach 10-50 times the boxes: open on p5 to p75 (and the means), where a hedge's effect on the tail shows,
     # with a button for the whole range.
-    lo, hi = float(table["nav_p5_usd"].min()), float(table["nav_p75_usd"].max())
+    lo, hi = float(table["nav_p5_usd"].min()), float(table[["nav_p75_usd", "nav_mean_usd"]].max().max())
     if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
         inner = [lo - 0.08 * (hi - lo), hi + 0.08 * (hi - lo)]
         fig.update_layout(yaxis={"range": inner, "autorange": False}, updatemenus=[{
