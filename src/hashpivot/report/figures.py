@@ -89,7 +89,9 @@ def fan_figure(result, variable: str, unit: str, *, scale: float = 1.0, title: s
     n = len(policies)
     cols = min(n, FAN_COLUMNS)
     rows = math.ceil(n / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[panel_title(p) for p in policies], shared_xaxes="all",
+    titles = [panel_title(p) for p in policies]
+    title_px = 15 * max(t.count("<br>") + 1 for t in titles)  # the first row's titles, above the plot
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_xaxes="all",
                         shared_yaxes="all", horizontal_spacing=0.04, vertical_spacing=0.25 / rows + 0.04)
     fans = [fan_quantiles(monthly[i], index=dates) for i in range(n)]
     for i, (policy, fan) in enumerate(zip(policies, fans, strict=True)):
@@ -104,7 +106,7 @@ def fan_figure(result, variable: str, unit: str, *, scale: float = 1.0, title: s
         ), **where)
     inner = _inner_range(fans, scale)
     fig.update_layout(template="plotly_white", height=230 * rows + 90, showlegend=False, title=title or None,
-                      margin={"l": 60, "r": 10, "t": 60 if title else 40, "b": 30})
+                      margin={"l": 60, "r": 10, "t": (45 if title else 25) + title_px, "b": 30})
     if inner is not None:  # open on the inner band: a long right tail can dwarf the median
         fig.update_layout(yaxis={"range": inner, "autorange": False})
     for r in range(1, rows + 1):

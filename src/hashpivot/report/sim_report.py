@@ -244,7 +244,9 @@ def _fan(sid: str, title: str, monthly: np.ndarray, policies: Sequence[str], dat
     n = len(policies)
     cols = min(n, FAN_COLUMNS)
     rows = math.ceil(n / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[panel_title(p) for p in policies], shared_xaxes="all",
+    titles = [panel_title(p) for p in policies]
+    title_px = 15 * max(t.count("<br>") + 1 for t in titles)  # the first row's titles, above the plot
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_xaxes="all",
                         shared_yaxes="all", horizontal_spacing=0.035, vertical_spacing=0.22 / rows + 0.03)
     fans = [fan_quantiles(monthly[i], index=dates) for i in range(n)]
     for i, policy in enumerate(policies):
@@ -252,7 +254,7 @@ def _fan(sid: str, title: str, monthly: np.ndarray, policies: Sequence[str], dat
     inner = _axis_range(fans, ("p25", "p75"), scale)
     fig.update_layout(
         template="plotly_white", height=FAN_ROW_HEIGHT_PX * rows + 110, showlegend=False,
-        margin={"l": 70, "r": 20, "t": 80, "b": 40}, hovermode="closest",
+        margin={"l": 70, "r": 20, "t": 65 + title_px, "b": 40}, hovermode="closest",
     )
     fig.update_yaxes(exponentformat="B")
     fig.update_xaxes(showticklabels=True)
@@ -261,7 +263,7 @@ def _fan(sid: str, title: str, monthly: np.ndarray, policies: Sequence[str], dat
         # for the full range (all panels share the first panel's y axis).
         fig.update_layout(yaxis={"range": inner, "autorange": False}, updatemenus=[{
             "type": "buttons", "direction": "left", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
-            "pad": {"b": 30}, "showactive": True, "active": 0, "font": {"size": 11},
+            "pad": {"b": title_px + 10}, "showactive": True, "active": 0, "font": {"size": 11},
             "buttons": [
                 {"label": "y: fit p25-p75", "method": "relayout",
                  "args": [{"yaxis.range": inner, "yaxis.autorange": False}]},
