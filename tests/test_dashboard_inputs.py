@@ -227,3 +227,19 @@ def test_fleet_efficiency_scales_every_fleet_at_the_same_power(default):
     assert changed_inputs(defaults_from(default), defaults_from(default)).fleet_efficiency_j_per_th is None
     with pytest.raises(ScenarioError, match="efficiency_j_per_th"):
         apply_inputs(default, DashboardInputs(fleet_efficiency_j_per_th=600.0))
+
+
+def test_the_reference_hedges_are_issue_18s_forward_and_put(default):
+    """One control adds issue 18's two: half the fleets' hashrate (15 + 10 + 4 EH/s in the preset, so 14,500 PH/s)
+    sold forward for two years at the starting hashprice, and a two-year put at 75 % of spot on half the BTC held."""
+    assert apply_inputs(default, DashboardInputs()).hedges == []
+    hedged = apply_inputs(default, DashboardInputs(reference_hedges=True))
+    forward, put = hedged.hedges
+    assert (forward.kind, forward.notional_phs, forward.strike_usd_per_ph_day, forward.tenor_days) == (
+        "hashprice_forward", 14_500.0, None, 730)
+    assert (put.kind, put.treasury_frac, put.put_strike_ratio, put.tenor_days) == ("btc_put", 0.5, 0.75, 730)
+    # untouched, the control changes nothing; a scenario too short for two years is refused naming the field
+    assert changed_inputs(DashboardInputs(reference_hedges=False), defaults_from(default)).reference_hedges is False
+    short = default.replace("run.horizon_days", 365)
+    with pytest.raises(ScenarioError, match="tenor_days"):
+        apply_inputs(short, DashboardInputs(reference_hedges=True))

@@ -25,7 +25,7 @@ def small_scenario(tmp_path):
 def test_usd_scales_to_three_significant_digits_and_never_prints_1000_of_a_unit():
     # 16,260,000,000 USD = 16.26 B -> three significant digits 16.3 B; 999,999 USD rounds to 1.00 M, not '1000 k'.
     assert [fmt_usd(v) for v in (16.26e9, 999_999.0, -489_400.0, 950.0, math.nan, None)] == [
-        "16.3 B", "1.00 M", "-489 k", "950", "n/a", "n/a"]
+        "16.3 B", "1.00 M", "-489 k", "950", "—", "—"]
 
 
 def test_metric_is_formatted_by_the_unit_in_its_label():

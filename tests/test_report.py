@@ -354,7 +354,7 @@ def test_summary_table_of_a_result(result):
 
 def test_format_usd():
     assert [format_usd(v) for v in (1.234e9, -45_600_000.0, 789_000.0, 12.4, 0.0, 2.5e12, float("nan"))] == [
-        "1.23 B", "-45.6 M", "789 k", "12", "0", "2.50 T", "n/a"]
+        "1.23 B", "-45.6 M", "789 k", "12", "0", "2.50 T", "—"]
 
 
 def test_the_templates_escape_what_a_scenario_says():

@@ -54,3 +54,43 @@ def test_hashprice_history_figure_marks_the_halving_and_carries_the_attribution(
     assert [shape.x0 for shape in fig.layout.shapes] == ["2024-03-31"]
     assert any(a.text == ATTRIBUTION for a in fig.layout.annotations)
     assert fig.layout.yaxis.type == "log"
+
+
+def test_the_insolvency_axis_spans_at_least_five_percent():
+    """A curve that ends at 0.3 % of paths sits on a 0-5 % axis (not on one of its own height, where it would look
+    like a wall); a curve above 5 % widens the axis to hold it."""
+    import numpy as np
+
+    from hashpivot.report.figures import insolvency_figure
+
+    dates = ["2024-05-31", "2024-06-30", "2024-07-31"]
+    low = insolvency_figure(np.array([[0.0, 0.001, 0.003]]), ["a"], dates)
+    assert list(low.layout.yaxis.range) == [0.0, 5.0] and low.layout.yaxis.autorange is False
+    high = insolvency_figure(np.array([[0.0, 0.1, 0.2]]), ["a"], dates)  # 20 % at most: the axis holds it
+    assert high.layout.yaxis.range[0] == 0.0 and high.layout.yaxis.range[1] > 20.0
+
+
+def test_the_win_rate_heatmap_is_tall_enough_for_two_policies(lease_result):
+    from hashpivot.report.figures import win_rate_figure
+
+    # two policies: 120 + 46 x 2 = 212 px would squeeze the labels; the figure keeps at least 320 px
+    assert win_rate_figure(lease_result.win_rate, lease_result.policies).layout.height == 320
+
+
+def test_the_hedge_tables_show_the_one_placeholder_on_unhedged_rows():
+    import numpy as np
+    import pandas as pd
+
+    from hashpivot.analysis.hedges import HEDGE_COMPARISON_COLUMNS
+    from hashpivot.format import MISSING
+    from hashpivot.report.hedges import PAIRED_COLUMNS, hedge_cells, hedge_frame
+
+    row = dict.fromkeys(HEDGE_COMPARISON_COLUMNS, 1.0)
+    table = pd.DataFrame([{**row, "policy": "p", "hedges": "unhedged", "win_rate_frac": np.nan},
+                          {**row, "policy": "p", "hedges": "put", "win_rate_frac": 0.25}])
+    headers, rows = hedge_cells(table)
+    paired = [headers.index(h) for h in ("p5 gain [USD]", "cost in the mean NAV [USD]", "its standard error [USD]",
+                                         "wins vs unhedged")]
+    assert [rows[0][i] for i in paired] == [MISSING] * 4 and rows[1][headers.index("wins vs unhedged")] == "25.0 %"
+    shown, _ = hedge_frame(table)
+    assert shown.loc[("p", "unhedged")].isna().sum() == len(PAIRED_COLUMNS) == 4

@@ -38,7 +38,7 @@ def test_the_page_has_every_section_and_a_figure_per_axis(swept):
         assert f'<section id="{sid}">' in page, sid
     assert sorted(figures(page)) == ["by-axis-0", "by-axis-1"]
     text = re.sub(r"<script.*?</script>", "", page, flags=re.S)  # plotly.js and the figures' JSON (no NaN allowed)
-    assert not re.search(r"\bnan\b", text, flags=re.I)  # a missing value reads n/a
+    assert not re.search(r"\bnan\b", text, flags=re.I)  # a missing value reads — (format.MISSING)
 
 
 def test_each_line_is_the_summary_of_its_variants_in_axis_order(swept):

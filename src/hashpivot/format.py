@@ -3,7 +3,7 @@
 Before this module the three front ends formatted numbers three ways (``1.303e+04`` beside ``8,359``, ``-``
 beside ``n/a``); now each calls these functions, so the same number reads the same everywhere.
 
-- Formatters (text out, ``n/a`` for NaN, inf or None): :func:`fmt_usd` (scaled: ``1.23 B``), :func:`fmt_btc`,
+- Formatters (text out, :data:`MISSING` for NaN, inf or None): :func:`fmt_usd` (scaled: ``1.23 B``), :func:`fmt_btc`,
   :func:`fmt_sats`, :func:`fmt_pct`, :func:`fmt_number`, and :func:`fmt_metric`, which picks one of them by the
   unit in a label's brackets (``"NAV median [USD]"``).
 - The vocabulary: :data:`COMPARISON_METRICS`, the rows of every policy comparison (label with its unit, short
@@ -21,8 +21,10 @@ from dataclasses import dataclass
 # Satoshis per bitcoin (1 BTC = 10^8 sat) and the days of a "per MW-year" figure (365, no leap days).
 from hashpivot.units import DAYS_PER_YEAR, SATS_PER_BTC
 
-#: Text for a missing or undefined number (NaN, inf, None). [text]
-MISSING = "n/a"
+#: Text for a missing or undefined number (NaN, inf, None), and for a table cell that has no value: the one
+#: placeholder of the report, the CLI and the dashboard (an em dash, as financial tables print it; "n/a", "-",
+#: "nan" and empty cells each read differently and a dash can be mistaken for a minus sign). [text]
+MISSING = "—"
 
 
 def _missing(value) -> bool:
@@ -39,7 +41,7 @@ def fmt_usd(value: float | None) -> str:
     """An amount in USD, scaled to three significant digits: ``1.23 B``, ``-45.6 M``, ``789 k``, ``12``. [text]
 
     >>> fmt_usd(1.234e9), fmt_usd(-45_600_000.0), fmt_usd(789_000.0), fmt_usd(12.4), fmt_usd(float("nan"))
-    ('1.23 B', '-45.6 M', '789 k', '12', 'n/a')
+    ('1.23 B', '-45.6 M', '789 k', '12', '—')
     >>> fmt_usd(999_999.0)  # rounds up into the next scale rather than printing '1000 k'
     '1.00 M'
     """
@@ -56,7 +58,7 @@ def fmt_btc(value: float | None) -> str:
     """An amount of BTC: whole coins from 100 up, else two decimals (``6,537``, ``12.35``). [text]
 
     >>> fmt_btc(6537.2), fmt_btc(12.345), fmt_btc(float("inf"))
-    ('6,537', '12.35', 'n/a')
+    ('6,537', '12.35', '—')
     """
     if _missing(value):
         return MISSING

@@ -67,3 +67,47 @@ def _row(policy: str, name: str, sub: xr.Dataset, nav_unhedged: np.ndarray, base
     se = float(cost.std(ddof=1) / np.sqrt(cost.size)) if cost.size > 1 else float("nan")
     return (policy, name, *stats, float(np.mean(score > score_u)), float(cost.mean()), se,
             stats[1] - float(np.quantile(nav_unhedged, 0.05)), *spread)
+
+
+#: Columns of :func:`hedge_terms_frame`, each with its unit.
+HEDGE_TERMS_COLUMNS = ("hedge", "kind", "underlying", "strike", "strike_unit", "start_day", "end_day",
+                       "premium_frac_of_spot", "source")
+
+
+def hedge_terms_frame(scenario) -> pd.DataFrame:
+    """The terms of each of ``scenario``'s hedges, one row each, columns :data:`HEDGE_TERMS_COLUMNS`: its label,
+    kind and underlying [text], its strike in ``strike_unit`` (a forward's USD/PH/day, the starting hashprice when
+    not given: ``engine.plan.starting_hashprice_usd_per_ph_day``; an option's put strike / spot [ratio]; a fixed
+    power contract's USD/MWh; a loan's initial LTV [fraction]), its first and last day [day], the net premium an
+    option pays at inception per BTC covered over that day's spot (``premium_per_spot_ratio``: Black-Scholes at its
+    implied volatility and rate; NaN for the instruments that cost nothing up front) [fraction], and its source.
+
+    >>> from hashpivot.scenarios.toml import load_preset
+    >>> from hashpivot.scenarios.variants import with_values
+    >>> put = {"kind": "btc_put", "name": "put", "treasury_frac": 0.5, "put_strike_ratio": 0.75, "tenor_days": 730}
+    >>> t = hedge_terms_frame(with_values(load_preset("default"), {"hedges": [put]}, "doctest"))
+    >>> row = t.iloc[0]
+    >>> row["hedge"], row["underlying"], float(row["strike"]), int(row["end_day"])
+    ('put', 'BTC price', 0.75, 731)
+    """
+    from hashpivot.engine.plan import starting_hashprice_usd_per_ph_day
+    from hashpivot.policies.hedges import (BTC_BACKED_LOAN, BTC_COLLAR, BTC_PUT, FIXED_POWER, HASHPRICE_FORWARD,
+                                           hedge_label)
+
+    rows = []
+    for i, h in enumerate(scenario.hedges):
+        premium = float("nan")
+        if h.code == HASHPRICE_FORWARD:
+            strike = h.strike_usd_per_ph_day or starting_hashprice_usd_per_ph_day(scenario)
+            underlying, unit = "hashprice", "USD/PH/day"
+        elif h.code in (BTC_PUT, BTC_COLLAR):
+            strike, underlying, unit = h.put_strike_ratio, "BTC price", "put strike / spot"
+            premium = h.premium_per_spot_ratio()
+        elif h.code == FIXED_POWER:
+            strike, underlying, unit = h.price_usd_per_mwh, "power price", "USD/MWh"
+        else:
+            assert h.code == BTC_BACKED_LOAN
+            strike, underlying, unit = h.initial_ltv_frac, "BTC price (collateral)", "initial LTV"
+        rows.append((hedge_label(h, i), h.kind, underlying, float(strike), unit, h.start_day, h.end_day, premium,
+                     h.source))
+    return pd.DataFrame(rows, columns=list(HEDGE_TERMS_COLUMNS))

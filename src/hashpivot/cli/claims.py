@@ -90,7 +90,9 @@ def _figures(figures: tuple[Figure, ...]) -> str:
 
 def _value(value: float, unit: str) -> str:
     if value != value:
-        return "n/a"
+        from hashpivot.format import MISSING
+
+        return MISSING
     if unit == "fraction":
         return f"{value * 100:.1f} %"
     if unit == "USD" and abs(value) >= 1e6:

@@ -28,6 +28,7 @@ from hashpivot.cli.common import (
     fmt_signed_pct,
     rich_console,
 )
+from hashpivot.format import MISSING
 
 CacheOpt = Annotated[
     Path | None,
@@ -194,7 +195,7 @@ def _print_status(state: Mapping[str, Any]) -> None:
     for source in state["sources"]:
         gaps = source["gaps"]
         gap_text = "none" if not gaps else f"{sum(g['n_days'] for g in gaps):,} days in {len(gaps)}"
-        grid.add_row(source["source"], source["role"], source["first_date"] or "-", source["last_date"] or "-",
+        grid.add_row(source["source"], source["role"], source["first_date"] or MISSING, source["last_date"] or MISSING,
                      f"{source['n_days']:,}", gap_text)
     rich_console().print(grid)
     for source in state["sources"]:

@@ -364,9 +364,12 @@ def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files, wide: 
 
 
 def _cell(value) -> str:
-    """A decision's value in the candidates' table; "—" where it does not apply to the candidate's kind."""
+    """A decision's value in the candidates' table; the placeholder (``format.MISSING``) where it does not apply to
+    the candidate's kind."""
+    from hashpivot.format import MISSING
+
     if isinstance(value, float) and math.isnan(value):
-        return "—"
+        return MISSING
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -24,6 +24,7 @@ from hashpivot.cli.common import (
     print_fitted,
     rich_console,
 )
+from hashpivot.format import MISSING
 
 #: The columns of the terminal table: (column of the monthly table, header, format (None: USD scaled), priority:
 #: the highest dropped first when the terminal is narrow).
@@ -76,7 +77,7 @@ def replay(
                        "to": date_to, "months": rows, "attribution": ATTRIBUTION})
             return
         console = rich_console()
-        rows = [(month, *("-" if row[c] != row[c] else (fmt_usd(row[c]) if f is None else f.format(row[c]))
+        rows = [(month, *(MISSING if row[c] != row[c] else (fmt_usd(row[c]) if f is None else f.format(row[c]))
                           for c, _, f, _ in _COLUMNS)) for month, row in table.iterrows()]
         columns = [("month", "left", 0), *((header, "right", rank) for _, header, _, rank in _COLUMNS)]
         grid, dropped = fitted_table(f"Replay of {scenario.name} ({result.policies[0]}), {date_from}..{date_to}",
@@ -112,7 +113,7 @@ def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html
                        "attribution": ATTRIBUTION})
             return
         console = rich_console()
-        rows = [(month, *("-" if row[c] != row[c] else f.format(row[c]) for c, _, f, _ in _REPORT_COLUMNS),
+        rows = [(month, *(MISSING if row[c] != row[c] else f.format(row[c]) for c, _, f, _ in _REPORT_COLUMNS),
                  f"{row['band_low_btc']:,.1f}-{row['band_high_btc']:,.1f}", "yes" if row["inside_band"] else "no",
                  row["kind"]) for month, row in table.iterrows()]
         columns = [("month", "left", 0), *((h, "right", rank) for _, h, _, rank in _REPORT_COLUMNS),
@@ -133,7 +134,7 @@ def _plain(value):
 def _summary_line(s: dict) -> str:
     """The summary of the table in one line of text."""
     def pct(x):
-        return "-" if x != x else f"{x:.2%}"
+        return MISSING if x != x else f"{x:.2%}"
 
     if s["n_months"] == 0:
         return ("No month of the window has both reported BTC and reported hashrate: nothing to compare "

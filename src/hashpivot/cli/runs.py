@@ -35,6 +35,7 @@ from hashpivot.cli.common import (
     rich_text,
     win_rate_json,
 )
+from hashpivot.format import MISSING
 
 if TYPE_CHECKING:
     from hashpivot.io.store import RunDiff, RunInfo, RunStore, StoredRun
@@ -203,7 +204,7 @@ def _print_diff(diff: RunDiff) -> None:
         grid.add_column(column, justify=justify)
     for row in shown.itertuples(index=False):
         label = labels[(row.metric, row.stat)]
-        change = "-" if row.change_frac != row.change_frac else f"{row.change_frac * 100:+.1f} %"
+        change = MISSING if row.change_frac != row.change_frac else f"{row.change_frac * 100:+.1f} %"
         grid.add_row(rich_text(str(row.policy)), rich_text(label), fmt_metric(label, row.a), fmt_metric(label, row.b), change)
     if len(shown):
         console.print(grid)

@@ -43,7 +43,7 @@ from hashpivot.cli.common import (
     rich_text,
     win_rate_json,
 )
-from hashpivot.format import fmt_pct
+from hashpivot.format import MISSING, fmt_pct
 
 ScenarioArg = Annotated[
     str, typer.Argument(metavar="SCENARIO", help="A scenario TOML file or a preset name (e.g. default, rm1).")
@@ -167,11 +167,11 @@ def api_hedge_comparison(result, data, client):
 
 def print_hedges(console, hedges, wide: bool) -> None:
     """The hedged-against-unhedged table (``api.hedge_comparison``), fitted to the console unless ``wide``."""
-    from hashpivot.report.hedges import hedge_cells
+    from hashpivot.report.hedges import COLUMN_PRIORITIES, hedge_cells
 
     headers, rows = hedge_cells(hedges)
     # Kept first when the terminal is narrow: what the hedge costs in the mean and adds to the tail.
-    priorities = [0, 0, 4, 2, 5, 2, 3, 3, 1, 4, 1, 6, 6]
+    priorities = COLUMN_PRIORITIES
     columns = [(h.replace(" [", "\n["), "left" if i < 2 else "right", p)
                for i, (h, p) in enumerate(zip(headers, priorities, strict=True))]
     grid, dropped = fitted_table("Hedged against unhedged, on the same random numbers (cost: mean NAV given up)",
@@ -200,7 +200,7 @@ def print_sites(console, sites, wide: bool) -> None:
     from hashpivot.format import fmt_usd
 
     def per_mw(x: float) -> str:
-        return f"{x:,.0f}" if math.isfinite(x) else "—"
+        return f"{x:,.0f}" if math.isfinite(x) else MISSING
 
     rows = [[r.policy, r.site, fmt_usd(r.revenue_usd), fmt_usd(r.opex_usd), fmt_usd(r.capex_usd), fmt_usd(r.margin_usd),
              per_mw(r.mining_margin_usd_per_mw_day), per_mw(r.ai_margin_usd_per_mw_day),

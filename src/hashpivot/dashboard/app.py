@@ -2,9 +2,10 @@
 
 Started by ``hashpivot dashboard``. The pages lay out widgets and call the library; they compute nothing
 themselves: the scenario is built by :func:`hashpivot.dashboard.inputs.apply_inputs` (or, from the calculator, by
-:func:`hashpivot.analysis.calc.scenario_from_calc`), the run by :func:`hashpivot.api.run` (and its twin with machines
-always on by :func:`hashpivot.api.insolvency_always_on`), the tables by :mod:`hashpivot.analysis.compare` and
-:func:`hashpivot.analysis.hashprice.yearly_hashprice`, the calculator by :func:`hashpivot.api.calc`, the figures by
+:func:`hashpivot.analysis.calc.scenario_from_calc`), the run by :func:`hashpivot.api.run` (its twin with machines
+always on by :func:`hashpivot.api.insolvency_always_on`, and for a hedged scenario its unhedged twins by
+:func:`hashpivot.api.hedge_comparison`, shown by :mod:`hashpivot.report.hedges` as in the report), the tables by
+:mod:`hashpivot.analysis.compare` and :func:`hashpivot.analysis.hashprice.yearly_hashprice`, the calculator by :func:`hashpivot.api.calc`, the figures by
 :mod:`hashpivot.report.figures`, the report by :func:`hashpivot.report.sim_report.render_report`, every number's
 text by :mod:`hashpivot.format`. No network: Streamlit serves its own front end and plotly's JavaScript.
 
@@ -18,9 +19,11 @@ has a CSV download of its numbers in the units its column names carry.
 Pages (URL paths): ``/`` the simulation, ``/calculator``, ``/hashprice``. Widget keys (stable, for tests):
 ``preset``, ``upload``, ``btc_price``, ``btc_drift``, ``btc_vol``, ``hashrate_growth``, ``power_price``,
 ``fleet_efficiency``, ``convert_mw``, ``convert_day`` (a date), ``lease_rate``, ``compare_all_mining``, ``policies``,
-``n_paths``, ``run``, ``download_report``, ``download_toml``, ``download_csv``; tables ``comparison``,
-``insolvency_table``, ``projects_table``, ``win_rate_table`` (each with ``download_<name>``); charts ``fan_nav``,
-``fan_btc``, ``market``, ``margin``, ``insolvency``, ``win_rate``. Calculator: ``calc_hashrate``,
+``reference_hedges``, ``n_paths``, ``run``, ``download_report``, ``download_toml``, ``download_csv``; tables
+``comparison``, ``insolvency_table``, ``projects_table``, ``win_rate_table``, ``hedge_table`` (each with
+``download_<name>``) and ``hedge_terms``; charts ``fan_nav``, ``fan_btc``, ``market``, ``margin``, ``insolvency``,
+``win_rate``, ``hedge_nav`` and ``hedge_payoff_<i>`` (the i-th hedge, from 0), all of the hedge section in
+``hedges`` (shown when the scenario holds hedges). Calculator: ``calc_hashrate``,
 ``calc_efficiency``, ``calc_power_price``, ``calc_pool_fee``, ``calc_pue``, ``calc_btc_price``, ``calc_horizon``,
 ``calc_difficulty_growth``, ``calc_price_growth``, table ``calc_result``, button ``calc_to_monte_carlo``. Hashprice
 page: chart ``hashprice_history``, table ``hashprice_years``. The simulation page ends with the Decide section
@@ -62,7 +65,7 @@ from hashpivot.dashboard.inputs import (
 )
 from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 from hashpivot.errors import HashpivotError
-from hashpivot.format import fmt_metric, fmt_number, fmt_pct, fmt_usd
+from hashpivot.format import MISSING, fmt_metric, fmt_number, fmt_pct, fmt_usd
 from hashpivot.report.figures import (
     fan_figure,
     hashprice_history_figure,
@@ -80,7 +83,8 @@ PREFERRED_PRESET = "default"
 CALC_CHOICE = "calculator inputs"
 #: Keys of the widgets that hold a scenario's values (reset when the scenario changes).
 INPUT_KEYS = ("btc_price", "btc_drift", "btc_vol", "hashrate_growth", "power_price", "fleet_efficiency",
-              "convert_mw", "convert_day", "lease_rate", "compare_all_mining", "policies", "n_paths")
+              "convert_mw", "convert_day", "lease_rate", "compare_all_mining", "reference_hedges", "policies",
+              "n_paths")
 #: Keys of the calculator's widgets.
 CALC_KEYS = ("calc_hashrate", "calc_efficiency", "calc_power_price", "calc_pool_fee", "calc_pue", "calc_btc_price",
              "calc_horizon", "calc_difficulty_growth", "calc_price_growth")
@@ -117,7 +121,9 @@ def sortable_table(table: pd.DataFrame, formats: dict[str, Callable[[float], str
     sorting uses the numbers) and a button that downloads ``csv`` (default: ``table``) as CSV."""
     with st.container(key=key):  # the container carries the CSS class st-key-<key>
         # tall enough for every row: these tables are short, and a grid only draws the rows in view
-        st.dataframe(table.style.format(formats, na_rep="n/a"), width="content", height=35 * (len(table) + 1) + 3)
+        # the grid draws its own text for a missing value: the one placeholder (format.MISSING), as the report's
+        st.dataframe(table.style.format(formats, na_rep=MISSING), width="content", height=35 * (len(table) + 1) + 3,
+                     placeholder=MISSING)
     data = (table if csv is None else csv).to_csv()
     st.download_button(download_label, data=data, file_name=file_name, mime="text/csv", key=f"download_{key}",
                        on_click="ignore")
@@ -180,7 +186,7 @@ def reset_widgets(scenario, defaults: DashboardInputs) -> None:
         "fleet_efficiency": defaults.fleet_efficiency_j_per_th,
         "convert_mw": defaults.convert_mw,
         "convert_day": None if defaults.convert_day is None else start + timedelta(days=defaults.convert_day),
-        "lease_rate": defaults.lease_rate_usd_per_kw_month, "compare_all_mining": False,
+        "lease_rate": defaults.lease_rate_usd_per_kw_month, "compare_all_mining": False, "reference_hedges": False,
         "policies": [p.label for p in scenario.treasury_policies()], "n_paths": defaults.n_paths,
     }
     kept = st.session_state.get("_kept", {})
@@ -261,6 +267,13 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
                        "the plan's project is not a lease")
         compare_all = st.checkbox("Also run an all-mining plan", key="compare_all_mining",
                                   help="When the main plan converts MW, compare it with keeping every MW mining.")
+        st.subheader("Hedges")
+        if scenario.hedges:
+            st.caption(f"The scenario holds {len(scenario.hedges)} hedge(s): see the Hedges section of the results.")
+        hedge = st.checkbox("Add the reference hedges", key="reference_hedges",
+                            help="Issue 18's two: a hashprice forward selling half the fleets' hashrate for two years "
+                                 "at the starting hashprice, and a two-year put struck 25 % below spot on half the BTC "
+                                 "held. The results then show each beside the same plan unhedged, on the same paths.")
         st.subheader("Treasury and run")
         policies = st.multiselect("Treasury policies to compare", policy_options(scenario), key="policies",
                                   help="The scenario's policies, or any kind with its default parameters.")
@@ -274,7 +287,7 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
         fleet_efficiency_j_per_th=efficiency,
         hashrate_growth_per_day=None if growth is None else log_per_day_from_pct_per_year(growth),
         convert_mw=mw, convert_day=day, lease_rate_usd_per_kw_month=rate, n_paths=n_paths,
-        compare_all_mining=compare_all,
+        compare_all_mining=compare_all, reference_hedges=hedge,
     )
     return values, policies
 
@@ -299,7 +312,8 @@ def show_results(run: dict) -> None:
     sortable_table(table, {label: (lambda v, _l=label: fmt_metric(_l, v)) for label in table.columns},
                    "comparison", f"{run['name']}-comparison.csv", "Download the comparison (CSV)", csv=numbers)
     downloads = st.columns(2)
-    downloads[0].download_button("Download the HTML report", data=lambda: render_report(result, None, run["always_on"]),
+    downloads[0].download_button("Download the HTML report",
+                                 data=lambda: render_report(result, None, run["always_on"], run.get("hedges")),
                                  file_name=f"{run['name']}-report.html", mime="text/html", key="download_report",
                                  on_click="ignore")
     downloads[1].download_button("Download the scenario TOML", data=run["toml"], file_name=f"{run['name']}.toml",
@@ -355,6 +369,43 @@ def show_results(run: dict) -> None:
     win = result.win_rate.reindex(index=result.policies, columns=result.policies)
     sortable_table(win, dict.fromkeys(win.columns, fmt_pct), "win_rate_table", f"{run['name']}-win-rate.csv",
                    "Download the win rates (CSV)")
+    show_hedges(run)
+
+
+def show_hedges(run: dict) -> None:
+    """The hedge section (the report's, :mod:`hashpivot.report.hedges`): the hedges' terms, each plan and policy
+    hedged beside the same unhedged on the same random numbers, the terminal NAV before and after, and each forward's
+    and option's payoff diagram; nothing when the scenario holds no hedges."""
+    table = run.get("hedges")
+    if table is None:
+        return
+    from hashpivot.analysis.hedges import hedge_terms_frame
+    from hashpivot.policies.hedges import hedge_label
+    from hashpivot.report import hedges as report_hedges
+
+    scenario = run["result"].scenario
+    with st.container(key="hedges"):
+        st.subheader("Hedges: what they cost in the mean and buy in the tail")
+        st.markdown("**Terms**")
+        st.caption(report_hedges.TERMS_NOTE)
+        headers, rows = report_hedges.terms_cells(hedge_terms_frame(scenario))
+        with st.container(key="hedge_terms"):
+            st.dataframe(pd.DataFrame(rows, columns=headers).set_index("hedge"), width="content", placeholder=MISSING)
+        st.markdown("**Hedged against unhedged** (terminal NAV; click a header to sort)")
+        st.caption(report_hedges.COMPARISON_NOTE)
+        shown, formats = report_hedges.hedge_frame(table)
+        sortable_table(shown, formats, "hedge_table", f"{run['name']}-hedges.csv",
+                       "Download the hedge comparison (CSV)", csv=table.set_index(["policy", "hedges"]))
+        st.markdown("**Terminal NAV, hedged and unhedged**")
+        st.caption(report_hedges.SPREAD_NOTE)
+        st.plotly_chart(report_hedges.distribution_figure(table), key="hedge_nav", config=PLOTLY_CONFIG)
+        for i, hedge in enumerate(scenario.hedges):
+            fig = report_hedges.payoff_figure(scenario, only=i)
+            if fig is None:
+                continue
+            st.markdown(f"**Payoff at settlement: {hedge_label(hedge, i)}** ({hedge.kind})")
+            st.caption(report_hedges.PAYOFF_NOTE)
+            st.plotly_chart(fig, key=f"hedge_payoff_{i}", config=PLOTLY_CONFIG)
 
 
 #: Runs kept by the server, by scenario hash, for every session: going back to earlier inputs (or a second
@@ -390,6 +441,9 @@ def run_cached(scenario, policies: list[str]) -> dict | None:
                          progress=lambda done, total: bar.progress(done / total, text=f"simulating: {done:,}/{total:,} paths"))
         bar.progress(1.0, text="the same paths with machines always on…")
         always_on = api.insolvency_always_on(result)
+        if scenario.hedges:
+            bar.progress(1.0, text="the same paths without the hedges…")
+        hedges = api.hedge_comparison(result)
     except HashpivotError as exc:
         bar.empty()
         show_error("The run failed:", exc)
@@ -401,7 +455,8 @@ def run_cached(scenario, policies: list[str]) -> dict | None:
             st.exception(exc)
         return None
     bar.empty()
-    run = {"result": result, "always_on": always_on, "toml": toml, "name": scenario.name, "policies": list(policies)}
+    run = {"result": result, "always_on": always_on, "hedges": hedges, "toml": toml, "name": scenario.name,
+           "policies": list(policies)}
     with lock:
         cache[key] = run
         while len(cache) > MAX_CACHED_RUNS:
@@ -534,10 +589,12 @@ def calculator_page() -> None:
             ("cost to mine 1 BTC [USD]", t.cost_to_mine_usd_per_btc, h.cost_to_mine_usd_per_btc, fmt_usd)]
     over = f"over {int(horizon):,} days"
     numbers = pd.DataFrame([(r[0], r[1], r[2]) for r in rows], columns=["figure", "today", over]).set_index("figure")
-    text = pd.DataFrame({"today": [r[3](r[1]) for r in rows], over: [r[3](r[2]) for r in rows]},
-                        index=pd.Index([r[0] for r in rows], name="figure"))
+    # numbers in the grid (right-aligned, as figures are read), each row written by its formatter
+    styler = numbers.style
+    for label, _, _, fmt in rows:
+        styler = styler.format(fmt, subset=pd.IndexSlice[[label], :], na_rep=MISSING)
     with st.container(key="calc_result"):
-        st.dataframe(text, width="content")
+        st.dataframe(styler, width="content", placeholder=MISSING)
     st.download_button("Download the calculator (CSV)", data=numbers.to_csv(), file_name="calculator.csv",
                        mime="text/csv", key="download_calc_table", on_click="ignore")
     loss = ("the margin stays positive over the horizon" if result.first_loss_day is None

@@ -61,6 +61,8 @@ class DashboardInputs:
     """Monte Carlo paths (``run.n_paths``). [paths]"""
     compare_all_mining: bool = False
     """When the main plan converts MW, also run an ``all_mining`` plan (if the scenario has none). [flag]"""
+    reference_hedges: bool = False
+    """Add issue 18's two reference hedges (:func:`reference_hedges`) to the scenario's. [flag]"""
 
 
 def defaults_from(scenario: Scenario) -> DashboardInputs:
@@ -113,7 +115,7 @@ def changed_inputs(values: DashboardInputs, defaults: DashboardInputs) -> Dashbo
     out = {}
     for f in fields(DashboardInputs):
         value, default = getattr(values, f.name), getattr(defaults, f.name)
-        if f.name == "compare_all_mining":
+        if f.name in ("compare_all_mining", "reference_hedges"):
             out[f.name] = value
         elif value is None or (default is not None and math.isclose(value, default, rel_tol=1e-12, abs_tol=1e-15)):
             out[f.name] = None
@@ -160,9 +162,42 @@ def apply_inputs(scenario: Scenario, inputs: DashboardInputs) -> Scenario:
     if inputs.n_paths is not None:
         data["run"]["n_paths"] = int(inputs.n_paths)
     _apply_capacity(data, inputs)
+    if inputs.reference_hedges:
+        data["hedges"] = [*data.get("hedges", []), *reference_hedges(scenario)]
     from hashpivot.scenarios.toml import from_dict
 
     return from_dict(data, SOURCE)
+
+
+#: Tenor of the reference hedges: two years (issue 18's acceptance). [days]
+REFERENCE_TENOR_DAYS = 730
+#: Share of the fleets' hashrate the reference forward sells (issue 18: "a 50 % two-year hashprice forward"). [fraction]
+REFERENCE_FORWARD_FRAC = 0.5
+#: The reference put: struck 25 % out of the money (0.75 x spot) on half the treasury (issue 18). [ratio], [fraction]
+REFERENCE_PUT_STRIKE_RATIO = 0.75
+REFERENCE_PUT_TREASURY_FRAC = 0.5
+
+
+def reference_hedges(scenario: Scenario) -> list[dict[str, Any]]:
+    """Issue 18's two reference hedges as ``[[hedges]]`` tables, struck on day 1 for two years: a hashprice forward
+    selling half the fleets' hashrate at the starting hashprice (``strike_usd_per_ph_day`` left to the engine), and
+    a put struck at 75 % of spot on half the BTC held. Their premiums and strikes are the hedges' own defaults
+    (implied volatility 0.60, rate 5 %: ``policies.hedges``). A scenario shorter than 731 days is refused by the
+    scenario's own check (naming ``tenor_days``).
+
+    >>> from hashpivot.scenarios.toml import load_preset
+    >>> forward, put = reference_hedges(load_preset("default"))
+    >>> forward["notional_phs"], put["put_strike_ratio"], put["treasury_frac"]  # (15 + 10 + 4) EH/s x 1,000 / 2
+    (14500.0, 0.75, 0.5)
+    """
+    fleet_phs = sum(f.hashrate_ehs for f in scenario.company.fleets) * 1_000.0  # 1 EH/s = 1,000 PH/s
+    source = "assumption: issue 18's reference hedge (dashboard)"
+    return [
+        {"kind": "hashprice_forward", "name": "forward 50 % x 2 y", "notional_phs": REFERENCE_FORWARD_FRAC * fleet_phs,
+         "tenor_days": REFERENCE_TENOR_DAYS, "source": source},
+        {"kind": "btc_put", "name": "put 25 % OTM x 2 y", "treasury_frac": REFERENCE_PUT_TREASURY_FRAC,
+         "put_strike_ratio": REFERENCE_PUT_STRIKE_RATIO, "tenor_days": REFERENCE_TENOR_DAYS, "source": source},
+    ]
 
 
 def _apply_capacity(data: dict[str, Any], inputs: DashboardInputs) -> None:
@@ -316,7 +351,7 @@ __all__ = [
     "DEFAULT_CONVERT_DAY", "DEFAULT_LEASE_RATE_USD_PER_KW_MONTH", "DashboardInputs", "MAX_UPLOAD_BYTES",
     "annual_vol_pct_from_per_sqrt_day", "apply_inputs", "changed_inputs", "defaults_from",
     "fleet_efficiency_j_per_th",
-    "log_per_day_from_pct_per_year", "median_pct_per_year", "pct_per_year_from_log_per_day",
+    "log_per_day_from_pct_per_year", "reference_hedges", "median_pct_per_year", "pct_per_year_from_log_per_day",
     "per_sqrt_day_from_annual_vol_pct", "policy_options", "scenario_from_upload", "slider_bounds",
     "within_dashboard_paths", "DASHBOARD_MAX_PATHS",
 ]

@@ -4,18 +4,16 @@ displays; the figures are the analysis's."""
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
-from hashpivot.format import fmt_number, fmt_pct, fmt_usd
+from hashpivot.format import MISSING, fmt_number, fmt_pct, fmt_usd
 
 #: The section's anchor in the page.
 SECTION_ID = "debt"
 
 
 def _day(value: float) -> str:
-    return "—" if value != value else f"{value:,.0f}"
+    return MISSING if value != value else f"{value:,.0f}"
 
 
 #: (column of the table, header with its unit, formatter), in display order.
@@ -39,21 +37,10 @@ def debt_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     return [label for _, label, _ in _COLUMNS], rows
 
 
-def debt_section(table: pd.DataFrame | None) -> str:
-    """The section as HTML; empty when the scenario has no tranche and no covenant (``table`` None). [text]"""
+def debt_context(table: pd.DataFrame | None) -> dict | None:
+    """What the report's debt section (``templates/sim_report.html.j2``) shows: headers and rows of text; None
+    when the scenario has no tranche and no covenant (``table`` None). [text]"""
     if table is None or table.empty:
-        return ""
+        return None
     headers, rows = debt_cells(table)
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in headers)
-    num = ' class="num"'
-    body = "".join("<tr>" + "".join(f"<td{num if i else ''}>{html.escape(text)}</td>"
-                                    for i, text in enumerate(row)) + "</tr>" for row in rows)
-    note = (
-        '<p class="note">Covenants are tested on their test days (every 91 days unless stated) and on each maturity '
-        "day while debt is outstanding; a failed test is a breach, which blocks refinancing that day (and, for an "
-        "accelerating covenant, makes all debt due). A tranche due is repaid from cash, BTC sales and the facility, "
-        "else refinanced at its spread when the covenants hold, else the path is insolvent that day "
-        "(docs/assumptions.md).</p>"
-    )
-    return (f'<section id="{SECTION_ID}">\n<h2>Debt: covenants, refinancing and maturities</h2>\n{note}'
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n</section>")
+    return {"sid": SECTION_ID, "header": headers, "rows": rows}

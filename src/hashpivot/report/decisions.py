@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hashpivot.format import fmt_metric
-from hashpivot.report.sim_report import _CSS, _DRAW_SCRIPT, _color, _esc, _figure_html, _section, _table
+from hashpivot.report import templating as tpl
 
 #: Inputs a tornado chart draws at most (the table lists them all).
 MAX_BARS = 25
@@ -27,12 +27,12 @@ def _page(title: str, subtitle: str, sections: Sequence[str]) -> str:
 
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{tpl.CSS}</style>\n"
         f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
         "</head>\n<body>\n"
         f"<header><h1>{html.escape(title)}</h1><p>{subtitle}</p></header>\n<main>\n" + "\n".join(sections)
         + "\n</main>\n"
-        f"<script type=\"text/javascript\">{_DRAW_SCRIPT}</script>\n</body>\n</html>\n"
+        f"<script type=\"text/javascript\">{tpl.DRAW_SCRIPT}</script>\n</body>\n</html>\n"
     )
 
 
@@ -48,7 +48,7 @@ def _subtitle(sweep_result) -> str:
 
 
 def _fmt(unit: str, value: float) -> str:
-    return _esc(fmt_metric(f"[{unit}]", value))
+    return tpl.esc(fmt_metric(f"[{unit}]", value))
 
 
 def _number(x: float) -> str:
@@ -59,7 +59,7 @@ def _number(x: float) -> str:
 
 
 def _assumptions(sweep_result) -> str:
-    return _section("assumptions", "Base scenario", f"<pre>{_esc(sweep_result.as_run().scenario_toml)}</pre>")
+    return tpl.section("assumptions", "Base scenario", f"<pre>{tpl.esc(sweep_result.as_run().scenario_toml)}</pre>")
 
 
 # --- sensitivity --------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def tornado_figure(t):
     names = [f"{p} {'(within noise)' if n else ''}".strip() for p, n in zip(table["input"], table["within_noise"],
                                                                              strict=True)]
     fig = go.Figure()
-    for side, color in (("low", _color(0)), ("high", _color(1))):
+    for side, color in (("low", tpl.color(0)), ("high", tpl.color(1))):
         fig.add_trace(go.Bar(
             y=names, x=table[f"{side}_delta"].to_numpy(float), base=t.base_value, orientation="h",
             name=f"input at its {side}", marker={"color": color},
@@ -94,7 +94,7 @@ def sobol_figure(s):
     fig = go.Figure()
     for column, label, i in (("s1", "first order", 0), ("st", "total", 1)):
         fig.add_trace(go.Bar(x=s.table["input"], y=s.table[column].to_numpy(float), name=label,
-                             marker={"color": _color(i)},
+                             marker={"color": tpl.color(i)},
                              error_y={"type": "data", "array": s.table[f"{column}_conf"].to_numpy(float)}))
     fig.update_layout(barmode="group", template="plotly_white", yaxis_title="share of the variance",
                       title=f"{s.metric.label}: Sobol indices (N = {s.n_base}, {s.n_evaluations:,} variants)",
@@ -104,29 +104,29 @@ def sobol_figure(s):
 
 def _tornado_section(t, k: int) -> str:
     unit = t.metric.unit
-    rows = [(f"<code>{_esc(r.input)}</code>", _esc(_number(r.base)), _esc(_number(r.low)), _esc(_number(r.high)),
+    rows = [(f"<code>{tpl.esc(r.input)}</code>", tpl.esc(_number(r.base)), tpl.esc(_number(r.low)), tpl.esc(_number(r.high)),
              _fmt(unit, r.metric_low), _fmt(unit, r.metric_high), _fmt(unit, r.swing), _fmt(unit, r.swing_se),
-             "within noise" if r.within_noise else "", _esc(r.note)) for r in t.table.itertuples(index=False)]
+             "within noise" if r.within_noise else "", tpl.esc(r.note)) for r in t.table.itertuples(index=False)]
     note = (f'<p class="note">Each input moved to its low, then to its high value, the others at their base, on the '
             f"same {t.n_paths:,} paths. Swing = metric at the high minus at the low, taken path by path, &plusmn; its "
             "Monte Carlo standard error (analytic for a mean, paired bootstrap for a quantile or CVaR); "
             f"\"within noise\" when |swing| &lt; 2 standard errors. Base value: {_fmt(unit, t.base_value)}.</p>")
-    table = _table(("input", "base", "low", "high", "at low", "at high", "swing", "s.e.", "", "note"), rows,
+    table = tpl.table(("input", "base", "low", "high", "at low", "at high", "swing", "s.e.", "", "note"), rows,
                    num_from=1)
-    return _section(f"tornado-{k}", f"Tornado: {t.metric.label}",
-                    note + _figure_html(tornado_figure(t), f"tornado-figure-{k}") + table)
+    return tpl.section(f"tornado-{k}", f"Tornado: {t.metric.label}",
+                    note + tpl.figure_html(tornado_figure(t), f"tornado-figure-{k}") + table)
 
 
 def _sobol_section(s, k: int) -> str:
-    rows = [(f"<code>{_esc(r.input)}</code>", _esc(_number(r.low)), _esc(_number(r.high)),
+    rows = [(f"<code>{tpl.esc(r.input)}</code>", tpl.esc(_number(r.low)), tpl.esc(_number(r.high)),
              f"{r.s1:.3f} &plusmn; {r.s1_conf:.3f}", f"{r.st:.3f} &plusmn; {r.st_conf:.3f}")
             for r in s.table.itertuples(index=False)]
     note = ('<p class="note">Saltelli/Sobol\' sample of the inputs\' ranges (SALib), each point a variant on the same '
             "paths; first-order index = share of the metric's variance an input explains alone, total = with all its "
             "interactions; &plusmn; the half-width of the 95 % bootstrap interval.</p>")
-    return _section(f"sobol-{k}", f"Sobol indices: {s.metric.label}",
-                    note + _figure_html(sobol_figure(s), f"sobol-figure-{k}")
-                    + _table(("input", "low", "high", "first order", "total"), rows, num_from=1))
+    return tpl.section(f"sobol-{k}", f"Sobol indices: {s.metric.label}",
+                    note + tpl.figure_html(sobol_figure(s), f"sobol-figure-{k}")
+                    + tpl.table(("input", "low", "high", "first order", "total"), rows, num_from=1))
 
 
 def render_sensitivity_report(tables, sweep_result, left_out=()) -> str:
@@ -134,8 +134,8 @@ def render_sensitivity_report(tables, sweep_result, left_out=()) -> str:
     sections = [(_tornado_section(t, k) if hasattr(t, "base_value") else _sobol_section(t, k))
                 for k, t in enumerate(tables)]
     if left_out:
-        rows = [(f"<code>{_esc(p)}</code>", _esc(" ".join(r.split()))) for p, r in left_out]
-        sections.append(_section("left-out", "Inputs left out", _table(("input", "why"), rows)))
+        rows = [(f"<code>{tpl.esc(p)}</code>", tpl.esc(" ".join(r.split()))) for p, r in left_out]
+        sections.append(tpl.section("left-out", "Inputs left out", tpl.table(("input", "why"), rows)))
     sections.append(_assumptions(sweep_result))
     return _page(f"hashpivot sensitivity: {sweep_result.scenario.name}", _subtitle(sweep_result), sections)
 
@@ -166,13 +166,13 @@ def frontier_figure(answer, risk: str = "cvar5"):
     unit = answer.objective.unit
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=_finite(x), y=_finite(table["mean"]), mode="markers", name="candidates",
-                             text=labels, marker={"color": [_color(0) if f else "#bbbbbb" for f in table["feasible"]],
+                             text=labels, marker={"color": [tpl.color(0) if f else "#bbbbbb" for f in table["feasible"]],
                                                   "size": 9}, hovertemplate="%{text}<br>%{x:.4g}, %{y:.4g}"))
     front = table[table["on_frontier"]].sort_values(risk)
     fig.add_trace(go.Scatter(x=_finite(front[risk]), y=_finite(front["mean"]), mode="lines+markers",
-                             name="efficient frontier", line={"color": _color(1)}, marker={"size": 11}))
+                             name="efficient frontier", line={"color": tpl.color(1)}, marker={"size": 11}))
     fig.add_trace(go.Scatter(x=_finite(x[:1]), y=_finite(table["mean"].to_numpy(float)[:1]), mode="markers",
-                             name="best", marker={"symbol": "star", "size": 18, "color": _color(2)}))
+                             name="best", marker={"symbol": "star", "size": 18, "color": tpl.color(2)}))
     x_title = (f"{answer.objective.variable} CVaR 5 % [{unit}]" if risk == "cvar5"
                else "insolvency probability [fraction]")
     fig.update_layout(template="plotly_white", height=480, xaxis_title=x_title,
@@ -190,7 +190,7 @@ def decision_figure(answer, decision):
     table = answer.table
     fig = go.Figure(go.Scatter(
         x=table[decision.path].tolist(), y=_finite(table["objective"]), mode="markers",
-        marker={"color": [_color(0) if f else "#bbbbbb" for f in table["feasible"]], "size": 9},
+        marker={"color": [tpl.color(0) if f else "#bbbbbb" for f in table["feasible"]], "size": 9},
         error_y={"type": "data", "array": _finite(2.0 * table["se_vs_best"].fillna(0.0))}, name="candidates"))
     fig.update_layout(template="plotly_white", height=380, xaxis_title=decision.path,
                       yaxis_title=answer.objective.label, title=f"{answer.objective.text} against {decision.path}")
@@ -203,24 +203,24 @@ def render_optimize_report(answer, scenario) -> str:
     from hashpivot.analysis.optimize import candidate_label
 
     unit = answer.objective.unit
-    lines = "".join(f"<li>{_esc(line)}</li>" for line in answer.lines())
+    lines = "".join(f"<li>{tpl.esc(line)}</li>" for line in answer.lines())
     note = (f'<p class="note">{len(answer.table)} candidates ({answer.method}), each on the same {answer.n_paths:,} '
             "paths (common random numbers). The interval is a 95 % paired bootstrap over the paths of the objective's "
             "difference between the best and the runner-up; \"within noise\" when it holds 0.</p>")
-    sections = [_section("answer", "Answer", f"<ul>{lines}</ul>{note}"),
-                _section("frontier", "Efficient frontier", _figure_html(frontier_figure(answer), "frontier-cvar")
-                         + _figure_html(frontier_figure(answer, "insolvency"), "frontier-insolvency"))]
-    sections.append(_section("by-decision", "Against each decision", "".join(
-        _figure_html(decision_figure(answer, d), f"decision-{k}") for k, d in enumerate(answer.decisions))))
+    sections = [tpl.section("answer", "Answer", f"<ul>{lines}</ul>{note}"),
+                tpl.section("frontier", "Efficient frontier", tpl.figure_html(frontier_figure(answer), "frontier-cvar")
+                         + tpl.figure_html(frontier_figure(answer, "insolvency"), "frontier-insolvency"))]
+    sections.append(tpl.section("by-decision", "Against each decision", "".join(
+        tpl.figure_html(decision_figure(answer, d), f"decision-{k}") for k, d in enumerate(answer.decisions))))
     paths = [d.path for d in answer.decisions]
-    rows = [(_esc(candidate_label({p: r[p] for p in paths})), _fmt(unit, r["objective"]),
+    rows = [(tpl.esc(candidate_label({p: r[p] for p in paths})), _fmt(unit, r["objective"]),
              _fmt(unit, r["difference_vs_best"]), _fmt(unit, r["se_vs_best"]), "yes" if r["feasible"] else "no",
              "yes" if r["on_frontier"] else "", _fmt(unit, r["cvar5"]), _fmt("fraction", r["insolvency"]))
             for _, r in answer.table.iterrows()]
-    sections.append(_section("candidates", "Every candidate", _table(
+    sections.append(tpl.section("candidates", "Every candidate", tpl.table(
         ("decision", answer.objective.text, "vs best", "s.e.", "feasible", "frontier", "CVaR 5 %", "insolvency"),
         rows, num_from=1)))
-    sections.append(_section("assumptions", "Base scenario", f"<pre>{_esc(_toml(scenario))}</pre>"))
+    sections.append(tpl.section("assumptions", "Base scenario", f"<pre>{tpl.esc(_toml(scenario))}</pre>"))
     subtitle = (f"{len(answer.table)} candidates &middot; {answer.n_paths:,} paths each on the same random numbers "
                 f"&middot; seed {scenario.run.seed}")
     return _page(f"hashpivot optimize: {scenario.name}", subtitle, sections)
@@ -270,18 +270,18 @@ def render_breakeven_report(result, sweep_result) -> str:
     unit = result.metric.unit
     plus = "the scenario wins" if result.against is not None else "the metric is above zero"
     note = (f'<p class="note">Each cell is a variant on the same {result.n_paths:,} paths; '
-            + (f"its value is the scenario's {_esc(result.metric.text)} minus that of {_esc(result.against_text)}, "
-               "taken path by path" if result.against is not None else f"its value is {_esc(result.metric.text)}")
+            + (f"its value is the scenario's {tpl.esc(result.metric.text)} minus that of {tpl.esc(result.against_text)}, "
+               "taken path by path" if result.against is not None else f"its value is {tpl.esc(result.metric.text)}")
             + f"; blue: {plus}; crosses: within two standard errors of zero. The frontier is the zero crossing "
             "along the y axis for each x, interpolated linearly between the two cells whose signs differ.</p>")
-    rows = [(_esc(_number(a)), _esc(f"{b:,.6g}")) for a, b in result.frontier_y]
-    cells = [(_esc(_number(r.x)), _esc(_number(r.y)), _fmt(unit, r.value), _fmt(unit, r.difference),
-              _fmt(unit, r.standard_error), _esc(r.decision)) for r in result.cells.itertuples(index=False)]
+    rows = [(tpl.esc(_number(a)), tpl.esc(f"{b:,.6g}")) for a, b in result.frontier_y]
+    cells = [(tpl.esc(_number(r.x)), tpl.esc(_number(r.y)), _fmt(unit, r.value), _fmt(unit, r.difference),
+              _fmt(unit, r.standard_error), tpl.esc(r.decision)) for r in result.cells.itertuples(index=False)]
     sections = [
-        _section("map", "Break-even map", note + _figure_html(breakeven_figure(result), "breakeven-figure")),
-        _section("frontier", "Frontier", _table((result.x.path, f"{result.y.path} at zero"), rows, num_from=0)
+        tpl.section("map", "Break-even map", note + tpl.figure_html(breakeven_figure(result), "breakeven-figure")),
+        tpl.section("frontier", "Frontier", tpl.table((result.x.path, f"{result.y.path} at zero"), rows, num_from=0)
                  if rows else '<p class="note">The sign does not change over this grid.</p>'),
-        _section("cells", "Every cell", _table((result.x.path, result.y.path, result.metric.text,
+        tpl.section("cells", "Every cell", tpl.table((result.x.path, result.y.path, result.metric.text,
                                                 "difference" if result.against is not None else "value",
                                                 "s.e.", "decision"), cells, num_from=0)),
         _assumptions(sweep_result),

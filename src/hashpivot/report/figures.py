@@ -26,6 +26,14 @@ MARGIN_SEGMENTS: tuple[tuple[str, str, str], ...] = (
     ("gpu_cloud", "GPU cloud", "#e67e22"),
 )
 FAN_COLUMNS = 4
+#: Colour of the p5-p95 error bars on the margin bars: a mid grey that shows on the dark bars and on the white
+#: page alike (plotly's default #444 vanished inside a navy bar).
+ERROR_BAR_COLOR = "#9aa3b5"
+#: The insolvency chart's y axis spans at least 0 to this: a curve of 0.3 % is then seen as the small share it is,
+#: not as a wall filling the chart. [%]
+INSOLVENCY_AXIS_MIN_PCT = 5.0
+#: The win-rate heatmap's least height, so that two or three policies' labels and cells do not overlap. [px]
+WIN_RATE_MIN_HEIGHT_PX = 320
 
 
 def color(i: int) -> str:
@@ -43,6 +51,31 @@ def _plain(values, scale: float = 1.0) -> list[float | None]:
     return [float(v) if math.isfinite(v) else None for v in arr]
 
 
+#: Longest line of a small multiple's title: a panel of a four-wide grid in an 800-pixel window holds about this
+#: many characters of plotly's 11-12 px title font before it runs into its neighbour's. [characters]
+PANEL_TITLE_CHARS = 16
+
+
+def panel_title(name: str, width: int = PANEL_TITLE_CHARS) -> str:
+    """A panel's title broken into lines of at most ``width`` characters at its underscores, slashes or spaces
+    (a word longer than that stays whole), lines joined by plotly's ``<br>``. [text]
+
+    >>> panel_title("sell_above_halving_average"), panel_title("sell_all")
+    ('sell_above_<br>halving_average', 'sell_all')
+    >>> panel_title("lease_200mw / sell_above_average")
+    'lease_200mw /<br>sell_above_<br>average'
+    """
+    import re
+
+    lines, line = [], ""
+    for piece in re.findall(r"[^_/ ]+[_/ ]*", name):
+        if line and len(line) + len(piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece
+    return "<br>".join([*lines, line.rstrip()]) if line else "<br>".join(lines)
+
+
 def fan_figure(result, variable: str, unit: str, *, scale: float = 1.0, title: str = ""):
     """Small multiples, one panel per policy: median line, p25-p75 and p5-p95 bands of the monthly
     series ``monthly_<variable>`` over the stored paths (e.g. ``nav_usd``, ``btc_held``)."""
@@ -56,7 +89,9 @@ def fan_figure(result, variable: str, unit: str, *, scale: float = 1.0, title: s
     n = len(policies)
     cols = min(n, FAN_COLUMNS)
     rows = math.ceil(n / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(policies), shared_xaxes="all",
+    titles = [panel_title(p) for p in policies]
+    title_px = 15 * max(t.count("<br>") + 1 for t in titles)  # the first row's titles, above the plot
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_xaxes="all",
                         shared_yaxes="all", horizontal_spacing=0.04, vertical_spacing=0.25 / rows + 0.04)
     fans = [fan_quantiles(monthly[i], index=dates) for i in range(n)]
     for i, (policy, fan) in enumerate(zip(policies, fans, strict=True)):
@@ -71,7 +106,7 @@ def fan_figure(result, variable: str, unit: str, *, scale: float = 1.0, title: s
         ), **where)
     inner = _inner_range(fans, scale)
     fig.update_layout(template="plotly_white", height=230 * rows + 90, showlegend=False, title=title or None,
-                      margin={"l": 60, "r": 10, "t": 60 if title else 40, "b": 30})
+                      margin={"l": 60, "r": 10, "t": (45 if title else 25) + title_px, "b": 30})
     if inner is not None:  # open on the inner band: a long right tail can dwarf the median
         fig.update_layout(yaxis={"range": inner, "autorange": False})
     for r in range(1, rows + 1):
@@ -179,7 +214,8 @@ def margin_figure(result):
         fig.add_trace(go.Bar(
             x=list(sub["policy"]), y=_plain(sub["p50"]), name=label, marker_color=c,
             error_y={"type": "data", "symmetric": False, "array": _plain(sub["p95"] - sub["p50"]),
-                     "arrayminus": _plain(sub["p50"] - sub["p5"]), "thickness": 1.2, "width": 4},
+                     "arrayminus": _plain(sub["p50"] - sub["p5"]), "thickness": 1.5, "width": 5,
+                     "color": ERROR_BAR_COLOR},
             hovertemplate=f"%{{x}} {label}: median %{{y:,.0f}} USD/MW-day<extra></extra>",
         ))
     fig.update_layout(template="plotly_white", height=420, barmode="group",
@@ -191,7 +227,8 @@ def margin_figure(result):
 
 def insolvency_figure(curves: np.ndarray, policies: Sequence[str], dates: Sequence[str]):
     """Share of paths insolvent by each month end, a line per policy (``curves``: policy x month, from
-    :func:`hashpivot.analysis.fan.insolvency_curve`) [%]; the report's and the dashboard's chart."""
+    :func:`hashpivot.analysis.fan.insolvency_curve`) [%], on a y axis from 0 to at least
+    :data:`INSOLVENCY_AXIS_MIN_PCT`; the report's and the dashboard's chart."""
     import html
 
     import plotly.graph_objects as go
@@ -203,8 +240,12 @@ def insolvency_figure(curves: np.ndarray, policies: Sequence[str], dates: Sequen
             line={"color": color(i), "width": 2},
             hovertemplate=f"<b>{html.escape(policy)}</b> %{{x}}: %{{y:.1f}} %<extra></extra>",
         ))
+    finite = np.asarray(curves, dtype=np.float64) * 100.0
+    top = float(np.nanmax(finite)) if np.isfinite(finite).any() else 0.0
+    # at least 0-5 %: a 0.3 % curve on an axis of its own height would look like a wall
+    y_range = [0.0, max(INSOLVENCY_AXIS_MIN_PCT, 1.08 * top)]
     fig.update_layout(template="plotly_white", height=500, yaxis={"title": {"text": "paths insolvent [%]"},
-                      "rangemode": "tozero"}, margin={"l": 60, "r": 20, "t": 30, "b": 40},
+                      "range": y_range, "autorange": False}, margin={"l": 60, "r": 20, "t": 30, "b": 40},
                       legend={"orientation": "h", "x": 0.0, "y": -0.1, "yanchor": "top"}, hovermode="x unified")
     return fig
 
@@ -221,7 +262,8 @@ def win_rate_figure(win_rate: pd.DataFrame, policies: Sequence[str]):
                                                                    "tickformat": ".0%"},
         hovertemplate="%{y} beats %{x} on %{z:.1%} of paths<extra></extra>", hoverongaps=False,
     ))
-    fig.update_layout(template="plotly_white", height=120 + 46 * len(policies), width=None,
+    height = max(WIN_RATE_MIN_HEIGHT_PX, 120 + 46 * len(policies))
+    fig.update_layout(template="plotly_white", height=height, width=None,
                       yaxis={"autorange": "reversed", "title": {"text": "policy (row)"}},
                       xaxis={"title": {"text": "versus (column)"}, "tickangle": -30},
                       margin={"l": 200, "r": 20, "t": 20, "b": 140})

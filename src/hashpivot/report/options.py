@@ -8,7 +8,8 @@ import os
 from pathlib import Path
 
 from hashpivot.format import fmt_usd
-from hashpivot.report.decisions import _esc, _figure_html, _page, _section, _table, _write
+from hashpivot.report import templating as tpl
+from hashpivot.report.decisions import _page, _write
 
 
 def exercise_figure(option):
@@ -43,12 +44,12 @@ def render_option_report(option, scenario_name: str) -> str:
             ("converting now", f"{fmt_usd(d['convert_now_usd'])} USD"),
             ("value of waiting", f"{fmt_usd(d['waiting_usd'])} USD"),
             ("paths that convert", f"{d['exercise_probability']:.1%}")]
-    value = _section("option", "The option against converting now",
+    value = tpl.section("option", "The option against converting now",
                      '<p class="note">Least-squares Monte Carlo on the engine\'s paths; the mining margin given up is '
                      "the engine's own, path by path (docs/assumptions.md).</p>"
-                     + _table(("", "USD at time 0"), [(_esc(a), _esc(b)) for a, b in rows], num_from=1))
-    months = _section("exercise", "When paths convert", _figure_html(exercise_figure(option), "fig-exercise"))
-    return _page("hashpivot: the option to convert to AI", _esc(facts), [value, months])
+                     + tpl.table(("", "USD at time 0"), [(tpl.esc(a), tpl.esc(b)) for a, b in rows], num_from=1))
+    months = tpl.section("exercise", "When paths convert", tpl.figure_html(exercise_figure(option), "fig-exercise"))
+    return _page("hashpivot: the option to convert to AI", tpl.esc(facts), [value, months])
 
 
 def write_option_report(option, scenario_name: str, path: str | os.PathLike[str]) -> Path:

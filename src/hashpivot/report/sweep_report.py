@@ -21,11 +21,13 @@ import pandas as pd
 
 from hashpivot.domain.sources import CHAIN_TABLE_ATTRIBUTION
 from hashpivot.format import fmt_number, fmt_pct, fmt_usd
-from hashpivot.report.sim_report import _CSS, _DRAW_SCRIPT, _color, _esc, _figure_html, _num, _rgba, _section, _table
+from hashpivot.report import templating as tpl
 
 SECTION_IDS = ("sweep", "by-axis", "differences", "variants", "assumptions")
 #: Lines drawn per axis chart at most (the rest are in the tables).
 MAX_LINES = 10
+#: Most lines of an axis chart drawn with their bands (more bands overlap into one wash).
+MAX_BANDS = 3
 #: Stats of a metric that the band uses, when the summary has them (an insolvency probability has none).
 BAND = ("p5", "p95")
 
@@ -49,19 +51,18 @@ def render_sweep_report(result, metric: str = "nav_usd", stat: str = "mean") -> 
         _axes_section(result, metric, stat),
         _differences_section(result),
         _variants_section(result, metric),
-        _section("assumptions", "Base scenario",
+        tpl.section("assumptions", "Base scenario",
                  f'<p class="note">Market inputs drawn from the chain history (the presets\' prices, hashrate, fees and '
-                 f"volatilities): {_esc(CHAIN_TABLE_ATTRIBUTION)}.</p><pre>{_esc(result.as_run().scenario_toml)}</pre>"),
+                 f"volatilities): {tpl.esc(CHAIN_TABLE_ATTRIBUTION)}.</p><pre>{tpl.esc(result.as_run().scenario_toml)}</pre>"),
     ]
     from markupsafe import Markup
 
-    from hashpivot.report.sim_report import render_template
 
-    return render_template("sweep_report.html.j2", {
+    return tpl.render_template("sweep_report.html.j2", {
         "title": title, "n_variants": result.n_variants, "n_paths": n_paths, "seed": result.seed,
         "version": result.version, "nav": [(sid, sid.replace("-", " ").capitalize()) for sid in SECTION_IDS],
         "sections": [Markup(body) for body in sections],  # each built (and escaped) by this module's helpers
-        "data_json": "", "data_script_id": "", "css": _CSS, "draw_script": _DRAW_SCRIPT, "plotly_js": get_plotlyjs(),
+        "data_json": "", "data_script_id": "", "css": tpl.CSS, "draw_script": tpl.DRAW_SCRIPT, "plotly_js": get_plotlyjs(),
     }, safe=("css", "draw_script", "plotly_js"))
 
 
@@ -69,7 +70,7 @@ def _value(value) -> str:
     """An axis value as text: four significant digits for a sampled (non-round) number."""
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.4g}"
-    return _num(value)
+    return tpl.num(value)
 
 
 def _labels(result) -> list[str]:
@@ -83,20 +84,20 @@ def _what_section(result, n_paths: int) -> str:
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in distinct)
         shown = (f"{len(distinct)} values from {_value(min(distinct))} to {_value(max(distinct))}"
                  if numeric and len(distinct) > 8 else ", ".join(_value(v) for v in distinct))
-        rows.append((f"<code>{_esc(path)}</code>", _esc(name), _esc(shown)))
+        rows.append((f"<code>{tpl.esc(path)}</code>", tpl.esc(name), tpl.esc(shown)))
     spec = result.scenario.sweep
     how = (f"{spec.n_samples} {spec.method} samples over ranges" if spec is not None and spec.n_samples
            else f"{spec.mode if spec is not None else 'grid'} of the axes' values")
-    note = (f'<p class="note">{result.n_variants} variants ({_esc(how)}), each on the same {n_paths:,} paths: path '
+    note = (f'<p class="note">{result.n_variants} variants ({tpl.esc(how)}), each on the same {n_paths:,} paths: path '
             "<i>i</i> of every variant faces the same prices, hashrate and fees, so differences between variants are "
-            f"paired. Baseline: v{result.baseline_index} ({_esc(_labels(result)[result.baseline_index])}).</p>")
-    return _section("sweep", "What was swept", note + _table(("field", "axis", "values"), rows))
+            f"paired. Baseline: v{result.baseline_index} ({tpl.esc(_labels(result)[result.baseline_index])}).</p>")
+    return tpl.section("sweep", "What was swept", note + tpl.table(("field", "axis", "values"), rows))
 
 
 def _axes_section(result, metric: str, stat: str) -> str:
     summary = result.summary[result.summary["metric"] == metric]
     if summary.empty:
-        return _section("by-axis", "Against each axis", f'<p class="note">No metric {_esc(metric)} in the summary.</p>')
+        return tpl.section("by-axis", "Against each axis", f'<p class="note">No metric {tpl.esc(metric)} in the summary.</p>')
     wide = summary.pivot_table(index=["variant", "policy"], columns="stat", values="value", aggfunc="first")
     wide = wide.reset_index()
     coords = list(result.axes.values())
@@ -107,22 +108,25 @@ def _axes_section(result, metric: str, stat: str) -> str:
     wide["policy_place"] = [places[v].index(p) for v, p in zip(wide["variant"], wide["policy"], strict=True)]
     if wide["policy_place"].nunique() == 1:
         wide = wide.drop(columns="policy_place")
+    elif all(p == places[0] for p in places):  # the same policies in every variant: a line is named by its policy
+        wide = wide.drop(columns="policy_place").rename(columns={"policy": "policy_name"})
     parts = []
     for k, name in enumerate(coords):
-        parts.append(_figure_html(_axis_figure(wide, name, [c for c in coords if c != name], metric, stat),
+        parts.append(tpl.figure_html(_axis_figure(wide, name, [c for c in coords if c != name], metric, stat),
                                   f"by-axis-{k}"))
     has_band = all(b in wide.columns for b in BAND)
-    note = (f'<p class="note">{_esc(metric)}: {_esc(stat)} over the paths (line), and the band from its 5 % to its '
+    note = (f'<p class="note">{tpl.esc(metric)}: {tpl.esc(stat)} over the paths (line), and the band from its 5 % to its '
             "95 % quantile over the paths (90 % of paths lie inside), one line per value of the other axes"
-            f"{'' if has_band else '; this metric has no per-path band'}.</p>")
-    return _section("by-axis", "Against each axis", note + "\n".join(parts))
+            f"{'' if has_band else '; this metric has no per-path band'}; a chart of more than {MAX_BANDS} lines "
+            "draws the lines alone, since their bands would overlap into one wash.</p>")
+    return tpl.section("by-axis", "Against each axis", note + "\n".join(parts))
 
 
 def _axis_figure(wide: pd.DataFrame, axis: str, others: list[str], metric: str, stat: str):
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    keys = [*others, *(["policy_place"] if "policy_place" in wide.columns else [])]
+    keys = [*others, *[k for k in ("policy_place", "policy_name") if k in wide.columns]]
     groups = list(wide.groupby(keys, sort=False, dropna=False)) if keys else [((), wide)]
     sampled = all(len(g) == 1 for _, g in groups)
     if sampled:  # a sampled sweep: every variant has its own values, so one scatter of all of them
@@ -130,10 +134,10 @@ def _axis_figure(wide: pd.DataFrame, axis: str, others: list[str], metric: str, 
     for i, (key, group) in enumerate(groups[:MAX_LINES]):
         group = _sorted_by(group, axis)
         x = [str(v) if not isinstance(v, (int, float, np.number)) else float(v) for v in group[axis]]
-        label = ", ".join(f"policy {v + 1}" if k == "policy_place" else f"{k}={_value(v)}"
+        label = ", ".join(f"policy {v + 1}" if k == "policy_place" else str(v) if k == "policy_name" else f"{k}={_value(v)}"
                           for k, v in zip(keys, key if isinstance(key, tuple) else (key,), strict=False))
-        color = _color(i)
-        if all(b in group.columns for b in BAND):
+        color = tpl.color(i)
+        if all(b in group.columns for b in BAND) and (sampled or len(groups) <= MAX_BANDS):
             if sampled:
                 fig.add_trace(go.Scatter(
                     x=x, y=_finite(group[stat]), mode="markers", name=f"{stat}", marker={"color": color},
@@ -144,14 +148,22 @@ def _axis_figure(wide: pd.DataFrame, axis: str, others: list[str], metric: str, 
             fig.add_trace(go.Scatter(x=x, y=_finite(group[BAND[1]]), mode="lines", line={"width": 0},
                                      showlegend=False, hoverinfo="skip", legendgroup=label))
             fig.add_trace(go.Scatter(x=x, y=_finite(group[BAND[0]]), mode="lines", line={"width": 0},
-                                     fill="tonexty", fillcolor=_rgba(color, 0.15), showlegend=False,
+                                     fill="tonexty", fillcolor=tpl.rgba(color, 0.15), showlegend=False,
                                      hoverinfo="skip", legendgroup=label))
         fig.add_trace(go.Scatter(x=x, y=_finite(group[stat]), mode="lines+markers", name=label or stat,
                                  line={"color": color}, legendgroup=label))
     more = f" (first {MAX_LINES} of {len(groups)} lines)" if len(groups) > MAX_LINES else ""
-    fig.update_layout(title=f"{metric} against {axis}{more}", xaxis_title=axis, yaxis_title=f"{metric} ({stat})",
+    fig.update_layout(title=f"{metric} against {axis}{more}", xaxis_title=axis, yaxis_title=_metric_label(metric, stat),
                       template="plotly_white", height=420, legend={"font": {"size": 11}})
     return fig
+
+
+def _metric_label(metric: str, stat: str) -> str:
+    """The comparison's label of ``metric``'s ``stat`` with its unit (``format.COMPARISON_METRICS``: "NAV mean
+    [USD]"), else ``metric (stat)``. [text]"""
+    from hashpivot.format import COMPARISON_METRICS
+
+    return next((m.label for m in COMPARISON_METRICS if (m.metric, m.stat) == (metric, stat)), f"{metric} ({stat})")
 
 
 def _sorted_by(group: pd.DataFrame, axis: str) -> pd.DataFrame:
@@ -184,14 +196,14 @@ def _differences_section(result) -> str:
             mean, se = by.loc[metric, "mean_difference"], by.loc[metric, "standard_error"]
             within = np.isfinite(se) and abs(mean) <= 2 * se
             text = f"{_fmt(metric, mean)} ± {_fmt(metric, se)}" if np.isfinite(se) else _fmt(metric, mean)
-            cells.append(_esc(text) + (' <span class="range">within noise</span>' if within and mean != 0 else ""))
-        rows.append((f"v{variant}", _esc(labels[variant]), _esc(policy), *cells))
+            cells.append(tpl.esc(text) + (' <span class="range">within noise</span>' if within and mean != 0 else ""))
+        rows.append((f"v{variant}", tpl.esc(labels[variant]), tpl.esc(policy), *cells))
     note = ('<p class="note">Mean over paths of (variant - baseline) on the same paths, ± its standard error '
             "(sd of the differences / sqrt(paths)); \"within noise\" when the difference is within two standard "
             "errors. is_insolvent: the difference in insolvency probability.</p>")
-    table = _table(("v", "axes", "policy", "NAV [USD]", "NAV per share [USD]", "insolvency probability"), rows,
+    table = tpl.table(("v", "axes", "policy", "NAV [USD]", "NAV per share [USD]", "insolvency probability"), rows,
                    num_from=3)
-    return _section("differences", f"Against the baseline v{result.baseline_index}", note + table)
+    return tpl.section("differences", f"Against the baseline v{result.baseline_index}", note + table)
 
 
 def _variants_section(result, metric: str) -> str:
@@ -201,6 +213,6 @@ def _variants_section(result, metric: str) -> str:
     rows = []
     for (variant, policy), group in summary.groupby(["variant", "policy"], sort=False):
         by = group.set_index("stat")["value"]
-        rows.append((f"v{variant}", _esc(labels[variant]), _esc(policy), *(_esc(_fmt(metric, by[s])) for s in stats)))
-    return _section("variants", f"{metric} per variant",
-                    _table(("v", "axes", "policy", *stats), rows, num_from=3))
+        rows.append((f"v{variant}", tpl.esc(labels[variant]), tpl.esc(policy), *(tpl.esc(_fmt(metric, by[s])) for s in stats)))
+    return tpl.section("variants", f"{metric} per variant",
+                    tpl.table(("v", "axes", "policy", *stats), rows, num_from=3))
