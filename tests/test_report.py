@@ -162,7 +162,7 @@ def test_fan_chart_has_a_median_per_policy_matching_the_data(section, figures, r
 
 
 def test_other_figures_present(figures, result, data):
-    assert set(figures) == {f"fig-{s}" for s in SECTION_IDS if s not in ("answer", "scenario", "summary", "assumptions")}
+    assert set(figures) == {f"fig-{s}" for s in SECTION_IDS if s not in ("answer", "scenario", "summary", "value", "assumptions")}
     insolvency = figures["fig-insolvency"]["data"]
     assert [t["name"] for t in insolvency] == result.policies
     heat = figures["fig-win-rate"]["data"][0]

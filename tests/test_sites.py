@@ -138,3 +138,15 @@ def test_a_conversion_on_a_site_that_does_not_exist_or_is_too_small_is_refused(t
         path = tmp_path / f"{site}.toml"
         path.write_text(tomli_w.dumps(two_sites(kind="hybrid", conversions=[step])))
         assert_bad_input(CliRunner().invoke(app, ["run", str(path), "--no-store"]), *words)
+
+
+def test_the_report_has_a_section_by_site_and_the_value_section(tmp_path):
+    from hashpivot.report.sim_report import write_report
+
+    result = run(two_sites(kind="hybrid", conversions=[lease_on_b()]))
+    page = write_report(result, tmp_path / "r.html").read_text()
+    assert '<section id="sites">' in page and '<section id="value">' in page
+    b = site_frame(result).set_index("site").loc["b"]
+    from hashpivot.format import fmt_usd
+
+    assert fmt_usd(b["ai_capex_usd"]) == "25.0 M" and f"<td class=\"num\">{fmt_usd(b['capex_usd'])}</td>" in page

@@ -61,7 +61,7 @@ from hashpivot.report.templating import (
 
 SECTION_IDS = (
     "answer", "scenario", "summary", "fan-nav", "fan-btc", "fan-btc-per-share", "market", "insolvency",
-    "win-rate", "margin", "assumptions",
+    "win-rate", "margin", "value", "assumptions",
 )
 FAN_COLUMNS = 4          # small multiples per row
 FAN_ROW_HEIGHT_PX = 250
@@ -135,6 +135,8 @@ def render_report(result, insolvency_limit_frac: float | None = None,
         "win_rate": {"figure": figure_payload(win_rate_figure(result.win_rate, policies))},
         "hedges": hedge_context(hedges, scenario, figures=True),
         "debt": debt_context(debt_frame(ds)),
+        "sites": _sites(result),
+        "value": _value(result),
         "margin": _margin(summary, policies, result.summary, ds),
         "assumptions": {"attribution": CHAIN_TABLE_ATTRIBUTION, "toml": result.scenario_toml},
     }
@@ -144,7 +146,7 @@ def render_report(result, insolvency_limit_frac: float | None = None,
 _NAV_LABELS = {
     "answer": "Answer", "scenario": "Scenario", "summary": "Summary", "fan-nav": "NAV", "fan-btc": "BTC held",
     "fan-btc-per-share": "BTC/share", "market": "Market", "insolvency": "Insolvency",
-    "win-rate": "Win rate", "margin": "Margins", "assumptions": "Assumptions",
+    "win-rate": "Win rate", "margin": "Margins", "value": "Value", "assumptions": "Assumptions",
 }
 
 
@@ -301,6 +303,41 @@ def _always_on_rows(summary: pd.DataFrame, always_on: dict[str, float] | None) -
     return [(p, fmt_pct(v), fmt_pct(always_on[p]), format_usd(mean.get((p, "shutdown_saved_usd"), np.nan)) + " USD",
              fmt_btc(mean.get((p, "shutdown_forgone_btc"), np.nan)))
             for p, v in zip(rows["policy"], rows["value"], strict=True) if p in always_on]
+
+
+def _value(result) -> dict[str, Any]:
+    """The value section: the DCF per policy (``analysis.valuation.valuation_frame``) and the peers' multiples."""
+    from hashpivot.analysis.valuation import peers_frame, valuation_frame
+
+    frame = valuation_frame(result)
+    rows = [[r.policy, format_usd(r.dcf_equity_usd_p50), format_usd(r.dcf_equity_usd_p5),
+             f"{r.dcf_per_share_usd_p50:,.2f}", format_usd(r.ev_usd_mean), format_usd(r.ev_usd_per_ehs),
+             format_usd(r.dcf_equity_usd_per_mw)] for r in frame.itertuples()]
+    from urllib.parse import urlparse
+
+    measures = {"market_cap_per_ehs": "market cap per EH/s", "ev_per_ehs": "EV per EH/s",
+                "equity_per_mw": "equity per MW"}
+    peers = [[p.name.replace("_", " "), measures[p.measure], p.as_of, urlparse(p.source).netloc.removeprefix("www."),
+              format_usd(p.low_usd) if p.low_usd == p.high_usd else f"{format_usd(p.low_usd)} - {format_usd(p.high_usd)}"]
+             for p in peers_frame().itertuples()]
+    return {"rate_pct": f"{100 * float(frame['equity_discount_rate_per_year'].iloc[0]):.1f}", "rows": rows,
+            "peers": peers}
+
+
+def _sites(result) -> dict[str, Any] | None:
+    """The by-site section of a company of several sites (``analysis.sites.site_frame``); None with one site."""
+    from hashpivot.analysis.sites import site_frame
+
+    if len(result.scenario.company.sites) < 2 or "site_mining_revenue_usd" not in result.dataset:
+        return None
+
+    def per_mw(x: float) -> str:
+        return f"{x:,.0f}" if np.isfinite(x) else MISSING
+
+    rows = [[r.policy, r.site, format_usd(r.revenue_usd), format_usd(r.opex_usd), format_usd(r.capex_usd),
+             format_usd(r.margin_usd), per_mw(r.mining_margin_usd_per_mw_day), per_mw(r.ai_margin_usd_per_mw_day),
+             f"{r.mining_mw_days + r.ai_mw_days:,.0f}"] for r in site_frame(result).itertuples()]
+    return {"rows": rows}
 
 
 def _margin(table_: pd.DataFrame, policies: Sequence[str], summary: pd.DataFrame, ds) -> dict[str, Any]:
