@@ -314,10 +314,12 @@ def scenario_dicts(
     max_days: int = 400,
     with_hedges: bool = False,
     with_debt: bool = False,
+    with_spin_offs: bool = False,
 ) -> Dict:
     """A valid scenario as a plain dict: random market, company, capacity policy, a main treasury policy
     and up to ``max_compare`` compared ones (labels unique); with ``with_hedges``, up to three hedges; with
-    ``with_debt``, up to three debt tranches and two covenants."""
+    ``with_debt``, up to three debt tranches and two covenants; with ``with_spin_offs``, up to one spin-off of some
+    of the sites (dated from before the start to the horizon)."""
     horizon = draw(st.integers(min_days, max_days))
     n_paths = draw(st.integers(min_paths, max_paths))
     comp = draw(company())
@@ -327,6 +329,13 @@ def scenario_dicts(
     start = draw(st.dates(dt.date(2009, 1, 3), dt.date(2100, 12, 31)))
     if with_debt:
         comp = {**comp, **draw(debt_and_covenants(start, horizon))}
+    if with_spin_offs and draw(st.booleans()):
+        names = [site["name"] for site in comp["sites"]]
+        sites = draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names), unique=True))
+        comp = {**comp, "spin_offs": [{
+            "name": "entity", "sites": sites, "retained_frac": draw(floats(0.01, 1.0)),
+            "on_date": start + dt.timedelta(days=draw(st.integers(-100, horizon))),
+        }]}
     return {
         "name": "hypothesis",
         "description": "drawn by hypothesis",

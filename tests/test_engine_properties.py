@@ -53,9 +53,9 @@ def final_prices(data: dict[str, Any]) -> np.ndarray:
 # ------------------------------------------------------------------------------- hypothesis: sanity
 
 @FAST
-@given(scenario_dicts(with_hedges=True, with_debt=True))
+@given(scenario_dicts(with_hedges=True, with_debt=True, with_spin_offs=True))
 def test_random_scenarios_conserve_and_stay_finite(data):
-    """Random scenarios, hedges, BTC-backed loans, debt tranches and covenants among them: the step checks every
+    """Random scenarios, hedges, BTC-backed loans, debt tranches, covenants and spin-offs among them: the step checks every
     day's BTC, collateral and cash identities (``check_invariants``); here the run's totals are checked from
     outside."""
     result = run(data)  # raises AssertionError from the step if a day breaks BTC or cash conservation
@@ -68,6 +68,15 @@ def test_random_scenarios_conserve_and_stay_finite(data):
         assert np.all(np.isfinite(ds[name].values)), name
     btc = ds["btc_held"].values
     assert np.all(btc >= 0)
+    # Sites sum to the company; a spin-off moves attribution, never a consolidated flow.
+    np.testing.assert_allclose(ds["site_mined_btc"].sum("site").values, ds["mined_btc"].values, rtol=1e-9, atol=1e-9)
+    if data["company"].get("spin_offs"):
+        retained = data["company"]["spin_offs"][0]["retained_frac"]
+        entity_nav = ds["entity_nav_usd"].isel(entity=0).values
+        assert np.all(np.isfinite(entity_nav)) and np.all(np.isfinite(ds["attributable_nav_usd"].values))
+        np.testing.assert_allclose(ds["nav_usd"].values - ds["attributable_nav_usd"].values,
+                                   (1 - retained) * entity_nav, rtol=1e-9,
+                                   atol=1e-12 * (1 + np.abs(ds["nav_usd"].values).max()))
     for name in ("mined_btc", "sold_btc", "bought_btc", "power_cost_usd", "mining_mw_days", "ai_mw_days"):
         assert np.all(ds[name].values >= 0), name
     assert np.all(ds["shares"].values >= data["company"]["shares_outstanding"])
@@ -112,7 +121,7 @@ def test_random_scenarios_conserve_and_stay_finite(data):
 # ---------------------------------------------------------------------------- hypothesis: determinism
 
 @FAST
-@given(scenario_dicts(max_paths=30, max_days=200, with_hedges=True, with_debt=True))
+@given(scenario_dicts(max_paths=30, max_days=200, with_hedges=True, with_debt=True, with_spin_offs=True))
 def test_same_seed_gives_identical_arrays(data):
     a, b = run(data), run(copy.deepcopy(data))
     assert_same_dataset(a, b)
@@ -130,7 +139,7 @@ def test_another_seed_gives_other_arrays():
 
 
 @FAST
-@given(scenario_dicts(max_paths=40, max_days=250, with_hedges=True, with_debt=True), st.sampled_from([1, 7]),
+@given(scenario_dicts(max_paths=40, max_days=250, with_hedges=True, with_debt=True, with_spin_offs=True), st.sampled_from([1, 7]),
        st.integers(1, 2))
 def test_chunking_and_threads_change_nothing(data, chunk, n_threads):
     single = copy.deepcopy(data)

@@ -213,6 +213,22 @@ def print_sites(console, sites, wide: bool) -> None:
     print_fitted(console, grid, dropped, wide)
 
 
+def print_spin_offs(console, spin_offs, wide: bool) -> None:
+    """Each spin-off per policy (``analysis.spin_offs.spin_off_frame``: medians), fitted to the console unless
+    ``wide``."""
+    from hashpivot.format import fmt_usd
+
+    rows = [[r.policy, r.entity, fmt_pct(r.retained_frac), fmt_usd(r.entity_nav_usd_p50),
+             fmt_usd(r.entity_retained_nav_usd_p50), f"{fmt_usd(r.entity_stake_usd_p50)} ({r.valuation})",
+             fmt_usd(r.nav_usd_p50), fmt_usd(r.attributable_nav_usd_p50)] for r in spin_offs.itertuples()]
+    columns = [("policy", "left", 1), ("entity", "left", 0), ("kept", "right", 0), ("entity NAV\n[USD]", "right", 2),
+               ("its share\n[USD]", "right", 0), ("stake\n[USD]", "right", 1), ("NAV\n[USD]", "right", 3),
+               ("attributable\nNAV [USD]", "right", 0)]
+    grid, dropped = fitted_table("Spin-offs: medians over paths; attributable NAV takes the other holders' share of "
+                                 "each entity's NAV off", columns, rows, console.width, wide)
+    print_fitted(console, grid, dropped, wide)
+
+
 def print_valuation(console, valuation, wide: bool) -> None:
     """The DCF value on day 0 per policy (``analysis.valuation.valuation_frame``) and one line of the peers'
     multiples beside it, fitted to the console unless ``wide``."""
@@ -270,6 +286,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
 
     from hashpivot.analysis.debt import debt_frame
     from hashpivot.analysis.sites import site_frame
+    from hashpivot.analysis.spin_offs import spin_off_frame
     from hashpivot.analysis.valuation import peers_frame, valuation_frame
 
     files = {}
@@ -278,6 +295,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     incremental = incremental_returns(result.dataset)
     valuation = valuation_frame(result)
     sites = None if "site_mining_revenue_usd" not in result.dataset else site_frame(result)
+    spin_offs = spin_off_frame(result)
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
@@ -305,6 +323,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "valuation": records(valuation),
             "peer_multiples": records(peers_frame()),
             "sites": None if sites is None else records(sites),
+            "spin_offs": None if spin_offs is None else records(spin_offs),
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
@@ -339,6 +358,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     print_valuation(console, valuation, wide)
     if sites is not None and sites["site"].nunique() > 1:
         print_sites(console, sites, wide)
+    if spin_offs is not None:
+        print_spin_offs(console, spin_offs, wide)
     if result.dataset.attrs.get("per_path") == "finals":
         console.print("per path, only the summary's inputs were kept (the client could not hold every value; "
                       "see docs/scaling.md)")

@@ -70,7 +70,7 @@ def client_bytes(scenario, n_policies: int, n_projects: int, kept: str) -> float
     from hashpivot.engine.state import MONTHLY_VARIABLES, terminal_width
 
     run = scenario.run
-    width = terminal_width(len(scenario.company.sites))
+    width = terminal_width(len(scenario.company.sites), bool(scenario.company.spin_offs))
     whole = run_bytes(run.n_paths, run.horizon_days, n_policies, run.store_paths, run.chunk_paths, n_projects, 0,
                       width, len(MONTHLY_VARIABLES))
     if kept == "all":
@@ -103,7 +103,7 @@ def check_run_fits(scenario, n_policies: int, n_projects: int = 0, n_threads: in
     run = scenario.run
     threads = n_threads or os.cpu_count() or 1
     sizes = (run.horizon_days, n_policies, run.store_paths, run.chunk_paths, n_projects, threads,
-             terminal_width(len(scenario.company.sites)), len(MONTHLY_VARIABLES))
+             terminal_width(len(scenario.company.sites), bool(scenario.company.spin_offs)), len(MONTHLY_VARIABLES))
     need, limit = run_bytes(run.n_paths, *sizes), memory_limit_bytes()
     if need <= limit:
         return

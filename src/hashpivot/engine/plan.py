@@ -47,10 +47,11 @@ SITE_COLUMNS = (
     ("demand_response_usd_per_mwh", "credit per MWh a demand-response program calls off [USD/MWh]"),
     ("demand_response_call_frac", "share of hours the program calls, the day's highest-priced [fraction]"),
     ("demand_response_cap_hours_per_year", "most hours a year the program calls [hours/year]"),
+    ("spin_off_day", "day the site passes to a spin-off (its flows from then are the entity's); -1: never [day]"),
 )
 (SITE_POWER_PRICE_USD_PER_MWH, SITE_CURTAILABLE_FRAC, SITE_HOURLY_PRICE_VOL_LOG,
  SITE_DEMAND_RESPONSE_USD_PER_MWH, SITE_DEMAND_RESPONSE_CALL_FRAC,
- SITE_DEMAND_RESPONSE_CAP_HOURS_PER_YEAR) = range(len(SITE_COLUMNS))
+ SITE_DEMAND_RESPONSE_CAP_HOURS_PER_YEAR, SITE_SPIN_OFF_DAY) = range(len(SITE_COLUMNS))
 N_SITE_COLS = len(SITE_COLUMNS)
 
 #: AI project columns, in packing order. One row per project (a tranche of a conversion step); every column
@@ -329,11 +330,19 @@ def _project_row(spec: ProjectSpec, site_price_usd_per_mwh: float, site_index: i
     return pack(PROJECT_COLUMNS, common | own)
 
 
+def spin_off_day(spin_off, start_date) -> int:
+    """The first day whose flows are the entity's: ``on_date``'s day index from ``start_date`` (day 0), at least 1
+    (a spin-off dated on or before the run's start owns every simulated day). [day]"""
+    return max(1, (spin_off.on_date - start_date).days)
+
+
 def build_company(scenario, plan) -> CompanyArrays:
     """Packed arrays of ``scenario.company`` under the capacity ``plan``."""
     company = scenario.company
     site_index = {s.name: i for i, s in enumerate(company.sites)}
-    sites = np.array([pack(SITE_COLUMNS, {name: getattr(s, name) for name in names(SITE_COLUMNS)})
+    spin_day = {site: spin_off_day(x, scenario.run.start_date) for x in company.spin_offs for site in x.sites}
+    sites = np.array([pack(SITE_COLUMNS, {**{name: getattr(s, name) for name in names(SITE_COLUMNS)[:-1]},
+                                          "spin_off_day": spin_day.get(s.name, -1)})
                       for s in company.sites], dtype=np.float64)
     fleets = np.zeros((len(company.fleets), N_FLEET_COLS))
     for i, f in enumerate(company.fleets):

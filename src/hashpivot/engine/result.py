@@ -103,8 +103,12 @@ class SimResult:
                   for plan, policy in combos]
         run = scenario.run
         dates = pd.Timestamp(run.start_date) + pd.to_timedelta(month_days, unit="D")
-        data: dict[str, tuple] = {name: (("policy", "path", "site") if values.ndim == 3 else ("policy", "path"), values)
-                                  for name, values in per_path.items()}
+        def dims(name: str, values: np.ndarray) -> tuple[str, ...]:
+            if values.ndim == 2:
+                return ("policy", "path")
+            return ("policy", "path", "entity" if name.startswith("entity_") else "site")
+
+        data: dict[str, tuple] = {name: (dims(name, values), values) for name, values in per_path.items()}
         for j, name in enumerate(MONTHLY_VARIABLES):
             prefix = "monthly_" if name in MONTHLY_STOCKS else "cumulative_"
             data[f"{prefix}{name}"] = (("policy", "sample", "date"), monthly[:, :, j, :])
@@ -126,6 +130,7 @@ class SimResult:
             data,
             coords={"policy": labels, "path": np.arange(run.n_paths), "sample": np.arange(monthly.shape[1]),
                     "site": [s.name for s in scenario.company.sites],
+                    "entity": [x.name for x in scenario.company.spin_offs],
                     "date": dates, "day": ("date", month_days),
                     "capacity": ("policy", [capacity_label(plan) for plan, _ in combos]),
                     "treasury": ("policy", [policy.label for _, policy in combos]),
@@ -148,8 +153,14 @@ def site_metrics(scenario, terminal: np.ndarray, data: dict[str, np.ndarray]) ->
     names = [name for name, _ in SITE_TOTALS]
     n_sites = len(scenario.company.sites)
     if terminal.shape[2] > T_SITE0:
-        block = terminal[:, :, T_SITE0:].reshape(terminal.shape[0], terminal.shape[1], n_sites, len(names))
-        return {f"site_{name}": block[:, :, :, i] for i, name in enumerate(names)}
+        width = n_sites * len(names)
+        block = terminal[:, :, T_SITE0:T_SITE0 + width].reshape(terminal.shape[0], terminal.shape[1], n_sites,
+                                                                 len(names))
+        out = {f"site_{name}": block[:, :, :, i] for i, name in enumerate(names)}
+        if scenario.company.spin_offs:
+            snap = terminal[:, :, T_SITE0 + width:T_SITE0 + 2 * width].reshape(block.shape)
+            out |= {f"site_{name}_before_spin_off": snap[:, :, :, i] for i, name in enumerate(names)}
+        return out
     one = {
         "mined_btc": data["mined_btc"], "mining_revenue_usd": data["mining_revenue_usd"],
         "mining_opex_usd": data["mining_opex_usd"], "mining_capex_usd": data["mining_capex_usd"],
@@ -158,6 +169,40 @@ def site_metrics(scenario, terminal: np.ndarray, data: dict[str, np.ndarray]) ->
                                                                                 "capex_usd", "mw_days")},
     }
     return {f"site_{name}": one[name][:, :, None] for name in names}
+
+
+def entity_metrics(scenario, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each spin-off's figures per path, (policy, path, entity) arrays (none without spin-offs): its sites' revenue,
+    opex, capex and margin since it took effect (``entity_*_usd``: totals less the snapshot of ``site_metrics``), its
+    NAV (``entity_nav_usd``: the net cash its sites made since then, revenue - opex - capex; the schema's
+    ``SpinOff`` states the assumption), the company's share of that NAV (``entity_retained_nav_usd``) and its stake
+    at the spin-off's valuation (``entity_stake_usd``: that share, or the retained fraction x the multiple x the
+    entity's day-0 self-mining EH/s or its sites' grid MW). [USD]"""
+    company = scenario.company
+    if not company.spin_offs:
+        return {}
+    index = {s.name: i for i, s in enumerate(company.sites)}
+    since = {name: data[f"site_{name}"] - data[f"site_{name}_before_spin_off"]
+             for name in ("mining_revenue_usd", "mining_opex_usd", "mining_capex_usd", "ai_revenue_usd",
+                          "ai_opex_usd", "ai_capex_usd")}
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("revenue", "opex", "capex", "nav", "retained", "stake")}
+    for x in company.spin_offs:
+        rows = [index[s] for s in x.sites]
+        revenue = sum(since[f"{seg}_revenue_usd"][:, :, rows].sum(axis=2) for seg in ("mining", "ai"))
+        opex = sum(since[f"{seg}_opex_usd"][:, :, rows].sum(axis=2) for seg in ("mining", "ai"))
+        capex = sum(since[f"{seg}_capex_usd"][:, :, rows].sum(axis=2) for seg in ("mining", "ai"))
+        nav = revenue - opex - capex
+        if x.valuation == "nav":
+            stake = x.retained_frac * nav
+        else:
+            size = (sum(f.hashrate_ehs for f in company.fleets if f.site in x.sites) if x.valuation == "ev_per_ehs"
+                    else sum(s.power_mw for s in company.sites if s.name in x.sites))
+            stake = np.full(nav.shape, x.retained_frac * x.multiple_usd * size)
+        for key, value in zip(cols, (revenue, opex, capex, nav, x.retained_frac * nav, stake), strict=True):
+            cols[key].append(value)
+    names = {"revenue": "entity_revenue_usd", "opex": "entity_opex_usd", "capex": "entity_capex_usd",
+             "nav": "entity_nav_usd", "retained": "entity_retained_nav_usd", "stake": "entity_stake_usd"}
+    return {names[k]: np.stack(v, axis=2) for k, v in cols.items()}
 
 
 def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
@@ -183,6 +228,7 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
             data[f"{seg}_revenue_usd_per_mw_day"] = np.where(mw_days > 0, rev / mw_days, np.nan)
         ai = [sum(data[f"{seg}_{f}"] for seg in AI_SEGMENTS) for f in ("revenue_usd", "opex_usd", "mw_days")]
         data["ai_margin_usd_per_mw_day"] = np.where(ai[2] > 0, (ai[0] - ai[1]) / ai[2], np.nan)
+    data |= site_metrics(scenario, terminal, data)
     # Attributable figures: the company's share of each segment; the minority's share of each segment's
     # cumulative net cash (revenue - opex - capex) comes off NAV.
     own = scenario.company.ownership_frac
@@ -192,8 +238,12 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
         net = data[f"{seg}_revenue_usd"] - data[f"{seg}_opex_usd"] - data[f"{seg}_capex_usd"]
         data[f"{seg}_attributable_margin_usd"] = frac * (data[f"{seg}_revenue_usd"] - data[f"{seg}_opex_usd"])
         minority += (1.0 - frac) * net
+    entities = entity_metrics(scenario, data)
+    data |= entities
+    if entities:
+        minority += ((1.0 - np.array([x.retained_frac for x in scenario.company.spin_offs]))
+                     * entities["entity_nav_usd"]).sum(axis=2)
     data["attributable_nav_usd"] = terminal[:, :, T_NAV] - minority
-    data |= site_metrics(scenario, terminal, data)
     # Convenience totals (RM1's outputs): mining power bill, AI net revenue and AI MW-days.
     data["power_cost_usd"] = data["mining_opex_usd"]
     data["ai_net_usd"] = ai[0] - ai[1]

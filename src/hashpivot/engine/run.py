@@ -195,7 +195,8 @@ class _Job:
         self.first_path, self.month_days = first_path, month_days
         n_pol = len(self.combos)
         self.n_sites = len(scenario.company.sites)
-        self.terminal = np.empty((n_pol, n_paths, terminal_width(self.n_sites)))
+        self.spin_offs = bool(scenario.company.spin_offs)
+        self.terminal = np.empty((n_pol, n_paths, terminal_width(self.n_sites, self.spin_offs)))
         self.monthly = np.empty((n_pol, n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
         n_projects = max([len(a.specs) for a in self.arrays] + [0])
         self.project_flows = np.zeros((n_pol, n_store, n_projects, month_days.size))
@@ -212,14 +213,15 @@ class _Job:
             tenant_u = _tenant_uniforms(self.scenario, plan_arrays, first, count)
             n_proj = len(plan_arrays.specs)
             for policy in self.treasury:
-                term = np.empty((count, terminal_width(self.n_sites)))
+                term = np.empty((count, terminal_width(self.n_sites, self.spin_offs)))
                 flows = np.zeros((store_here, max(n_proj, 1), month_days.size))
                 run_company(
                     market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
                     month_days, check, Outputs(term, mon, flows),
                     new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),
                                   energy_sites(plan_arrays), len(plan_arrays.debt),
-                                  margin_window_days(plan_arrays.covenants), tracked_sites(self.n_sites)),
+                                  margin_window_days(plan_arrays.covenants), tracked_sites(self.n_sites, self.spin_offs),
+                                  self.n_sites if self.spin_offs else 0),
                 )
                 self.terminal[k, at : at + count] = term
                 _check_fits_float32(mon, self.combos[k], first, month_days)
@@ -314,7 +316,8 @@ class Merger:
             self._unwhole()
             if self._terminal is None:
                 self._terminal = np.empty((len(self.combos), self.n_paths,
-                                           terminal_width(len(self.scenario.company.sites))))
+                                           terminal_width(len(self.scenario.company.sites),
+                                                          bool(self.scenario.company.spin_offs))))
             self._terminal[:, rows] = part.terminal
         else:
             for name, values in part.metrics.items():

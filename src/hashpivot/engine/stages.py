@@ -64,6 +64,7 @@ from hashpivot.engine.plan import (
     SITE_DEMAND_RESPONSE_CALL_FRAC,
     SITE_DEMAND_RESPONSE_CAP_HOURS_PER_YEAR,
     SITE_DEMAND_RESPONSE_USD_PER_MWH,
+    SITE_SPIN_OFF_DAY,
     SITE_HOURLY_PRICE_VOL_LOG,
     SITE_POWER_PRICE_USD_PER_MWH,
     U_CAPEX_USD_PER_TH,
@@ -840,12 +841,26 @@ def store_month(st, ps, company, market, monthly, p, m, t):
 
 
 @njit(inline="always")
-def store_terminal(st, ps, sts, company, market, term, p, t):
+def snapshot_sites(sts, snap, sites, t):
+    """At the start of day ``t``, keep the totals of the sites whose spin-off takes effect that day
+    (``SITE_SPIN_OFF_DAY``): the entity's flows are the totals less this snapshot."""
+    for site in range(sites.shape[0]):
+        if sites[site, SITE_SPIN_OFF_DAY] == t:
+            for i in range(N_SITE_TOTALS):
+                snap[site, i] = sts[site, i]
+
+
+@njit(inline="always")
+def store_terminal(st, ps, sts, snap, company, market, term, p, t):
     """Write path ``p``'s row of the terminal array (``engine.state.TERMINAL_COLUMNS``, then the tracked sites'
-    ``SITE_TOTALS`` from ``T_SITE0``) on its last day ``t``."""
+    ``SITE_TOTALS`` from ``T_SITE0``, then, with spin-offs, their snapshots) on its last day ``t``."""
     for site in range(sts.shape[0]):
         for i in range(N_SITE_TOTALS):
             term[p, T_SITE0 + site * N_SITE_TOTALS + i] = sts[site, i]
+    after = T_SITE0 + sts.shape[0] * N_SITE_TOTALS
+    for site in range(snap.shape[0]):
+        for i in range(N_SITE_TOTALS):
+            term[p, after + site * N_SITE_TOTALS + i] = snap[site, i]
     nav, contracted = reported_nav_usd(st, ps, company, market, p, t, market.btc_price_usd[p, t])
     term[p, T_BTC] = st[S_BTC_HELD]
     term[p, T_CASH] = st[S_CASH_USD]

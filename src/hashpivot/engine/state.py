@@ -168,16 +168,18 @@ SITE_TOTALS = (
 N_SITE_TOTALS = len(SITE_TOTALS)
 
 
-def tracked_sites(n_sites: int) -> int:
-    """Sites whose flows the kernel keeps apart (``SITE_TOTALS``): every site of a company of several, none of a
-    company of one (its segments are its site's figures, and the loop then pays nothing for it). [count]"""
-    return n_sites if n_sites > 1 else 0
+def tracked_sites(n_sites: int, spin_offs: bool = False) -> int:
+    """Sites whose flows the kernel keeps apart (``SITE_TOTALS``): every site of a company of several or with
+    spin-offs, none of a company of one without (its segments are its site's figures, and the loop then pays
+    nothing for it). [count]"""
+    return n_sites if n_sites > 1 or spin_offs else 0
 
 
-def terminal_width(n_sites: int) -> int:
+def terminal_width(n_sites: int, spin_offs: bool = False) -> int:
     """Columns of a terminal row: ``TERMINAL_COLUMNS``, then each tracked site's ``SITE_TOTALS`` (from
-    ``T_SITE0``, site by site). [count]"""
-    return len(TERMINAL_COLUMNS) + tracked_sites(n_sites) * N_SITE_TOTALS
+    ``T_SITE0``, site by site), then, with spin-offs, each site's ``SITE_TOTALS`` as they stood when its spin-off
+    took effect (zeros for a site not spun off). [count]"""
+    return len(TERMINAL_COLUMNS) + tracked_sites(n_sites, spin_offs) * N_SITE_TOTALS * (2 if spin_offs else 1)
 
 
 #: Per AI project (rows), its state on a path. Days are whole numbers held as floats. (name, meaning [unit])

@@ -129,22 +129,24 @@ Outputs = namedtuple("Outputs", ("terminal", "monthly", "project_flows"))
 #: ``site_energy`` (sites, ``SITE_ENERGY``) is the day's energy by site, kept only for fixed-price power (else 0 rows);
 #: ``debt_state`` (tranches, ``DEBT_STATE``) and ``margin_window`` (the trailing days' operating margin a leverage
 #: covenant reads, ``engine.debt.LEVERAGE_WINDOW_DAYS`` of them, else none); ``site_totals`` (tracked sites,
-#: ``SITE_TOTALS``) are each site's flows since day 0, kept for a company of several sites
-#: (``engine.state.tracked_sites``; else 0 rows).
+#: ``SITE_TOTALS``) are each site's flows since day 0, kept for a company of several sites or with spin-offs
+#: (``engine.state.tracked_sites``; else 0 rows); ``site_snapshot`` the same as they stood when each site's spin-off
+#: took effect (sites, with spin-offs; else 0 rows).
 Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state", "site_energy",
-                                     "debt_state", "margin_window", "site_totals"))
+                                     "debt_state", "margin_window", "site_totals", "site_snapshot"))
 
 
 def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_sites: int = 0, n_tranches: int = 0,
-                  n_margin_days: int = 0, n_tracked_sites: int = 0) -> Workspace:
+                  n_margin_days: int = 0, n_tracked_sites: int = 0, n_snapshot_sites: int = 0) -> Workspace:
     """A ``Workspace`` for a company of ``n_fleets`` fleets, ``n_projects`` projects and ``n_hedges`` hedges;
     ``n_energy_sites``: its sites when a fixed-price power contract needs their energy, else 0; ``n_tranches`` debt
     tranches and ``n_margin_days`` days of margin kept for a leverage covenant (``engine.debt.margin_window_days``);
-    ``n_tracked_sites``: its sites when their flows are kept apart (``engine.state.tracked_sites``), else 0."""
+    ``n_tracked_sites``: its sites when their flows are kept apart (``engine.state.tracked_sites``), else 0;
+    ``n_snapshot_sites``: its sites when it has spin-offs, else 0."""
     return Workspace(np.empty(N_STATE), np.empty((n_fleets, N_FLEET_STATE)), np.empty((n_projects, N_PROJECT_STATE)),
                      np.empty((n_hedges, N_HEDGE_STATE)), np.zeros((n_energy_sites, N_SITE_ENERGY)),
                      np.empty((n_tranches, N_DEBT_STATE)), np.zeros(n_margin_days),
-                     np.zeros((n_tracked_sites, N_SITE_TOTALS)))
+                     np.zeros((n_tracked_sites, N_SITE_TOTALS)), np.zeros((n_snapshot_sites, N_SITE_TOTALS)))
 
 
 @njit(inline="always")
@@ -164,7 +166,8 @@ def _borrow_all(market, company, params, month_days, out, work):
                             b(company.covenants))
     out = Outputs(b(out.terminal), b(out.monthly), b(out.project_flows))
     work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state),
-                     b(work.site_energy), b(work.debt_state), b(work.margin_window), b(work.site_totals))
+                     b(work.site_energy), b(work.debt_state), b(work.margin_window), b(work.site_totals),
+                     b(work.site_snapshot))
     return market, company, b(params), b(month_days), out, work
 
 
@@ -260,13 +263,14 @@ def run_company(market, company, code, params, month_days, check, out, work):
     ``work`` (``Workspace``) as scratch."""
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
     st, fs, ps, hs, se = work.path_state, work.fleet_state, work.project_state, work.hedge_state, work.site_energy
-    ds, win, sts = work.debt_state, work.margin_window, work.site_totals
+    ds, win, sts, snap = work.debt_state, work.margin_window, work.site_totals, work.site_snapshot
     n_paths, n_cols = market.btc_price_usd.shape
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]
     discount_per_day = company.scalars[C_EQUITY_DISCOUNT_PER_DAY]
     for p in range(n_paths):
         start_path(st, fs, ps, sts, company, market, p)
+        snap[:, :] = 0.0
         hg.start_hedges(hs)
         dbt.start_debt(st, ds, company.debt, win)
         m = 0
@@ -276,6 +280,8 @@ def run_company(market, company, code, params, month_days, check, out, work):
         for t in range(1, n_cols):
             stages.track_price_mean(st, market, p, t, window)
             st[S_DISCOUNT_FACTOR] *= discount_per_day
+            if snap.shape[0] > 0:
+                stages.snapshot_sites(sts, snap, company.sites, t)
             if st[S_INSOLVENT_DAY] < 0:
                 collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
                 equity_prev = st[S_EQUITY_RAISED_USD]
@@ -295,7 +301,7 @@ def run_company(market, company, code, params, month_days, check, out, work):
                 if p < n_store:
                     stages.store_month(st, ps, company, market, out.monthly, p, m, t)
                 m += 1
-        stages.store_terminal(st, ps, sts, company, market, out.terminal, p, n_cols - 1)
+        stages.store_terminal(st, ps, sts, snap, company, market, out.terminal, p, n_cols - 1)
         hg.store_hedge_terminal(st, out.terminal, p)
         dbt.store_debt_terminal(st, out.terminal, p)
 

@@ -136,6 +136,7 @@ def render_report(result, insolvency_limit_frac: float | None = None,
         "hedges": hedge_context(hedges, scenario, figures=True),
         "debt": debt_context(debt_frame(ds)),
         "sites": _sites(result),
+        "spin_offs": _spin_offs(result),
         "value": _value(result),
         "margin": _margin(summary, policies, result.summary, ds),
         "assumptions": {"attribution": CHAIN_TABLE_ATTRIBUTION, "toml": result.scenario_toml},
@@ -322,6 +323,18 @@ def _value(result) -> dict[str, Any]:
              for p in peers_frame().itertuples()]
     return {"rate_pct": f"{100 * float(frame['equity_discount_rate_per_year'].iloc[0]):.1f}", "rows": rows,
             "peers": peers}
+
+
+def _spin_offs(result) -> dict[str, Any] | None:
+    """The spin-off table (``analysis.spin_offs.spin_off_frame``: medians), or None without spin-offs."""
+    from hashpivot.analysis.spin_offs import spin_off_frame
+
+    frame = spin_off_frame(result)
+    if frame is None:
+        return None
+    return {"rows": [[r.policy, r.entity, fmt_pct(r.retained_frac), format_usd(r.entity_nav_usd_p50),
+                      format_usd(r.entity_retained_nav_usd_p50), f"{format_usd(r.entity_stake_usd_p50)} ({r.valuation})",
+                      format_usd(r.nav_usd_p50), format_usd(r.attributable_nav_usd_p50)] for r in frame.itertuples()]}
 
 
 def _sites(result) -> dict[str, Any] | None:

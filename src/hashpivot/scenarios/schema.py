@@ -360,6 +360,40 @@ class Covenant(Model):
     )
 
 
+class SpinOff(Model):
+    """Sites moved on ``on_date`` into an entity of which the company keeps ``retained_frac`` (Hut 8 kept 80 % of
+    American Bitcoin, its spun-off mining business, ir.hut8.com news of 2025-03-31). From that date the sites' flows
+    (their fleets' mining, their AI/HPC projects) are the entity's: the company still consolidates them (it controls
+    the entity), and its attributable figures take the other holders' share of the entity's NAV off. The entity's
+    NAV: the net cash its sites made since the spin-off (revenue - opex - capex; *assumption*: it starts with no
+    cash, BTC or debt of its own and the overheads stay with the parent). The stake is valued at that NAV or at a
+    stated multiple of the entity's EH/s or MW (``valuation``)."""
+
+    name: str = Field(min_length=1, description="The entity's name. [text]")
+    on_date: date = Field(description="Day the sites pass to the entity; a date before run.start_date: from day 1. [date]")
+    sites: Annotated[list[str], Field(min_length=1)] = Field(description="Sites moved into the entity. [names]")
+    retained_frac: float = Field(gt=0, le=1, description="Share of the entity the company keeps. [fraction]")
+    valuation: Literal["nav", "ev_per_ehs", "ev_per_mw"] = Field(
+        default="nav", description="How the stake is valued: the entity's own NAV, or multiple_usd x its self-mining "
+        "EH/s on day 0 or x its sites' grid MW. [kind]",
+    )
+    multiple_usd: float | None = Field(
+        default=None, gt=0, le=1e12, description="The multiple, with valuation ev_per_ehs or ev_per_mw (e.g. a "
+        "peer's in domain/facts/peer_multiples.csv). [USD per EH/s or per MW]",
+    )
+    source: str = Field(default="", description="Where the terms come from. [text]")
+
+    @model_validator(mode="after")
+    def _multiple_with_its_kind(self) -> SpinOff:
+        if self.valuation != "nav" and self.multiple_usd is None:
+            raise ValueError(f"company.spin_offs.{self.name}.multiple_usd is missing with valuation = "
+                             f"{self.valuation!r}; allowed: a multiple > 0, or valuation = \"nav\"")
+        if self.valuation == "nav" and self.multiple_usd is not None:
+            raise ValueError(f"company.spin_offs.{self.name}.multiple_usd={self.multiple_usd:g} with valuation = "
+                             "\"nav\"; allowed: no multiple, or valuation ev_per_ehs / ev_per_mw")
+        return self
+
+
 class Company(Model):
     name: str = Field(default="Company", min_length=1, description="Company name. [text]")
     sites: Annotated[list[Site], Field(min_length=1)]
@@ -400,6 +434,9 @@ class Company(Model):
         "+ beta 2.5 x 4.6 % market risk premium (MARA's beta 1.9-3.0 and the 4.6 % premium in valueinvesting.io's "
         "MARA valuations of 2024-12 to 2025-10), so 15.8 %, rounded up. [1/year]",
     )
+    spin_offs: list[SpinOff] = Field(
+        default_factory=list, description="Sites spun off into entities the company keeps a share of. [list]"
+    )
     reported_production: list[ReportedProduction] = Field(
         default_factory=list, description="Monthly production the company reported (for replays). [list]"
     )
@@ -434,6 +471,22 @@ class Company(Model):
         site_names = [s.name for s in self.sites]
         if len(set(site_names)) != len(site_names):
             raise ValueError(f"company.sites: site names must be unique, got {site_names}")
+        if self.spin_offs and self.ownership_frac:
+            raise ValueError("company.ownership_frac and company.spin_offs are both set; allowed: one of them (a "
+                             "share of a segment from day 0, or named sites spun off on a date), not both, which "
+                             "would count the other holders twice")
+        spun: dict[str, str] = {}
+        if len({x.name for x in self.spin_offs}) != len(self.spin_offs):
+            raise ValueError(f"company.spin_offs: names {[x.name for x in self.spin_offs]} repeat; allowed: unique")
+        for x in self.spin_offs:
+            for site in x.sites:
+                if site not in site_names:
+                    raise ValueError(f"company.spin_offs.{x.name}.sites: {site!r}; allowed: a site of the company "
+                                     f"({', '.join(site_names)})")
+                if site in spun:
+                    raise ValueError(f"company.spin_offs.{x.name}.sites: {site!r} is already spun off into "
+                                     f"{spun[site]!r}; allowed: a site in one spin-off")
+                spun[site] = x.name
         fleet_names = [f.name for f in self.fleets]
         if len(set(fleet_names)) != len(fleet_names):
             raise ValueError(f"company.fleets: fleet names must be unique, got {fleet_names}")
@@ -572,6 +625,10 @@ class Scenario(Model):
                 f"compare: policy labels {labels} repeat; allowed: unique labels (set `name` on policies of the same kind)"
             )
         self._hedges_fit()
+        for x in self.company.spin_offs:
+            if (x.on_date - self.run.start_date).days > self.run.horizon_days:
+                raise ValueError(f"company.spin_offs.{x.name}.on_date={x.on_date.isoformat()}: after the horizon; "
+                                 f"allowed: a date up to run.start_date + run.horizon_days={self.run.horizon_days}")
         for d in self.company.debt:
             if d.maturity_date <= self.run.start_date:
                 raise ValueError(
