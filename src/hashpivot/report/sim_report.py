@@ -349,15 +349,21 @@ def _projects_rows(summary: pd.DataFrame) -> list[tuple]:
         def get(m, st, _p=policy, _n=name):
             return value.get((_p, f"{_n}.{m}", st), float("nan"))
 
-        irr = [get("irr_frac_per_year", st) * 100 for st in ("p50", "p5", "p95")]
+        irr = [get("irr_frac_per_year", st) for st in ("p50", "p5", "p95")]
+        years = [get("payback_years", st) for st in ("p50", "p5", "p95")]
+        paid = get("payback_years", "paid_back_share")
         lines.append((
             policy, name, format_usd(get("capex_usd_per_mw", "value")),
-            {"lines": [f"{irr[0]:.1f} %", f"{irr[1]:.1f} \u2026 {irr[2]:.1f} %"]},
-            {"lines": [f"{get('payback_years', 'p50'):.1f} y",
-                       f"{get('payback_years', 'p5'):.1f} \u2026 {get('payback_years', 'p95'):.1f} y"]},
-            f"{get('payback_years', 'paid_back_share') * 100:.0f} %",
+            {"lines": [fmt_pct(irr[0]), f"{fmt_pct(irr[1])} \u2026 {fmt_pct(irr[2])}"]},
+            {"lines": [_years(years[0]), f"{_years(years[1])} \u2026 {_years(years[2])}"]},
+            MISSING if not math.isfinite(paid) else f"{paid * 100:.0f} %",
         ))
     return lines
+
+
+def _years(value: float) -> str:
+    """A payback in years with one decimal (``3.0 y``), the placeholder when undefined. [text]"""
+    return f"{value:.1f} y" if math.isfinite(value) else MISSING
 
 
 def _incremental_rows(ds) -> list[tuple]:
