@@ -247,7 +247,8 @@ def _fan(sid: str, title: str, monthly: np.ndarray, policies: Sequence[str], dat
     titles = [panel_title(p) for p in policies]
     title_px = 15 * max(t.count("<br>") + 1 for t in titles)  # the first row's titles, above the plot
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_xaxes="all",
-                        shared_yaxes="all", horizontal_spacing=0.035, vertical_spacing=0.22 / rows + 0.03)
+                        shared_yaxes="all", horizontal_spacing=0.035,
+                        vertical_spacing=(0.22 + 0.06 * (title_px // 15 - 1)) / rows + 0.03)
     fans = [fan_quantiles(monthly[i], index=dates) for i in range(n)]
     for i, policy in enumerate(policies):
         add_fan(fig, fans[i], policy, color(i), unit, scale, row=i // cols + 1, col=i % cols + 1)
