@@ -92,7 +92,8 @@ def fan_figure(result, variable: str, unit: str, *, scale: float = 1.0, title: s
     titles = [panel_title(p) for p in policies]
     title_px = 15 * max(t.count("<br>") + 1 for t in titles)  # the first row's titles, above the plot
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_xaxes="all",
-                        shared_yaxes="all", horizontal_spacing=0.04, vertical_spacing=0.25 / rows + 0.04)
+                        shared_yaxes="all", horizontal_spacing=0.04,
+                        vertical_spacing=(0.25 + 0.06 * (title_px // 15 - 1)) / rows + 0.04)
     fans = [fan_quantiles(monthly[i], index=dates) for i in range(n)]
     for i, (policy, fan) in enumerate(zip(policies, fans, strict=True)):
         where = {"row": i // cols + 1, "col": i % cols + 1}

@@ -254,7 +254,8 @@ def _fan(sid: str, title: str, monthly: np.ndarray, policies: Sequence[str], dat
     titles = [panel_title(p) for p in policies]
     title_px = 15 * max(t.count("<br>") + 1 for t in titles)  # the first row's titles, above the plot
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_xaxes="all",
-                        shared_yaxes="all", horizontal_spacing=0.035, vertical_spacing=0.22 / rows + 0.03)
+                        shared_yaxes="all", horizontal_spacing=0.035,
+                        vertical_spacing=(0.22 + 0.06 * (title_px // 15 - 1)) / rows + 0.03)
     fans = [fan_quantiles(monthly[i], index=dates) for i in range(n)]
     for i, policy in enumerate(policies):
         add_fan(fig, fans[i], policy, color(i), unit, scale, row=i // cols + 1, col=i % cols + 1)
@@ -403,15 +404,21 @@ def _projects_rows(summary: pd.DataFrame) -> list[tuple]:
         def get(m, st, _p=policy, _n=name):
             return value.get((_p, f"{_n}.{m}", st), float("nan"))
 
-        irr = [get("irr_frac_per_year", st) * 100 for st in ("p50", "p5", "p95")]
+        irr = [get("irr_frac_per_year", st) for st in ("p50", "p5", "p95")]
+        years = [get("payback_years", st) for st in ("p50", "p5", "p95")]
+        paid = get("payback_years", "paid_back_share")
         lines.append((
             policy, name, format_usd(get("capex_usd_per_mw", "value")),
-            {"lines": [f"{irr[0]:.1f} %", f"{irr[1]:.1f} \u2026 {irr[2]:.1f} %"]},
-            {"lines": [f"{get('payback_years', 'p50'):.1f} y",
-                       f"{get('payback_years', 'p5'):.1f} \u2026 {get('payback_years', 'p95'):.1f} y"]},
-            f"{get('payback_years', 'paid_back_share') * 100:.0f} %",
+            {"lines": [fmt_pct(irr[0]), f"{fmt_pct(irr[1])} \u2026 {fmt_pct(irr[2])}"]},
+            {"lines": [_years(years[0]), f"{_years(years[1])} \u2026 {_years(years[2])}"]},
+            MISSING if not math.isfinite(paid) else f"{paid * 100:.0f} %",
         ))
     return lines
+
+
+def _years(value: float) -> str:
+    """A payback in years with one decimal (``3.0 y``), the placeholder when undefined. [text]"""
+    return f"{value:.1f} y" if math.isfinite(value) else MISSING
 
 
 def _incremental_rows(ds) -> list[tuple]:
