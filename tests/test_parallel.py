@@ -204,6 +204,16 @@ def test_a_grid_sweep_equals_its_six_runs():
         np.testing.assert_array_equal(result.dataset["nav_usd"].values[i, 0], separate.dataset["nav_usd"].values[0])
 
 
+def assert_each_variant_is_its_own_run(result, base, axes: dict) -> None:
+    """Each variant of a sweep over the start price x the texas site's power price has the NAV of its own run."""
+    for i, (start, price) in enumerate([(s, p) for s in axes["market.btc_price.start_usd"]
+                                        for p in axes["company.sites.texas.power_price_usd_per_mwh"]]):
+        one = replace(replace(base, "market.btc_price.start_usd", start),
+                      "company.sites.texas.power_price_usd_per_mwh", price)
+        separate = api.run(one, policies=[one.policy.treasury.kind], capacity=[one.policy.capacity.kind])
+        np.testing.assert_array_equal(result.dataset["nav_usd"].values[i, 0], separate.dataset["nav_usd"].values[0])
+
+
 def test_variants_that_share_a_market_draw_it_once_and_give_their_separate_runs(monkeypatch):
     """In-process, a sweep runs the variants with one market together (engine.run.simulate_paths_many): a market
     axis crossed with a company axis makes two groups of three; cut into batches of two, the numbers are still each
@@ -225,12 +235,7 @@ def test_variants_that_share_a_market_draw_it_once_and_give_their_separate_runs(
     result = api.sweep(base, axes=axes)
     chunks = -(-N_PATHS // base.run.chunk_paths)
     assert len(drawn) == 4 * chunks and real == 16  # 2 markets x 2 batches (2 + 1 variants), not 6 draws
-    for i, (start, price) in enumerate([(s, p) for s in axes["market.btc_price.start_usd"]
-                                        for p in axes["company.sites.texas.power_price_usd_per_mwh"]]):
-        one = replace(replace(base, "market.btc_price.start_usd", start),
-                      "company.sites.texas.power_price_usd_per_mwh", price)
-        separate = api.run(one, policies=[one.policy.treasury.kind], capacity=[one.policy.capacity.kind])
-        np.testing.assert_array_equal(result.dataset["nav_usd"].values[i, 0], separate.dataset["nav_usd"].values[0])
+    assert_each_variant_is_its_own_run(result, base, axes)
     other = replace(base, "market.btc_price.start_usd", 1.0)
     with pytest.raises(ValueError, match="markets differ"):
         simulate_paths_many([(base, base.treasury_policies()[:1], base.capacity_policies()[:1]),
@@ -262,12 +267,7 @@ def test_split_tasks_carry_the_variants_of_one_market_together(monkeypatch):
     chunks_per_task = [-(-n // base.run.chunk_paths) for n in (128, N_PATHS - 128)]
     assert len(drawn) == 4 * sum(chunks_per_task)  # 4 task groups, not 6 variants
     monkeypatch.setattr(engine_run, "build_market", build)
-    for i, (start, price) in enumerate([(s, p) for s in axes["market.btc_price.start_usd"]
-                                        for p in axes["company.sites.texas.power_price_usd_per_mwh"]]):
-        one = replace(replace(base, "market.btc_price.start_usd", start),
-                      "company.sites.texas.power_price_usd_per_mwh", price)
-        separate = api.run(one, policies=[one.policy.treasury.kind], capacity=[one.policy.capacity.kind])
-        np.testing.assert_array_equal(result.dataset["nav_usd"].values[i, 0], separate.dataset["nav_usd"].values[0])
+    assert_each_variant_is_its_own_run(result, base, axes)
 
 
 def test_a_sweep_without_per_path_finals_has_the_same_differences_in_any_arrival_order():

@@ -171,11 +171,18 @@ def print_hedges(console, hedges, wide: bool) -> None:
 
     headers, rows = hedge_cells(hedges)
     # Kept first when the terminal is narrow: what the hedge costs in the mean and adds to the tail.
-    priorities = COLUMN_PRIORITIES
-    columns = [(h.replace(" [", "\n["), "left" if i < 2 else "right", p)
+    print_cells(console, "Hedged against unhedged, on the same random numbers (cost: mean NAV given up)", headers,
+                rows, COLUMN_PRIORITIES, 2, wide)
+
+
+def print_cells(console, title: str, headers: list[str], rows: list[list[str]], priorities: list[int], n_left: int,
+                wide: bool) -> None:
+    """A table of text cells fitted to the console unless ``wide``: ``headers`` with their ``[unit]`` on a second
+    line, the first ``n_left`` columns left-aligned, the others right-aligned; a narrow console drops the columns of
+    highest ``priorities`` first (0: always kept)."""
+    columns = [(h.replace(" [", "\n["), "left" if i < n_left else "right", p)
                for i, (h, p) in enumerate(zip(headers, priorities, strict=True))]
-    grid, dropped = fitted_table("Hedged against unhedged, on the same random numbers (cost: mean NAV given up)",
-                                 columns, rows, console.width, wide)
+    grid, dropped = fitted_table(title, columns, rows, console.width, wide)
     print_fitted(console, grid, dropped, wide)
 
 
@@ -186,12 +193,8 @@ def print_debt(console, debt, wide: bool) -> None:
 
     headers, rows = debt_cells(debt)
     # Kept first when the terminal is narrow: the breach probability and the failures when debt fell due.
-    priorities = [0, 0, 2, 4, 3, 4, 1, 2, 5]
-    columns = [(h.replace(" [", "\n["), "left" if i < 1 else "right", p)
-               for i, (h, p) in enumerate(zip(headers, priorities, strict=True))]
-    grid, dropped = fitted_table("Debt: covenant breaches, refinancing and insolvency when debt fell due",
-                                 columns, rows, console.width, wide)
-    print_fitted(console, grid, dropped, wide)
+    print_cells(console, "Debt: covenant breaches, refinancing and insolvency when debt fell due", headers, rows,
+                [0, 0, 2, 4, 3, 4, 1, 2, 5], 1, wide)
 
 
 def print_sites(console, sites, wide: bool) -> None:
@@ -205,12 +208,9 @@ def print_sites(console, sites, wide: bool) -> None:
     rows = [[r.policy, r.site, fmt_usd(r.revenue_usd), fmt_usd(r.opex_usd), fmt_usd(r.capex_usd), fmt_usd(r.margin_usd),
              per_mw(r.mining_margin_usd_per_mw_day), per_mw(r.ai_margin_usd_per_mw_day),
              f"{(r.mining_mw_days + r.ai_mw_days):,.0f}"] for r in sites.itertuples()]
-    columns = [("policy", "left", 1), ("site", "left", 0), ("revenue\n[USD]", "right", 2), ("opex\n[USD]", "right", 3),
-               ("capex\n[USD]", "right", 3), ("margin\n[USD]", "right", 0), ("mining\n[USD/MW-day]", "right", 0),
-               ("AI/HPC\n[USD/MW-day]", "right", 1), ("MW-days", "right", 4)]
-    grid, dropped = fitted_table("By site: path means over the horizon; margin = revenue - opex, before capex and "
-                                 "overheads", columns, rows, console.width, wide)
-    print_fitted(console, grid, dropped, wide)
+    print_cells(console, "By site: path means over the horizon; margin = revenue - opex, before capex and overheads",
+                ["policy", "site", "revenue [USD]", "opex [USD]", "capex [USD]", "margin [USD]", "mining [USD/MW-day]",
+                 "AI/HPC [USD/MW-day]", "MW-days"], rows, [1, 0, 2, 3, 3, 0, 0, 1, 4], 2, wide)
 
 
 def print_spin_offs(console, spin_offs, wide: bool) -> None:
@@ -221,12 +221,9 @@ def print_spin_offs(console, spin_offs, wide: bool) -> None:
     rows = [[r.policy, r.entity, fmt_pct(r.retained_frac), fmt_usd(r.entity_nav_usd_p50),
              fmt_usd(r.entity_retained_nav_usd_p50), f"{fmt_usd(r.entity_stake_usd_p50)} ({r.valuation})",
              fmt_usd(r.nav_usd_p50), fmt_usd(r.attributable_nav_usd_p50)] for r in spin_offs.itertuples()]
-    columns = [("policy", "left", 1), ("entity", "left", 0), ("kept", "right", 0), ("entity NAV\n[USD]", "right", 2),
-               ("its share\n[USD]", "right", 0), ("stake\n[USD]", "right", 1), ("NAV\n[USD]", "right", 3),
-               ("attributable\nNAV [USD]", "right", 0)]
-    grid, dropped = fitted_table("Spin-offs: medians over paths; attributable NAV takes the other holders' share of "
-                                 "each entity's NAV off", columns, rows, console.width, wide)
-    print_fitted(console, grid, dropped, wide)
+    print_cells(console, "Spin-offs: medians over paths; attributable NAV takes the other holders' share of each "
+                "entity's NAV off", ["policy", "entity", "kept", "entity NAV [USD]", "its share [USD]", "stake [USD]",
+                                     "NAV [USD]", "attributable NAV [USD]"], rows, [1, 0, 0, 2, 0, 1, 3, 0], 2, wide)
 
 
 def print_valuation(console, valuation, wide: bool) -> None:
@@ -239,12 +236,10 @@ def print_valuation(console, valuation, wide: bool) -> None:
     rows = [[r.policy, fmt_usd(r.dcf_equity_usd_p50), fmt_usd(r.dcf_equity_usd_p5), f"{r.dcf_per_share_usd_p50:,.2f}",
              fmt_usd(r.ev_usd_mean), fmt_usd(r.ev_usd_per_ehs), fmt_usd(r.dcf_equity_usd_per_mw)]
             for r in valuation.itertuples()]
-    columns = [("policy", "left", 0), ("equity\np50 [USD]", "right", 0), ("equity\np5 [USD]", "right", 2),
-               ("per share\np50 [USD]", "right", 1), ("EV mean\n[USD]", "right", 1),
-               ("EV per\nEH/s [USD]", "right", 0), ("equity p50\nper MW [USD]", "right", 3)]
-    grid, dropped = fitted_table(f"Value on day 0: the simulated flows discounted at {fmt_pct(rate)}/year "
-                                 "(mining after the horizon counts nothing)", columns, rows, console.width, wide)
-    print_fitted(console, grid, dropped, wide)
+    print_cells(console, f"Value on day 0: the simulated flows discounted at {fmt_pct(rate)}/year (mining after "
+                "the horizon counts nothing)", ["policy", "equity p50 [USD]", "equity p5 [USD]",
+                                                "per share p50 [USD]", "EV mean [USD]", "EV per EH/s [USD]",
+                                                "equity p50 per MW [USD]"], rows, [0, 0, 2, 1, 1, 0, 3], 1, wide)
     cap_low, cap_high, cap_date = peer_range("market_cap_per_ehs")
     mw_low, mw_high, mw_date = peer_range("equity_per_mw")
     console.print(f"Peers: market capitalisation {fmt_usd(cap_low)}-{fmt_usd(cap_high)} USD per EH/s (MARA, "
