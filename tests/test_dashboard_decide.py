@@ -28,3 +28,20 @@ def test_the_decide_section_draws_the_tornado_the_map_and_the_answer():
     assert len(best) + len(infeasible) == 1
     # the tornado and the map, and the frontier when an answer was found
     assert len(at.get("plotly_chart")) == before + 2 + len(best)
+
+
+@pytest.mark.slow
+def test_the_first_run_shows_the_value_on_day_0_beside_the_peers():
+    """Without pressing anything, the results hold the DCF value table (one row per policy) and the peers'
+    multiples (as many rows as domain/facts/peer_multiples.csv)."""
+    from streamlit.testing.v1 import AppTest
+
+    from hashpivot.analysis.valuation import peers_frame
+
+    at = AppTest.from_file(str(APP), default_timeout=600)
+    at.run()
+    assert not at.exception
+    assert any(m.value.startswith("**Value on day 0**") for m in at.markdown)
+    frames = [d.value for d in at.dataframe]
+    peers = [f for f in frames if "measure" in f.columns]
+    assert len(peers) == 1 and len(peers[0]) == len(peers_frame())

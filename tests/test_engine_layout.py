@@ -61,7 +61,8 @@ def test_hedge_debt_then_value_fields_end_the_path_state_and_the_terminal_column
     end_state, end_terminal = state.S_DEBT0 + state.N_DEBT_FIELDS, state.T_DEBT0 + state.N_DEBT_FIELDS
     assert [name for name, _ in state.PATH_STATE[end_state:]] == [name for name, _ in state.VALUE_STATE]
     assert list(state.TERMINAL_COLUMNS[end_terminal:]) == [name for name, _ in state.VALUE_FIELDS]
-    assert (state.S_DISCOUNT_FACTOR, state.S_PV_FLOWS_USD) == (end_state, end_state + 1)
+    assert (state.S_DISCOUNT_FACTOR, state.S_PV_FLOWS_USD, state.S_CONVERTED_USD) == tuple(range(end_state,
+                                                                                                 end_state + 3))
     assert (state.T_DCF_EQUITY_USD, state.T_EV_USD) == (end_terminal, end_terminal + 1)
     assert state.N_STATE == len(state.PATH_STATE) == end_state + len(state.VALUE_STATE)
 

@@ -178,3 +178,19 @@ def test_a_note_repaid_inside_the_horizon_costs_its_interest_and_its_principal_o
              - 10e6 * discount(30))
     assert float(ds["ev_usd"]) == pytest.approx(flows + 10e6, rel=1e-9)
     assert float(ds["dcf_equity_usd"]) == pytest.approx(1e9 + 1_000 * PRICE_USD + flows, rel=1e-9)
+
+
+@pytest.mark.parametrize("converts", [True, False])
+def test_a_convertible_is_borrowing_whether_it_is_repaid_in_cash_or_settled_in_shares(converts):
+    """100 M USD at a 2 % coupon issued on day 10 for 60 days: the principal comes in on day 10, the coupon is paid
+    on days 11-70 on the principal outstanding, and on day 70 the principal goes out, in cash or in new shares
+    (equity issued for the note: not value for day 0's holders). Either way the DCF is the same."""
+    data = base()
+    data["policy"]["treasury"] = {"kind": "buy_with_convertible", "principal_usd": 100e6, "coupon_rate_per_year": 0.02,
+                                  "issue_day": 10, "term_days": 60, "mnav_ratio": 1.0,
+                                  "conversion_price_usd_per_share": 0.01 if converts else 1e6}
+    ds = run(data)
+    assert (float(ds["shares"]) > 1e8) == converts
+    flows = (pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY) + 100e6 * discount(10)
+             - sum(100e6 * 0.02 / 365 * discount(d) for d in range(11, 71)) - 100e6 * discount(70))
+    assert float(ds["ev_usd"]) == pytest.approx(flows, rel=1e-9)

@@ -348,6 +348,8 @@ def show_results(run: dict) -> None:
         sortable_table(shown_projects, formats, "projects_table", f"{run['name']}-projects.csv",
                        "Download the AI projects (CSV)", csv=projects.set_index(["policy", "project"]))
 
+    show_value(run)
+
     st.markdown("**Probability of insolvency over time** (share of all paths insolvent by each month end)")
     curves = insolvency_curve(result.dataset["insolvent_day"].values, result.dataset["day"].values)
     st.plotly_chart(insolvency_figure(curves, result.policies, dates), key="insolvency", config=PLOTLY_CONFIG)
@@ -370,6 +372,42 @@ def show_results(run: dict) -> None:
     sortable_table(win, dict.fromkeys(win.columns, fmt_pct), "win_rate_table", f"{run['name']}-win-rate.csv",
                    "Download the win rates (CSV)")
     show_hedges(run)
+
+
+def show_value(run: dict) -> None:
+    """The value on day 0 (the report's section: ``analysis.valuation``, the DCF per policy beside the peers' stated
+    multiples), then the figures by site of a company of several sites and its spin-offs (``analysis.sites``,
+    ``analysis.spin_offs``)."""
+    from hashpivot.analysis.sites import site_frame
+    from hashpivot.analysis.spin_offs import spin_off_frame
+    from hashpivot.analysis.valuation import peers_frame, valuation_frame
+
+    result = run["result"]
+    frame = valuation_frame(result)
+    rate = float(frame["equity_discount_rate_per_year"].iloc[0])
+    with st.container(key="value"):
+        st.markdown(f"**Value on day 0**: each path's free cash flow to equity discounted at {fmt_pct(rate)}/year, "
+                    "plus what contracts still pay less the debt owed at the horizon (mining after it counts nothing: "
+                    "a floor); EV per EH/s of day 0's self-mining hashrate beside what the market pays per EH/s")
+        labels = {"dcf_equity_usd_p50": "equity p50 [USD]", "dcf_equity_usd_p5": "equity p5 [USD]",
+                  "dcf_per_share_usd_p50": "per share p50 [USD]", "ev_usd_mean": "EV mean [USD]",
+                  "ev_usd_per_ehs": "EV per EH/s [USD]", "dcf_equity_usd_per_mw": "equity p50 per MW [USD]"}
+        shown = frame.set_index("policy")[list(labels)].rename(columns=labels)
+        formats = {c: (fmt_number if "share" in c else fmt_usd) for c in shown.columns}
+        sortable_table(shown, formats, "value_table", f"{run['name']}-value.csv", "Download the value table (CSV)",
+                       csv=frame.set_index("policy"))
+        peers = peers_frame().rename(columns={"low_usd": "low [USD]", "high_usd": "high [USD]"}).set_index("name")
+        st.caption("Peers' stated multiples (domain/facts/peer_multiples.csv): market capitalisation per EH/s of "
+                   "listed miners, and J.P. Morgan's equity value per MW of AI/HPC colocation.")
+        st.dataframe(peers, width="content", placeholder=MISSING)
+    sites = site_frame(result) if "site_mining_revenue_usd" in result.dataset else None
+    if sites is not None and sites["site"].nunique() > 1:
+        st.markdown("**By site** (path means; margin = revenue - opex, before overheads and capex)")
+        st.dataframe(sites.set_index(["policy", "site"]), width="content", placeholder=MISSING)
+    spin_offs = spin_off_frame(result)
+    if spin_offs is not None:
+        st.markdown("**Spin-offs** (medians; attributable NAV takes the other holders' share of each entity's NAV off)")
+        st.dataframe(spin_offs.set_index(["policy", "entity"]), width="content", placeholder=MISSING)
 
 
 def show_hedges(run: dict) -> None:

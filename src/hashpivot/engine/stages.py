@@ -112,6 +112,7 @@ from hashpivot.engine.state import (
     S_CAPEX_USD,
     S_CASH_USD,
     S_COLLATERAL_BTC,
+    S_CONVERTED_USD,
     S_CONVERTIBLE_USD,
     S_CREDIT_DRAWN_USD,
     S_DEBT_USD,
@@ -593,7 +594,8 @@ def finance(st, company, code, params, t, btc_price_usd, btc_price_0_usd):
     buys BTC), at maturity converted into shares if the share price (mNAV x NAV per share) reaches the conversion
     price, else repaid in cash. At-the-market equity: shares sold at mNAV x NAV per share, the proceeds buy BTC;
     the mNAV is ``max(mnav_floor_ratio, mnav_ratio x (price / day-0 price ``btc_price_0_usd``) ** premium_beta)``.
-    Writes ``S_CONVERTIBLE_USD``, ``S_SHARES``, ``S_CASH_USD``, ``S_BTC_HELD``, ``S_EQUITY_RAISED_USD``."""
+    Writes ``S_CONVERTIBLE_USD``, ``S_SHARES``, ``S_CASH_USD``, ``S_BTC_HELD``, ``S_EQUITY_RAISED_USD``,
+    ``S_CONVERTED_USD``."""
     financing = 0.0
     bought = 0.0
     if code == BUY_WITH_CONVERTIBLE:
@@ -607,6 +609,7 @@ def finance(st, company, code, params, t, btc_price_usd, btc_price_0_usd):
             share_price = params[TP_MNAV_RATIO] * nav_usd(st, btc_price_usd) / st[S_SHARES]
             if share_price >= params[TP_CONVERSION_PRICE_USD_PER_SHARE]:
                 st[S_SHARES] += st[S_CONVERTIBLE_USD] / params[TP_CONVERSION_PRICE_USD_PER_SHARE]
+                st[S_CONVERTED_USD] += st[S_CONVERTIBLE_USD]
             else:
                 financing -= st[S_CONVERTIBLE_USD]
                 st[S_CASH_USD] -= st[S_CONVERTIBLE_USD]
@@ -892,8 +895,9 @@ def value_day(st, flow_usd):
     """Add day ``t``'s free cash flow to equity, discounted to day 0 at ``S_DISCOUNT_FACTOR`` (advanced each day by
     the run loop), to ``S_PV_FLOWS_USD``. ``flow_usd``: BTC mined at the day's price + operating cash (AI/HPC
     margin, demand response, less power, overheads, capex, interest) + hedge cash + net borrowing, less the BTC
-    lenders liquidated at the day's price; equity issued and BTC bought or sold are not flows (trades at market
-    between holders of the same value). [USD]"""
+    lenders liquidated at the day's price; equity issued (for cash, or for a convertible's principal: the note is
+    then settled, a flow out, in new shares) and BTC bought or sold are not flows (trades at market between holders
+    of the same value). [USD]"""
     st[S_PV_FLOWS_USD] += st[S_DISCOUNT_FACTOR] * flow_usd
 
 

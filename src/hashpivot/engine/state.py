@@ -54,6 +54,7 @@ N_DEBT_FIELDS = len(DEBT_FIELDS)
 VALUE_STATE = (
     ("discount_factor", "today's discount factor at the company's equity discount rate, 1 on day 0 [ratio]"),
     ("pv_flows_usd", "free cash flow to equity since day 0, each day's discounted to day 0 [USD]"),
+    ("converted_usd", "convertible principal settled in new shares since day 0 (equity issued, not a flow) [USD]"),
 )
 #: What a path's discounted cash flow comes to (``engine.stages.store_value_terminal``), at the very end of the
 #: terminal columns. (name, meaning [unit])
@@ -102,7 +103,7 @@ S_HEDGE0 = S_SEGMENT0 + len(SEGMENT_FIELDS) * N_SEGMENTS
 S_DEBT0 = S_HEDGE0 + N_HEDGE_FIELDS
 (S_TRANCHE_DEBT_USD, S_TRANCHE_INTEREST_USD, S_TRANCHE_REPAID_USD, S_REFINANCE_COUNT, S_COVENANT_BREACHES,
  S_FIRST_BREACH_DAY, S_DEBT_INSOLVENT_DAY, S_MARGIN_365_USD) = range(S_DEBT0, S_DEBT0 + N_DEBT_FIELDS)
-S_DISCOUNT_FACTOR, S_PV_FLOWS_USD = range(S_DEBT0 + N_DEBT_FIELDS, S_DEBT0 + N_DEBT_FIELDS + len(VALUE_STATE))
+S_DISCOUNT_FACTOR, S_PV_FLOWS_USD, S_CONVERTED_USD = range(S_DEBT0 + N_DEBT_FIELDS, S_DEBT0 + N_DEBT_FIELDS + len(VALUE_STATE))
 N_STATE = len(PATH_STATE)
 
 #: Per fleet (rows), its state on a path. (name, meaning [unit])

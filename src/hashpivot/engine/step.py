@@ -89,6 +89,7 @@ from hashpivot.engine.state import (
     S_COLLATERAL_BTC,
     S_DEBT_INSOLVENT_DAY,
     S_DEBT_USD,
+    S_CONVERTED_USD,
     S_DISCOUNT_FACTOR,
     S_EQUITY_RAISED_USD,
     S_FIRST_BREACH_DAY,
@@ -284,7 +285,7 @@ def run_company(market, company, code, params, month_days, check, out, work):
                 stages.snapshot_sites(sts, snap, company.sites, t)
             if st[S_INSOLVENT_DAY] < 0:
                 collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
-                equity_prev = st[S_EQUITY_RAISED_USD]
+                equity_prev = st[S_EQUITY_RAISED_USD] + st[S_CONVERTED_USD]
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
                  released, liquidated) = operate_day(st, fs, ps, hs, se, ds, win, sts, company, market, code, params,
                                                      p, t, m, month_days, out)
@@ -296,7 +297,7 @@ def run_company(market, company, code, params, month_days, check, out, work):
                     hg.check_hedges(st, collateral_prev, released, liquidated)
                 stages.accumulate(st, mined, sold, bought, capex, dr, power, market.btc_price_usd[p, t])
                 stages.value_day(st, (mined - liquidated) * market.btc_price_usd[p, t] + operating + financing
-                                 + hedge_cash - (st[S_EQUITY_RAISED_USD] - equity_prev))
+                                 + hedge_cash - (st[S_EQUITY_RAISED_USD] + st[S_CONVERTED_USD] - equity_prev))
             if m < month_days.shape[0] and t == month_days[m]:
                 if p < n_store:
                     stages.store_month(st, ps, company, market, out.monthly, p, m, t)
