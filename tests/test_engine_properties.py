@@ -26,7 +26,8 @@ RAW_TERMINAL = (
     "mining_revenue_usd", "power_cost_usd", "mining_mw_days", "ai_net_usd", "ai_mw_days",
     "equity_raised_usd", "btc_per_share",
 )
-MONTHLY = ("monthly_nav_usd", "monthly_btc_held", "monthly_cash_usd", "monthly_btc_per_share")
+MONTHLY = ("monthly_nav_usd", "monthly_btc_held", "monthly_cash_usd", "monthly_btc_per_share",
+           "monthly_nav_per_share_usd")
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

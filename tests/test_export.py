@@ -43,7 +43,7 @@ def test_fan_frame_is_fan_quantiles_per_policy_and_variable(result):
     fan = fan_frame(result.dataset)
     assert tuple(fan.columns) == FAN_COLUMNS
     n_dates = result.dataset.sizes["date"]
-    assert len(fan) == n_dates * (len(result.policies) * 4 + 3)
+    assert len(fan) == n_dates * (len(result.policies) * 5 + 3)  # five monthly stocks per policy, three market series
     block = fan[(fan["policy"] == "hold_all") & (fan["variable"] == "btc_held")]
     expected = fan_quantiles(result.dataset["monthly_btc_held"].sel(policy="hold_all").values)
     np.testing.assert_array_equal(block[["p5", "p25", "p50", "p75", "p95"]].to_numpy(), expected.to_numpy())

@@ -24,7 +24,7 @@ from hashpivot.report.sim_report import DATA_SCRIPT_ID, FIGURE_CLASS, SECTION_ID
 from hashpivot.scenarios.toml import from_dict, from_toml, load_preset
 
 FAN_SECTIONS = {"fan-nav": "monthly_nav_usd", "fan-btc": "monthly_btc_held",
-                "fan-btc-per-share": "monthly_btc_per_share"}
+                "fan-btc-per-share": "monthly_btc_per_share", "fan-nav-per-share": "monthly_nav_per_share_usd"}
 SATS_PER_BTC = 1e8
 
 
@@ -241,7 +241,7 @@ def test_report_without_stored_paths(tmp_path):
     assert [t["name"] for t in medians] == small.policies
     assert all(v is None for t in medians for v in t["y"])
     figure_divs = [t for t in parser.ids if t.startswith("fig-")]
-    assert len(figure_divs) == 7
+    assert len(figure_divs) == 8  # four fans, market, insolvency, win rate, margin
 
 
 # ------------------------------------------------------------------------------------ atomic writes

@@ -194,3 +194,13 @@ def test_a_convertible_is_borrowing_whether_it_is_repaid_in_cash_or_settled_in_s
     flows = (pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY) + 100e6 * discount(10)
              - sum(100e6 * 0.02 / 365 * discount(d) for d in range(11, 71)) - 100e6 * discount(70))
     assert float(ds["ev_usd"]) == pytest.approx(flows, rel=1e-9)
+
+
+def test_nav_per_share_is_kept_at_every_month_end():
+    """At each stored month end, NAV / shares (no issuance here: 1e8 shares) is the month's NAV / 1e8."""
+    data = base()
+    data["run"]["store_paths"] = 2
+    ds = run(data)
+    import numpy as np
+
+    np.testing.assert_allclose(ds["monthly_nav_per_share_usd"].values, ds["monthly_nav_usd"].values / 1e8, rtol=1e-6)

@@ -99,6 +99,7 @@ from hashpivot.engine.state import (
     M_MINING_OPEX,
     M_MINING_REV,
     M_NAV,
+    M_NAV_PER_SHARE,
     M_SOLD,
     N_SEGMENTS,
     PS_CONTRACT_LOST,
@@ -828,7 +829,9 @@ def store_month(st, ps, company, market, monthly, p, m, t):
     """Write month slot ``m`` (day ``t``) of stored path ``p``: month-end stocks (NAV as ``reported_nav_usd``)
     and the flows summed since day 0."""
     btc_price_usd = market.btc_price_usd[p, t]
-    monthly[p, M_NAV, m] = reported_nav_usd(st, ps, company, market, p, t, btc_price_usd)[0]
+    nav = reported_nav_usd(st, ps, company, market, p, t, btc_price_usd)[0]
+    monthly[p, M_NAV, m] = nav
+    monthly[p, M_NAV_PER_SHARE, m] = nav / st[S_SHARES]
     monthly[p, M_BTC, m] = st[S_BTC_HELD]
     monthly[p, M_CASH, m] = st[S_CASH_USD]
     monthly[p, M_BTC_PER_SHARE, m] = st[S_BTC_HELD] / st[S_SHARES]

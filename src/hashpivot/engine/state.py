@@ -219,9 +219,9 @@ T_SITE0 = len(TERMINAL_COLUMNS)
 #: Rows of the per-path monthly array: stocks at each month end (the fan charts' variables), then flows summed
 #: from day 1 to each month end (``cumulative_<name>`` in a SimResult; a month's flow is the difference of two
 #: month ends).
-MONTHLY_STOCKS = ("nav_usd", "btc_held", "cash_usd", "btc_per_share")
+MONTHLY_STOCKS = ("nav_usd", "btc_held", "cash_usd", "btc_per_share", "nav_per_share_usd")
 MONTHLY_FLOWS = ("mined_btc", "sold_btc", "mining_revenue_usd", "mining_opex_usd", "mining_mw_days",
                  "ai_revenue_usd", "ai_opex_usd", "ai_mw_days", "capex_usd")
 MONTHLY_VARIABLES = MONTHLY_STOCKS + MONTHLY_FLOWS
-(M_NAV, M_BTC, M_CASH, M_BTC_PER_SHARE, M_MINED, M_SOLD, M_MINING_REV, M_MINING_OPEX, M_MINING_MW_DAYS,
- M_AI_REV, M_AI_OPEX, M_AI_MW_DAYS, M_CAPEX) = range(len(MONTHLY_VARIABLES))
+(M_NAV, M_BTC, M_CASH, M_BTC_PER_SHARE, M_NAV_PER_SHARE, M_MINED, M_SOLD, M_MINING_REV, M_MINING_OPEX,
+ M_MINING_MW_DAYS, M_AI_REV, M_AI_OPEX, M_AI_MW_DAYS, M_CAPEX) = range(len(MONTHLY_VARIABLES))

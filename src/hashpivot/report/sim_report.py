@@ -9,8 +9,9 @@ matrix, the insolvency curves) are embedded as JSON in ``<script type="applicati
 What the reports share (the environment, the CSS, the figure blocks) is :mod:`hashpivot.report.templating`.
 
 Sections (each an element with this ``id``): ``answer``, ``scenario``, ``summary``, ``fan-nav``, ``fan-btc``,
-``fan-btc-per-share``, ``market``, ``insolvency``, ``win-rate``, (``hedges`` when the scenario holds hedges),
-``margin``, ``assumptions``.
+``fan-btc-per-share``, ``fan-nav-per-share``, ``market``, ``insolvency``, ``win-rate``, (``hedges`` when the
+scenario holds hedges, ``debt`` with debt, ``sites`` for several sites, ``spin-offs`` with spin-offs), ``margin``,
+``value``, ``assumptions``.
 
 The report computes nothing a test would need to check: the numbers come from :mod:`hashpivot.analysis.fan`, the
 result's summary and :mod:`hashpivot.analysis.glance`; this module only formats and draws them. Plotly is imported
@@ -60,7 +61,8 @@ from hashpivot.report.templating import (
 )
 
 SECTION_IDS = (
-    "answer", "scenario", "summary", "fan-nav", "fan-btc", "fan-btc-per-share", "market", "insolvency",
+    "answer", "scenario", "summary", "fan-nav", "fan-btc", "fan-btc-per-share", "fan-nav-per-share", "market",
+    "insolvency",
     "win-rate", "margin", "value", "assumptions",
 )
 FAN_COLUMNS = 4          # small multiples per row
@@ -116,6 +118,10 @@ def render_report(result, insolvency_limit_frac: float | None = None,
              "sats/share", SATS_PER_BTC, n_samples,
              "BTC held / shares outstanding, in satoshis (1 BTC = 100,000,000 sats); share issuance (equity, "
              "conversions) dilutes it."),
+        _fan("fan-nav-per-share", "NAV per share", ds["monthly_nav_per_share_usd"].values, policies, dates,
+             "USD/share", 1.0, n_samples,
+             "NAV / shares outstanding at each month end: what a share holds once issuance (equity, conversions) is "
+             "counted."),
     ]
     from hashpivot.report.figures import insolvency_figure, market_figure, win_rate_figure
 
@@ -146,8 +152,9 @@ def render_report(result, insolvency_limit_frac: float | None = None,
 
 _NAV_LABELS = {
     "answer": "Answer", "scenario": "Scenario", "summary": "Summary", "fan-nav": "NAV", "fan-btc": "BTC held",
-    "fan-btc-per-share": "BTC/share", "market": "Market", "insolvency": "Insolvency",
-    "win-rate": "Win rate", "margin": "Margins", "value": "Value", "assumptions": "Assumptions",
+    "fan-btc-per-share": "BTC/share", "fan-nav-per-share": "NAV/share", "market": "Market",
+    "insolvency": "Insolvency", "win-rate": "Win rate", "margin": "Margins", "value": "Value",
+    "assumptions": "Assumptions",
 }
 
 
