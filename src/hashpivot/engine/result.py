@@ -23,7 +23,7 @@ import xarray as xr
 
 from hashpivot._version import __version__
 from hashpivot.analysis.summary import SUMMARY_INPUTS, summary_frame, win_rate_frame
-from hashpivot.engine.plan import P_CAPEX_USD, P_GRID_MW
+from hashpivot.engine.plan import P_CAPEX_USD, P_GRID_MW, tracked_labels
 from hashpivot.engine.state import (
     MONTHLY_STOCKS,
     MONTHLY_VARIABLES,
@@ -32,6 +32,7 @@ from hashpivot.engine.state import (
     T_NAV,
     T_SHARES,
     TERMINAL_COLUMNS,
+    TRACKED_COLUMNS,
 )
 from hashpivot.policies.capacity import SEGMENTS, capacity_label
 
@@ -58,6 +59,15 @@ class SimResult:
     @property
     def policies(self) -> list[str]:
         return [str(p) for p in self.dataset["policy"].values]
+
+    @property
+    def addition_returns(self):
+        """Returns of each fleet addition and of the growth policy's purchases, per policy
+        (:func:`hashpivot.analysis.growth.addition_returns_frame`: capex [USD], mean and median payback [months],
+        share paid back, mean and median ROI to the horizon [fraction]); empty without growth. [table]"""
+        from hashpivot.analysis.growth import addition_returns_frame
+
+        return addition_returns_frame(self.dataset)
 
     def glance(self, insolvency_limit_frac: float | None = None):
         """The answer at a glance (:func:`hashpivot.analysis.glance.glance`): what a MW earns, the best policy under
@@ -101,7 +111,8 @@ class SimResult:
                   for plan, policy in combos]
         run = scenario.run
         dates = pd.Timestamp(run.start_date) + pd.to_timedelta(month_days, unit="D")
-        data: dict[str, tuple] = {name: (("policy", "path"), values) for name, values in per_path.items()}
+        data: dict[str, tuple] = {name: (("policy", "path", "addition") if values.ndim == 3 else ("policy", "path"),
+                                         values) for name, values in per_path.items()}
         for j, name in enumerate(MONTHLY_VARIABLES):
             prefix = "monthly_" if name in MONTHLY_STOCKS else "cumulative_"
             data[f"{prefix}{name}"] = (("policy", "sample", "date"), monthly[:, :, j, :])
@@ -128,7 +139,8 @@ class SimResult:
                     "project": np.arange(n_proj),
                     "project_label": (("policy", "project"), project_labels.astype(str)),
                     "project_mw": (("policy", "project"), project_mw),
-                    "project_capex_usd": (("policy", "project"), project_capex)},
+                    "project_capex_usd": (("policy", "project"), project_capex),
+                    "addition": list(tracked_labels(scenario))},
             attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__, "per_path": kept,
                    "n_hedges": len(scenario.hedges)},
         )
@@ -171,6 +183,13 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
     data["power_cost_usd"] = data["mining_opex_usd"]
     data["ai_net_usd"] = ai[0] - ai[1]
     data["ai_mw_days"] = ai[2]
+    # Returns of each scheduled addition and of the growth policy's bought units (policy, path, addition).
+    labels = tracked_labels(scenario)
+    if labels and terminal.shape[2] > len(TERMINAL_COLUMNS):
+        extra = terminal[:, :, len(TERMINAL_COLUMNS):].reshape(terminal.shape[0], terminal.shape[1], len(labels),
+                                                                len(TRACKED_COLUMNS))
+        for j, (name, _) in enumerate(TRACKED_COLUMNS):
+            data[f"addition_{name}"] = extra[:, :, :, j]
     # Hedges' net cash: what forwards, options and fixed-price power paid in, less premiums and loan interest.
     data["hedge_net_usd"] = (data["forward_settled_usd"] + data["option_payoff_usd"] - data["option_premium_usd"]
                              - data["loan_interest_usd"] + data["power_hedge_usd"] + data["brokerage_usd"])

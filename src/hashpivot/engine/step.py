@@ -54,6 +54,9 @@ from hashpivot.engine.plan import (
     C_FIXED_OPEX_USD_PER_DAY,
     C_SHARES,
     F_GRID_MW,
+    G_ENABLED,
+    G_KIND,
+    G_RETIRE_AFTER_NEGATIVE_DAYS,
     P_LEASE_RATE_USD_PER_KW_MONTH,
     U_CHECK_EVERY_DAYS,
     U_ENABLED,
@@ -67,6 +70,8 @@ from hashpivot.engine.state import (
     N_PROJECT_STATE,
     N_SITE_ENERGY,
     N_STATE,
+    N_TRACKED_COLS,
+    TERMINAL_COLUMNS,
     PS_CONTRACT_LOST,
     PS_LEASE_RATE_USD_PER_KW_MONTH,
     PS_NEXT_RENT_DAY,
@@ -92,6 +97,7 @@ from hashpivot.policies.treasury import (
 )
 
 #: The exogenous arrays of a chunk, shape (paths, days + 1); the two indices may have one shared row.
+N_TERMINAL = len(TERMINAL_COLUMNS)
 MarketArrays = namedtuple("MarketArrays", (
     "btc_price_usd", "network_hashrate_ehs", "fees_btc_per_block", "blocks", "subsidy_btc",
     "power_price_index", "gpu_rent_index",
@@ -102,7 +108,7 @@ MarketArrays = namedtuple("MarketArrays", (
 #: default); ``hedges``: the scenario's hedges (``engine.hedges.HEDGE_COLUMNS`` rows; none: 0 rows).
 CompanyInputs = namedtuple("CompanyInputs", (
     "fleets", "derate", "upgrade", "sites", "projects", "removal_mw", "scalars", "as_built", "start_days", "tenant_u",
-    "hedges",
+    "hedges", "growth", "fleet_life",
 ))
 #: Where the kernel writes: ``terminal`` (paths, TERMINAL_COLUMNS), ``monthly`` (stored paths, MONTHLY_VARIABLES,
 #: months) and ``project_flows`` (stored paths, projects, months: AI projects' monthly net cash flows, zeroed by the
@@ -111,14 +117,19 @@ Outputs = namedtuple("Outputs", ("terminal", "monthly", "project_flows"))
 #: The kernel's scratch, owned by the caller: the path's state (``engine.state.PATH_STATE``), its fleets'
 #: (fleets, ``FLEET_STATE``), its projects' (projects, ``PROJECT_STATE``) and its hedges' (hedges, ``HEDGE_STATE``).
 #: ``site_energy`` (sites, ``SITE_ENERGY``) is the day's energy by site, kept only for fixed-price power (else 0 rows).
-Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state", "site_energy"))
+#: ``orders`` (slots, 2): the growth policy's orders waiting for their lead time, (energize day or -1, grid MW).
+Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state", "site_energy",
+                                     "orders"))
 
 
-def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_sites: int = 0) -> Workspace:
+def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_sites: int = 0,
+                  n_order_slots: int = 0) -> Workspace:
     """A ``Workspace`` for a company of ``n_fleets`` fleets, ``n_projects`` projects and ``n_hedges`` hedges;
-    ``n_energy_sites``: its sites when a fixed-price power contract needs their energy, else 0."""
+    ``n_energy_sites``: its sites when a fixed-price power contract needs their energy, else 0; ``n_order_slots``:
+    the growth policy's pending orders (``engine.plan.CompanyArrays.n_order_slots``)."""
     return Workspace(np.empty(N_STATE), np.empty((n_fleets, N_FLEET_STATE)), np.empty((n_projects, N_PROJECT_STATE)),
-                     np.empty((n_hedges, N_HEDGE_STATE)), np.zeros((n_energy_sites, N_SITE_ENERGY)))
+                     np.empty((n_hedges, N_HEDGE_STATE)), np.zeros((n_energy_sites, N_SITE_ENERGY)),
+                     np.zeros((n_order_slots, 2)))
 
 
 @njit(inline="always")
@@ -134,10 +145,11 @@ def _borrow_all(market, company, params, month_days, out, work):
                              b(ab.power_price_usd_per_mwh), ab.possible)
     company = CompanyInputs(b(company.fleets), b(company.derate), b(company.upgrade), b(company.sites),
                             b(company.projects), b(company.removal_mw), b(company.scalars), as_built,
-                            b(company.start_days), b(company.tenant_u), b(company.hedges))
+                            b(company.start_days), b(company.tenant_u), b(company.hedges), b(company.growth),
+                            b(company.fleet_life))
     out = Outputs(b(out.terminal), b(out.monthly), b(out.project_flows))
     work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state),
-                     b(work.site_energy))
+                     b(work.site_energy), b(work.orders))
     return market, company, b(params), b(month_days), out, work
 
 
@@ -153,9 +165,8 @@ def start_path(st, fs, ps, company, market, p):
     st[S_PRICE_SUM_USD] = market.btc_price_usd[p, 0]
     st[S_PRICE_COUNT_DAYS] = 1.0
     st[S_FLEETS_AS_BUILT] = 1.0 if company.as_built.possible else 0.0
+    fs[:, :] = 0.0
     fs[:, FS_ACTIVE_GRID_MW] = company.fleets[:, F_GRID_MW]
-    fs[:, FS_UPGRADED_GRID_MW] = 0.0
-    fs[:, FS_CALLED_HOURS_THIS_YEAR] = 0.0
     for j in range(company.projects.shape[0]):
         ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH] = company.projects[j, P_LEASE_RATE_USD_PER_KW_MONTH]
         ps[j, PS_RENT_USD_PER_DAY] = 0.0
@@ -166,7 +177,7 @@ def start_path(st, fs, ps, company, market, p):
 
 
 @njit(inline="always")
-def operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m, month_days, out):
+def operate_day(st, fs, ps, hs, se, orders, company, market, code, params, p, t, m, month_days, out):
     """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot and
     ``month_days`` the day index of each month slot."""
     pi = 0 if market.power_price_index.shape[0] == 1 else p
@@ -179,6 +190,10 @@ def operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m, mont
     stages.convert_capacity(st, fs, company, p, t)
     dr = 0.0
     capex = 0.0
+    resale = 0.0
+    growing = company.growth[G_ENABLED] > 0.5
+    if growing:
+        capex = stages.energize_and_pay(st, fs, orders, company, t)
     if st[S_FLEETS_AS_BUILT] > 0.5:
         mined, power = stages.mine_as_built(st, company, market, pi, t, hashvalue)
     else:
@@ -186,7 +201,13 @@ def operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m, mont
                                                                 hashvalue, s, se)
         every = max(int(company.upgrade[U_CHECK_EVERY_DAYS]), 1)
         if company.upgrade[U_ENABLED] > 0.5 and worst >= 0 and t % every == 0:
-            capex = stages.upgrade_fleet(st, fs, company, company.upgrade, worst, worst_ehs, hashvalue, s)
+            capex += stages.upgrade_fleet(st, fs, company, company.upgrade, worst, worst_ehs, hashvalue, s)
+        if growing:
+            if company.growth[G_RETIRE_AFTER_NEGATIVE_DAYS] > 0.5:
+                resale = stages.retire_fleets(st, fs, company, market, pi, t, hashvalue, s)
+            if company.growth[G_KIND] > 0.5:
+                capex += stages.grow_fleet(st, fs, orders, company, market, pi, t, hashvalue, s)
+            stages.track_payback(fs, company, t)
     store = p < out.monthly.shape[0]
     ai_rev, ai_opex, capex = stages.ai_projects(st, ps, company, market, p, t, pi, gi, m, store, out.project_flows,
                                                 capex)
@@ -199,7 +220,7 @@ def operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m, mont
         hedge_cash, released, liquidated = hg.settle_hedges(
             st, hs, company.hedges, market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
             market.subsidy_btc[p, t], market.fees_btc_per_block[p, t], market.blocks[p, t], t, month_end, se)
-    interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex)
+    interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex, resale)
     financing, bought = stages.finance(st, company, code, params, t, s)
     sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating, bought)
     floor_months = params[TP_FLOOR_RUNWAY_MONTHS]
@@ -220,11 +241,17 @@ def run_company(market, company, code, params, month_days, check, out, work):
     ``work`` (``Workspace``) as scratch."""
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
     st, fs, ps, hs, se = work.path_state, work.fleet_state, work.project_state, work.hedge_state, work.site_energy
+    orders = work.orders
+    growing = company.growth[G_ENABLED] > 0.5
+    n_terminal = N_TERMINAL
     n_paths, n_cols = market.btc_price_usd.shape
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]
     for p in range(n_paths):
         start_path(st, fs, ps, company, market, p)
+        if growing:
+            stages.day0_hashprice(st, market, p)
+            stages.start_growth(fs, orders, company)
         hg.start_hedges(hs)
         m = 0
         if p < n_store and month_days[0] == 0:
@@ -235,8 +262,8 @@ def run_company(market, company, code, params, month_days, check, out, work):
             if st[S_INSOLVENT_DAY] < 0:
                 collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
-                 released, liquidated) = operate_day(st, fs, ps, hs, se, company, market, code, params, p, t, m,
-                                                     month_days, out)
+                 released, liquidated) = operate_day(st, fs, ps, hs, se, orders, company, market, code, params, p, t,
+                                                     m, month_days, out)
                 if check:
                     # Hedges move BTC between the BTC held and collateral (released) and cash (hedge_cash): with
                     # both 0 (no hedges) this is the check as it always was.
@@ -250,12 +277,21 @@ def run_company(market, company, code, params, month_days, check, out, work):
                 m += 1
         stages.store_terminal(st, ps, company, market, out.terminal, p, n_cols - 1)
         hg.store_hedge_terminal(st, out.terminal, p)
+        if growing:
+            stages.store_growth_terminal(st, fs, company, market, out.terminal, p, n_cols - 1, n_terminal)
 
 
 def company_inputs(arrays, start_days, tenant_u) -> CompanyInputs:
     """``CompanyInputs`` of a plan's packed arrays (``engine.plan.CompanyArrays``) and a chunk's per-path inputs."""
     return CompanyInputs(arrays.fleets, arrays.derate, arrays.upgrade, arrays.sites, arrays.projects,
-                         arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u, arrays.hedges)
+                         arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u, arrays.hedges,
+                         arrays.growth, arrays.fleet_life)
+
+
+def terminal_width(arrays) -> int:
+    """Columns of a plan's terminal rows: ``TERMINAL_COLUMNS``, then ``TRACKED_COLUMNS`` per tracked fleet
+    (scheduled additions and the growth policy's bought units) when growth is on."""
+    return N_TERMINAL + N_TRACKED_COLS * len(arrays.tracked_labels)
 
 
 def market_arrays(mk) -> MarketArrays:
