@@ -179,6 +179,20 @@ def print_hedges(console, hedges, wide: bool) -> None:
     print_fitted(console, grid, dropped, wide)
 
 
+def print_additions(console, additions, wide: bool) -> None:
+    """The returns of each fleet addition and of the growth policy's purchases (``SimResult.addition_returns``),
+    fitted to the console unless ``wide``."""
+    from hashpivot.report.growth import addition_cells
+
+    headers, rows = addition_cells(additions)
+    priorities = [0, 0, 1, 3, 1, 2, 3, 1]
+    columns = [(h.replace(" [", "\n["), "left" if i < 2 else "right", p)
+               for i, (h, p) in enumerate(zip(headers, priorities, strict=True))]
+    grid, dropped = fitted_table("Fleet additions and purchases: capex, payback from day 0, ROI to the horizon",
+                                 columns, rows, console.width, wide)
+    print_fitted(console, grid, dropped, wide)
+
+
 def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
                             data: Path | None, check: bool, quiet: bool, *, capacity: list[str] | None = None,
                             stresses: list[str] | None = None, main_only: bool = False, client=None):
@@ -213,6 +227,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     files = {}
     answer = result.glance(limit)
     incremental = incremental_returns(result.dataset)
+    additions = result.addition_returns
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
@@ -236,6 +251,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "insolvency_always_on": always_on,
             "incremental_returns": records(incremental),
             "hedges": None if hedges is None else records(hedges),
+            "addition_returns": records(additions),
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
@@ -265,6 +281,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
                       f"mining margin given up counted): {pairs}", markup=False, highlight=False)
     if hedges is not None:
         print_hedges(console, hedges, wide)
+    if not additions.empty:
+        print_additions(console, additions, wide)
     if result.dataset.attrs.get("per_path") == "finals":
         console.print("per path, only the summary's inputs were kept (the client could not hold every value; "
                       "see docs/scaling.md)")

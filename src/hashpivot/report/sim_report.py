@@ -103,6 +103,7 @@ def render_report(result, insolvency_limit_frac: float | None = None,
     ``insolvency_always_on`` (``api.insolvency_always_on``) sets each policy's insolvency probability had the
     machines run every day beside this run's, in the insolvency section; ``hedges`` (``api.hedge_comparison``) adds
     the hedge section (``report.hedges``). [text]"""
+    from hashpivot.report.growth import growth_section
     from hashpivot.report.hedges import hedge_section
 
     from plotly.offline import get_plotlyjs
@@ -136,6 +137,7 @@ def render_report(result, insolvency_limit_frac: float | None = None,
         _insolvency_section(curves, policies, dates, n_paths, result.summary, insolvency_always_on),
         _win_rate_section(result.win_rate, policies),
         hedge_section(hedges, scenario, _figure_html),
+        growth_section(result.addition_returns),
         _margin_section(table, policies, result.summary) + _incremental_table(result.dataset),
         _assumptions_section(result.scenario_toml),
     ]

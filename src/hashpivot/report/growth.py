@@ -1,0 +1,58 @@
+"""The report's growth section: each fleet addition's and the growth policy's purchases' capex, payback and ROI to
+the horizon (the table of :func:`hashpivot.analysis.growth.addition_returns_frame`, ``SimResult.addition_returns``).
+It displays; the figures are the analysis's."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+from hashpivot.format import fmt_pct, fmt_usd
+
+#: The section's anchor in the page.
+SECTION_ID = "growth"
+
+
+def _months(value: float) -> str:
+    return f"{value:.1f}" if math.isfinite(value) else "never"
+
+
+#: (column of the returns, header with its unit, formatter), in display order.
+_COLUMNS = (
+    ("policy", "policy", str),
+    ("addition", "addition", str),
+    ("capex_usd", "capex, mean [USD]", fmt_usd),
+    ("payback_months_mean", "payback, mean [months]", _months),
+    ("payback_months_median", "payback, median [months]", _months),
+    ("paid_back_frac", "paid back by the horizon", fmt_pct),
+    ("roi_mean_frac", "ROI to the horizon, mean", fmt_pct),
+    ("roi_median_frac", "ROI to the horizon, median", fmt_pct),
+)
+
+
+def addition_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """(headers with units, rows of text) of the returns: the report's and the terminal's cells (one formatter)."""
+    rows = [[fmt(getattr(row, column)) for column, _, fmt in _COLUMNS] for row in table.itertuples(index=False)]
+    return [label for _, label, _ in _COLUMNS], rows
+
+
+def growth_section(table: pd.DataFrame | None) -> str:
+    """The section as HTML; empty without additions or a growth policy. [text]"""
+    if table is None or table.empty:
+        return ""
+    headers, rows = addition_cells(table)
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in headers)
+    num = ' class="num"'
+    body = "".join("<tr>" + "".join(f"<td{num if i >= 2 else ''}>{html.escape(text)}</td>"
+                                    for i, text in enumerate(row)) + "</tr>" for row in rows)
+    note = (
+        '<p class="note">Each scheduled addition, and the growth policy\'s purchases together: capex paid (mean over '
+        "paths), months from day 0 to the first day the machines' mining revenue less their power (with any resale "
+        "proceeds) reached their capex, over the paths where it did, and ROI to the horizon = (that margin + resale "
+        "+ resale value of the machines still held at the horizon) / capex - 1 (docs/assumptions.md, Growth and "
+        "resale).</p>"
+    )
+    return (f'<section id="{SECTION_ID}">\n<h2>Growth: what each addition returns</h2>\n{note}'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n</section>")
