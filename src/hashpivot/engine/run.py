@@ -36,8 +36,8 @@ from hashpivot.engine.step import (
     company_inputs,
     energy_sites,
     market_arrays,
+    kernel_for,
     new_workspace,
-    run_company,
     terminal_width,
 )
 from hashpivot.errors import HashpivotError
@@ -221,7 +221,7 @@ class _Job:
             for policy in self.treasury:
                 term = np.empty((count, self.width))
                 flows = np.zeros((store_here, max(n_proj, 1), month_days.size))
-                run_company(
+                kernel_for(plan_arrays)(
                     market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
                     month_days, check, Outputs(term, mon, flows),
                     new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),

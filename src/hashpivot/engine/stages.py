@@ -641,6 +641,22 @@ def store_growth_terminal(st, fs, company, market, term, p, t, first_col):
         term[p, c + TR_RESIDUAL_USD] = resale_value_usd(fs, company, f, t, ratio) if held else 0.0
 
 
+@njit(inline="always")
+def growth_after_mining(st, fs, orders, company, market, pi, t, hashvalue, btc_price_usd):
+    """(capex of today's orders [USD], proceeds of fleets sold today [USD]) after the day's mining: retirement
+    (``retire_fleets``) when on, the growth policy's decision (``grow_fleet``) when on, then each tracked fleet's
+    payback (``track_payback``). Only ``engine.step.run_company_growing`` reaches it: a run without growth runs
+    a kernel compiled without any of the growth stages."""
+    resale = 0.0
+    capex = 0.0
+    if company.growth[G_RETIRE_AFTER_NEGATIVE_DAYS] > 0.5:
+        resale = retire_fleets(st, fs, company, market, pi, t, hashvalue, btc_price_usd)
+    if company.growth[G_KIND] > 0.5:
+        capex = grow_fleet(st, fs, orders, company, market, pi, t, hashvalue, btc_price_usd)
+    track_payback(fs, company, t)
+    return capex, resale
+
+
 # --- 3. AI/HPC projects ----------------------------------------------------------------------------------------
 
 @njit(inline="always")
@@ -763,15 +779,15 @@ def ai_projects(st, ps, company, market, p, t, pi, gi, m, store, project_flows, 
 # --- 4. treasury: operating cash, financing, the policy's decision, runway floor ----------------------------------
 
 @njit(inline="always")
-def operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex, resale):
+def operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex):
     """(interest [USD], operating cash flow [USD]) today; adds the flow to ``S_CASH_USD``. Operating: AI net
     revenue and demand-response credits less power, fixed opex, capex and interest (straight debt, the drawn
-    facility and a convertible's coupon, each at its yearly rate / 365), plus the proceeds of retired fleets sold
-    (``resale``; 0 adds nothing, bit for bit)."""
+    facility and a convertible's coupon, each at its yearly rate / 365). With growth on, the day's proceeds of
+    retired fleets are added after it (``engine.step.operate_day``)."""
     coupon = st[S_CONVERTIBLE_USD] * params[TP_COUPON_RATE_PER_YEAR] * (code == BUY_WITH_CONVERTIBLE)
     interest = (st[S_DEBT_USD] * company.scalars[C_DEBT_RATE_PER_YEAR]
                 + st[S_CREDIT_DRAWN_USD] * company.scalars[C_CREDIT_RATE_PER_YEAR] + coupon) / DAYS_PER_YEAR
-    operating = -power - company.scalars[C_FIXED_OPEX_USD_PER_DAY] + dr + (ai_rev - ai_opex) - capex - interest + resale
+    operating = -power - company.scalars[C_FIXED_OPEX_USD_PER_DAY] + dr + (ai_rev - ai_opex) - capex - interest
     st[S_CASH_USD] += operating
     return interest, operating
 

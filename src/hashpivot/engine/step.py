@@ -55,8 +55,6 @@ from hashpivot.engine.plan import (
     C_SHARES,
     F_GRID_MW,
     G_ENABLED,
-    G_KIND,
-    G_RETIRE_AFTER_NEGATIVE_DAYS,
     P_LEASE_RATE_USD_PER_KW_MONTH,
     U_CHECK_EVERY_DAYS,
     U_ENABLED,
@@ -177,7 +175,7 @@ def start_path(st, fs, ps, company, market, p):
 
 
 @njit(inline="always")
-def operate_day(st, fs, ps, hs, se, orders, company, market, code, params, p, t, m, month_days, out):
+def operate_day(st, fs, ps, hs, se, orders, company, market, code, params, p, t, m, month_days, out, growing):
     """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot and
     ``month_days`` the day index of each month slot."""
     pi = 0 if market.power_price_index.shape[0] == 1 else p
@@ -191,7 +189,6 @@ def operate_day(st, fs, ps, hs, se, orders, company, market, code, params, p, t,
     dr = 0.0
     capex = 0.0
     resale = 0.0
-    growing = company.growth[G_ENABLED] > 0.5
     if growing:
         capex = stages.energize_and_pay(st, fs, orders, company, t)
     if st[S_FLEETS_AS_BUILT] > 0.5:
@@ -203,11 +200,8 @@ def operate_day(st, fs, ps, hs, se, orders, company, market, code, params, p, t,
         if company.upgrade[U_ENABLED] > 0.5 and worst >= 0 and t % every == 0:
             capex += stages.upgrade_fleet(st, fs, company, company.upgrade, worst, worst_ehs, hashvalue, s)
         if growing:
-            if company.growth[G_RETIRE_AFTER_NEGATIVE_DAYS] > 0.5:
-                resale = stages.retire_fleets(st, fs, company, market, pi, t, hashvalue, s)
-            if company.growth[G_KIND] > 0.5:
-                capex += stages.grow_fleet(st, fs, orders, company, market, pi, t, hashvalue, s)
-            stages.track_payback(fs, company, t)
+            bought, resale = stages.growth_after_mining(st, fs, orders, company, market, pi, t, hashvalue, s)
+            capex += bought
     store = p < out.monthly.shape[0]
     ai_rev, ai_opex, capex = stages.ai_projects(st, ps, company, market, p, t, pi, gi, m, store, out.project_flows,
                                                 capex)
@@ -220,7 +214,10 @@ def operate_day(st, fs, ps, hs, se, orders, company, market, code, params, p, t,
         hedge_cash, released, liquidated = hg.settle_hedges(
             st, hs, company.hedges, market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
             market.subsidy_btc[p, t], market.fees_btc_per_block[p, t], market.blocks[p, t], t, month_end, se)
-    interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex, resale)
+    interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex)
+    if growing:  # the proceeds of fleets sold today join the operating cash (nothing to add on a run without growth)
+        operating += resale
+        st[S_CASH_USD] += resale
     financing, bought = stages.finance(st, company, code, params, t, s)
     sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating, bought)
     floor_months = params[TP_FLOOR_RUNWAY_MONTHS]
@@ -238,11 +235,33 @@ def run_company(market, company, code, params, month_days, check, out, work):
     """Simulate every path of a chunk: ``market`` (``MarketArrays``), ``company`` (``CompanyInputs``), treasury
     policy ``code`` with its ``params`` (``policies.treasury.TREASURY_PARAMS``), the day index of each month slot
     ``month_days``; writes ``out`` (``Outputs``; the first ``out.monthly.shape[0]`` paths are stored), using
-    ``work`` (``Workspace``) as scratch."""
+    ``work`` (``Workspace``) as scratch. A company with growth on (``engine.plan.G_ENABLED``: fleet additions, a
+    growth policy or retirement) runs in ``run_company_growing``; this kernel is compiled without the growth
+    stages, so a run without them costs what it did."""
+    if company.growth[G_ENABLED] > 0.5:
+        raise ValueError("run_company: growth is on; allowed: run_company_growing (engine.step.kernel_for)")
+    _run_paths(market, company, code, params, month_days, check, out, work, False)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def run_company_growing(market, company, code, params, month_days, check, out, work):
+    """``run_company`` with the growth stages (fleet additions, the growth policy, retirement and their returns)."""
+    _run_paths(market, company, code, params, month_days, check, out, work, True)
+
+
+def kernel_for(arrays):
+    """The kernel that runs a plan's packed arrays (``engine.plan.CompanyArrays``): ``run_company_growing`` when
+    growth is on, else ``run_company``."""
+    return run_company_growing if arrays.growth[G_ENABLED] > 0.5 else run_company
+
+
+@njit(inline="always")
+def _run_paths(market, company, code, params, month_days, check, out, work, growing):
+    """The daily loop of ``run_company`` (see it); ``growing`` is a constant of each kernel, so the one compiled
+    with False has no growth stage in it."""
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
     st, fs, ps, hs, se = work.path_state, work.fleet_state, work.project_state, work.hedge_state, work.site_energy
     orders = work.orders
-    growing = company.growth[G_ENABLED] > 0.5
     n_terminal = N_TERMINAL
     n_paths, n_cols = market.btc_price_usd.shape
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
@@ -263,7 +282,7 @@ def run_company(market, company, code, params, month_days, check, out, work):
                 collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
                  released, liquidated) = operate_day(st, fs, ps, hs, se, orders, company, market, code, params, p, t,
-                                                     m, month_days, out)
+                                                     m, month_days, out, growing)
                 if check:
                     # Hedges move BTC between the BTC held and collateral (released) and cash (hedge_cash): with
                     # both 0 (no hedges) this is the check as it always was.
