@@ -288,3 +288,20 @@ def test_a_bad_addition_exits_2_at_the_cli(tmp_path):
     printed = CliRunner().invoke(app, ["run", str(path), "--no-store"])
     assert printed.exit_code == 2, printed.output
     assert "nowhere" in printed.output
+
+
+def test_growth_with_a_conversion_and_retirement_conserves_btc_and_cash():
+    """A 40 MW lease converted on day 20 out of the losing old fleet (least efficient first) after it was retired
+    on day 10, a growth policy filling the site: the step's daily checks hold (check_invariants) and the purchases
+    stop at the site's empty MW, 100 / 15 EH/s at most."""
+    data = base(horizon_days=200)
+    data["market"]["btc_price"]["drift_per_day"] = -0.001
+    data["company"]["fleets"].append(OLD_FLEET)
+    data["company"]["sites"][0]["power_mw"] = 260.0  # 100 + 60 MW of fleets, 100 MW empty
+    data["policy"]["retirement"] = {"retire_after_negative_days": 10}
+    data["policy"]["growth"] = growth("fill_site", payback_months=60, check_every_days=5, max_ehs_per_check=1.0)
+    data["policy"]["capacity"] = {"kind": "convert_on_day", "day": 20, "mw": 40.0,
+                                  "project": {"kind": "site_lease", "rate_usd_per_kw_month": 40.0}}
+    ds = run(data).isel(path=0)
+    assert 0 < float(ds["purchased_ehs"]) <= 100.0 / 15.0 * (1 + 1e-12)
+    assert float(ds["retired_ehs"]) == pytest.approx(1.0, rel=1e-12)

@@ -578,7 +578,8 @@ def grow_fleet(st, fs, orders, company, market, pi, t, hashvalue, btc_price_usd)
         installed = 0.0
         life = company.fleet_life
         for f in range(fleets.shape[0]):
-            mw = fs[f, FS_ACTIVE_GRID_MW] + fs[f, FS_PENDING_GRID_MW]
+            # (a conversion after a retirement leaves a fleet's active MW below 0: it counts as none)
+            mw = max(fs[f, FS_ACTIVE_GRID_MW], 0.0) + fs[f, FS_PENDING_GRID_MW]
             if life[f, L_ENERGIZE_DAY] > t and fs[f, FS_RETIRED] == 0.0:
                 mw += fleets[f, F_GRID_MW]
             installed += mw * fleets[f, F_EHS_PER_GRID_MW]
