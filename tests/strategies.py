@@ -303,6 +303,42 @@ def debt_and_covenants(draw: st.DrawFn, start: dt.date, horizon: int) -> Dict:
 
 
 @st.composite
+def growth(draw: st.DrawFn, comp: Dict, start: dt.date, horizon: int) -> tuple[list[Dict], Dict, Dict]:
+    """(fleet additions, growth policy, retirement) that fit ``comp``'s sites: each addition takes at most the MW its
+    site has left; the growth policy buys on one of the sites (a target at least the company's hashrate), or none;
+    retirement after 1-60 days of losses, or never."""
+    free = {s["name"]: s["power_mw"] - sum(f["hashrate_ehs"] * f["efficiency_j_per_th"] for f in comp["fleets"]
+                                           if f["site"] == s["name"]) for s in comp["sites"]}
+    additions = []
+    for i in range(draw(st.integers(0, 2))):
+        site = draw(st.sampled_from(sorted(free)))
+        eff = draw(floats(10.0, 30.0))
+        room_ehs = free[site] / eff
+        if room_ehs <= 1e-3:
+            continue
+        ehs = room_ehs * draw(floats(0.01, 1.0))
+        free[site] -= ehs * eff
+        additions.append({
+            "name": f"add{i}", "on_date": start + dt.timedelta(days=draw(st.integers(1, horizon))), "site": site,
+            "hashrate_ehs": ehs, "efficiency_j_per_th": eff, "price_usd_per_th": draw(floats(0.0, 40.0)),
+            "lead_time_days": draw(st.integers(0, 200)),
+        })
+    installed = sum(f["hashrate_ehs"] for f in comp["fleets"]) + sum(a["hashrate_ehs"] for a in additions)
+    kind = draw(st.sampled_from(["none", "buy_toward_target", "fill_site"]))
+    policy: Dict = {"kind": kind}
+    if kind != "none":
+        policy |= {"site": draw(st.sampled_from(sorted(free))), "efficiency_j_per_th": draw(floats(10.0, 30.0)),
+                   "price_usd_per_th": draw(floats(1.0, 40.0)), "price_elasticity": draw(floats(0.0, 2.0)),
+                   "payback_months": draw(floats(3.0, 60.0)), "check_every_days": draw(st.integers(1, 60)),
+                   "max_ehs_per_check": draw(floats(0.1, 20.0)), "lead_time_days": draw(st.integers(0, 200))}
+        if kind == "buy_toward_target":
+            policy["target_ehs"] = installed * draw(floats(1.0, 3.0))
+    retirement = {"retire_after_negative_days": draw(st.sampled_from([0, 1, 7, 60])),
+                  "life_years": draw(floats(1.0, 8.0)), "price_elasticity": draw(floats(0.0, 2.0))}
+    return additions, policy, retirement
+
+
+@st.composite
 def scenario_dicts(
     draw: st.DrawFn,
     kinds: tuple[str, ...] = TREASURY_KINDS,
@@ -315,18 +351,26 @@ def scenario_dicts(
     with_hedges: bool = False,
     with_debt: bool = False,
     with_spin_offs: bool = False,
+    with_growth: bool = False,
 ) -> Dict:
     """A valid scenario as a plain dict: random market, company, capacity policy, a main treasury policy
     and up to ``max_compare`` compared ones (labels unique); with ``with_hedges``, up to three hedges; with
     ``with_debt``, up to three debt tranches and two covenants; with ``with_spin_offs``, up to one spin-off of some
-    of the sites (dated from before the start to the horizon)."""
+    of the sites (dated from before the start to the horizon); with ``with_growth``, fleet additions, a growth
+    policy and retirement (``growth``)."""
     horizon = draw(st.integers(min_days, max_days))
     n_paths = draw(st.integers(min_paths, max_paths))
     comp = draw(company())
     policies = with_unique_names(
         draw(st.lists(treasury_policy(kinds, allow_floor, horizon), min_size=1, max_size=1 + max_compare))
     )
-    start = draw(st.dates(dt.date(2009, 1, 3), dt.date(2100, 12, 31)))
+    # Additions are dated within the horizon: a start that leaves room for it.
+    start = draw(st.dates(dt.date(2009, 1, 3),
+                          dt.date(2100, 12, 31) - dt.timedelta(days=horizon if with_growth else 0)))
+    policy = {"treasury": policies[0], "capacity": draw(capacity_policy(comp, horizon))}
+    if with_growth:
+        additions, policy["growth"], policy["retirement"] = draw(growth(comp, start, horizon))
+        comp = {**comp, "fleet_additions": additions}
     if with_debt:
         comp = {**comp, **draw(debt_and_covenants(start, horizon))}
     if with_spin_offs and draw(st.booleans()):
@@ -350,7 +394,7 @@ def scenario_dicts(
         },
         "market": draw(market()),
         "company": comp,
-        "policy": {"treasury": policies[0], "capacity": draw(capacity_policy(comp, horizon))},
+        "policy": policy,
         "compare": policies[1:],
         **({"hedges": draw(hedges(horizon, [site["name"] for site in comp["sites"]]))} if with_hedges else {}),
     }

@@ -56,9 +56,34 @@ def final_prices(data: dict[str, Any]) -> np.ndarray:
 @FAST
 @given(scenario_dicts(with_hedges=True, with_debt=True, with_spin_offs=True))
 def test_random_scenarios_conserve_and_stay_finite(data):
-    """Random scenarios, hedges, BTC-backed loans, debt tranches, covenants and spin-offs among them: the step checks every
-    day's BTC, collateral and cash identities (``check_invariants``); here the run's totals are checked from
+    """Random scenarios, hedges, BTC-backed loans, debt tranches, covenants and spin-offs among them: the step checks
+    every day's BTC, collateral and cash identities (``check_invariants``); here the run's totals are checked from
     outside."""
+    check_conservation(data)
+
+
+@FAST
+@given(scenario_dicts(with_hedges=True, with_growth=True, max_compare=1))
+def test_random_scenarios_with_growth_and_retirement_conserve_and_stay_finite(data):
+    """The same with fleet additions, a growth policy and retirement drawn as well (issue 13, point 2): capex paid for
+    machines and the proceeds of those sold keep BTC and cash conserved every day, and the growth totals are sane:
+    capex and proceeds >= 0, no more hashrate retired than was ever installed, the growth capex within all capex."""
+    ds = check_conservation(data)
+    for name in ("growth_capex_usd", "resale_usd", "purchased_ehs", "retired_ehs"):
+        assert np.all(np.isfinite(ds[name].values)) and np.all(ds[name].values >= 0), name
+    assert np.all(ds["growth_capex_usd"].values <= ds["capex_usd"].values * (1 + 1e-12) + 1e-6)
+    comp = data["company"]
+    ever = (sum(f["hashrate_ehs"] for f in comp["fleets"]) + sum(a["hashrate_ehs"] for a in comp["fleet_additions"])
+            + ds["purchased_ehs"].values)
+    assert np.all(ds["retired_ehs"].values <= ever * (1 + 1e-9))
+    if data["policy"]["growth"]["kind"] == "buy_toward_target":
+        assert np.all(ds["purchased_ehs"].values <= data["policy"]["growth"]["target_ehs"] * (1 + 1e-9))
+    if data["policy"]["retirement"]["retire_after_negative_days"] == 0:
+        assert np.all(ds["retired_ehs"].values == 0) and np.all(ds["resale_usd"].values == 0)
+
+
+def check_conservation(data):
+    """Run ``data`` with the step's daily checks and check its totals from outside; returns its Dataset."""
     result = run(data)  # raises AssertionError from the step if a day breaks BTC or cash conservation
     ds = result.dataset
     n_pol = 1 + len(data["compare"])
@@ -117,6 +142,7 @@ def test_random_scenarios_conserve_and_stay_finite(data):
     for var in ("nav_usd", "btc_held", "cash_usd"):
         np.testing.assert_allclose(ds[f"monthly_{var}"].values[:, :, -1], ds[var].values[:, :n_store],
                                    rtol=1e-6, atol=1e-3)
+    return ds
 
 
 # ---------------------------------------------------------------------------- hypothesis: determinism

@@ -204,3 +204,19 @@ def test_nav_per_share_is_kept_at_every_month_end():
     import numpy as np
 
     np.testing.assert_allclose(ds["monthly_nav_per_share_usd"].values, ds["monthly_nav_usd"].values / 1e8, rtol=1e-6)
+
+
+def test_a_fleet_addition_costs_its_capex_on_the_order_day_and_earns_from_the_energize_day():
+    """2 EH/s at 20 J/TH ordered on day 11 (2024-05-01) at 16 USD/TH, energized 30 days later (day 41) on a site
+    with room: 32 M USD out on day 11, then 2 x 0.78 BTC x 60,000 USD - 40 MW x 24 h x 40 USD/MWh = 55,200 USD a
+    day from day 41."""
+    data = base()
+    data["company"]["sites"][0]["power_mw"] = 140.0
+    data["company"]["fleet_additions"] = [{"on_date": "2024-05-01", "site": "s", "hashrate_ehs": 2.0,
+                                           "efficiency_j_per_th": 20.0, "price_usd_per_th": 16.0,
+                                           "lead_time_days": 30, "uptime_frac": 1.0, "pool_fee_frac": 0.0}]
+    added = 2.0 * BTC_PER_DAY_PER_EHS * PRICE_USD - 40.0 * 24 * 40.0
+    assert added == pytest.approx(55_200.0)
+    flows = (pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY) - 32e6 * discount(11)
+             + sum(added * discount(d) for d in range(41, N_DAYS + 1)))
+    assert float(run(data)["ev_usd"]) == pytest.approx(flows, rel=1e-9)

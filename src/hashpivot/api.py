@@ -300,6 +300,13 @@ def insolvency_always_on(result, *, data: str | Path | None = None, client=None)
     return {str(p): float(v) for p, v in zip(rows["policy"], rows["value"], strict=True)}
 
 
+def addition_returns(result):
+    """Returns of each ``[[company.fleet_additions]]`` and of ``[policy.growth]``'s purchases in ``result``: capex
+    [USD], mean and median payback [months], the share of paths paid back, mean and median ROI to the horizon
+    [fraction] (``SimResult.addition_returns``); empty without growth. [table]"""
+    return result.addition_returns
+
+
 def hedge_comparison(result, *, data: str | Path | None = None, client=None):
     """Each of ``result``'s (plan, policy) pairs hedged beside the same pair unhedged, on the same random numbers
     (:func:`hashpivot.analysis.hedges.hedge_comparison_frame`): the scenario's twin without hedges is run, and, when

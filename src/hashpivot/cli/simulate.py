@@ -248,6 +248,16 @@ def print_valuation(console, valuation, wide: bool) -> None:
                   markup=False, highlight=False)
 
 
+def print_additions(console, additions, wide: bool) -> None:
+    """The returns of each fleet addition and of the growth policy's purchases (``SimResult.addition_returns``),
+    fitted to the console unless ``wide``."""
+    from hashpivot.report.growth import addition_cells
+
+    headers, rows = addition_cells(additions)
+    print_cells(console, "Fleet additions and purchases: capex, payback from day 0, ROI to the horizon", headers,
+                rows, [0, 0, 1, 3, 1, 2, 3, 1], 2, wide)
+
+
 def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
                             data: Path | None, check: bool, quiet: bool, *, capacity: list[str] | None = None,
                             stresses: list[str] | None = None, main_only: bool = False, client=None):
@@ -291,6 +301,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     valuation = valuation_frame(result)
     sites = None if "site_mining_revenue_usd" not in result.dataset else site_frame(result)
     spin_offs = spin_off_frame(result)
+    additions = result.addition_returns
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
@@ -319,6 +330,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "peer_multiples": records(peers_frame()),
             "sites": None if sites is None else records(sites),
             "spin_offs": None if spin_offs is None else records(spin_offs),
+            "addition_returns": records(additions),
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
@@ -348,6 +360,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
                       f"mining margin given up counted): {pairs}", markup=False, highlight=False)
     if hedges is not None:
         print_hedges(console, hedges, wide)
+    if not additions.empty:
+        print_additions(console, additions, wide)
     if debt is not None:
         print_debt(console, debt, wide)
     print_valuation(console, valuation, wide)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from numba import njit
 
 import hashpivot.protocol as protocol
-from hashpivot.formulas import ai, finance, hedges, mining, power
+from hashpivot.formulas import ai, finance, fleet, hedges, mining, power
 
 
 def _inline(function):
@@ -28,6 +28,10 @@ hashprice_usd_per_th_day = _inline(mining.hashprice_usd_per_th_day_unchecked)
 hashvalue_btc_per_ehs_day = _inline(mining.hashvalue_btc_per_ehs_day_unchecked)
 btc_mined = _inline(mining.btc_mined_unchecked)
 breakeven_power_price_usd_per_mwh = _inline(mining.breakeven_power_price_usd_per_mwh_unchecked)
+# fleet growth and resale
+asic_price_usd_per_th = _inline(fleet.asic_price_usd_per_th_unchecked)
+resale_usd_per_th = _inline(fleet.resale_usd_per_th_unchecked)
+unit_margin_usd_per_th_day = _inline(fleet.unit_margin_usd_per_th_day_unchecked)
 # power
 energy_mwh_per_day = _inline(power.energy_mwh_per_day_unchecked)
 energy_cost_usd = _inline(power.energy_cost_usd_unchecked)

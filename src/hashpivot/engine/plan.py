@@ -100,6 +100,42 @@ UPGRADE_PARAMS = (
 (U_ENABLED, U_EFFICIENCY_J_PER_TH, U_CAPEX_USD_PER_TH, U_MAX_PAYBACK_DAYS, U_MAX_MW_PER_CHECK,
  U_CHECK_EVERY_DAYS) = range(len(UPGRADE_PARAMS))
 
+#: Growth, fleet additions and retirement (``policies.growth``), in packing order; all 0 when off.
+GROWTH_PARAMS = (
+    ("enabled", "1 when fleet additions, a growth policy or retirement is on, else 0 [flag]"),
+    ("kind", "growth policy: 0 none, 1 buy_toward_target, 2 fill_site [code]"),
+    ("target_ehs", "hashrate buy_toward_target grows to [EH/s]"),
+    ("max_payback_days", "longest payback bought [days]"),
+    ("check_every_days", "days between growth decisions [days]"),
+    ("max_ehs_per_check", "most hashrate ordered a decision [EH/s]"),
+    ("price0_usd_per_th", "price of the bought model on day 0 [USD/(TH/s)]"),
+    ("price_elasticity", "elasticity of the bought model's price to hashprice [ratio]"),
+    ("lead_time_days", "order to energize of bought units [days]"),
+    ("site_free_grid_mw", "grid MW of the growth site left by its fleets and scheduled additions [MW]"),
+    ("fleet_row", "row of the bought units' fleet in the fleet array; -1 without a growth policy [index]"),
+    ("retire_after_negative_days", "consecutive days of negative margin before a fleet is sold; 0 never [days]"),
+    ("life_years", "economic life of an ASIC for its resale [years]"),
+    ("resale_elasticity", "elasticity of used-ASIC prices to hashprice [ratio]"),
+)
+(G_ENABLED, G_KIND, G_TARGET_EHS, G_MAX_PAYBACK_DAYS, G_CHECK_EVERY_DAYS, G_MAX_EHS_PER_CHECK, G_PRICE0_USD_PER_TH,
+ G_PRICE_ELASTICITY, G_LEAD_TIME_DAYS, G_SITE_FREE_GRID_MW, G_FLEET_ROW, G_RETIRE_AFTER_NEGATIVE_DAYS,
+ G_LIFE_YEARS, G_RESALE_ELASTICITY) = range(len(GROWTH_PARAMS))
+#: Growth policy kinds' codes (``G_KIND``).
+GROWTH_KINDS = {"none": 0, "buy_toward_target": 1, "fill_site": 2}
+
+#: Per fleet (rows, as ``FLEET_COLUMNS``), when it came and what it cost: read only when ``G_ENABLED``.
+FLEET_LIFE_COLUMNS = (
+    ("order_day", "day its capex is paid; -1 for fleets of day 0 and the bought units' fleet [day]"),
+    ("energize_day", "day it starts hashing; 0 for fleets of day 0, -1 for the bought units' fleet [day]"),
+    ("capex_usd", "capex paid on the order day [USD]"),
+    ("price_new_usd_per_th", "price new, the basis of its resale [USD/(TH/s)]"),
+    ("age_years", "age of its units on day 0 (fleets of day 0; others are new when energized) [years]"),
+    ("tracked", "its row in the returns of additions and purchases; -1 for fleets of day 0 [index]"),
+)
+L_ORDER_DAY, L_ENERGIZE_DAY, L_CAPEX_USD, L_PRICE_NEW_USD_PER_TH, L_AGE_YEARS, L_TRACKED = range(
+    len(FLEET_LIFE_COLUMNS))
+N_FLEET_LIFE_COLS = len(FLEET_LIFE_COLUMNS)
+
 #: The company's scalars, in packing order.
 COMPANY_SCALARS = (
     ("btc_held", "BTC held on day 0 [BTC]"),
@@ -200,6 +236,19 @@ class CompanyArrays:
     debt: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, N_DEBT_COLS)))
     #: The company's covenants, rows of ``engine.debt.COVENANT_COLUMNS`` (none: shape (0, columns)).
     covenants: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, N_COVENANT_COLS)))
+    #: Growth, additions and retirement, in the order of ``GROWTH_PARAMS`` (all 0 when off).
+    growth: NDArray[np.float64] = field(default_factory=lambda: np.zeros(len(GROWTH_PARAMS)))
+    #: Per fleet, ``FLEET_LIFE_COLUMNS``.
+    fleet_life: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, N_FLEET_LIFE_COLS)))
+    #: Labels of the tracked fleets (scheduled additions, then the bought units), in ``L_TRACKED`` order.
+    tracked_labels: tuple[str, ...] = ()
+
+    @property
+    def n_order_slots(self) -> int:
+        """Orders of the growth policy that can wait for their lead time at once (0 without one). [count]"""
+        if self.growth[G_KIND] == 0:
+            return 0
+        return int(self.growth[G_LEAD_TIME_DAYS] // max(self.growth[G_CHECK_EVERY_DAYS], 1.0)) + 2
 
     @property
     def fixed_opex_usd_per_day(self) -> float:
@@ -355,12 +404,14 @@ def build_company(scenario, plan) -> CompanyArrays:
             "grid_j_per_th": f.effective_efficiency_j_per_th * pue, "net_of_pool_fee_frac": 1 - f.pool_fee_frac,
             "pue_ratio": pue,
         })
+    fleets, fleet_life, growth, tracked = _grow(scenario, fleets, site_index)
     specs = _expand(plan)
     # Take converted MW from the least efficient fleets first (of the conversion's site when it names one), in the
     # order the steps are listed.
     order = np.argsort(-fleets[:, F_GRID_J_PER_TH], kind="stable")
     left = fleets[:, F_GRID_MW].copy()
-    removal = np.zeros((len(specs), len(company.fleets)))
+    left[len(company.fleets):] = 0.0  # conversions take the fleets of day 0, not machines still to come
+    removal = np.zeros((len(specs), len(fleets)))
     for k, spec in enumerate(specs):
         need = spec.mw
         for f in order:
@@ -386,7 +437,8 @@ def build_company(scenario, plan) -> CompanyArrays:
         rows.append(_project_row(spec, price, site))
     projects = np.array(rows, dtype=np.float64).reshape(len(specs), N_PROJECT_COLS)
     days = np.arange(scenario.run.horizon_days + 1) / DAYS_PER_YEAR
-    derate = np.array([(1.0 - f.derate_frac_per_year) ** (f.age_years + days) for f in company.fleets])
+    derate = np.array([(1.0 - f.derate_frac_per_year) ** (f.age_years + days) for f in company.fleets]
+                      + [np.ones_like(days)] * (len(fleets) - len(company.fleets)))
     up = scenario.policy.upgrade
     upgrade = np.zeros(len(UPGRADE_PARAMS))
     if up.kind == "payback":
@@ -409,6 +461,86 @@ def build_company(scenario, plan) -> CompanyArrays:
     as_built = as_built_fleets(fleets, derate, sites, upgrade)
     if np.any(hedges[:, H_KIND] == FIXED_POWER):  # a power contract reads each site's energy: the general loop
         as_built = as_built._replace(possible=False)
+    if growth[G_ENABLED] > 0.5:  # machines come and go: the general loop
+        as_built = as_built._replace(possible=False)
     return CompanyArrays(fleets, derate, upgrade, sites, projects, removal, tuple(specs), scalars, as_built, hedges,
-                         pack_debt(scenario), pack_covenants(scenario))
+                         pack_debt(scenario), pack_covenants(scenario), growth, fleet_life, tracked)
+
+
+def _fleet_row(pue: float, ehs: float, j_per_th: float, uptime: float, pool_fee: float, site: int,
+               grid_mw: float) -> NDArray[np.float64]:
+    return pack(FLEET_COLUMNS, {
+        "net_hashrate_ehs": uptime * (1 - pool_fee) * ehs, "grid_mw": grid_mw, "ehs_per_grid_mw": 1.0 / (j_per_th * pue),
+        "uptime_frac": uptime, "site_index": site, "grid_j_per_th": j_per_th * pue, "net_of_pool_fee_frac": 1 - pool_fee,
+        "pue_ratio": pue,
+    })
+
+
+def tracked_labels(scenario) -> tuple[str, ...]:
+    """Labels of the fleets whose returns a run reports: the scheduled additions, then ``growth_<kind>`` for the
+    growth policy's bought units; () when growth is off."""
+    company, policy = scenario.company, scenario.policy
+    on = (bool(company.fleet_additions) or policy.growth.kind != "none"
+          or policy.retirement.retire_after_negative_days > 0)
+    if not on:
+        return ()
+    return tuple(company.addition_labels()) + ((f"growth_{policy.growth.kind}",) if policy.growth.kind != "none"
+                                               else ())
+
+
+def _grow(scenario, fleets, site_index):
+    """(fleets with the scheduled additions and the bought units' fleet appended, ``FLEET_LIFE_COLUMNS`` rows,
+    ``GROWTH_PARAMS``, labels of the tracked fleets). Without additions, growth or retirement: the fleets as they
+    are and every parameter 0."""
+    company, policy = scenario.company, scenario.policy
+    retire, growth_policy = policy.retirement, policy.growth
+    n0 = len(company.fleets)
+    life = np.zeros((n0, N_FLEET_LIFE_COLS))
+    life[:, L_ORDER_DAY] = -1.0
+    life[:, L_TRACKED] = -1.0
+    life[:, L_PRICE_NEW_USD_PER_TH] = retire.fleet_price_new_usd_per_th
+    life[:, L_AGE_YEARS] = [f.age_years for f in company.fleets]
+    params = np.zeros(len(GROWTH_PARAMS))
+    params[G_FLEET_ROW] = -1.0
+    on = bool(company.fleet_additions) or growth_policy.kind != "none" or retire.retire_after_negative_days > 0
+    if not on:
+        return fleets, life, params, ()
+    rows, lives, labels = [fleets], [life], list(company.addition_labels())
+    for i, a in enumerate(company.fleet_additions):
+        s = site_index[a.site]
+        pue = company.sites[s].pue_ratio
+        rows.append(_fleet_row(pue, a.hashrate_ehs, a.efficiency_j_per_th, a.uptime_frac, a.pool_fee_frac, s,
+                               a.hashrate_ehs * a.efficiency_j_per_th * pue)[None, :])
+        lives.append(pack(FLEET_LIFE_COLUMNS, {
+            "order_day": a.day, "energize_day": a.day + a.lead_time_days, "capex_usd": a.capex_usd,
+            "price_new_usd_per_th": a.price_usd_per_th, "age_years": 0.0, "tracked": i})[None, :])
+    params[G_ENABLED] = 1.0
+    params[G_RETIRE_AFTER_NEGATIVE_DAYS] = retire.retire_after_negative_days
+    params[G_LIFE_YEARS] = retire.life_years
+    params[G_RESALE_ELASTICITY] = retire.price_elasticity
+    if growth_policy.kind != "none":
+        g = growth_policy
+        s = site_index[g.site]
+        site = company.sites[s]
+        used = company.site_load_mw(g.site) + sum(a.hashrate_ehs * a.efficiency_j_per_th * site.pue_ratio
+                                                  for a in company.fleet_additions if a.site == g.site)
+        row = n0 + len(company.fleet_additions)
+        rows.append(_fleet_row(site.pue_ratio, 0.0, g.efficiency_j_per_th, g.uptime_frac, g.pool_fee_frac, s,
+                               0.0)[None, :])
+        lives.append(pack(FLEET_LIFE_COLUMNS, {
+            "order_day": -1.0, "energize_day": -1.0, "capex_usd": 0.0, "price_new_usd_per_th": g.price_usd_per_th,
+            "age_years": 0.0, "tracked": len(labels)})[None, :])
+        labels.append(f"growth_{g.kind}")
+        params[G_KIND] = GROWTH_KINDS[g.kind]
+        params[G_TARGET_EHS] = getattr(g, "target_ehs", 0.0)
+        params[G_MAX_PAYBACK_DAYS] = g.payback_months * DAYS_PER_YEAR / 12
+        params[G_CHECK_EVERY_DAYS] = g.check_every_days
+        params[G_MAX_EHS_PER_CHECK] = g.max_ehs_per_check
+        params[G_PRICE0_USD_PER_TH] = g.price_usd_per_th
+        params[G_PRICE_ELASTICITY] = g.price_elasticity
+        params[G_LEAD_TIME_DAYS] = g.lead_time_days
+        params[G_SITE_FREE_GRID_MW] = max(site.power_mw - used, 0.0)
+        params[G_FLEET_ROW] = row
+    assert tuple(labels) == tracked_labels(scenario)
+    return np.vstack(rows), np.vstack(lives), params, tuple(labels)
 

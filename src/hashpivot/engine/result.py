@@ -23,7 +23,7 @@ import xarray as xr
 
 from hashpivot._version import __version__
 from hashpivot.analysis.summary import SUMMARY_INPUTS, summary_frame, win_rate_frame
-from hashpivot.engine.plan import P_CAPEX_USD, P_GRID_MW
+from hashpivot.engine.plan import P_CAPEX_USD, P_GRID_MW, tracked_labels
 from hashpivot.engine.state import (
     MONTHLY_STOCKS,
     MONTHLY_VARIABLES,
@@ -34,6 +34,9 @@ from hashpivot.engine.state import (
     SITE_TOTALS,
     T_SITE0,
     TERMINAL_COLUMNS,
+    terminal_width,
+    tracked_sites,
+    TRACKED_COLUMNS,
 )
 from hashpivot.policies.capacity import SEGMENTS, capacity_label
 
@@ -60,6 +63,15 @@ class SimResult:
     @property
     def policies(self) -> list[str]:
         return [str(p) for p in self.dataset["policy"].values]
+
+    @property
+    def addition_returns(self):
+        """Returns of each fleet addition and of the growth policy's purchases, per policy
+        (:func:`hashpivot.analysis.growth.addition_returns_frame`: capex [USD], mean and median payback [months],
+        share paid back, mean and median ROI to the horizon [fraction]); empty without growth. [table]"""
+        from hashpivot.analysis.growth import addition_returns_frame
+
+        return addition_returns_frame(self.dataset)
 
     def glance(self, insolvency_limit_frac: float | None = None):
         """The answer at a glance (:func:`hashpivot.analysis.glance.glance`): what a MW earns, the best policy under
@@ -106,7 +118,8 @@ class SimResult:
         def dims(name: str, values: np.ndarray) -> tuple[str, ...]:
             if values.ndim == 2:
                 return ("policy", "path")
-            return ("policy", "path", "entity" if name.startswith("entity_") else "site")
+            third = "entity" if name.startswith("entity_") else "addition" if name.startswith("addition_") else "site"
+            return ("policy", "path", third)
 
         data: dict[str, tuple] = {name: (dims(name, values), values) for name, values in per_path.items()}
         for j, name in enumerate(MONTHLY_VARIABLES):
@@ -137,7 +150,8 @@ class SimResult:
                     "project": np.arange(n_proj),
                     "project_label": (("policy", "project"), project_labels.astype(str)),
                     "project_mw": (("policy", "project"), project_mw),
-                    "project_capex_usd": (("policy", "project"), project_capex)},
+                    "project_capex_usd": (("policy", "project"), project_capex),
+                    "addition": list(tracked_labels(scenario))},
             attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__, "per_path": kept,
                    "n_hedges": len(scenario.hedges),
                    "n_debt": len(scenario.company.debt) + len(scenario.company.covenants)},
@@ -152,7 +166,7 @@ def site_metrics(scenario, terminal: np.ndarray, data: dict[str, np.ndarray]) ->
     (``data``: the terminal columns by name), which are that site's figures. [units of each name]"""
     names = [name for name, _ in SITE_TOTALS]
     n_sites = len(scenario.company.sites)
-    if terminal.shape[2] > T_SITE0:
+    if tracked_sites(n_sites, bool(scenario.company.spin_offs)):
         width = n_sites * len(names)
         block = terminal[:, :, T_SITE0:T_SITE0 + width].reshape(terminal.shape[0], terminal.shape[1], n_sites,
                                                                  len(names))
@@ -248,6 +262,14 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
     data["power_cost_usd"] = data["mining_opex_usd"]
     data["ai_net_usd"] = ai[0] - ai[1]
     data["ai_mw_days"] = ai[2]
+    # Returns of each scheduled addition and of the growth policy's bought units (policy, path, addition).
+    labels = tracked_labels(scenario)
+    first = terminal_width(len(scenario.company.sites), bool(scenario.company.spin_offs))  # after the sites' blocks
+    if labels and terminal.shape[2] > first:
+        extra = terminal[:, :, first:first + len(labels) * len(TRACKED_COLUMNS)].reshape(
+            terminal.shape[0], terminal.shape[1], len(labels), len(TRACKED_COLUMNS))
+        for j, (name, _) in enumerate(TRACKED_COLUMNS):
+            data[f"addition_{name}"] = extra[:, :, :, j]
     # Hedges' net cash: what forwards, options and fixed-price power paid in, less premiums and loan interest.
     data["hedge_net_usd"] = (data["forward_settled_usd"] + data["option_payoff_usd"] - data["option_premium_usd"]
                              - data["loan_interest_usd"] + data["power_hedge_usd"] + data["brokerage_usd"])

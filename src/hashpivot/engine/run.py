@@ -31,8 +31,16 @@ from hashpivot.engine.memory import recycle_chunk_memory
 from hashpivot.engine.plan import P_HAZARD_PER_DAY, build_company
 from hashpivot.engine.result import FINALS, SimResult, path_metrics
 from hashpivot.engine.debt import margin_window_days
-from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS, terminal_width, tracked_sites
-from hashpivot.engine.step import Outputs, company_inputs, energy_sites, market_arrays, new_workspace, run_company
+from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS, tracked_sites
+from hashpivot.engine.step import (
+    Outputs,
+    company_inputs,
+    energy_sites,
+    kernel_for,
+    market_arrays,
+    new_workspace,
+    terminal_width,
+)
 from hashpivot.errors import HashpivotError
 from hashpivot.policies.capacity import capacity_label
 from hashpivot.processes.random import normals_then_uniforms
@@ -196,7 +204,8 @@ class _Job:
         n_pol = len(self.combos)
         self.n_sites = len(scenario.company.sites)
         self.spin_offs = bool(scenario.company.spin_offs)
-        self.terminal = np.empty((n_pol, n_paths, terminal_width(self.n_sites, self.spin_offs)))
+        self.width = max(terminal_width(a, self.n_sites, self.spin_offs) for a in self.arrays)
+        self.terminal = np.empty((n_pol, n_paths, self.width))
         self.monthly = np.empty((n_pol, n_store, len(MONTHLY_VARIABLES), month_days.size), dtype=np.float32)
         n_projects = max([len(a.specs) for a in self.arrays] + [0])
         self.project_flows = np.zeros((n_pol, n_store, n_projects, month_days.size))
@@ -213,15 +222,15 @@ class _Job:
             tenant_u = _tenant_uniforms(self.scenario, plan_arrays, first, count)
             n_proj = len(plan_arrays.specs)
             for policy in self.treasury:
-                term = np.empty((count, terminal_width(self.n_sites, self.spin_offs)))
+                term = np.empty((count, self.width))
                 flows = np.zeros((store_here, max(n_proj, 1), month_days.size))
-                run_company(
+                kernel_for(plan_arrays)(
                     market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
                     month_days, check, Outputs(term, mon, flows),
                     new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),
                                   energy_sites(plan_arrays), len(plan_arrays.debt),
                                   margin_window_days(plan_arrays.covenants), tracked_sites(self.n_sites, self.spin_offs),
-                                  self.n_sites if self.spin_offs else 0),
+                                  self.n_sites if self.spin_offs else 0, plan_arrays.n_order_slots),
                 )
                 self.terminal[k, at : at + count] = term
                 _check_fits_float32(mon, self.combos[k], first, month_days)
@@ -315,9 +324,7 @@ class Merger:
                 return
             self._unwhole()
             if self._terminal is None:
-                self._terminal = np.empty((len(self.combos), self.n_paths,
-                                           terminal_width(len(self.scenario.company.sites),
-                                                          bool(self.scenario.company.spin_offs))))
+                self._terminal = np.empty((len(self.combos), self.n_paths, part.terminal.shape[2]))
             self._terminal[:, rows] = part.terminal
         else:
             for name, values in part.metrics.items():
@@ -472,7 +479,8 @@ def _check_finite(terminal: np.ndarray, monthly: np.ndarray, month_days: np.ndar
         if months.size:
             when = f"by day {int(month_days[months[0]])}"
     raise StateOverflowError(
-        f"policy {labels[k]!r}, path {path}: {TERMINAL_COLUMNS[column]} became {terminal[k, path, column]} "
+        f"policy {labels[k]!r}, path {path}: "
+        f"{TERMINAL_COLUMNS[column] if column < len(TERMINAL_COLUMNS) else 'a growth return'} became {terminal[k, path, column]} "
         f"{when} (a state overflowed float64); allowed: inputs whose products stay finite; lower the "
         "largest prices, holdings or rates of the scenario"
     )

@@ -39,6 +39,26 @@ from hashpivot.engine.plan import (
     F_PUE_RATIO,
     F_SITE_INDEX,
     F_UPTIME_FRAC,
+    G_CHECK_EVERY_DAYS,
+    G_FLEET_ROW,
+    G_KIND,
+    G_LEAD_TIME_DAYS,
+    G_LIFE_YEARS,
+    G_MAX_EHS_PER_CHECK,
+    G_MAX_PAYBACK_DAYS,
+    G_PRICE0_USD_PER_TH,
+    G_PRICE_ELASTICITY,
+    G_RESALE_ELASTICITY,
+    G_RETIRE_AFTER_NEGATIVE_DAYS,
+    G_SITE_FREE_GRID_MW,
+    G_TARGET_EHS,
+    F_GRID_J_PER_TH,
+    L_AGE_YEARS,
+    L_CAPEX_USD,
+    L_ENERGIZE_DAY,
+    L_ORDER_DAY,
+    L_PRICE_NEW_USD_PER_TH,
+    L_TRACKED,
     P_BUILD_DAYS,
     P_CAPEX_USD,
     P_CONTRACT_DAYS,
@@ -86,6 +106,14 @@ from hashpivot.engine.state import (
     T_SITE0,
     FS_ACTIVE_GRID_MW,
     FS_CALLED_HOURS_THIS_YEAR,
+    FS_CAPEX_USD,
+    FS_ENERGIZED_MW_DAYS,
+    FS_MARGIN_USD,
+    FS_NEGATIVE_DAYS,
+    FS_PAYBACK_DAY,
+    FS_PENDING_GRID_MW,
+    FS_RESALE_USD,
+    FS_RETIRED,
     FS_UPGRADED_GRID_MW,
     M_AI_MW_DAYS,
     M_AI_OPEX,
@@ -122,12 +150,17 @@ from hashpivot.engine.state import (
     S_DISCOUNT_FACTOR,
     S_EQUITY_RAISED_USD,
     S_FLEETS_AS_BUILT,
+    S_GROWTH_CAPEX_USD,
+    S_HASHPRICE0_USD_PER_TH_DAY,
     S_INSOLVENT_DAY,
     S_LOAN_USD,
     S_MINED_BTC,
     S_PRICE_COUNT_DAYS,
     S_PRICE_SUM_USD,
     S_PV_FLOWS_USD,
+    S_PURCHASED_EHS,
+    S_RESALE_USD,
+    S_RETIRED_EHS,
     S_SEGMENT0,
     S_SHARES,
     S_SHUTDOWN_FORGONE_BTC,
@@ -155,6 +188,10 @@ from hashpivot.engine.state import (
     T_DRAWN,
     T_EQUITY_RAISED,
     T_EV_USD,
+    T_GROWTH_CAPEX_USD,
+    T_PURCHASED_EHS,
+    T_RESALE_USD,
+    T_RETIRED_EHS,
     T_INSOLVENT_DAY,
     T_MINED,
     T_NAV,
@@ -163,6 +200,12 @@ from hashpivot.engine.state import (
     T_SHUTDOWN_FORGONE_BTC,
     T_SHUTDOWN_SAVED_USD,
     T_SOLD,
+    TR_CAPEX_USD,
+    TR_MARGIN_USD,
+    TR_PAYBACK_DAY,
+    TR_RESALE_USD,
+    TR_RESIDUAL_USD,
+    N_TRACKED_COLS,
 )
 from hashpivot.policies.capacity import PROJECT_GPU_CLOUD
 from hashpivot.policies.treasury import (
@@ -376,6 +419,7 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
         mw = fs[f, FS_ACTIVE_GRID_MW]
         if mw <= 1e-12:
             continue
+        fleet_margin = 0.0
         st[_SEG_MINING + SEG_MW_DAYS] += mw
         if by_site:
             sts[int(fleets[f, F_SITE_INDEX]), ST_MINING_MW_DAYS] += mw
@@ -402,11 +446,13 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
             mined += b
             power += c
             dr += d
+            fleet_margin += b * btc_price_usd + d - c
             if by_site:
                 add_site_mining(sts, site, b, b * btc_price_usd + d, c, 0.0)
             st[S_DEMAND_RESPONSE_MWH] += d_mwh
             st[S_SHUTDOWN_SAVED_USD] += saved
             st[S_SHUTDOWN_FORGONE_BTC] += forgone
+        fs[f, FS_MARGIN_USD] += fleet_margin
         if mw_old > 1e-9 and (worst < 0 or ehs_per_mw_old < worst_ehs_per_mw):
             worst = f
             worst_ehs_per_mw = ehs_per_mw_old
@@ -434,6 +480,232 @@ def upgrade_fleet(st, fs, sts, company, upgrade, worst, worst_ehs_per_mw, hashva
             if sts.shape[0] > 0:
                 sts[int(fleets[f, F_SITE_INDEX]), ST_MINING_CAPEX_USD] += x * capex_per_mw
     return capex
+
+
+# --- 2b. growth: machines ordered, energized, retired and resold ------------------------------------------------
+
+@njit(inline="always")
+def day0_hashprice(st, market, p):
+    """Path ``p``'s day-0 hashprice, the reference of ASIC prices: writes ``S_HASHPRICE0_USD_PER_TH_DAY``."""
+    st[S_HASHPRICE0_USD_PER_TH_DAY] = k.hashprice_usd_per_th_day(
+        market.btc_price_usd[p, 0], market.network_hashrate_ehs[p, 0], market.subsidy_btc[p, 0],
+        market.fees_btc_per_block[p, 0], market.blocks[p, 0])
+
+
+@njit(inline="always")
+def start_growth(fs, orders, company):
+    """Day 0 of a path with growth on: scheduled additions wait for their energize day (no MW active), no order
+    is pending, nothing is paid, earned or retired."""
+    life = company.fleet_life
+    for f in range(company.fleets.shape[0]):
+        if life[f, L_ENERGIZE_DAY] != 0.0:
+            fs[f, FS_ACTIVE_GRID_MW] = 0.0
+    fs[:, FS_PENDING_GRID_MW] = 0.0
+    fs[:, FS_ENERGIZED_MW_DAYS] = 0.0
+    fs[:, FS_NEGATIVE_DAYS] = 0.0
+    fs[:, FS_RETIRED] = 0.0
+    fs[:, FS_CAPEX_USD] = 0.0
+    fs[:, FS_MARGIN_USD] = 0.0
+    fs[:, FS_PAYBACK_DAY] = -1.0
+    fs[:, FS_RESALE_USD] = 0.0
+    for i in range(orders.shape[0]):
+        orders[i, 0] = -1.0
+        orders[i, 1] = 0.0
+
+
+@njit(inline="always")
+def energize_and_pay(st, fs, orders, company, t):
+    """Capex [USD] paid today for scheduled additions ordered today (``L_CAPEX_USD`` on ``L_ORDER_DAY``); the
+    additions and the growth policy's orders whose energize day is today join the active MW (they mine from
+    today). Writes ``FS_ACTIVE_GRID_MW``, ``FS_PENDING_GRID_MW``, ``FS_ENERGIZED_MW_DAYS``, ``FS_CAPEX_USD``,
+    ``S_GROWTH_CAPEX_USD`` and the mining segment's ``capex_usd``."""
+    life = company.fleet_life
+    capex = 0.0
+    for f in range(company.fleets.shape[0]):
+        if life[f, L_ORDER_DAY] == t:
+            capex += life[f, L_CAPEX_USD]
+            fs[f, FS_CAPEX_USD] += life[f, L_CAPEX_USD]
+        if life[f, L_ENERGIZE_DAY] == t and t > 0:
+            fs[f, FS_ACTIVE_GRID_MW] = company.fleets[f, F_GRID_MW]
+            fs[f, FS_ENERGIZED_MW_DAYS] = company.fleets[f, F_GRID_MW] * t
+    g = int(company.growth[G_FLEET_ROW])
+    for i in range(orders.shape[0]):
+        if orders[i, 0] == t:
+            fs[g, FS_ACTIVE_GRID_MW] += orders[i, 1]
+            fs[g, FS_PENDING_GRID_MW] -= orders[i, 1]
+            fs[g, FS_ENERGIZED_MW_DAYS] += orders[i, 1] * t
+            orders[i, 0] = -1.0
+            orders[i, 1] = 0.0
+    st[S_GROWTH_CAPEX_USD] += capex
+    st[_SEG_MINING + SEG_CAPEX_USD] += capex
+    return capex
+
+
+@njit(inline="always")
+def _age_years(fs, company, f, t):
+    """Age of fleet ``f``'s units on day ``t``: day-0 fleets from their age on day 0, others from the day
+    (MW-weighted for bought units) they were energized. [years]"""
+    life = company.fleet_life
+    if life[f, L_ENERGIZE_DAY] == 0.0:
+        return life[f, L_AGE_YEARS] + t / DAYS_PER_YEAR
+    mw = fs[f, FS_ACTIVE_GRID_MW]
+    since = fs[f, FS_ENERGIZED_MW_DAYS] / mw if mw > 0.0 else t
+    return (t - since) / DAYS_PER_YEAR
+
+
+@njit(inline="always")
+def resale_value_usd(fs, company, f, t, hashprice_ratio):
+    """What fleet ``f``'s active units would sell for on day ``t`` (``formulas.fleet.resale_usd_per_th`` x their
+    stock TH/s). [USD]"""
+    g = company.growth
+    th = fs[f, FS_ACTIVE_GRID_MW] * company.fleets[f, F_EHS_PER_GRID_MW] * TH_PER_EH
+    return th * k.resale_usd_per_th(company.fleet_life[f, L_PRICE_NEW_USD_PER_TH], _age_years(fs, company, f, t),
+                                    g[G_LIFE_YEARS], hashprice_ratio, g[G_RESALE_ELASTICITY])
+
+
+@njit(inline="always")
+def retire_fleets(st, fs, company, market, pi, t, hashvalue, btc_price_usd):
+    """Proceeds [USD] of the fleets retired today: a fleet whose margin running all its uptime (BTC it would mine
+    at today's price less its energy at today's mean power price) has been negative for
+    ``G_RETIRE_AFTER_NEGATIVE_DAYS`` consecutive days is sold at its resale value and stops from tomorrow.
+    Writes ``FS_NEGATIVE_DAYS``, ``FS_RETIRED``, ``FS_RESALE_USD``, ``FS_ACTIVE_GRID_MW``, ``S_RESALE_USD`` and
+    ``S_RETIRED_EHS``."""
+    fleets, sites = company.fleets, company.sites
+    limit = company.growth[G_RETIRE_AFTER_NEGATIVE_DAYS]
+    resale = 0.0
+    for f in range(fleets.shape[0]):
+        mw = fs[f, FS_ACTIVE_GRID_MW]
+        if mw <= 1e-12:
+            continue
+        uptime = fleets[f, F_UPTIME_FRAC]
+        price_mwh = sites[int(fleets[f, F_SITE_INDEX]), SITE_POWER_PRICE_USD_PER_MWH] * market.power_price_index[pi, t]
+        ehs = uptime * fleets[f, F_NET_OF_POOL_FEE_FRAC] * mw * fleets[f, F_EHS_PER_GRID_MW] * company.derate[f, t]
+        margin = (k.btc_mined(ehs, hashvalue) * btc_price_usd
+                  - k.energy_cost_usd(k.energy_mwh_per_day(mw, uptime), price_mwh))
+        fs[f, FS_NEGATIVE_DAYS] = fs[f, FS_NEGATIVE_DAYS] + 1.0 if margin < 0.0 else 0.0
+        if fs[f, FS_NEGATIVE_DAYS] >= limit:
+            ratio = hashvalue * btc_price_usd / TH_PER_EH / st[S_HASHPRICE0_USD_PER_TH_DAY]
+            value = resale_value_usd(fs, company, f, t, ratio)
+            resale += value
+            fs[f, FS_RESALE_USD] += value
+            st[S_RETIRED_EHS] += mw * fleets[f, F_EHS_PER_GRID_MW]
+            fs[f, FS_ACTIVE_GRID_MW] = 0.0
+            fs[f, FS_UPGRADED_GRID_MW] = 0.0
+            fs[f, FS_ENERGIZED_MW_DAYS] = 0.0
+            fs[f, FS_NEGATIVE_DAYS] = 0.0
+            fs[f, FS_RETIRED] = 1.0
+    st[S_RESALE_USD] += resale
+    return resale
+
+
+@njit(inline="always")
+def grow_fleet(st, fs, orders, company, market, pi, t, hashvalue, btc_price_usd):
+    """Capex [USD] of the units the growth policy orders today (``policies.growth``): on a decision day, when one
+    TH/s of the model, at today's price (``formulas.fleet.asic_price_usd_per_th``: day-0 price x (hashprice /
+    day-0 hashprice) ** elasticity), pays itself back by its margin at today's hashprice and power price within
+    ``G_MAX_PAYBACK_DAYS``, order the least of ``G_MAX_EHS_PER_CHECK``, the site's empty MW, what is left to the
+    target (``buy_toward_target``) and what cash, BTC and the undrawn facility pay for. The order energizes after
+    its lead time (the next day at the earliest). Writes the order queue, ``FS_PENDING_GRID_MW``,
+    ``FS_CAPEX_USD``, ``S_GROWTH_CAPEX_USD``, ``S_PURCHASED_EHS`` and the mining segment's ``capex_usd``."""
+    g = company.growth
+    if t % max(int(g[G_CHECK_EVERY_DAYS]), 1) != 0:
+        return 0.0
+    fleets = company.fleets
+    row = int(g[G_FLEET_ROW])
+    hashprice = hashvalue * btc_price_usd / TH_PER_EH
+    price_th = k.asic_price_usd_per_th(g[G_PRICE0_USD_PER_TH], hashprice / st[S_HASHPRICE0_USD_PER_TH_DAY],
+                                       g[G_PRICE_ELASTICITY])
+    price_mwh = (company.sites[int(fleets[row, F_SITE_INDEX]), SITE_POWER_PRICE_USD_PER_MWH]
+                 * market.power_price_index[pi, t])
+    margin = k.unit_margin_usd_per_th_day(hashprice, fleets[row, F_UPTIME_FRAC], fleets[row, F_NET_OF_POOL_FEE_FRAC],
+                                          fleets[row, F_GRID_J_PER_TH], price_mwh)
+    if not (margin > 0.0 and price_th <= g[G_MAX_PAYBACK_DAYS] * margin):
+        return 0.0
+    ehs_per_mw = fleets[row, F_EHS_PER_GRID_MW]
+    free_mw = g[G_SITE_FREE_GRID_MW] - fs[row, FS_ACTIVE_GRID_MW] - fs[row, FS_PENDING_GRID_MW]
+    buy = min(g[G_MAX_EHS_PER_CHECK], free_mw * ehs_per_mw)
+    if g[G_KIND] == 1.0:
+        installed = 0.0
+        life = company.fleet_life
+        for f in range(fleets.shape[0]):
+            # (a conversion after a retirement leaves a fleet's active MW below 0: it counts as none)
+            mw = max(fs[f, FS_ACTIVE_GRID_MW], 0.0) + fs[f, FS_PENDING_GRID_MW]
+            if life[f, L_ENERGIZE_DAY] > t and fs[f, FS_RETIRED] == 0.0:
+                mw += fleets[f, F_GRID_MW]
+            installed += mw * fleets[f, F_EHS_PER_GRID_MW]
+        buy = min(buy, g[G_TARGET_EHS] - installed)
+    liquid = (max(st[S_CASH_USD], 0.0) + st[S_BTC_HELD] * btc_price_usd
+              + max(company.scalars[C_CREDIT_FACILITY_USD] - st[S_CREDIT_DRAWN_USD], 0.0))
+    if price_th > 0.0:
+        buy = min(buy, liquid / (price_th * TH_PER_EH))
+    if buy <= 1e-9:
+        return 0.0
+    slot = -1
+    for i in range(orders.shape[0]):
+        if orders[i, 0] < 0.0:
+            slot = i
+            break
+    if slot < 0:
+        return 0.0
+    mw = buy / ehs_per_mw
+    orders[slot, 0] = t + max(int(g[G_LEAD_TIME_DAYS]), 1)
+    orders[slot, 1] = mw
+    fs[row, FS_PENDING_GRID_MW] += mw
+    capex = buy * TH_PER_EH * price_th
+    fs[row, FS_CAPEX_USD] += capex
+    st[S_GROWTH_CAPEX_USD] += capex
+    st[S_PURCHASED_EHS] += buy
+    st[_SEG_MINING + SEG_CAPEX_USD] += capex
+    return capex
+
+
+@njit(inline="always")
+def track_payback(fs, company, t):
+    """Marks ``FS_PAYBACK_DAY`` of each tracked fleet on the first day its margin since day 0 reaches its capex."""
+    life = company.fleet_life
+    for f in range(company.fleets.shape[0]):
+        if life[f, L_TRACKED] >= 0.0 and fs[f, FS_PAYBACK_DAY] < 0.0 and fs[f, FS_CAPEX_USD] > 0.0 \
+                and fs[f, FS_MARGIN_USD] + fs[f, FS_RESALE_USD] >= fs[f, FS_CAPEX_USD]:
+            fs[f, FS_PAYBACK_DAY] = t
+
+
+@njit(inline="always")
+def store_growth_terminal(st, fs, company, market, term, p, t, first_col):
+    """Write path ``p``'s growth figures (``engine.state.TRACKED_COLUMNS`` per tracked fleet, from column
+    ``first_col``) on its last day ``t``: capex, margin, payback day, resale, and the resale value of what is
+    still held."""
+    life = company.fleet_life
+    hashprice = k.hashprice_usd_per_th_day(market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
+                                           market.subsidy_btc[p, t], market.fees_btc_per_block[p, t],
+                                           market.blocks[p, t])
+    ratio = hashprice / st[S_HASHPRICE0_USD_PER_TH_DAY]
+    for f in range(company.fleets.shape[0]):
+        j = int(life[f, L_TRACKED])
+        if j < 0:
+            continue
+        c = first_col + N_TRACKED_COLS * j
+        term[p, c + TR_CAPEX_USD] = fs[f, FS_CAPEX_USD]
+        term[p, c + TR_MARGIN_USD] = fs[f, FS_MARGIN_USD]
+        term[p, c + TR_PAYBACK_DAY] = fs[f, FS_PAYBACK_DAY]
+        term[p, c + TR_RESALE_USD] = fs[f, FS_RESALE_USD]
+        held = fs[f, FS_ACTIVE_GRID_MW] > 1e-12 and st[S_INSOLVENT_DAY] < 0
+        term[p, c + TR_RESIDUAL_USD] = resale_value_usd(fs, company, f, t, ratio) if held else 0.0
+
+
+@njit(inline="always")
+def growth_after_mining(st, fs, orders, company, market, pi, t, hashvalue, btc_price_usd):
+    """(capex of today's orders [USD], proceeds of fleets sold today [USD]) after the day's mining: retirement
+    (``retire_fleets``) when on, the growth policy's decision (``grow_fleet``) when on, then each tracked fleet's
+    payback (``track_payback``). Only ``engine.step.run_company_growing`` reaches it: a run without growth runs
+    a kernel compiled without any of the growth stages."""
+    resale = 0.0
+    capex = 0.0
+    if company.growth[G_RETIRE_AFTER_NEGATIVE_DAYS] > 0.5:
+        resale = retire_fleets(st, fs, company, market, pi, t, hashvalue, btc_price_usd)
+    if company.growth[G_KIND] > 0.5:
+        capex = grow_fleet(st, fs, orders, company, market, pi, t, hashvalue, btc_price_usd)
+    track_payback(fs, company, t)
+    return capex, resale
 
 
 # --- 3. AI/HPC projects ----------------------------------------------------------------------------------------
@@ -571,7 +843,8 @@ def ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store, project_fl
 def operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex):
     """(interest [USD], operating cash flow [USD]) today; adds the flow to ``S_CASH_USD``. Operating: AI net
     revenue and demand-response credits less power, fixed opex, capex and interest (straight debt, the drawn
-    facility and a convertible's coupon, each at its yearly rate / 365)."""
+    facility and a convertible's coupon, each at its yearly rate / 365). With growth on, the day's proceeds of
+    retired fleets are added after it (``engine.step.operate_day``)."""
     coupon = st[S_CONVERTIBLE_USD] * params[TP_COUPON_RATE_PER_YEAR] * (code == BUY_WITH_CONVERTIBLE)
     interest = (st[S_DEBT_USD] * company.scalars[C_DEBT_RATE_PER_YEAR]
                 + st[S_CREDIT_DRAWN_USD] * company.scalars[C_CREDIT_RATE_PER_YEAR] + coupon) / DAYS_PER_YEAR
@@ -886,6 +1159,10 @@ def store_terminal(st, ps, sts, snap, company, market, term, p, t):
     term[p, T_SHUTDOWN_SAVED_USD] = st[S_SHUTDOWN_SAVED_USD]
     term[p, T_SHUTDOWN_FORGONE_BTC] = st[S_SHUTDOWN_FORGONE_BTC]
     term[p, T_DEMAND_RESPONSE_MWH] = st[S_DEMAND_RESPONSE_MWH]
+    term[p, T_GROWTH_CAPEX_USD] = st[S_GROWTH_CAPEX_USD]
+    term[p, T_RESALE_USD] = st[S_RESALE_USD]
+    term[p, T_PURCHASED_EHS] = st[S_PURCHASED_EHS]
+    term[p, T_RETIRED_EHS] = st[S_RETIRED_EHS]
     for i in range(_SEG_STRIDE * N_SEGMENTS):
         term[p, T_SEGMENT0 + i] = st[S_SEGMENT0 + i]
     store_value_terminal(st, ps, company, market, term, p, t, contracted)

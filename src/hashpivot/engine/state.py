@@ -49,8 +49,7 @@ DEBT_FIELDS = (
 N_DEBT_FIELDS = len(DEBT_FIELDS)
 
 #: The discounted cash flow of a path (``engine.stages.value_day``), at the very end of the path state (after the
-#: debt fields). (name,
-#: meaning [unit])
+#: debt fields). (name, meaning [unit])
 VALUE_STATE = (
     ("discount_factor", "today's discount factor at the company's equity discount rate, 1 on day 0 [ratio]"),
     ("pv_flows_usd", "free cash flow to equity since day 0, each day's discounted to day 0 [USD]"),
@@ -86,14 +85,20 @@ PATH_STATE = (
     ("shutdown_saved_usd", "power not bought while machines were off, since day 0 [USD]"),
     ("shutdown_forgone_btc", "BTC not mined while machines were off, since day 0 [BTC]"),
     ("demand_response_mwh", "MWh called off by demand-response programs since day 0 [MWh]"),
+    ("growth_capex_usd", "capex of scheduled additions and bought units since day 0 [USD]"),
+    ("resale_usd", "proceeds of retired fleets sold since day 0 [USD]"),
+    ("purchased_ehs", "hashrate ordered by the growth policy since day 0 [EH/s]"),
+    ("retired_ehs", "hashrate retired and sold since day 0 [EH/s]"),
+    ("hashprice0_usd_per_th_day", "day-0 hashprice of the path, the ASIC prices' reference [USD/(TH/s)/day]"),
 ) + tuple((f"{seg}_{field}", f"{seg}: {field} since day 0 [{_SEGMENT_UNITS[field]}]")
           for seg in SEGMENTS for field in SEGMENT_FIELDS) + HEDGE_FIELDS + DEBT_FIELDS + VALUE_STATE
 (S_BTC_HELD, S_CASH_USD, S_DEBT_USD, S_CONVERTIBLE_USD, S_CREDIT_DRAWN_USD, S_SHARES, S_INSOLVENT_DAY,
  S_PRICE_SUM_USD, S_PRICE_COUNT_DAYS, S_MINED_BTC, S_SOLD_BTC, S_BOUGHT_BTC, S_EQUITY_RAISED_USD, S_CAPEX_USD,
  S_DEMAND_RESPONSE_USD, S_FLEETS_AS_BUILT, S_SHUTDOWN_SAVED_USD, S_SHUTDOWN_FORGONE_BTC,
- S_DEMAND_RESPONSE_MWH) = range(19)
+ S_DEMAND_RESPONSE_MWH, S_GROWTH_CAPEX_USD, S_RESALE_USD, S_PURCHASED_EHS, S_RETIRED_EHS,
+ S_HASHPRICE0_USD_PER_TH_DAY) = range(24)
 #: Column of segment g's ``SEGMENT_FIELDS[i]``: ``S_SEGMENT0 + len(SEGMENT_FIELDS) * g + i``.
-S_SEGMENT0 = S_DEMAND_RESPONSE_MWH + 1
+S_SEGMENT0 = S_HASHPRICE0_USD_PER_TH_DAY + 1
 #: Column of ``HEDGE_FIELDS[i]``: ``S_HEDGE0 + i``.
 S_HEDGE0 = S_SEGMENT0 + len(SEGMENT_FIELDS) * N_SEGMENTS
 (S_COLLATERAL_BTC, S_LOAN_USD, S_FORWARD_SETTLED_USD, S_OPTION_PAYOFF_USD, S_OPTION_PREMIUM_USD,
@@ -112,8 +117,17 @@ FLEET_STATE = (
     ("upgraded_grid_mw", "grid MW replaced by the upgrade model [MW]"),
     ("called_hours_this_year", "hours its site's demand-response program has called in this year of the run "
      "[hours]"),
+    ("pending_grid_mw", "grid MW ordered and not yet energized (the bought units' fleet) [MW]"),
+    ("energized_mw_days", "sum of energized MW x their energize day, for the mean age of bought units [MW-days]"),
+    ("negative_days", "consecutive days its margin running has been negative [days]"),
+    ("retired", "1 once the fleet has been retired and sold [flag]"),
+    ("capex_usd", "capex paid for it since day 0 [USD]"),
+    ("margin_usd", "its mining revenue less power since day 0 [USD]"),
+    ("payback_day", "first day its margin since day 0 reached its capex; -1 before [day]"),
+    ("resale_usd", "proceeds of its sale at retirement [USD]"),
 )
-FS_ACTIVE_GRID_MW, FS_UPGRADED_GRID_MW, FS_CALLED_HOURS_THIS_YEAR = range(len(FLEET_STATE))
+(FS_ACTIVE_GRID_MW, FS_UPGRADED_GRID_MW, FS_CALLED_HOURS_THIS_YEAR, FS_PENDING_GRID_MW, FS_ENERGIZED_MW_DAYS,
+ FS_NEGATIVE_DAYS, FS_RETIRED, FS_CAPEX_USD, FS_MARGIN_USD, FS_PAYBACK_DAY, FS_RESALE_USD) = range(len(FLEET_STATE))
 N_FLEET_STATE = len(FLEET_STATE)
 
 #: Per hedge (rows), its state on a path (``engine.hedges``). (name, meaning [unit])
@@ -201,10 +215,12 @@ BASE_COLUMNS = (
     "btc_held", "cash_usd", "debt_usd", "shares", "nav_usd", "insolvent_day", "mined_btc", "sold_btc",
     "bought_btc", "equity_raised_usd", "btc_per_share", "capex_usd", "demand_response_usd", "credit_drawn_usd",
     "shutdown_saved_usd", "shutdown_forgone_btc", "demand_response_mwh", "contracted_value_usd",
+    "growth_capex_usd", "resale_usd", "purchased_ehs", "retired_ehs",
 )
 (T_BTC, T_CASH, T_DEBT, T_SHARES, T_NAV, T_INSOLVENT_DAY, T_MINED, T_SOLD, T_BOUGHT, T_EQUITY_RAISED,
  T_BTC_PER_SHARE, T_CAPEX, T_DR, T_DRAWN, T_SHUTDOWN_SAVED_USD, T_SHUTDOWN_FORGONE_BTC,
- T_DEMAND_RESPONSE_MWH, T_CONTRACTED_VALUE_USD) = range(len(BASE_COLUMNS))
+ T_DEMAND_RESPONSE_MWH, T_CONTRACTED_VALUE_USD, T_GROWTH_CAPEX_USD, T_RESALE_USD, T_PURCHASED_EHS,
+ T_RETIRED_EHS) = range(len(BASE_COLUMNS))
 T_SEGMENT0 = len(BASE_COLUMNS)
 TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS) + tuple(
     name for name, _ in HEDGE_FIELDS) + tuple(name for name, _ in DEBT_FIELDS) + tuple(name for name, _ in VALUE_FIELDS)
@@ -215,6 +231,18 @@ T_DEBT0 = T_HEDGE0 + N_HEDGE_FIELDS
 T_DCF_EQUITY_USD, T_EV_USD = range(T_DEBT0 + N_DEBT_FIELDS, T_DEBT0 + N_DEBT_FIELDS + len(VALUE_FIELDS))
 #: First column of the tracked sites' ``SITE_TOTALS`` in a terminal row (see ``terminal_width``).
 T_SITE0 = len(TERMINAL_COLUMNS)
+
+#: Per tracked fleet (scheduled additions, then the growth policy's bought units), the columns the terminal array
+#: carries after ``TERMINAL_COLUMNS`` when growth is on: (name, meaning [unit]).
+TRACKED_COLUMNS = (
+    ("capex_usd", "capex paid for it [USD]"),
+    ("margin_usd", "its mining revenue less power to the horizon [USD]"),
+    ("payback_day", "first day its margin reached its capex; -1 if never [day]"),
+    ("resale_usd", "proceeds of its sale if retired [USD]"),
+    ("residual_usd", "resale value of its units still held at the horizon [USD]"),
+)
+TR_CAPEX_USD, TR_MARGIN_USD, TR_PAYBACK_DAY, TR_RESALE_USD, TR_RESIDUAL_USD = range(len(TRACKED_COLUMNS))
+N_TRACKED_COLS = len(TRACKED_COLUMNS)
 
 #: Rows of the per-path monthly array: stocks at each month end (the fan charts' variables), then flows summed
 #: from day 1 to each month end (``cumulative_<name>`` in a SimResult; a month's flow is the difference of two

@@ -63,10 +63,12 @@ from hashpivot.engine.plan import (
     C_FIXED_OPEX_USD_PER_DAY,
     C_SHARES,
     F_GRID_MW,
+    G_ENABLED,
     P_LEASE_RATE_USD_PER_KW_MONTH,
     U_CHECK_EVERY_DAYS,
     U_ENABLED,
 )
+from hashpivot.engine.state import terminal_width as state_terminal_width
 from hashpivot.engine.state import (
     FS_ACTIVE_GRID_MW,
     FS_CALLED_HOURS_THIS_YEAR,
@@ -78,6 +80,8 @@ from hashpivot.engine.state import (
     N_SITE_ENERGY,
     N_SITE_TOTALS,
     N_STATE,
+    N_TRACKED_COLS,
+    T_SITE0,
     PS_CONTRACT_LOST,
     PS_LEASE_RATE_USD_PER_KW_MONTH,
     PS_NEXT_RENT_DAY,
@@ -119,7 +123,7 @@ MarketArrays = namedtuple("MarketArrays", (
 #: ``covenants``: the company's debt tranches and covenants (``engine.debt`` rows; none: 0 rows).
 CompanyInputs = namedtuple("CompanyInputs", (
     "fleets", "derate", "upgrade", "sites", "projects", "removal_mw", "scalars", "as_built", "start_days", "tenant_u",
-    "hedges", "debt", "covenants",
+    "hedges", "debt", "covenants", "growth", "fleet_life",
 ))
 #: Where the kernel writes: ``terminal`` (paths, TERMINAL_COLUMNS), ``monthly`` (stored paths, MONTHLY_VARIABLES,
 #: months) and ``project_flows`` (stored paths, projects, months: AI projects' monthly net cash flows, zeroed by the
@@ -132,22 +136,26 @@ Outputs = namedtuple("Outputs", ("terminal", "monthly", "project_flows"))
 #: covenant reads, ``engine.debt.LEVERAGE_WINDOW_DAYS`` of them, else none); ``site_totals`` (tracked sites,
 #: ``SITE_TOTALS``) are each site's flows since day 0, kept for a company of several sites or with spin-offs
 #: (``engine.state.tracked_sites``; else 0 rows); ``site_snapshot`` the same as they stood when each site's spin-off
-#: took effect (sites, with spin-offs; else 0 rows).
+#: took effect (sites, with spin-offs; else 0 rows); ``orders`` (slots, 2): the growth policy's orders waiting for
+#: their lead time, (energize day or -1, grid MW).
 Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state", "site_energy",
-                                     "debt_state", "margin_window", "site_totals", "site_snapshot"))
+                                     "debt_state", "margin_window", "site_totals", "site_snapshot", "orders"))
 
 
 def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_sites: int = 0, n_tranches: int = 0,
-                  n_margin_days: int = 0, n_tracked_sites: int = 0, n_snapshot_sites: int = 0) -> Workspace:
+                  n_margin_days: int = 0, n_tracked_sites: int = 0, n_snapshot_sites: int = 0,
+                  n_order_slots: int = 0) -> Workspace:
     """A ``Workspace`` for a company of ``n_fleets`` fleets, ``n_projects`` projects and ``n_hedges`` hedges;
     ``n_energy_sites``: its sites when a fixed-price power contract needs their energy, else 0; ``n_tranches`` debt
     tranches and ``n_margin_days`` days of margin kept for a leverage covenant (``engine.debt.margin_window_days``);
     ``n_tracked_sites``: its sites when their flows are kept apart (``engine.state.tracked_sites``), else 0;
-    ``n_snapshot_sites``: its sites when it has spin-offs, else 0."""
+    ``n_snapshot_sites``: its sites when it has spin-offs, else 0; ``n_order_slots``: the growth policy's pending
+    orders (``engine.plan.CompanyArrays.n_order_slots``)."""
     return Workspace(np.empty(N_STATE), np.empty((n_fleets, N_FLEET_STATE)), np.empty((n_projects, N_PROJECT_STATE)),
                      np.empty((n_hedges, N_HEDGE_STATE)), np.zeros((n_energy_sites, N_SITE_ENERGY)),
                      np.empty((n_tranches, N_DEBT_STATE)), np.zeros(n_margin_days),
-                     np.zeros((n_tracked_sites, N_SITE_TOTALS)), np.zeros((n_snapshot_sites, N_SITE_TOTALS)))
+                     np.zeros((n_tracked_sites, N_SITE_TOTALS)), np.zeros((n_snapshot_sites, N_SITE_TOTALS)),
+                     np.zeros((n_order_slots, 2)))
 
 
 @njit(inline="always")
@@ -164,11 +172,11 @@ def _borrow_all(market, company, params, month_days, out, work):
     company = CompanyInputs(b(company.fleets), b(company.derate), b(company.upgrade), b(company.sites),
                             b(company.projects), b(company.removal_mw), b(company.scalars), as_built,
                             b(company.start_days), b(company.tenant_u), b(company.hedges), b(company.debt),
-                            b(company.covenants))
+                            b(company.covenants), b(company.growth), b(company.fleet_life))
     out = Outputs(b(out.terminal), b(out.monthly), b(out.project_flows))
     work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state),
                      b(work.site_energy), b(work.debt_state), b(work.margin_window), b(work.site_totals),
-                     b(work.site_snapshot))
+                     b(work.site_snapshot), b(work.orders))
     return market, company, b(params), b(month_days), out, work
 
 
@@ -189,9 +197,8 @@ def start_path(st, fs, ps, sts, company, market, p):
     st[S_PRICE_COUNT_DAYS] = 1.0
     st[S_FLEETS_AS_BUILT] = 1.0 if company.as_built.possible else 0.0
     st[S_DISCOUNT_FACTOR] = 1.0
+    fs[:, :] = 0.0
     fs[:, FS_ACTIVE_GRID_MW] = company.fleets[:, F_GRID_MW]
-    fs[:, FS_UPGRADED_GRID_MW] = 0.0
-    fs[:, FS_CALLED_HOURS_THIS_YEAR] = 0.0
     for j in range(company.projects.shape[0]):
         ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH] = company.projects[j, P_LEASE_RATE_USD_PER_KW_MONTH]
         ps[j, PS_RENT_USD_PER_DAY] = 0.0
@@ -202,7 +209,8 @@ def start_path(st, fs, ps, sts, company, market, p):
 
 
 @njit(inline="always")
-def operate_day(st, fs, ps, hs, se, ds, win, sts, company, market, code, params, p, t, m, month_days, out):
+def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code, params, p, t, m, month_days, out,
+                growing):
     """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot and
     ``month_days`` the day index of each month slot."""
     pi = 0 if market.power_price_index.shape[0] == 1 else p
@@ -215,6 +223,9 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, company, market, code, params,
     stages.convert_capacity(st, fs, company, p, t)
     dr = 0.0
     capex = 0.0
+    resale = 0.0
+    if growing:
+        capex = stages.energize_and_pay(st, fs, orders, company, t)
     if st[S_FLEETS_AS_BUILT] > 0.5:
         mined, power = stages.mine_as_built(st, sts, company, market, pi, t, hashvalue, s)
     else:
@@ -222,7 +233,10 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, company, market, code, params,
                                                                 hashvalue, s, se)
         every = max(int(company.upgrade[U_CHECK_EVERY_DAYS]), 1)
         if company.upgrade[U_ENABLED] > 0.5 and worst >= 0 and t % every == 0:
-            capex = stages.upgrade_fleet(st, fs, sts, company, company.upgrade, worst, worst_ehs, hashvalue, s)
+            capex += stages.upgrade_fleet(st, fs, sts, company, company.upgrade, worst, worst_ehs, hashvalue, s)
+        if growing:
+            bought, resale = stages.growth_after_mining(st, fs, orders, company, market, pi, t, hashvalue, s)
+            capex += bought
     store = p < out.monthly.shape[0]
     ai_rev, ai_opex, capex = stages.ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store,
                                                 out.project_flows, capex)
@@ -236,6 +250,9 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, company, market, code, params,
             st, hs, company.hedges, market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
             market.subsidy_btc[p, t], market.fees_btc_per_block[p, t], market.blocks[p, t], t, month_end, se)
     interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex)
+    if growing:  # the proceeds of fleets sold today join the operating cash (nothing to add on a run without growth)
+        operating += resale
+        st[S_CASH_USD] += resale
     financing, bought = stages.finance(st, company, code, params, t, s, market.btc_price_usd[p, 0])
     sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating, bought)
     floor_months = params[TP_FLOOR_RUNWAY_MONTHS]
@@ -261,10 +278,36 @@ def run_company(market, company, code, params, month_days, check, out, work):
     """Simulate every path of a chunk: ``market`` (``MarketArrays``), ``company`` (``CompanyInputs``), treasury
     policy ``code`` with its ``params`` (``policies.treasury.TREASURY_PARAMS``), the day index of each month slot
     ``month_days``; writes ``out`` (``Outputs``; the first ``out.monthly.shape[0]`` paths are stored), using
-    ``work`` (``Workspace``) as scratch."""
+    ``work`` (``Workspace``) as scratch. A company with growth on (``engine.plan.G_ENABLED``: fleet additions, a
+    growth policy or retirement) runs in ``run_company_growing``; this kernel is compiled without the growth
+    stages, so a run without them costs what it did."""
+    if company.growth[G_ENABLED] > 0.5:
+        raise ValueError("run_company: growth is on; allowed: run_company_growing (engine.step.kernel_for)")
+    _run_paths(market, company, code, params, month_days, check, out, work, False)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def run_company_growing(market, company, code, params, month_days, check, out, work):
+    """``run_company`` with the growth stages (fleet additions, the growth policy, retirement and their returns)."""
+    _run_paths(market, company, code, params, month_days, check, out, work, True)
+
+
+def kernel_for(arrays):
+    """The kernel that runs a plan's packed arrays (``engine.plan.CompanyArrays``): ``run_company_growing`` when
+    growth is on, else ``run_company``."""
+    return run_company_growing if arrays.growth[G_ENABLED] > 0.5 else run_company
+
+
+@njit(inline="always")
+def _run_paths(market, company, code, params, month_days, check, out, work, growing):
+    """The daily loop of ``run_company`` (see it); ``growing`` is a constant of each kernel, so the one compiled
+    with False has no growth stage in it."""
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
     st, fs, ps, hs, se = work.path_state, work.fleet_state, work.project_state, work.hedge_state, work.site_energy
     ds, win, sts, snap = work.debt_state, work.margin_window, work.site_totals, work.site_snapshot
+    orders = work.orders
+    # the growth policy's columns follow the sites' (``engine.state.terminal_width``)
+    n_terminal = T_SITE0 + (sts.shape[0] + snap.shape[0]) * N_SITE_TOTALS
     n_paths, n_cols = market.btc_price_usd.shape
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]
@@ -272,6 +315,9 @@ def run_company(market, company, code, params, month_days, check, out, work):
     for p in range(n_paths):
         start_path(st, fs, ps, sts, company, market, p)
         snap[:, :] = 0.0
+        if growing:
+            stages.day0_hashprice(st, market, p)
+            stages.start_growth(fs, orders, company)
         hg.start_hedges(hs)
         dbt.start_debt(st, ds, company.debt, win)
         m = 0
@@ -287,8 +333,8 @@ def run_company(market, company, code, params, month_days, check, out, work):
                 collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
                 equity_prev = st[S_EQUITY_RAISED_USD] + st[S_CONVERTED_USD]
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
-                 released, liquidated) = operate_day(st, fs, ps, hs, se, ds, win, sts, company, market, code, params,
-                                                     p, t, m, month_days, out)
+                 released, liquidated) = operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
+                                                     params, p, t, m, month_days, out, growing)
                 if check:
                     # Hedges move BTC between the BTC held and collateral (released) and cash (hedge_cash): with
                     # both 0 (no hedges) this is the check as it always was.
@@ -305,13 +351,22 @@ def run_company(market, company, code, params, month_days, check, out, work):
         stages.store_terminal(st, ps, sts, snap, company, market, out.terminal, p, n_cols - 1)
         hg.store_hedge_terminal(st, out.terminal, p)
         dbt.store_debt_terminal(st, out.terminal, p)
+        if growing:
+            stages.store_growth_terminal(st, fs, company, market, out.terminal, p, n_cols - 1, n_terminal)
 
 
 def company_inputs(arrays, start_days, tenant_u) -> CompanyInputs:
     """``CompanyInputs`` of a plan's packed arrays (``engine.plan.CompanyArrays``) and a chunk's per-path inputs."""
     return CompanyInputs(arrays.fleets, arrays.derate, arrays.upgrade, arrays.sites, arrays.projects,
                          arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u, arrays.hedges,
-                         arrays.debt, arrays.covenants)
+                         arrays.debt, arrays.covenants, arrays.growth, arrays.fleet_life)
+
+
+def terminal_width(arrays, n_sites: int, spin_offs: bool = False) -> int:
+    """Columns of a plan's terminal rows: ``TERMINAL_COLUMNS`` and the sites' blocks (``engine.state.
+    terminal_width``), then ``TRACKED_COLUMNS`` per tracked fleet (scheduled additions and the growth policy's
+    bought units) when growth is on."""
+    return state_terminal_width(n_sites, spin_offs) + N_TRACKED_COLS * len(arrays.tracked_labels)
 
 
 def market_arrays(mk) -> MarketArrays:

@@ -94,9 +94,10 @@ def render_report(result, insolvency_limit_frac: float | None = None,
     ``insolvency_always_on`` (``api.insolvency_always_on``) sets each policy's insolvency probability had the
     machines run every day beside this run's, in the insolvency section; ``hedges`` (``api.hedge_comparison``) adds
     the hedge section (``report.hedges``); a company with debt tranches or covenants has a debt section
-    (``report.debt``). [text]"""
+    (``report.debt``), one with fleet additions or a growth policy a growth section (``report.growth``). [text]"""
     from hashpivot.analysis.debt import debt_frame
     from hashpivot.report.debt import debt_context
+    from hashpivot.report.growth import growth_context
     from hashpivot.report.hedges import hedge_context
 
     scenario = result.scenario
@@ -141,6 +142,7 @@ def render_report(result, insolvency_limit_frac: float | None = None,
         "win_rate": {"figure": figure_payload(win_rate_figure(result.win_rate, policies))},
         "hedges": hedge_context(hedges, scenario, figures=True),
         "debt": debt_context(debt_frame(ds)),
+        "growth": growth_context(result.addition_returns),
         "sites": _sites(result),
         "spin_offs": _spin_offs(result),
         "value": _value(result),

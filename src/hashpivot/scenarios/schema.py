@@ -30,6 +30,7 @@ from hashpivot.policies.capacity import (
     converted_mw,
     resolve_dates,
 )
+from hashpivot.policies.growth import FleetAddition, GrowthPolicy, NoGrowth, Retirement, resolve_addition_dates
 from hashpivot.policies.hedges import Hedge, hedge_label
 from hashpivot.policies.treasury import HoldAll, TreasuryPolicy
 from hashpivot.processes.fees import LognormalFees
@@ -448,6 +449,10 @@ class Company(Model):
         description="How the pool pays: fpps/pps_plus pay the expectation of the hashrate, own_pool takes the "
         "luck of the blocks found. [kind]",
     )
+    fleet_additions: list[FleetAddition] = Field(
+        default_factory=list, description="Machines ordered on given dates: capex on the order date, hashing "
+        "after their lead time (policies.growth). [list]"
+    )
     ownership_frac: dict[Literal["mining", "colocation_lease", "site_lease", "gpu_cloud"],
                          Annotated[float, Field(gt=0, le=1)]] = Field(
         default_factory=dict,
@@ -507,7 +512,36 @@ class Company(Model):
                     f"company.sites: site {s.name!r} has power_mw={s.power_mw:g} but its fleets draw "
                     f"{load:g} MW; allowed: fleets' hashrate x J/TH x PUE <= power_mw"
                 )
+        self._additions_fit(site_names)
         return self
+
+    def addition_labels(self) -> list[str]:
+        """Labels of the fleet additions, in order: their name, else addition_<n>."""
+        return [a.name or f"addition_{i + 1}" for i, a in enumerate(self.fleet_additions)]
+
+    def _additions_fit(self, site_names: list[str]) -> None:
+        labels = self.addition_labels()
+        if len(set(labels)) != len(labels) or set(labels) & {f.name for f in self.fleets}:
+            raise ValueError(f"company.fleet_additions: labels {labels} repeat or name a fleet; allowed: unique "
+                             "names (set `name`)")
+        load = {s.name: self.site_load_mw(s.name) for s in self.sites}
+        pue = {s.name: s.pue_ratio for s in self.sites}
+        power = {s.name: s.power_mw for s in self.sites}
+        for label, a in zip(labels, self.fleet_additions, strict=True):
+            if a.site not in site_names:
+                raise ValueError(f"company.fleet_additions.{label}.site={a.site!r}; allowed: a site of the company "
+                                 f"({', '.join(site_names)})")
+            load[a.site] += a.hashrate_ehs * a.efficiency_j_per_th * pue[a.site]
+            if load[a.site] > power[a.site] * (1 + 1e-9):
+                raise ValueError(
+                    f"company.fleet_additions.{label}: hashrate_ehs={a.hashrate_ehs:g} at {a.efficiency_j_per_th:g} "
+                    f"J/TH brings site {a.site!r} to {load[a.site]:g} MW; allowed: fleets and additions' hashrate x "
+                    f"J/TH x PUE <= power_mw={power[a.site]:g}"
+                )
+
+    def installed_ehs(self) -> float:
+        """Hashrate of the fleets on day 0, overclocking included. [EH/s]"""
+        return sum(f.effective_hashrate_ehs for f in self.fleets)
 
     def site_load_mw(self, site: str) -> float:
         """Grid power the fleets of ``site`` draw, PUE included. [MW]"""
@@ -524,6 +558,8 @@ class PolicyConfig(Model):
     treasury: TreasuryPolicy = Field(default_factory=HoldAll)
     capacity: CapacityPolicy = Field(default_factory=AllMining)
     upgrade: UpgradePolicy = Field(default_factory=NoUpgrade)
+    growth: GrowthPolicy = Field(default_factory=NoGrowth)
+    retirement: Retirement = Field(default_factory=Retirement)
 
 
 class Scenario(Model):
@@ -591,6 +627,9 @@ class Scenario(Model):
             out["policy"] = {**out["policy"], "capacity": resolve_dates(out["policy"]["capacity"], start)}
         if isinstance(out.get("compare_capacity"), list):
             out["compare_capacity"] = [resolve_dates(p, start) for p in out["compare_capacity"]]
+        if isinstance(out.get("company"), dict) and "fleet_additions" in out["company"]:
+            out["company"] = {**out["company"],
+                              "fleet_additions": resolve_addition_dates(out["company"]["fleet_additions"], start)}
         return out
 
     @model_validator(mode="after")
@@ -625,6 +664,7 @@ class Scenario(Model):
                 f"compare: policy labels {labels} repeat; allowed: unique labels (set `name` on policies of the same kind)"
             )
         self._hedges_fit()
+        self._growth_fits()
         for x in self.company.spin_offs:
             if (x.on_date - self.run.start_date).days > self.run.horizon_days:
                 raise ValueError(f"company.spin_offs.{x.name}.on_date={x.on_date.isoformat()}: after the horizon; "
@@ -641,6 +681,29 @@ class Scenario(Model):
                 f"compare_capacity: plan labels {cap_labels} repeat; allowed: unique labels (set `name`)"
             )
         return self
+
+    def _growth_fits(self) -> None:
+        company = self.company
+        for label, a in zip(company.addition_labels(), company.fleet_additions, strict=True):
+            if a.day is None or a.day < 1 or a.day > self.run.horizon_days:
+                raise ValueError(
+                    f"company.fleet_additions.{label}.on_date={a.on_date.isoformat()}: day {a.day} of the run; "
+                    f"allowed: a date after run.start_date={self.run.start_date.isoformat()} and within the horizon "
+                    f"(days 1 to run.horizon_days={self.run.horizon_days})"
+                )
+        growth = self.policy.growth
+        if growth.kind == "none":
+            return
+        sites = [s.name for s in company.sites]
+        if growth.site not in sites:
+            raise ValueError(f"policy.growth.site={growth.site!r}; allowed: a site of the company ({', '.join(sites)})")
+        if growth.kind == "buy_toward_target":
+            today = company.installed_ehs() + sum(a.hashrate_ehs for a in company.fleet_additions)
+            if growth.target_ehs < today * (1 - 1e-12):
+                raise ValueError(
+                    f"policy.growth.target_ehs={growth.target_ehs:g}; allowed: at least the company's hashrate "
+                    f"with its scheduled additions ({today:g} EH/s)"
+                )
 
     def _hedges_fit(self) -> None:
         labels = [hedge_label(h, i) for i, h in enumerate(self.hedges)]
