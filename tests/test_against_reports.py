@@ -280,3 +280,128 @@ def test_mara_block_wins_are_set_beside_the_poisson_band_of_its_expected_blocks(
     assert not table.loc["2024-06", "blocks_inside_band"]
     assert table.loc["2024-05", "blocks_inside_band"] and table.loc["2024-07", "blocks_inside_band"]
     assert (summary["n_months_blocks"], summary["n_blocks_inside_band"]) == (3, 2)
+
+
+# --- Issue 14, replay14: reported curtailment, the FPPS terms, sourced payout schemes, bad curtailment ----------
+
+
+def _riot_with_july_curtailed(curtailed_frac: float, source: str | None = "t: 0.1 of the hours, by hand"):
+    """riot_2024q2 with July 2024's reported hashrate carrying a curtailment."""
+    data = load_preset("riot_2024q2").model_dump(mode="python", exclude_none=True)
+    for row in data["company"]["hashrate_reported"]:
+        if row["month"] == "2024-07":
+            row["curtailed_frac"] = curtailed_frac
+            if source is not None:
+                row["curtailed_source"] = source
+    return from_dict(data, "test company")
+
+
+@pytest.mark.shared_data
+def test_a_reported_curtailment_takes_its_share_of_the_hours_off_what_the_hashrate_earns(shared_csv):
+    scenario = _riot_with_july_curtailed(0.1)
+    table, summary = api.replay_against_reports(scenario, date_from="2024-06-01", date_to="2024-07-31",
+                                                data=shared_csv)
+    days = daily_rows(shared_csv)
+    # 15.5 EH/s hashing 90 % of July's hours: 0.9 x sum of 15.5 / network EH/s x (issuance + fees), and 0.9 x the
+    # blocks; June, with none reported, earns its whole share.
+    july = 0.9 * sum(15.5 / h * btc for h, btc, _ in days["2024-07"])
+    assert table.loc["2024-07", "ours_btc"] == pytest.approx(july, rel=1e-9)
+    assert table.loc["2024-07", "expected_blocks"] == pytest.approx(
+        0.9 * sum(15.5 / h * n for h, _, n in days["2024-07"]), rel=1e-9)
+    assert table.loc["2024-07", "curtailed_frac"] == 0.1 and table.loc["2024-06", "curtailed_frac"] == 0.0
+    assert table.loc["2024-06", "ours_btc"] == pytest.approx(sum(11.4 / h * btc for h, btc, _ in days["2024-06"]),
+                                                             rel=1e-9)
+    # The operating hashrate shown is the reported one, before curtailment.
+    assert table.loc["2024-07", "operating_ehs"] == 15.5
+    assert summary["n_months_curtailed"] == 1
+
+
+@pytest.mark.shared_data
+def test_the_cli_says_which_months_take_a_reported_curtailment(shared_csv, tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("month,hashrate_ehs,kind,curtailed_frac\n2024-05,10.0,average_operating,0.25\n"
+                    "2024-06,10.0,average_operating,\n")
+    args = ["replay", "--company", "iren", "--from", "2024-05-01", "--to", "2024-06-30", "--data", str(shared_csv),
+            "--against-reports", "--hashrate", str(path)]
+    out = CliRunner().invoke(app, [*args, "--json"])
+    assert out.exit_code == 0, out.output
+    months = {m["month"]: m for m in json.loads(out.stdout)["months"]}
+    days = daily_rows(shared_csv)
+    assert months["2024-05"]["ours_btc"] == pytest.approx(0.75 * sum(10.0 / h * b for h, b, _ in days["2024-05"]),
+                                                          rel=1e-9)
+    assert (months["2024-05"]["curtailed_frac"], months["2024-06"]["curtailed_frac"]) == (0.25, 0.0)
+    human = CliRunner().invoke(app, [*args, "--wide"], env={"COLUMNS": "200"})
+    assert human.exit_code == 0, human.output
+    assert "curtailed (reported)" in human.stdout and "25.0%" in human.stdout
+    assert "1 months expect (1 - the curtailed share they reported)" in " ".join(human.stdout.split())
+
+
+@pytest.mark.shared_data
+def test_fpps_on_foundrys_stated_terms_is_what_the_replay_pays(shared_csv):
+    # Foundry USA Pool's FPPS (payout methodology, SEC exhibit printed 2023-05-07): a PPS base of hashes x subsidy /
+    # (difficulty x 2^32) each UTC day, times an FPPS rate of 1 + the day's fees / the day's subsidies. Built here
+    # from the difficulty column, without the network hashrate the replay divides by.
+    with open(shared_csv, newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["date"].startswith("2024-10")]
+    ehs = 19.9
+    fpps = sum(ehs * 1e18 * 86_400 / (float(r["difficulty_mean"]) * 2**32)
+               * (float(r["issuance_btc"]) / float(r["block_count"]))
+               * (1 + float(r["fees_btc"]) / float(r["issuance_btc"])) for r in rows)
+    table, _ = api.replay_against_reports("iren_2024q2", date_from="2024-10-01", date_to="2024-10-31",
+                                          data=shared_csv)
+    assert table.loc["2024-10", "reported_ehs"] == ehs
+    assert table.loc["2024-10", "ours_btc"] == pytest.approx(fpps, rel=1e-6)
+    # So the FPPS band is the rounding of the published figures only: 0.05 / 19.9 of ours and 0.5 BTC either side.
+    ours = table.loc["2024-10", "ours_btc"]
+    assert table.loc["2024-10", "band_low_btc"] == pytest.approx(ours * (1 - 0.05 / 19.9) - 0.5, rel=1e-12)
+    assert table.loc["2024-10", "band_high_btc"] == pytest.approx(ours * (1 + 0.05 / 19.9) + 0.5, rel=1e-12)
+
+
+#: The payout scheme each preset company declares, and a word its comment must hold.
+PAYOUT_SCHEMES = {"riot_2024q2": "fpps", "iren_2024q2": "fpps", "corz_2024q2": "fpps", "clsk_2024q2": "fpps",
+                  "hive_2024q2": "fpps", "hut8_2024q2": "fpps", "mara_2024q2": "own_pool"}
+
+
+@pytest.mark.parametrize("preset", sorted(PAYOUT_SCHEMES))
+def test_each_preset_states_its_payout_scheme_and_pool_fee_with_a_source_or_as_an_assumption(preset):
+    from importlib.resources import files
+
+    text = (files("hashpivot.scenarios.presets") / f"{preset}.toml").read_text()
+    scheme = [line for line in text.splitlines() if line.startswith("payout_scheme")]
+    assert len(scheme) == 1
+    assert scheme[0].split("#")[0].strip() == f'payout_scheme = "{PAYOUT_SCHEMES[preset]}"'
+    assert "source" in scheme[0].split("#", 1)[1] or "assumption" in scheme[0].split("#", 1)[1]
+    assert load_preset(preset).company.payout_scheme == PAYOUT_SCHEMES[preset]
+    fees = [line for line in text.splitlines() if line.startswith("pool_fee_frac")]
+    assert fees
+    for line in fees:
+        assert "#" in line and ("source" in line or "assumption" in line), line
+
+
+@pytest.mark.parametrize(("value", "source", "words"), [
+    (1.0, "t", ("curtailed_frac", "less than 1")),
+    (-0.1, "t", ("curtailed_frac", "greater than or equal to 0")),
+    (0.2, None, ("curtailed_frac=0.2", "curtailed_source")),
+])
+def test_a_bad_curtailment_in_a_scenario_is_an_error(value, source, words):
+    with pytest.raises(ScenarioError) as err:
+        _riot_with_july_curtailed(value, source)
+    for word in words:
+        assert word in str(err.value)
+
+
+@pytest.mark.parametrize(("cell", "shown"), [("1", "'1'"), ("-0.2", "'-0.2'"), ("1.5", "'1.5'"), ("half", "'half'")])
+def test_a_bad_curtailment_in_a_hashrate_file_is_bad_input(cell, shown, tmp_path, shared_csv):
+    path = tmp_path / "bad.csv"
+    path.write_text(f"month,hashrate_ehs,curtailed_frac\n2024-05,10,{cell}\n")
+    out = CliRunner().invoke(app, ["replay", "--company", "iren", "--from", "2024-05-01", "--to", "2024-06-30",
+                                   "--data", str(shared_csv), "--against-reports", "--hashrate", str(path)])
+    assert_bad_input(out, "line 2", f"curtailed_frac={shown}", "[0, 1)")
+
+
+@pytest.mark.shared_data
+def test_a_bad_curtailment_in_a_company_file_is_bad_input_on_the_command_line(tmp_path, shared_csv):
+    path = _edited_preset(tmp_path, "curtailed_frac = 0.0", "curtailed_frac = -0.2")
+    out = CliRunner().invoke(app, ["replay", "--company", str(path), "--from", "2024-05-01", "--to", "2024-09-30",
+                                   "--data", str(shared_csv), "--against-reports"])
+    assert_bad_input(out, "curtailed_frac", "-0.2")

@@ -10,10 +10,21 @@ For each calendar month the company reported both its BTC mined and its hashrate
 - share of the network on each day: operating EH/s / the day's network hashrate (Coin Metrics estimates it
   from blocks x difficulty, so share x the day's issuance and fees is exactly what a pool paying per share
   on difficulty pays);
-- ours = sum over the month's days of share x (issuance + fees) x (1 - pool fee);
+- ours = (1 - curtailed share) x sum over the month's days of share x (issuance + fees) x (1 - pool fee), the
+  curtailed share being what the company reported for the month (``HashrateReported.curtailed_frac``: the share
+  of the month's hours its fleet was curtailed, where its hashrate figure does not already net that out; 0 where
+  none was reported) and shown in the table's ``curtailed_frac`` column;
 - expected blocks = sum of share x the day's block count. A company that runs its own pool finds a
   Poisson(expected blocks) number of blocks: its 90 % luck band is the 5 % and 95 % Poisson quantiles x the
-  month's BTC per block. A pool paying FPPS/PPS+ pays the expectation: no block luck. Both bands are widened
+  month's BTC per block. A pool paying FPPS/PPS+ pays the expectation: no block luck. Foundry USA Pool's
+  stated FPPS terms (its payout methodology as printed 2023-05-07 in an SEC exhibit,
+  sec.gov/Archives/edgar/data/827876/000095017023019070/filename2.htm) pay each UTC day a PPS base of hashes x
+  subsidy / (difficulty x 2^32) times an FPPS rate of the day's fees / the day's subsidies over all its blocks;
+  Coin Metrics' daily hashrate is blocks x mean difficulty x 2^32 / 86,400 s (to 1e-9 in the table), so the
+  share x (issuance + fees) above is that payout exactly, fee included, and FPPS leaves no fee variance either.
+  (Foundry's current FAQ, pool-faq.foundrydigital.com/what-is-foundry-usa-pools-payout-methodology, trims the
+  3 highest and 3 lowest blocks' fees from the rate; the day's per-block fees it needs are not in the chain
+  table, and no preset company is known to be paid on it.) Both bands are widened
   by the rounding of the reported hashrate (half a unit of its last published digit) and of the reported BTC
   (half a BTC when it is published in whole BTC), the only other spread a correct model leaves.
 
@@ -74,9 +85,10 @@ def month_days(history: pd.DataFrame, first_day, last_day) -> dict[str, pd.DataF
     return out
 
 
-def _earned(rows: pd.DataFrame, ehs: float, pool_fee_frac: float) -> tuple[float, float]:
-    """(BTC paid, expected blocks) of ``ehs`` of operating hashrate over ``rows``. [BTC, blocks]"""
-    share = ehs / rows["hashrate_ehs"].to_numpy(np.float64)
+def _earned(rows: pd.DataFrame, ehs: float, pool_fee_frac: float, curtailed_frac: float = 0.0) -> tuple[float, float]:
+    """(BTC paid, expected blocks) of ``ehs`` of operating hashrate over ``rows``, hashing (1 - ``curtailed_frac``)
+    of the hours. [BTC, blocks]"""
+    share = ehs * (1.0 - curtailed_frac) / rows["hashrate_ehs"].to_numpy(np.float64)
     btc = float(np.sum(share * (rows["issuance_btc"].to_numpy() + rows["fees_btc"].to_numpy())))
     blocks = float(np.sum(share * rows["block_count"].to_numpy(np.float64)))
     return btc * (1.0 - pool_fee_frac), blocks
@@ -101,7 +113,7 @@ def fit_uptime_frac(months: dict[str, pd.DataFrame], by_month: dict, reported: d
         if row is None or row.kind == "average_operating" or month not in reported:
             continue
         num += reported[month]
-        den += _earned(rows, _month_end_mean(by_month, month), pool_fee_frac)[0]
+        den += _earned(rows, _month_end_mean(by_month, month), pool_fee_frac, row.curtailed_frac)[0]
     return num / den if den > 0 else float("nan")
 
 
@@ -111,7 +123,8 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
     """Reported against replayed production, one row per month of the window with both figures (index ``month``).
 
     ``history`` is the daily chain table (``io.history``), ``hashrate_reported`` ``HashrateReported`` rows,
-    ``reported_production`` ``ReportedProduction`` rows. Columns: kind, reported_ehs, operating_ehs [EH/s];
+    ``reported_production`` ``ReportedProduction`` rows. Columns: kind, reported_ehs, operating_ehs [EH/s] (before
+    curtailment); curtailed_frac [fraction of the month's hours, as reported; 0 where none];
     reported_btc, ours_btc, band_low_btc, band_high_btc [BTC]; expected_blocks, reported_blocks (NaN where not
     reported), band_low_blocks, band_high_blocks [blocks]; error_frac (ours / reported - 1), inside_band,
     blocks_inside_band. The summary: months, mean/max |error|, total error, months inside the band,
@@ -130,7 +143,8 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
         if row is None or month not in reported:
             continue
         operating = row.hashrate_ehs if row.kind == "average_operating" else _month_end_mean(by_month, month) * uptime
-        ours, blocks = _earned(days, operating, pool_fee_frac)
+        curtailed = float(row.curtailed_frac)
+        ours, blocks = _earned(days, operating, pool_fee_frac, curtailed)
         per_block = ours / blocks if blocks > 0 else 0.0
         if payout_scheme in LUCK_SCHEMES:
             low, high = (float(poisson.ppf(q, blocks)) * per_block for q in BAND_QUANTILES)
@@ -142,12 +156,14 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
         won = won_by_month.get(month)
         low_blocks, high_blocks = (float(poisson.ppf(q, blocks)) for q in BAND_QUANTILES)
         rows.append({"month": month, "kind": row.kind, "reported_ehs": row.hashrate_ehs, "operating_ehs": operating,
+                     "curtailed_frac": curtailed,
                      "reported_btc": reported[month], "ours_btc": ours, "expected_blocks": blocks,
                      "band_low_btc": low * (1 - spread) - btc_half_unit,
                      "band_high_btc": high * (1 + spread) + btc_half_unit,
                      "reported_blocks": float("nan") if won is None else float(won),
                      "band_low_blocks": low_blocks * (1 - spread), "band_high_blocks": high_blocks * (1 + spread)})
-    table = pd.DataFrame(rows, columns=["month", "kind", "reported_ehs", "operating_ehs", "reported_btc", "ours_btc",
+    table = pd.DataFrame(rows, columns=["month", "kind", "reported_ehs", "operating_ehs", "curtailed_frac",
+                                        "reported_btc", "ours_btc",
                                         "expected_blocks", "band_low_btc", "band_high_btc", "reported_blocks",
                                         "band_low_blocks", "band_high_blocks"]).set_index("month")
     table["error_frac"] = table["ours_btc"] / table["reported_btc"] - 1.0
@@ -179,6 +195,7 @@ def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str) -> di
                              if len(tested) else float("nan")),
         "n_months_fitted": int(len(table) - len(tested)),
         "n_inside_band": int(tested["inside_band"].sum()),
+        "n_months_curtailed": int((table["curtailed_frac"] > 0).sum()),
         "n_months_blocks": int(tested["reported_blocks"].notna().sum()),
         "n_blocks_inside_band": int(tested["blocks_inside_band"].sum()),
         "uptime_fit_frac": uptime_frac,

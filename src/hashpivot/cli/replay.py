@@ -48,7 +48,7 @@ def replay(
     against_reports: Annotated[bool, typer.Option(
         "--against-reports", help="Reported BTC beside what the reported hashrate earns, with the luck band.")] = False,
     hashrate: Annotated[str | None, typer.Option(
-        "--hashrate", metavar="FILE", help="CSV month,hashrate_ehs[,kind]: your own hashrate path (with --against-reports).")] = None,
+        "--hashrate", metavar="FILE", help="CSV month,hashrate_ehs[,kind][,curtailed_frac]: your own hashrate path (with --against-reports).")] = None,
     pool_fee: Annotated[float, typer.Option(
         "--pool-fee", metavar="FRAC", help="Pool fee taken from what the hashrate earns (with --against-reports).")] = 0.0,
     html: Annotated[str | None, typer.Option(
@@ -89,6 +89,7 @@ def replay(
 #: Columns of the --against-reports table: (column, header, format, priority: the highest dropped first).
 _REPORT_COLUMNS = (("reported_btc", "reported BTC", "{:,.1f}", 1), ("ours_btc", "ours BTC", "{:,.1f}", 1),
                    ("error_frac", "error", "{:+.1%}", 1), ("operating_ehs", "operating EH/s", "{:.2f}", 3),
+                   ("curtailed_frac", "curtailed (reported)", "{:.1%}", 2),
                    ("reported_blocks", "blocks won", "{:,.0f}", 5), ("expected_blocks", "expected blocks", "{:,.1f}", 5))
 
 
@@ -141,9 +142,11 @@ def _summary_line(s: dict) -> str:
                 "(the company's [[company.hashrate_reported]] and [[company.reported_production]] rows).")
     uptime = "" if s["uptime_fit_frac"] != s["uptime_fit_frac"] else (
         f"; {s['n_months_fitted']} month-end months x fitted uptime {s['uptime_fit_frac']:.3f} (they test nothing)")
+    curtailed = "" if not s.get("n_months_curtailed") else (
+        f"; {s['n_months_curtailed']} months expect (1 - the curtailed share they reported) x what the hashrate earns")
     blocks = "" if not s["n_months_blocks"] else (
         f"; blocks won inside the Poisson band in {s['n_blocks_inside_band']} of {s['n_months_blocks']} months")
     return (f"{s['n_months_average_operating']} months of average operating hashrate: mean |error| "
             f"{pct(s['mean_abs_error_frac'])}, max |error| {pct(s['max_abs_error_frac'])}, total {pct(s['total_error_frac'])}; "
             f"{s['n_inside_band']} of them inside the luck band; luck explains "
-            f"{pct(s['luck_explained_frac'])} of the gaps{blocks}{uptime}.")
+            f"{pct(s['luck_explained_frac'])} of the gaps{blocks}{curtailed}{uptime}.")

@@ -1,5 +1,5 @@
-"""A user's own monthly hashrate path, read from a CSV file (columns ``month,hashrate_ehs`` and an optional
-``kind``), validated like any input: each row becomes a ``scenarios.schema.HashrateReported``."""
+"""A user's own monthly hashrate path, read from a CSV file (columns ``month,hashrate_ehs`` and optional
+``kind`` and ``curtailed_frac``, the share of the month's hours the fleet was curtailed), validated like any input: each row becomes a ``scenarios.schema.HashrateReported``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ DEFAULT_KIND = "average_operating"
 def load_hashrate_csv(path: str | os.PathLike[str]) -> list:
     """The rows of ``path`` as ``HashrateReported`` (source: the file and its line). Raises DataError naming
     the file, the line, the field, the value and what is allowed: a missing column, a month not YYYY-MM, an
-    EH/s that is negative or not a number, a kind that does not exist, a month listed twice."""
+    EH/s that is negative or not a number, a kind that does not exist, a curtailed share outside [0, 1), a month
+    listed twice."""
     from pydantic import ValidationError
 
     from hashpivot.scenarios.schema import HASHRATE_KINDS, HashrateReported
@@ -38,13 +39,16 @@ def load_hashrate_csv(path: str | os.PathLike[str]) -> list:
                 raise DataError(f"{file.name} line {line}: month={month!r} is listed twice (line {seen[month]} "
                                 "too); allowed: one row per month")
             seen[month] = line
+            curtailed = (raw.get("curtailed_frac") or "").strip() or "0"
             try:
                 rows.append(HashrateReported(month=month, hashrate_ehs=(raw.get("hashrate_ehs") or "").strip(),
-                                             kind=kind, source=f"{file.name} line {line}"))
+                                             kind=kind, source=f"{file.name} line {line}", curtailed_frac=curtailed,
+                                             curtailed_source=f"{file.name} line {line}"))
             except ValidationError as exc:
                 err = exc.errors()[0]
                 field = str(err["loc"][0]) if err["loc"] else "row"
-                allowed = ("one of " + ", ".join(HASHRATE_KINDS)) if field == "kind" else err["msg"]
+                allowed = {"kind": "one of " + ", ".join(HASHRATE_KINDS),
+                           "curtailed_frac": "a share of the month's hours in [0, 1)"}.get(field, err["msg"])
                 raise DataError(f"{file.name} line {line}: {field}={raw.get(field)!r} is invalid; allowed: "
                                 f"{allowed}") from None
     return rows

@@ -238,6 +238,26 @@ class HashrateReported(Model):
         "the month's end. [kind]"
     )
     source: str = Field(min_length=1, description="Publisher, date and link of the figure. [text]")
+    curtailed_frac: float = Field(
+        default=0.0, ge=0, lt=1,
+        description="Share of the month's hours the company reported its fleet curtailed (demand response, economic "
+        "curtailment), where the hashrate figure does not already net it out: a month-end energized or deployed "
+        "figure, or an average taken over the hours it ran; the replay then expects (1 - curtailed_frac) x what the "
+        "hashrate earns. An 'average operating hash rate' over the whole month already nets curtailment out and takes "
+        "none (docs/assumptions.md, Riot). [fraction]",
+    )
+    curtailed_source: str | None = Field(
+        default=None, min_length=1,
+        description="Publisher, date and link of the curtailment reported, and the arithmetic where it is derived "
+        "(curtailed MWh / (MW x the month's hours)); required when curtailed_frac > 0. [text]",
+    )
+
+    @model_validator(mode="after")
+    def _curtailment_sourced(self) -> HashrateReported:
+        if self.curtailed_frac > 0 and not self.curtailed_source:
+            raise ValueError(f"hashrate_reported month {self.month!r}: curtailed_frac={self.curtailed_frac} has no "
+                             "curtailed_source; allowed: a curtailment with its source (publisher, date, link)")
+        return self
 
 
 #: Kinds of a debt tranche: a term loan amortises linearly, a note repays its principal at maturity (bullet).
