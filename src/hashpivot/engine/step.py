@@ -80,10 +80,13 @@ from hashpivot.engine.state import (
     N_STATE,
     PS_CONTRACT_LOST,
     PS_LEASE_RATE_USD_PER_KW_MONTH,
+    PS_LEASE_UP_DAYS,
+    PS_LET_FROM_DAY,
     PS_NEXT_RENT_DAY,
     PS_RATE_FROM_DAY,
     PS_RELET_DAY,
     PS_RENT_USD_PER_DAY,
+    PS_TERMS_ENDED,
     S_BTC_HELD,
     S_CASH_USD,
     S_COLLATERAL_BTC,
@@ -114,11 +117,12 @@ MarketArrays = namedtuple("MarketArrays", (
 #: The company under one capacity plan (``engine.plan.CompanyArrays``, its fast path's factors in ``as_built``:
 #: ``engine.plan.AsBuiltFleets``) and its per-path inputs: ``start_days`` (paths, projects; -1 = never) and
 #: ``tenant_u`` (daily uniforms of tenant defaults, paths x projects x days + 1, or (1, 1, 1) when nothing can
-#: default); ``hedges``: the scenario's hedges (``engine.hedges.HEDGE_COLUMNS`` rows; none: 0 rows); ``debt`` and
+#: default); ``renewal_u`` (uniforms of lease renewals, paths x projects x term ends, or (1, 1, 1) when every lease
+#: renews: ``engine.run._renewal_uniforms``); ``hedges``: the scenario's hedges (``engine.hedges.HEDGE_COLUMNS`` rows; none: 0 rows); ``debt`` and
 #: ``covenants``: the company's debt tranches and covenants (``engine.debt`` rows; none: 0 rows).
 CompanyInputs = namedtuple("CompanyInputs", (
     "fleets", "derate", "upgrade", "sites", "projects", "removal_mw", "scalars", "as_built", "start_days", "tenant_u",
-    "hedges", "debt", "covenants",
+    "hedges", "debt", "covenants", "renewal_u",
 ))
 #: Where the kernel writes: ``terminal`` (paths, TERMINAL_COLUMNS), ``monthly`` (stored paths, MONTHLY_VARIABLES,
 #: months) and ``project_flows`` (stored paths, projects, months: AI projects' monthly net cash flows, zeroed by the
@@ -161,7 +165,7 @@ def _borrow_all(market, company, params, month_days, out, work):
     company = CompanyInputs(b(company.fleets), b(company.derate), b(company.upgrade), b(company.sites),
                             b(company.projects), b(company.removal_mw), b(company.scalars), as_built,
                             b(company.start_days), b(company.tenant_u), b(company.hedges), b(company.debt),
-                            b(company.covenants))
+                            b(company.covenants), b(company.renewal_u))
     out = Outputs(b(out.terminal), b(out.monthly), b(out.project_flows))
     work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state),
                      b(work.site_energy), b(work.debt_state), b(work.margin_window), b(work.site_totals))
@@ -195,6 +199,9 @@ def start_path(st, fs, ps, sts, company, market, p):
         ps[j, PS_RATE_FROM_DAY] = -1.0
         ps[j, PS_RELET_DAY] = -1.0
         ps[j, PS_CONTRACT_LOST] = 0.0
+        ps[j, PS_LET_FROM_DAY] = -1.0
+        ps[j, PS_LEASE_UP_DAYS] = 0.0
+        ps[j, PS_TERMS_ENDED] = 0.0
 
 
 @njit(inline="always")
@@ -300,11 +307,14 @@ def run_company(market, company, code, params, month_days, check, out, work):
         dbt.store_debt_terminal(st, out.terminal, p)
 
 
-def company_inputs(arrays, start_days, tenant_u) -> CompanyInputs:
-    """``CompanyInputs`` of a plan's packed arrays (``engine.plan.CompanyArrays``) and a chunk's per-path inputs."""
+def company_inputs(arrays, start_days, tenant_u, renewal_u=None) -> CompanyInputs:
+    """``CompanyInputs`` of a plan's packed arrays (``engine.plan.CompanyArrays``) and a chunk's per-path inputs
+    (``renewal_u`` None: every lease renews, as when none has ``renewal_prob`` below 1)."""
+    if renewal_u is None:
+        renewal_u = np.ones((1, 1, 1))
     return CompanyInputs(arrays.fleets, arrays.derate, arrays.upgrade, arrays.sites, arrays.projects,
                          arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u, arrays.hedges,
-                         arrays.debt, arrays.covenants)
+                         arrays.debt, arrays.covenants, renewal_u)
 
 
 def market_arrays(mk) -> MarketArrays:

@@ -63,11 +63,51 @@ class _Lease(Model):
         description="When the leased MW stop mining, as the contract says: when the build starts, or when the MW "
         "are delivered (the miners move elsewhere meanwhile; capex then falls on the delivery day). [kind]",
     )
+    initial_occupancy_frac: float = Field(
+        default=1.0, gt=0, le=1,
+        description="Share of the IT load let on the earn day (and on a re-let's first day). [fraction]",
+    )
+    stabilised_occupancy_frac: float = Field(
+        default=1.0, gt=0, le=1,
+        description="Share of the IT load let once the lease-up is over (a multi-tenant hall's structural "
+        "vacancy below 1). [fraction]",
+    )
+    lease_up_days: int = Field(
+        default=0, ge=0, le=3650,
+        description="Days from the earn day over which the share let ramps linearly from initial to stabilised "
+        "occupancy; 0: stabilised from the earn day. [days]",
+    )
+    relet_lease_up_days: int | None = Field(
+        default=None, ge=0, le=3650,
+        description="Lease-up of a re-let after a tenant leaves (a default or a non-renewal, after the downtime); "
+        "None: lease_up_days. [days]",
+    )
+    renewal_prob: float = Field(
+        default=1.0, ge=0, le=1,
+        description="Probability the tenant renews at the end of each term (at the market rate); otherwise it "
+        "leaves and the hall goes through downtime_days, then a re-let's lease-up. [probability]",
+    )
+    lease_up_contracted: bool = Field(
+        default=False,
+        description="True: the lease-up is a signed schedule, and contracted value counts the ramp's future "
+        "occupancy; False: speculative, only the share let so far counts. [flag]",
+    )
 
     #: The engine's project columns (``engine.plan.PROJECT_COLUMNS``) a lease fills beyond the common ones.
     ENGINE_COLUMNS: ClassVar[tuple[str, ...]] = (
         "lease_rate_usd_per_kw_month", "escalator_frac_per_year", "term_days", "opex_frac_of_revenue", "capex_usd",
+        "initial_occupancy_frac", "stabilised_occupancy_frac", "lease_up_days", "relet_lease_up_days",
+        "renewal_prob", "lease_up_contracted",
     )
+
+    @model_validator(mode="after")
+    def _ramp_rises(self) -> _Lease:
+        if self.initial_occupancy_frac > self.stabilised_occupancy_frac:
+            raise ValueError(
+                f"initial_occupancy_frac={self.initial_occupancy_frac!r} is above stabilised_occupancy_frac="
+                f"{self.stabilised_occupancy_frac!r}; allowed: 0 < initial_occupancy_frac <= "
+                "stabilised_occupancy_frac <= 1 (a lease-up ramps up)")
+        return self
 
     @property
     def capex_usd_per_grid_mw(self) -> float:
@@ -81,6 +121,12 @@ class _Lease(Model):
             "term_days": self.term_years * DAYS_PER_YEAR,
             "opex_frac_of_revenue": self.opex_frac_of_revenue,
             "capex_usd": grid_mw / self.pue_ratio * self.capex_usd_per_mw,
+            "initial_occupancy_frac": self.initial_occupancy_frac,
+            "stabilised_occupancy_frac": self.stabilised_occupancy_frac,
+            "lease_up_days": self.lease_up_days,
+            "relet_lease_up_days": self.lease_up_days if self.relet_lease_up_days is None else self.relet_lease_up_days,
+            "renewal_prob": self.renewal_prob,
+            "lease_up_contracted": 1.0 if self.lease_up_contracted else 0.0,
         }
 
 
