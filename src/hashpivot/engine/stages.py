@@ -816,7 +816,7 @@ def _lease_value_usd(pr, ps, j, t, rate_per_year):
     first_level = t + 1  # first day valued at one level share let [day]
     ramp = 0.0
     if pr[j, P_LEASE_UP_CONTRACTED] != 0.0 and t + 1 < ramp_end:
-        d = t + 1
+        d = max(t + 1, ps[j, PS_LET_FROM_DAY])  # a lease not yet earning: from its earn day
         while d < ramp_end and d <= term_end - 1:
             rent = rent0 * k.escalation_factor(pr[j, P_ESCALATOR_FRAC_PER_YEAR], int((d - rate_from) // 365))
             ramp += k.daily_flow_pv(rent * net_frac * lease_occupancy(pr, ps, j, d), d - t, 1, rate_per_year, hazard)
