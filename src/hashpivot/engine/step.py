@@ -10,8 +10,9 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
    demand-response program calls it off in its share of the dearest hours, up to a cap a year, paying its credit
    on the called MWh. Production
    ``mined = uptime x (1 - pool fee) x hashrate x hashvalue`` joins the BTC held.
-3. AI projects (``ai_projects``): capex evenly over the build, then leases at their escalated rate (re-let at the
-   market rate after a tenant default and its downtime, or at the end of the term), GPU clouds their contracted
+3. AI projects (``ai_projects``): capex evenly over the build, then leases at their escalated rate x the share let
+   on their lease-up ramp (re-let at the market rate on a new ramp after a tenant default or a non-renewal and its
+   downtime, renewed at the market rate at the end of the term), GPU clouds their contracted
    and spot GPU-hours, less power and opex.
    Hedges (``engine.hedges.settle_hedges``, only when the scenario has ``[[hedges]]``): hashprice forwards accrue
    and settle at month ends, options settle at expiry and are (re)bought, BTC-backed loans pay interest, meet

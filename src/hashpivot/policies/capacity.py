@@ -4,8 +4,16 @@ decide when mining megawatts move to them.
 Projects:
 - ``colocation_lease`` (Core Scientific hosting CoreWeave): we lease critical IT load to a tenant at a rate per
   kW-month with a yearly escalator; the tenant pays its own power (pass-through), we pay fit-out capex and a
-  share of revenue as opex. The tenant may default (a daily hazard); after a default the MW sit idle for
-  ``downtime_days`` and are then re-let at the market rate of that day (see ``market.gpu_rent``).
+  share of revenue as opex. The tenant may default (a daily hazard) or not renew at a term end
+  (``renewal_prob``); the MW then sit idle for ``downtime_days`` and are re-let at the market rate of that day
+  (see ``market.gpu_rent``). The share let (occupancy) ramps linearly from ``initial_occupancy_frac`` to
+  ``stabilised_occupancy_frac`` over ``lease_up_days`` from the earn day, and over ``relet_lease_up_days`` after a
+  re-let; rent and our operating share scale with it, the MW-days count the whole built hall. The defaults (all let
+  from the earn day, always renews) are a single-tenant build-to-suit lease signed before delivery, as CoreWeave's
+  at Core Scientific; a multi-tenant or speculative hall in North America would start near 0.7 let (72-73 % of the
+  capacity under construction preleased, JLL North America Data Center Report year-end 2024 and H1 2025) and
+  stabilise near 0.97 (vacancy 2.6 % then 2.3 %, same reports) over 12 to 24 months (an assumption; see
+  docs/assumptions.md, "Lease-up and vacancy").
 - ``site_lease`` (Riot's Corsicana): powered land and shell; the same mechanics at a lower rate and little capex.
 - ``gpu_cloud`` (Hut 8 Highrise, HIVE, IREN): we own GPUs, pay their capex and power, and rent GPU-hours: a
   contracted share at a fixed rate for the contract term, the rest (and all after the term) at the spot rate,
