@@ -89,6 +89,19 @@ def test_a_tenant_that_never_renews_leaves_the_hall_idle_then_it_ramps_again():
         sum(RENT_USD_PER_DAY * ramp(0.5, 1.0, 10, d - 1) for d in range(1, N_DAYS + 1)), rel=1e-12)
 
 
+def test_a_default_re_lets_on_the_re_lets_lease_up():
+    """A tenant that defaults with certainty (probability 1 a year: a daily hazard of 1) and no downtime: every day
+    the hall is re-let at once and the re-let's lease-up (30 days from 25 %) restarts, so each day lets only the
+    initial 25 %; with a first lease-up of 30 days and no default the ramp would have run its course."""
+    project = lease(tenant_default_prob_per_year=1.0, downtime_days=0, initial_occupancy_frac=0.25,
+                    lease_up_days=30)
+    ds = simulate_all(scenario(project)).isel(path=0)
+    assert float(ds["colocation_lease_revenue_usd"]) == pytest.approx(0.25 * N_DAYS * RENT_USD_PER_DAY, rel=1e-12)
+    no_default = simulate_all(scenario({**project, "tenant_default_prob_per_year": 0.0})).isel(path=0)
+    assert float(no_default["colocation_lease_revenue_usd"]) == pytest.approx(
+        sum(RENT_USD_PER_DAY * ramp(0.25, 1.0, 30, d - 1) for d in range(1, N_DAYS + 1)), rel=1e-12)
+
+
 def test_each_paths_renewal_is_its_own_first_renewal_uniform_and_ignores_the_chunking():
     """renewal_prob 0.5, a 30-day term (days 1..30) and 40 days of downtime, horizon 50: path p renews on day 31 iff
     the first uniform of its ``renewal`` stream (seed 1) is below 0.5, then earns on days 31..50; else it earns
