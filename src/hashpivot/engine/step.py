@@ -64,7 +64,9 @@ from hashpivot.engine.plan import (
     C_FIXED_OPEX_USD_PER_DAY,
     C_SHARES,
     F_GRID_MW,
+    P_KIND,
     P_LEASE_RATE_USD_PER_KW_MONTH,
+    P_RENEWAL_PROB,
     U_CHECK_EVERY_DAYS,
     U_ENABLED,
 )
@@ -102,6 +104,7 @@ from hashpivot.engine.state import (
     S_PRICE_SUM_USD,
     S_SHARES,
 )
+from hashpivot.policies.capacity import PROJECT_GPU_CLOUD
 from hashpivot.policies.hedges import FIXED_POWER
 from hashpivot.policies.treasury import (
     SELL_ABOVE_AVERAGE,
@@ -312,6 +315,9 @@ def company_inputs(arrays, start_days, tenant_u, renewal_u=None) -> CompanyInput
     """``CompanyInputs`` of a plan's packed arrays (``engine.plan.CompanyArrays``) and a chunk's per-path inputs
     (``renewal_u`` None: every lease renews, as when none has ``renewal_prob`` below 1)."""
     if renewal_u is None:
+        leases = arrays.projects[:, P_KIND] != PROJECT_GPU_CLOUD
+        if np.any(arrays.projects[leases, P_RENEWAL_PROB] < 1.0):
+            raise ValueError("a lease with renewal_prob < 1 needs its renewal uniforms (engine.run._renewal_uniforms)")
         renewal_u = np.ones((1, 1, 1))
     return CompanyInputs(arrays.fleets, arrays.derate, arrays.upgrade, arrays.sites, arrays.projects,
                          arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u, arrays.hedges,
