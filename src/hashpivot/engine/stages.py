@@ -842,9 +842,9 @@ def _lease_value_usd(pr, ps, j, t, rate_per_year):
 def contracted_value_usd(ps, company, market, p, t):
     """Present value on day ``t`` of what the company's AI/HPC contracts still pay after ``t``, at the company's
     ``C_CONTRACT_DISCOUNT_RATE_PER_YEAR`` and each tenant's default hazard: a lease's rent of its contracted
-    occupancy to the end of its term net of its operating share (``_lease_value_usd``); a GPU cloud's contracted GPU-hours to the end of its
-    contract, net of their share of the hall's power (at day ``t``'s power index) and GPU opex; less the capex of
-    builds still under way. Uncontracted spot revenue counts nothing. [USD]"""
+    occupancy to the end of its term net of its operating share (``_lease_value_usd``); a GPU cloud's contracted
+    GPU-hours to the end of its contract, net of their share of the hall's power (at day ``t``'s power index) and
+    GPU opex; less the capex of builds still under way. Uncontracted spot revenue counts nothing. [USD]"""
     pr = company.projects
     rate = company.scalars[C_CONTRACT_DISCOUNT_RATE_PER_YEAR]
     pi = 0 if market.power_price_index.shape[0] == 1 else p
