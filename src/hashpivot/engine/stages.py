@@ -516,7 +516,8 @@ def lease_day(ps, company, market, p, j, gi, t, in_downtime):
     none, the re-let's lease-up restarts today); at the end of the term the tenant renews at the market rate with
     probability ``renewal_prob`` (``_renews``), else it leaves: the MW idle for ``downtime_days`` and are then
     re-let like a default's. The rent is the full IT load's x the share let today (``lease_occupancy``: the
-    lease-up from the letting's first day); the daily rent is recomputed only when the rate (re)starts or turns a
+    lease-up from the letting's first day; ``PS_RENT_USD_PER_DAY`` holds the stabilised share's, so a day past the
+    ramp reads it as it is); the daily rent is recomputed only when the rate (re)starts or turns a
     year older (the escalator steps at each anniversary). Opex is the operating share of the rent. Writes
     ``PROJECT_STATE``."""
     pr = company.projects
@@ -543,13 +544,16 @@ def lease_day(ps, company, market, p, j, gi, t, in_downtime):
         rev = 0.0
     else:
         if t == ps[j, PS_NEXT_RENT_DAY]:
-            ps[j, PS_RENT_USD_PER_DAY] = k.lease_rent_usd_per_day(pr[j, P_IT_MW], ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH])
+            ps[j, PS_RENT_USD_PER_DAY] = (k.lease_rent_usd_per_day(pr[j, P_IT_MW], ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH])
+                                          * pr[j, P_STABILISED_OCCUPANCY_FRAC])
             age_days = int(t - ps[j, PS_RATE_FROM_DAY])
             if pr[j, P_ESCALATOR_FRAC_PER_YEAR] != 0.0:
                 ps[j, PS_RENT_USD_PER_DAY] = ps[j, PS_RENT_USD_PER_DAY] * k.escalation_factor(
                     pr[j, P_ESCALATOR_FRAC_PER_YEAR], age_days // 365)
             ps[j, PS_NEXT_RENT_DAY] = t + 365 - age_days % 365
-        rev = ps[j, PS_RENT_USD_PER_DAY] * lease_occupancy(pr, ps, j, t)
+        rev = ps[j, PS_RENT_USD_PER_DAY]  # of the stabilised share let
+        if t < ps[j, PS_LET_FROM_DAY] + ps[j, PS_LEASE_UP_DAYS]:  # on the lease-up ramp
+            rev = rev * (lease_occupancy(pr, ps, j, t) / pr[j, P_STABILISED_OCCUPANCY_FRAC])
     return rev, rev * pr[j, P_OPEX_FRAC_OF_REVENUE]
 
 

@@ -183,7 +183,7 @@ def terminal_width(n_sites: int) -> int:
 #: Per AI project (rows), its state on a path. Days are whole numbers held as floats. (name, meaning [unit])
 PROJECT_STATE = (
     ("lease_rate_usd_per_kw_month", "a lease's rate in force (re-let or renewed at the market) [USD/kW-month]"),
-    ("rent_usd_per_day", "a lease's daily rent in force, escalated [USD/day]"),
+    ("rent_usd_per_day", "a lease's daily rent in force, escalated, of its stabilised share let [USD/day]"),
     ("next_rent_day", "next day the rent must be recomputed; -1 before revenue starts [day]"),
     ("rate_from_day", "day the rate in force started; -1 before revenue starts [day]"),
     ("relet_day", "day the project earns again after a default; -1 if none [day]"),
