@@ -220,9 +220,11 @@ def with_unique_names(policies: list[Dict]) -> list[Dict]:
 
 @st.composite
 def capacity_policy(draw: st.DrawFn, company_dict: Dict, horizon_days: int) -> Dict:
-    """``all_mining`` or ``convert_on_day`` of a share of the mining MW on a day of the horizon."""
+    """``all_mining`` or ``convert_on_day`` of a share of the mining MW on a day of the horizon; the lease may ramp
+    (lease-up), default, not renew at a term end and re-let on its own ramp."""
     if draw(st.booleans()):
         return {"kind": "all_mining"}
+    stabilised = draw(floats(0.05, 1.0))
     return {
         "kind": "convert_on_day",
         "day": draw(st.integers(1, horizon_days)),
@@ -232,6 +234,15 @@ def capacity_policy(draw: st.DrawFn, company_dict: Dict, horizon_days: int) -> D
             "rate_usd_per_kw_month": draw(floats(20.0, 300.0)),
             "opex_frac_of_revenue": draw(floats(0.0, 1.0)),
             "capex_usd_per_mw": draw(floats(0.0, 5e6)),
+            "term_years": draw(floats(1 / 365, 2.0)),
+            "tenant_default_prob_per_year": draw(st.sampled_from((0.0, 0.0, 0.5))),
+            "downtime_days": draw(st.integers(0, horizon_days)),
+            "stabilised_occupancy_frac": stabilised,
+            "initial_occupancy_frac": stabilised * draw(floats(0.01, 1.0)),
+            "lease_up_days": draw(st.integers(0, horizon_days)),
+            "relet_lease_up_days": draw(st.none() | st.integers(0, horizon_days)),
+            "renewal_prob": draw(floats(0.0, 1.0)),
+            "lease_up_contracted": draw(st.booleans()),
         },
     }
 

@@ -191,6 +191,23 @@ def _structure_cases() -> list[Case]:
     ]
     cases = [Case(f"structure:{name}", run, words=words, scenario=_set(base, path, value))
              for name, path, value, words in edits]
+    # A lease's lease-up and vacancy (ai_pivot's CoreWeave lease): occupancy in (0, 1], initial <= stabilised,
+    # whole days >= 0, a renewal probability in [0, 1].
+    pivot = short_dict("ai_pivot")
+    project = ("compare_capacity", 0, "project")
+    dotted = "compare_capacity.0.project"
+    lease_edits = [
+        ("occupancy 0", "initial_occupancy_frac", 0.0, ("initial_occupancy_frac", "0.0", "greater than 0")),
+        ("occupancy above 1", "stabilised_occupancy_frac", 1.2, ("stabilised_occupancy_frac", "1.2")),
+        ("lease-up negative", "lease_up_days", -30, ("lease_up_days", "-30")),
+        ("re-let lease-up negative", "relet_lease_up_days", -1, ("relet_lease_up_days", "-1")),
+        ("renewal above 1", "renewal_prob", 1.5, ("renewal_prob", "1.5")),
+    ]
+    cases += [Case(f"lease:{name}", run, words=(f"{dotted}.{words[0]}", *words[1:]),
+                   scenario=_set(pivot, (*project, key), value)) for name, key, value, words in lease_edits]
+    falling = _set(_set(pivot, (*project, "initial_occupancy_frac"), 0.9), (*project, "stabilised_occupancy_frac"), 0.5)
+    cases.append(Case("lease:initial above stabilised", run, scenario=falling,
+                      words=(dotted, "initial_occupancy_frac=0.9", "stabilised_occupancy_frac=0.5", "allowed")))
     bootstrap = _set(base, ("market", "btc_price"), {"kind": "bootstrap", "start_usd": 64000.0, "since": "2024-03-01"})
     data_run = ("run", "{scenario}", "--store", "{store}", "--data", "{data}")
     for since, words in (("yesterday", ("since", "'yesterday'")), ("2024-02-30", ("since", "'2024-02-30'")),

@@ -38,6 +38,7 @@ energy_cost_usd = _inline(power.energy_cost_usd_unchecked)
 # AI/HPC
 lease_rent_usd_per_day = _inline(ai.lease_rent_usd_per_day_unchecked)
 escalation_factor = _inline(ai.escalation_factor_unchecked)
+lease_occupancy_frac = _inline(ai.lease_occupancy_frac_unchecked)
 gpu_hours_per_day = _inline(ai.gpu_hours_per_day_unchecked)
 gpu_revenue_usd = _inline(ai.gpu_revenue_usd_unchecked)
 # finance

@@ -78,11 +78,19 @@ PROJECT_COLUMNS = (
     ("contract_rate_usd_per_gpu_hour", "fixed contract rent [USD/GPU-hour]"),
     ("opex_usd_per_gpu_hour", "non-power operating cost per installed GPU-hour [USD/GPU-hour]"),
     ("site_index", "row of the project's site: its conversion's site, else the site giving it the most MW [index]"),
+    ("initial_occupancy_frac", "a lease's share of IT load let on its first day (and a re-let's) [fraction]"),
+    ("stabilised_occupancy_frac", "a lease's share of IT load let after its lease-up [fraction]"),
+    ("lease_up_days", "days over which a lease's occupancy ramps from initial to stabilised [days]"),
+    ("relet_lease_up_days", "the same ramp after a re-let [days]"),
+    ("renewal_prob", "probability a lease's tenant renews at each term's end [probability]"),
+    ("lease_up_contracted", "1: contracted value counts the lease-up's future occupancy; 0: the share let [flag]"),
 )
 (P_KIND, P_GRID_MW, P_IT_MW, P_LEASE_RATE_USD_PER_KW_MONTH, P_ESCALATOR_FRAC_PER_YEAR, P_TERM_DAYS,
  P_OPEX_FRAC_OF_REVENUE, P_CAPEX_USD, P_BUILD_DAYS, P_DELAY_DAYS, P_HAZARD_PER_DAY, P_DOWNTIME_DAYS, P_N_GPUS,
  P_CONTRACTED_FRAC, P_UTILISATION_FRAC, P_CONTRACT_DAYS, P_SPOT_START_USD_PER_GPU_HOUR, P_POWER_PRICE_USD_PER_MWH,
- P_CONTRACT_RATE_USD_PER_GPU_HOUR, P_OPEX_USD_PER_GPU_HOUR, P_SITE_INDEX) = range(len(PROJECT_COLUMNS))
+ P_CONTRACT_RATE_USD_PER_GPU_HOUR, P_OPEX_USD_PER_GPU_HOUR, P_SITE_INDEX, P_INITIAL_OCCUPANCY_FRAC,
+ P_STABILISED_OCCUPANCY_FRAC, P_LEASE_UP_DAYS, P_RELET_LEASE_UP_DAYS, P_RENEWAL_PROB,
+ P_LEASE_UP_CONTRACTED) = range(len(PROJECT_COLUMNS))
 N_PROJECT_COLS = len(PROJECT_COLUMNS)
 #: Columns every project fills, whatever its kind.
 PROJECT_COMMON_COLUMNS = ("kind", "grid_mw", "it_mw", "build_days", "delay_days", "hazard_per_day", "downtime_days",

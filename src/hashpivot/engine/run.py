@@ -28,7 +28,7 @@ import pandas as pd
 from hashpivot.engine.budget import check_run_fits
 from hashpivot.engine.market import MarketChunk, build_market
 from hashpivot.engine.memory import recycle_chunk_memory
-from hashpivot.engine.plan import P_HAZARD_PER_DAY, build_company
+from hashpivot.engine.plan import P_HAZARD_PER_DAY, P_KIND, P_RENEWAL_PROB, P_TERM_DAYS, build_company
 from hashpivot.engine.result import FINALS, SimResult, path_metrics
 from hashpivot.engine.debt import margin_window_days
 from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS, tracked_sites
@@ -42,7 +42,7 @@ from hashpivot.engine.step import (
     terminal_width,
 )
 from hashpivot.errors import HashpivotError
-from hashpivot.policies.capacity import capacity_label
+from hashpivot.policies.capacity import PROJECT_GPU_CLOUD, capacity_label
 from hashpivot.processes.random import normals_then_uniforms
 
 
@@ -220,12 +220,13 @@ class _Job:
         for plan_arrays in self.arrays:
             starts = plan_arrays.start_days(mk)
             tenant_u = _tenant_uniforms(self.scenario, plan_arrays, first, count)
+            renewal_u = _renewal_uniforms(self.scenario, plan_arrays, first, count)
             n_proj = len(plan_arrays.specs)
             for policy in self.treasury:
                 term = np.empty((count, self.width))
                 flows = np.zeros((store_here, max(n_proj, 1), month_days.size))
                 kernel_for(plan_arrays)(
-                    market_in, company_inputs(plan_arrays, starts, tenant_u), policy.code, policy.params(),
+                    market_in, company_inputs(plan_arrays, starts, tenant_u, renewal_u), policy.code, policy.params(),
                     month_days, check, Outputs(term, mon, flows),
                     new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),
                                   energy_sites(plan_arrays), len(plan_arrays.debt),
@@ -517,3 +518,28 @@ def _tenant_uniforms(scenario, company_arrays, first: int, count: int) -> np.nda
     n_cols = scenario.run.horizon_days + 1
     _, u = normals_then_uniforms(scenario.run.seed, first, count, "tenant", 0, len(hazards) * n_cols)
     return u.reshape(count, len(hazards), n_cols)
+
+
+def renewal_draws(company_arrays, horizon_days: int) -> int:
+    """Most term ends any lease that may not renew can reach within ``horizon_days``: a term starts at the earliest
+    on day 1 and lasts at least ``max(term_days, 1)`` days, so at most horizon / that + 1 of them end; 0 when every
+    lease renews (``renewal_prob`` 1) or there is none. [count]"""
+    pr = company_arrays.projects
+    if not len(company_arrays.specs):
+        return 0
+    lease = (pr[:, P_KIND] != PROJECT_GPU_CLOUD) & (pr[:, P_RENEWAL_PROB] < 1.0)
+    if not np.any(lease):
+        return 0
+    return int(horizon_days // max(float(np.min(pr[lease, P_TERM_DAYS])), 1.0)) + 2
+
+
+def _renewal_uniforms(scenario, company_arrays, first: int, count: int) -> np.ndarray:
+    """Uniforms deciding lease renewals, shape (paths, projects, ``renewal_draws``); (1, 1, 1) when every lease
+    renews. Project k's n-th term end reads the n-th uniform of the k-th block of each path's ``renewal`` stream,
+    so a path's draws depend on neither the chunking nor the other projects' outcomes."""
+    n_draws = renewal_draws(company_arrays, scenario.run.horizon_days)
+    if n_draws == 0:
+        return np.ones((1, 1, 1))
+    n_proj = len(company_arrays.specs)
+    _, u = normals_then_uniforms(scenario.run.seed, first, count, "renewal", 0, n_proj * n_draws)
+    return u.reshape(count, n_proj, n_draws)

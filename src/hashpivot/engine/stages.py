@@ -69,15 +69,21 @@ from hashpivot.engine.plan import (
     P_ESCALATOR_FRAC_PER_YEAR,
     P_GRID_MW,
     P_HAZARD_PER_DAY,
+    P_INITIAL_OCCUPANCY_FRAC,
     P_IT_MW,
     P_KIND,
     P_LEASE_RATE_USD_PER_KW_MONTH,
+    P_LEASE_UP_CONTRACTED,
+    P_LEASE_UP_DAYS,
     P_N_GPUS,
     P_OPEX_FRAC_OF_REVENUE,
     P_OPEX_USD_PER_GPU_HOUR,
     P_POWER_PRICE_USD_PER_MWH,
+    P_RELET_LEASE_UP_DAYS,
+    P_RENEWAL_PROB,
     P_SITE_INDEX,
     P_SPOT_START_USD_PER_GPU_HOUR,
+    P_STABILISED_OCCUPANCY_FRAC,
     P_TERM_DAYS,
     P_UTILISATION_FRAC,
     SITE_CURTAILABLE_FRAC,
@@ -132,10 +138,13 @@ from hashpivot.engine.state import (
     N_SEGMENTS,
     PS_CONTRACT_LOST,
     PS_LEASE_RATE_USD_PER_KW_MONTH,
+    PS_LEASE_UP_DAYS,
+    PS_LET_FROM_DAY,
     PS_NEXT_RENT_DAY,
     PS_RATE_FROM_DAY,
     PS_RELET_DAY,
     PS_RENT_USD_PER_DAY,
+    PS_TERMS_ENDED,
     S_BOUGHT_BTC,
     S_BTC_HELD,
     S_CAPEX_USD,
@@ -748,30 +757,78 @@ def gpu_cloud_day(ps, company, market, p, j, pi, gi, t, earn_day, in_downtime):
 
 
 @njit(inline="always")
+def _let(ps, j, t, lease_up_days):
+    """Lease ``j``'s letting (and its lease-up of ``lease_up_days``) begins on day ``t``: writes ``PS_LET_FROM_DAY``
+    and ``PS_LEASE_UP_DAYS``."""
+    ps[j, PS_LET_FROM_DAY] = t
+    ps[j, PS_LEASE_UP_DAYS] = lease_up_days
+
+
+@njit(inline="always")
+def lease_occupancy(pr, ps, j, d):
+    """Share of lease ``j``'s IT load let on day ``d`` of its current letting (``kernels.lease_occupancy_frac`` from
+    ``PS_LET_FROM_DAY`` over ``PS_LEASE_UP_DAYS``). [fraction]"""
+    return k.lease_occupancy_frac(pr[j, P_INITIAL_OCCUPANCY_FRAC], pr[j, P_STABILISED_OCCUPANCY_FRAC],
+                                  ps[j, PS_LEASE_UP_DAYS], d - ps[j, PS_LET_FROM_DAY])
+
+
+@njit(inline="always")
+def _renews(ps, company, p, j):
+    """Whether lease ``j``'s tenant renews at the term end being reached: always with ``renewal_prob`` 1 (no draw),
+    else the path's next renewal uniform (``renewal_u[p, j, n]``, n = the term ends so far) is below it. Writes
+    ``PS_TERMS_ENDED``."""
+    prob = company.projects[j, P_RENEWAL_PROB]
+    if prob >= 1.0:
+        return True
+    n = int(ps[j, PS_TERMS_ENDED])
+    ps[j, PS_TERMS_ENDED] = n + 1.0
+    return company.renewal_u[p, j, min(n, company.renewal_u.shape[2] - 1)] < prob
+
+
+@njit(inline="always")
 def lease_day(ps, company, market, p, j, gi, t, in_downtime):
-    """(rent [USD], opex [USD]) of lease ``j`` today. A tenant default idles the MW for ``downtime_days``; at the
-    end of the term the lease renews at the market rate; the daily rent is recomputed only when the rate (re)starts
-    or turns a year older (the escalator steps at each anniversary). Writes ``PROJECT_STATE``."""
+    """(rent [USD], opex [USD]) of lease ``j`` today. A tenant default idles the MW for ``downtime_days`` (with
+    none, the re-let's lease-up restarts today); at the end of the term the tenant renews at the market rate with
+    probability ``renewal_prob`` (``_renews``), else it leaves: the MW idle for ``downtime_days`` and are then
+    re-let like a default's. The rent is the full IT load's x the share let today (``lease_occupancy``: the
+    lease-up from the letting's first day; ``PS_RENT_USD_PER_DAY`` holds the stabilised share's, so a day past the
+    ramp reads it as it is); the daily rent is recomputed only when the rate (re)starts or turns a
+    year older (the escalator steps at each anniversary). Opex is the operating share of the rent. Writes
+    ``PROJECT_STATE``."""
     pr = company.projects
     hazard = pr[j, P_HAZARD_PER_DAY]
     if not in_downtime and hazard > 0.0 and company.tenant_u[p, j, t] < hazard:
         ps[j, PS_RELET_DAY] = t + int(pr[j, P_DOWNTIME_DAYS])
         in_downtime = ps[j, PS_RELET_DAY] > t
+        if not in_downtime:
+            _let(ps, j, t, pr[j, P_RELET_LEASE_UP_DAYS])
     if not in_downtime and t - ps[j, PS_RATE_FROM_DAY] >= pr[j, P_TERM_DAYS]:
-        ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH] = _relet_rate(company, market, j, gi, t)
-        ps[j, PS_RATE_FROM_DAY] = t
-        ps[j, PS_NEXT_RENT_DAY] = t
+        if _renews(ps, company, p, j):
+            ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH] = _relet_rate(company, market, j, gi, t)
+            ps[j, PS_RATE_FROM_DAY] = t
+            ps[j, PS_NEXT_RENT_DAY] = t
+        else:
+            ps[j, PS_RELET_DAY] = t + int(pr[j, P_DOWNTIME_DAYS])
+            in_downtime = ps[j, PS_RELET_DAY] > t
+            if not in_downtime:  # no downtime: re-let today
+                ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH] = _relet_rate(company, market, j, gi, t)
+                ps[j, PS_RATE_FROM_DAY] = t
+                ps[j, PS_NEXT_RENT_DAY] = t
+                _let(ps, j, t, pr[j, P_RELET_LEASE_UP_DAYS])
     if in_downtime:
         rev = 0.0
     else:
         if t == ps[j, PS_NEXT_RENT_DAY]:
-            ps[j, PS_RENT_USD_PER_DAY] = k.lease_rent_usd_per_day(pr[j, P_IT_MW], ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH])
+            ps[j, PS_RENT_USD_PER_DAY] = (k.lease_rent_usd_per_day(pr[j, P_IT_MW], ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH])
+                                          * pr[j, P_STABILISED_OCCUPANCY_FRAC])
             age_days = int(t - ps[j, PS_RATE_FROM_DAY])
             if pr[j, P_ESCALATOR_FRAC_PER_YEAR] != 0.0:
                 ps[j, PS_RENT_USD_PER_DAY] = ps[j, PS_RENT_USD_PER_DAY] * k.escalation_factor(
                     pr[j, P_ESCALATOR_FRAC_PER_YEAR], age_days // 365)
             ps[j, PS_NEXT_RENT_DAY] = t + 365 - age_days % 365
-        rev = ps[j, PS_RENT_USD_PER_DAY]
+        rev = ps[j, PS_RENT_USD_PER_DAY]  # of the stabilised share let
+        if t < ps[j, PS_LET_FROM_DAY] + ps[j, PS_LEASE_UP_DAYS]:  # on the lease-up ramp
+            rev = rev * (lease_occupancy(pr, ps, j, t) / pr[j, P_STABILISED_OCCUPANCY_FRAC])
     return rev, rev * pr[j, P_OPEX_FRAC_OF_REVENUE]
 
 
@@ -815,12 +872,14 @@ def ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store, project_fl
         if ps[j, PS_RATE_FROM_DAY] < 0:
             ps[j, PS_RATE_FROM_DAY] = earn
             ps[j, PS_NEXT_RENT_DAY] = earn
+            _let(ps, j, earn, pr[j, P_LEASE_UP_DAYS])
         in_downtime = ps[j, PS_RELET_DAY] > t
         gpu = int(pr[j, P_KIND]) == PROJECT_GPU_CLOUD
         if t == ps[j, PS_RELET_DAY] and not gpu:
             ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH] = _relet_rate(company, market, j, gi, t)
             ps[j, PS_RATE_FROM_DAY] = t
             ps[j, PS_NEXT_RENT_DAY] = t
+            _let(ps, j, t, pr[j, P_RELET_LEASE_UP_DAYS])
         if gpu:
             rev, op = gpu_cloud_day(ps, company, market, p, j, pi, gi, t, earn, in_downtime)
         else:
@@ -1024,33 +1083,50 @@ def _lease_value_usd(pr, ps, j, t, rate_per_year):
     """Present value on day ``t`` of lease ``j``'s contracted rent after ``t``, net of its operating share, while
     the tenant survives its default hazard: to the end of the term in force (from the earn day at the contract
     rate when the lease has not started earning), the rent stepping at each anniversary by the escalator; nothing
-    while the MW stand idle after a default (re-letting is not yet contracted). [USD]"""
+    while the MW stand idle after a default or a non-renewal (re-letting is not yet contracted). Only contracted
+    occupancy counts: the share let by day ``t`` (on the earn day for a lease not yet earning), unless the lease-up
+    is a signed schedule (``lease_up_contracted``): then each day of the ramp still to come counts at its
+    occupancy, and the days after it at the stabilised share. [USD]"""
     if ps[j, PS_RELET_DAY] > t:
         return 0.0
     rate_from = ps[j, PS_RATE_FROM_DAY]
     rent0 = k.lease_rent_usd_per_day(pr[j, P_IT_MW], ps[j, PS_LEASE_RATE_USD_PER_KW_MONTH])
     term_end = rate_from + pr[j, P_TERM_DAYS]  # first day of the next term [day]
+    net_frac = 1.0 - pr[j, P_OPEX_FRAC_OF_REVENUE]
+    hazard = pr[j, P_HAZARD_PER_DAY]
+    ramp_end = ps[j, PS_LET_FROM_DAY] + ps[j, PS_LEASE_UP_DAYS]  # first day at the stabilised share [day]
+    first_level = t + 1  # first day valued at one level share let [day]
+    ramp = 0.0
+    if pr[j, P_LEASE_UP_CONTRACTED] != 0.0 and t + 1 < ramp_end:
+        d = max(t + 1, ps[j, PS_LET_FROM_DAY])  # a lease not yet earning: from its earn day
+        while d < ramp_end and d <= term_end - 1:
+            rent = rent0 * k.escalation_factor(pr[j, P_ESCALATOR_FRAC_PER_YEAR], int((d - rate_from) // 365))
+            ramp += k.daily_flow_pv(rent * net_frac * lease_occupancy(pr, ps, j, d), d - t, 1, rate_per_year, hazard)
+            d += 1
+        first_level = ramp_end
+        level_frac = pr[j, P_STABILISED_OCCUPANCY_FRAC]
+    else:
+        level_frac = lease_occupancy(pr, ps, j, max(t, ps[j, PS_LET_FROM_DAY]))
     value = 0.0
-    year = max(int((t + 1 - rate_from) // 365), 0)
+    year = max(int((first_level - rate_from) // 365), 0)
     while True:
-        first = max(t + 1, rate_from + 365 * year)
+        first = max(first_level, rate_from + 365 * year)
         last = min(term_end - 1, rate_from + 365 * (year + 1) - 1)
         if last < first:
             break
         rent = rent0 * k.escalation_factor(pr[j, P_ESCALATOR_FRAC_PER_YEAR], year)
-        value += k.daily_flow_pv(rent * (1.0 - pr[j, P_OPEX_FRAC_OF_REVENUE]), first - t, last - first + 1,
-                                 rate_per_year, pr[j, P_HAZARD_PER_DAY])
+        value += k.daily_flow_pv(rent * net_frac, first - t, last - first + 1, rate_per_year, hazard)
         year += 1
-    return value
+    return value * level_frac + ramp
 
 
 @njit(inline="always")
 def contracted_value_usd(ps, company, market, p, t):
     """Present value on day ``t`` of what the company's AI/HPC contracts still pay after ``t``, at the company's
-    ``C_CONTRACT_DISCOUNT_RATE_PER_YEAR`` and each tenant's default hazard: a lease's rent to the end of its term
-    net of its operating share (``_lease_value_usd``); a GPU cloud's contracted GPU-hours to the end of its
-    contract, net of their share of the hall's power (at day ``t``'s power index) and GPU opex; less the capex of
-    builds still under way. Uncontracted spot revenue counts nothing. [USD]"""
+    ``C_CONTRACT_DISCOUNT_RATE_PER_YEAR`` and each tenant's default hazard: a lease's rent of its contracted
+    occupancy to the end of its term net of its operating share (``_lease_value_usd``); a GPU cloud's contracted
+    GPU-hours to the end of its contract, net of their share of the hall's power (at day ``t``'s power index) and
+    GPU opex; less the capex of builds still under way. Uncontracted spot revenue counts nothing. [USD]"""
     pr = company.projects
     rate = company.scalars[C_CONTRACT_DISCOUNT_RATE_PER_YEAR]
     pi = 0 if market.power_price_index.shape[0] == 1 else p
@@ -1064,10 +1140,14 @@ def contracted_value_usd(ps, company, market, p, t):
             value -= k.daily_flow_pv(pr[j, P_CAPEX_USD] / build, 1, start + build - 1 - t, rate, 0.0)
         earn = start + build + int(pr[j, P_DELAY_DAYS])
         if int(pr[j, P_KIND]) != PROJECT_GPU_CLOUD:
-            if ps[j, PS_RATE_FROM_DAY] < 0:  # not earning yet: the whole term from its earn day
+            if ps[j, PS_RATE_FROM_DAY] < 0:  # not earning yet: the whole term (and lease-up) from its earn day
                 ps[j, PS_RATE_FROM_DAY] = earn
+                ps[j, PS_LET_FROM_DAY] = earn
+                ps[j, PS_LEASE_UP_DAYS] = pr[j, P_LEASE_UP_DAYS]
                 value += _lease_value_usd(pr, ps, j, t, rate)
                 ps[j, PS_RATE_FROM_DAY] = -1.0
+                ps[j, PS_LET_FROM_DAY] = -1.0
+                ps[j, PS_LEASE_UP_DAYS] = 0.0
             else:
                 value += _lease_value_usd(pr, ps, j, t, rate)
             continue
@@ -1171,19 +1251,10 @@ def store_terminal(st, ps, sts, snap, company, market, term, p, t):
 # --- value: a discounted cash flow of the simulated flows -------------------------------------------------------
 
 @njit(inline="always")
-def value_day(st, flow_usd):
-    """Add day ``t``'s free cash flow to equity, discounted to day 0 at ``S_DISCOUNT_FACTOR`` (advanced each day by
-    the run loop), to ``S_PV_FLOWS_USD``. ``flow_usd``: BTC mined at the day's price + operating cash (AI/HPC
-    margin, demand response, less power, overheads, capex, interest) + hedge cash + net borrowing, less the BTC
-    lenders liquidated at the day's price; equity issued (for cash, or for a convertible's principal: the note is
-    then settled, a flow out, in new shares) and BTC bought or sold are not flows (trades at market between holders
-    of the same value). [USD]"""
-    st[S_PV_FLOWS_USD] += st[S_DISCOUNT_FACTOR] * flow_usd
-
-
-@njit(inline="always")
 def store_value_terminal(st, ps, company, market, term, p, t, contracted_usd):
-    """Write path ``p``'s ``VALUE_FIELDS`` on its last day ``t``: terminal value = what the AI/HPC contracts still
+    """Write path ``p``'s ``VALUE_FIELDS`` on its last day ``t`` from ``S_PV_FLOWS_USD`` (each operating day's free
+    cash flow to equity, discounted at the company's equity rate by ``S_DISCOUNT_FACTOR``: the run loop's sum,
+    ``engine.step``) and its terminal value: terminal value = what the AI/HPC contracts still
     pay (``contracted_usd`` when NAV counts them, else computed here; 0 on an insolvent path) less every debt still
     owed (straight, convertible, credit drawn, BTC-backed loans, tranches); mining after the horizon counts nothing. Equity =
     day 0's cash + BTC at day 0's price + PV of the flows + discounted terminal value, floored at 0 (shareholders

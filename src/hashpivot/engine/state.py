@@ -200,14 +200,17 @@ def terminal_width(n_sites: int, spin_offs: bool = False) -> int:
 #: Per AI project (rows), its state on a path. Days are whole numbers held as floats. (name, meaning [unit])
 PROJECT_STATE = (
     ("lease_rate_usd_per_kw_month", "a lease's rate in force (re-let or renewed at the market) [USD/kW-month]"),
-    ("rent_usd_per_day", "a lease's daily rent in force, escalated [USD/day]"),
+    ("rent_usd_per_day", "a lease's daily rent in force, escalated, of its stabilised share let [USD/day]"),
     ("next_rent_day", "next day the rent must be recomputed; -1 before revenue starts [day]"),
     ("rate_from_day", "day the rate in force started; -1 before revenue starts [day]"),
     ("relet_day", "day the project earns again after a default; -1 if none [day]"),
     ("contract_lost", "1 once a GPU cloud's contract customer has defaulted [flag]"),
+    ("let_from_day", "day a lease's current letting (and its lease-up) began; -1 before revenue starts [day]"),
+    ("lease_up_days", "lease-up of the current letting: the first's or a re-let's [days]"),
+    ("terms_ended", "a lease's term ends so far, each drawing its renewal [count]"),
 )
 (PS_LEASE_RATE_USD_PER_KW_MONTH, PS_RENT_USD_PER_DAY, PS_NEXT_RENT_DAY, PS_RATE_FROM_DAY, PS_RELET_DAY,
- PS_CONTRACT_LOST) = range(len(PROJECT_STATE))
+ PS_CONTRACT_LOST, PS_LET_FROM_DAY, PS_LEASE_UP_DAYS, PS_TERMS_ENDED) = range(len(PROJECT_STATE))
 N_PROJECT_STATE = len(PROJECT_STATE)
 
 #: Columns of the per-path terminal array: base stocks and flows, then revenue, opex, capex and MW-days per segment.

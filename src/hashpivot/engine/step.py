@@ -10,8 +10,9 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
    demand-response program calls it off in its share of the dearest hours, up to a cap a year, paying its credit
    on the called MWh. Production
    ``mined = uptime x (1 - pool fee) x hashrate x hashvalue`` joins the BTC held.
-3. AI projects (``ai_projects``): capex evenly over the build, then leases at their escalated rate (re-let at the
-   market rate after a tenant default and its downtime, or at the end of the term), GPU clouds their contracted
+3. AI projects (``ai_projects``): capex evenly over the build, then leases at their escalated rate x the share let
+   on their lease-up ramp (re-let at the market rate on a new ramp after a tenant default or a non-renewal and its
+   downtime, renewed at the market rate at the end of the term), GPU clouds their contracted
    and spot GPU-hours, less power and opex.
    Hedges (``engine.hedges.settle_hedges``, only when the scenario has ``[[hedges]]``): hashprice forwards accrue
    and settle at month ends, options settle at expiry and are (re)bought, BTC-backed loans pay interest, meet
@@ -28,13 +29,14 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
 5. Solvency (``cover_shortfall``): a cash shortfall is covered by selling BTC and drawing the credit facility, in
    the order the policy allows; if both cannot cover it the path is insolvent that day: all BTC is sold, cash stays
    negative, and from the next day the company no longer operates (its BTC, cash and shares stay frozen).
-6. Accounting (``check_day`` when ``check``, ``accumulate``, ``value_day``, ``store_month``): with ``check`` on, every day asserts
+6. Accounting (``check_day`` when ``check``, ``accumulate``, the discounted flow, ``store_month``): with ``check`` on,
+   every day asserts
    ``btc = btc_prev + mined - sold + bought`` and ``cash = cash_prev + operating + financing + (sold - bought) x
    price`` (relative 1e-9), finite values and BTC >= 0; with hedges, ``+ released`` BTC and ``+ hedge cash``, and
    ``collateral = collateral_prev - released - liquidated`` (``engine.hedges.check_hedges``); with debt, ``+ debt
-   cash``. ``value_day`` adds the day's free cash flow to equity, discounted at the company's equity rate (the
-   factor advances on every day, insolvent or not), so that the last day values the path
-   (``store_value_terminal``: ``dcf_equity_usd``, ``ev_usd``).
+   cash``. The loop adds the day's free cash flow to equity, discounted at the company's equity rate (the factor
+   advances on every day, insolvent or not), so that the last day values the path (``store_value_terminal``:
+   ``dcf_equity_usd``, ``ev_usd``).
 
 Inputs are named tuples of arrays (``MarketArrays``, ``CompanyInputs``, ``Outputs``) and vectors with named
 columns (``engine.plan``, ``policies.treasury``); the path's state is a vector with named columns
@@ -64,7 +66,9 @@ from hashpivot.engine.plan import (
     C_SHARES,
     F_GRID_MW,
     G_ENABLED,
+    P_KIND,
     P_LEASE_RATE_USD_PER_KW_MONTH,
+    P_RENEWAL_PROB,
     U_CHECK_EVERY_DAYS,
     U_ENABLED,
 )
@@ -84,10 +88,13 @@ from hashpivot.engine.state import (
     T_SITE0,
     PS_CONTRACT_LOST,
     PS_LEASE_RATE_USD_PER_KW_MONTH,
+    PS_LEASE_UP_DAYS,
+    PS_LET_FROM_DAY,
     PS_NEXT_RENT_DAY,
     PS_RATE_FROM_DAY,
     PS_RELET_DAY,
     PS_RENT_USD_PER_DAY,
+    PS_TERMS_ENDED,
     S_BTC_HELD,
     S_CASH_USD,
     S_COLLATERAL_BTC,
@@ -101,8 +108,10 @@ from hashpivot.engine.state import (
     S_INSOLVENT_DAY,
     S_PRICE_COUNT_DAYS,
     S_PRICE_SUM_USD,
+    S_PV_FLOWS_USD,
     S_SHARES,
 )
+from hashpivot.policies.capacity import PROJECT_GPU_CLOUD
 from hashpivot.policies.hedges import FIXED_POWER
 from hashpivot.policies.treasury import (
     SELL_ABOVE_AVERAGE,
@@ -119,11 +128,12 @@ MarketArrays = namedtuple("MarketArrays", (
 #: The company under one capacity plan (``engine.plan.CompanyArrays``, its fast path's factors in ``as_built``:
 #: ``engine.plan.AsBuiltFleets``) and its per-path inputs: ``start_days`` (paths, projects; -1 = never) and
 #: ``tenant_u`` (daily uniforms of tenant defaults, paths x projects x days + 1, or (1, 1, 1) when nothing can
-#: default); ``hedges``: the scenario's hedges (``engine.hedges.HEDGE_COLUMNS`` rows; none: 0 rows); ``debt`` and
+#: default); ``renewal_u`` (uniforms of lease renewals, paths x projects x term ends, or (1, 1, 1) when every lease
+#: renews: ``engine.run._renewal_uniforms``); ``hedges``: the scenario's hedges (``engine.hedges.HEDGE_COLUMNS`` rows; none: 0 rows); ``debt`` and
 #: ``covenants``: the company's debt tranches and covenants (``engine.debt`` rows; none: 0 rows).
 CompanyInputs = namedtuple("CompanyInputs", (
     "fleets", "derate", "upgrade", "sites", "projects", "removal_mw", "scalars", "as_built", "start_days", "tenant_u",
-    "hedges", "debt", "covenants", "growth", "fleet_life",
+    "hedges", "debt", "covenants", "growth", "fleet_life", "renewal_u",
 ))
 #: Where the kernel writes: ``terminal`` (paths, TERMINAL_COLUMNS), ``monthly`` (stored paths, MONTHLY_VARIABLES,
 #: months) and ``project_flows`` (stored paths, projects, months: AI projects' monthly net cash flows, zeroed by the
@@ -172,7 +182,7 @@ def _borrow_all(market, company, params, month_days, out, work):
     company = CompanyInputs(b(company.fleets), b(company.derate), b(company.upgrade), b(company.sites),
                             b(company.projects), b(company.removal_mw), b(company.scalars), as_built,
                             b(company.start_days), b(company.tenant_u), b(company.hedges), b(company.debt),
-                            b(company.covenants), b(company.growth), b(company.fleet_life))
+                            b(company.covenants), b(company.growth), b(company.fleet_life), b(company.renewal_u))
     out = Outputs(b(out.terminal), b(out.monthly), b(out.project_flows))
     work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state),
                      b(work.site_energy), b(work.debt_state), b(work.margin_window), b(work.site_totals),
@@ -206,6 +216,9 @@ def start_path(st, fs, ps, sts, company, market, p):
         ps[j, PS_RATE_FROM_DAY] = -1.0
         ps[j, PS_RELET_DAY] = -1.0
         ps[j, PS_CONTRACT_LOST] = 0.0
+        ps[j, PS_LET_FROM_DAY] = -1.0
+        ps[j, PS_LEASE_UP_DAYS] = 0.0
+        ps[j, PS_TERMS_ENDED] = 0.0
 
 
 @njit(inline="always")
@@ -312,9 +325,13 @@ def _run_paths(market, company, code, params, month_days, check, out, work, grow
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]
     discount_per_day = company.scalars[C_EQUITY_DISCOUNT_PER_DAY]
+    spin_offs = snap.shape[0] > 0
     for p in range(n_paths):
         start_path(st, fs, ps, sts, company, market, p)
         snap[:, :] = 0.0
+        discount = 1.0
+        pv_flows = 0.0
+        equity_prev = 0.0
         if growing:
             stages.day0_hashprice(st, market, p)
             stages.start_growth(fs, orders, company)
@@ -326,12 +343,11 @@ def _run_paths(market, company, code, params, month_days, check, out, work, grow
             m = 1
         for t in range(1, n_cols):
             stages.track_price_mean(st, market, p, t, window)
-            st[S_DISCOUNT_FACTOR] *= discount_per_day
-            if snap.shape[0] > 0:
+            discount *= discount_per_day
+            if spin_offs:
                 stages.snapshot_sites(sts, snap, company.sites, t)
             if st[S_INSOLVENT_DAY] < 0:
                 collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
-                equity_prev = st[S_EQUITY_RAISED_USD] + st[S_CONVERTED_USD]
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
                  released, liquidated) = operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
                                                      params, p, t, m, month_days, out, growing)
@@ -342,12 +358,20 @@ def _run_paths(market, company, code, params, month_days, check, out, work, grow
                                      financing + hedge_cash, market.btc_price_usd[p, t])
                     hg.check_hedges(st, collateral_prev, released, liquidated)
                 stages.accumulate(st, mined, sold, bought, capex, dr, power, market.btc_price_usd[p, t])
-                stages.value_day(st, (mined - liquidated) * market.btc_price_usd[p, t] + operating + financing
-                                 + hedge_cash - (st[S_EQUITY_RAISED_USD] + st[S_CONVERTED_USD] - equity_prev))
+                # The day's free cash flow to equity, discounted (engine.stages.store_value_terminal reads the sum):
+                # BTC mined at the day's price + operating cash + net borrowing + hedge cash, less the BTC lenders
+                # liquidated; equity issued (for cash or a convertible's principal) and BTC traded at market are not
+                # flows. Kept in locals: the loop's hottest lines.
+                equity = st[S_EQUITY_RAISED_USD] + st[S_CONVERTED_USD]
+                pv_flows += discount * ((mined - liquidated) * market.btc_price_usd[p, t] + operating + financing
+                                        + hedge_cash - (equity - equity_prev))
+                equity_prev = equity
             if m < month_days.shape[0] and t == month_days[m]:
                 if p < n_store:
                     stages.store_month(st, ps, company, market, out.monthly, p, m, t)
                 m += 1
+        st[S_DISCOUNT_FACTOR] = discount
+        st[S_PV_FLOWS_USD] = pv_flows
         stages.store_terminal(st, ps, sts, snap, company, market, out.terminal, p, n_cols - 1)
         hg.store_hedge_terminal(st, out.terminal, p)
         dbt.store_debt_terminal(st, out.terminal, p)
@@ -355,11 +379,17 @@ def _run_paths(market, company, code, params, month_days, check, out, work, grow
             stages.store_growth_terminal(st, fs, company, market, out.terminal, p, n_cols - 1, n_terminal)
 
 
-def company_inputs(arrays, start_days, tenant_u) -> CompanyInputs:
-    """``CompanyInputs`` of a plan's packed arrays (``engine.plan.CompanyArrays``) and a chunk's per-path inputs."""
+def company_inputs(arrays, start_days, tenant_u, renewal_u=None) -> CompanyInputs:
+    """``CompanyInputs`` of a plan's packed arrays (``engine.plan.CompanyArrays``) and a chunk's per-path inputs
+    (``renewal_u`` None: every lease renews, as when none has ``renewal_prob`` below 1)."""
+    if renewal_u is None:
+        leases = arrays.projects[:, P_KIND] != PROJECT_GPU_CLOUD
+        if np.any(arrays.projects[leases, P_RENEWAL_PROB] < 1.0):
+            raise ValueError("a lease with renewal_prob < 1 needs its renewal uniforms (engine.run._renewal_uniforms)")
+        renewal_u = np.ones((1, 1, 1))
     return CompanyInputs(arrays.fleets, arrays.derate, arrays.upgrade, arrays.sites, arrays.projects,
                          arrays.removal_mw, arrays.scalars, arrays.as_built, start_days, tenant_u, arrays.hedges,
-                         arrays.debt, arrays.covenants, arrays.growth, arrays.fleet_life)
+                         arrays.debt, arrays.covenants, arrays.growth, arrays.fleet_life, renewal_u)
 
 
 def terminal_width(arrays, n_sites: int, spin_offs: bool = False) -> int:

@@ -31,6 +31,15 @@ def escalation_factor_unchecked(escalator_frac_per_year, whole_years):
     return (1.0 + escalator_frac_per_year) ** whole_years
 
 
+def lease_occupancy_frac_unchecked(initial_frac, stabilised_frac, ramp_days, days_since_let):
+    """Share of a lease's IT load let ``days_since_let`` days after its letting began, unchecked (scalars): a
+    linear ramp from ``initial_frac`` on day 0 to ``stabilised_frac`` on day ``ramp_days``, then flat; with
+    ``ramp_days`` 0 the stabilised share from day 0. [fraction]"""
+    if ramp_days > 0.0 and days_since_let < ramp_days:
+        return initial_frac + (stabilised_frac - initial_frac) * max(days_since_let, 0.0) / ramp_days
+    return stabilised_frac
+
+
 def gpu_hours_per_day_unchecked(n_gpus, utilisation_frac):
     """GPU-hours rented in a day, unchecked: GPUs x 24 h x share rented. [GPU-hours/day]"""
     return n_gpus * HOURS_PER_DAY * utilisation_frac
@@ -130,6 +139,27 @@ def lease_total_value_usd(
     full_years = np.where(g == 0, n, np.expm1(n * np.log1p(g)) / g_safe)
     year_factor = full_years + part * (1.0 + g) ** n
     return mw * KW_PER_MW * rate * MONTHS_PER_YEAR * year_factor
+
+
+def lease_occupancy_frac(
+    initial_frac: ArrayLike, stabilised_frac: ArrayLike, ramp_days: ArrayLike, days_since_let: ArrayLike
+) -> NDArray[np.float64]:
+    """Share of a lease's IT load let (occupancy) ``days_since_let`` days after its letting began: a linear lease-up
+    from ``initial_frac`` to ``stabilised_frac`` over ``ramp_days``, then flat. Rent and the lease's operating
+    share scale with it (``engine.stages.lease_day``). [fraction]
+
+    >>> float(lease_occupancy_frac(0.4, 0.9, 100, 25))  # 0.4 + (0.9 - 0.4) x 25 / 100
+    0.525
+    >>> float(lease_occupancy_frac(0.4, 0.9, 100, 150))  # stabilised after the ramp
+    0.9
+    >>> float(lease_occupancy_frac(0.4, 1.0, 0, 0))  # no ramp: stabilised from the first day
+    1.0
+    """
+    a = fraction("initial_frac", initial_frac)
+    b = fraction("stabilised_frac", stabilised_frac)
+    n = nonneg("ramp_days", ramp_days)
+    d = nonneg("days_since_let", days_since_let)
+    return np.vectorize(lease_occupancy_frac_unchecked, otypes=[np.float64])(a, b, n, d)
 
 
 def gpus_per_mw(

@@ -4,8 +4,16 @@ decide when mining megawatts move to them.
 Projects:
 - ``colocation_lease`` (Core Scientific hosting CoreWeave): we lease critical IT load to a tenant at a rate per
   kW-month with a yearly escalator; the tenant pays its own power (pass-through), we pay fit-out capex and a
-  share of revenue as opex. The tenant may default (a daily hazard); after a default the MW sit idle for
-  ``downtime_days`` and are then re-let at the market rate of that day (see ``market.gpu_rent``).
+  share of revenue as opex. The tenant may default (a daily hazard) or not renew at a term end
+  (``renewal_prob``); the MW then sit idle for ``downtime_days`` and are re-let at the market rate of that day
+  (see ``market.gpu_rent``). The share let (occupancy) ramps linearly from ``initial_occupancy_frac`` to
+  ``stabilised_occupancy_frac`` over ``lease_up_days`` from the earn day, and over ``relet_lease_up_days`` after a
+  re-let; rent and our operating share scale with it, the MW-days count the whole built hall. The defaults (all let
+  from the earn day, always renews) are a single-tenant build-to-suit lease signed before delivery, as CoreWeave's
+  at Core Scientific; a multi-tenant or speculative hall in North America would start near 0.7 let (72-73 % of the
+  capacity under construction preleased, JLL North America Data Center Report year-end 2024 and H1 2025) and
+  stabilise near 0.97 (vacancy 2.6 % then 2.3 %, same reports) over 12 to 24 months (an assumption; see
+  docs/assumptions.md, "Lease-up and vacancy").
 - ``site_lease`` (Riot's Corsicana): powered land and shell; the same mechanics at a lower rate and little capex.
 - ``gpu_cloud`` (Hut 8 Highrise, HIVE, IREN): we own GPUs, pay their capex and power, and rent GPU-hours: a
   contracted share at a fixed rate for the contract term, the rest (and all after the term) at the spot rate,
@@ -63,11 +71,51 @@ class _Lease(Model):
         description="When the leased MW stop mining, as the contract says: when the build starts, or when the MW "
         "are delivered (the miners move elsewhere meanwhile; capex then falls on the delivery day). [kind]",
     )
+    initial_occupancy_frac: float = Field(
+        default=1.0, gt=0, le=1,
+        description="Share of the IT load let on the earn day (and on a re-let's first day). [fraction]",
+    )
+    stabilised_occupancy_frac: float = Field(
+        default=1.0, gt=0, le=1,
+        description="Share of the IT load let once the lease-up is over (a multi-tenant hall's structural "
+        "vacancy below 1). [fraction]",
+    )
+    lease_up_days: int = Field(
+        default=0, ge=0, le=3650,
+        description="Days from the earn day over which the share let ramps linearly from initial to stabilised "
+        "occupancy; 0: stabilised from the earn day. [days]",
+    )
+    relet_lease_up_days: int | None = Field(
+        default=None, ge=0, le=3650,
+        description="Lease-up of a re-let after a tenant leaves (a default or a non-renewal, after the downtime); "
+        "None: lease_up_days. [days]",
+    )
+    renewal_prob: float = Field(
+        default=1.0, ge=0, le=1,
+        description="Probability the tenant renews at the end of each term (at the market rate); otherwise it "
+        "leaves and the hall goes through downtime_days, then a re-let's lease-up. [probability]",
+    )
+    lease_up_contracted: bool = Field(
+        default=False,
+        description="True: the lease-up is a signed schedule, and contracted value counts the ramp's future "
+        "occupancy; False: speculative, only the share let so far counts. [flag]",
+    )
 
     #: The engine's project columns (``engine.plan.PROJECT_COLUMNS``) a lease fills beyond the common ones.
     ENGINE_COLUMNS: ClassVar[tuple[str, ...]] = (
         "lease_rate_usd_per_kw_month", "escalator_frac_per_year", "term_days", "opex_frac_of_revenue", "capex_usd",
+        "initial_occupancy_frac", "stabilised_occupancy_frac", "lease_up_days", "relet_lease_up_days",
+        "renewal_prob", "lease_up_contracted",
     )
+
+    @model_validator(mode="after")
+    def _ramp_rises(self) -> _Lease:
+        if self.initial_occupancy_frac > self.stabilised_occupancy_frac:
+            raise ValueError(
+                f"initial_occupancy_frac={self.initial_occupancy_frac!r} is above stabilised_occupancy_frac="
+                f"{self.stabilised_occupancy_frac!r}; allowed: 0 < initial_occupancy_frac <= "
+                "stabilised_occupancy_frac <= 1 (a lease-up ramps up)")
+        return self
 
     @property
     def capex_usd_per_grid_mw(self) -> float:
@@ -81,6 +129,12 @@ class _Lease(Model):
             "term_days": self.term_years * DAYS_PER_YEAR,
             "opex_frac_of_revenue": self.opex_frac_of_revenue,
             "capex_usd": grid_mw / self.pue_ratio * self.capex_usd_per_mw,
+            "initial_occupancy_frac": self.initial_occupancy_frac,
+            "stabilised_occupancy_frac": self.stabilised_occupancy_frac,
+            "lease_up_days": self.lease_up_days,
+            "relet_lease_up_days": self.lease_up_days if self.relet_lease_up_days is None else self.relet_lease_up_days,
+            "renewal_prob": self.renewal_prob,
+            "lease_up_contracted": 1.0 if self.lease_up_contracted else 0.0,
         }
 
 

@@ -57,6 +57,7 @@ DRIVER_KEYS: dict[str, int] = {
     "power_price": 3,
     "gpu_rent": 4,
     "tenant": 5,
+    "renewal": 6,
 }
 MAX_SEED = 2**63 - 1
 
