@@ -129,8 +129,9 @@ MarketArrays = namedtuple("MarketArrays", (
 #: ``engine.plan.AsBuiltFleets``) and its per-path inputs: ``start_days`` (paths, projects; -1 = never) and
 #: ``tenant_u`` (daily uniforms of tenant defaults, paths x projects x days + 1, or (1, 1, 1) when nothing can
 #: default); ``renewal_u`` (uniforms of lease renewals, paths x projects x term ends, or (1, 1, 1) when every lease
-#: renews: ``engine.run._renewal_uniforms``); ``hedges``: the scenario's hedges (``engine.hedges.HEDGE_COLUMNS`` rows; none: 0 rows); ``debt`` and
-#: ``covenants``: the company's debt tranches and covenants (``engine.debt`` rows; none: 0 rows).
+#: renews: ``engine.run._renewal_uniforms``); ``hedges``: the scenario's hedges (``engine.hedges.HEDGE_COLUMNS``
+#: rows; none: 0 rows); ``debt`` and ``covenants``: the company's debt tranches and covenants (``engine.debt`` rows;
+#: none: 0 rows); ``growth`` and ``fleet_life``: the growth parameters and each fleet's life (``engine.plan``).
 CompanyInputs = namedtuple("CompanyInputs", (
     "fleets", "derate", "upgrade", "sites", "projects", "removal_mw", "scalars", "as_built", "start_days", "tenant_u",
     "hedges", "debt", "covenants", "growth", "fleet_life", "renewal_u",
