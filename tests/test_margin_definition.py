@@ -44,10 +44,13 @@ def _as_text(value: float) -> str:
 
 
 def _cli_cells(stdout: str, header_word: str) -> dict[str, str]:
-    """Policy -> cell of the column whose header starts with ``header_word``, from the CLI's grid."""
-    heads = [line.split("┃")[1:-1] for line in stdout.splitlines() if line.startswith("┃")]
+    """Policy -> cell of the column whose header starts with ``header_word``, from the CLI's comparison grid (the
+    first table printed: the value table and others follow)."""
+    lines = stdout.splitlines()
+    lines = lines[:next(i for i, line in enumerate(lines) if line.startswith("└"))]
+    heads = [line.split("┃")[1:-1] for line in lines if line.startswith("┃")]
     col = next(j for j, cell in enumerate(heads[0]) if cell.strip().startswith(header_word))
-    rows = [line.split("│")[1:-1] for line in stdout.splitlines() if line.startswith("│")]
+    rows = [line.split("│")[1:-1] for line in lines if line.startswith("│")]
     return {cells[0].strip(): cells[col].strip() for cells in rows}
 
 

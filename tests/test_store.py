@@ -93,7 +93,7 @@ def test_fan_rows_cover_each_policy_variable_and_month_with_ordered_quantiles(st
     n_dates = result.dataset.sizes["date"]
     per_policy = fan[fan["policy"].notna()]
     assert set(per_policy["policy"]) == set(result.policies)
-    assert set(per_policy["variable"]) == {"nav_usd", "btc_held", "cash_usd", "btc_per_share"}
+    assert set(per_policy["variable"]) == {"nav_usd", "btc_held", "cash_usd", "btc_per_share", "nav_per_share_usd"}
     assert (per_policy.groupby(["policy", "variable"]).size() == n_dates).all()
     market = fan[fan["policy"].isna()]
     assert set(market["variable"]) == {"btc_price_usd", "network_hashrate_ehs", "hashprice_usd_per_th_day"}

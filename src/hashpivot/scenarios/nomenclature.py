@@ -38,6 +38,7 @@ UNIT_RULES: list[tuple[str, str]] = [
     (r"_btc_per_[a-z_]+$", "BTC/"),       # median_btc_per_block
     (r"_kw_per_[a-z_]+$", "kW/"),
     (r"_mw_per_[a-z_]+$", "MW"),          # max_mw_per_check
+    (r"_ehs_per_[a-z_]+$", "EH/s"),       # max_ehs_per_check (growth)
     (r"_j_per_th$", "J/TH"),
     (r"_per_sqrt_day$", "/sqrt(day)"),    # volatilities
     (r"_per_sqrt_year$", "/sqrt(year)"),  # implied volatilities (hedges)
@@ -52,6 +53,8 @@ UNIT_RULES: list[tuple[str, str]] = [
     (r"_frac(_of_[a-z]+)?$", "fraction"),  # opex_frac_of_revenue: a fraction of a named base
     (r"_ratio$", "ratio"),
     (r"_beta$", "elasticity"),             # premium_beta: d log(mNAV) / d log(BTC price)
+    (r"_elasticity$", "ratio"),            # price_elasticity: d log(ASIC price) / d log(hashprice)
+    (r"_prob$", "probability"),            # renewal_prob
     (r"_days$", "days"),
     (r"(^|_)day(_of_year)?$", "day"),      # a day index (issue_day, ConvertOnDay.day, peak_day_of_year)
     (r"_months$", "months"),
