@@ -407,13 +407,14 @@ def add_site_mining(sts, site, mined_btc, revenue_usd, power_usd, mw):
 
 
 @njit(inline="always")
-def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_price_usd, site_energy):
+def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_price_usd, site_energy, growing):
     """(BTC mined [BTC], power cost [USD], demand-response credits [USD], least productive fleet with old units
     (-1 if none), its EH/s per grid MW) today, fleet by fleet: converted MW take the old units first; upgraded
     units keep mining. Adds the mining MW-days to the mining segment's ``mw_days``; reads ``FLEET_STATE``. When
     ``site_energy`` has rows (a fixed-price power contract needs them: ``engine.hedges``) it sets each site's row
     (``SE_*``: energy at full use [MWh], energy drawn [MWh], their cost at today's price [USD]); with none it is
-    not touched. With tracked sites (``sts`` has rows) each fleet's flows go to its site's ``SITE_TOTALS`` too."""
+    not touched. With tracked sites (``sts`` has rows) each fleet's flows go to its site's ``SITE_TOTALS`` too; with
+    ``growing`` (a constant of the growth kernel) each fleet's margin to its ``FS_MARGIN_USD``."""
     fleets, sites = company.fleets, company.sites
     by_site = sts.shape[0] > 0
     mined = 0.0
@@ -429,12 +430,12 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
         if mw <= 1e-12:
             continue
         fleet_margin = 0.0
+        site = int(fleets[f, F_SITE_INDEX])
         st[_SEG_MINING + SEG_MW_DAYS] += mw
         if by_site:
-            sts[int(fleets[f, F_SITE_INDEX]), ST_MINING_MW_DAYS] += mw
+            sts[site, ST_MINING_MW_DAYS] += mw
         mw_new = min(fs[f, FS_UPGRADED_GRID_MW], mw)
         mw_old = mw - mw_new
-        site = int(fleets[f, F_SITE_INDEX])
         price_mwh = sites[site, SITE_POWER_PRICE_USD_PER_MWH] * market.power_price_index[pi, t]
         called = called_share(fs, f, sites, site, t)
         ehs_per_mw_old = fleets[f, F_EHS_PER_GRID_MW] * company.derate[f, t]
@@ -455,13 +456,15 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
             mined += b
             power += c
             dr += d
-            fleet_margin += b * btc_price_usd + d - c
+            if growing:
+                fleet_margin += b * btc_price_usd + d - c
             if by_site:
                 add_site_mining(sts, site, b, b * btc_price_usd + d, c, 0.0)
             st[S_DEMAND_RESPONSE_MWH] += d_mwh
             st[S_SHUTDOWN_SAVED_USD] += saved
             st[S_SHUTDOWN_FORGONE_BTC] += forgone
-        fs[f, FS_MARGIN_USD] += fleet_margin
+        if growing:
+            fs[f, FS_MARGIN_USD] += fleet_margin
         if mw_old > 1e-9 and (worst < 0 or ehs_per_mw_old < worst_ehs_per_mw):
             worst = f
             worst_ehs_per_mw = ehs_per_mw_old

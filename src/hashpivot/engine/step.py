@@ -244,7 +244,7 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
         mined, power = stages.mine_as_built(st, sts, company, market, pi, t, hashvalue, s)
     else:
         mined, power, dr, worst, worst_ehs = stages.mine_fleets(st, fs, sts, company, market, company.upgrade, pi, t,
-                                                                hashvalue, s, se)
+                                                                hashvalue, s, se, growing)
         every = max(int(company.upgrade[U_CHECK_EVERY_DAYS]), 1)
         if company.upgrade[U_ENABLED] > 0.5 and worst >= 0 and t % every == 0:
             capex += stages.upgrade_fleet(st, fs, sts, company, company.upgrade, worst, worst_ehs, hashvalue, s)
