@@ -43,7 +43,7 @@ from hashpivot.cli.common import (
     rich_text,
     win_rate_json,
 )
-from hashpivot.format import MISSING, fmt_pct
+from hashpivot.format import fmt_pct
 
 ScenarioArg = Annotated[
     str, typer.Argument(metavar="SCENARIO", help="A scenario TOML file or a preset name (e.g. default, rm1).")
@@ -200,30 +200,21 @@ def print_debt(console, debt, wide: bool) -> None:
 def print_sites(console, sites, wide: bool) -> None:
     """Each site's figures per policy (``analysis.sites.site_frame``: path means), fitted to the console unless
     ``wide``."""
-    from hashpivot.format import fmt_usd
+    from hashpivot.report.company import site_cells
 
-    def per_mw(x: float) -> str:
-        return f"{x:,.0f}" if math.isfinite(x) else MISSING
-
-    rows = [[r.policy, r.site, fmt_usd(r.revenue_usd), fmt_usd(r.opex_usd), fmt_usd(r.capex_usd), fmt_usd(r.margin_usd),
-             per_mw(r.mining_margin_usd_per_mw_day), per_mw(r.ai_margin_usd_per_mw_day),
-             f"{(r.mining_mw_days + r.ai_mw_days):,.0f}"] for r in sites.itertuples()]
+    headers, rows = site_cells(sites)
     print_cells(console, "By site: path means over the horizon; margin = revenue - opex, before capex and overheads",
-                ["policy", "site", "revenue [USD]", "opex [USD]", "capex [USD]", "margin [USD]", "mining [USD/MW-day]",
-                 "AI/HPC [USD/MW-day]", "MW-days"], rows, [1, 0, 2, 3, 3, 0, 0, 1, 4], 2, wide)
+                headers, rows, [1, 0, 2, 3, 3, 0, 0, 1, 4], 2, wide)
 
 
 def print_spin_offs(console, spin_offs, wide: bool) -> None:
     """Each spin-off per policy (``analysis.spin_offs.spin_off_frame``: medians), fitted to the console unless
     ``wide``."""
-    from hashpivot.format import fmt_usd
+    from hashpivot.report.company import spin_off_cells
 
-    rows = [[r.policy, r.entity, fmt_pct(r.retained_frac), fmt_usd(r.entity_nav_usd_p50),
-             fmt_usd(r.entity_retained_nav_usd_p50), f"{fmt_usd(r.entity_stake_usd_p50)} ({r.valuation})",
-             fmt_usd(r.nav_usd_p50), fmt_usd(r.attributable_nav_usd_p50)] for r in spin_offs.itertuples()]
+    headers, rows = spin_off_cells(spin_offs)
     print_cells(console, "Spin-offs: medians over paths; attributable NAV takes the other holders' share of each "
-                "entity's NAV off", ["policy", "entity", "kept", "entity NAV [USD]", "its share [USD]", "stake [USD]",
-                                     "NAV [USD]", "attributable NAV [USD]"], rows, [1, 0, 0, 2, 0, 1, 3, 0], 2, wide)
+                "entity's NAV off", headers, rows, [1, 0, 0, 2, 0, 1, 3, 0], 2, wide)
 
 
 def print_valuation(console, valuation, wide: bool) -> None:
@@ -231,15 +222,12 @@ def print_valuation(console, valuation, wide: bool) -> None:
     multiples beside it, fitted to the console unless ``wide``."""
     from hashpivot.analysis.valuation import peer_range
     from hashpivot.format import fmt_usd
+    from hashpivot.report.company import value_cells
 
     rate = float(valuation["equity_discount_rate_per_year"].iloc[0])
-    rows = [[r.policy, fmt_usd(r.dcf_equity_usd_p50), fmt_usd(r.dcf_equity_usd_p5), f"{r.dcf_per_share_usd_p50:,.2f}",
-             fmt_usd(r.ev_usd_mean), fmt_usd(r.ev_usd_per_ehs), fmt_usd(r.dcf_equity_usd_per_mw)]
-            for r in valuation.itertuples()]
+    headers, rows = value_cells(valuation)
     print_cells(console, f"Value on day 0: the simulated flows discounted at {fmt_pct(rate)}/year (mining after "
-                "the horizon counts nothing)", ["policy", "equity p50 [USD]", "equity p5 [USD]",
-                                                "per share p50 [USD]", "EV mean [USD]", "EV per EH/s [USD]",
-                                                "equity p50 per MW [USD]"], rows, [0, 0, 2, 1, 1, 0, 3], 1, wide)
+                "the horizon counts nothing)", headers, rows, [0, 0, 2, 1, 1, 0, 3], 1, wide)
     cap_low, cap_high, cap_date = peer_range("market_cap_per_ehs")
     mw_low, mw_high, mw_date = peer_range("equity_per_mw")
     console.print(f"Peers: market capitalisation {fmt_usd(cap_low)}-{fmt_usd(cap_high)} USD per EH/s (MARA, "

@@ -320,10 +320,10 @@ def _value(result) -> dict[str, Any]:
     """The value section: the DCF per policy (``analysis.valuation.valuation_frame``) and the peers' multiples."""
     from hashpivot.analysis.valuation import peers_frame, valuation_frame
 
+    from hashpivot.report.company import value_cells
+
     frame = valuation_frame(result)
-    rows = [[r.policy, format_usd(r.dcf_equity_usd_p50), format_usd(r.dcf_equity_usd_p5),
-             f"{r.dcf_per_share_usd_p50:,.2f}", format_usd(r.ev_usd_mean), format_usd(r.ev_usd_per_ehs),
-             format_usd(r.dcf_equity_usd_per_mw)] for r in frame.itertuples()]
+    headers, rows = value_cells(frame)
     from urllib.parse import urlparse
 
     measures = {"market_cap_per_ehs": "market cap per EH/s", "ev_per_ehs": "EV per EH/s",
@@ -331,8 +331,8 @@ def _value(result) -> dict[str, Any]:
     peers = [[p.name.replace("_", " "), measures[p.measure], p.as_of, urlparse(p.source).netloc.removeprefix("www."),
               format_usd(p.low_usd) if p.low_usd == p.high_usd else f"{format_usd(p.low_usd)} - {format_usd(p.high_usd)}"]
              for p in peers_frame().itertuples()]
-    return {"rate_pct": f"{100 * float(frame['equity_discount_rate_per_year'].iloc[0]):.1f}", "rows": rows,
-            "peers": peers}
+    return {"rate_pct": f"{100 * float(frame['equity_discount_rate_per_year'].iloc[0]):.1f}", "header": headers,
+            "rows": rows, "peers": peers}
 
 
 def _spin_offs(result) -> dict[str, Any] | None:
@@ -342,9 +342,10 @@ def _spin_offs(result) -> dict[str, Any] | None:
     frame = spin_off_frame(result)
     if frame is None:
         return None
-    return {"rows": [[r.policy, r.entity, fmt_pct(r.retained_frac), format_usd(r.entity_nav_usd_p50),
-                      format_usd(r.entity_retained_nav_usd_p50), f"{format_usd(r.entity_stake_usd_p50)} ({r.valuation})",
-                      format_usd(r.nav_usd_p50), format_usd(r.attributable_nav_usd_p50)] for r in frame.itertuples()]}
+    from hashpivot.report.company import spin_off_cells
+
+    headers, rows = spin_off_cells(frame)
+    return {"header": headers, "rows": rows}
 
 
 def _sites(result) -> dict[str, Any] | None:
@@ -354,13 +355,10 @@ def _sites(result) -> dict[str, Any] | None:
     if len(result.scenario.company.sites) < 2 or "site_mining_revenue_usd" not in result.dataset:
         return None
 
-    def per_mw(x: float) -> str:
-        return f"{x:,.0f}" if np.isfinite(x) else MISSING
+    from hashpivot.report.company import site_cells
 
-    rows = [[r.policy, r.site, format_usd(r.revenue_usd), format_usd(r.opex_usd), format_usd(r.capex_usd),
-             format_usd(r.margin_usd), per_mw(r.mining_margin_usd_per_mw_day), per_mw(r.ai_margin_usd_per_mw_day),
-             f"{r.mining_mw_days + r.ai_mw_days:,.0f}"] for r in site_frame(result).itertuples()]
-    return {"rows": rows}
+    headers, rows = site_cells(site_frame(result))
+    return {"header": headers, "rows": rows}
 
 
 def _margin(table_: pd.DataFrame, policies: Sequence[str], summary: pd.DataFrame, ds) -> dict[str, Any]:
