@@ -22,7 +22,7 @@ from hashpivot.scenarios.toml import from_dict, load_preset
 
 #: (preset, first day, last day) of the windows compared: the months each preset holds both figures for.
 WINDOWS = {"riot_2024q2": ("2024-05-01", "2025-04-30"), "mara_2024q2": ("2024-05-01", "2024-09-30"),
-           "iren_2024q2": ("2024-05-01", "2025-02-28"), "clsk_2024q2": ("2024-06-01", "2024-08-31"),
+           "iren_2024q2": ("2024-05-01", "2025-08-31"), "clsk_2024q2": ("2024-06-01", "2024-08-31"),
            "hive_2024q2": ("2023-09-01", "2024-01-31")}
 
 
@@ -31,7 +31,7 @@ def daily_rows(shared_csv):
     by_month = defaultdict(list)
     with open(shared_csv, newline="") as fh:
         for row in csv.DictReader(fh):
-            if "2023-09-01" <= row["date"] <= "2025-04-30":
+            if "2023-09-01" <= row["date"] <= "2025-08-31":
                 by_month[row["date"][:7]].append((float(row["hashrate_ehs"]),
                                                   float(row["issuance_btc"]) + float(row["fees_btc"]),
                                                   float(row["block_count"])))
