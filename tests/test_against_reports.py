@@ -81,6 +81,38 @@ def test_iren_lands_within_1_percent_every_month(shared_csv):
 
 
 @pytest.mark.shared_data
+@pytest.mark.parametrize("preset", ["riot_2024q2", "iren_2024q2"])
+def test_the_mean_abs_error_over_the_months_of_average_operating_hashrate_is_under_2_percent(preset, shared_csv):
+    # Issue 14's acceptance, built by hand: |share x (issuance + fees) / reported - 1| averaged over the months.
+    # Riot's mean holds with June 2024 alone at +11.9 % (255 BTC reported where 11.4 EH/s earns 285), its gap not
+    # explained by any update found (docs/assumptions.md); the other eight months land within 3.2 %.
+    hand = by_hand(shared_csv, preset)
+    errors = {month: ours / reported - 1 for month, (reported, ours) in hand.items()}
+    assert sum(abs(e) for e in errors.values()) / len(errors) < 0.02
+    if preset == "riot_2024q2":
+        assert len(errors) == 9 and 0.11 < errors["2024-06"] < 0.13
+        assert max(abs(e) for m, e in errors.items() if m != "2024-06") < 0.035
+
+
+@pytest.mark.shared_data
+def test_iren_is_paid_the_transaction_fees_too(shared_csv):
+    # June 2024: fees were a tenth of the month's rewards (the 2024-06-07 spike alone 322.7 BTC). IREN's reported
+    # 9,316 PH/s earns its 233 BTC only with the fees counted: share x issuance alone would be 10 % short, beyond any
+    # rounding (half a BTC, half a PH/s), so its pool pays the expectation of subsidy and fees (FPPS), not PPS.
+    june = [(h, btc, n) for h, btc, n in daily_rows(shared_csv)["2024-06"]]
+    issuance = {}
+    with open(shared_csv, newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["date"].startswith("2024-06"):
+                issuance[row["date"]] = (float(row["hashrate_ehs"]), float(row["issuance_btc"]))
+    with_fees = sum(9.316 / h * btc for h, btc, _ in june)
+    subsidy_only = sum(9.316 / h * sub for h, sub in issuance.values())
+    assert len(june) == len(issuance) == 30
+    assert abs(with_fees / 233 - 1) < 0.005
+    assert subsidy_only / 233 - 1 < -0.09
+
+
+@pytest.mark.shared_data
 def test_hive_lands_within_half_a_percent_every_month_before_the_halving(shared_csv):
     # HIVE's own monthly average hash rate (2023-09, 2023-11, 2024-01) earns its reported BTC within 0.5 %.
     hand = by_hand(shared_csv, "hive_2024q2")
