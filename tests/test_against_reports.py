@@ -174,16 +174,103 @@ def test_against_reports_cli_prints_the_table_and_json(shared_csv):
     assert "2024-05" in narrow.stdout and "inside band" in narrow.stdout and "--wide shows them" in narrow.stdout
 
 
-def test_a_published_trailing_zero_sets_the_rounding_band():
-    from hashpivot.analysis.against_reports import rounding_frac
-    from hashpivot.scenarios.toml import load_preset
+def test_a_figures_decimals_are_read_as_published():
+    from hashpivot.scenarios.schema import HashrateReported, ReportedProduction
 
+    def decimals(value, **extra):
+        return HashrateReported(month="2024-05", hashrate_ehs=value, kind="average_operating", source="t",
+                                **extra).published_hashrate_decimals
+
+    # A float keeps no formatting: its shortest repr is what is left (9.2 and 27.4: one decimal, 10.0 too); an
+    # integer has none; an explicit count overrides the repr (IREN's 10,940 PH/s = 10.940 EH/s, three).
+    assert (decimals(9.2), decimals(27.4), decimals(10.0), decimals(10), decimals(9.414)) == (1, 1, 1, 0, 3)
+    assert decimals(10.94, hashrate_decimals=3) == 3
     rows = {r.month: r for r in load_preset("iren_2024q2").company.hashrate_reported}
-    # "10,940 PH/s" is read to the PH/s, half a unit either side: 0.0005 / 10.94, not the 0.005 of "10.94".
-    assert rounding_frac(rows["2024-08"].hashrate_ehs, rows["2024-08"].published_unit_ehs) == pytest.approx(
-        0.0005 / 10.94, rel=1e-12)
-    assert rounding_frac(rows["2025-01"].hashrate_ehs, rows["2025-01"].published_unit_ehs) == pytest.approx(
-        0.05 / 29.0, rel=1e-12)
+    assert rows["2024-08"].published_hashrate_decimals == 3 and rows["2025-01"].published_hashrate_decimals == 1
+    assert ReportedProduction(month="2024-05", mined_btc=230, source="t").published_btc_decimals == 0
+    hive = {r.month: r for r in load_preset("hive_2024q2").company.reported_production}
+    assert hive["2023-09"].mined_btc == 269.5 and hive["2023-09"].published_btc_decimals == 1
+
+
+def test_a_hashrate_files_decimals_are_taken_as_written(tmp_path):
+    from hashpivot.io.reported import load_hashrate_csv
+
+    path = tmp_path / "mine.csv"
+    path.write_text("month,hashrate_ehs\n2024-05,10.0\n2024-06,10\n2024-07,10.940\n")
+    rows = {r.month: r for r in load_hashrate_csv(path)}
+    assert {m: r.published_hashrate_decimals for m, r in rows.items()} == {"2024-05": 1, "2024-06": 0, "2024-07": 3}
+    assert rows["2024-07"].hashrate_ehs == 10.94
+
+
+def _riot_months_by_hand(shared_csv, month: str, ehs: float) -> dict[str, float]:
+    """What ehs - 0.05, ehs and ehs + 0.05 EH/s earn over the month: share of each day's network hashrate x the
+    day's issuance and fees, summed (a figure published to one decimal)."""
+    days = daily_rows(shared_csv)[month]
+    return {side: sum((ehs + offset) / h * btc for h, btc, _ in days)
+            for side, offset in (("low", -0.05), ("at", 0.0), ("high", 0.05))}
+
+
+@pytest.mark.shared_data
+def test_the_band_spans_what_the_hashrates_rounding_interval_earns_and_the_reported_btcs_interval_meets_it(shared_csv):
+    # Riot, December 2024: "27.4 EH/s" and "516 BTC" say 27.35 <= h < 27.45 and 515.5 <= b < 516.5. Under FPPS the
+    # payout is the expectation, so the band is what 27.35 and 27.45 EH/s earn.
+    table, summary = api.replay_against_reports("riot_2024q2", date_from="2024-12-01", date_to="2024-12-31",
+                                                data=shared_csv)
+    row = table.loc["2024-12"]
+    hand = _riot_months_by_hand(shared_csv, "2024-12", 27.4)
+    assert (row["reported_ehs"], row["reported_btc"], row["hashrate_decimals"], row["btc_decimals"]) == (
+        27.4, 516.0, 1, 0)
+    assert row["band_low_btc"] == pytest.approx(hand["low"], rel=1e-9)
+    assert row["band_high_btc"] == pytest.approx(hand["high"], rel=1e-9)
+    assert row["ours_btc"] == pytest.approx(hand["at"], rel=1e-9)
+    # The payout band alone is the one point 27.4 EH/s earns, and 516 is not it.
+    assert row["payout_low_btc"] == row["payout_high_btc"] == pytest.approx(hand["at"], rel=1e-9)
+    assert not row["inside_payout_band"]
+    # By hand: 27.4 EH/s earns more than 516.5 BTC, so the BTC's rounding alone leaves the month outside; the
+    # hashrate's low end earns less than 516.5, so the two intervals overlap.
+    assert hand["at"] > 516.5 > hand["low"]
+    inside = 515.5 <= hand["high"] and hand["low"] <= 516.5
+    assert inside and row["inside_band"]
+    # How much the rounding widened the band on each side: half the hashrate interval's BTC, and half a BTC.
+    assert row["rounding_btc"] == pytest.approx((hand["high"] - hand["low"]) / 2 + 0.5, rel=1e-9)
+    assert (summary["n_inside_band"], summary["n_inside_payout_band"]) == (1, 0)
+
+
+@pytest.mark.shared_data
+def test_riots_june_2024_stays_outside_the_rounding_band(shared_csv):
+    # 11.4 EH/s published to one decimal: even 11.35 EH/s earns far more than 255.5 BTC (+11.9 % at 11.4).
+    table, _ = api.replay_against_reports("riot_2024q2", date_from="2024-06-01", date_to="2024-06-30",
+                                          data=shared_csv)
+    hand = _riot_months_by_hand(shared_csv, "2024-06", 11.4)
+    assert hand["low"] > 255.5 and 0.11 < hand["at"] / 255 - 1 < 0.13
+    assert table.loc["2024-06", "band_low_btc"] == pytest.approx(hand["low"], rel=1e-9)
+    assert not table.loc["2024-06", "inside_band"] and not table.loc["2024-06", "inside_payout_band"]
+
+
+@pytest.mark.shared_data
+def test_an_own_pools_band_is_the_poisson_band_over_the_hashrates_rounding_interval(shared_csv):
+    # MARA, May 2024, 25.7 EH/s: the 5 % Poisson quantile of the blocks 25.65 EH/s expects to the 95 % quantile of
+    # those 25.75 EH/s expects, x the month's BTC per expected block (share cancels: the network's BTC per block).
+    from scipy.stats import poisson
+
+    table, _ = api.replay_against_reports("mara_2024q2", date_from="2024-05-01", date_to="2024-05-31",
+                                          data=shared_csv)
+    days = daily_rows(shared_csv)["2024-05"]
+    ehs = table.loc["2024-05", "reported_ehs"]
+    assert ehs == 25.7 and table.loc["2024-05", "hashrate_decimals"] == 1
+
+    def blocks(e):
+        return sum(e / h * n for h, _, n in days)
+
+    per_block = sum(btc / h for h, btc, _ in days) / sum(n / h for h, _, n in days)
+    assert table.loc["2024-05", "band_low_btc"] == pytest.approx(poisson.ppf(0.05, blocks(25.65)) * per_block,
+                                                                 rel=1e-9)
+    assert table.loc["2024-05", "band_high_btc"] == pytest.approx(poisson.ppf(0.95, blocks(25.75)) * per_block,
+                                                                  rel=1e-9)
+    assert table.loc["2024-05", "payout_low_btc"] == pytest.approx(poisson.ppf(0.05, blocks(25.7)) * per_block,
+                                                                   rel=1e-9)
+    assert table.loc["2024-05", "band_low_blocks"] == poisson.ppf(0.05, blocks(25.65))
+    assert table.loc["2024-05", "band_high_blocks"] == poisson.ppf(0.95, blocks(25.75))
 
 
 @pytest.mark.shared_data
@@ -383,10 +470,12 @@ def test_fpps_on_foundrys_stated_terms_is_what_the_replay_pays(shared_csv):
                                           data=shared_csv)
     assert table.loc["2024-10", "reported_ehs"] == ehs
     assert table.loc["2024-10", "ours_btc"] == pytest.approx(fpps, rel=1e-6)
-    # So the FPPS band is the rounding of the published figures only: 0.05 / 19.9 of ours and 0.5 BTC either side.
+    # So the FPPS band is the rounding of the published figures only: what 19.85 and 19.95 EH/s earn (the payout
+    # is linear in the hashrate: 0.05 / 19.9 of ours either side), met by the reported 439 -/+ 0.5 BTC.
     ours = table.loc["2024-10", "ours_btc"]
-    assert table.loc["2024-10", "band_low_btc"] == pytest.approx(ours * (1 - 0.05 / 19.9) - 0.5, rel=1e-12)
-    assert table.loc["2024-10", "band_high_btc"] == pytest.approx(ours * (1 + 0.05 / 19.9) + 0.5, rel=1e-12)
+    assert table.loc["2024-10", "band_low_btc"] == pytest.approx(ours * (1 - 0.05 / 19.9), rel=1e-12)
+    assert table.loc["2024-10", "band_high_btc"] == pytest.approx(ours * (1 + 0.05 / 19.9), rel=1e-12)
+    assert (table.loc["2024-10", "reported_low_btc"], table.loc["2024-10", "reported_high_btc"]) == (438.5, 439.5)
 
 
 #: The payout scheme each preset company declares, and a word its comment must hold.
@@ -437,3 +526,50 @@ def test_a_bad_curtailment_in_a_company_file_is_bad_input_on_the_command_line(tm
     out = CliRunner().invoke(app, ["replay", "--company", str(path), "--from", "2024-05-01", "--to", "2024-09-30",
                                    "--data", str(shared_csv), "--against-reports"])
     assert_bad_input(out, "curtailed_frac", "-0.2")
+
+
+# --- Issue 14, replay14: the decimals of a published figure, bad input --------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("hashrate_decimals", -1, ("hashrate_decimals", "greater than or equal to 0")),
+    ("hashrate_decimals", 7, ("hashrate_decimals", "less than or equal to 6")),
+    ("hashrate_decimals", 1.5, ("hashrate_decimals",)),
+    ("hashrate_ehs", 0.1 + 0.2, ("hashrate_ehs=0.30000000000000004", "17 decimals", "at most 6", "hashrate_decimals")),
+    ("published_unit_ehs", 0.1, ("published_unit_ehs=0.1", "hashrate_decimals")),
+])
+def test_a_bad_hashrate_decimals_in_a_scenario_is_an_error(field, value, words):
+    row = {"month": "2024-05", "hashrate_ehs": 8.8, "kind": "average_operating", "source": "t", field: value}
+    with pytest.raises(ScenarioError) as err:
+        _with_hashrate([row])
+    for word in words:
+        assert word in str(err.value)
+
+
+@pytest.mark.parametrize(("value", "words"), [(-1, ("btc_decimals", "greater than or equal to 0")),
+                                              (7, ("btc_decimals", "less than or equal to 6"))])
+def test_a_bad_btc_decimals_in_a_scenario_is_an_error(value, words):
+    data = load_preset("riot_2024q2").model_dump(mode="python", exclude_none=True)
+    data["company"]["reported_production"][0]["btc_decimals"] = value
+    with pytest.raises(ScenarioError) as err:
+        from_dict(data, "test company")
+    for word in words:
+        assert word in str(err.value)
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(("new", "words"), [("hashrate_ehs = 8.8\nhashrate_decimals = -1", ("hashrate_decimals", "-1")),
+                                            ("hashrate_ehs = 8.8\nhashrate_decimals = 7", ("hashrate_decimals", "7"))])
+def test_a_bad_decimals_count_in_a_company_file_is_bad_input_on_the_command_line(new, words, tmp_path, shared_csv):
+    path = _edited_preset(tmp_path, "hashrate_ehs = 8.8", new)
+    out = CliRunner().invoke(app, ["replay", "--company", str(path), "--from", "2024-05-01", "--to", "2024-09-30",
+                                   "--data", str(shared_csv), "--against-reports"])
+    assert_bad_input(out, *words)
+
+
+def test_a_hashrate_written_with_more_than_6_decimals_in_a_file_is_bad_input(tmp_path, shared_csv):
+    path = tmp_path / "bad.csv"
+    path.write_text("month,hashrate_ehs\n2024-05,9.1234567\n")
+    out = CliRunner().invoke(app, ["replay", "--company", "iren", "--from", "2024-05-01", "--to", "2024-06-30",
+                                   "--data", str(shared_csv), "--against-reports", "--hashrate", str(path)])
+    assert_bad_input(out, "line 2", "hashrate_ehs='9.1234567'", "7 decimals", "at most 6")

@@ -24,16 +24,28 @@ For each calendar month the company reported both its BTC mined and its hashrate
   share x (issuance + fees) above is that payout exactly, fee included, and FPPS leaves no fee variance either.
   (Foundry's current FAQ, pool-faq.foundrydigital.com/what-is-foundry-usa-pools-payout-methodology, trims the
   3 highest and 3 lowest blocks' fees from the rate; the day's per-block fees it needs are not in the chain
-  table, and no preset company is known to be paid on it.) Both bands are widened
-  by the rounding of the reported hashrate (half a unit of its last published digit) and of the reported BTC
-  (half a BTC when it is published in whole BTC), the only other spread a correct model leaves.
+  table, and no preset company is known to be paid on it.)
+- the precision of the published figures: a company publishes rounded figures, so "9.2 EH/s" says
+  9.15 <= h < 9.25 and "230 BTC" says 229.5 <= b < 230.5. Each figure carries its decimals as published
+  (``HashrateReported.published_hashrate_decimals`` and ``ReportedProduction.published_btc_decimals``: an explicit
+  ``hashrate_decimals`` / ``btc_decimals``, else the decimals the value is written with). The band is the union of
+  the payout scheme's band over the hashrate's rounding interval: from the scheme's low end at h - half a unit of
+  the last digit (``band_low_btc``) to its high end at h + half a unit (``band_high_btc``); for FPPS that is
+  [ours at h - half a unit, ours at h + half a unit]. A month is inside when the reported BTC's own interval
+  (b -/+ half a unit of its last digit) overlaps the band (the half-open ends are read closed: a measure-zero
+  difference). This is no fitted factor: it is what the published numbers can tell. The payout scheme's band
+  alone at the figure as published is kept beside it (``payout_low_btc``, ``payout_high_btc``,
+  ``inside_payout_band``: for FPPS a single point, so no month lands in it), and ``rounding_btc`` says by how much
+  the rounding widens the band on each side, the reported BTC's half unit included.
 
-What luck explains: for each month the part of the gap (reported - ours) that lies inside the band, summed
-over the months, over the sum of the gaps' sizes.
+What luck (and the published figures' rounding) explains: for each month the part of the gap (reported - ours)
+that lies inside the band widened by the reported BTC's half unit, summed over the months, over the sum of the
+gaps' sizes.
 
 Blocks: where a company running its own pool reports the blocks it won (MARA), they are set beside the same
-Poisson band in blocks (5 % and 95 % quantiles of Poisson(expected blocks), widened by the hashrate's rounding):
-the direct test of block luck, free of fees and of BTC the pool did not find itself.
+Poisson band in blocks (the 5 % quantile of Poisson(expected blocks at h - half a unit) to the 95 % quantile at
+h + half a unit; a block count is exact): the direct test of block luck, free of fees and of BTC the pool did not
+find itself.
 """
 
 from __future__ import annotations
@@ -49,29 +61,14 @@ BAND_QUANTILES = (0.05, 0.95)
 LUCK_SCHEMES = ("own_pool",)
 
 
-def _decimals(value: float) -> int:
-    """Digits after the decimal point in the shortest repr of ``value`` (8.8 -> 1, 9.414 -> 3). [count]"""
-    text = repr(float(value))
-    if "e" in text or "." not in text:
-        return 0
-    digits = text.split(".")[1].rstrip("0")
-    return len(digits)
+def half_unit(decimals: int) -> float:
+    """Half a unit of the last digit of a figure published with ``decimals`` decimals (1 -> 0.05, 0 -> 0.5), in the
+    figure's own unit. [unit of the figure]
 
-
-def rounding_frac(hashrate_ehs: float, published_unit_ehs: float | None = None) -> float:
-    """Relative half-unit of the last published digit of a reported hashrate (8.8 EH/s: 0.05 / 8.8), the digit's
-    unit given where the value's decimals hide it (29.0 EH/s reads as 29 without ``published_unit_ehs=0.1``).
-    [fraction]
-
-    >>> round(rounding_frac(8.8), 6), round(rounding_frac(9.414), 8)
-    (0.005682, 5.311e-05)
-    >>> round(rounding_frac(29.0), 6), round(rounding_frac(29.0, 0.1), 6)  # +-0.5 EH/s against +-0.05
-    (0.017241, 0.001724)
+    >>> half_unit(1), half_unit(0), half_unit(3)
+    (0.05, 0.5, 0.0005)
     """
-    if hashrate_ehs <= 0:
-        return 0.0
-    unit = published_unit_ehs if published_unit_ehs is not None else 10.0 ** (-_decimals(hashrate_ehs))
-    return 0.5 * unit / hashrate_ehs
+    return 0.5 * 10.0 ** (-int(decimals))
 
 
 def month_days(history: pd.DataFrame, first_day, last_day) -> dict[str, pd.DataFrame]:
@@ -94,13 +91,38 @@ def _earned(rows: pd.DataFrame, ehs: float, pool_fee_frac: float, curtailed_frac
     return btc * (1.0 - pool_fee_frac), blocks
 
 
-def _month_end_mean(by_month: dict, month: str) -> float:
-    """Mean of the previous and this month-end figures of the same kind; this one alone without a previous. [EH/s]"""
+def _figure_ehs(row, side: int) -> float:
+    """A reported hashrate at the low (``side`` -1) or high (+1) end of its rounding interval, or as published (0);
+    never below 0. [EH/s]"""
+    return max(0.0, row.hashrate_ehs + side * half_unit(row.published_hashrate_decimals))
+
+
+def _month_end_mean(by_month: dict, month: str, side: int = 0) -> float:
+    """Mean of the previous and this month-end figures of the same kind; this one alone without a previous; each
+    figure at its ``side`` of its rounding interval (:func:`_figure_ehs`). [EH/s]"""
     row = by_month[month]
     prev = (pd.Period(month, "M") - 1).strftime("%Y-%m")
     if prev in by_month and by_month[prev].kind == row.kind:
-        return 0.5 * (by_month[prev].hashrate_ehs + row.hashrate_ehs)
-    return row.hashrate_ehs
+        return 0.5 * (_figure_ehs(by_month[prev], side) + _figure_ehs(row, side))
+    return _figure_ehs(row, side)
+
+
+def _operating_ehs(by_month: dict, month: str, uptime: float, side: int = 0) -> float:
+    """Operating hashrate of ``month`` with its figures at ``side`` of their rounding interval. [EH/s]"""
+    row = by_month[month]
+    return _figure_ehs(row, side) if row.kind == "average_operating" else _month_end_mean(by_month, month, side) * uptime
+
+
+def _payout_band(ours: float, blocks: float, payout_scheme: str) -> tuple[float, float]:
+    """The payout scheme's 90 % band of what ``ours`` BTC over ``blocks`` expected blocks pays: the Poisson 5 %
+    and 95 % quantiles x BTC per block where the company takes the luck, the expectation itself under FPPS. [BTC]"""
+    if payout_scheme not in LUCK_SCHEMES:
+        return ours, ours
+    from scipy.stats import poisson
+
+    per_block = ours / blocks if blocks > 0 else 0.0
+    low, high = (float(poisson.ppf(q, blocks)) * per_block for q in BAND_QUANTILES)
+    return low, high
 
 
 def fit_uptime_frac(months: dict[str, pd.DataFrame], by_month: dict, reported: dict[str, float],
@@ -124,51 +146,62 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
 
     ``history`` is the daily chain table (``io.history``), ``hashrate_reported`` ``HashrateReported`` rows,
     ``reported_production`` ``ReportedProduction`` rows. Columns: kind, reported_ehs, operating_ehs [EH/s] (before
-    curtailment); curtailed_frac [fraction of the month's hours, as reported; 0 where none];
-    reported_btc, ours_btc, band_low_btc, band_high_btc [BTC]; expected_blocks, reported_blocks (NaN where not
-    reported), band_low_blocks, band_high_blocks [blocks]; error_frac (ours / reported - 1), inside_band,
-    blocks_inside_band. The summary: months, mean/max |error|, total error, months inside the band,
+    curtailment); hashrate_decimals, btc_decimals [decimals, as published]; curtailed_frac [fraction of the month's
+    hours, as reported; 0 where none]; reported_btc, ours_btc [BTC]; payout_low_btc, payout_high_btc [BTC] (the
+    payout scheme's band at the figures as published); band_low_btc, band_high_btc [BTC] (that band's union over
+    the hashrate's rounding interval); rounding_btc [BTC] (how much the published figures' rounding widens the band
+    on each side, the reported BTC's half unit included); expected_blocks, reported_blocks (NaN where not
+    reported), band_low_blocks, band_high_blocks [blocks]; error_frac (ours / reported - 1); inside_band (the
+    reported BTC's rounding interval overlaps the band), inside_payout_band (the reported BTC lies in the payout
+    band alone), blocks_inside_band. The summary: months, mean/max |error|, total error, months inside each band,
     the fitted uptime and the share of the gaps luck explains.
     """
     from scipy.stats import poisson
 
     months = month_days(history, first_day, last_day)
     by_month = {r.month: r for r in hashrate_reported}
-    reported = {r.month: float(r.mined_btc) for r in reported_production}
+    production = {r.month: r for r in reported_production}
     won_by_month = {r.month: r.n_blocks_won for r in reported_production if getattr(r, "n_blocks_won", None) is not None}
-    uptime = fit_uptime_frac(months, by_month, reported, pool_fee_frac)
+    uptime = fit_uptime_frac(months, by_month, {m: float(r.mined_btc) for m, r in production.items()}, pool_fee_frac)
     rows = []
     for month, days in months.items():
         row = by_month.get(month)
-        if row is None or month not in reported:
+        if row is None or month not in production:
             continue
-        operating = row.hashrate_ehs if row.kind == "average_operating" else _month_end_mean(by_month, month) * uptime
+        reported = float(production[month].mined_btc)
         curtailed = float(row.curtailed_frac)
+        operating = _operating_ehs(by_month, month, uptime)
         ours, blocks = _earned(days, operating, pool_fee_frac, curtailed)
-        per_block = ours / blocks if blocks > 0 else 0.0
-        if payout_scheme in LUCK_SCHEMES:
-            low, high = (float(poisson.ppf(q, blocks)) * per_block for q in BAND_QUANTILES)
-        else:
-            low = high = ours
-        spread = rounding_frac(row.hashrate_ehs, row.published_unit_ehs)
-        # The reported BTC is rounded too (to whole BTC in every update held): half its last digit either side.
-        btc_half_unit = rounding_frac(reported[month]) * reported[month]
+        payout_low, payout_high = _payout_band(ours, blocks, payout_scheme)
+        # The band: the scheme's low end at the hashrate's low end, its high end at the high end.
+        ours_lo, blocks_lo = _earned(days, _operating_ehs(by_month, month, uptime, -1), pool_fee_frac, curtailed)
+        ours_hi, blocks_hi = _earned(days, _operating_ehs(by_month, month, uptime, +1), pool_fee_frac, curtailed)
+        low = _payout_band(ours_lo, blocks_lo, payout_scheme)[0]
+        high = _payout_band(ours_hi, blocks_hi, payout_scheme)[1]
+        btc_decimals = production[month].published_btc_decimals
+        btc_half = half_unit(btc_decimals)
         won = won_by_month.get(month)
-        low_blocks, high_blocks = (float(poisson.ppf(q, blocks)) for q in BAND_QUANTILES)
         rows.append({"month": month, "kind": row.kind, "reported_ehs": row.hashrate_ehs, "operating_ehs": operating,
-                     "curtailed_frac": curtailed,
-                     "reported_btc": reported[month], "ours_btc": ours, "expected_blocks": blocks,
-                     "band_low_btc": low * (1 - spread) - btc_half_unit,
-                     "band_high_btc": high * (1 + spread) + btc_half_unit,
+                     "hashrate_decimals": row.published_hashrate_decimals, "btc_decimals": btc_decimals,
+                     "curtailed_frac": curtailed, "reported_btc": reported, "ours_btc": ours,
+                     "expected_blocks": blocks, "payout_low_btc": payout_low, "payout_high_btc": payout_high,
+                     "band_low_btc": low, "band_high_btc": high,
+                     "rounding_btc": ((high - low) - (payout_high - payout_low)) / 2 + btc_half,
+                     "reported_low_btc": reported - btc_half, "reported_high_btc": reported + btc_half,
                      "reported_blocks": float("nan") if won is None else float(won),
-                     "band_low_blocks": low_blocks * (1 - spread), "band_high_blocks": high_blocks * (1 + spread)})
-    table = pd.DataFrame(rows, columns=["month", "kind", "reported_ehs", "operating_ehs", "curtailed_frac",
-                                        "reported_btc", "ours_btc",
-                                        "expected_blocks", "band_low_btc", "band_high_btc", "reported_blocks",
-                                        "band_low_blocks", "band_high_blocks"]).set_index("month")
+                     "band_low_blocks": float(poisson.ppf(BAND_QUANTILES[0], blocks_lo)),
+                     "band_high_blocks": float(poisson.ppf(BAND_QUANTILES[1], blocks_hi))})
+    table = pd.DataFrame(rows, columns=["month", "kind", "reported_ehs", "operating_ehs", "hashrate_decimals",
+                                        "btc_decimals", "curtailed_frac", "reported_btc", "ours_btc",
+                                        "expected_blocks", "payout_low_btc", "payout_high_btc", "band_low_btc",
+                                        "band_high_btc", "rounding_btc", "reported_low_btc", "reported_high_btc",
+                                        "reported_blocks", "band_low_blocks", "band_high_blocks"]).set_index("month")
     table["error_frac"] = table["ours_btc"] / table["reported_btc"] - 1.0
-    table["inside_band"] = (table["band_low_btc"] <= table["reported_btc"]) & (
-        table["reported_btc"] <= table["band_high_btc"])
+    # Two intervals overlap when each starts before the other ends.
+    table["inside_band"] = (table["reported_low_btc"] <= table["band_high_btc"]) & (
+        table["band_low_btc"] <= table["reported_high_btc"])
+    table["inside_payout_band"] = (table["payout_low_btc"] <= table["reported_btc"]) & (
+        table["reported_btc"] <= table["payout_high_btc"])
     # Only where blocks were reported; NaN compares False, so a month without them is never "inside".
     table["blocks_inside_band"] = (table["band_low_blocks"] <= table["reported_blocks"]) & (
         table["reported_blocks"] <= table["band_high_blocks"])
@@ -181,7 +214,10 @@ def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str) -> di
     tests nothing (``n_months_fitted`` of them). [fractions, counts]"""
     tested = table[table["kind"] == "average_operating"]
     gap = table["reported_btc"] - table["ours_btc"]
-    explained = gap.clip(lower=table["band_low_btc"] - table["ours_btc"], upper=table["band_high_btc"] - table["ours_btc"])
+    # The reported BTC's own half unit widens what the band explains, as it does the inside decision.
+    half = table["reported_high_btc"] - table["reported_btc"]
+    explained = gap.clip(lower=table["band_low_btc"] - table["ours_btc"] - half,
+                         upper=table["band_high_btc"] - table["ours_btc"] + half)
     total_gap = float(gap.abs().sum())
     err = tested["error_frac"].abs()
     return {
@@ -195,6 +231,7 @@ def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str) -> di
                              if len(tested) else float("nan")),
         "n_months_fitted": int(len(table) - len(tested)),
         "n_inside_band": int(tested["inside_band"].sum()),
+        "n_inside_payout_band": int(tested["inside_payout_band"].sum()),
         "n_months_curtailed": int((table["curtailed_frac"] > 0).sum()),
         "n_months_blocks": int(tested["reported_blocks"].notna().sum()),
         "n_blocks_inside_band": int(tested["blocks_inside_band"].sum()),

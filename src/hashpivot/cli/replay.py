@@ -2,7 +2,9 @@
 Carlo, and the months are printed beside the production the company reported.
 
 The replay is :func:`hashpivot.api.replay`, the monthly table :func:`hashpivot.analysis.replay.monthly_table`;
-this module reads the options and prints.
+this module reads the options and prints. With ``--against-reports`` it prints
+:func:`hashpivot.api.replay_against_reports`: each month's reported BTC beside what the reported hashrate earns,
+with the payout scheme's band widened by the rounding of the two published figures (their decimals as published).
 """
 
 from __future__ import annotations
@@ -46,9 +48,11 @@ def replay(
     policy: Annotated[str | None, typer.Option("--policy", metavar="NAME", help="Treasury policy (default: the scenario's).")] = None,
     check: CheckOpt = False,
     against_reports: Annotated[bool, typer.Option(
-        "--against-reports", help="Reported BTC beside what the reported hashrate earns, with the luck band.")] = False,
+        "--against-reports", help="Reported BTC beside what the reported hashrate earns, with the luck band "
+        "widened by the rounding of the published figures.")] = False,
     hashrate: Annotated[str | None, typer.Option(
-        "--hashrate", metavar="FILE", help="CSV month,hashrate_ehs[,kind][,curtailed_frac]: your own hashrate path (with --against-reports).")] = None,
+        "--hashrate", metavar="FILE", help="CSV month,hashrate_ehs[,kind][,curtailed_frac]: your own hashrate path (with --against-reports); "
+        "each hashrate's decimals as written set its rounding (10.0: +-0.05 EH/s).")] = None,
     pool_fee: Annotated[float, typer.Option(
         "--pool-fee", metavar="FRAC", help="Pool fee taken from what the hashrate earns (with --against-reports).")] = 0.0,
     html: Annotated[str | None, typer.Option(
@@ -90,6 +94,7 @@ def replay(
 _REPORT_COLUMNS = (("reported_btc", "reported BTC", "{:,.1f}", 1), ("ours_btc", "ours BTC", "{:,.1f}", 1),
                    ("error_frac", "error", "{:+.1%}", 1), ("operating_ehs", "operating EH/s", "{:.2f}", 3),
                    ("curtailed_frac", "curtailed (reported)", "{:.1%}", 2),
+                   ("rounding_btc", "rounding +- BTC", "{:,.2f}", 3),
                    ("reported_blocks", "blocks won", "{:,.0f}", 5), ("expected_blocks", "expected blocks", "{:,.1f}", 5))
 
 
@@ -116,9 +121,10 @@ def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html
         console = rich_console()
         rows = [(month, *(MISSING if row[c] != row[c] else f.format(row[c]) for c, _, f, _ in _REPORT_COLUMNS),
                  f"{row['band_low_btc']:,.1f}-{row['band_high_btc']:,.1f}", "yes" if row["inside_band"] else "no",
-                 row["kind"]) for month, row in table.iterrows()]
+                 "yes" if row["inside_payout_band"] else "no", row["kind"]) for month, row in table.iterrows()]
         columns = [("month", "left", 0), *((h, "right", rank) for _, h, _, rank in _REPORT_COLUMNS),
-                   ("90 % luck band BTC", "right", 2), ("inside band", "right", 1), ("kind", "left", 4)]
+                   ("band BTC (90 % luck, rounding)", "right", 2), ("inside band", "right", 1),
+                   ("inside payout band alone", "right", 4), ("kind", "left", 4)]
         grid, dropped = fitted_table(f"Reported against replayed production: {company}, {date_from}..{date_to} "
                                      f"({summary['payout_scheme']})", columns, rows, console.width, wide)
         print_fitted(console, grid, dropped, wide)
@@ -148,5 +154,6 @@ def _summary_line(s: dict) -> str:
         f"; blocks won inside the Poisson band in {s['n_blocks_inside_band']} of {s['n_months_blocks']} months")
     return (f"{s['n_months_average_operating']} months of average operating hashrate: mean |error| "
             f"{pct(s['mean_abs_error_frac'])}, max |error| {pct(s['max_abs_error_frac'])}, total {pct(s['total_error_frac'])}; "
-            f"{s['n_inside_band']} of them inside the luck band; luck explains "
+            f"{s['n_inside_band']} of them inside the luck band widened by the rounding of the published figures "
+            f"({s['n_inside_payout_band']} inside the payout band alone); luck and rounding explain "
             f"{pct(s['luck_explained_frac'])} of the gaps{blocks}{curtailed}{uptime}.")

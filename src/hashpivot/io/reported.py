@@ -1,5 +1,7 @@
 """A user's own monthly hashrate path, read from a CSV file (columns ``month,hashrate_ehs`` and optional
-``kind`` and ``curtailed_frac``, the share of the month's hours the fleet was curtailed), validated like any input: each row becomes a ``scenarios.schema.HashrateReported``."""
+``kind`` and ``curtailed_frac``, the share of the month's hours the fleet was curtailed), validated like any input: each row becomes a ``scenarios.schema.HashrateReported``.
+The hashrate's decimals are taken as written in the file ("10.0": 1, "10": 0, "10.940": 3): they set the rounding
+interval the replay reads the figure with (``hashrate_decimals``)."""
 
 from __future__ import annotations
 
@@ -16,11 +18,16 @@ DEFAULT_KIND = "average_operating"
 def load_hashrate_csv(path: str | os.PathLike[str]) -> list:
     """The rows of ``path`` as ``HashrateReported`` (source: the file and its line). Raises DataError naming
     the file, the line, the field, the value and what is allowed: a missing column, a month not YYYY-MM, an
-    EH/s that is negative or not a number, a kind that does not exist, a curtailed share outside [0, 1), a month
-    listed twice."""
+    EH/s that is negative or not a number or written with more than 6 decimals, a kind that does not exist, a
+    curtailed share outside [0, 1), a month listed twice."""
     from pydantic import ValidationError
 
-    from hashpivot.scenarios.schema import HASHRATE_KINDS, HashrateReported
+    from hashpivot.scenarios.schema import (
+        HASHRATE_KINDS,
+        MAX_PUBLISHED_DECIMALS,
+        HashrateReported,
+        written_decimals,
+    )
 
     file = Path(path)
     if not file.is_file():
@@ -40,8 +47,13 @@ def load_hashrate_csv(path: str | os.PathLike[str]) -> list:
                                 "too); allowed: one row per month")
             seen[month] = line
             curtailed = (raw.get("curtailed_frac") or "").strip() or "0"
+            ehs_text = (raw.get("hashrate_ehs") or "").strip()
+            if written_decimals(ehs_text) > MAX_PUBLISHED_DECIMALS:
+                raise DataError(f"{file.name} line {line}: hashrate_ehs={ehs_text!r} is written with "
+                                f"{written_decimals(ehs_text)} decimals; allowed: at most {MAX_PUBLISHED_DECIMALS} "
+                                "(the decimals as published set the figure's rounding)")
             try:
-                rows.append(HashrateReported(month=month, hashrate_ehs=(raw.get("hashrate_ehs") or "").strip(),
+                rows.append(HashrateReported(month=month, hashrate_ehs=ehs_text,
                                              kind=kind, source=f"{file.name} line {line}", curtailed_frac=curtailed,
                                              curtailed_source=f"{file.name} line {line}"))
             except ValidationError as exc:

@@ -297,7 +297,7 @@ def hashprice_history_figure(history: pd.DataFrame, attribution: str):
 
 def against_reports_figure(table: pd.DataFrame, title: str = ""):
     """Reported BTC mined per month against what the reported hashrate earns (ours), with the luck band of the
-    payout scheme, from a :func:`hashpivot.analysis.against_reports.against_reports` table. [BTC]"""
+    payout scheme widened by the rounding of the published hashrate (``band_low_btc``, ``band_high_btc``), from a :func:`hashpivot.analysis.against_reports.against_reports` table. [BTC]"""
     import plotly.graph_objects as go
 
     months = list(table.index)
@@ -305,7 +305,7 @@ def against_reports_figure(table: pd.DataFrame, title: str = ""):
     fig.add_trace(go.Scatter(x=months, y=_plain(table["band_high_btc"]), mode="lines", line={"width": 0},
                              showlegend=False, hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=months, y=_plain(table["band_low_btc"]), mode="lines", line={"width": 0},
-                             fill="tonexty", fillcolor=_rgba(PALETTE[0], 0.2), name="90 % luck band"))
+                             fill="tonexty", fillcolor=_rgba(PALETTE[0], 0.2), name="90 % luck band, over the hashrate's rounding"))
     fig.add_trace(go.Scatter(x=months, y=_plain(table["ours_btc"]), mode="lines+markers", name="replayed (ours)",
                              line={"color": PALETTE[0]}))
     fig.add_trace(go.Scatter(x=months, y=_plain(table["reported_btc"]), mode="markers", name="reported",

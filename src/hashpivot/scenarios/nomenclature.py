@@ -64,6 +64,7 @@ UNIT_RULES: list[tuple[str, str]] = [
     (r"_height$", "block"),
     (r"_log$", "log"),                     # natural-log units: jump_mean_log
     (r"_index$", "index"),                 # a position in a list: sweep.baseline_index
+    (r"_decimals$", "decimals"),           # digits after the point of a published figure: hashrate_decimals
     (r"^n_", ""),                          # counts: n_paths, n_halvings_max
 ]
 #: Unit first, as DESIGN.md's own example ``btc_held``.

@@ -205,6 +205,54 @@ class Fleet(Model):
         return self.effective_hashrate_ehs * self.effective_efficiency_j_per_th
 
 
+#: The most decimals a published figure may carry (``btc_decimals``, ``hashrate_decimals``): a millionth of an
+#: EH/s is a TH/s; no company publishes finer. [decimals]
+MAX_PUBLISHED_DECIMALS = 6
+
+
+def written_decimals(value: float | int | str) -> int:
+    """Decimals a figure is written with: a string as written ("10.940" -> 3, "10" -> 0), an integer 0, a float
+    its shortest repr ("10.0" -> 1, 9.414 -> 3, 1e-05 -> 5). [decimals]
+
+    >>> written_decimals(9.2), written_decimals(27.4), written_decimals(10.0), written_decimals(10)
+    (1, 1, 1, 0)
+    >>> written_decimals("10.940"), written_decimals(" 230 "), written_decimals(1e-05), written_decimals(2e16)
+    (3, 0, 5, 0)
+    """
+    from decimal import Decimal, InvalidOperation
+
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return 0
+    text = value.strip() if isinstance(value, str) else repr(float(value))
+    try:
+        exponent = Decimal(text).as_tuple().exponent
+    except InvalidOperation:
+        return 0  # not a number: the field's own validation names it
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _decimals_as_written(data: Any, value_field: str, decimals_field: str) -> Any:
+    """Before validation: where ``decimals_field`` is not given and ``value_field`` arrives as an integer or as
+    text (a CSV cell), record the decimals it is written with, which the float it becomes no longer shows."""
+    if isinstance(data, dict) and data.get(decimals_field) is None:
+        raw = data.get(value_field)
+        if isinstance(raw, (int, str)) and not isinstance(raw, bool):
+            return {**data, decimals_field: written_decimals(raw)}
+    return data
+
+
+def _check_inferred_decimals(value: float, decimals: int | None, value_field: str, decimals_field: str,
+                             month: str) -> None:
+    """A float whose shortest repr has more than MAX_PUBLISHED_DECIMALS decimals (0.1 + 0.2) and no explicit count
+    is not a published figure: say so, naming the field, rather than read a precision nobody published."""
+    if decimals is None and written_decimals(value) > MAX_PUBLISHED_DECIMALS:
+        raise ValueError(f"month {month!r}: {value_field}={value!r} is written with {written_decimals(value)} "
+                         f"decimals; allowed: at most {MAX_PUBLISHED_DECIMALS} (round it as published, or set "
+                         f"{decimals_field} to the decimals published, 0..{MAX_PUBLISHED_DECIMALS})")
+
+
 class ReportedProduction(Model):
     """A month of production the company reported, for side-by-side comparison in a replay."""
 
@@ -215,7 +263,28 @@ class ReportedProduction(Model):
         description="Blocks its own pool found that month, where it reports them (MARA); the direct test of block "
         "luck. [blocks]",
     )
+    btc_decimals: int | None = Field(
+        default=None, ge=0, le=MAX_PUBLISHED_DECIMALS,
+        description="Decimals of mined_btc as the company published it ('230 BTC': 0, '269.5 BTC': 1); the replay "
+        "reads the figure as mined_btc -/+ half a unit of its last digit. Default: the decimals the value is written "
+        "with (an integer: 0; a float: its shortest repr, 269.5 -> 1, 230.0 -> 1). [decimals]",
+    )
     source: str = Field(min_length=1, description="Where the figure comes from (URL, document, date). [text]")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _btc_decimals_as_written(cls, data: Any) -> Any:
+        return _decimals_as_written(data, "mined_btc", "btc_decimals")
+
+    @model_validator(mode="after")
+    def _btc_decimals_allowed(self) -> ReportedProduction:
+        _check_inferred_decimals(self.mined_btc, self.btc_decimals, "mined_btc", "btc_decimals", self.month)
+        return self
+
+    @property
+    def published_btc_decimals(self) -> int:
+        """Decimals of mined_btc as published: ``btc_decimals``, else those of its shortest repr. [decimals]"""
+        return self.btc_decimals if self.btc_decimals is not None else written_decimals(self.mined_btc)
 
 
 #: Kinds of a reported hashrate: the month's average operating hashrate, or the hashrate energized
@@ -228,10 +297,12 @@ class HashrateReported(Model):
 
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Calendar month, YYYY-MM. [month]")
     hashrate_ehs: float = Field(ge=0, le=10_000, description="Self-mining hashrate reported. [EH/s]")
-    published_unit_ehs: float | None = Field(
-        default=None, gt=0, le=100,
-        description="Unit of the last digit the company published, where the value's decimals do not show it (a "
-        "trailing zero: '29.0 EH/s' is 0.1, '10,940 PH/s' is 0.001); default: read from the value's decimals. [EH/s]",
+    hashrate_decimals: int | None = Field(
+        default=None, ge=0, le=MAX_PUBLISHED_DECIMALS,
+        description="Decimals of hashrate_ehs (in EH/s) as the company published it ('9.2 EH/s': 1, '29.0 EH/s': 1, "
+        "'10,940 PH/s' = 10.940 EH/s: 3); the replay reads the figure as hashrate_ehs -/+ half a unit of its last "
+        "digit. Default: the decimals the value is written with (an integer: 0; a float: its shortest repr, 9.2 -> 1, "
+        "29.0 -> 1, 10.94 -> 2; a --hashrate CSV cell as written). [decimals]",
     )
     kind: Literal["average_operating", "energized_month_end", "deployed_month_end"] = Field(
         description="What the figure measures: average_operating over the month, or energized/deployed at "
@@ -251,6 +322,27 @@ class HashrateReported(Model):
         description="Publisher, date and link of the curtailment reported, and the arithmetic where it is derived "
         "(curtailed MWh / (MW x the month's hours)); required when curtailed_frac > 0. [text]",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hashrate_decimals_as_written(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "published_unit_ehs" in data:
+            raise ValueError(f"published_unit_ehs={data['published_unit_ehs']!r} is no longer a field; allowed: "
+                             f"hashrate_decimals, the decimals published in EH/s (0..{MAX_PUBLISHED_DECIMALS}; a unit "
+                             "of 0.1 EH/s is 1, of 0.001 EH/s 3)")
+        return _decimals_as_written(data, "hashrate_ehs", "hashrate_decimals")
+
+    @model_validator(mode="after")
+    def _hashrate_decimals_allowed(self) -> HashrateReported:
+        _check_inferred_decimals(self.hashrate_ehs, self.hashrate_decimals, "hashrate_ehs", "hashrate_decimals",
+                                 self.month)
+        return self
+
+    @property
+    def published_hashrate_decimals(self) -> int:
+        """Decimals of hashrate_ehs as published: ``hashrate_decimals``, else those of its shortest repr.
+        [decimals]"""
+        return self.hashrate_decimals if self.hashrate_decimals is not None else written_decimals(self.hashrate_ehs)
 
     @model_validator(mode="after")
     def _curtailment_sourced(self) -> HashrateReported:
