@@ -611,8 +611,11 @@ def replay_against_reports(
     pool_fee_frac: float = 0.0,
 ):
     """The company's reported monthly production beside what its reported hashrate earns from the real chain
-    (:func:`hashpivot.analysis.against_reports.against_reports`), with the luck band of its payout scheme.
-    ``hashrate``: a CSV file (``month,hashrate_ehs[,kind]``) that replaces the preset's reported hashrate.
+    (:func:`hashpivot.analysis.against_reports.against_reports`), with the luck band of its payout scheme taken over
+    the rounding of the published hashrate, and the reported BTC's own rounding interval set against it (each
+    figure's decimals as published: ``hashrate_decimals``, ``btc_decimals``, else as the value is written).
+    ``hashrate``: a CSV file (``month,hashrate_ehs[,kind][,curtailed_frac]``, the decimals as written) that replaces
+    the preset's reported hashrate.
     ``pool_fee_frac``: a fee taken from what the reported hashrate earns; none by default, because a company's
     reported operating hashrate and BTC mined both come from its pool's accounting (the presets' 2 % fees are
     assumptions for simulations; with them IREN's and Riot's months would all sit about 2 % low).
