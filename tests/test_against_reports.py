@@ -166,8 +166,20 @@ def test_against_reports_cli_prints_the_table_and_json(shared_csv):
     assert payload["summary"]["n_months"] == len(months)
     assert payload["summary"]["max_abs_error_frac"] == pytest.approx(
         max(abs(m["error_frac"]) for m in months.values()), rel=1e-12)
+    # The JSON carries both bands. May 2024's 9,414 PH/s is published to the PH/s (3 decimals of an EH/s), so its
+    # FPPS band is what 9.4135 and 9.4145 EH/s earn: ours x 9.4135 / 9.414 and x 9.4145 / 9.414 (linear in the
+    # hashrate); the payout band alone is ours itself, which 230 is not.
+    may = months["2024-05"]
+    assert (may["hashrate_decimals"], may["btc_decimals"]) == (3, 0)
+    assert may["band_low_btc"] == pytest.approx(may["ours_btc"] * 9.4135 / 9.414, rel=1e-9)
+    assert may["band_high_btc"] == pytest.approx(may["ours_btc"] * 9.4145 / 9.414, rel=1e-9)
+    assert may["payout_low_btc"] == may["payout_high_btc"] == may["ours_btc"]
+    assert may["inside_payout_band"] is False and may["inside_band"] is False
+    assert (may["reported_low_btc"], may["reported_high_btc"]) == (229.5, 230.5)
+    assert payload["summary"]["n_inside_payout_band"] == sum(m["inside_payout_band"] for m in months.values()) == 0
     human = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert human.exit_code == 0 and "mean |error|" in human.stdout and "inside band" in human.stdout
+    assert "rounding +- BTC" in human.stdout and "0 inside the payout band" in " ".join(human.stdout.split())
     narrow = runner.invoke(app, args, env={"COLUMNS": "80"})
     assert narrow.exit_code == 0
     assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
@@ -534,7 +546,8 @@ def test_a_bad_curtailment_in_a_company_file_is_bad_input_on_the_command_line(tm
 @pytest.mark.parametrize(("field", "value", "words"), [
     ("hashrate_decimals", -1, ("hashrate_decimals", "greater than or equal to 0")),
     ("hashrate_decimals", 7, ("hashrate_decimals", "less than or equal to 6")),
-    ("hashrate_decimals", 1.5, ("hashrate_decimals",)),
+    ("hashrate_decimals", 1.5, ("hashrate_decimals", "valid integer")),
+    ("hashrate_decimals", True, ("hashrate_decimals", "valid integer")),
     ("hashrate_ehs", 0.1 + 0.2, ("hashrate_ehs=0.30000000000000004", "17 decimals", "at most 6", "hashrate_decimals")),
     ("published_unit_ehs", 0.1, ("published_unit_ehs=0.1", "hashrate_decimals")),
 ])

@@ -264,7 +264,7 @@ class ReportedProduction(Model):
         "luck. [blocks]",
     )
     btc_decimals: int | None = Field(
-        default=None, ge=0, le=MAX_PUBLISHED_DECIMALS,
+        default=None, ge=0, le=MAX_PUBLISHED_DECIMALS, strict=True,
         description="Decimals of mined_btc as the company published it ('230 BTC': 0, '269.5 BTC': 1); the replay "
         "reads the figure as mined_btc -/+ half a unit of its last digit. Default: the decimals the value is written "
         "with (an integer: 0; a float: its shortest repr, 269.5 -> 1, 230.0 -> 1). [decimals]",
@@ -298,7 +298,7 @@ class HashrateReported(Model):
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Calendar month, YYYY-MM. [month]")
     hashrate_ehs: float = Field(ge=0, le=10_000, description="Self-mining hashrate reported. [EH/s]")
     hashrate_decimals: int | None = Field(
-        default=None, ge=0, le=MAX_PUBLISHED_DECIMALS,
+        default=None, ge=0, le=MAX_PUBLISHED_DECIMALS, strict=True,
         description="Decimals of hashrate_ehs (in EH/s) as the company published it ('9.2 EH/s': 1, '29.0 EH/s': 1, "
         "'10,940 PH/s' = 10.940 EH/s: 3); the replay reads the figure as hashrate_ehs -/+ half a unit of its last "
         "digit. Default: the decimals the value is written with (an integer: 0; a float: its shortest repr, 9.2 -> 1, "
