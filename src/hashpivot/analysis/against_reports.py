@@ -35,7 +35,7 @@ For each calendar month the company reported both its BTC mined and its hashrate
   (b -/+ half a unit of its last digit) overlaps the band (the half-open ends are read closed: a measure-zero
   difference). This is no fitted factor: it is what the published numbers can tell. The payout scheme's band
   alone at the figure as published is kept beside it (``payout_low_btc``, ``payout_high_btc``,
-  ``inside_payout_band``: for FPPS a single point, so no month lands in it), and ``rounding_btc`` says by how much
+  ``inside_payout_band``: for FPPS a single point, met only by coincidence), and ``rounding_btc`` says by how much
   the rounding widens the band on each side, the reported BTC's half unit included.
 
 What luck (and the published figures' rounding) explains: for each month the part of the gap (reported - ours)
@@ -110,7 +110,9 @@ def _month_end_mean(by_month: dict, month: str, side: int = 0) -> float:
 def _operating_ehs(by_month: dict, month: str, uptime: float, side: int = 0) -> float:
     """Operating hashrate of ``month`` with its figures at ``side`` of their rounding interval. [EH/s]"""
     row = by_month[month]
-    return _figure_ehs(row, side) if row.kind == "average_operating" else _month_end_mean(by_month, month, side) * uptime
+    if row.kind == "average_operating":
+        return _figure_ehs(row, side)
+    return _month_end_mean(by_month, month, side) * uptime
 
 
 def _payout_band(ours: float, blocks: float, payout_scheme: str) -> tuple[float, float]:

@@ -51,7 +51,8 @@ def replay(
         "--against-reports", help="Reported BTC beside what the reported hashrate earns, with the luck band "
         "widened by the rounding of the published figures.")] = False,
     hashrate: Annotated[str | None, typer.Option(
-        "--hashrate", metavar="FILE", help="CSV month,hashrate_ehs[,kind][,curtailed_frac]: your own hashrate path (with --against-reports); "
+        "--hashrate", metavar="FILE", help="CSV month,hashrate_ehs[,kind][,curtailed_frac]: your own hashrate path "
+        "(with --against-reports); "
         "each hashrate's decimals as written set its rounding (10.0: +-0.05 EH/s).")] = None,
     pool_fee: Annotated[float, typer.Option(
         "--pool-fee", metavar="FRAC", help="Pool fee taken from what the hashrate earns (with --against-reports).")] = 0.0,
