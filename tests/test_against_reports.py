@@ -586,3 +586,18 @@ def test_a_hashrate_written_with_more_than_6_decimals_in_a_file_is_bad_input(tmp
     out = CliRunner().invoke(app, ["replay", "--company", "iren", "--from", "2024-05-01", "--to", "2024-06-30",
                                    "--data", str(shared_csv), "--against-reports", "--hashrate", str(path)])
     assert_bad_input(out, "line 2", "hashrate_ehs='9.1234567'", "7 decimals", "at most 6")
+
+
+@pytest.mark.shared_data
+def test_a_hashrate_files_written_decimals_set_the_band(shared_csv, tmp_path):
+    # "10" says 9.5 <= h < 10.5, "10.0" says 9.95 <= h < 10.05: the FPPS band is what each end earns, by hand.
+    path = tmp_path / "mine.csv"
+    path.write_text("month,hashrate_ehs\n2024-05,10\n2024-06,10.0\n")
+    table, _ = api.replay_against_reports("iren", date_from="2024-05-01", date_to="2024-06-30", data=shared_csv,
+                                          hashrate=path)
+    days = daily_rows(shared_csv)
+    for month, (low, high) in {"2024-05": (9.5, 10.5), "2024-06": (9.95, 10.05)}.items():
+        assert table.loc[month, "band_low_btc"] == pytest.approx(sum(low / h * b for h, b, _ in days[month]), rel=1e-9)
+        assert table.loc[month, "band_high_btc"] == pytest.approx(sum(high / h * b for h, b, _ in days[month]),
+                                                                  rel=1e-9)
+    assert list(table["hashrate_decimals"]) == [0, 1]
