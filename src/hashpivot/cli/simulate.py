@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from hashpivot.cli.common import (
+    printable,
     EXIT_FAILURE,
     CheckOpt,
     DataOpt,
@@ -325,7 +326,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
         return
     console = rich_console()
     for line in answer.lines():
-        console.print(rich_text(line))
+        console.print(printable(line), markup=False)
     print_comparison(console, result.summary, result.win_rate, result.policies,
                      f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
                      f"{len(result.policies)} policies on the same random numbers", wide=wide)
