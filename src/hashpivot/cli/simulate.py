@@ -168,12 +168,12 @@ def api_hedge_comparison(result, data, client):
 
 def print_hedges(console, hedges, wide: bool) -> None:
     """The hedged-against-unhedged table (``api.hedge_comparison``), fitted to the console unless ``wide``."""
-    from hashpivot.report.hedges import COLUMN_PRIORITIES, hedge_cells
+    from hashpivot.report.hedges import column_priorities, hedge_cells
 
     headers, rows = hedge_cells(hedges)
     # Kept first when the terminal is narrow: what the hedge costs in the mean and adds to the tail.
     print_cells(console, "Hedged against unhedged, on the same random numbers (cost: mean NAV given up)", headers,
-                rows, COLUMN_PRIORITIES, 2, wide)
+                rows, column_priorities(hedges), 2, wide)
 
 
 def print_cells(console, title: str, headers: list[str], rows: list[list[str]], priorities: list[int], n_left: int,
