@@ -51,9 +51,9 @@ def main() -> None:
     first = time.perf_counter() - t
     whole = time.perf_counter() - T0
     from hashpivot.engine.market import chain_kernel
-    from hashpivot.engine.step import run_company, run_company_growing
+    from hashpivot.engine.step import run_company, run_company_full
 
-    compiled = sum(sum(k.stats.cache_misses.values()) for k in (chain_kernel, run_company, run_company_growing))
+    compiled = sum(sum(k.stats.cache_misses.values()) for k in (chain_kernel, run_company, run_company_full))
     best = float("inf")
     for _ in range(args.warm_runs):
         t = time.perf_counter()

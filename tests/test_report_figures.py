@@ -94,3 +94,22 @@ def test_the_hedge_tables_show_the_one_placeholder_on_unhedged_rows():
     assert [rows[0][i] for i in paired] == [MISSING] * 4 and rows[1][headers.index("wins vs unhedged")] == "25.0 %"
     shown, _ = hedge_frame(table)
     assert shown.loc[("p", "unhedged")].isna().sum() == len(PAIRED_COLUMNS) == 4
+
+
+def test_margin_calls_show_only_when_a_hedge_is_a_loan():
+    import numpy as np
+    import pandas as pd
+
+    from hashpivot.analysis.hedges import HEDGE_COMPARISON_COLUMNS
+    from hashpivot.report.hedges import column_priorities, hedge_cells, hedge_frame
+
+    row = dict.fromkeys(HEDGE_COMPARISON_COLUMNS, 1.0)
+    with_loan = pd.DataFrame([{**row, "policy": "p", "hedges": "unhedged", "margin_calls_per_path": 0.0},
+                              {**row, "policy": "p", "hedges": "loan", "margin_calls_per_path": 0.0}])
+    headers, rows = hedge_cells(with_loan)
+    assert "margin calls per path" in headers and rows[1][headers.index("margin calls per path")] == "0"
+    without = with_loan.assign(margin_calls_per_path=np.nan)  # what hedge_comparison_frame(..., loans=False) gives
+    headers_without, rows_without = hedge_cells(without)
+    assert headers_without == [h for h in headers if h != "margin calls per path"]
+    assert len(rows_without[0]) == len(headers_without) == len(column_priorities(without)) == len(headers) - 1
+    assert "margin calls per path" not in hedge_frame(without)[0].columns

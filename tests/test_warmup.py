@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from hashpivot.engine.market import chain_kernel
-from hashpivot.engine.step import run_company, run_company_growing
+from hashpivot.engine.step import run_company, run_company_full
 from hashpivot.processes.random import _fill
 
 
@@ -18,5 +18,5 @@ def test_warm_up_leaves_every_kernel_compiled_for_the_engine_types():
     from hashpivot.engine.warmup import warm_up
 
     assert warm_up() > 0
-    for kernel in (chain_kernel, run_company, run_company_growing, _fill):
+    for kernel in (chain_kernel, run_company, run_company_full, _fill):
         assert len(kernel.signatures) == 1, kernel.__name__

@@ -329,7 +329,8 @@ def hedge_comparison(result, *, data: str | Path | None = None, client=None):
     hedged = {"all hedges" if len(labels) > 1 else labels[0]: result.dataset}
     if len(labels) > 1:
         hedged |= {label: twin(i) for i, label in enumerate(labels)}
-    return hedge_comparison_frame(twin(None), hedged)
+    loans = any(h.kind == "btc_backed_loan" for h in scenario.hedges)
+    return hedge_comparison_frame(twin(None), hedged, loans=loans)
 
 
 def sweep_variants(base: Scenario, axes: Mapping[str, Sequence] | None = None, mode: str | None = None):

@@ -25,14 +25,15 @@ HEDGE_COMPARISON_COLUMNS = (
 )
 
 
-def hedge_comparison_frame(unhedged: xr.Dataset, hedged: dict[str, xr.Dataset]) -> pd.DataFrame:
+def hedge_comparison_frame(unhedged: xr.Dataset, hedged: dict[str, xr.Dataset], loans: bool = True) -> pd.DataFrame:
     """One row per (policy, hedged variant) and one per policy unhedged, columns
     :data:`HEDGE_COMPARISON_COLUMNS`: NAV mean, p5 and CVaR 5 % [USD], insolvency probability [fraction], margin
     calls per path [count], the share of paths on which the hedged plan ends with a higher NAV per share than the
     unhedged one [fraction], the mean cost = mean(unhedged NAV - hedged NAV) [USD] with its standard error
     (paired differences over paths) [USD], and the p5 gain = p5 hedged - p5 unhedged [USD]. ``unhedged`` and each of
     ``hedged`` (label -> Dataset) are results of the same scenario on the same seed and paths. Then the NAV's
-    quartiles and p95 [USD] (with p5: the distribution before and after).
+    quartiles and p95 [USD] (with p5: the distribution before and after). ``loans`` False (no hedge is a BTC-backed
+    loan): margin calls are NaN, a count that cannot occur, not a measured 0.
 
     >>> import numpy as np, xarray as xr
     >>> def ds(nav):
@@ -51,7 +52,10 @@ def hedge_comparison_frame(unhedged: xr.Dataset, hedged: dict[str, xr.Dataset]) 
         rows.append(_row(str(label), UNHEDGED, base, nav_u, None))
         for name, ds in hedged.items():
             rows.append(_row(str(label), name, ds.sel(policy=label), nav_u, base))
-    return pd.DataFrame(rows, columns=list(HEDGE_COMPARISON_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(HEDGE_COMPARISON_COLUMNS))
+    if not loans:
+        frame["margin_calls_per_path"] = np.nan
+    return frame
 
 
 def _row(policy: str, name: str, sub: xr.Dataset, nav_unhedged: np.ndarray, base: xr.Dataset | None) -> tuple:

@@ -187,11 +187,43 @@ def echo_json(payload: Any) -> None:
     typer.echo(json.dumps(payload, indent=2, allow_nan=False))
 
 
+#: Where a line of prose must not break: between a number and its percent sign ("-2.3 %").
+_UNIT_GLUE = (" %", "\xa0%")
+
+
+def wrap_prose(text: str, width: int) -> str:
+    """``text`` wrapped at ``width`` columns at spaces only, never between a number and its ``%`` (rich wraps at
+    every space, so "-2.3 %" could end a line with "-2.3" and start the next with "%"), nor at a hyphen (a minus
+    sign). Each line of ``text`` is wrapped on its own; one that fits is left as it is (its spaces included). [text]
+
+    >>> print(wrap_prose("a fall of -2.3 % a year", 14))  # rich: "a fall of -2.3" / "% a year"
+    a fall of
+    -2.3 % a year
+    """
+    import textwrap
+
+    # textwrap breaks only at ASCII whitespace: a no-break space holds the number and its sign together
+    glued = text.replace(*_UNIT_GLUE)
+    lines = [textwrap.fill(line, width, break_on_hyphens=False, break_long_words=False) if len(line) > width
+             else line for line in glued.split("\n")]
+    return "\n".join(lines).replace(_UNIT_GLUE[1], _UNIT_GLUE[0])
+
+
 def rich_console():
-    """A rich console on stdout without rich's automatic highlighting (numbers and paths stay uncoloured)."""
+    """A rich console on stdout without rich's automatic highlighting (numbers and paths stay uncoloured); a line
+    of plain text printed with ``markup=False`` is wrapped by ``wrap_prose`` (tables and markup keep rich's
+    wrapping)."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    class _ProseConsole(Console):
+        def print(self, *objects, **kwargs):
+            if (len(objects) == 1 and isinstance(objects[0], str) and kwargs.get("markup") is False
+                    and not kwargs.get("soft_wrap")):
+                objects = (wrap_prose(objects[0], self.width),)
+                kwargs["soft_wrap"] = True
+            super().print(*objects, **kwargs)
+
+    return _ProseConsole(highlight=False)
 
 
 @contextmanager
@@ -265,7 +297,7 @@ def print_fitted(console, grid, dropped: Sequence[str], wide: bool) -> None:
     console.print(grid)
     if dropped:
         console.print(f"not shown at this width: {', '.join(dropped)} (--wide shows them; --json carries "
-                      "every figure)")
+                      "every figure)", markup=False)
 
 
 def comparison_grid(summary, policies: list[str], title: str, width: int, wide: bool = False):
@@ -291,7 +323,7 @@ def print_comparison(console, summary, win_rate, policies: list[str], title: str
     if len(policies) > 1:
         best = win_rate.mean(axis=1).sort_values(ascending=False)
         console.print("share of paths each policy beats the others on NAV per share (mean over rivals): "
-                      + ", ".join(f"{rich_text(p)} {v * 100:.0f} %" for p, v in best.items()))
+                      + ", ".join(f"{printable(p)} {v * 100:.0f} %" for p, v in best.items()), markup=False)
 
 
 def win_rate_json(win_rate) -> dict[str, dict[str, float | None]]:

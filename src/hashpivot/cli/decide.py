@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from hashpivot.cli.common import (
+    printable,
     DataOpt,
     DebugOpt,
     JsonOpt,
@@ -341,7 +342,7 @@ def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files, wide: 
         return
     console = rich_console()
     for line in lines:
-        console.print(rich_text(line))
+        console.print(printable(line), markup=False)
     unit = f"[{answer.objective.unit}]"
     from hashpivot.cli.common import fitted_table
     from hashpivot.scenarios.variants import coordinate_names

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from hashpivot.cli.common import (
+    printable,
     EXIT_FAILURE,
     CheckOpt,
     DataOpt,
@@ -167,12 +168,12 @@ def api_hedge_comparison(result, data, client):
 
 def print_hedges(console, hedges, wide: bool) -> None:
     """The hedged-against-unhedged table (``api.hedge_comparison``), fitted to the console unless ``wide``."""
-    from hashpivot.report.hedges import COLUMN_PRIORITIES, hedge_cells
+    from hashpivot.report.hedges import column_priorities, hedge_cells
 
     headers, rows = hedge_cells(hedges)
     # Kept first when the terminal is narrow: what the hedge costs in the mean and adds to the tail.
     print_cells(console, "Hedged against unhedged, on the same random numbers (cost: mean NAV given up)", headers,
-                rows, COLUMN_PRIORITIES, 2, wide)
+                rows, column_priorities(hedges), 2, wide)
 
 
 def print_cells(console, title: str, headers: list[str], rows: list[list[str]], priorities: list[int], n_left: int,
@@ -325,7 +326,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
         return
     console = rich_console()
     for line in answer.lines():
-        console.print(rich_text(line))
+        console.print(printable(line), markup=False)
     print_comparison(console, result.summary, result.win_rate, result.policies,
                      f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
                      f"{len(result.policies)} policies on the same random numbers", wide=wide)

@@ -225,7 +225,7 @@ class _Job:
             for policy in self.treasury:
                 term = np.empty((count, self.width))
                 flows = np.zeros((store_here, max(n_proj, 1), month_days.size))
-                kernel_for(plan_arrays)(
+                kernel_for(plan_arrays, tracked_sites(self.n_sites, self.spin_offs))(
                     market_in, company_inputs(plan_arrays, starts, tenant_u, renewal_u), policy.code, policy.params(),
                     month_days, check, Outputs(term, mon, flows),
                     new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),

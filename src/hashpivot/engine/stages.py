@@ -376,15 +376,15 @@ def called_share(fs, f, sites, site, t):
 
 
 @njit(inline="always")
-def mine_as_built(st, sts, company, market, pi, t, hashvalue, btc_price_usd):
+def mine_as_built(st, sts, company, market, pi, t, hashvalue, btc_price_usd, full):
     """(BTC mined [BTC], power cost [USD]) of fleets as built: a few multiplications by factors formed once per
     plan (``engine.plan.AsBuiltFleets``), in the general loop's order of operations (same bits). Adds the mining
-    MW-days to the mining segment's ``mw_days`` and, with tracked sites (``sts`` has rows), each fleet's flows to
-    its site's."""
+    MW-days to the mining segment's ``mw_days`` and, with tracked sites (``sts`` has rows; only in the ``full``
+    kernel, ``engine.step.run_company_full``), each fleet's flows to its site's."""
     ab = company.as_built
     mined = 0.0
     power = 0.0
-    by_site = sts.shape[0] > 0
+    by_site = full and sts.shape[0] > 0
     for i in range(ab.built.size):
         b = k.btc_mined(ab.net_hashrate_ehs[i, t], hashvalue)
         c = k.energy_cost_usd(ab.energy_mwh_per_day[i], ab.power_price_usd_per_mwh[i] * market.power_price_index[pi, t])
@@ -407,16 +407,16 @@ def add_site_mining(sts, site, mined_btc, revenue_usd, power_usd, mw):
 
 
 @njit(inline="always")
-def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_price_usd, site_energy, growing):
+def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_price_usd, site_energy, full):
     """(BTC mined [BTC], power cost [USD], demand-response credits [USD], least productive fleet with old units
     (-1 if none), its EH/s per grid MW) today, fleet by fleet: converted MW take the old units first; upgraded
     units keep mining. Adds the mining MW-days to the mining segment's ``mw_days``; reads ``FLEET_STATE``. When
     ``site_energy`` has rows (a fixed-price power contract needs them: ``engine.hedges``) it sets each site's row
     (``SE_*``: energy at full use [MWh], energy drawn [MWh], their cost at today's price [USD]); with none it is
     not touched. With tracked sites (``sts`` has rows) each fleet's flows go to its site's ``SITE_TOTALS`` too; with
-    ``growing`` (a constant of the growth kernel) each fleet's margin to its ``FS_MARGIN_USD``."""
+    ``full`` (a constant: True in ``engine.step.run_company_full``) each fleet's margin to its ``FS_MARGIN_USD``."""
     fleets, sites = company.fleets, company.sites
-    by_site = sts.shape[0] > 0
+    by_site = full and sts.shape[0] > 0
     mined = 0.0
     power = 0.0
     dr = 0.0
@@ -456,14 +456,14 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
             mined += b
             power += c
             dr += d
-            if growing:
+            if full:
                 fleet_margin += b * btc_price_usd + d - c
             if by_site:
                 add_site_mining(sts, site, b, b * btc_price_usd + d, c, 0.0)
             st[S_DEMAND_RESPONSE_MWH] += d_mwh
             st[S_SHUTDOWN_SAVED_USD] += saved
             st[S_SHUTDOWN_FORGONE_BTC] += forgone
-        if growing:
+        if full:
             fs[f, FS_MARGIN_USD] += fleet_margin
         if mw_old > 1e-9 and (worst < 0 or ehs_per_mw_old < worst_ehs_per_mw):
             worst = f
@@ -472,7 +472,7 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
 
 
 @njit(inline="always")
-def upgrade_fleet(st, fs, sts, company, upgrade, worst, worst_ehs_per_mw, hashvalue, btc_price_usd):
+def upgrade_fleet(st, fs, sts, company, upgrade, worst, worst_ehs_per_mw, hashvalue, btc_price_usd, full):
     """Capex [USD] of replacing up to ``max_mw_per_check`` grid MW of the least productive fleet's old units with
     the upgrade model when the new units' capex is paid back by their extra revenue within ``max_payback_days``
     at today's hashvalue and price. Writes ``FS_UPGRADED_GRID_MW`` and the mining segment's ``capex_usd``."""
@@ -489,7 +489,7 @@ def upgrade_fleet(st, fs, sts, company, upgrade, worst, worst_ehs_per_mw, hashva
             fs[f, FS_UPGRADED_GRID_MW] += x
             capex += x * capex_per_mw
             st[_SEG_MINING + SEG_CAPEX_USD] += x * capex_per_mw
-            if sts.shape[0] > 0:
+            if full and sts.shape[0] > 0:
                 sts[int(fleets[f, F_SITE_INDEX]), ST_MINING_CAPEX_USD] += x * capex_per_mw
     return capex
 
@@ -708,7 +708,7 @@ def store_growth_terminal(st, fs, company, market, term, p, t, first_col):
 def growth_after_mining(st, fs, orders, company, market, pi, t, hashvalue, btc_price_usd):
     """(capex of today's orders [USD], proceeds of fleets sold today [USD]) after the day's mining: retirement
     (``retire_fleets``) when on, the growth policy's decision (``grow_fleet``) when on, then each tracked fleet's
-    payback (``track_payback``). Only ``engine.step.run_company_growing`` reaches it: a run without growth runs
+    payback (``track_payback``). Only ``engine.step.run_company_full`` reaches it: a run without growth runs
     a kernel compiled without any of the growth stages."""
     resale = 0.0
     capex = 0.0
@@ -836,7 +836,7 @@ def lease_day(ps, company, market, p, j, gi, t, in_downtime):
 
 
 @njit(inline="always")
-def ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store, project_flows, capex):
+def ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store, project_flows, capex, full):
     """(AI revenue [USD], AI opex [USD], capex [USD]) today: each started project pays its capex evenly over its
     build (all on its start day without one), then earns from the day its build and delay are over. ``capex`` is
     the day's capex so far; the returned one adds the projects'. Writes the segments' ``revenue_usd``,
@@ -844,7 +844,7 @@ def ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store, project_fl
     net cash flows in ``project_flows[p, j, m]``; with tracked sites (``sts`` has rows), each project's flows to its
     site's ``SITE_TOTALS``."""
     pr = company.projects
-    by_site = sts.shape[0] > 0
+    by_site = full and sts.shape[0] > 0
     ai_rev = 0.0
     ai_opex = 0.0
     for j in range(pr.shape[0]):

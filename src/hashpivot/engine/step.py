@@ -224,7 +224,7 @@ def start_path(st, fs, ps, sts, company, market, p):
 
 @njit(inline="always")
 def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code, params, p, t, m, month_days, out,
-                growing):
+                full):
     """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot and
     ``month_days`` the day index of each month slot."""
     pi = 0 if market.power_price_index.shape[0] == 1 else p
@@ -238,22 +238,22 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
     dr = 0.0
     capex = 0.0
     resale = 0.0
-    if growing:
+    if full:
         capex = stages.energize_and_pay(st, fs, orders, company, t)
     if st[S_FLEETS_AS_BUILT] > 0.5:
-        mined, power = stages.mine_as_built(st, sts, company, market, pi, t, hashvalue, s)
+        mined, power = stages.mine_as_built(st, sts, company, market, pi, t, hashvalue, s, full)
     else:
         mined, power, dr, worst, worst_ehs = stages.mine_fleets(st, fs, sts, company, market, company.upgrade, pi, t,
-                                                                hashvalue, s, se, growing)
+                                                                hashvalue, s, se, full)
         every = max(int(company.upgrade[U_CHECK_EVERY_DAYS]), 1)
         if company.upgrade[U_ENABLED] > 0.5 and worst >= 0 and t % every == 0:
-            capex += stages.upgrade_fleet(st, fs, sts, company, company.upgrade, worst, worst_ehs, hashvalue, s)
-        if growing:
+            capex += stages.upgrade_fleet(st, fs, sts, company, company.upgrade, worst, worst_ehs, hashvalue, s, full)
+        if full:
             bought, resale = stages.growth_after_mining(st, fs, orders, company, market, pi, t, hashvalue, s)
             capex += bought
     store = p < out.monthly.shape[0]
     ai_rev, ai_opex, capex = stages.ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store,
-                                                out.project_flows, capex)
+                                                out.project_flows, capex, full)
     st[S_BTC_HELD] += mined
     hedge_cash = 0.0
     released = 0.0
@@ -264,7 +264,7 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
             st, hs, company.hedges, market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
             market.subsidy_btc[p, t], market.fees_btc_per_block[p, t], market.blocks[p, t], t, month_end, se)
     interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex)
-    if growing:  # the proceeds of fleets sold today join the operating cash (nothing to add on a run without growth)
+    if full:  # the proceeds of fleets sold today join the operating cash (nothing to add on a run without growth)
         operating += resale
         st[S_CASH_USD] += resale
     financing, bought = stages.finance(st, company, code, params, t, s, market.btc_price_usd[p, 0])
@@ -275,7 +275,7 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
         sold = stages.keep_runway(st, floor_months, daily_costs, s, sold)
     debt_cash = 0.0
     debt_due = False
-    if company.debt.shape[0] > 0 or company.covenants.shape[0] > 0:
+    if full and (company.debt.shape[0] > 0 or company.covenants.shape[0] > 0):
         margin = mined * s + dr - power - company.scalars[C_FIXED_OPEX_USD_PER_DAY] + ai_rev - ai_opex
         debt_cash, debt_due = dbt.settle_debt(st, ds, win, company.debt, company.covenants,
                                               company.scalars[C_CREDIT_FACILITY_USD], s, t, margin)
@@ -292,30 +292,41 @@ def run_company(market, company, code, params, month_days, check, out, work):
     """Simulate every path of a chunk: ``market`` (``MarketArrays``), ``company`` (``CompanyInputs``), treasury
     policy ``code`` with its ``params`` (``policies.treasury.TREASURY_PARAMS``), the day index of each month slot
     ``month_days``; writes ``out`` (``Outputs``; the first ``out.monthly.shape[0]`` paths are stored), using
-    ``work`` (``Workspace``) as scratch. A company with growth on (``engine.plan.G_ENABLED``: fleet additions, a
-    growth policy or retirement) runs in ``run_company_growing``; this kernel is compiled without the growth
-    stages, so a run without them costs what it did."""
-    if company.growth[G_ENABLED] > 0.5:
-        raise ValueError("run_company: growth is on; allowed: run_company_growing (engine.step.kernel_for)")
+    ``work`` (``Workspace``) as scratch. This kernel is compiled without the optional stages (growth, sites kept
+    apart, spin-offs, debt tranches and covenants: ``needs_full``), so a company without them pays nothing for
+    them; one with any of them runs in ``run_company_full``."""
+    if (company.growth[G_ENABLED] > 0.5 or work.site_totals.shape[0] > 0 or work.site_snapshot.shape[0] > 0
+            or company.debt.shape[0] > 0 or company.covenants.shape[0] > 0):
+        raise ValueError("run_company: an optional stage is on (growth, sites kept apart, spin-offs or debt); "
+                         "allowed: run_company_full (engine.step.kernel_for)")
     _run_paths(market, company, code, params, month_days, check, out, work, False)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def run_company_growing(market, company, code, params, month_days, check, out, work):
-    """``run_company`` with the growth stages (fleet additions, the growth policy, retirement and their returns)."""
+def run_company_full(market, company, code, params, month_days, check, out, work):
+    """``run_company`` with the optional stages: fleet additions, the growth policy, retirement and their returns;
+    each site's flows (``Workspace.site_totals``) and their spin-off snapshots; debt tranches and covenants (each
+    still runs only when the company has it)."""
     _run_paths(market, company, code, params, month_days, check, out, work, True)
 
 
-def kernel_for(arrays):
-    """The kernel that runs a plan's packed arrays (``engine.plan.CompanyArrays``): ``run_company_growing`` when
-    growth is on, else ``run_company``."""
-    return run_company_growing if arrays.growth[G_ENABLED] > 0.5 else run_company
+def needs_full(arrays, n_tracked_sites: int) -> bool:
+    """Whether a plan's packed arrays (``engine.plan.CompanyArrays``) need ``run_company_full``: growth on, sites
+    kept apart (``n_tracked_sites``: ``engine.state.tracked_sites``, spin-offs included), debt tranches or
+    covenants."""
+    return bool(arrays.growth[G_ENABLED] > 0.5 or n_tracked_sites > 0 or len(arrays.debt) or len(arrays.covenants))
+
+
+def kernel_for(arrays, n_tracked_sites: int = 0):
+    """The kernel that runs a plan's packed arrays: ``run_company_full`` when it ``needs_full``, else
+    ``run_company``."""
+    return run_company_full if needs_full(arrays, n_tracked_sites) else run_company
 
 
 @njit(inline="always")
-def _run_paths(market, company, code, params, month_days, check, out, work, growing):
-    """The daily loop of ``run_company`` (see it); ``growing`` is a constant of each kernel, so the one compiled
-    with False has no growth stage in it."""
+def _run_paths(market, company, code, params, month_days, check, out, work, full):
+    """The daily loop of ``run_company`` (see it); ``full`` is a constant of each kernel, so the one compiled
+    with False has none of the optional stages in it."""
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
     st, fs, ps, hs, se = work.path_state, work.fleet_state, work.project_state, work.hedge_state, work.site_energy
     ds, win, sts, snap = work.debt_state, work.margin_window, work.site_totals, work.site_snapshot
@@ -326,14 +337,14 @@ def _run_paths(market, company, code, params, month_days, check, out, work, grow
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]
     discount_per_day = company.scalars[C_EQUITY_DISCOUNT_PER_DAY]
-    spin_offs = snap.shape[0] > 0
+    spin_offs = full and snap.shape[0] > 0
     for p in range(n_paths):
         start_path(st, fs, ps, sts, company, market, p)
         snap[:, :] = 0.0
         discount = 1.0
         pv_flows = 0.0
         equity_prev = 0.0
-        if growing:
+        if full:
             stages.day0_hashprice(st, market, p)
             stages.start_growth(fs, orders, company)
         hg.start_hedges(hs)
@@ -351,7 +362,7 @@ def _run_paths(market, company, code, params, month_days, check, out, work, grow
                 collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
                  released, liquidated) = operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
-                                                     params, p, t, m, month_days, out, growing)
+                                                     params, p, t, m, month_days, out, full)
                 if check:
                     # Hedges move BTC between the BTC held and collateral (released) and cash (hedge_cash): with
                     # both 0 (no hedges) this is the check as it always was.
@@ -376,7 +387,7 @@ def _run_paths(market, company, code, params, month_days, check, out, work, grow
         stages.store_terminal(st, ps, sts, snap, company, market, out.terminal, p, n_cols - 1)
         hg.store_hedge_terminal(st, out.terminal, p)
         dbt.store_debt_terminal(st, out.terminal, p)
-        if growing:
+        if full:
             stages.store_growth_terminal(st, fs, company, market, out.terminal, p, n_cols - 1, n_terminal)
 
 

@@ -21,7 +21,7 @@ def warm_up() -> float:
     for name in ("rm1", "default", "default+growth"):
         data = load_preset(name.split("+")[0]).model_dump(mode="python", exclude_none=True)
         data["run"].update(n_paths=2, horizon_days=400, store_paths=1)
-        if name.endswith("+growth"):  # the kernel with the growth stages (engine.step.run_company_growing)
+        if name.endswith("+growth"):  # the kernel with the optional stages (engine.step.run_company_full)
             data["policy"]["retirement"] = {"retire_after_negative_days": 30}
         simulate(from_dict(data, f"warm-up {name}"), n_threads=1)
     # Debt tranches and covenants have their own kernel (engine.debt.settle_debt), reached only by a company with them.

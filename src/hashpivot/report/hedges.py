@@ -34,20 +34,33 @@ _COLUMNS = (
 )
 #: Columns of the comparison that pair a hedged row with its unhedged one (the placeholder on unhedged rows).
 PAIRED_COLUMNS = ("win_rate_frac", "mean_cost_usd", "mean_cost_se_usd", "p5_gain_usd")
-#: Each column's priority in a narrow terminal (``cli.simulate.print_hedges``), in display order.
-COLUMN_PRIORITIES = tuple(p for *_, p in _COLUMNS)
+#: Columns left out when NaN on every row: margin calls, which only a BTC-backed loan can have
+#: (``analysis.hedges.hedge_comparison_frame`` with ``loans=False``).
+OPTIONAL_COLUMNS = ("margin_calls_per_path",)
+
+
+def _shown(table: pd.DataFrame) -> list[tuple]:
+    """The ``_COLUMNS`` shown for ``table``: every one but an :data:`OPTIONAL_COLUMNS` NaN on every row."""
+    return [c for c in _COLUMNS if c[0] not in OPTIONAL_COLUMNS or not table[c[0]].isna().all()]
+
+
+def column_priorities(table: pd.DataFrame) -> list[int]:
+    """Each shown column's priority in a narrow terminal (``cli.simulate.print_hedges``), in display order."""
+    return [p for *_, p in _shown(table)]
 
 
 def hedge_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """(headers with units, rows of text) of the comparison: the report's and the terminal's cells (one formatter);
-    an unhedged row shows the placeholder (:data:`hashpivot.format.MISSING`) in the paired columns. [text]"""
+    an unhedged row shows the placeholder (:data:`hashpivot.format.MISSING`) in the paired columns; margin calls
+    only when a hedge is a loan (:data:`OPTIONAL_COLUMNS`). [text]"""
+    columns = _shown(table)
     rows = []
     for row in table.itertuples(index=False):
         values = row._asdict()
         paired = values["hedges"] != UNHEDGED
         rows.append([fmt(values[column]) if paired or column not in PAIRED_COLUMNS else MISSING
-                     for column, _, fmt, _ in _COLUMNS])
-    return [label for _, label, _, _ in _COLUMNS], rows
+                     for column, _, fmt, _ in columns])
+    return [label for _, label, _, _ in columns], rows
 
 
 #: Where a payoff diagram is drawn: the underlying at settlement over its value at inception. [ratio]
@@ -60,10 +73,11 @@ def hedge_frame(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Callable[[
     """The comparison as the dashboard's sortable grid shows it: the report's columns and headers (units in
     brackets), indexed by policy and hedges, :data:`PAIRED_COLUMNS` NaN on unhedged rows (the grid writes the
     placeholder there, as :func:`hedge_cells` does), and each column's formatter. [table]"""
-    shown = table[[c for c, *_ in _COLUMNS]].copy()
+    columns = _shown(table)
+    shown = table[[c for c, *_ in columns]].copy()
     shown.loc[shown["hedges"] == UNHEDGED, list(PAIRED_COLUMNS)] = np.nan
-    shown = shown.rename(columns={c: label for c, label, *_ in _COLUMNS}).set_index(["policy", "hedges"])
-    return shown, {label: fmt for _, label, fmt, _ in _COLUMNS[2:]}
+    shown = shown.rename(columns={c: label for c, label, *_ in columns}).set_index(["policy", "hedges"])
+    return shown, {label: fmt for _, label, fmt, _ in columns[2:]}
 
 
 def payoff_points(hedge, x: np.ndarray = PAYOFF_X) -> np.ndarray | None:
