@@ -36,7 +36,7 @@ def test_segment_margins_are_read_from_the_summary(lease_result):
         for stat in ("p5", "p50", "p95"):
             expected = summary[(row.policy, f"{row.segment}_margin_usd_per_mw_day", stat)]
             assert getattr(row, stat) == expected or (math.isnan(expected) and math.isnan(getattr(row, stat)))
-    fig = margin_figure(lease_result)
+    fig = margin_figure(lease_result.summary)
     assert [t.name for t in fig.data] == ["mining", "colocation lease"]
 
 

@@ -333,7 +333,7 @@ def show_results(run: dict) -> None:
     st.plotly_chart(market_figure(result.dataset, dates), key="market", config=PLOTLY_CONFIG)
 
     st.markdown("**Margin per MW-day by segment** (median over paths, bars p5–p95; before overheads)")
-    st.plotly_chart(margin_figure(result), key="margin", config=PLOTLY_CONFIG)
+    st.plotly_chart(margin_figure(result.summary), key="margin", config=PLOTLY_CONFIG)
     projects = projects_table(result.summary)
     if not projects.empty:
         st.markdown("**AI projects: IRR and payback** (monthly net cash flows of each project on the stored paths, "

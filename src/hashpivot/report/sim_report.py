@@ -146,7 +146,7 @@ def render_report(result, insolvency_limit_frac: float | None = None,
         "sites": _sites(result),
         "spin_offs": _spin_offs(result),
         "value": _value(result),
-        "margin": _margin(summary, policies, result.summary, ds),
+        "margin": _margin(result.summary, ds),
         "assumptions": {"attribution": CHAIN_TABLE_ATTRIBUTION, "toml": result.scenario_toml},
     }
     return render_template("sim_report.html.j2", context, safe=PAGE_SAFE)
@@ -361,38 +361,15 @@ def _sites(result) -> dict[str, Any] | None:
     return {"header": headers, "rows": rows}
 
 
-def _margin(table_: pd.DataFrame, policies: Sequence[str], summary: pd.DataFrame, ds) -> dict[str, Any]:
-    import plotly.graph_objects as go
+def _margin(summary: pd.DataFrame, ds) -> dict[str, Any]:
+    """The margin section: the bars (``figures.margin_figure``), the segments without capacity, the AI projects'
+    rows and the conversions against mining."""
+    from hashpivot.report.figures import MARGIN_SEGMENTS, margin_figure, segment_margins
 
-    from hashpivot.report.figures import ERROR_BAR_COLOR
-
-    fig = go.Figure()
-    missing = []
-    for metric, label, c in (("mining_margin_usd_per_mw_day", "mining", "#1f3b73"),
-                             ("colocation_lease_margin_usd_per_mw_day", "colocation lease", "#8e44ad"),
-                             ("site_lease_margin_usd_per_mw_day", "site lease", "#16a085"),
-                             ("gpu_cloud_margin_usd_per_mw_day", "GPU cloud", "#d35400")):
-        p50 = table_[f"{metric}_p50"].to_numpy()
-        if not np.isfinite(p50).any():
-            missing.append(label)
-            continue
-        p5 = table_[f"{metric}_p5"].to_numpy()
-        p95 = table_[f"{metric}_p95"].to_numpy()
-        fig.add_trace(go.Bar(
-            x=list(policies), y=plain(p50), name=label, marker_color=c,
-            error_y={"type": "data", "symmetric": False, "array": plain(p95 - p50),
-                     "arrayminus": plain(p50 - p5), "thickness": 1.5, "width": 5,
-                     "color": ERROR_BAR_COLOR},
-            customdata=[[format_usd(a), format_usd(b)] for a, b in zip(p5, p95, strict=True)],
-            hovertemplate=(f"<b>%{{x}}</b> {label}: median %{{y:,.0f}} USD/MW-day<br>"
-                           "p5-p95: %{customdata[0]} - %{customdata[1]}<extra></extra>"),
-        ))
-    fig.update_layout(template="plotly_white", height=430, barmode="group",
-                      yaxis={"title": {"text": "margin [USD/MW-day]"}, "zeroline": True},
-                      xaxis={"tickangle": -30}, margin={"l": 70, "r": 20, "t": 20, "b": 120},
-                      legend={"orientation": "h", "y": 1.08})
+    present = set(segment_margins(summary)["segment"])
+    missing = [label for segment, label, _ in MARGIN_SEGMENTS if segment not in present]
     named = " or ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
-    return {"figure": figure_payload(fig), "missing": named, "n_missing": len(missing),
+    return {"figure": figure_payload(margin_figure(summary)), "missing": named, "n_missing": len(missing),
             "projects": _projects_rows(summary), "incremental": _incremental_rows(ds)}
 
 
