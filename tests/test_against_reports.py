@@ -549,7 +549,7 @@ def test_a_bad_curtailment_in_a_company_file_is_bad_input_on_the_command_line(tm
     ("hashrate_decimals", 1.5, ("hashrate_decimals", "valid integer")),
     ("hashrate_decimals", True, ("hashrate_decimals", "valid integer")),
     ("hashrate_ehs", 0.1 + 0.2, ("hashrate_ehs=0.30000000000000004", "17 decimals", "at most 6", "hashrate_decimals")),
-    ("published_unit_ehs", 0.1, ("published_unit_ehs=0.1", "hashrate_decimals")),
+    ("published_unit_ehs", 0.25, ("published_unit_ehs=0.25", "hashrate_decimals")),
 ])
 def test_a_bad_hashrate_decimals_in_a_scenario_is_an_error(field, value, words):
     row = {"month": "2024-05", "hashrate_ehs": 8.8, "kind": "average_operating", "source": "t", field: value}
@@ -557,6 +557,14 @@ def test_a_bad_hashrate_decimals_in_a_scenario_is_an_error(field, value, words):
         _with_hashrate([row])
     for word in words:
         assert word in str(err.value)
+
+
+def test_a_row_saved_with_the_former_published_unit_reads_as_its_decimals():
+    """published_unit_ehs (0.001 EH/s: IREN's figures to the PH/s) was renamed hashrate_decimals (3): a file saved
+    with it still loads, as 3 decimals."""
+    row = {"month": "2024-05", "hashrate_ehs": 8.8, "kind": "average_operating", "source": "t",
+           "published_unit_ehs": 0.001}
+    assert _with_hashrate([row]).company.hashrate_reported[0].hashrate_decimals == 3
 
 
 @pytest.mark.parametrize(("value", "words"), [(-1, ("btc_decimals", "greater than or equal to 0")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -292,6 +293,23 @@ class ReportedProduction(Model):
 HASHRATE_KINDS = ("average_operating", "energized_month_end", "deployed_month_end")
 
 
+def _from_published_unit(data: dict) -> dict:
+    """A reported row saved with the former ``published_unit_ehs`` (the published figure's unit in EH/s: 0.1, 0.001)
+    read as its ``hashrate_decimals`` (1, 3), so that a file saved before the field was renamed still loads; a unit
+    that is not a power of ten below 1 EH/s is refused, naming it."""
+    data = dict(data)
+    unit = data.pop("published_unit_ehs")
+    if unit is None or "hashrate_decimals" in data:
+        return data
+    decimals = round(-math.log10(unit)) if isinstance(unit, (int, float)) and unit > 0 else -1
+    if not 0 <= decimals <= MAX_PUBLISHED_DECIMALS or not math.isclose(unit, 10.0 ** -decimals, rel_tol=1e-9):
+        raise ValueError(f"published_unit_ehs={unit!r} (the former name of hashrate_decimals); allowed: a power of ten "
+                         f"from 1 to 1e-{MAX_PUBLISHED_DECIMALS} EH/s, or hashrate_decimals "
+                         f"(0..{MAX_PUBLISHED_DECIMALS})")
+    data["hashrate_decimals"] = decimals
+    return data
+
+
 class HashrateReported(Model):
     """A month of hashrate the company reported (its monthly production update), for replays."""
 
@@ -327,9 +345,7 @@ class HashrateReported(Model):
     @classmethod
     def _hashrate_decimals_as_written(cls, data: Any) -> Any:
         if isinstance(data, dict) and "published_unit_ehs" in data:
-            raise ValueError(f"published_unit_ehs={data['published_unit_ehs']!r} is no longer a field; allowed: "
-                             f"hashrate_decimals, the decimals published in EH/s (0..{MAX_PUBLISHED_DECIMALS}; a unit "
-                             "of 0.1 EH/s is 1, of 0.001 EH/s 3)")
+            data = _from_published_unit(data)
         return _decimals_as_written(data, "hashrate_ehs", "hashrate_decimals")
 
     @model_validator(mode="after")
