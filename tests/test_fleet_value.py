@@ -135,6 +135,24 @@ def test_a_fleet_converted_to_ai_in_full_adds_nothing_and_in_part_its_share():
     assert float(part["nav_usd"]) - float(part_worthless["nav_usd"]) == pytest.approx(value, rel=1e-9)
 
 
+def test_a_retired_fleet_counts_in_cash_once_and_not_again_at_the_horizon():
+    """Power at 100 USD/MWh: 100 MW x 24 h x 100 = 240,000 USD a day against 5 x 0.78 BTC x 60,000 USD = 234,000 USD
+    mined, a negative margin every day; with retirement after 3 such days the fleet is sold on day 3 at 5e6 TH/s x 18
+    USD/TH x (1 - (1 + 3/365) / 5) (its age then) and holds nothing at the horizon: the sale's proceeds are in cash,
+    and NAV differs from the worthless twin's by them alone."""
+    def retiring(price_new: float) -> dict:
+        data = with_fleet(price_new, 1.0)
+        data["company"]["sites"][0] |= {"power_price_usd_per_mwh": 100.0, "curtailable_frac": 0.0}
+        data["policy"]["retirement"] = {"retire_after_negative_days": 3}
+        return data
+
+    held, worthless = run(retiring(18.0)), run(retiring(0.0))
+    proceeds = TH_PER_S * 18.0 * (1.0 - (1.0 + 3 / 365.0) / LIFE_YEARS)
+    assert float(held["resale_usd"]) == pytest.approx(proceeds, rel=1e-9)
+    assert float(held["fleet_value_usd"]) == 0.0
+    assert float(held["nav_usd"]) - float(worthless["nav_usd"]) == pytest.approx(proceeds, rel=1e-9)
+
+
 def test_units_put_in_by_the_upgrade_policy_count_at_the_new_models_price_from_their_day():
     """An upgrade to 15 J/TH at 16 USD/TH that pays back at once (payback limit 120 months) replaces 20 MW on day
     30 (its first check: days divisible by 30) and on days 60, 90 and 120: each batch 20 MW / 15 J/TH = 1.333 EH/s of
