@@ -395,13 +395,16 @@ def test_project_cash_flows_irr_and_payback():
 
 def test_ownership_frac_gives_attributable_figures():
     """Own 80 % of the mining segment (Hut 8 and American Bitcoin): the attributable mining margin is 80 % of the
-    consolidated one and NAV loses the minority's 20 % of the segment's net cash."""
+    consolidated one and NAV loses the minority's 20 % of the segment's net cash and of its fleet at its resale value
+    (5e6 TH/s x the policy's 14 USD/TH price new x (1 - 120 / 365 / the 5-year life), flat hashprice)."""
     data = base()
     data["company"]["ownership_frac"] = {"mining": 0.8}
     ds = run_one(data)
     margin = float(ds["mining_revenue_usd"]) - float(ds["mining_opex_usd"])
+    fleet_usd = 5e6 * 14.0 * (1 - N_DAYS / 365 / 5.0)
     assert float(ds["mining_attributable_margin_usd"]) == pytest.approx(0.8 * margin, rel=1e-12)
-    assert float(ds["attributable_nav_usd"]) == pytest.approx(float(ds["nav_usd"]) - 0.2 * margin, rel=1e-12)
+    assert float(ds["attributable_nav_usd"]) == pytest.approx(float(ds["nav_usd"]) - 0.2 * (margin + fleet_usd),
+                                                              rel=1e-12)
     data["company"]["ownership_frac"] = {"mining": 1.5}
     from hashpivot.errors import ScenarioError
 

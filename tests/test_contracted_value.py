@@ -44,7 +44,11 @@ def test_a_lease_mid_term_adds_its_remaining_rent_to_nav():
     flows = {d: rent_per_day(25.0, 120.0) * 0.9 for d in range(11, 376)}
     expected = pv_by_day(flows, N_DAYS)
     assert float(with_contracts["contracted_value_usd"][0]) == pytest.approx(expected, rel=1e-9)
-    assert float(with_contracts["nav_usd"][0] - balance_sheet["nav_usd"][0]) == pytest.approx(expected, rel=1e-9)
+    # NAV with contracts also counts the fleet left (75 of its 100 MW) at its resale value: 0.75 x 5e6 TH/s x the
+    # policy's price new of a day-0 fleet (14 USD/TH) x (1 - 120 / 365 / its 5-year life), flat hashprice
+    fleet_usd = 0.75 * 5e6 * 14.0 * (1 - N_DAYS / 365 / 5.0)
+    assert float(with_contracts["nav_usd"][0] - balance_sheet["nav_usd"][0]) == pytest.approx(expected + fleet_usd,
+                                                                                               rel=1e-9)
     assert float(balance_sheet["contracted_value_usd"][0]) == 0.0
     # the month-end NAV of the stored paths counts it too (the last month end is the horizon here; stored as
     # float32, hence 1e-7)

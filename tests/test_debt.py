@@ -29,6 +29,7 @@ from test_engine_properties import (
     INTEREST,
     OPERATING,
     deterministic,
+    fleet_resale_by_hand,
     mined_by_hand,
     power_by_hand,
     price,
@@ -85,10 +86,11 @@ def test_a_bullet_note_is_repaid_from_cash_on_its_maturity_day():
     assert on["tranche_debt_usd"] == 0.0 and on["tranche_repaid_usd"] == 10e6
     assert on["tranche_interest_usd"] == pytest.approx(3 * interest, rel=1e-12)
     assert on["sold_btc"] == 0.0 and on["btc_held"] == pytest.approx(btc_by_hand(3), rel=1e-12)
-    # NAV counts the note while it is outstanding: BTC x price + cash - straight debt - note.
+    # NAV counts the note while it is outstanding: BTC x price + cash - straight debt - note (+ the fleets at their
+    # resale value, test_engine_properties.fleet_resale_by_hand).
     assert before["debt_usd"] == COMPANY["debt_usd"] + 10e6
     assert before["nav_usd"] == pytest.approx(btc_by_hand(2) * price(2) + before["cash_usd"] - COMPANY["debt_usd"]
-                                              - 10e6, rel=1e-12)
+                                              - 10e6 + fleet_resale_by_hand(2), rel=1e-12)
     assert on["insolvent_day"] == -1 and on["debt_insolvent_day"] == -1
 
 

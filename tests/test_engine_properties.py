@@ -120,8 +120,13 @@ def check_conservation(data):
     loans = ds["loan_usd"].values
     contracted = ds["contracted_value_usd"].values
     assert np.all(contracted[ds["insolvent_day"].values >= 0] == 0)
-    nav = (btc + coll) * s_end + ds["cash_usd"].values - ds["debt_usd"].values - loans + contracted
-    nav_scale = (btc + coll) * s_end + np.abs(ds["cash_usd"].values) + ds["debt_usd"].values + loans
+    # + the fleets still held at their resale value (0 on an insolvent path, never negative), where NAV counts them
+    fleets = ds["fleet_value_usd"].values
+    assert np.all(fleets >= 0) and np.all(fleets[ds["insolvent_day"].values >= 0] == 0)
+    counted = fleets if data["company"].get("nav_basis", "with_contracts") == "with_contracts" else 0.0 * fleets
+    nav = (btc + coll) * s_end + ds["cash_usd"].values - ds["debt_usd"].values - loans + contracted + counted
+    nav_scale = ((btc + coll) * s_end + np.abs(ds["cash_usd"].values) + ds["debt_usd"].values + loans
+                 + np.abs(contracted) + counted)
     assert np.all(np.abs(ds["nav_usd"].values - nav) <= 1e-12 * np.maximum(nav_scale, 1.0))
     # Insolvency: a day of the horizon; the path ends with no BTC and negative cash (frozen).
     day = ds["insolvent_day"].values
@@ -309,6 +314,16 @@ def price(t: int) -> float:
     return S0 * math.exp(MU * t)  # GBM with sigma = 0: the log drift is mu
 
 
+def fleet_resale_by_hand(days: int, fleets: list[dict[str, Any]] = FLEETS) -> float:
+    """What the fleets resell for at the horizon, which NAV counts (``nav_basis = "with_contracts"``, the default):
+    stock TH/s x the policy's price new of a day-0 fleet (14 USD/TH) x (1 - days / 365 / the 5-year life) x
+    (hashprice_T / hashprice_0) ** 1. Hashprice = blocks x (subsidy + fees) x price / TH/s with 144 x H / HD blocks
+    on day T (the network hashrate cancels) and the protocol's 144 on day 0 (``engine.market``: day 0's hashprice
+    is the target's), so the ratio is (H0 / HD) x exp(mu x days). [USD]"""
+    return (sum(f["hashrate_ehs"] for f in fleets) * 1e6 * 14.0 * (1.0 - days / 365.0 / 5.0)
+            * (H0 / HD) * price(days) / price(0))
+
+
 def mined_by_hand(t: int, fleets: list[dict[str, Any]] = FLEETS) -> float:
     """Sum over fleets: hashrate share x blocks x (subsidy + fees) x uptime x (1 - pool fee). [BTC]"""
     h = H0 * math.exp(G * t)
@@ -375,7 +390,7 @@ def test_hand_accounting_sell_all(days):
     cash = COMPANY["cash_usd"] + sum(OPERATING + m * price(t) for t, m in enumerate(mined, start=1))
     expected = {
         "mined_btc": sum(mined), "sold_btc": sum(mined), "btc_held": COMPANY["btc_held"], "cash_usd": cash,
-        "nav_usd": COMPANY["btc_held"] * price(days) + cash - COMPANY["debt_usd"],
+        "nav_usd": COMPANY["btc_held"] * price(days) + cash - COMPANY["debt_usd"] + fleet_resale_by_hand(days),
         "power_cost_usd": days * power_by_hand(),
         "mining_revenue_usd": sum(m * price(t) for t, m in enumerate(mined, start=1)),
         "mining_mw_days": days * sum(f["hashrate_ehs"] * f["efficiency_j_per_th"] for f in FLEETS),
@@ -393,7 +408,7 @@ def test_hand_accounting_hold_all(days):
     cash = COMPANY["cash_usd"] + days * OPERATING
     assert cash > 0  # no forced sale in this case
     expected = {"mined_btc": mined, "sold_btc": 0.0, "btc_held": btc, "cash_usd": cash,
-                "nav_usd": btc * price(days) + cash - COMPANY["debt_usd"],
+                "nav_usd": btc * price(days) + cash - COMPANY["debt_usd"] + fleet_resale_by_hand(days),
                 "btc_per_share": btc / COMPANY["shares_outstanding"], "debt_usd": COMPANY["debt_usd"]}
     for name, value in expected.items():
         np.testing.assert_allclose(got[name], value, rtol=1e-12, err_msg=name)
@@ -532,7 +547,7 @@ def reference_days(treasury: dict[str, Any], days: int) -> dict[str, float]:
         bought_tot += bought
     return {"btc_held": btc, "cash_usd": cash, "shares": shares, "mined_btc": mined_tot, "sold_btc": sold_tot,
             "bought_btc": bought_tot, "debt_usd": debt + conv,
-            "nav_usd": btc * prices[days] + cash - debt - conv}
+            "nav_usd": btc * prices[days] + cash - debt - conv + fleet_resale_by_hand(days)}
 
 
 POLICIES = {
@@ -618,10 +633,12 @@ def test_insolvency_freeze_can_reward_earlier_failure():
 
 def test_failing_before_a_convertible_issue_escapes_the_principal():
     """Why a failing dear twin is excused under a convertible: it fails on day 1 and never issues; the
-    cheap twin issues 500 M USD on day 3, buys BTC that then falls 5 %/day, and still owes the principal."""
+    cheap twin issues 500 M USD on day 3, buys BTC that then falls 5 %/day, and still owes the principal. On the
+    balance sheet (the surviving twin's fleets, at their resale value, would outweigh the loss: 23 EH/s x 14 USD/TH)."""
     treasury = {"kind": "buy_with_convertible", "principal_usd": 5e8, "coupon_rate_per_year": 0.0,
                 "issue_day": 3, "term_days": 100, "conversion_price_usd_per_share": 1e6, "mnav_ratio": 1.0}
-    data = deterministic(5, treasury, cash_usd=0.0, btc_held=0.0, debt_usd=0.0, fixed_opex_usd_per_day=0.0)
+    data = deterministic(5, treasury, cash_usd=0.0, btc_held=0.0, debt_usd=0.0, fixed_opex_usd_per_day=0.0,
+                         nav_basis="balance_sheet")
     data["market"]["btc_price"]["drift_per_day"] = -0.05
     dear = copy.deepcopy(data)
     for site in dear["company"]["sites"]:

@@ -188,6 +188,10 @@ def _structure_cases() -> list[Case]:
          ("company.debt.n1.maturity_date", "2020-01-01", "run.start_date")),
         ("negative principal", ("company", "debt"), [_TRANCHE | {"principal_usd": -5.0}],
          ("company.debt.0.principal_usd", "-5.0")),
+        ("fleet price new negative", ("company", "fleets", 0, "price_new_usd_per_th"), -3.0,
+         ("company.fleets.0.price_new_usd_per_th", "-3.0", "greater than or equal to 0")),
+        ("fleet older than 20 years", ("company", "fleets", 0, "age_years"), 25.0,
+         ("company.fleets.0.age_years", "25.0", "less than or equal to 20")),
     ]
     cases = [Case(f"structure:{name}", run, words=words, scenario=_set(base, path, value))
              for name, path, value, words in edits]

@@ -39,8 +39,10 @@ def test_the_incremental_irr_is_the_lease_net_of_the_mining_it_replaces():
     slots = [int(d) for d in ds["day"].values]  # the month ends the result stores (day 0 first)
     months = [sum(daily[d] for d in range(a + 1, b + 1)) for a, b in zip(slots[:-1], slots[1:], strict=True)]
     months[0] -= 25.0 * 1e6  # capex on day 1
-    # at the horizon the two-year term (days 1..730) still pays days 401..730
+    # at the horizon the two-year term (days 1..730) still pays days 401..730, and the 25 MW converted (1.25 EH/s of
+    # the fleet) are not there to resell: 1.25e6 TH/s x the policy's 14 USD/TH price new x (1 - 400 / 365 / 5 years)
     months[-1] += pv_by_day({d: lease_net for d in range(1, 731)}, HORIZON_DAYS)
+    months[-1] -= 1.25e6 * 14.0 * (1 - HORIZON_DAYS / 365 / 5.0)
     r_month = brentq(lambda r: sum(f / (1 + r) ** (m + 1) for m, f in enumerate(months)), -0.5, 1.0)
     irr_year = (1 + r_month) ** 12 - 1
     table = incremental_returns(ds).set_index("stat")

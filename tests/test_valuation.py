@@ -14,6 +14,9 @@ RATE = 0.16  # the schema's default equity discount rate [1/year]
 PRICE_USD = 60_000.0
 MINED_USD_PER_DAY = 5.0 * BTC_PER_DAY_PER_EHS * PRICE_USD  # 3.9 BTC a day at 60,000 USD
 POWER_USD_PER_DAY = MINING_MW * 24 * 40.0  # 100 MW at 40 USD/MWh
+#: The fleet's resale value at the horizon, in the terminal value: 5 EH/s = 5e6 TH/s at the policy's price new of a
+#: day-0 fleet (14 USD/TH), new on day 0, worn by 120 days of its 5-year life; hashprice is flat (ratio 1). [USD]
+FLEET_USD = 5e6 * 14.0 * (1 - N_DAYS / 365 / 5.0)
 
 
 def run(data: dict, **policy):
@@ -32,10 +35,11 @@ def pv(usd_per_day: float, days: int = N_DAYS, rate: float = RATE) -> float:
 
 
 def test_a_constant_path_is_its_daily_free_cash_flow_discounted():
-    """3.9 BTC a day at 60,000 USD less 96,000 USD of power: 138,000 USD a day for 120 days."""
+    """3.9 BTC a day at 60,000 USD less 96,000 USD of power: 138,000 USD a day for 120 days, and the fleet's resale
+    value at the horizon discounted to day 0."""
     assert MINED_USD_PER_DAY - POWER_USD_PER_DAY == pytest.approx(138_000.0)
     ds = run(base())
-    flows = pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY)
+    flows = pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY) + FLEET_USD * discount(N_DAYS)
     opening = 1e9 + 1_000 * PRICE_USD
     assert float(ds["dcf_equity_usd"]) == pytest.approx(opening + flows, rel=1e-9)
     assert float(ds["ev_usd"]) == pytest.approx(flows, rel=1e-9)  # no debt; day 0's cash and BTC are not the EV
@@ -44,8 +48,8 @@ def test_a_constant_path_is_its_daily_free_cash_flow_discounted():
 
 def test_a_higher_rate_lowers_the_value_by_the_discount_alone():
     data = base(equity_discount_rate_per_year=0.30)
-    assert float(run(data)["ev_usd"]) == pytest.approx(pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY, rate=0.30),
-                                                       rel=1e-9)
+    assert float(run(data)["ev_usd"]) == pytest.approx(pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY, rate=0.30)
+                                                       + FLEET_USD * discount(N_DAYS, 0.30), rel=1e-9)
 
 
 def test_debt_costs_its_interest_and_its_principal_at_the_horizon():
@@ -53,7 +57,8 @@ def test_debt_costs_its_interest_and_its_principal_at_the_horizon():
     -200 M, discounted); the EV adds the day-0 debt back."""
     data = base(debt_usd=200e6, debt_rate_per_year=0.10)
     ds = run(data)
-    operations = pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY - 200e6 * 0.10 / 365) - 200e6 * discount(N_DAYS)
+    operations = (pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY - 200e6 * 0.10 / 365)
+                  + (FLEET_USD - 200e6) * discount(N_DAYS))
     assert float(ds["dcf_equity_usd"]) == pytest.approx(1e9 + 1_000 * PRICE_USD + operations, rel=1e-9)
     assert float(ds["ev_usd"]) == pytest.approx(operations + 200e6, rel=1e-9)
 
@@ -82,13 +87,14 @@ def test_what_a_lease_still_pays_is_in_the_terminal_value_whatever_the_nav_basis
     assert float(balance_sheet["contracted_value_usd"]) == 0.0 < float(with_contracts["contracted_value_usd"])
     assert float(balance_sheet["dcf_equity_usd"]) == pytest.approx(float(with_contracts["dcf_equity_usd"]),
                                                                    rel=1e-12)
-    # the terminal value is the contracted value (discounted to day 0 from the horizon), beside the flows
+    # the terminal value is the contracted value (discounted to day 0 from the horizon), beside the flows; the
+    # quarter of the fleet converted is no longer there to resell
     no_lease = run(base())
     rent_net = 25 * 1000 * 120.0 * 12 / 365 * 0.9
     mined_lost = 25.0 / MINING_MW * (MINED_USD_PER_DAY - POWER_USD_PER_DAY)  # a quarter of the fleet stops
     flows = sum((rent_net - mined_lost) * discount(d) for d in range(11, N_DAYS + 1))
     want = (float(no_lease["ev_usd"]) + flows
-            + float(with_contracts["contracted_value_usd"]) * discount(N_DAYS))
+            + (float(with_contracts["contracted_value_usd"]) - 25.0 / MINING_MW * FLEET_USD) * discount(N_DAYS))
     assert float(with_contracts["ev_usd"]) == pytest.approx(want, rel=1e-6)
 
 
@@ -148,7 +154,9 @@ def test_the_run_command_prints_the_value_beside_the_peers_and_json_carries_it(t
     assert out.exit_code == 0, out.output
     assert "Value on day 0" in out.stdout and "16.0 %/year" in out.stdout and "Peers: market capitalisation" in out.stdout
     got = json.loads(CliRunner().invoke(app, ["run", str(path), "--no-store", "--json"]).stdout)
-    assert got["valuation"][0]["ev_usd_mean"] == pytest.approx(pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY), rel=1e-9)
+    assert got["valuation"][0]["ev_usd_mean"] == pytest.approx(
+        pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY) + FLEET_USD * discount(N_DAYS), rel=1e-9)
+    assert got["valuation"][0]["fleet_value_usd_p50"] == pytest.approx(FLEET_USD, rel=1e-9)
     assert {p["measure"] for p in got["peer_multiples"]} == {"market_cap_per_ehs", "equity_per_mw"}
 
 
@@ -175,7 +183,7 @@ def test_a_note_repaid_inside_the_horizon_costs_its_interest_and_its_principal_o
     ds = run(data)
     assert float(ds["tranche_repaid_usd"]) == 10e6
     flows = (pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY) - sum(10e6 * 0.06 / 365 * discount(d) for d in range(1, 31))
-             - 10e6 * discount(30))
+             - 10e6 * discount(30) + FLEET_USD * discount(N_DAYS))
     assert float(ds["ev_usd"]) == pytest.approx(flows + 10e6, rel=1e-9)
     assert float(ds["dcf_equity_usd"]) == pytest.approx(1e9 + 1_000 * PRICE_USD + flows, rel=1e-9)
 
@@ -192,7 +200,8 @@ def test_a_convertible_is_borrowing_whether_it_is_repaid_in_cash_or_settled_in_s
     ds = run(data)
     assert (float(ds["shares"]) > 1e8) == converts
     flows = (pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY) + 100e6 * discount(10)
-             - sum(100e6 * 0.02 / 365 * discount(d) for d in range(11, 71)) - 100e6 * discount(70))
+             - sum(100e6 * 0.02 / 365 * discount(d) for d in range(11, 71)) - 100e6 * discount(70)
+             + FLEET_USD * discount(N_DAYS))
     assert float(ds["ev_usd"]) == pytest.approx(flows, rel=1e-9)
 
 
@@ -217,6 +226,8 @@ def test_a_fleet_addition_costs_its_capex_on_the_order_day_and_earns_from_the_en
                                            "lead_time_days": 30, "uptime_frac": 1.0, "pool_fee_frac": 0.0}]
     added = 2.0 * BTC_PER_DAY_PER_EHS * PRICE_USD - 40.0 * 24 * 40.0
     assert added == pytest.approx(55_200.0)
+    # at the horizon the addition resells too: 2e6 TH/s at its 16 USD/TH, worn by the 79 days since it energized
+    added_resale = 2e6 * 16.0 * (1 - (N_DAYS - 41) / 365 / 5.0)
     flows = (pv(MINED_USD_PER_DAY - POWER_USD_PER_DAY) - 32e6 * discount(11)
-             + sum(added * discount(d) for d in range(41, N_DAYS + 1)))
+             + sum(added * discount(d) for d in range(41, N_DAYS + 1)) + (FLEET_USD + added_resale) * discount(N_DAYS))
     assert float(run(data)["ev_usd"]) == pytest.approx(flows, rel=1e-9)

@@ -5,7 +5,8 @@ megawatts had earned nothing before. The decision a miner faces is the differenc
 keep mining those MW. :func:`incremental_returns` takes, for each treasury policy run under both a conversion plan
 and the all-mining plan, the monthly difference of their operating cash flows on each stored path (mining revenue
 and power, AI revenue and opex, capex), adds at the horizon the difference of what their contracts still pay
-(``contracted_value_usd``: a lease with years left is worth its remaining rent), and gives the IRR and payback of
+(``contracted_value_usd``: a lease with years left is worth its remaining rent) and of their fleets' resale value
+(``fleet_value_usd``: the converted MW's machines are not there to sell), and gives the IRR and payback of
 that incremental stream: the project's return net of the mining margin it gives up (issue 13, point 5).
 
 Flows that both plans share (overheads) cancel; interest on debt drawn differently, and treasury flows (BTC sold or
@@ -39,12 +40,12 @@ def operating_cash_by_month(ds: xr.Dataset, policy: str) -> np.ndarray:
 
 def incremental_flows(ds: xr.Dataset, policy: str, baseline: str) -> np.ndarray:
     """Monthly incremental cash flow of ``policy`` over ``baseline`` on each stored path (sample, month) [USD], the
-    last month with the difference of the contracts' value at the horizon."""
+    last month with the difference of the contracts' value and of the fleets' resale value at the horizon."""
     flows = operating_cash_by_month(ds, policy) - operating_cash_by_month(ds, baseline)
     n = flows.shape[0]
-    if "contracted_value_usd" in ds and flows.shape[1]:
-        flows[:, -1] += (ds["contracted_value_usd"].sel(policy=policy).values[:n]
-                         - ds["contracted_value_usd"].sel(policy=baseline).values[:n])
+    for name in ("contracted_value_usd", "fleet_value_usd"):
+        if name in ds and flows.shape[1]:
+            flows[:, -1] += ds[name].sel(policy=policy).values[:n] - ds[name].sel(policy=baseline).values[:n]
     return flows
 
 

@@ -26,7 +26,7 @@ CVAR_TAIL_FRAC = 0.05
 PATH_METRICS: tuple[str, ...] = (
     "nav_usd", "attributable_nav_usd", "btc_held", "btc_per_share", "cash_usd", "btc_yield_frac", "mined_btc",
     "capex_usd", "ai_margin_usd_per_mw_day", "nav_per_share_usd", "shutdown_saved_usd", "shutdown_forgone_btc",
-    "contracted_value_usd", "dcf_equity_usd", "dcf_per_share_usd", "ev_usd",
+    "contracted_value_usd", "fleet_value_usd", "dcf_equity_usd", "dcf_per_share_usd", "ev_usd",
 )
 #: Every per-path metric of the summary, in its row order: :data:`PATH_METRICS`, then each segment's margin per
 #: MW-day, revenue per MW-day and margin fraction.

@@ -3,8 +3,8 @@
 The engine values each path (``engine.stages.value_day`` and ``store_value_terminal``): every day's free cash flow
 to equity (BTC mined at the day's price + the AI/HPC margin + demand response - power - overheads - capex -
 interest + hedge cash + net borrowing), discounted at ``company.equity_discount_rate_per_year``, plus a terminal
-value (what the AI/HPC contracts still pay, less every debt still owed; mining after the horizon counts nothing,
-which makes the DCF a floor for a miner whose fleet outlives the horizon). Equity adds day 0's cash and BTC at
+value (what the AI/HPC contracts still pay, plus what the fleets still held would resell for, less every debt
+still owed; mining after the horizon counts only through the fleets' resale). Equity adds day 0's cash and BTC at
 market and is floored at 0 per path; EV is the same unfloored, less day 0's cash and BTC, plus its debt (net debt
 counting BTC as cash, TheMinerMag's definition of a miner's EV: theminermag.com/data/overview/
 price-hash-ratio-bitcoin-mining/).
@@ -24,13 +24,15 @@ VALUATION_COLUMNS = {
     "policy": "label", "equity_discount_rate_per_year": "1/year", "dcf_equity_usd_p50": "USD",
     "dcf_equity_usd_p5": "USD", "dcf_equity_usd_mean": "USD", "dcf_per_share_usd_p50": "USD/share",
     "ev_usd_mean": "USD", "ev_usd_per_ehs": "USD/(EH/s)", "dcf_equity_usd_per_mw": "USD/MW",
+    "fleet_value_usd_p50": "USD",
 }
 
 
 def valuation_frame(result) -> pd.DataFrame:
     """One row per policy of ``result`` (a ``SimResult``): the equity DCF's median, 5 % quantile and mean, the median
     per day-0 share, the mean EV, EV per EH/s of day 0's self-mining hashrate (mean EV / EH/s) and the median equity
-    per MW of the sites' grid power. Columns :data:`VALUATION_COLUMNS`."""
+    per MW of the sites' grid power, and the median resale value at the horizon of the fleets still held (in the
+    terminal value, undiscounted here: ``engine.stages.fleet_value_usd``). Columns :data:`VALUATION_COLUMNS`."""
     company = result.scenario.company
     ehs = sum(f.hashrate_ehs for f in company.fleets)
     site_mw = sum(s.power_mw for s in company.sites)
@@ -46,6 +48,7 @@ def valuation_frame(result) -> pd.DataFrame:
             "dcf_per_share_usd_p50": float(stats[(policy, "dcf_per_share_usd", "p50")]),
             "ev_usd_mean": ev, "ev_usd_per_ehs": ev / ehs if ehs > 0 else np.nan,
             "dcf_equity_usd_per_mw": equity_p50 / site_mw if site_mw > 0 else np.nan,
+            "fleet_value_usd_p50": float(stats[(policy, "fleet_value_usd", "p50")]),
         })
     return pd.DataFrame(rows, columns=list(VALUATION_COLUMNS))
 

@@ -228,7 +228,7 @@ def print_valuation(console, valuation, wide: bool) -> None:
     rate = float(valuation["equity_discount_rate_per_year"].iloc[0])
     headers, rows = value_cells(valuation)
     print_cells(console, f"Value on day 0: the simulated flows discounted at {fmt_pct(rate)}/year (mining after "
-                "the horizon counts nothing)", headers, rows, [0, 0, 2, 1, 1, 0, 3], 1, wide)
+                "the horizon counts only the fleets' resale)", headers, rows, [0, 0, 2, 1, 1, 0, 3, 2], 1, wide)
     cap_low, cap_high, cap_date = peer_range("market_cap_per_ehs")
     mw_low, mw_high, mw_date = peer_range("equity_per_mw")
     console.print(f"Peers: market capitalisation {fmt_usd(cap_low)}-{fmt_usd(cap_high)} USD per EH/s (MARA, "

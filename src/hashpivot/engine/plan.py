@@ -108,7 +108,9 @@ UPGRADE_PARAMS = (
 (U_ENABLED, U_EFFICIENCY_J_PER_TH, U_CAPEX_USD_PER_TH, U_MAX_PAYBACK_DAYS, U_MAX_MW_PER_CHECK,
  U_CHECK_EVERY_DAYS) = range(len(UPGRADE_PARAMS))
 
-#: Growth, fleet additions and retirement (``policies.growth``), in packing order; all 0 when off.
+#: Growth, fleet additions and retirement (``policies.growth``), in packing order; all 0 when off but
+#: ``life_years`` and ``resale_elasticity`` (with ``fleet_row`` -1), which every run fills: the fleets' resale value
+#: at the horizon reads them.
 GROWTH_PARAMS = (
     ("enabled", "1 when fleet additions, a growth policy or retirement is on, else 0 [flag]"),
     ("kind", "growth policy: 0 none, 1 buy_toward_target, 2 fill_site [code]"),
@@ -131,7 +133,9 @@ GROWTH_PARAMS = (
 #: Growth policy kinds' codes (``G_KIND``).
 GROWTH_KINDS = {"none": 0, "buy_toward_target": 1, "fill_site": 2}
 
-#: Per fleet (rows, as ``FLEET_COLUMNS``), when it came and what it cost: read only when ``G_ENABLED``.
+#: Per fleet (rows, as ``FLEET_COLUMNS``), when it came and what it cost: the growth stages read it when
+#: ``G_ENABLED``; every run reads ``price_new_usd_per_th`` and ``age_years`` for the fleets' resale value at the
+#: horizon.
 FLEET_LIFE_COLUMNS = (
     ("order_day", "day its capex is paid; -1 for fleets of day 0 and the bought units' fleet [day]"),
     ("energize_day", "day it starts hashing; 0 for fleets of day 0, -1 for the bought units' fleet [day]"),
@@ -506,10 +510,15 @@ def _grow(scenario, fleets, site_index):
     life = np.zeros((n0, N_FLEET_LIFE_COLS))
     life[:, L_ORDER_DAY] = -1.0
     life[:, L_TRACKED] = -1.0
-    life[:, L_PRICE_NEW_USD_PER_TH] = retire.fleet_price_new_usd_per_th
+    life[:, L_PRICE_NEW_USD_PER_TH] = [retire.fleet_price_new_usd_per_th if f.price_new_usd_per_th is None
+                                       else f.price_new_usd_per_th for f in company.fleets]
     life[:, L_AGE_YEARS] = [f.age_years for f in company.fleets]
     params = np.zeros(len(GROWTH_PARAMS))
     params[G_FLEET_ROW] = -1.0
+    # The resale inputs, on every run: the terminal NAV and the DCF count the fleets still held at their resale
+    # value (engine.stages.fleet_value_usd), growth or not.
+    params[G_LIFE_YEARS] = retire.life_years
+    params[G_RESALE_ELASTICITY] = retire.price_elasticity
     on = bool(company.fleet_additions) or growth_policy.kind != "none" or retire.retire_after_negative_days > 0
     if not on:
         return fleets, life, params, ()
@@ -524,8 +533,6 @@ def _grow(scenario, fleets, site_index):
             "price_new_usd_per_th": a.price_usd_per_th, "age_years": 0.0, "tracked": i})[None, :])
     params[G_ENABLED] = 1.0
     params[G_RETIRE_AFTER_NEGATIVE_DAYS] = retire.retire_after_negative_days
-    params[G_LIFE_YEARS] = retire.life_years
-    params[G_RESALE_ELASTICITY] = retire.price_elasticity
     if growth_policy.kind != "none":
         g = growth_policy
         s = site_index[g.site]

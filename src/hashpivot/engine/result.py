@@ -244,9 +244,12 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
         data["ai_margin_usd_per_mw_day"] = np.where(ai[2] > 0, (ai[0] - ai[1]) / ai[2], np.nan)
     data |= site_metrics(scenario, terminal, data)
     # Attributable figures: the company's share of each segment; the minority's share of each segment's
-    # cumulative net cash (revenue - opex - capex) comes off NAV.
+    # cumulative net cash (revenue - opex - capex) comes off NAV, and its share of mining's fleets at their resale
+    # value where NAV counts them (``nav_basis = "with_contracts"``).
     own = scenario.company.ownership_frac
     minority = np.zeros(terminal.shape[:2])
+    if scenario.company.nav_basis == "with_contracts":
+        minority += (1.0 - own.get("mining", 1.0)) * data["fleet_value_usd"]
     for seg in SEGMENTS:
         frac = own.get(seg, 1.0)
         net = data[f"{seg}_revenue_usd"] - data[f"{seg}_opex_usd"] - data[f"{seg}_capex_usd"]

@@ -121,6 +121,7 @@ from hashpivot.engine.state import (
     FS_RESALE_USD,
     FS_RETIRED,
     FS_UPGRADED_GRID_MW,
+    FS_UPGRADED_MW_DAYS,
     M_AI_MW_DAYS,
     M_AI_OPEX,
     M_AI_REV,
@@ -197,6 +198,7 @@ from hashpivot.engine.state import (
     T_DRAWN,
     T_EQUITY_RAISED,
     T_EV_USD,
+    T_FLEET_VALUE_USD,
     T_GROWTH_CAPEX_USD,
     T_PURCHASED_EHS,
     T_RESALE_USD,
@@ -472,10 +474,11 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
 
 
 @njit(inline="always")
-def upgrade_fleet(st, fs, sts, company, upgrade, worst, worst_ehs_per_mw, hashvalue, btc_price_usd, full):
+def upgrade_fleet(st, fs, sts, company, upgrade, worst, worst_ehs_per_mw, hashvalue, btc_price_usd, t, full):
     """Capex [USD] of replacing up to ``max_mw_per_check`` grid MW of the least productive fleet's old units with
-    the upgrade model when the new units' capex is paid back by their extra revenue within ``max_payback_days``
-    at today's hashvalue and price. Writes ``FS_UPGRADED_GRID_MW`` and the mining segment's ``capex_usd``."""
+    the upgrade model on day ``t`` when the new units' capex is paid back by their extra revenue within
+    ``max_payback_days`` at today's hashvalue and price. Writes ``FS_UPGRADED_GRID_MW``, ``FS_UPGRADED_MW_DAYS``
+    (for the new units' age in their resale value, ``fleet_value_usd``) and the mining segment's ``capex_usd``."""
     fleets = company.fleets
     f = worst
     ehs_new = 1.0 / (upgrade[U_EFFICIENCY_J_PER_TH] * fleets[f, F_PUE_RATIO])
@@ -487,6 +490,7 @@ def upgrade_fleet(st, fs, sts, company, upgrade, worst, worst_ehs_per_mw, hashva
         x = min(upgrade[U_MAX_MW_PER_CHECK], fs[f, FS_ACTIVE_GRID_MW] - fs[f, FS_UPGRADED_GRID_MW])
         if x > 0.0:
             fs[f, FS_UPGRADED_GRID_MW] += x
+            fs[f, FS_UPGRADED_MW_DAYS] += x * t
             capex += x * capex_per_mw
             st[_SEG_MINING + SEG_CAPEX_USD] += x * capex_per_mw
             if full and sts.shape[0] > 0:
@@ -573,6 +577,46 @@ def resale_value_usd(fs, company, f, t, hashprice_ratio):
     th = fs[f, FS_ACTIVE_GRID_MW] * company.fleets[f, F_EHS_PER_GRID_MW] * TH_PER_EH
     return th * k.resale_usd_per_th(company.fleet_life[f, L_PRICE_NEW_USD_PER_TH], _age_years(fs, company, f, t),
                                     g[G_LIFE_YEARS], hashprice_ratio, g[G_RESALE_ELASTICITY])
+
+
+@njit(inline="always")
+def _hashprice_usd_per_th_day(market, p, t):
+    """Path ``p``'s hashprice on day ``t`` from its market arrays (blocks x (subsidy + fees) x price / TH/s).
+    [USD/(TH/s)/day]"""
+    return k.hashprice_usd_per_th_day(market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
+                                      market.subsidy_btc[p, t], market.fees_btc_per_block[p, t], market.blocks[p, t])
+
+
+@njit(inline="always")
+def fleet_value_usd(st, fs, company, market, p, t):
+    """What the fleets the company still holds on day ``t`` would resell for [USD]: for each fleet, its active TH/s
+    (grid MW still mining x its stock EH/s per grid MW; MW converted to AI/HPC, retired or sold count nothing) x
+    ``formulas.fleet.resale_usd_per_th`` (its price new ``L_PRICE_NEW_USD_PER_TH``, its age on day ``t``
+    (``_age_years``), the economic life ``G_LIFE_YEARS``, hashprice on day ``t`` / on day 0 from the path's own
+    market arrays, the used-ASIC elasticity ``G_RESALE_ELASTICITY``); units put in by the upgrade policy count
+    at the upgrade model's TH/s and price from the MW-weighted day they went in. Units ordered and not yet energized
+    count nothing (a conservative choice: their deposit is not valued). An insolvent path counts 0: its fleets were
+    sold with everything else on the day it failed (the proceeds, if any, are already in its cash). Runs once per
+    path at the horizon (and at the stored paths' month ends), never in the day loop."""
+    if st[S_INSOLVENT_DAY] >= 0:
+        return 0.0
+    fleets, g, up = company.fleets, company.growth, company.upgrade
+    ratio = _hashprice_usd_per_th_day(market, p, t) / _hashprice_usd_per_th_day(market, p, 0)
+    value = 0.0
+    for f in range(fleets.shape[0]):
+        mw = fs[f, FS_ACTIVE_GRID_MW]
+        if mw <= 1e-12:
+            continue
+        mw_new = min(fs[f, FS_UPGRADED_GRID_MW], mw)
+        if mw_new <= 0.0:
+            value += resale_value_usd(fs, company, f, t, ratio)
+            continue
+        value += resale_value_usd(fs, company, f, t, ratio) * ((mw - mw_new) / mw)
+        th_new = mw_new / (up[U_EFFICIENCY_J_PER_TH] * fleets[f, F_PUE_RATIO]) * TH_PER_EH
+        since = fs[f, FS_UPGRADED_MW_DAYS] / fs[f, FS_UPGRADED_GRID_MW]
+        value += th_new * k.resale_usd_per_th(up[U_CAPEX_USD_PER_TH], (t - since) / DAYS_PER_YEAR, g[G_LIFE_YEARS],
+                                              ratio, g[G_RESALE_ELASTICITY])
+    return value
 
 
 @njit(inline="always")
@@ -1169,23 +1213,26 @@ def contracted_value_usd(ps, company, market, p, t):
 
 
 @njit(inline="always")
-def reported_nav_usd(st, ps, company, market, p, t, btc_price_usd):
-    """NAV on day ``t`` as a result reports it [USD]: the balance sheet's (``nav_usd``) plus, unless the company
-    values at its balance sheet only (``C_NAV_COUNTS_CONTRACTS`` 0, RM1's definition), what its contracts still
-    pay (``contracted_value_usd``); an insolvent path has stopped operating and its contracts count nothing."""
+def reported_nav_usd(st, ps, fs, company, market, p, t, btc_price_usd):
+    """(NAV [USD], contracted value [USD], fleets' resale value [USD]) on day ``t`` as a result reports it: the
+    balance sheet's (``nav_usd``) plus, unless the company values at its balance sheet only
+    (``C_NAV_COUNTS_CONTRACTS`` 0, RM1's definition), what its contracts still pay (``contracted_value_usd``) and
+    what its fleets would resell for (``fleet_value_usd``); an insolvent path has stopped operating and its
+    contracts and fleets count nothing."""
     nav = nav_usd(st, btc_price_usd)
     if company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0 or st[S_INSOLVENT_DAY] >= 0:
-        return nav, 0.0
+        return nav, 0.0, 0.0
     contracted = contracted_value_usd(ps, company, market, p, t)
-    return nav + contracted, contracted
+    fleet = fleet_value_usd(st, fs, company, market, p, t)
+    return nav + contracted + fleet, contracted, fleet
 
 
 @njit(inline="always")
-def store_month(st, ps, company, market, monthly, p, m, t):
+def store_month(st, ps, fs, company, market, monthly, p, m, t):
     """Write month slot ``m`` (day ``t``) of stored path ``p``: month-end stocks (NAV as ``reported_nav_usd``)
     and the flows summed since day 0."""
     btc_price_usd = market.btc_price_usd[p, t]
-    nav = reported_nav_usd(st, ps, company, market, p, t, btc_price_usd)[0]
+    nav = reported_nav_usd(st, ps, fs, company, market, p, t, btc_price_usd)[0]
     monthly[p, M_NAV, m] = nav
     monthly[p, M_NAV_PER_SHARE, m] = nav / st[S_SHARES]
     monthly[p, M_BTC, m] = st[S_BTC_HELD]
@@ -1213,9 +1260,11 @@ def snapshot_sites(sts, snap, sites, t):
 
 
 @njit(inline="always")
-def store_terminal(st, ps, sts, snap, company, market, term, p, t):
+def store_terminal(st, ps, fs, sts, snap, company, market, term, p, t):
     """Write path ``p``'s row of the terminal array (``engine.state.TERMINAL_COLUMNS``, then the tracked sites'
-    ``SITE_TOTALS`` from ``T_SITE0``, then, with spin-offs, their snapshots) on its last day ``t``."""
+    ``SITE_TOTALS`` from ``T_SITE0``, then, with spin-offs, their snapshots) on its last day ``t``. The fleets'
+    resale value (``T_FLEET_VALUE_USD``, ``fleet_value_usd``) is written whatever the NAV basis (0 on an insolvent
+    path): NAV adds it with ``nav_basis = "with_contracts"``, the DCF's terminal value always."""
     for site in range(sts.shape[0]):
         for i in range(N_SITE_TOTALS):
             term[p, T_SITE0 + site * N_SITE_TOTALS + i] = sts[site, i]
@@ -1223,7 +1272,9 @@ def store_terminal(st, ps, sts, snap, company, market, term, p, t):
     for site in range(snap.shape[0]):
         for i in range(N_SITE_TOTALS):
             term[p, after + site * N_SITE_TOTALS + i] = snap[site, i]
-    nav, contracted = reported_nav_usd(st, ps, company, market, p, t, market.btc_price_usd[p, t])
+    nav, contracted, fleet = reported_nav_usd(st, ps, fs, company, market, p, t, market.btc_price_usd[p, t])
+    if company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0:  # NAV left it out: the DCF and the column still count it
+        fleet = fleet_value_usd(st, fs, company, market, p, t)
     term[p, T_BTC] = st[S_BTC_HELD]
     term[p, T_CASH] = st[S_CASH_USD]
     term[p, T_DEBT] = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD] + st[S_TRANCHE_DEBT_USD]
@@ -1246,20 +1297,23 @@ def store_terminal(st, ps, sts, snap, company, market, term, p, t):
     term[p, T_RESALE_USD] = st[S_RESALE_USD]
     term[p, T_PURCHASED_EHS] = st[S_PURCHASED_EHS]
     term[p, T_RETIRED_EHS] = st[S_RETIRED_EHS]
+    term[p, T_FLEET_VALUE_USD] = fleet
     for i in range(_SEG_STRIDE * N_SEGMENTS):
         term[p, T_SEGMENT0 + i] = st[S_SEGMENT0 + i]
-    store_value_terminal(st, ps, company, market, term, p, t, contracted)
+    store_value_terminal(st, ps, company, market, term, p, t, contracted, fleet)
 
 
 # --- value: a discounted cash flow of the simulated flows -------------------------------------------------------
 
 @njit(inline="always")
-def store_value_terminal(st, ps, company, market, term, p, t, contracted_usd):
+def store_value_terminal(st, ps, company, market, term, p, t, contracted_usd, fleet_usd):
     """Write path ``p``'s ``VALUE_FIELDS`` on its last day ``t`` from ``S_PV_FLOWS_USD`` (each operating day's free
     cash flow to equity, discounted at the company's equity rate by ``S_DISCOUNT_FACTOR``: the run loop's sum,
     ``engine.step``) and its terminal value: terminal value = what the AI/HPC contracts still
-    pay (``contracted_usd`` when NAV counts them, else computed here; 0 on an insolvent path) less every debt still
-    owed (straight, convertible, credit drawn, BTC-backed loans, tranches); mining after the horizon counts nothing. Equity =
+    pay (``contracted_usd`` when NAV counts them, else computed here; 0 on an insolvent path) + what the fleets
+    still held would resell for (``fleet_usd``: ``fleet_value_usd``, 0 on an insolvent path) less every debt still
+    owed (straight, convertible, credit drawn, BTC-backed loans, tranches); mining after the horizon counts nothing
+    beyond the fleets' resale (their buyer's margin is in its price). Equity =
     day 0's cash + BTC at day 0's price + PV of the flows + discounted terminal value, floored at 0 (shareholders
     owe nothing past their equity); EV = the same unfloored, less day 0's cash and BTC, plus day 0's debt. [USD]"""
     if st[S_INSOLVENT_DAY] >= 0:
@@ -1267,7 +1321,7 @@ def store_value_terminal(st, ps, company, market, term, p, t, contracted_usd):
     elif company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0 and company.projects.shape[0] > 0:
         contracted_usd = contracted_value_usd(ps, company, market, p, t)
     owed = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD] + st[S_LOAN_USD] + st[S_TRANCHE_DEBT_USD]
-    operations = st[S_PV_FLOWS_USD] + st[S_DISCOUNT_FACTOR] * (contracted_usd - owed)
+    operations = st[S_PV_FLOWS_USD] + st[S_DISCOUNT_FACTOR] * (contracted_usd + fleet_usd - owed)
     opening = company.scalars[C_CASH_USD] + company.scalars[C_BTC_HELD] * market.btc_price_usd[p, 0]
     debt0 = company.scalars[C_DEBT_USD]
     for i in range(company.debt.shape[0]):

@@ -125,9 +125,12 @@ FLEET_STATE = (
     ("margin_usd", "its mining revenue less power since day 0 [USD]"),
     ("payback_day", "first day its margin since day 0 reached its capex; -1 before [day]"),
     ("resale_usd", "proceeds of its sale at retirement [USD]"),
+    ("upgraded_mw_days", "sum of upgraded MW x their upgrade day, for the mean age of the upgrade model's units "
+     "[MW-days]"),
 )
 (FS_ACTIVE_GRID_MW, FS_UPGRADED_GRID_MW, FS_CALLED_HOURS_THIS_YEAR, FS_PENDING_GRID_MW, FS_ENERGIZED_MW_DAYS,
- FS_NEGATIVE_DAYS, FS_RETIRED, FS_CAPEX_USD, FS_MARGIN_USD, FS_PAYBACK_DAY, FS_RESALE_USD) = range(len(FLEET_STATE))
+ FS_NEGATIVE_DAYS, FS_RETIRED, FS_CAPEX_USD, FS_MARGIN_USD, FS_PAYBACK_DAY, FS_RESALE_USD,
+ FS_UPGRADED_MW_DAYS) = range(len(FLEET_STATE))
 N_FLEET_STATE = len(FLEET_STATE)
 
 #: Per hedge (rows), its state on a path (``engine.hedges``). (name, meaning [unit])
@@ -218,12 +221,12 @@ BASE_COLUMNS = (
     "btc_held", "cash_usd", "debt_usd", "shares", "nav_usd", "insolvent_day", "mined_btc", "sold_btc",
     "bought_btc", "equity_raised_usd", "btc_per_share", "capex_usd", "demand_response_usd", "credit_drawn_usd",
     "shutdown_saved_usd", "shutdown_forgone_btc", "demand_response_mwh", "contracted_value_usd",
-    "growth_capex_usd", "resale_usd", "purchased_ehs", "retired_ehs",
+    "growth_capex_usd", "resale_usd", "purchased_ehs", "retired_ehs", "fleet_value_usd",
 )
 (T_BTC, T_CASH, T_DEBT, T_SHARES, T_NAV, T_INSOLVENT_DAY, T_MINED, T_SOLD, T_BOUGHT, T_EQUITY_RAISED,
  T_BTC_PER_SHARE, T_CAPEX, T_DR, T_DRAWN, T_SHUTDOWN_SAVED_USD, T_SHUTDOWN_FORGONE_BTC,
  T_DEMAND_RESPONSE_MWH, T_CONTRACTED_VALUE_USD, T_GROWTH_CAPEX_USD, T_RESALE_USD, T_PURCHASED_EHS,
- T_RETIRED_EHS) = range(len(BASE_COLUMNS))
+ T_RETIRED_EHS, T_FLEET_VALUE_USD) = range(len(BASE_COLUMNS))
 T_SEGMENT0 = len(BASE_COLUMNS)
 TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS) + tuple(
     name for name, _ in HEDGE_FIELDS) + tuple(name for name, _ in DEBT_FIELDS) + tuple(name for name, _ in VALUE_FIELDS)

@@ -247,7 +247,8 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
                                                                 hashvalue, s, se, full)
         every = max(int(company.upgrade[U_CHECK_EVERY_DAYS]), 1)
         if company.upgrade[U_ENABLED] > 0.5 and worst >= 0 and t % every == 0:
-            capex += stages.upgrade_fleet(st, fs, sts, company, company.upgrade, worst, worst_ehs, hashvalue, s, full)
+            capex += stages.upgrade_fleet(st, fs, sts, company, company.upgrade, worst, worst_ehs, hashvalue, s, t,
+                                          full)
         if full:
             bought, resale = stages.growth_after_mining(st, fs, orders, company, market, pi, t, hashvalue, s)
             capex += bought
@@ -351,7 +352,7 @@ def _run_paths(market, company, code, params, month_days, check, out, work, full
         dbt.start_debt(st, ds, company.debt, win)
         m = 0
         if p < n_store and month_days[0] == 0:
-            stages.store_month(st, ps, company, market, out.monthly, p, 0, 0)
+            stages.store_month(st, ps, fs, company, market, out.monthly, p, 0, 0)
             m = 1
         for t in range(1, n_cols):
             stages.track_price_mean(st, market, p, t, window)
@@ -380,11 +381,11 @@ def _run_paths(market, company, code, params, month_days, check, out, work, full
                 equity_prev = equity
             if m < month_days.shape[0] and t == month_days[m]:
                 if p < n_store:
-                    stages.store_month(st, ps, company, market, out.monthly, p, m, t)
+                    stages.store_month(st, ps, fs, company, market, out.monthly, p, m, t)
                 m += 1
         st[S_DISCOUNT_FACTOR] = discount
         st[S_PV_FLOWS_USD] = pv_flows
-        stages.store_terminal(st, ps, sts, snap, company, market, out.terminal, p, n_cols - 1)
+        stages.store_terminal(st, ps, fs, sts, snap, company, market, out.terminal, p, n_cols - 1)
         hg.store_hedge_terminal(st, out.terminal, p)
         dbt.store_debt_terminal(st, out.terminal, p)
         if full:

@@ -133,8 +133,9 @@ class Retirement(Model):
                                     description="Elasticity of used-ASIC prices to hashprice. [ratio]")
     fleet_price_new_usd_per_th: float = Field(
         default=FLEET_PRICE_NEW_USD_PER_TH, ge=0, le=1000,
-        description="New price of the day-0 fleets' units (additions use their own price); default 14 (S21 "
-        "pre-orders, 2023-10). [USD/(TH/s)]",
+        description="New price of the day-0 fleets' units, the basis of their resale (retirement and the fleets' "
+        "value at the horizon), where a fleet states no price_new_usd_per_th (additions use their own price); default "
+        "14 (S21 pre-orders, 2023-10). [USD/(TH/s)]",
     )
 
 

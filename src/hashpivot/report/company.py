@@ -12,7 +12,7 @@ import pandas as pd
 from hashpivot.format import MISSING, fmt_pct, fmt_usd
 
 VALUE_HEADERS = ["policy", "equity p50 [USD]", "equity p5 [USD]", "per share p50 [USD]", "EV mean [USD]",
-                 "EV per EH/s [USD]", "equity p50 per MW [USD]"]
+                 "EV per EH/s [USD]", "equity p50 per MW [USD]", "fleets at resale p50 [USD]"]
 SITE_HEADERS = ["policy", "site", "revenue [USD]", "opex [USD]", "capex [USD]", "margin [USD]",
                 "mining [USD/MW-day]", "AI/HPC [USD/MW-day]", "MW-days"]
 SPIN_OFF_HEADERS = ["policy", "entity", "kept", "entity NAV [USD]", "its share [USD]", "stake [USD]", "NAV [USD]",
@@ -26,7 +26,8 @@ def _per_mw_day(x: float) -> str:
 def value_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """(headers, rows) of ``analysis.valuation.valuation_frame``. [text]"""
     rows = [[r.policy, fmt_usd(r.dcf_equity_usd_p50), fmt_usd(r.dcf_equity_usd_p5), f"{r.dcf_per_share_usd_p50:,.2f}",
-             fmt_usd(r.ev_usd_mean), fmt_usd(r.ev_usd_per_ehs), fmt_usd(r.dcf_equity_usd_per_mw)]
+             fmt_usd(r.ev_usd_mean), fmt_usd(r.ev_usd_per_ehs), fmt_usd(r.dcf_equity_usd_per_mw),
+             fmt_usd(r.fleet_value_usd_p50)]
             for r in frame.itertuples()]
     return VALUE_HEADERS, rows
 

@@ -91,7 +91,10 @@ RESULT_VARIABLES: list[tuple[str, str, str]] = [
     ("`hashprice_usd_per_th_day`", "revenue of 1 TH/s for a day", "USD/(TH/s)/day"),
     ("`power_mw`, `mining_mw`", "power drawn / mining power", "MW"),
     ("`btc_held`, `cash_usd`, `debt_usd`, `shares`", "end-of-day stocks", "BTC, USD, USD, shares"),
-    ("`nav_usd`", "BTC x price + cash - debt - convertible principal", "USD"),
+    ("`nav_usd`", "BTC x price + cash - debt - convertible principal, + what contracts still pay and the fleets' "
+     "resale value (nav_basis with_contracts)", "USD"),
+    ("`fleet_value_usd`", "resale value at the horizon of the fleets still held (TH/s x price new x (1 - age / "
+     "life) x hashprice ratio ^ elasticity; 0 on an insolvent path), in NAV and the DCF's terminal value", "USD"),
     ("`btc_per_share`, `btc_yield_frac`", "BTC per share, its relative change since day 0", "BTC/share, fraction"),
     ("`mined_btc`, `sold_btc`, `bought_btc`", "flows summed over the horizon", "BTC"),
     ("`insolvent_day`", "day a path became insolvent, -1 if never", "day"),

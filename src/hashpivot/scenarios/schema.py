@@ -185,7 +185,15 @@ class Fleet(Model):
     overclock_efficiency_penalty_frac: float = Field(
         default=0.0, ge=0, le=1, description="J/TH increase that overclocking costs. [fraction]"
     )
-    age_years: float = Field(default=0.0, ge=0, le=20, description="Age of the units on day 0. [years]")
+    age_years: float = Field(
+        default=0.0, ge=0, le=20, description="Age of the units on day 0, the basis of their wear in the resale "
+        "value at the horizon (a fleet bought over years: its hashrate-weighted mean age). [years]",
+    )
+    price_new_usd_per_th: float | None = Field(
+        default=None, ge=0, le=1000,
+        description="Price the units cost new, the basis of their resale value (formulas.fleet.resale_usd_per_th); "
+        "default: policy.retirement.fleet_price_new_usd_per_th (14, S21 pre-orders of 2023-10). [USD/(TH/s)]",
+    )
     derate_frac_per_year: float = Field(
         default=0.0, ge=0, le=0.5, description="Hashrate lost per year of age, at the same power. [fraction/year]"
     )
