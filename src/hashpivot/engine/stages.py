@@ -438,8 +438,8 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
     ``site_energy`` has rows (a fixed-price power contract needs them: ``engine.hedges``) it sets each site's row
     (``SE_*``: energy at full use [MWh], energy drawn [MWh], their cost at today's price [USD]); with none it is
     not touched. With tracked sites (``sts`` has rows) each fleet's flows go to its site's ``SITE_TOTALS`` too; with
-    ``growing`` (a constant of the growth kernel) each fleet's margin to its ``FS_MARGIN_USD`` and that margin per
-    active MW to its ``FS_MARGIN_PER_MW_USD``."""
+    ``growing`` (a constant of the growth kernel) each fleet's margin to its ``FS_MARGIN_USD`` and, for the bought
+    units' fleet, that margin per active MW to its ``FS_MARGIN_PER_MW_USD``."""
     fleets, sites = company.fleets, company.sites
     by_site = sts.shape[0] > 0
     mined = 0.0
@@ -450,6 +450,7 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
     track = site_energy.shape[0] > 0
     if track:
         site_energy[:, :] = 0.0
+    grow_row = int(company.growth[G_FLEET_ROW]) if growing else -1
     for f in range(fleets.shape[0]):
         mw = fs[f, FS_ACTIVE_GRID_MW]
         if mw <= 1e-12:
@@ -490,7 +491,8 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
             st[S_SHUTDOWN_FORGONE_BTC] += forgone
         if growing:
             fs[f, FS_MARGIN_USD] += fleet_margin
-            fs[f, FS_MARGIN_PER_MW_USD] += fleet_margin / mw
+            if f == grow_row:  # only the bought units' fleet reads it (its purchase rows' margins)
+                fs[f, FS_MARGIN_PER_MW_USD] += fleet_margin / mw
         if mw_old > 1e-9 and (worst < 0 or ehs_per_mw_old < worst_ehs_per_mw):
             worst = f
             worst_ehs_per_mw = ehs_per_mw_old
@@ -605,7 +607,7 @@ def _purchase_threshold(pur, j):
     return (pur[j, PU_CAPEX_USD] - pur[j, PU_RESALE_USD] + pur[j, PU_MARGIN_BASE_USD]) / pur[j, PU_ENERGIZED_GRID_MW]
 
 
-@njit(inline="always")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _next_payback(fs, pur, g):
     """Set the bought units' fleet ``g``'s ``FS_NEXT_PAYBACK_MARGIN_PER_MW_USD``: the least threshold
     (``_purchase_threshold``) of its purchase rows mining and not yet paid back; inf if none. The daily payback check
@@ -622,9 +624,15 @@ def track_purchase_payback(fs, pur, g, t):
     """Mark ``PU_PAYBACK_DAY`` of each purchase row on the first day its margin since it started mining (with its
     resale share) reaches its capex; a day on which no row can be (the fleet's margin per MW below
     ``FS_NEXT_PAYBACK_MARGIN_PER_MW_USD``) costs one comparison."""
+    if fs[g, FS_MARGIN_PER_MW_USD] >= fs[g, FS_NEXT_PAYBACK_MARGIN_PER_MW_USD]:
+        _mark_paybacks(fs, pur, g, t)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _mark_paybacks(fs, pur, g, t):
+    """``track_purchase_payback``'s scan on a day a purchase row can be paid back (compiled apart: the other days
+    run none of it)."""
     m = fs[g, FS_MARGIN_PER_MW_USD]
-    if m < fs[g, FS_NEXT_PAYBACK_MARGIN_PER_MW_USD]:
-        return
     for j in range(pur.shape[0]):
         if pur[j, PU_ENERGIZED_GRID_MW] > 1e-12 and pur[j, PU_PAYBACK_DAY] < 0.0 and m >= _purchase_threshold(pur, j):
             pur[j, PU_PAYBACK_DAY] = t
@@ -747,13 +755,22 @@ def grow_fleet(st, fs, orders, pur, company, market, p, pi, t, hashvalue, btc_pr
     g = company.growth
     if t % max(int(g[G_CHECK_EVERY_DAYS]), 1) != 0:
         return 0.0, 0.0
-    fleets = company.fleets
+    return _order_units(st, fs, orders, pur, company.fleets, company.sites, g, company.fleet_life, company.scalars,
+                        market.power_price_index[pi, t], market.btc_price_usd[p, 0], t, hashvalue, btc_price_usd)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _order_units(st, fs, orders, pur, fleets, sites, g, fleet_life, scalars, power_index, btc_price_0_usd, t,
+                 hashvalue, btc_price_usd):
+    """``grow_fleet``'s decision on a decision day (see it), compiled apart so that the days between decisions run
+    none of its code: today's power price index ``power_index`` [ratio], the path's day-0 BTC price
+    ``btc_price_0_usd`` [USD]. Returns (capex [USD], equity raised [USD])."""
     row = int(g[G_FLEET_ROW])
     hashprice = hashvalue * btc_price_usd / TH_PER_EH
     price_th = k.asic_price_usd_per_th(g[G_PRICE0_USD_PER_TH], hashprice / st[S_HASHPRICE0_USD_PER_TH_DAY],
                                        g[G_PRICE_ELASTICITY])
-    price_mwh = (company.sites[int(fleets[row, F_SITE_INDEX]), SITE_POWER_PRICE_USD_PER_MWH]
-                 * market.power_price_index[pi, t])
+    price_mwh = (sites[int(fleets[row, F_SITE_INDEX]), SITE_POWER_PRICE_USD_PER_MWH]
+                 * power_index)
     margin = k.unit_margin_usd_per_th_day(hashprice, fleets[row, F_UPTIME_FRAC], fleets[row, F_NET_OF_POOL_FEE_FRAC],
                                           fleets[row, F_GRID_J_PER_TH], price_mwh)
     if not (margin > 0.0 and price_th <= g[G_MAX_PAYBACK_DAYS] * margin):
@@ -763,7 +780,7 @@ def grow_fleet(st, fs, orders, pur, company, market, p, pi, t, hashvalue, btc_pr
     buy = min(g[G_MAX_EHS_PER_CHECK], free_mw * ehs_per_mw)
     if g[G_KIND] == 1.0:
         installed = 0.0
-        life = company.fleet_life
+        life = fleet_life
         for f in range(fleets.shape[0]):
             # (a conversion after a retirement leaves a fleet's active MW below 0: it counts as none)
             mw = max(fs[f, FS_ACTIVE_GRID_MW], 0.0) + fs[f, FS_PENDING_GRID_MW]
@@ -779,7 +796,7 @@ def grow_fleet(st, fs, orders, pur, company, market, p, pi, t, hashvalue, btc_pr
             return 0.0, 0.0
     else:
         liquid = (max(st[S_CASH_USD], 0.0) + st[S_BTC_HELD] * btc_price_usd
-                  + max(company.scalars[C_CREDIT_FACILITY_USD] - st[S_CREDIT_DRAWN_USD], 0.0))
+                  + max(scalars[C_CREDIT_FACILITY_USD] - st[S_CREDIT_DRAWN_USD], 0.0))
         if price_th > 0.0:
             buy = min(buy, liquid / (price_th * TH_PER_EH))
     if buy <= 1e-9:
@@ -816,7 +833,7 @@ def grow_fleet(st, fs, orders, pur, company, market, p, pi, t, hashvalue, btc_pr
     raised = 0.0
     if equity:
         mnav = atm_mnav_ratio(g[G_MNAV_RATIO], g[G_PREMIUM_BETA], g[G_MNAV_FLOOR_RATIO], btc_price_usd,
-                              market.btc_price_usd[p, 0])
+                              btc_price_0_usd)
         st[S_SHARES] += capex / (mnav * nav / st[S_SHARES])
         st[S_EQUITY_RAISED_USD] += capex
         st[S_CASH_USD] += capex

@@ -125,8 +125,8 @@ FLEET_STATE = (
     ("margin_usd", "its mining revenue less power since day 0 [USD]"),
     ("payback_day", "first day its margin since day 0 reached its capex; -1 before [day]"),
     ("resale_usd", "proceeds of its sale at retirement [USD]"),
-    ("margin_per_mw_usd", "sum over the days it mined of its margin / its active grid MW that day: what one MW "
-                          "active on all of them earned [USD/MW]"),
+    ("margin_per_mw_usd", "the bought units' fleet (0 for the others): sum over the days it mined of its margin / "
+                          "its active grid MW that day, what one MW active on all of them earned [USD/MW]"),
     ("next_payback_margin_per_mw_usd", "the bought units' fleet: the least margin_per_mw_usd at which a purchase "
                                        "mining and not yet paid back is paid back; inf if none [USD/MW]"),
 )
