@@ -350,6 +350,16 @@ def test_a_cash_funded_purchase_pays_from_cash_and_issues_nothing():
     assert float(ds["shares"]) == 1e8 and float(ds["equity_raised_usd"]) == 0.0
 
 
+def test_the_dcf_sees_the_capex_whoever_pays_it_and_not_the_issuance():
+    """The DCF counts equity raised as no flow (engine.step): the day's flow is operating cash (- capex) + financing
+    (+ the raise) - the raise = - capex, as with cash funding. So both fundings value the company alike on day 0,
+    while the equity-funded one has more shares at the horizon (its NAV per share is diluted instead)."""
+    cash = run(_fill_site_day_30()).isel(path=0)
+    equity = run(_fill_site_day_30(funding="equity")).isel(path=0)
+    assert float(equity["dcf_equity_usd"]) == pytest.approx(float(cash["dcf_equity_usd"]), rel=1e-12)
+    assert float(equity["shares"]) > float(cash["shares"]) == 1e8
+
+
 def test_equity_funding_with_a_compressing_premium_prices_at_the_day_s_mnav():
     """BTC rises 0.1 % a day (no volatility), premium_beta 1: on day 30 the mNAV is 1.5 x e^(0.03) (the price over
     day 0's), NAV that evening-before balance sheet at day 30's price, and the ASIC price 16 x (hashprice ratio
