@@ -640,36 +640,36 @@ def _mark_paybacks(fs, pur, g, t):
 
 
 @njit(inline="always")
-def _purchase_value_usd(pur, company, g, j, t, hashprice_ratio):
+def _purchase_value_usd(pur, fleets, fleet_life, growth, g, j, t, hashprice_ratio):
     """What purchase row ``j``'s units mining on day ``t`` would sell for at their own age (from their MW-weighted
     energize day): ``formulas.fleet.resale_usd_per_th`` x their stock TH/s, the basis of their share of the bought
     units' fleet's resale. [USD]"""
     e = pur[j, PU_ENERGIZED_GRID_MW]
     if e <= 1e-12:
         return 0.0
-    gr = company.growth
     age = (t - pur[j, PU_ENERGIZED_MW_DAYS] / e) / DAYS_PER_YEAR
-    th = e * company.fleets[g, F_EHS_PER_GRID_MW] * TH_PER_EH
-    return th * k.resale_usd_per_th(company.fleet_life[g, L_PRICE_NEW_USD_PER_TH], age, gr[G_LIFE_YEARS],
-                                    hashprice_ratio, gr[G_RESALE_ELASTICITY])
+    th = e * fleets[g, F_EHS_PER_GRID_MW] * TH_PER_EH
+    return th * k.resale_usd_per_th(fleet_life[g, L_PRICE_NEW_USD_PER_TH], age, growth[G_LIFE_YEARS],
+                                    hashprice_ratio, growth[G_RESALE_ELASTICITY])
 
 
-@njit(inline="always")
-def _retire_purchases(fs, pur, company, g, t, proceeds_usd, hashprice_ratio):
-    """The bought units' fleet ``g`` is sold today for ``proceeds_usd``: each purchase row mining gets its share
-    (``_value_shares``), keeps its margin to today (``PU_MARGIN_BASE_USD`` absorbs it) and stops; a row whose
-    margin and resale now reach its capex is paid back today."""
+@njit(cache=True, nogil=True, error_model="numpy")
+def _retire_purchases(fs, pur, fleets, fleet_life, growth, g, t, proceeds_usd, hashprice_ratio):
+    """The bought units' fleet ``g`` is sold today for ``proceeds_usd``: each purchase row mining gets its share (its
+    own value, ``_purchase_value_usd``, over the rows' sum), keeps its margin to today (``PU_MARGIN_BASE_USD``
+    absorbs it) and stops; a row whose margin and resale now reach its capex is paid back today. Compiled apart:
+    only a retirement day runs it."""
     m = fs[g, FS_MARGIN_PER_MW_USD]
     total = 0.0
     for j in range(pur.shape[0]):
-        total += _purchase_value_usd(pur, company, g, j, t, hashprice_ratio)
+        total += _purchase_value_usd(pur, fleets, fleet_life, growth, g, j, t, hashprice_ratio)
     for j in range(pur.shape[0]):
         e = pur[j, PU_ENERGIZED_GRID_MW]
         if e <= 1e-12:
             continue
         if total > 0.0:
-            pur[j, PU_RESALE_USD] += proceeds_usd * (_purchase_value_usd(pur, company, g, j, t, hashprice_ratio)
-                                                     / total)
+            own = _purchase_value_usd(pur, fleets, fleet_life, growth, g, j, t, hashprice_ratio)
+            pur[j, PU_RESALE_USD] += proceeds_usd * (own / total)
         pur[j, PU_MARGIN_BASE_USD] -= e * m
         pur[j, PU_ENERGIZED_GRID_MW] = 0.0
         pur[j, PU_ENERGIZED_MW_DAYS] = 0.0
@@ -727,7 +727,7 @@ def retire_fleets(st, fs, pur, company, market, pi, t, hashvalue, btc_price_usd)
             resale += value
             fs[f, FS_RESALE_USD] += value
             if f == grow_row:
-                _retire_purchases(fs, pur, company, f, t, value, ratio)
+                _retire_purchases(fs, pur, fleets, company.fleet_life, company.growth, f, t, value, ratio)
             st[S_RETIRED_EHS] += mw * fleets[f, F_EHS_PER_GRID_MW]
             fs[f, FS_ACTIVE_GRID_MW] = 0.0
             fs[f, FS_UPGRADED_GRID_MW] = 0.0
@@ -882,7 +882,7 @@ def store_growth_terminal(st, fs, pur, company, market, term, p, t, first_col):
     if fs[g, FS_ACTIVE_GRID_MW] > 1e-12 and st[S_INSOLVENT_DAY] < 0:
         held_usd = resale_value_usd(fs, company, g, t, ratio)
         for j in range(pur.shape[0]):
-            total += _purchase_value_usd(pur, company, g, j, t, ratio)
+            total += _purchase_value_usd(pur, company.fleets, life, company.growth, g, j, t, ratio)
     m = fs[g, FS_MARGIN_PER_MW_USD]
     for j in range(pur.shape[0]):
         c = first + N_PURCHASE_COLS * j
@@ -894,8 +894,8 @@ def store_growth_terminal(st, fs, pur, company, market, term, p, t, first_col):
         term[p, c + PC_MARGIN_USD] = pur[j, PU_ENERGIZED_GRID_MW] * m - pur[j, PU_MARGIN_BASE_USD]
         term[p, c + PC_PAYBACK_DAY] = pur[j, PU_PAYBACK_DAY]
         term[p, c + PC_RESALE_USD] = pur[j, PU_RESALE_USD]
-        term[p, c + PC_RESIDUAL_USD] = (held_usd * _purchase_value_usd(pur, company, g, j, t, ratio) / total
-                                        if total > 0.0 else 0.0)
+        own = _purchase_value_usd(pur, company.fleets, life, company.growth, g, j, t, ratio) if total > 0.0 else 0.0
+        term[p, c + PC_RESIDUAL_USD] = held_usd * own / total if total > 0.0 else 0.0
 
 
 @njit(inline="always")
