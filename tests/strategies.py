@@ -341,7 +341,11 @@ def growth(draw: st.DrawFn, comp: Dict, start: dt.date, horizon: int) -> tuple[l
         policy |= {"site": draw(st.sampled_from(sorted(free))), "efficiency_j_per_th": draw(floats(10.0, 30.0)),
                    "price_usd_per_th": draw(floats(1.0, 40.0)), "price_elasticity": draw(floats(0.0, 2.0)),
                    "payback_months": draw(floats(3.0, 60.0)), "check_every_days": draw(st.integers(1, 60)),
-                   "max_ehs_per_check": draw(floats(0.1, 20.0)), "lead_time_days": draw(st.integers(0, 200))}
+                   "max_ehs_per_check": draw(floats(0.1, 20.0)), "lead_time_days": draw(st.integers(0, 200)),
+                   "funding": draw(st.sampled_from(["cash_then_btc", "equity"]))}
+        if policy["funding"] == "equity":
+            policy |= {"mnav_ratio": draw(floats(0.5, 3.0)), "premium_beta": draw(st.sampled_from([0.0, 1.25])),
+                       "mnav_floor_ratio": draw(st.sampled_from([0.0, 0.8]))}
         if kind == "buy_toward_target":
             policy["target_ehs"] = installed * draw(floats(1.0, 3.0))
     retirement = {"retire_after_negative_days": draw(st.sampled_from([0, 1, 7, 60])),

@@ -78,6 +78,15 @@ def test_random_scenarios_with_growth_and_retirement_conserve_and_stay_finite(da
     assert np.all(ds["retired_ehs"].values <= ever * (1 + 1e-9))
     if data["policy"]["growth"]["kind"] == "buy_toward_target":
         assert np.all(ds["purchased_ehs"].values <= data["policy"]["growth"]["target_ehs"] * (1 + 1e-9))
+    kind = data["policy"]["growth"]["kind"]
+    if kind != "none":
+        # The purchase rows add up to the growth policy's totals, and equity funding only ever adds shares.
+        fleet = ds.sel(addition=f"growth_{kind}")
+        assert np.allclose(ds["purchase_ehs"].sum("purchase").values, ds["purchased_ehs"].values, rtol=1e-9,
+                           atol=1e-12)
+        assert np.allclose(ds["purchase_capex_usd"].sum("purchase").values, fleet["addition_capex_usd"].values,
+                           rtol=1e-9, atol=1e-6)
+        assert np.all(ds["shares"].values >= data["company"]["shares_outstanding"] * (1 - 1e-12))
     if data["policy"]["retirement"]["retire_after_negative_days"] == 0:
         assert np.all(ds["retired_ehs"].values == 0) and np.all(ds["resale_usd"].values == 0)
 

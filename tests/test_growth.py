@@ -305,3 +305,219 @@ def test_growth_with_a_conversion_and_retirement_conserves_btc_and_cash():
     ds = run(data).isel(path=0)
     assert 0 < float(ds["purchased_ehs"]) <= 100.0 / 15.0 * (1 + 1e-12)
     assert float(ds["retired_ehs"]) == pytest.approx(1.0, rel=1e-12)
+
+
+# --- funding by equity -------------------------------------------------------------------------------------------
+
+#: Power of the day-0 fleet, 5 EH/s x 20 J/TH = 100 MW, for a day at 40 USD/MWh. [USD/day]
+POWER_USD_PER_DAY = 100.0 * 24 * POWER_USD_PER_MWH
+#: fill_site's purchase on the flat market: the 100 empty MW at 15 J/TH, bought on the first decision day (day 30).
+FILL_EHS = 100.0 / 15.0
+FILL_CAPEX_USD = FILL_EHS * 1e6 * 16.0
+
+
+def _fill_site_day_30(**fields) -> dict:
+    data = base(horizon_days=30)
+    data["policy"]["growth"] = growth("fill_site", payback_months=24, check_every_days=30, max_ehs_per_check=50.0,
+                                      **fields)
+    return data
+
+
+def test_an_equity_funded_purchase_issues_shares_at_mnav_times_nav_per_share_and_leaves_cash_and_btc():
+    """Flat market, hold_all: the purchase is on day 30 (the first decision day; payback 494 days within 24
+    months), 100 / 15 EH/s at 16 USD/TH. It is priced on the balance sheet of the evening of day 29 at day 30's
+    price: NAV = (1,000 + 29 x 5 x b) BTC x 60,000 + 1e9 - 29 x 96,000 USD of power, no debt; the share price is
+    mNAV 2 x NAV / 1e8 shares, so the shares rise by capex / that price. Cash is that of a run that buys nothing
+    (1e9 - 30 days of power), BTC too; the equity raised is the capex."""
+    b = BTC_PER_DAY_PER_EHS
+    ds = run(_fill_site_day_30(funding="equity", mnav_ratio=2.0)).isel(path=0)
+    nav_usd = (1_000.0 + 29 * 5 * b) * PRICE_USD + 1e9 - 29 * POWER_USD_PER_DAY
+    price_per_share_usd = 2.0 * nav_usd / 1e8
+    assert float(ds["growth_capex_usd"]) == pytest.approx(FILL_CAPEX_USD, rel=1e-12)
+    assert float(ds["shares"]) == pytest.approx(1e8 + FILL_CAPEX_USD / price_per_share_usd, rel=1e-12)
+    assert float(ds["equity_raised_usd"]) == pytest.approx(FILL_CAPEX_USD, rel=1e-12)
+    assert float(ds["cash_usd"]) == pytest.approx(1e9 - 30 * POWER_USD_PER_DAY, rel=1e-12)
+    assert float(ds["btc_held"]) == pytest.approx(1_000.0 + 30 * 5 * b, rel=1e-12)
+    nothing = run(base(horizon_days=30)).isel(path=0)
+    assert float(ds["cash_usd"]) == pytest.approx(float(nothing["cash_usd"]), rel=1e-12)
+    assert float(ds["btc_held"]) == float(nothing["btc_held"])
+
+
+def test_a_cash_funded_purchase_pays_from_cash_and_issues_nothing():
+    """The default funding on the same day: cash falls by the capex, the share count stays 1e8."""
+    ds = run(_fill_site_day_30()).isel(path=0)
+    assert float(ds["cash_usd"]) == pytest.approx(1e9 - 30 * POWER_USD_PER_DAY - FILL_CAPEX_USD, rel=1e-12)
+    assert float(ds["shares"]) == 1e8 and float(ds["equity_raised_usd"]) == 0.0
+
+
+def test_the_dcf_sees_the_capex_whoever_pays_it_and_not_the_issuance():
+    """The DCF counts equity raised as no flow (engine.step): the day's flow is operating cash (- capex) + financing
+    (+ the raise) - the raise = - capex, as with cash funding. So both fundings value the company alike on day 0,
+    while the equity-funded one has more shares at the horizon (its NAV per share is diluted instead)."""
+    cash = run(_fill_site_day_30()).isel(path=0)
+    equity = run(_fill_site_day_30(funding="equity")).isel(path=0)
+    assert float(equity["dcf_equity_usd"]) == pytest.approx(float(cash["dcf_equity_usd"]), rel=1e-12)
+    assert float(equity["shares"]) > float(cash["shares"]) == 1e8
+
+
+def test_equity_funding_with_a_compressing_premium_prices_at_the_day_s_mnav():
+    """BTC rises 0.1 % a day (no volatility), premium_beta 1: on day 30 the mNAV is 1.5 x e^(0.03) (the price over
+    day 0's), NAV that evening-before balance sheet at day 30's price, and the ASIC price 16 x (hashprice ratio
+    e^(0.03)) ** 1 (the default elasticity)."""
+    data = _fill_site_day_30(funding="equity", premium_beta=1.0)
+    drift = 0.001
+    data["market"]["btc_price"]["drift_per_day"] = drift
+    ds = run(data).isel(path=0)
+    b = BTC_PER_DAY_PER_EHS
+    price_30 = PRICE_USD * math.exp(drift * 30)
+    power_29 = 29 * POWER_USD_PER_DAY
+    nav_usd = (1_000.0 + 29 * 5 * b) * price_30 + 1e9 - power_29
+    capex = FILL_EHS * 1e6 * 16.0 * math.exp(drift * 30)
+    assert float(ds["growth_capex_usd"]) == pytest.approx(capex, rel=1e-9)
+    assert float(ds["shares"]) == pytest.approx(1e8 + capex / (1.5 * math.exp(drift * 30) * nav_usd / 1e8), rel=1e-9)
+
+
+def test_an_unknown_funding_kind_is_refused_naming_field_value_and_allowed():
+    data = base()
+    data["policy"]["growth"] = growth(funding="bonds")
+    message = _error(data)
+    for word in ("funding", "bonds", "cash_then_btc", "equity"):
+        assert word in message, (word, message)
+
+
+def test_an_unknown_funding_kind_exits_2_at_the_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from hashpivot.cli import app
+    from hashpivot.scenarios.toml import to_toml
+
+    data = base(horizon_days=60)
+    data["policy"]["growth"] = growth("fill_site")
+    text = to_toml(from_dict(data, "growth test"))
+    assert 'funding = "cash_then_btc"' in text
+    path = tmp_path / "growth.toml"
+    path.write_text(text.replace('funding = "cash_then_btc"', 'funding = "bonds"'))
+    printed = CliRunner().invoke(app, ["run", str(path), "--no-store"])
+    assert printed.exit_code == 2, printed.output
+    assert "funding" in printed.output and "bonds" in printed.output
+
+
+# --- one row per purchase ----------------------------------------------------------------------------------------
+
+#: buy_toward_target on the flat market: 1 EH/s a decision every 30 days toward 8 EH/s from 5: purchases on days
+#: 30, 60 and 90, each energized 10 days later (days 40, 70, 100), at 16 USD/TH; the horizon is day 600.
+TARGET_HORIZON = 600
+TARGET_ORDERS = (30, 60, 90)
+
+
+def _three_purchases(**fields) -> dict:
+    data = base(horizon_days=TARGET_HORIZON, store_paths=0)
+    data["policy"]["growth"] = growth(payback_months=24, check_every_days=30, max_ehs_per_check=1.0, target_ehs=8.0,
+                                      **fields)
+    return data
+
+
+def test_each_purchase_has_its_own_row_with_payback_and_roi_by_hand():
+    """Each 1 EH/s earns 1e6 TH/s x (0.0468 - 0.0144) = 32,400 USD a day from its energize day e: its 16 M USD is
+    back after ceil(16e6 / 32,400) = 494 days, on day e + 493; its margin to day 600 is (600 - e + 1) x 32,400 and
+    its units' resale value there 16e6 x (1 - (600 - e) / 365 / 5) (hashprice unchanged). The horizon has 600 // 30
+    = 20 decision days: 20 rows, the 4th to the 20th unused (order day -1)."""
+    result = simulate(from_dict(_three_purchases(), "growth test"), check_invariants=True)
+    ds = result.dataset.isel(policy=0, path=0)
+    assert list(result.dataset["purchase"].values) == ["1st", "2nd", "3rd"] + [f"{n}th" for n in range(4, 21)]
+    daily = 1e6 * (HASHPRICE_USD_PER_TH_DAY - POWER_USD_PER_TH_DAY_15)
+    assert daily == pytest.approx(32_400.0, rel=1e-12)
+    for j, order in enumerate(TARGET_ORDERS):
+        row = ds.isel(purchase=j)
+        e = order + 10
+        assert float(row["purchase_order_day"]) == order
+        assert float(row["purchase_ehs"]) == pytest.approx(1.0, rel=1e-12)
+        assert float(row["purchase_price_usd_per_th"]) == pytest.approx(16.0, rel=1e-12)
+        assert float(row["purchase_capex_usd"]) == pytest.approx(16e6, rel=1e-12)
+        assert float(row["purchase_payback_day"]) == e + math.ceil(16e6 / daily) - 1
+        assert float(row["purchase_margin_usd"]) == pytest.approx((TARGET_HORIZON - e + 1) * daily, rel=1e-9)
+        assert float(row["purchase_residual_usd"]) == pytest.approx(16e6 * (1 - (TARGET_HORIZON - e) / 365 / 5),
+                                                                    rel=1e-9)
+        assert float(row["purchase_resale_usd"]) == 0.0
+    assert (ds["purchase_order_day"].values[3:] == -1).all()
+    assert float(ds["purchase_capex_usd"].sum()) == pytest.approx(float(ds["growth_capex_usd"]), rel=1e-12)
+    # The rows' margins sum to the bought units' fleet's line.
+    assert float(ds["purchase_margin_usd"].sum()) == pytest.approx(
+        float(ds["addition_margin_usd"].sel(addition="growth_buy_toward_target")), rel=1e-9)
+
+    table = result.purchase_returns
+    assert list(table["purchase"]) == ["1st", "2nd", "3rd"]
+    first = table.iloc[0]
+    assert first["paths_frac"] == 1.0 and first["paid_back_frac"] == 1.0
+    assert first["order_day_median"] == 30 and first["order_date_median"] == "2024-05-20"
+    assert first["price_usd_per_th_median"] == pytest.approx(16.0, rel=1e-12)
+    assert first["payback_months_median"] == pytest.approx((40 + 493 - 30) / (365 / 12), rel=1e-12)
+    roi = ((TARGET_HORIZON - 40 + 1) * daily + 16e6 * (1 - (TARGET_HORIZON - 40) / 365 / 5)) / 16e6 - 1
+    assert first["roi_mean_frac"] == pytest.approx(roi, rel=1e-9)
+
+
+def test_purchases_beyond_the_last_row_share_it():
+    """fill_site deciding every day, 0.25 EH/s a decision, lead 10 days, horizon 40: 40 decision days, more than 24,
+    so 24 rows. The site's 100 / 15 EH/s take 26 full purchases (days 1-26) and a 27th of the rest (day 27); the
+    24th row holds the 24th to the 27th: 100 / 15 - 23 x 0.25 EH/s, ordered first on day 24."""
+    data = base(horizon_days=40, store_paths=0)
+    data["policy"]["growth"] = growth("fill_site", payback_months=24, check_every_days=1, max_ehs_per_check=0.25)
+    result = simulate(from_dict(data, "growth test"), check_invariants=True)
+    ds = result.dataset.isel(policy=0, path=0)
+    labels = list(result.dataset["purchase"].values)
+    assert len(labels) == 24 and labels[-1] == "24th and later" and labels[20] == "21st"
+    assert list(ds["purchase_order_day"].values) == list(range(1, 25))
+    last = ds.isel(purchase=23)
+    assert float(last["purchase_ehs"]) == pytest.approx(100.0 / 15.0 - 23 * 0.25, rel=1e-9)
+    assert float(last["purchase_capex_usd"]) == pytest.approx((100.0 / 15.0 - 23 * 0.25) * 16e6, rel=1e-9)
+    assert float(ds["purchase_ehs"].sum()) == pytest.approx(100.0 / 15.0, rel=1e-12)
+
+
+def test_a_retired_purchase_keeps_its_margin_and_gets_its_share_of_the_resale():
+    """The 1st purchase (1 EH/s, day 30, mining from day 40) on a market where BTC falls 0.3 % a day from day 0:
+    its fleet's margin running turns negative once 0.0468 x e^(-0.003 t) < 0.0144 (day 393); after 5 more days it
+    is sold. No other purchase: the 24-month rule, (h - 0.0144) x 730 >= 16 x h / 0.0468, holds only while h >=
+    0.0271 (day 182), before the day-0 fleet (20 J/TH) is retired and the target could call for more. Its row's
+    resale is the fleet's whole resale (the only row mining), its margin what it earned to then, and the
+    conservation checks hold."""
+    data = base(horizon_days=600, store_paths=0)
+    data["market"]["btc_price"]["drift_per_day"] = -0.003
+    data["policy"]["growth"] = growth(payback_months=24, check_every_days=30, max_ehs_per_check=1.0, target_ehs=6.0)
+    data["policy"]["retirement"] = {"retire_after_negative_days": 5}
+    ds = simulate(from_dict(data, "growth test"), check_invariants=True).dataset.isel(policy=0, path=0)
+    fleet = ds.sel(addition="growth_buy_toward_target")
+    first = ds.isel(purchase=0)
+    assert float(first["purchase_order_day"]) == 30
+    assert float(fleet["addition_resale_usd"]) > 0
+    assert float(first["purchase_resale_usd"]) == pytest.approx(float(fleet["addition_resale_usd"]), rel=1e-12)
+    assert float(first["purchase_margin_usd"]) == pytest.approx(float(fleet["addition_margin_usd"]), rel=1e-9)
+    assert float(first["purchase_residual_usd"]) == 0.0
+
+
+def test_the_purchases_table_is_in_the_terminal_the_json_and_the_report(tmp_path):
+    """fill_site on the flat market buys its 100 / 15 EH/s on day 30 (payback 494 days within 24 months): one
+    purchase, the 1st, on every path, at 16 USD/TH."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from hashpivot.cli import app
+    from hashpivot.report.sim_report import render_report
+    from hashpivot.scenarios.toml import to_toml
+
+    data = base(horizon_days=120)
+    data["policy"]["growth"] = growth("fill_site", payback_months=24, check_every_days=30, max_ehs_per_check=50.0)
+    scenario = from_dict(data, "growth test")
+    path = tmp_path / "growth.toml"
+    path.write_text(to_toml(scenario))
+    printed = CliRunner().invoke(app, ["run", str(path), "--no-store"], env={"COLUMNS": "250"})
+    assert printed.exit_code == 0, printed.output
+    assert "Growth purchases, one row per ordinal" in printed.output and "1st" in printed.output
+    as_json = CliRunner().invoke(app, ["run", str(path), "--no-store", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    rows = json.loads(as_json.output)["purchase_returns"]
+    assert [r["purchase"] for r in rows] == ["1st"]
+    assert rows[0]["paths_frac"] == 1.0 and rows[0]["order_day_median"] == 30
+    assert rows[0]["price_usd_per_th_median"] == pytest.approx(16.0, rel=1e-12)
+    page = render_report(simulate(scenario))
+    assert "The growth policy's purchases, one row each" in page and "1st" in page

@@ -307,6 +307,14 @@ def addition_returns(result):
     return result.addition_returns
 
 
+def purchase_returns(result):
+    """Returns of ``[policy.growth]``'s purchases in ``result`` by ordinal (1st, 2nd ...; across paths the n-th
+    purchase falls on different days): the share of paths that made it, its median order day and date, median EH/s
+    and price paid [USD/(TH/s)], mean capex [USD], median payback from its order day [months], the share paid back
+    and mean ROI to the horizon [fraction] (``SimResult.purchase_returns``); empty without a growth policy. [table]"""
+    return result.purchase_returns
+
+
 def hedge_comparison(result, *, data: str | Path | None = None, client=None):
     """Each of ``result``'s (plan, policy) pairs hedged beside the same pair unhedged, on the same random numbers
     (:func:`hashpivot.analysis.hedges.hedge_comparison_frame`): the scenario's twin without hedges is run, and, when

@@ -247,6 +247,17 @@ def print_additions(console, additions, wide: bool) -> None:
                 rows, [0, 0, 1, 3, 1, 2, 3, 1], 2, wide)
 
 
+def print_purchases(console, purchases, wide: bool) -> None:
+    """The growth policy's purchases by ordinal (``SimResult.purchase_returns``), fitted to the console unless
+    ``wide``."""
+    from hashpivot.report.growth import purchase_cells
+
+    headers, rows = purchase_cells(purchases)
+    print_cells(console, "Growth purchases, one row per ordinal over the paths that made it: share of paths, median "
+                "order day and date, EH/s and price, mean capex, median payback from the order, mean ROI", headers,
+                rows, [0, 0, 1, 2, 3, 2, 1, 1, 1, 2, 1], 2, wide)
+
+
 def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
                             data: Path | None, check: bool, quiet: bool, *, capacity: list[str] | None = None,
                             stresses: list[str] | None = None, main_only: bool = False, client=None):
@@ -291,6 +302,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     sites = None if "site_mining_revenue_usd" not in result.dataset else site_frame(result)
     spin_offs = spin_off_frame(result)
     additions = result.addition_returns
+    purchases = result.purchase_returns
     if out is not None:
         from hashpivot.report.sim_report import write_report
 
@@ -320,6 +332,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
             "sites": None if sites is None else records(sites),
             "spin_offs": None if spin_offs is None else records(spin_offs),
             "addition_returns": records(additions),
+            "purchase_returns": records(purchases),
             "files": files,
             **(json_value(recorded.to_dict()) if recorded is not None else {}),
         })
@@ -351,6 +364,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
         print_hedges(console, hedges, wide)
     if not additions.empty:
         print_additions(console, additions, wide)
+    if not purchases.empty:
+        print_purchases(console, purchases, wide)
     if debt is not None:
         print_debt(console, debt, wide)
     print_valuation(console, valuation, wide)

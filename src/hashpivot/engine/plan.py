@@ -21,6 +21,7 @@ from hashpivot.policies.capacity import (
 from hashpivot.engine.debt import N_COVENANT_COLS, N_DEBT_COLS, pack_covenants, pack_debt
 from hashpivot.engine.hedges import H_KIND, HEDGE_COLUMNS, N_HEDGE_COLS
 from hashpivot.formulas.power import energy_mwh_per_day_unchecked
+from hashpivot.policies.growth import FUNDING_CODES
 from hashpivot.policies.hedges import BTC_COLLAR, BTC_PUT, FIXED_POWER, HASHPRICE_FORWARD
 from hashpivot.units import DAYS_PER_YEAR
 
@@ -126,10 +127,16 @@ GROWTH_PARAMS = (
     ("retire_after_negative_days", "consecutive days of negative margin before a fleet is sold; 0 never [days]"),
     ("life_years", "economic life of an ASIC for its resale [years]"),
     ("resale_elasticity", "elasticity of used-ASIC prices to hashprice [ratio]"),
+    ("funding", "how the growth policy pays: 0 cash then BTC sales, 1 at-the-market equity "
+                "(policies.growth.FUNDING_CODES) [code]"),
+    ("mnav_ratio", "equity funding: share price / NAV per share on day 0 [ratio]"),
+    ("premium_beta", "equity funding: elasticity of the mNAV to the BTC price over its day-0 price [elasticity]"),
+    ("mnav_floor_ratio", "equity funding: lowest mNAV [ratio]"),
 )
 (G_ENABLED, G_KIND, G_TARGET_EHS, G_MAX_PAYBACK_DAYS, G_CHECK_EVERY_DAYS, G_MAX_EHS_PER_CHECK, G_PRICE0_USD_PER_TH,
  G_PRICE_ELASTICITY, G_LEAD_TIME_DAYS, G_SITE_FREE_GRID_MW, G_FLEET_ROW, G_RETIRE_AFTER_NEGATIVE_DAYS,
- G_LIFE_YEARS, G_RESALE_ELASTICITY) = range(len(GROWTH_PARAMS))
+ G_LIFE_YEARS, G_RESALE_ELASTICITY, G_FUNDING, G_MNAV_RATIO, G_PREMIUM_BETA, G_MNAV_FLOOR_RATIO) = range(
+    len(GROWTH_PARAMS))
 #: Growth policy kinds' codes (``G_KIND``).
 GROWTH_KINDS = {"none": 0, "buy_toward_target": 1, "fill_site": 2}
 
@@ -167,6 +174,48 @@ COMPANY_SCALARS = (
 (C_BTC_HELD, C_CASH_USD, C_DEBT_USD, C_DEBT_RATE_PER_YEAR, C_SHARES, C_CREDIT_FACILITY_USD, C_CREDIT_RATE_PER_YEAR,
  C_FIXED_OPEX_USD_PER_DAY, C_LEASE_RATE_ELASTICITY_RATIO, C_CONTRACT_DISCOUNT_RATE_PER_YEAR,
  C_NAV_COUNTS_CONTRACTS, C_EQUITY_DISCOUNT_PER_DAY) = range(len(COMPANY_SCALARS))
+
+
+#: Most rows of the growth policy's purchases a result keeps per path: the first ``MAX_PURCHASE_ROWS - 1`` purchases
+#: each have their own, and the last row holds that purchase and every later one together (the kernel's width is
+#: fixed). 24 monthly decisions are two years of buying. [count]
+MAX_PURCHASE_ROWS = 24
+
+
+def n_purchase_slots(kind_code: int, horizon_days: int, check_every_days: int) -> int:
+    """Purchase rows of a growth policy: the decision days of the horizon (``horizon_days // check_every_days``,
+    at most one purchase each), capped at ``MAX_PURCHASE_ROWS``; 0 without a growth policy. [count]
+
+    >>> n_purchase_slots(1, 3650, 30), n_purchase_slots(2, 120, 30), n_purchase_slots(0, 3650, 30)
+    (24, 4, 0)
+    """
+    if kind_code == 0:
+        return 0
+    return max(1, min(horizon_days // max(check_every_days, 1), MAX_PURCHASE_ROWS))
+
+
+def purchase_labels(scenario) -> tuple[str, ...]:
+    """Labels of the growth policy's purchase rows: ``1st``, ``2nd`` ... and, when later purchases share the last
+    row (the horizon has more decision days than ``MAX_PURCHASE_ROWS``), ``24th and later``; () without one."""
+    g = scenario.policy.growth
+    if g.kind == "none":
+        return ()
+    possible = scenario.run.horizon_days // g.check_every_days
+    n = n_purchase_slots(GROWTH_KINDS[g.kind], scenario.run.horizon_days, g.check_every_days)
+    labels = [_ordinal(i + 1) for i in range(n)]
+    if possible > n:
+        labels[-1] += " and later"
+    return tuple(labels)
+
+
+def _ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th`` ... ``11th`` ... ``21st``. [text]
+
+    >>> [_ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 24)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '24th']
+    """
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def names(columns: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
@@ -261,6 +310,13 @@ class CompanyArrays:
         if self.growth[G_KIND] == 0:
             return 0
         return int(self.growth[G_LEAD_TIME_DAYS] // max(self.growth[G_CHECK_EVERY_DAYS], 1.0)) + 2
+
+    @property
+    def n_purchase_slots(self) -> int:
+        """Rows of the growth policy's purchases in a terminal row (``n_purchase_slots``; 0 without one). [count]"""
+        if self.growth[G_KIND] == 0:
+            return 0
+        return n_purchase_slots(int(self.growth[G_KIND]), self.derate.shape[1] - 1, int(self.growth[G_CHECK_EVERY_DAYS]))
 
     @property
     def fixed_opex_usd_per_day(self) -> float:
@@ -556,6 +612,10 @@ def _grow(scenario, fleets, site_index):
         params[G_LEAD_TIME_DAYS] = g.lead_time_days
         params[G_SITE_FREE_GRID_MW] = max(site.power_mw - used, 0.0)
         params[G_FLEET_ROW] = row
+        params[G_FUNDING] = FUNDING_CODES[g.funding]
+        params[G_MNAV_RATIO] = g.mnav_ratio
+        params[G_PREMIUM_BETA] = g.premium_beta
+        params[G_MNAV_FLOOR_RATIO] = g.mnav_floor_ratio
     assert tuple(labels) == tracked_labels(scenario)
     return np.vstack(rows), np.vstack(lives), params, tuple(labels)
 

@@ -23,10 +23,11 @@ import xarray as xr
 
 from hashpivot._version import __version__
 from hashpivot.analysis.summary import SUMMARY_INPUTS, summary_frame, win_rate_frame
-from hashpivot.engine.plan import P_CAPEX_USD, P_GRID_MW, tracked_labels
+from hashpivot.engine.plan import P_CAPEX_USD, P_GRID_MW, purchase_labels, tracked_labels
 from hashpivot.engine.state import (
     MONTHLY_STOCKS,
     MONTHLY_VARIABLES,
+    PURCHASE_COLUMNS,
     T_BTC_PER_SHARE,
     T_INSOLVENT_DAY,
     T_NAV,
@@ -73,6 +74,16 @@ class SimResult:
 
         return addition_returns_frame(self.dataset)
 
+    @property
+    def purchase_returns(self):
+        """Returns of the growth policy's purchases by ordinal (1st, 2nd ...), per policy
+        (:func:`hashpivot.analysis.growth.purchase_returns_frame`: share of paths that made it, median order day and
+        date, median EH/s and price paid, mean capex, median payback from the order day [months], share paid back,
+        mean ROI to the horizon [fraction]); empty without a growth policy. [table]"""
+        from hashpivot.analysis.growth import purchase_returns_frame
+
+        return purchase_returns_frame(self.dataset, self.scenario.run.start_date)
+
     def glance(self, insolvency_limit_frac: float | None = None):
         """The answer at a glance (:func:`hashpivot.analysis.glance.glance`): what a MW earns, the best policy under
         the insolvency limit (its default when None) with its paired win rate, and why failing paths fail."""
@@ -118,7 +129,8 @@ class SimResult:
         def dims(name: str, values: np.ndarray) -> tuple[str, ...]:
             if values.ndim == 2:
                 return ("policy", "path")
-            third = "entity" if name.startswith("entity_") else "addition" if name.startswith("addition_") else "site"
+            third = ("entity" if name.startswith("entity_") else "addition" if name.startswith("addition_")
+                     else "purchase" if name.startswith("purchase_") else "site")
             return ("policy", "path", third)
 
         data: dict[str, tuple] = {name: (dims(name, values), values) for name, values in per_path.items()}
@@ -151,7 +163,8 @@ class SimResult:
                     "project_label": (("policy", "project"), project_labels.astype(str)),
                     "project_mw": (("policy", "project"), project_mw),
                     "project_capex_usd": (("policy", "project"), project_capex),
-                    "addition": list(tracked_labels(scenario))},
+                    "addition": list(tracked_labels(scenario)),
+                    "purchase": list(purchase_labels(scenario))},
             attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__, "per_path": kept,
                    "n_hedges": len(scenario.hedges),
                    "n_debt": len(scenario.company.debt) + len(scenario.company.covenants)},
@@ -273,6 +286,14 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
             terminal.shape[0], terminal.shape[1], len(labels), len(TRACKED_COLUMNS))
         for j, (name, _) in enumerate(TRACKED_COLUMNS):
             data[f"addition_{name}"] = extra[:, :, :, j]
+        # Then each purchase row of the growth policy (policy, path, purchase): ``engine.state.PURCHASE_COLUMNS``.
+        rows = purchase_labels(scenario)
+        at = first + len(labels) * len(TRACKED_COLUMNS)
+        if rows and terminal.shape[2] >= at + len(rows) * len(PURCHASE_COLUMNS):
+            block = terminal[:, :, at:at + len(rows) * len(PURCHASE_COLUMNS)].reshape(
+                terminal.shape[0], terminal.shape[1], len(rows), len(PURCHASE_COLUMNS))
+            for j, (name, _) in enumerate(PURCHASE_COLUMNS):
+                data[f"purchase_{name}"] = block[:, :, :, j]
     # Hedges' net cash: what forwards, options and fixed-price power paid in, less premiums and loan interest.
     data["hedge_net_usd"] = (data["forward_settled_usd"] + data["option_payoff_usd"] - data["option_premium_usd"]
                              - data["loan_interest_usd"] + data["power_hedge_usd"] + data["brokerage_usd"])

@@ -231,7 +231,8 @@ class _Job:
                     new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),
                                   energy_sites(plan_arrays), len(plan_arrays.debt),
                                   margin_window_days(plan_arrays.covenants), tracked_sites(self.n_sites, self.spin_offs),
-                                  self.n_sites if self.spin_offs else 0, plan_arrays.n_order_slots),
+                                  self.n_sites if self.spin_offs else 0, plan_arrays.n_order_slots,
+                                  plan_arrays.n_purchase_slots),
                 )
                 self.terminal[k, at : at + count] = term
                 _check_fits_float32(mon, self.combos[k], first, month_days)

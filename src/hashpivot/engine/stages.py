@@ -41,11 +41,15 @@ from hashpivot.engine.plan import (
     F_UPTIME_FRAC,
     G_CHECK_EVERY_DAYS,
     G_FLEET_ROW,
+    G_FUNDING,
     G_KIND,
     G_LEAD_TIME_DAYS,
     G_LIFE_YEARS,
     G_MAX_EHS_PER_CHECK,
     G_MAX_PAYBACK_DAYS,
+    G_MNAV_FLOOR_RATIO,
+    G_MNAV_RATIO,
+    G_PREMIUM_BETA,
     G_PRICE0_USD_PER_TH,
     G_PRICE_ELASTICITY,
     G_RESALE_ELASTICITY,
@@ -114,8 +118,10 @@ from hashpivot.engine.state import (
     FS_CALLED_HOURS_THIS_YEAR,
     FS_CAPEX_USD,
     FS_ENERGIZED_MW_DAYS,
+    FS_MARGIN_PER_MW_USD,
     FS_MARGIN_USD,
     FS_NEGATIVE_DAYS,
+    FS_NEXT_PAYBACK_MARGIN_PER_MW_USD,
     FS_PAYBACK_DAY,
     FS_PENDING_GRID_MW,
     FS_RESALE_USD,
@@ -217,6 +223,24 @@ from hashpivot.engine.state import (
     TR_RESALE_USD,
     TR_RESIDUAL_USD,
     N_TRACKED_COLS,
+    N_PURCHASE_COLS,
+    PC_CAPEX_USD,
+    PC_EHS,
+    PC_MARGIN_USD,
+    PC_ORDER_DAY,
+    PC_PAYBACK_DAY,
+    PC_PRICE_USD_PER_TH,
+    PC_RESALE_USD,
+    PC_RESIDUAL_USD,
+    PU_CAPEX_USD,
+    PU_EHS,
+    PU_ENERGIZED_GRID_MW,
+    PU_ENERGIZED_MW_DAYS,
+    PU_MARGIN_BASE_USD,
+    PU_ORDER_DAY,
+    PU_PAYBACK_DAY,
+    PU_PENDING_GRID_MW,
+    PU_RESALE_USD,
 )
 from hashpivot.policies.capacity import PROJECT_GPU_CLOUD
 from hashpivot.policies.treasury import (
@@ -416,7 +440,8 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
     ``site_energy`` has rows (a fixed-price power contract needs them: ``engine.hedges``) it sets each site's row
     (``SE_*``: energy at full use [MWh], energy drawn [MWh], their cost at today's price [USD]); with none it is
     not touched. With tracked sites (``sts`` has rows) each fleet's flows go to its site's ``SITE_TOTALS`` too; with
-    ``full`` (a constant: True in ``engine.step.run_company_full``) each fleet's margin to its ``FS_MARGIN_USD``."""
+    ``full`` (a constant: True in ``engine.step.run_company_full``) each fleet's margin to its ``FS_MARGIN_USD`` and,
+    for the bought units' fleet, that margin per active MW to its ``FS_MARGIN_PER_MW_USD``."""
     fleets, sites = company.fleets, company.sites
     by_site = full and sts.shape[0] > 0
     mined = 0.0
@@ -427,6 +452,7 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
     track = site_energy.shape[0] > 0
     if track:
         site_energy[:, :] = 0.0
+    grow_row = int(company.growth[G_FLEET_ROW]) if full else -1
     for f in range(fleets.shape[0]):
         mw = fs[f, FS_ACTIVE_GRID_MW]
         if mw <= 1e-12:
@@ -467,6 +493,8 @@ def mine_fleets(st, fs, sts, company, market, upgrade, pi, t, hashvalue, btc_pri
             st[S_SHUTDOWN_FORGONE_BTC] += forgone
         if full:
             fs[f, FS_MARGIN_USD] += fleet_margin
+            if f == grow_row:  # only the bought units' fleet reads it (its purchase rows' margins)
+                fs[f, FS_MARGIN_PER_MW_USD] += fleet_margin / mw
         if mw_old > 1e-9 and (worst < 0 or ehs_per_mw_old < worst_ehs_per_mw):
             worst = f
             worst_ehs_per_mw = ehs_per_mw_old
@@ -509,9 +537,9 @@ def day0_hashprice(st, market, p):
 
 
 @njit(inline="always")
-def start_growth(fs, orders, company):
+def start_growth(fs, orders, pur, company):
     """Day 0 of a path with growth on: scheduled additions wait for their energize day (no MW active), no order
-    is pending, nothing is paid, earned or retired."""
+    is pending, no purchase made (``pur``: the purchase rows), nothing is paid, earned or retired."""
     life = company.fleet_life
     for f in range(company.fleets.shape[0]):
         if life[f, L_ENERGIZE_DAY] != 0.0:
@@ -524,17 +552,25 @@ def start_growth(fs, orders, company):
     fs[:, FS_MARGIN_USD] = 0.0
     fs[:, FS_PAYBACK_DAY] = -1.0
     fs[:, FS_RESALE_USD] = 0.0
+    fs[:, FS_MARGIN_PER_MW_USD] = 0.0
+    fs[:, FS_NEXT_PAYBACK_MARGIN_PER_MW_USD] = math.inf
     for i in range(orders.shape[0]):
         orders[i, 0] = -1.0
         orders[i, 1] = 0.0
+        orders[i, 2] = -1.0
+    pur[:, :] = 0.0
+    for i in range(pur.shape[0]):
+        pur[i, PU_ORDER_DAY] = -1.0
+        pur[i, PU_PAYBACK_DAY] = -1.0
 
 
 @njit(inline="always")
-def energize_and_pay(st, fs, orders, company, t):
+def energize_and_pay(st, fs, orders, pur, company, t):
     """Capex [USD] paid today for scheduled additions ordered today (``L_CAPEX_USD`` on ``L_ORDER_DAY``); the
     additions and the growth policy's orders whose energize day is today join the active MW (they mine from
-    today). Writes ``FS_ACTIVE_GRID_MW``, ``FS_PENDING_GRID_MW``, ``FS_ENERGIZED_MW_DAYS``, ``FS_CAPEX_USD``,
-    ``S_GROWTH_CAPEX_USD`` and the mining segment's ``capex_usd``."""
+    today), and their purchase rows' (``pur``). Writes ``FS_ACTIVE_GRID_MW``, ``FS_PENDING_GRID_MW``,
+    ``FS_ENERGIZED_MW_DAYS``, ``FS_CAPEX_USD``, ``S_GROWTH_CAPEX_USD``, the mining segment's ``capex_usd`` and the
+    purchase rows' MW (``PU_*``)."""
     life = company.fleet_life
     capex = 0.0
     for f in range(company.fleets.shape[0]):
@@ -545,16 +581,105 @@ def energize_and_pay(st, fs, orders, company, t):
             fs[f, FS_ACTIVE_GRID_MW] = company.fleets[f, F_GRID_MW]
             fs[f, FS_ENERGIZED_MW_DAYS] = company.fleets[f, F_GRID_MW] * t
     g = int(company.growth[G_FLEET_ROW])
+    energized = False
     for i in range(orders.shape[0]):
         if orders[i, 0] == t:
-            fs[g, FS_ACTIVE_GRID_MW] += orders[i, 1]
-            fs[g, FS_PENDING_GRID_MW] -= orders[i, 1]
-            fs[g, FS_ENERGIZED_MW_DAYS] += orders[i, 1] * t
+            mw = orders[i, 1]
+            fs[g, FS_ACTIVE_GRID_MW] += mw
+            fs[g, FS_PENDING_GRID_MW] -= mw
+            fs[g, FS_ENERGIZED_MW_DAYS] += mw * t
+            j = int(orders[i, 2])
+            pur[j, PU_PENDING_GRID_MW] -= mw
+            pur[j, PU_ENERGIZED_GRID_MW] += mw
+            pur[j, PU_ENERGIZED_MW_DAYS] += mw * t
+            pur[j, PU_MARGIN_BASE_USD] += mw * fs[g, FS_MARGIN_PER_MW_USD]  # it earns from today's mining on
             orders[i, 0] = -1.0
             orders[i, 1] = 0.0
+            orders[i, 2] = -1.0
+            energized = True
+    if energized:
+        _next_payback(fs, pur, g)
     st[S_GROWTH_CAPEX_USD] += capex
     st[_SEG_MINING + SEG_CAPEX_USD] += capex
     return capex
+
+
+@njit(inline="always")
+def _purchase_threshold(pur, j):
+    """The bought units' ``FS_MARGIN_PER_MW_USD`` at which purchase row ``j`` (mining) is paid back: its margin
+    ``energized MW x that - margin base`` plus its resale share reaches its capex. [USD/MW]"""
+    return (pur[j, PU_CAPEX_USD] - pur[j, PU_RESALE_USD] + pur[j, PU_MARGIN_BASE_USD]) / pur[j, PU_ENERGIZED_GRID_MW]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _next_payback(fs, pur, g):
+    """Set the bought units' fleet ``g``'s ``FS_NEXT_PAYBACK_MARGIN_PER_MW_USD``: the least threshold
+    (``_purchase_threshold``) of its purchase rows mining and not yet paid back; inf if none. The daily payback check
+    then compares one number (``track_purchase_payback``)."""
+    nxt = math.inf
+    for j in range(pur.shape[0]):
+        if pur[j, PU_ENERGIZED_GRID_MW] > 1e-12 and pur[j, PU_PAYBACK_DAY] < 0.0:
+            nxt = min(nxt, _purchase_threshold(pur, j))
+    fs[g, FS_NEXT_PAYBACK_MARGIN_PER_MW_USD] = nxt
+
+
+@njit(inline="always")
+def track_purchase_payback(fs, pur, g, t):
+    """Mark ``PU_PAYBACK_DAY`` of each purchase row on the first day its margin since it started mining (with its
+    resale share) reaches its capex; a day on which no row can be (the fleet's margin per MW below
+    ``FS_NEXT_PAYBACK_MARGIN_PER_MW_USD``) costs one comparison."""
+    if fs[g, FS_MARGIN_PER_MW_USD] >= fs[g, FS_NEXT_PAYBACK_MARGIN_PER_MW_USD]:
+        _mark_paybacks(fs, pur, g, t)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _mark_paybacks(fs, pur, g, t):
+    """``track_purchase_payback``'s scan on a day a purchase row can be paid back (compiled apart: the other days
+    run none of it)."""
+    m = fs[g, FS_MARGIN_PER_MW_USD]
+    for j in range(pur.shape[0]):
+        if pur[j, PU_ENERGIZED_GRID_MW] > 1e-12 and pur[j, PU_PAYBACK_DAY] < 0.0 and m >= _purchase_threshold(pur, j):
+            pur[j, PU_PAYBACK_DAY] = t
+    _next_payback(fs, pur, g)
+
+
+@njit(inline="always")
+def _purchase_value_usd(pur, fleets, fleet_life, growth, g, j, t, hashprice_ratio):
+    """What purchase row ``j``'s units mining on day ``t`` would sell for at their own age (from their MW-weighted
+    energize day): ``formulas.fleet.resale_usd_per_th`` x their stock TH/s, the basis of their share of the bought
+    units' fleet's resale. [USD]"""
+    e = pur[j, PU_ENERGIZED_GRID_MW]
+    if e <= 1e-12:
+        return 0.0
+    age = (t - pur[j, PU_ENERGIZED_MW_DAYS] / e) / DAYS_PER_YEAR
+    th = e * fleets[g, F_EHS_PER_GRID_MW] * TH_PER_EH
+    return th * k.resale_usd_per_th(fleet_life[g, L_PRICE_NEW_USD_PER_TH], age, growth[G_LIFE_YEARS],
+                                    hashprice_ratio, growth[G_RESALE_ELASTICITY])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _retire_purchases(fs, pur, fleets, fleet_life, growth, g, t, proceeds_usd, hashprice_ratio):
+    """The bought units' fleet ``g`` is sold today for ``proceeds_usd``: each purchase row mining gets its share (its
+    own value, ``_purchase_value_usd``, over the rows' sum), keeps its margin to today (``PU_MARGIN_BASE_USD``
+    absorbs it) and stops; a row whose margin and resale now reach its capex is paid back today. Compiled apart:
+    only a retirement day runs it."""
+    m = fs[g, FS_MARGIN_PER_MW_USD]
+    total = 0.0
+    for j in range(pur.shape[0]):
+        total += _purchase_value_usd(pur, fleets, fleet_life, growth, g, j, t, hashprice_ratio)
+    for j in range(pur.shape[0]):
+        e = pur[j, PU_ENERGIZED_GRID_MW]
+        if e <= 1e-12:
+            continue
+        if total > 0.0:
+            own = _purchase_value_usd(pur, fleets, fleet_life, growth, g, j, t, hashprice_ratio)
+            pur[j, PU_RESALE_USD] += proceeds_usd * (own / total)
+        pur[j, PU_MARGIN_BASE_USD] -= e * m
+        pur[j, PU_ENERGIZED_GRID_MW] = 0.0
+        pur[j, PU_ENERGIZED_MW_DAYS] = 0.0
+        if pur[j, PU_PAYBACK_DAY] < 0.0 and pur[j, PU_RESALE_USD] - pur[j, PU_MARGIN_BASE_USD] >= pur[j, PU_CAPEX_USD]:
+            pur[j, PU_PAYBACK_DAY] = t
+    _next_payback(fs, pur, g)
 
 
 @njit(inline="always")
@@ -620,13 +745,14 @@ def fleet_value_usd(st, fs, company, market, p, t):
 
 
 @njit(inline="always")
-def retire_fleets(st, fs, company, market, pi, t, hashvalue, btc_price_usd):
+def retire_fleets(st, fs, pur, company, market, pi, t, hashvalue, btc_price_usd):
     """Proceeds [USD] of the fleets retired today: a fleet whose margin running all its uptime (BTC it would mine
     at today's price less its energy at today's mean power price) has been negative for
     ``G_RETIRE_AFTER_NEGATIVE_DAYS`` consecutive days is sold at its resale value and stops from tomorrow.
     Writes ``FS_NEGATIVE_DAYS``, ``FS_RETIRED``, ``FS_RESALE_USD``, ``FS_ACTIVE_GRID_MW``, ``S_RESALE_USD`` and
-    ``S_RETIRED_EHS``."""
+    ``S_RETIRED_EHS``; the bought units' fleet's sale is shared among its purchase rows (``_retire_purchases``)."""
     fleets, sites = company.fleets, company.sites
+    grow_row = int(company.growth[G_FLEET_ROW])
     limit = company.growth[G_RETIRE_AFTER_NEGATIVE_DAYS]
     resale = 0.0
     for f in range(fleets.shape[0]):
@@ -644,6 +770,8 @@ def retire_fleets(st, fs, company, market, pi, t, hashvalue, btc_price_usd):
             value = resale_value_usd(fs, company, f, t, ratio)
             resale += value
             fs[f, FS_RESALE_USD] += value
+            if f == grow_row:
+                _retire_purchases(fs, pur, fleets, company.fleet_life, company.growth, f, t, value, ratio)
             st[S_RETIRED_EHS] += mw * fleets[f, F_EHS_PER_GRID_MW]
             fs[f, FS_ACTIVE_GRID_MW] = 0.0
             fs[f, FS_UPGRADED_GRID_MW] = 0.0
@@ -655,34 +783,48 @@ def retire_fleets(st, fs, company, market, pi, t, hashvalue, btc_price_usd):
 
 
 @njit(inline="always")
-def grow_fleet(st, fs, orders, company, market, pi, t, hashvalue, btc_price_usd):
-    """Capex [USD] of the units the growth policy orders today (``policies.growth``): on a decision day, when one
-    TH/s of the model, at today's price (``formulas.fleet.asic_price_usd_per_th``: day-0 price x (hashprice /
-    day-0 hashprice) ** elasticity), pays itself back by its margin at today's hashprice and power price within
-    ``G_MAX_PAYBACK_DAYS``, order the least of ``G_MAX_EHS_PER_CHECK``, the site's empty MW, what is left to the
-    target (``buy_toward_target``) and what cash, BTC and the undrawn facility pay for. The order energizes after
-    its lead time (the next day at the earliest). Writes the order queue, ``FS_PENDING_GRID_MW``,
-    ``FS_CAPEX_USD``, ``S_GROWTH_CAPEX_USD``, ``S_PURCHASED_EHS`` and the mining segment's ``capex_usd``."""
+def grow_fleet(st, fs, orders, pur, company, market, p, pi, t, hashvalue, btc_price_usd):
+    """(capex [USD], equity raised for it [USD]) of the units the growth policy orders today (``policies.growth``):
+    on a decision day, when one TH/s of the model, at today's price (``formulas.fleet.asic_price_usd_per_th``:
+    day-0 price x (hashprice / day-0 hashprice) ** elasticity), pays itself back by its margin at today's hashprice
+    and power price within ``G_MAX_PAYBACK_DAYS``, order the least of ``G_MAX_EHS_PER_CHECK``, the site's empty MW,
+    what is left to the target (``buy_toward_target``) and, funded from cash, what cash, BTC and the undrawn
+    facility pay for. Funded by equity (``G_FUNDING`` 1), the capex is raised today by selling shares at
+    ``atm_mnav_ratio`` x NAV per share, NAV at today's BTC price before today's flows (``nav_usd``); nothing is
+    ordered while that NAV is not positive. The order energizes after its lead time (the next day at the
+    earliest); it is the next purchase row's (the last row's once every other is used). Writes the order queue,
+    the purchase rows (``PU_*``), ``FS_PENDING_GRID_MW``, ``FS_CAPEX_USD``, ``S_GROWTH_CAPEX_USD``,
+    ``S_PURCHASED_EHS``, the mining segment's ``capex_usd`` and, funded by equity, ``S_SHARES``,
+    ``S_EQUITY_RAISED_USD`` and ``S_CASH_USD`` (the proceeds, which the day's operating cash then pays out)."""
     g = company.growth
     if t % max(int(g[G_CHECK_EVERY_DAYS]), 1) != 0:
-        return 0.0
-    fleets = company.fleets
+        return 0.0, 0.0
+    return _order_units(st, fs, orders, pur, company.fleets, company.sites, g, company.fleet_life, company.scalars,
+                        market.power_price_index[pi, t], market.btc_price_usd[p, 0], t, hashvalue, btc_price_usd)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _order_units(st, fs, orders, pur, fleets, sites, g, fleet_life, scalars, power_index, btc_price_0_usd, t,
+                 hashvalue, btc_price_usd):
+    """``grow_fleet``'s decision on a decision day (see it), compiled apart so that the days between decisions run
+    none of its code: today's power price index ``power_index`` [ratio], the path's day-0 BTC price
+    ``btc_price_0_usd`` [USD]. Returns (capex [USD], equity raised [USD])."""
     row = int(g[G_FLEET_ROW])
     hashprice = hashvalue * btc_price_usd / TH_PER_EH
     price_th = k.asic_price_usd_per_th(g[G_PRICE0_USD_PER_TH], hashprice / st[S_HASHPRICE0_USD_PER_TH_DAY],
                                        g[G_PRICE_ELASTICITY])
-    price_mwh = (company.sites[int(fleets[row, F_SITE_INDEX]), SITE_POWER_PRICE_USD_PER_MWH]
-                 * market.power_price_index[pi, t])
+    price_mwh = (sites[int(fleets[row, F_SITE_INDEX]), SITE_POWER_PRICE_USD_PER_MWH]
+                 * power_index)
     margin = k.unit_margin_usd_per_th_day(hashprice, fleets[row, F_UPTIME_FRAC], fleets[row, F_NET_OF_POOL_FEE_FRAC],
                                           fleets[row, F_GRID_J_PER_TH], price_mwh)
     if not (margin > 0.0 and price_th <= g[G_MAX_PAYBACK_DAYS] * margin):
-        return 0.0
+        return 0.0, 0.0
     ehs_per_mw = fleets[row, F_EHS_PER_GRID_MW]
     free_mw = g[G_SITE_FREE_GRID_MW] - fs[row, FS_ACTIVE_GRID_MW] - fs[row, FS_PENDING_GRID_MW]
     buy = min(g[G_MAX_EHS_PER_CHECK], free_mw * ehs_per_mw)
     if g[G_KIND] == 1.0:
         installed = 0.0
-        life = company.fleet_life
+        life = fleet_life
         for f in range(fleets.shape[0]):
             # (a conversion after a retirement leaves a fleet's active MW below 0: it counts as none)
             mw = max(fs[f, FS_ACTIVE_GRID_MW], 0.0) + fs[f, FS_PENDING_GRID_MW]
@@ -690,29 +832,57 @@ def grow_fleet(st, fs, orders, company, market, pi, t, hashvalue, btc_price_usd)
                 mw += fleets[f, F_GRID_MW]
             installed += mw * fleets[f, F_EHS_PER_GRID_MW]
         buy = min(buy, g[G_TARGET_EHS] - installed)
-    liquid = (max(st[S_CASH_USD], 0.0) + st[S_BTC_HELD] * btc_price_usd
-              + max(company.scalars[C_CREDIT_FACILITY_USD] - st[S_CREDIT_DRAWN_USD], 0.0))
-    if price_th > 0.0:
-        buy = min(buy, liquid / (price_th * TH_PER_EH))
+    equity = g[G_FUNDING] == 1.0
+    nav = 0.0
+    if equity:
+        nav = nav_usd(st, btc_price_usd)
+        if not nav > 0.0:
+            return 0.0, 0.0
+    else:
+        liquid = (max(st[S_CASH_USD], 0.0) + st[S_BTC_HELD] * btc_price_usd
+                  + max(scalars[C_CREDIT_FACILITY_USD] - st[S_CREDIT_DRAWN_USD], 0.0))
+        if price_th > 0.0:
+            buy = min(buy, liquid / (price_th * TH_PER_EH))
     if buy <= 1e-9:
-        return 0.0
+        return 0.0, 0.0
     slot = -1
     for i in range(orders.shape[0]):
         if orders[i, 0] < 0.0:
             slot = i
             break
     if slot < 0:
-        return 0.0
+        return 0.0, 0.0
     mw = buy / ehs_per_mw
+    capex = buy * TH_PER_EH * price_th
+    j = pur.shape[0] - 1  # the purchase row: the first unused, else the last (it holds every later purchase)
+    for i in range(pur.shape[0]):
+        if pur[i, PU_ORDER_DAY] < 0.0:
+            j = i
+            break
+    if pur[j, PU_ORDER_DAY] < 0.0:
+        pur[j, PU_ORDER_DAY] = t
+    pur[j, PU_EHS] += buy
+    pur[j, PU_CAPEX_USD] += capex
+    pur[j, PU_PENDING_GRID_MW] += mw
+    if pur[j, PU_ENERGIZED_GRID_MW] > 1e-12:  # a last row already mining: its threshold moved
+        _next_payback(fs, pur, row)
     orders[slot, 0] = t + max(int(g[G_LEAD_TIME_DAYS]), 1)
     orders[slot, 1] = mw
+    orders[slot, 2] = j
     fs[row, FS_PENDING_GRID_MW] += mw
-    capex = buy * TH_PER_EH * price_th
     fs[row, FS_CAPEX_USD] += capex
     st[S_GROWTH_CAPEX_USD] += capex
     st[S_PURCHASED_EHS] += buy
     st[_SEG_MINING + SEG_CAPEX_USD] += capex
-    return capex
+    raised = 0.0
+    if equity:
+        mnav = atm_mnav_ratio(g[G_MNAV_RATIO], g[G_PREMIUM_BETA], g[G_MNAV_FLOOR_RATIO], btc_price_usd,
+                              btc_price_0_usd)
+        st[S_SHARES] += capex / (mnav * nav / st[S_SHARES])
+        st[S_EQUITY_RAISED_USD] += capex
+        st[S_CASH_USD] += capex
+        raised = capex
+    return capex, raised
 
 
 @njit(inline="always")
@@ -726,10 +896,11 @@ def track_payback(fs, company, t):
 
 
 @njit(inline="always")
-def store_growth_terminal(st, fs, company, market, term, p, t, first_col):
+def store_growth_terminal(st, fs, pur, company, market, term, p, t, first_col):
     """Write path ``p``'s growth figures (``engine.state.TRACKED_COLUMNS`` per tracked fleet, from column
-    ``first_col``) on its last day ``t``: capex, margin, payback day, resale, and the resale value of what is
-    still held."""
+    ``first_col``, then ``PURCHASE_COLUMNS`` per purchase row) on its last day ``t``: capex, margin, payback day,
+    resale, and the resale value of what is still held (a purchase row's: its share of its fleet's, as
+    ``_retire_purchases`` shares proceeds)."""
     life = company.fleet_life
     hashprice = k.hashprice_usd_per_th_day(market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
                                            market.subsidy_btc[p, t], market.fees_btc_per_block[p, t],
@@ -746,22 +917,48 @@ def store_growth_terminal(st, fs, company, market, term, p, t, first_col):
         term[p, c + TR_RESALE_USD] = fs[f, FS_RESALE_USD]
         held = fs[f, FS_ACTIVE_GRID_MW] > 1e-12 and st[S_INSOLVENT_DAY] < 0
         term[p, c + TR_RESIDUAL_USD] = resale_value_usd(fs, company, f, t, ratio) if held else 0.0
+    if pur.shape[0] == 0:
+        return
+    g = int(company.growth[G_FLEET_ROW])
+    first = first_col + N_TRACKED_COLS * (int(life[g, L_TRACKED]) + 1)
+    held_usd = 0.0
+    total = 0.0
+    if fs[g, FS_ACTIVE_GRID_MW] > 1e-12 and st[S_INSOLVENT_DAY] < 0:
+        held_usd = resale_value_usd(fs, company, g, t, ratio)
+        for j in range(pur.shape[0]):
+            total += _purchase_value_usd(pur, company.fleets, life, company.growth, g, j, t, ratio)
+    m = fs[g, FS_MARGIN_PER_MW_USD]
+    for j in range(pur.shape[0]):
+        c = first + N_PURCHASE_COLS * j
+        term[p, c + PC_ORDER_DAY] = pur[j, PU_ORDER_DAY]
+        term[p, c + PC_EHS] = pur[j, PU_EHS]
+        term[p, c + PC_PRICE_USD_PER_TH] = pur[j, PU_CAPEX_USD] / (pur[j, PU_EHS] * TH_PER_EH) if pur[j, PU_EHS] > 0.0 \
+            else 0.0
+        term[p, c + PC_CAPEX_USD] = pur[j, PU_CAPEX_USD]
+        term[p, c + PC_MARGIN_USD] = pur[j, PU_ENERGIZED_GRID_MW] * m - pur[j, PU_MARGIN_BASE_USD]
+        term[p, c + PC_PAYBACK_DAY] = pur[j, PU_PAYBACK_DAY]
+        term[p, c + PC_RESALE_USD] = pur[j, PU_RESALE_USD]
+        own = _purchase_value_usd(pur, company.fleets, life, company.growth, g, j, t, ratio) if total > 0.0 else 0.0
+        term[p, c + PC_RESIDUAL_USD] = held_usd * own / total if total > 0.0 else 0.0
 
 
 @njit(inline="always")
-def growth_after_mining(st, fs, orders, company, market, pi, t, hashvalue, btc_price_usd):
-    """(capex of today's orders [USD], proceeds of fleets sold today [USD]) after the day's mining: retirement
-    (``retire_fleets``) when on, the growth policy's decision (``grow_fleet``) when on, then each tracked fleet's
-    payback (``track_payback``). Only ``engine.step.run_company_full`` reaches it: a run without growth runs
+def growth_after_mining(st, fs, orders, pur, company, market, p, pi, t, hashvalue, btc_price_usd):
+    """(capex of today's orders [USD], proceeds of fleets sold today [USD], equity raised today for the orders
+    [USD]) after the day's mining: retirement (``retire_fleets``) when on, the growth policy's decision
+    (``grow_fleet``) when on, then each tracked fleet's payback (``track_payback``) and each purchase row's
+    (``track_purchase_payback``). Only ``engine.step.run_company_full`` reaches it: a run without growth runs
     a kernel compiled without any of the growth stages."""
     resale = 0.0
     capex = 0.0
+    raised = 0.0
     if company.growth[G_RETIRE_AFTER_NEGATIVE_DAYS] > 0.5:
-        resale = retire_fleets(st, fs, company, market, pi, t, hashvalue, btc_price_usd)
+        resale = retire_fleets(st, fs, pur, company, market, pi, t, hashvalue, btc_price_usd)
     if company.growth[G_KIND] > 0.5:
-        capex = grow_fleet(st, fs, orders, company, market, pi, t, hashvalue, btc_price_usd)
+        capex, raised = grow_fleet(st, fs, orders, pur, company, market, p, pi, t, hashvalue, btc_price_usd)
+        track_purchase_payback(fs, pur, int(company.growth[G_FLEET_ROW]), t)
     track_payback(fs, company, t)
-    return capex, resale
+    return capex, resale, raised
 
 
 # --- 3. AI/HPC projects ----------------------------------------------------------------------------------------
@@ -969,6 +1166,17 @@ def _buy_btc(st, usd, btc_price_usd):
 
 
 @njit(inline="always")
+def atm_mnav_ratio(mnav_ratio, premium_beta, mnav_floor_ratio, btc_price_usd, btc_price_0_usd):
+    """Share price / NAV per share of an at-the-market issuance today: ``max(mnav_floor_ratio, mnav_ratio x (price
+    / day-0 price) ** premium_beta)`` (``policies.treasury.BuyWithEquity``; the growth policy's equity funding
+    reuses it). [ratio]"""
+    mnav = mnav_ratio
+    if premium_beta != 0.0:
+        mnav = mnav * (btc_price_usd / btc_price_0_usd) ** premium_beta
+    return max(mnav_floor_ratio, mnav)
+
+
+@njit(inline="always")
 def finance(st, company, code, params, t, btc_price_usd, btc_price_0_usd):
     """(financing cash flow [USD], BTC bought [BTC]) today. A convertible note: issued on its day (the principal
     buys BTC), at maturity converted into shares if the share price (mNAV x NAV per share) reaches the conversion
@@ -998,11 +1206,8 @@ def finance(st, company, code, params, t, btc_price_usd, btc_price_0_usd):
         nav = nav_usd(st, btc_price_usd)
         issue = params[TP_ISSUE_USD_PER_DAY]
         if nav > 0 and st[S_SHARES] < company.scalars[C_SHARES] * (1.0 + params[TP_MAX_DILUTION_RATIO]) and issue > 0:
-            beta = params[TP_PREMIUM_BETA]
-            mnav = params[TP_MNAV_RATIO]
-            if beta != 0.0:
-                mnav = mnav * (btc_price_usd / btc_price_0_usd) ** beta
-            mnav = max(params[TP_MNAV_FLOOR_RATIO], mnav)
+            mnav = atm_mnav_ratio(params[TP_MNAV_RATIO], params[TP_PREMIUM_BETA], params[TP_MNAV_FLOOR_RATIO],
+                                  btc_price_usd, btc_price_0_usd)
             st[S_SHARES] += issue / (mnav * nav / st[S_SHARES])
             financing += issue
             st[S_EQUITY_RAISED_USD] += issue

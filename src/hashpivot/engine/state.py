@@ -127,10 +127,14 @@ FLEET_STATE = (
     ("resale_usd", "proceeds of its sale at retirement [USD]"),
     ("upgraded_mw_days", "sum of upgraded MW x their upgrade day, for the mean age of the upgrade model's units "
      "[MW-days]"),
+    ("margin_per_mw_usd", "the bought units' fleet (0 for the others): sum over the days it mined of its margin / "
+                          "its active grid MW that day, what one MW active on all of them earned [USD/MW]"),
+    ("next_payback_margin_per_mw_usd", "the bought units' fleet: the least margin_per_mw_usd at which a purchase "
+                                       "mining and not yet paid back is paid back; inf if none [USD/MW]"),
 )
 (FS_ACTIVE_GRID_MW, FS_UPGRADED_GRID_MW, FS_CALLED_HOURS_THIS_YEAR, FS_PENDING_GRID_MW, FS_ENERGIZED_MW_DAYS,
- FS_NEGATIVE_DAYS, FS_RETIRED, FS_CAPEX_USD, FS_MARGIN_USD, FS_PAYBACK_DAY, FS_RESALE_USD,
- FS_UPGRADED_MW_DAYS) = range(len(FLEET_STATE))
+ FS_NEGATIVE_DAYS, FS_RETIRED, FS_CAPEX_USD, FS_MARGIN_USD, FS_PAYBACK_DAY, FS_RESALE_USD, FS_UPGRADED_MW_DAYS,
+ FS_MARGIN_PER_MW_USD, FS_NEXT_PAYBACK_MARGIN_PER_MW_USD) = range(len(FLEET_STATE))
 N_FLEET_STATE = len(FLEET_STATE)
 
 #: Per hedge (rows), its state on a path (``engine.hedges``). (name, meaning [unit])
@@ -249,6 +253,43 @@ TRACKED_COLUMNS = (
 )
 TR_CAPEX_USD, TR_MARGIN_USD, TR_PAYBACK_DAY, TR_RESALE_USD, TR_RESIDUAL_USD = range(len(TRACKED_COLUMNS))
 N_TRACKED_COLS = len(TRACKED_COLUMNS)
+
+#: Per purchase row of the growth policy (``engine.plan.n_purchase_slots``: one per purchase, the last holding that
+#: purchase and every later one), its state on a path (``engine.stages.grow_fleet``). Its margin since it started
+#: mining is ``energized_grid_mw x FS_MARGIN_PER_MW_USD - margin_base_usd`` (every MW of the bought units' fleet
+#: earns alike). (name, meaning [unit])
+PURCHASE_STATE = (
+    ("order_day", "day of the (first) order, its capex paid; -1 while unused [day]"),
+    ("ehs", "hashrate ordered [EH/s]"),
+    ("capex_usd", "capex paid [USD]"),
+    ("pending_grid_mw", "grid MW ordered and not yet energized [MW]"),
+    ("energized_grid_mw", "grid MW mining (0 once its fleet is retired) [MW]"),
+    ("energized_mw_days", "sum of its energized MW x their energize day, for its age [MW-days]"),
+    ("margin_base_usd", "its energized MW x the fleet's margin_per_mw_usd on their energize days, less its margin "
+                        "to a retirement [USD]"),
+    ("payback_day", "first day its margin (with its share of resale proceeds) reached its capex; -1 before [day]"),
+    ("resale_usd", "its share of the fleet's resale proceeds at retirement [USD]"),
+)
+(PU_ORDER_DAY, PU_EHS, PU_CAPEX_USD, PU_PENDING_GRID_MW, PU_ENERGIZED_GRID_MW, PU_ENERGIZED_MW_DAYS,
+ PU_MARGIN_BASE_USD, PU_PAYBACK_DAY, PU_RESALE_USD) = range(len(PURCHASE_STATE))
+N_PURCHASE_STATE = len(PURCHASE_STATE)
+
+#: Per purchase row, the columns the terminal array carries after the tracked fleets' (``TRACKED_COLUMNS``) when a
+#: growth policy is on: (name, meaning [unit]). A result names them ``purchase_<name>``, dims (policy, path,
+#: purchase).
+PURCHASE_COLUMNS = (
+    ("order_day", "day of the order (the first of a last row holding several); -1 if no such purchase [day]"),
+    ("ehs", "hashrate bought [EH/s]"),
+    ("price_usd_per_th", "price paid: capex / TH/s bought [USD/(TH/s)]"),
+    ("capex_usd", "capex paid [USD]"),
+    ("margin_usd", "its mining revenue less power to the horizon [USD]"),
+    ("payback_day", "first day its margin (with its share of resale proceeds) reached its capex; -1 if never [day]"),
+    ("resale_usd", "its share of the proceeds of its fleet's retirement [USD]"),
+    ("residual_usd", "its share of the resale value of the bought units still held at the horizon [USD]"),
+)
+(PC_ORDER_DAY, PC_EHS, PC_PRICE_USD_PER_TH, PC_CAPEX_USD, PC_MARGIN_USD, PC_PAYBACK_DAY, PC_RESALE_USD,
+ PC_RESIDUAL_USD) = range(len(PURCHASE_COLUMNS))
+N_PURCHASE_COLS = len(PURCHASE_COLUMNS)
 
 #: Rows of the per-path monthly array: stocks at each month end (the fan charts' variables), then flows summed
 #: from day 1 to each month end (``cumulative_<name>`` in a SimResult; a month's flow is the difference of two

@@ -81,6 +81,8 @@ from hashpivot.engine.state import (
     N_FLEET_STATE,
     N_HEDGE_STATE,
     N_PROJECT_STATE,
+    N_PURCHASE_COLS,
+    N_PURCHASE_STATE,
     N_SITE_ENERGY,
     N_SITE_TOTALS,
     N_STATE,
@@ -147,26 +149,29 @@ Outputs = namedtuple("Outputs", ("terminal", "monthly", "project_flows"))
 #: covenant reads, ``engine.debt.LEVERAGE_WINDOW_DAYS`` of them, else none); ``site_totals`` (tracked sites,
 #: ``SITE_TOTALS``) are each site's flows since day 0, kept for a company of several sites or with spin-offs
 #: (``engine.state.tracked_sites``; else 0 rows); ``site_snapshot`` the same as they stood when each site's spin-off
-#: took effect (sites, with spin-offs; else 0 rows); ``orders`` (slots, 2): the growth policy's orders waiting for
-#: their lead time, (energize day or -1, grid MW).
+#: took effect (sites, with spin-offs; else 0 rows); ``orders`` (slots, 3): the growth policy's orders waiting for
+#: their lead time, (energize day or -1, grid MW, purchase row); ``purchases`` (purchase rows,
+#: ``engine.state.PURCHASE_STATE``): each purchase's state (0 rows without a growth policy).
 Workspace = namedtuple("Workspace", ("path_state", "fleet_state", "project_state", "hedge_state", "site_energy",
-                                     "debt_state", "margin_window", "site_totals", "site_snapshot", "orders"))
+                                     "debt_state", "margin_window", "site_totals", "site_snapshot", "orders",
+                                     "purchases"))
 
 
 def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_sites: int = 0, n_tranches: int = 0,
                   n_margin_days: int = 0, n_tracked_sites: int = 0, n_snapshot_sites: int = 0,
-                  n_order_slots: int = 0) -> Workspace:
+                  n_order_slots: int = 0, n_purchase_slots: int = 0) -> Workspace:
     """A ``Workspace`` for a company of ``n_fleets`` fleets, ``n_projects`` projects and ``n_hedges`` hedges;
     ``n_energy_sites``: its sites when a fixed-price power contract needs their energy, else 0; ``n_tranches`` debt
     tranches and ``n_margin_days`` days of margin kept for a leverage covenant (``engine.debt.margin_window_days``);
     ``n_tracked_sites``: its sites when their flows are kept apart (``engine.state.tracked_sites``), else 0;
     ``n_snapshot_sites``: its sites when it has spin-offs, else 0; ``n_order_slots``: the growth policy's pending
-    orders (``engine.plan.CompanyArrays.n_order_slots``)."""
+    orders (``engine.plan.CompanyArrays.n_order_slots``); ``n_purchase_slots``: its purchase rows
+    (``engine.plan.CompanyArrays.n_purchase_slots``)."""
     return Workspace(np.empty(N_STATE), np.empty((n_fleets, N_FLEET_STATE)), np.empty((n_projects, N_PROJECT_STATE)),
                      np.empty((n_hedges, N_HEDGE_STATE)), np.zeros((n_energy_sites, N_SITE_ENERGY)),
                      np.empty((n_tranches, N_DEBT_STATE)), np.zeros(n_margin_days),
                      np.zeros((n_tracked_sites, N_SITE_TOTALS)), np.zeros((n_snapshot_sites, N_SITE_TOTALS)),
-                     np.zeros((n_order_slots, 2)))
+                     np.zeros((n_order_slots, 3)), np.zeros((n_purchase_slots, N_PURCHASE_STATE)))
 
 
 @njit(inline="always")
@@ -187,7 +192,7 @@ def _borrow_all(market, company, params, month_days, out, work):
     out = Outputs(b(out.terminal), b(out.monthly), b(out.project_flows))
     work = Workspace(b(work.path_state), b(work.fleet_state), b(work.project_state), b(work.hedge_state),
                      b(work.site_energy), b(work.debt_state), b(work.margin_window), b(work.site_totals),
-                     b(work.site_snapshot), b(work.orders))
+                     b(work.site_snapshot), b(work.orders), b(work.purchases))
     return market, company, b(params), b(month_days), out, work
 
 
@@ -223,8 +228,8 @@ def start_path(st, fs, ps, sts, company, market, p):
 
 
 @njit(inline="always")
-def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code, params, p, t, m, month_days, out,
-                full):
+def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, pur, company, market, code, params, p, t, m, month_days,
+                out, full):
     """Stages 2-6 of day ``t`` on operating path ``p`` (see the module docstring); ``m`` is the month slot and
     ``month_days`` the day index of each month slot."""
     pi = 0 if market.power_price_index.shape[0] == 1 else p
@@ -238,8 +243,9 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
     dr = 0.0
     capex = 0.0
     resale = 0.0
+    raised = 0.0
     if full:
-        capex = stages.energize_and_pay(st, fs, orders, company, t)
+        capex = stages.energize_and_pay(st, fs, orders, pur, company, t)
     if st[S_FLEETS_AS_BUILT] > 0.5:
         mined, power = stages.mine_as_built(st, sts, company, market, pi, t, hashvalue, s, full)
     else:
@@ -250,7 +256,8 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
             capex += stages.upgrade_fleet(st, fs, sts, company, company.upgrade, worst, worst_ehs, hashvalue, s, t,
                                           full)
         if full:
-            bought, resale = stages.growth_after_mining(st, fs, orders, company, market, pi, t, hashvalue, s)
+            bought, resale, raised = stages.growth_after_mining(st, fs, orders, pur, company, market, p, pi, t,
+                                                                hashvalue, s)
             capex += bought
     store = p < out.monthly.shape[0]
     ai_rev, ai_opex, capex = stages.ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store,
@@ -269,6 +276,8 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
         operating += resale
         st[S_CASH_USD] += resale
     financing, bought = stages.finance(st, company, code, params, t, s, market.btc_price_usd[p, 0])
+    if full:  # shares sold today for an equity-funded purchase (0 otherwise): a financing flow
+        financing += raised
     sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating, bought)
     floor_months = params[TP_FLOOR_RUNWAY_MONTHS]
     if floor_months > 0:
@@ -331,7 +340,7 @@ def _run_paths(market, company, code, params, month_days, check, out, work, full
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
     st, fs, ps, hs, se = work.path_state, work.fleet_state, work.project_state, work.hedge_state, work.site_energy
     ds, win, sts, snap = work.debt_state, work.margin_window, work.site_totals, work.site_snapshot
-    orders = work.orders
+    orders, pur = work.orders, work.purchases
     # the growth policy's columns follow the sites' (``engine.state.terminal_width``)
     n_terminal = T_SITE0 + (sts.shape[0] + snap.shape[0]) * N_SITE_TOTALS
     n_paths, n_cols = market.btc_price_usd.shape
@@ -347,7 +356,7 @@ def _run_paths(market, company, code, params, month_days, check, out, work, full
         equity_prev = 0.0
         if full:
             stages.day0_hashprice(st, market, p)
-            stages.start_growth(fs, orders, company)
+            stages.start_growth(fs, orders, pur, company)
         hg.start_hedges(hs)
         dbt.start_debt(st, ds, company.debt, win)
         m = 0
@@ -362,8 +371,8 @@ def _run_paths(market, company, code, params, month_days, check, out, work, full
             if st[S_INSOLVENT_DAY] < 0:
                 collateral_prev = st[S_COLLATERAL_BTC] if check else 0.0
                 (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash,
-                 released, liquidated) = operate_day(st, fs, ps, hs, se, ds, win, sts, orders, company, market, code,
-                                                     params, p, t, m, month_days, out, full)
+                 released, liquidated) = operate_day(st, fs, ps, hs, se, ds, win, sts, orders, pur, company, market,
+                                                     code, params, p, t, m, month_days, out, full)
                 if check:
                     # Hedges move BTC between the BTC held and collateral (released) and cash (hedge_cash): with
                     # both 0 (no hedges) this is the check as it always was.
@@ -389,7 +398,7 @@ def _run_paths(market, company, code, params, month_days, check, out, work, full
         hg.store_hedge_terminal(st, out.terminal, p)
         dbt.store_debt_terminal(st, out.terminal, p)
         if full:
-            stages.store_growth_terminal(st, fs, company, market, out.terminal, p, n_cols - 1, n_terminal)
+            stages.store_growth_terminal(st, fs, pur, company, market, out.terminal, p, n_cols - 1, n_terminal)
 
 
 def company_inputs(arrays, start_days, tenant_u, renewal_u=None) -> CompanyInputs:
@@ -408,8 +417,9 @@ def company_inputs(arrays, start_days, tenant_u, renewal_u=None) -> CompanyInput
 def terminal_width(arrays, n_sites: int, spin_offs: bool = False) -> int:
     """Columns of a plan's terminal rows: ``TERMINAL_COLUMNS`` and the sites' blocks (``engine.state.
     terminal_width``), then ``TRACKED_COLUMNS`` per tracked fleet (scheduled additions and the growth policy's
-    bought units) when growth is on."""
-    return state_terminal_width(n_sites, spin_offs) + N_TRACKED_COLS * len(arrays.tracked_labels)
+    bought units) when growth is on, then ``PURCHASE_COLUMNS`` per purchase row with a growth policy."""
+    return (state_terminal_width(n_sites, spin_offs) + N_TRACKED_COLS * len(arrays.tracked_labels)
+            + N_PURCHASE_COLS * arrays.n_purchase_slots)
 
 
 def market_arrays(mk) -> MarketArrays:

@@ -3,10 +3,14 @@ bought by a rule (``[policy.growth]``) and machines retired and resold (``[polic
 
 Everything here is off by default: no addition, ``growth.kind = "none"``, ``retire_after_negative_days = 0``.
 
-Funding (both the schedule and the rule): the capex is paid on the order day out of the day's cash; a shortfall
-is covered as the treasury policy covers any other (``engine.stages.cover_shortfall``): by default by selling
-BTC, then by drawing the credit facility (``sell_btc_before_debt = false``: the facility first). The units hash
-and draw power from the order day + ``lead_time_days``.
+Funding: the capex is paid on the order day out of the day's cash; a shortfall is covered as the treasury policy
+covers any other (``engine.stages.cover_shortfall``): by default by selling BTC, then by drawing the credit
+facility (``sell_btc_before_debt = false``: the facility first). A growth policy with ``funding = "equity"``
+instead raises each purchase's capex that day by at-the-market issuance: new shares sold at mNAV x NAV per share
+(NAV at that day's BTC price before the day's flows), the mNAV compressing with the BTC price as
+``buy_with_equity``'s does (``mnav_ratio``, ``premium_beta``, ``mnav_floor_ratio``); cash and BTC are left as they
+were (MARA, Riot and CleanSpark funded 2023-2024 fleet growth by ATM programs of 750-800 M USD:
+docs/assumptions.md). The units hash and draw power from the order day + ``lead_time_days``.
 
 Sourced defaults (docs/assumptions.md, "Growth and resale"):
 
@@ -42,6 +46,10 @@ ASIC_LIFE_YEARS = 5.0
 FLEET_PRICE_NEW_USD_PER_TH = 14.0
 #: Uptime and pool fee of bought units: those of a ``Fleet`` by default. [fraction]
 UPTIME_FRAC, POOL_FEE_FRAC = 0.97, 0.02
+#: Share price / NAV per share of an equity-funded purchase on day 0: ``buy_with_equity``'s default mNAV. [ratio]
+EQUITY_MNAV_RATIO = 1.5
+#: ``funding`` kinds' codes in ``engine.plan.G_FUNDING``.
+FUNDING_CODES = {"cash_then_btc": 0, "equity": 1}
 
 
 class FleetAddition(Model):
@@ -94,14 +102,34 @@ class _Buy(Model):
     lead_time_days: int = Field(default=LEAD_TIME_DAYS, ge=0, le=3650, description="Order to energize. [days]")
     uptime_frac: float = Field(default=UPTIME_FRAC, ge=0, le=1, description="Share of the day the units hash. [fraction]")
     pool_fee_frac: float = Field(default=POOL_FEE_FRAC, ge=0, le=1, description="Mining pool fee. [fraction]")
+    funding: Literal["cash_then_btc", "equity"] = Field(
+        default="cash_then_btc",
+        description="How a purchase is paid: cash_then_btc (cash, a shortfall covered by BTC sales and the facility "
+        "in the treasury policy's order; default) or equity (at-the-market shares at mNAV x NAV per share that "
+        "day). [kind]",
+    )
+    mnav_ratio: float = Field(
+        default=EQUITY_MNAV_RATIO, gt=0, le=20,
+        description="funding = equity: share price / NAV per share on day 0; default 1.5, buy_with_equity's. [ratio]",
+    )
+    premium_beta: float = Field(
+        default=0.0, ge=0, le=20,
+        description="funding = equity: mNAV_t = max(mnav_floor_ratio, mnav_ratio x (S_t / S_0) ** premium_beta), "
+        "S the BTC price; 0 = constant mNAV (default, as buy_with_equity). [elasticity]",
+    )
+    mnav_floor_ratio: float = Field(
+        default=0.0, ge=0, le=20,
+        description="funding = equity: lowest mNAV the premium compresses to; 0 = none (default). [ratio]",
+    )
 
 
 class BuyTowardTarget(_Buy):
     """Every ``check_every_days``, order up to ``max_ehs_per_check`` of a model when one unit's payback (its
     price that day over its daily margin at that day's hashprice and power price) is within ``payback_months``,
-    until the company's hashrate (installed and on order) reaches ``target_ehs`` or ``site`` is full. Funding:
-    cash first, then BTC sales, then the credit facility (the treasury policy's order); a decision orders no more
-    than cash, BTC and the undrawn facility together pay for."""
+    until the company's hashrate (installed and on order) reaches ``target_ehs`` or ``site`` is full. Funding
+    (``funding``): cash first, then BTC sales, then the credit facility (the treasury policy's order), a decision
+    ordering no more than cash, BTC and the undrawn facility together pay for; or at-the-market equity (no such
+    limit while NAV is positive)."""
 
     kind: Literal["buy_toward_target"] = "buy_toward_target"
     target_ehs: float = Field(gt=0, le=MAX_HASHRATE_EHS, description="Hashrate to grow to. [EH/s]")
@@ -109,7 +137,7 @@ class BuyTowardTarget(_Buy):
 
 class FillSite(_Buy):
     """Build out the empty MW of ``site`` with the payback rule of ``buy_toward_target`` (no hashrate target).
-    Funding: cash first, then BTC sales, then the credit facility (the treasury policy's order)."""
+    Funding as ``buy_toward_target``'s (``funding``)."""
 
     kind: Literal["fill_site"] = "fill_site"
 
