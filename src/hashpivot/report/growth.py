@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from hashpivot.format import fmt_pct, fmt_usd
+from hashpivot.format import MISSING, fmt_pct, fmt_usd
 
 #: The section's anchor in the page.
 SECTION_ID = "growth"
@@ -38,15 +38,15 @@ def addition_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 
 
 def _day(value: float) -> str:
-    return f"{value:.0f}" if math.isfinite(value) else "-"
+    return f"{value:.0f}" if math.isfinite(value) else MISSING
 
 
 def _price(value: float) -> str:
-    return f"{value:.2f}" if math.isfinite(value) else "-"
+    return f"{value:.2f}" if math.isfinite(value) else MISSING
 
 
 def _ehs(value: float) -> str:
-    return f"{value:.3g}" if math.isfinite(value) else "-"
+    return f"{value:.3g}" if math.isfinite(value) else MISSING
 
 
 #: The purchases' table (``analysis.growth.purchase_returns_frame``): (column, header with its unit and statistic,
