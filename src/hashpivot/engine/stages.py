@@ -529,11 +529,17 @@ def upgrade_fleet(st, fs, sts, company, upgrade, worst, worst_ehs_per_mw, hashva
 # --- 2b. growth: machines ordered, energized, retired and resold ------------------------------------------------
 
 @njit(inline="always")
+def _hashprice_usd_per_th_day(market, p, t):
+    """Path ``p``'s hashprice on day ``t`` from its market arrays (blocks x (subsidy + fees) x price / TH/s).
+    [USD/(TH/s)/day]"""
+    return k.hashprice_usd_per_th_day(market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
+                                      market.subsidy_btc[p, t], market.fees_btc_per_block[p, t], market.blocks[p, t])
+
+
+@njit(inline="always")
 def day0_hashprice(st, market, p):
     """Path ``p``'s day-0 hashprice, the reference of ASIC prices: writes ``S_HASHPRICE0_USD_PER_TH_DAY``."""
-    st[S_HASHPRICE0_USD_PER_TH_DAY] = k.hashprice_usd_per_th_day(
-        market.btc_price_usd[p, 0], market.network_hashrate_ehs[p, 0], market.subsidy_btc[p, 0],
-        market.fees_btc_per_block[p, 0], market.blocks[p, 0])
+    st[S_HASHPRICE0_USD_PER_TH_DAY] = _hashprice_usd_per_th_day(market, p, 0)
 
 
 @njit(inline="always")
@@ -702,14 +708,6 @@ def resale_value_usd(fs, company, f, t, hashprice_ratio):
     th = fs[f, FS_ACTIVE_GRID_MW] * company.fleets[f, F_EHS_PER_GRID_MW] * TH_PER_EH
     return th * k.resale_usd_per_th(company.fleet_life[f, L_PRICE_NEW_USD_PER_TH], _age_years(fs, company, f, t),
                                     g[G_LIFE_YEARS], hashprice_ratio, g[G_RESALE_ELASTICITY])
-
-
-@njit(inline="always")
-def _hashprice_usd_per_th_day(market, p, t):
-    """Path ``p``'s hashprice on day ``t`` from its market arrays (blocks x (subsidy + fees) x price / TH/s).
-    [USD/(TH/s)/day]"""
-    return k.hashprice_usd_per_th_day(market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
-                                      market.subsidy_btc[p, t], market.fees_btc_per_block[p, t], market.blocks[p, t])
 
 
 @njit(inline="always")

@@ -35,6 +35,7 @@ from pydantic import Field
 
 from hashpivot.domain.base import Model
 from hashpivot.domain.bounds import MAX_DAY, MAX_HASHRATE_EHS
+from hashpivot.policies.treasury import ATM_MNAV_RATIO
 
 #: Order-to-energize time of a batch of new ASICs (pre-order to hashing). [days]
 LEAD_TIME_DAYS = 90
@@ -46,8 +47,6 @@ ASIC_LIFE_YEARS = 5.0
 FLEET_PRICE_NEW_USD_PER_TH = 14.0
 #: Uptime and pool fee of bought units: those of a ``Fleet`` by default. [fraction]
 UPTIME_FRAC, POOL_FEE_FRAC = 0.97, 0.02
-#: Share price / NAV per share of an equity-funded purchase on day 0: ``buy_with_equity``'s default mNAV. [ratio]
-EQUITY_MNAV_RATIO = 1.5
 #: ``funding`` kinds' codes in ``engine.plan.G_FUNDING``.
 FUNDING_CODES = {"cash_then_btc": 0, "equity": 1}
 
@@ -109,7 +108,7 @@ class _Buy(Model):
         "day). [kind]",
     )
     mnav_ratio: float = Field(
-        default=EQUITY_MNAV_RATIO, gt=0, le=20,
+        default=ATM_MNAV_RATIO, gt=0, le=20,
         description="funding = equity: share price / NAV per share on day 0; default 1.5, buy_with_equity's. [ratio]",
     )
     premium_beta: float = Field(

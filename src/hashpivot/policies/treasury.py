@@ -155,6 +155,9 @@ class BuyWithCash(_Treasury):
 #: The fall from 3.4 (November 2024, BTC near 98,000 USD) to 1.0 is not a price effect alone (the price barely
 #: moved; the premium decayed as other treasury companies copied the model), so it does not enter the estimate.
 TYPICAL_PREMIUM_BETA = 1.25
+#: Default share price / NAV per share of at-the-market issuance (``BuyWithEquity``; the growth policy's equity
+#: funding takes the same). [ratio]
+ATM_MNAV_RATIO = 1.5
 
 
 class BuyWithEquity(_Treasury):
@@ -168,7 +171,7 @@ class BuyWithEquity(_Treasury):
     kind: Literal["buy_with_equity"] = "buy_with_equity"
     code: ClassVar[int] = BUY_WITH_EQUITY
     issue_usd_per_day: float = Field(default=2e6, ge=0, le=MAX_USD_PER_DAY, description="Share sales per day. [USD/day]")
-    mnav_ratio: float = Field(default=1.5, gt=0, le=20, description="Share price / NAV per share. [ratio]")
+    mnav_ratio: float = Field(default=ATM_MNAV_RATIO, gt=0, le=20, description="Share price / NAV per share. [ratio]")
     max_dilution_ratio: float = Field(
         default=0.5, ge=0, le=10, description="Stop issuing once new shares reach this multiple of the day-0 count. [ratio]"
     )
