@@ -1,4 +1,8 @@
-"""A simulation result's Dataset as a netCDF file (netCDF3 through scipy, no extra library).
+"""A simulation result's Dataset as a netCDF-4 file (HDF5, written through h5netcdf).
+
+netCDF-4 rather than scipy's netCDF3: netCDF3 reads a zero-length dimension (a result with no AI project, no
+fleet addition, no purchase) back as the unlimited one, so such a file did not open again. A netCDF3 file an
+earlier version wrote still opens with ``xarray.open_dataset`` (its engine is detected from the file).
 
 Written atomically: a temporary file in the target's folder, then ``os.replace``, so a reader never sees
 half a file.
@@ -24,7 +28,7 @@ def save_netcdf(dataset: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     os.close(fd)
     try:
         # xarray writes to a path (not a buffer), so a result too large for memory still streams to disk.
-        dataset.to_netcdf(tmp, engine="scipy")
+        dataset.to_netcdf(tmp, engine="h5netcdf")
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
