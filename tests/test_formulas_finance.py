@@ -210,7 +210,9 @@ def test_discounted_payback() -> None:
         [1 + 45 / 66, 1 + 50 * 1.21 / 66, np.inf],
         rtol=RTOL,
     )
-    flows = np.array([[-100.0, 55, 66], [-100.0, 110, 0], [-50.0, 30, 30], [-10.0, 0, 0]])
+    # [-100, 125, 0] pays back within period 1 at every rate; 110 would discount to exactly 100 at 10 %, where the
+    # answer (1 or never) turns on the last bit of 110 / 1.1 against 110 x 1.1^-1.
+    flows = np.array([[-100.0, 55, 66], [-100.0, 125, 0], [-50.0, 30, 30], [-10.0, 0, 0]])
     r2 = np.array([[0.0], [0.1], [0.2]])
     out = finance.discounted_payback_periods(flows, r2)
     assert out.shape == (3, 4)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hashpivot.analysis.per_mw import SEGMENT_LABELS, run_margins
+from hashpivot.analysis.summary import beats
 from hashpivot.format import MARGIN_STAT_WORD, fmt_number, fmt_pct, fmt_usd
 from hashpivot.units import DAYS_PER_YEAR
 
@@ -264,7 +265,8 @@ def glance(result, insolvency_limit_frac: float = INSOLVENCY_LIMIT_FRAC) -> Glan
     if candidates:
         def rank(p: str) -> tuple[float, float]:
             rivals = [r for r in candidates if r != p]
-            mean_win = float(np.mean([np.mean(_score(ds, p) > _score(ds, r)) for r in rivals])) if rivals else 1.0
+            wins = [np.mean(beats(_score(ds, p), _score(ds, r))) for r in rivals]
+            mean_win = float(np.mean(wins)) if rivals else 1.0
             return mean_win, float(np.nanmedian(_score(ds, p)))
 
         best = max(candidates, key=rank)

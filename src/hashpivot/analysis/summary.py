@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
+from numpy.typing import ArrayLike
 
 from hashpivot.policies.capacity import SEGMENTS
 
@@ -149,6 +150,23 @@ def project_rows(sub: xr.Dataset, label: str) -> list[tuple]:
     return rows
 
 
+#: Two scores (NAV per share) closer than this fraction of the larger |score| tie: rounding (a library version's
+#: arithmetic, a summation order) must not decide which policy won a path.
+TIE_REL_TOL = 1e-9
+
+
+def beats(score: ArrayLike, other: ArrayLike) -> np.ndarray:
+    """Where ``score`` beats ``other`` (elementwise, broadcast): higher by more than ``TIE_REL_TOL`` of the larger
+    |value|; a tie or a NaN beats nothing. [bool]
+
+    >>> beats(np.array([1.0, 1.0 + 1e-12, 2.0, np.nan]), 1.0).tolist()
+    [False, False, True, False]
+    """
+    score, other = np.asarray(score, dtype=np.float64), np.asarray(other, dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # inf - inf is NaN, and NaN beats nothing
+        return score - other > TIE_REL_TOL * np.maximum(np.abs(score), np.abs(other))
+
+
 def win_rate_frame(ds: xr.Dataset) -> pd.DataFrame:
     """Share of paths on which the row policy ends with a higher NAV per share (``nav_usd / shares``) than the
     column policy, on common random numbers. [fraction] Index ``policy``, columns ``versus``; NaN on the
@@ -158,7 +176,8 @@ def win_rate_frame(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def win_rate_matrix(score: np.ndarray, labels: list[str]) -> pd.DataFrame:
-    """Share of columns (paths) on which row ``i`` of ``score`` (policy, path) beats row ``j``. [fraction]
+    """Share of columns (paths) on which row ``i`` of ``score`` (policy, path) beats row ``j`` (:func:`beats`: a tie
+    within rounding counts for neither). [fraction]
 
     >>> win_rate_matrix(np.array([[1.0, 3.0], [2.0, 2.0]]), ["a", "b"]).to_numpy().tolist()
     [[nan, 0.5], [0.5, nan]]
@@ -168,5 +187,5 @@ def win_rate_matrix(score: np.ndarray, labels: list[str]) -> pd.DataFrame:
     for i in range(n):
         for j in range(n):
             if i != j:
-                out[i, j] = float(np.mean(score[i] > score[j]))
+                out[i, j] = float(np.mean(beats(score[i], score[j])))
     return pd.DataFrame(out, index=pd.Index(labels, name="policy"), columns=pd.Index(labels, name="versus"))

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from hashpivot.analysis.summary import beats, win_rate_matrix
+
 #: Per-path finals kept for every variant (dims variant, policy, path).
 FINAL_METRICS = ("nav_usd", "nav_per_share_usd", "btc_per_share", "btc_held", "cash_usd", "mined_btc",
                  "mining_margin_usd_per_mw_day", "ai_margin_usd_per_mw_day", "is_insolvent")
@@ -94,7 +96,6 @@ class SweepResult:
     def as_run(self) -> SweepRun:
         """The sweep as one run of the run store: one row label per (variant, policy), ``v<i>: <axis values> /
         <policy>``; the win rate of NAV per share between variants on common random numbers (first policy)."""
-        from hashpivot.analysis.summary import win_rate_matrix
         from hashpivot.scenarios.toml import to_toml
 
         names = self.labels()
@@ -182,7 +183,7 @@ class SweepCollector:
         for j, policy in enumerate(self._policies[i]):
             for metric in DIFFERENCE_METRICS:
                 rows.append((i, policy, metric, *paired_difference(self._finals[i][metric][j], base[metric][j])))
-            wins.append(float(np.mean(self._finals[i]["nav_per_share_usd"][j] > base["nav_per_share_usd"][0])))
+            wins.append(float(np.mean(beats(self._finals[i]["nav_per_share_usd"][j], base["nav_per_share_usd"][0]))))
         self._rows[i], self._wins[i] = rows, wins
 
     def result(self, baseline_index: int, scenario, seed: int, version: str) -> SweepResult:
