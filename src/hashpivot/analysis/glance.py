@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hashpivot.analysis.per_mw import SEGMENT_LABELS, run_margins
-from hashpivot.analysis.summary import beats
+from hashpivot.analysis.summary import beats, win_share
 from hashpivot.format import MARGIN_STAT_WORD, fmt_number, fmt_pct, fmt_usd
 from hashpivot.units import DAYS_PER_YEAR
 
@@ -199,9 +199,10 @@ def _score(ds, label: str) -> np.ndarray:
 
 def paired_lead(ds, best: str, rival: str) -> Lead:
     """``best``'s paired record against ``rival`` on terminal NAV per share, path by path (ties, such as two
-    policies insolvent on the same path with nothing left, count for neither)."""
+    policies insolvent on the same path with nothing left, or equal up to rounding, count for neither:
+    :func:`hashpivot.analysis.summary.beats`)."""
     a, b = _score(ds, best), _score(ds, rival)
-    wins, losses = int(np.sum(a > b)), int(np.sum(b > a))
+    wins, losses = int(np.sum(beats(a, b))), int(np.sum(beats(b, a)))
     n = wins + losses
     z = (wins - losses) / math.sqrt(n) if n else 0.0
     return Lead(rival, wins, losses, wins / a.size, z)
@@ -265,8 +266,7 @@ def glance(result, insolvency_limit_frac: float = INSOLVENCY_LIMIT_FRAC) -> Glan
     if candidates:
         def rank(p: str) -> tuple[float, float]:
             rivals = [r for r in candidates if r != p]
-            wins = [np.mean(beats(_score(ds, p), _score(ds, r))) for r in rivals]
-            mean_win = float(np.mean(wins)) if rivals else 1.0
+            mean_win = float(np.mean([win_share(_score(ds, p), _score(ds, r)) for r in rivals])) if rivals else 1.0
             return mean_win, float(np.nanmedian(_score(ds, p)))
 
         best = max(candidates, key=rank)

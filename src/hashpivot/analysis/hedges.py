@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from hashpivot.analysis.summary import beats, cvar
+from hashpivot.analysis.summary import cvar, win_share
 
 #: Label of the twin without hedges.
 UNHEDGED = "unhedged"
@@ -69,7 +69,7 @@ def _row(policy: str, name: str, sub: xr.Dataset, nav_unhedged: np.ndarray, base
     score_u = nav_unhedged / base["shares"].values
     cost = nav_unhedged - nav
     se = float(cost.std(ddof=1) / np.sqrt(cost.size)) if cost.size > 1 else float("nan")
-    return (policy, name, *stats, float(np.mean(beats(score, score_u))), float(cost.mean()), se,
+    return (policy, name, *stats, win_share(score, score_u), float(cost.mean()), se,
             stats[1] - float(np.quantile(nav_unhedged, 0.05)), *spread)
 
 

@@ -36,7 +36,7 @@ from hashpivot.analysis.decision_metric import (
     stat_value,
     variant_values,
 )
-from hashpivot.analysis.summary import beats
+from hashpivot.analysis.summary import win_share
 from hashpivot.errors import InputError, ScenarioError
 
 #: Candidates a search evaluates by default.
@@ -493,7 +493,7 @@ def concat_sweeps(results: Sequence[Any]):
                 rows.append((i, policy, metric, *paired_difference(dataset[metric].values[i, j],
                                                                    dataset[metric].values[0, j])))
     score = dataset["nav_per_share_usd"].values
-    wins = beats(score, score[0:1, 0:1, :]).mean(axis=2)
+    wins = win_share(score, score[0:1, 0:1, :], axis=2)
     dataset["win_rate_vs_baseline"] = (("variant", "policy"), wins)
     values = [v for r in results for v in r.values]
     return SweepResult(axes, values, summary, dataset, pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS), 0,

@@ -167,6 +167,16 @@ def beats(score: ArrayLike, other: ArrayLike) -> np.ndarray:
         return score - other > TIE_REL_TOL * np.maximum(np.abs(score), np.abs(other))
 
 
+def win_share(score: ArrayLike, other: ArrayLike, axis: int = -1) -> np.ndarray | float:
+    """Share of paths (``axis``) on which ``score`` :func:`beats` ``other``, on common random numbers. [fraction]
+
+    >>> win_share([1.0, 3.0, 2.0], [2.0, 2.0, 2.0])
+    0.3333333333333333
+    """
+    share = beats(score, other).mean(axis=axis)
+    return float(share) if share.ndim == 0 else share
+
+
 def win_rate_frame(ds: xr.Dataset) -> pd.DataFrame:
     """Share of paths on which the row policy ends with a higher NAV per share (``nav_usd / shares``) than the
     column policy, on common random numbers. [fraction] Index ``policy``, columns ``versus``; NaN on the
@@ -187,5 +197,5 @@ def win_rate_matrix(score: np.ndarray, labels: list[str]) -> pd.DataFrame:
     for i in range(n):
         for j in range(n):
             if i != j:
-                out[i, j] = float(np.mean(beats(score[i], score[j])))
+                out[i, j] = win_share(score[i], score[j])
     return pd.DataFrame(out, index=pd.Index(labels, name="policy"), columns=pd.Index(labels, name="versus"))

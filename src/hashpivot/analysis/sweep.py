@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from hashpivot.analysis.summary import beats, win_rate_matrix
+from hashpivot.analysis.summary import win_rate_matrix, win_share
 
 #: Per-path finals kept for every variant (dims variant, policy, path).
 FINAL_METRICS = ("nav_usd", "nav_per_share_usd", "btc_per_share", "btc_held", "cash_usd", "mined_btc",
@@ -183,7 +183,7 @@ class SweepCollector:
         for j, policy in enumerate(self._policies[i]):
             for metric in DIFFERENCE_METRICS:
                 rows.append((i, policy, metric, *paired_difference(self._finals[i][metric][j], base[metric][j])))
-            wins.append(float(np.mean(beats(self._finals[i]["nav_per_share_usd"][j], base["nav_per_share_usd"][0]))))
+            wins.append(win_share(self._finals[i]["nav_per_share_usd"][j], base["nav_per_share_usd"][0]))
         self._rows[i], self._wins[i] = rows, wins
 
     def result(self, baseline_index: int, scenario, seed: int, version: str) -> SweepResult:
