@@ -80,3 +80,23 @@ def test_compare_fits_80_columns_with_whole_policy_names_and_wide_shows_every_co
             for word in m.short.split():  # a header may wrap onto two lines
                 assert word in header, m.short
     assert [line.split("│")[1].strip() for line in _table_lines(wide.stdout) if line.startswith("│")] == policies
+
+
+def test_a_path_longer_than_the_terminal_is_printed_whole_on_a_line_of_its_own(tmp_path):
+    # rich folds a word longer than the console mid-word; a folded path cannot be copied. The CLI's console wraps
+    # plain lines at spaces only, with or without (style-free) markup, and leaves styled markup to rich.
+    from rich.markup import escape
+
+    from hashpivot.cli.common import rich_console
+
+    deep = tmp_path / ("x" * 30) / ("y" * 30) / "runs.duckdb"
+    console = rich_console()
+    console.width = 40
+    with console.capture() as capture:
+        console.print(f"recorded as run 2 in {deep} (hashpivot runs show 2)")
+        console.print(escape(f"market: {tmp_path}/[draft]/market.toml"), markup=True)
+        console.print(f"wrote {deep}", markup=False)
+    lines = capture.get().splitlines()
+    assert lines[:3] == ["recorded as run 2 in", str(deep), "(hashpivot runs show 2)"]
+    assert f"{tmp_path}/[draft]/market.toml" in lines  # an escaped bracket is text, not a style
+    assert lines[-2:] == ["wrote", str(deep)]
