@@ -30,8 +30,10 @@ demo: $(STAMP)
 	$(if $(HASHPIVOT_DATA),$(BIN)/hashpivot hashprice --around-halving 4 --before-days 365 --after-days 60 --out reports/hashprice,@echo "no chain table: skipped the hashprice history (set HASHPIVOT_DATA)")
 	@echo "hashpivot is installed in $(BIN)/: call $(BIN)/hashpivot, or 'source $(BIN)/activate' for plain 'hashpivot'"
 
+# One pytest worker per core, each taking whole test files (their module fixtures are built once); the suite is
+# single-threaded Python for the most part, so two cores take it from about 11 to about 7 minutes.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Debian's Chromium for the dashboard's browser test (tests/test_dashboard_browser.py); never a downloaded
 # browser. Without apt-get or root it says why and goes on: the test then skips locally and fails under CI.

@@ -18,6 +18,13 @@ def assert_bad_input(result, *words: str) -> str:
     return lines[0]
 
 
+def assert_fits_columns(stdout: str, width: int = 80) -> None:
+    """Every line of ``stdout`` fits ``width`` columns, but a line that is one word: a path longer than the terminal,
+    which the CLI prints whole on a line of its own (a folded path cannot be copied)."""
+    too_wide = [line for line in stdout.splitlines() if len(line) > width and " " in line.strip()]
+    assert not too_wide, too_wide
+
+
 def small_scenario_toml(directory: Path) -> Path:
     """The default preset shortened to one year, written as ``small.toml`` in ``directory``."""
     from hashpivot.scenarios.toml import load_preset, to_toml

@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 
 import pytest
-from cli_helpers import assert_bad_input
+from cli_helpers import assert_bad_input, assert_fits_columns
 from typer.testing import CliRunner
 
 from hashpivot import api
@@ -182,7 +182,7 @@ def test_against_reports_cli_prints_the_table_and_json(shared_csv):
     assert "rounding +- BTC" in human.stdout and "0 inside the payout band" in " ".join(human.stdout.split())
     narrow = runner.invoke(app, args, env={"COLUMNS": "80"})
     assert narrow.exit_code == 0
-    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
+    assert_fits_columns(narrow.stdout)
     assert "2024-05" in narrow.stdout and "inside band" in narrow.stdout and "--wide shows them" in narrow.stdout
 
 

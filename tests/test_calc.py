@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_helpers import assert_bad_input
+from cli_helpers import assert_bad_input, assert_fits_columns
 from typer.testing import CliRunner
 
 from hashpivot.analysis.calc import CalcFleet, CalcPath, MarketToday, calculate
@@ -116,7 +116,7 @@ def test_calc_reads_today_from_a_chain_table(make_chain_csv, synthetic_rows):
     text = runner.invoke(app, ["calc", "--hashrate-phs", "1000", "--efficiency-j-per-th", "20",
                                "--power-price-usd-per-mwh", "45", "--data", str(path)], env={"COLUMNS": "80"})
     assert text.exit_code == 0, text.output
-    assert max(len(line) for line in text.stdout.splitlines()) <= 80
+    assert_fits_columns(text.stdout)
     assert "break-even power price [USD/MWh]" in text.stdout and "Coin Metrics" in text.stdout
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from cli_helpers import small_scenario_toml
+from cli_helpers import assert_fits_columns, small_scenario_toml
 from typer.testing import CliRunner
 
 from hashpivot.cli import app
@@ -64,7 +64,7 @@ def test_compare_fits_80_columns_with_whole_policy_names_and_wide_shows_every_co
     narrow = runner.invoke(app, ["compare", str(small_scenario), "--paths", PATHS, "--no-store"],
                            env={"COLUMNS": "80"})
     assert narrow.exit_code == 0, narrow.output
-    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
+    assert_fits_columns(narrow.stdout)
     rows = _table_lines(narrow.stdout)
     first_cells = [line.split("│")[1].strip() for line in rows if line.startswith("│")]
     assert first_cells == policies  # one line per policy, each name whole (no '…', no wrapped second line)
