@@ -1,10 +1,13 @@
 """Compile the engine's jitted kernels into numba's on-disk cache.
 
 ``make`` runs ``python -m hashpivot.engine.warmup`` once after installing, so that the first real run loads machine
-code (under a second) instead of compiling it (about 5 minutes on two cores: 4 min 52 s on the quiet VM on
-2026-12-04, 8 min beside other work on 2026-12-06; most of it is numba's IR inliner copying the inlined stages into
-the two day-loop kernels: 124 s of the 160 s ``run_company`` took, profiled 2026-12-06). numba checks each cached
-kernel against its source file, so an edited kernel simply compiles again on its next call.
+code (under a second) instead of compiling it: about 3 minutes on two cores (2 min 53 s on 2026-12-07). Most of it
+is numba's passes over the two day-loop kernels, whose inlined stages make one very large function each; the
+writers of the monthly and terminal rows are compiled apart (``engine.stages._once_a_month``), which halved it
+(about 5 minutes before, 4 min 52 s on the quiet VM on 2026-12-04). Compiling the two kernels in two processes at
+once gains nothing: the one with the optional stages alone takes as long as both (5 min 10 s of 5 min 8 s, measured
+2026-12-07 before the split). numba checks each cached kernel against its source file, so an edited kernel simply
+compiles again on its next call.
 """
 
 from __future__ import annotations
