@@ -5,8 +5,8 @@ row and of a path's last row (``store_month``, ``store_terminal``, ``store_growt
 they call) run once a month or once a path and are compiled once, as functions of their own (``_once_a_month``),
 shared by both kernels. Inlined, they were about half of the kernels' compile: the warm-up took 306 s with them
 inlined and 165 s with them called (2-core VM, 2026-12-07), and the RM1 and growth benchmarks moved by less than
-their run-to-run noise (single thread, best of 3: 8.28 / 8.92 s inlined against 8.59 / 8.99 s called). Each reads
-and writes the columns of the path's state ``st`` (``engine.state.PATH_STATE``) that its docstring names, and
+their run-to-run noise (growth benchmark, one thread, best of 3: 8.28 / 8.92 s inlined, 8.59 / 8.99 s called). Each
+reads and writes the columns of the path's state ``st`` (``engine.state.PATH_STATE``) that its docstring names, and
 returns the day's flows it computes. A stage that computes a protocol or economic quantity calls the compiled twin
 of the formula in ``engine.kernels`` (hashvalue, production, energy cost, break-even power price, lease rent, GPU
 revenue), so each is written once. Inputs arrive as named tuples (``engine.step.MarketArrays``, ``CompanyInputs``)
