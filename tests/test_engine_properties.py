@@ -112,6 +112,13 @@ def check_conservation(data):
         np.testing.assert_allclose(ds["nav_usd"].values - ds["attributable_nav_usd"].values,
                                    (1 - retained) * entity_nav, rtol=1e-9,
                                    atol=1e-12 * (1 + np.abs(ds["nav_usd"].values).max()))
+        # what the sites still hold sums to the company's (the contracts' where its NAV counts them)
+        scale = 1e-9 * (1 + np.abs(ds["nav_usd"].values).max())
+        np.testing.assert_allclose(ds["site_fleet_value_usd"].sum("site").values, ds["fleet_value_usd"].values,
+                                   rtol=1e-9, atol=scale)
+        if data["company"].get("nav_basis", "with_contracts") == "with_contracts":
+            np.testing.assert_allclose(ds["site_contracted_value_usd"].sum("site").values,
+                                       ds["contracted_value_usd"].values, rtol=1e-9, atol=scale)
     for name in ("mined_btc", "sold_btc", "bought_btc", "power_cost_usd", "mining_mw_days", "ai_mw_days"):
         assert np.all(ds[name].values >= 0), name
     assert np.all(ds["shares"].values >= data["company"]["shares_outstanding"])

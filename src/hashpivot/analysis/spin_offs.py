@@ -13,7 +13,8 @@ import pandas as pd
 #: Columns of :func:`spin_off_frame`, with their units.
 SPIN_OFF_COLUMNS = {
     "policy": "label", "entity": "name", "retained_frac": "fraction", "valuation": "kind",
-    "entity_nav_usd_p50": "USD", "entity_retained_nav_usd_p50": "USD", "entity_stake_usd_p50": "USD",
+    "entity_nav_usd_p50": "USD", "entity_fleet_value_usd_p50": "USD", "entity_contracted_value_usd_p50": "USD",
+    "entity_retained_nav_usd_p50": "USD", "entity_stake_usd_p50": "USD",
     "nav_usd_p50": "USD", "attributable_nav_usd_p50": "USD",
 }
 
@@ -33,7 +34,8 @@ def spin_off_frame(result) -> pd.DataFrame | None:
             rows.append({
                 "policy": policy, "entity": x.name, "retained_frac": x.retained_frac, "valuation": x.valuation,
                 **{f"{name}_p50": float(np.median(entity[name].values))
-                   for name in ("entity_nav_usd", "entity_retained_nav_usd", "entity_stake_usd")},
+                   for name in ("entity_nav_usd", "entity_fleet_value_usd", "entity_contracted_value_usd",
+                                "entity_retained_nav_usd", "entity_stake_usd")},
                 "nav_usd_p50": float(np.median(sel["nav_usd"].values)),
                 "attributable_nav_usd_p50": float(np.median(sel["attributable_nav_usd"].values)),
             })

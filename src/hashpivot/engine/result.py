@@ -33,6 +33,8 @@ from hashpivot.engine.state import (
     T_NAV,
     T_SHARES,
     SITE_TOTALS,
+    N_SITE_VALUES,
+    SITE_VALUES,
     T_SITE0,
     TERMINAL_COLUMNS,
     terminal_width,
@@ -176,7 +178,9 @@ class SimResult:
 def site_metrics(scenario, terminal: np.ndarray, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Each site's flows per path, (policy, path, site) arrays named ``site_<SITE_TOTALS name>``, from the tracked
     sites' columns of ``terminal`` (a company of several sites) or, for a company of one site, from its segments
-    (``data``: the terminal columns by name), which are that site's figures. [units of each name]"""
+    (``data``: the terminal columns by name), which are that site's figures; with spin-offs, also each site's
+    ``SITE_TOTALS`` when its spin-off took effect (``site_<name>_before_spin_off``) and what it still holds on the
+    last day (``site_<SITE_VALUES name>``). [units of each name]"""
     names = [name for name, _ in SITE_TOTALS]
     n_sites = len(scenario.company.sites)
     if tracked_sites(n_sites, bool(scenario.company.spin_offs)):
@@ -187,6 +191,9 @@ def site_metrics(scenario, terminal: np.ndarray, data: dict[str, np.ndarray]) ->
         if scenario.company.spin_offs:
             snap = terminal[:, :, T_SITE0 + width:T_SITE0 + 2 * width].reshape(block.shape)
             out |= {f"site_{name}_before_spin_off": snap[:, :, :, i] for i, name in enumerate(names)}
+            at = T_SITE0 + 2 * width
+            held = terminal[:, :, at:at + n_sites * N_SITE_VALUES].reshape(*block.shape[:3], N_SITE_VALUES)
+            out |= {f"site_{name}": held[:, :, :, i] for i, (name, _) in enumerate(SITE_VALUES)}
         return out
     one = {
         "mined_btc": data["mined_btc"], "mining_revenue_usd": data["mining_revenue_usd"],
@@ -200,11 +207,14 @@ def site_metrics(scenario, terminal: np.ndarray, data: dict[str, np.ndarray]) ->
 
 def entity_metrics(scenario, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Each spin-off's figures per path, (policy, path, entity) arrays (none without spin-offs): its sites' revenue,
-    opex, capex and margin since it took effect (``entity_*_usd``: totals less the snapshot of ``site_metrics``), its
-    NAV (``entity_nav_usd``: the net cash its sites made since then, revenue - opex - capex; the schema's
-    ``SpinOff`` states the assumption), the company's share of that NAV (``entity_retained_nav_usd``) and its stake
-    at the spin-off's valuation (``entity_stake_usd``: that share, or the retained fraction x the multiple x the
-    entity's day-0 self-mining EH/s or its sites' grid MW). [USD]"""
+    opex, capex and margin since it took effect (``entity_*_usd``: totals less the snapshot of ``site_metrics``),
+    what its sites still hold on the last day (``entity_fleet_value_usd``, ``entity_contracted_value_usd``: its
+    fleets' resale value and its contracts' value, as the company's NAV counts them), its NAV (``entity_nav_usd``:
+    the net cash its sites made since then, revenue - opex - capex, plus those two where the company's NAV counts
+    them, ``nav_basis = "with_contracts"``; the schema's ``SpinOff`` states the assumption), the company's share of
+    that NAV (``entity_retained_nav_usd``) and its stake at the spin-off's valuation (``entity_stake_usd``: that
+    share, or the retained fraction x the multiple x the entity's day-0 self-mining EH/s or its sites' grid MW).
+    [USD]"""
     company = scenario.company
     if not company.spin_offs:
         return {}
@@ -212,22 +222,28 @@ def entity_metrics(scenario, data: dict[str, np.ndarray]) -> dict[str, np.ndarra
     since = {name: data[f"site_{name}"] - data[f"site_{name}_before_spin_off"]
              for name in ("mining_revenue_usd", "mining_opex_usd", "mining_capex_usd", "ai_revenue_usd",
                           "ai_opex_usd", "ai_capex_usd")}
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("revenue", "opex", "capex", "nav", "retained", "stake")}
+    keys = ("revenue", "opex", "capex", "fleet", "contracted", "nav", "retained", "stake")
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in keys}
+    counts_held = company.nav_basis == "with_contracts"
     for x in company.spin_offs:
         rows = [index[s] for s in x.sites]
         revenue = sum(since[f"{seg}_revenue_usd"][:, :, rows].sum(axis=2) for seg in ("mining", "ai"))
         opex = sum(since[f"{seg}_opex_usd"][:, :, rows].sum(axis=2) for seg in ("mining", "ai"))
         capex = sum(since[f"{seg}_capex_usd"][:, :, rows].sum(axis=2) for seg in ("mining", "ai"))
-        nav = revenue - opex - capex
+        fleet = data["site_fleet_value_usd"][:, :, rows].sum(axis=2)
+        contracted = data["site_contracted_value_usd"][:, :, rows].sum(axis=2)
+        nav = revenue - opex - capex + ((fleet + contracted) if counts_held else 0.0)
         if x.valuation == "nav":
             stake = x.retained_frac * nav
         else:
             size = (sum(f.hashrate_ehs for f in company.fleets if f.site in x.sites) if x.valuation == "ev_per_ehs"
                     else sum(s.power_mw for s in company.sites if s.name in x.sites))
             stake = np.full(nav.shape, x.retained_frac * x.multiple_usd * size)
-        for key, value in zip(cols, (revenue, opex, capex, nav, x.retained_frac * nav, stake), strict=True):
+        values = (revenue, opex, capex, fleet, contracted, nav, x.retained_frac * nav, stake)
+        for key, value in zip(keys, values, strict=True):
             cols[key].append(value)
     names = {"revenue": "entity_revenue_usd", "opex": "entity_opex_usd", "capex": "entity_capex_usd",
+             "fleet": "entity_fleet_value_usd", "contracted": "entity_contracted_value_usd",
              "nav": "entity_nav_usd", "retained": "entity_retained_nav_usd", "stake": "entity_stake_usd"}
     return {names[k]: np.stack(v, axis=2) for k, v in cols.items()}
 

@@ -109,6 +109,9 @@ from hashpivot.engine.plan import (
 )
 from hashpivot.engine.state import (
     N_SITE_TOTALS,
+    N_SITE_VALUES,
+    SV_CONTRACTED_VALUE_USD,
+    SV_FLEET_VALUE_USD,
     ST_AI_CAPEX_USD,
     ST_AI_MW_DAYS,
     ST_AI_OPEX_USD,
@@ -720,8 +723,9 @@ def resale_value_usd(fs, company, f, t, hashprice_ratio):
 
 
 @njit(inline="always")
-def fleet_value_usd(st, fs, company, market, p, t):
-    """What the fleets the company still holds on day ``t`` would resell for [USD]: for each fleet, its active TH/s
+def fleet_value_usd(st, fs, company, market, p, t, site):
+    """What the fleets the company still holds on day ``t`` would resell for [USD] (those of site index ``site``
+    only, or all with ``site`` -1): for each fleet, its active TH/s
     (grid MW still mining x its stock EH/s per grid MW; MW converted to AI/HPC, retired or sold count nothing) x
     ``formulas.fleet.resale_usd_per_th`` (its price new ``L_PRICE_NEW_USD_PER_TH``, its age on day ``t``
     (``_age_years``), the economic life ``G_LIFE_YEARS``, hashprice on day ``t`` / on day 0 from the path's own
@@ -737,7 +741,7 @@ def fleet_value_usd(st, fs, company, market, p, t):
     value = 0.0
     for f in range(fleets.shape[0]):
         mw = fs[f, FS_ACTIVE_GRID_MW]
-        if mw <= 1e-12:
+        if mw <= 1e-12 or (site >= 0 and int(fleets[f, F_SITE_INDEX]) != site):
             continue
         mw_new = min(fs[f, FS_UPGRADED_GRID_MW], mw)
         if mw_new <= 0.0:
@@ -1380,8 +1384,9 @@ def _lease_value_usd(pr, ps, j, t, rate_per_year):
 
 
 @njit(inline="always")
-def contracted_value_usd(ps, company, market, p, t):
-    """Present value on day ``t`` of what the company's AI/HPC contracts still pay after ``t``, at the company's
+def contracted_value_usd(ps, company, market, p, t, site):
+    """Present value on day ``t`` of what the company's AI/HPC contracts (those at site index ``site`` only, or all
+    with ``site`` -1) still pay after ``t``, at the company's
     ``C_CONTRACT_DISCOUNT_RATE_PER_YEAR`` and each tenant's default hazard: a lease's rent of its contracted
     occupancy to the end of its term net of its operating share (``_lease_value_usd``); a GPU cloud's contracted
     GPU-hours to the end of its contract, net of their share of the hall's power (at day ``t``'s power index) and
@@ -1392,7 +1397,7 @@ def contracted_value_usd(ps, company, market, p, t):
     value = 0.0
     for j in range(pr.shape[0]):
         start = company.start_days[p, j]
-        if start < 0 or start > t:
+        if start < 0 or start > t or (site >= 0 and int(pr[j, P_SITE_INDEX]) != site):
             continue
         build = int(pr[j, P_BUILD_DAYS])
         if build > 0 and t < start + build - 1:
@@ -1434,8 +1439,8 @@ def reported_nav_usd(st, ps, fs, company, market, p, t, btc_price_usd):
     nav = nav_usd(st, btc_price_usd)
     if company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0 or st[S_INSOLVENT_DAY] >= 0:
         return nav, 0.0, 0.0
-    contracted = contracted_value_usd(ps, company, market, p, t)
-    fleet = fleet_value_usd(st, fs, company, market, p, t)
+    contracted = contracted_value_usd(ps, company, market, p, t, -1)
+    fleet = fleet_value_usd(st, fs, company, market, p, t, -1)
     return nav + contracted + fleet, contracted, fleet
 
 
@@ -1474,7 +1479,8 @@ def snapshot_sites(sts, snap, sites, t):
 @_once_a_month
 def store_terminal(st, ps, fs, sts, snap, company, market, term, p, t):
     """Write path ``p``'s row of the terminal array (``engine.state.TERMINAL_COLUMNS``, then the tracked sites'
-    ``SITE_TOTALS`` from ``T_SITE0``, then, with spin-offs, their snapshots) on its last day ``t``. The fleets'
+    ``SITE_TOTALS`` from ``T_SITE0``, then, with spin-offs, their snapshots and each site's ``SITE_VALUES``: its
+    fleets' resale value and its contracts' value, 0 on an insolvent path) on its last day ``t``. The fleets'
     resale value (``T_FLEET_VALUE_USD``, ``fleet_value_usd``) is written whatever the NAV basis (0 on an insolvent
     path): NAV adds it with ``nav_basis = "with_contracts"``, the DCF's terminal value always."""
     for site in range(sts.shape[0]):
@@ -1484,9 +1490,15 @@ def store_terminal(st, ps, fs, sts, snap, company, market, term, p, t):
     for site in range(snap.shape[0]):
         for i in range(N_SITE_TOTALS):
             term[p, after + site * N_SITE_TOTALS + i] = snap[site, i]
+    after += snap.shape[0] * N_SITE_TOTALS
+    for site in range(snap.shape[0]):
+        at = after + site * N_SITE_VALUES
+        term[p, at + SV_FLEET_VALUE_USD] = fleet_value_usd(st, fs, company, market, p, t, site)  # 0 if insolvent
+        term[p, at + SV_CONTRACTED_VALUE_USD] = (contracted_value_usd(ps, company, market, p, t, site)
+                                                 if st[S_INSOLVENT_DAY] < 0 else 0.0)
     nav, contracted, fleet = reported_nav_usd(st, ps, fs, company, market, p, t, market.btc_price_usd[p, t])
     if company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0:  # NAV left it out: the DCF and the column still count it
-        fleet = fleet_value_usd(st, fs, company, market, p, t)
+        fleet = fleet_value_usd(st, fs, company, market, p, t, -1)
     term[p, T_BTC] = st[S_BTC_HELD]
     term[p, T_CASH] = st[S_CASH_USD]
     term[p, T_DEBT] = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD] + st[S_TRANCHE_DEBT_USD]
@@ -1531,7 +1543,7 @@ def store_value_terminal(st, ps, company, market, term, p, t, contracted_usd, fl
     if st[S_INSOLVENT_DAY] >= 0:
         contracted_usd = 0.0
     elif company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0 and company.projects.shape[0] > 0:
-        contracted_usd = contracted_value_usd(ps, company, market, p, t)
+        contracted_usd = contracted_value_usd(ps, company, market, p, t, -1)
     owed = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD] + st[S_LOAN_USD] + st[S_TRANCHE_DEBT_USD]
     operations = st[S_PV_FLOWS_USD] + st[S_DISCOUNT_FACTOR] * (contracted_usd + fleet_usd - owed)
     opening = company.scalars[C_CASH_USD] + company.scalars[C_BTC_HELD] * market.btc_price_usd[p, 0]

@@ -189,6 +189,15 @@ SITE_TOTALS = (
  ST_AI_OPEX_USD, ST_AI_CAPEX_USD, ST_AI_MW_DAYS) = range(len(SITE_TOTALS))
 N_SITE_TOTALS = len(SITE_TOTALS)
 
+#: Per site, with spin-offs, what it still holds on a path's last day (the terminal row carries them after the
+#: spin-off snapshots): an entity's NAV counts them beside its net cash when NAV does (``nav_basis``). (name, meaning)
+SITE_VALUES = (
+    ("fleet_value_usd", "its fleets' resale value (engine.stages.fleet_value_usd) [USD]"),
+    ("contracted_value_usd", "what its AI/HPC contracts still pay (engine.stages.contracted_value_usd) [USD]"),
+)
+SV_FLEET_VALUE_USD, SV_CONTRACTED_VALUE_USD = range(len(SITE_VALUES))
+N_SITE_VALUES = len(SITE_VALUES)
+
 
 def tracked_sites(n_sites: int, spin_offs: bool = False) -> int:
     """Sites whose flows the kernel keeps apart (``SITE_TOTALS``): every site of a company of several or with
@@ -200,8 +209,9 @@ def tracked_sites(n_sites: int, spin_offs: bool = False) -> int:
 def terminal_width(n_sites: int, spin_offs: bool = False) -> int:
     """Columns of a terminal row: ``TERMINAL_COLUMNS``, then each tracked site's ``SITE_TOTALS`` (from
     ``T_SITE0``, site by site), then, with spin-offs, each site's ``SITE_TOTALS`` as they stood when its spin-off
-    took effect (zeros for a site not spun off). [count]"""
-    return len(TERMINAL_COLUMNS) + tracked_sites(n_sites, spin_offs) * N_SITE_TOTALS * (2 if spin_offs else 1)
+    took effect (zeros for a site not spun off) and each site's ``SITE_VALUES`` on the last day. [count]"""
+    sites = tracked_sites(n_sites, spin_offs)
+    return len(TERMINAL_COLUMNS) + sites * N_SITE_TOTALS + (sites * (N_SITE_TOTALS + N_SITE_VALUES) if spin_offs else 0)
 
 
 #: Per AI project (rows), its state on a path. Days are whole numbers held as floats. (name, meaning [unit])

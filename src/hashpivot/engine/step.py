@@ -85,6 +85,7 @@ from hashpivot.engine.state import (
     N_PURCHASE_STATE,
     N_SITE_ENERGY,
     N_SITE_TOTALS,
+    N_SITE_VALUES,
     N_STATE,
     N_TRACKED_COLS,
     T_SITE0,
@@ -342,7 +343,7 @@ def _run_paths(market, company, code, params, month_days, check, out, work, full
     ds, win, sts, snap = work.debt_state, work.margin_window, work.site_totals, work.site_snapshot
     orders, pur = work.orders, work.purchases
     # the growth policy's columns follow the sites' (``engine.state.terminal_width``)
-    n_terminal = T_SITE0 + (sts.shape[0] + snap.shape[0]) * N_SITE_TOTALS
+    n_terminal = T_SITE0 + (sts.shape[0] + snap.shape[0]) * N_SITE_TOTALS + snap.shape[0] * N_SITE_VALUES
     n_paths, n_cols = market.btc_price_usd.shape
     window = int(params[TP_WINDOW_DAYS]) if code == SELL_ABOVE_AVERAGE else 0
     n_store = out.monthly.shape[0]

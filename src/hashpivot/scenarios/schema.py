@@ -503,8 +503,10 @@ class SpinOff(Model):
     (their fleets' mining, their AI/HPC projects) are the entity's: the company still consolidates them (it controls
     the entity), and its attributable figures take the other holders' share of the entity's NAV off. The entity's
     NAV: the net cash its sites made since the spin-off (revenue - opex - capex; *assumption*: it starts with no
-    cash, BTC or debt of its own and the overheads stay with the parent). The stake is valued at that NAV or at a
-    stated multiple of the entity's EH/s or MW (``valuation``)."""
+    cash, BTC or debt of its own and the overheads stay with the parent), plus, where the company's NAV counts them
+    (``nav_basis = "with_contracts"``), what its sites still hold at the horizon: their fleets' resale value and
+    what their AI/HPC contracts still pay. The stake is valued at that NAV or at a stated multiple of the entity's
+    EH/s or MW (``valuation``)."""
 
     name: str = Field(min_length=1, description="The entity's name. [text]")
     on_date: date = Field(description="Day the sites pass to the entity; a date before run.start_date: from day 1. [date]")
