@@ -116,7 +116,7 @@ def test_compare_shows_insolvency_with_economic_shutdown_beside_machines_always_
     assert always_on == {p: float(want[p]) for p in ("sell_all", "hold_all")}
     human = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "r")], env={"COLUMNS": "120"})
     assert human.exit_code == 0, human.output
-    assert "machines always on, the old assumption" in human.stdout
+    assert "(in brackets: the same paths, machines always on)" in human.stdout
     page = (tmp_path / "r" / "report.html").read_text()
     assert 'id="shutdown-vs-always-on"' in page and "machines always on" in page
     rm1 = CliRunner().invoke(app, ["compare", "rm1", "--paths", "64", "--no-store", "--json"])

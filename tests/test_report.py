@@ -229,12 +229,27 @@ def test_scenario_section_names_the_company_and_fleets(page_text, result):
         assert pol.label in text
 
 
+def _nav_caption(page_text: str) -> str:
+    section = page_text.split('<section id="fan-nav">', 1)[1].split("</section>", 1)[0]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", section)).split())
+
+
+def test_the_nav_chart_says_what_nav_counts(page_text):
+    """The default preset's NAV counts its contracts and fleets (nav_basis = "with_contracts"): its caption says so
+    (test_report_without_stored_paths checks the balance-sheet basis)."""
+    assert ("NAV = BTC held x BTC price + cash - debt, plus what the AI/HPC contracts still pay and what the fleets "
+            "would resell for, at each month end") in _nav_caption(page_text)
+
+
 def test_report_without_stored_paths(tmp_path):
     data = load_preset("default").model_dump(mode="python", exclude_none=True)
     data["run"].update(n_paths=40, horizon_days=60, store_paths=0)
+    data["company"]["nav_basis"] = "balance_sheet"
     small = simulate(from_dict(data, "default, no stored paths"))
     parser = _Page()
-    parser.feed(write_report(small, tmp_path / "r.html").read_text(encoding="utf-8"))
+    text = write_report(small, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "cash - debt (the balance sheet's, nav_basis), at each month end" in _nav_caption(text)
+    parser.feed(text)
     assert parser.section_ids == list(SECTION_IDS)
     fig = next(json.loads(text) for attrs, text in parser.scripts if attrs.get("data-target") == "fig-fan-nav")
     medians = [t for t in fig["data"] if t.get("hoverinfo") != "skip"]

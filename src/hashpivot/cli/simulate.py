@@ -347,8 +347,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
         shutdown = result.summary[(result.summary["metric"] == "insolvency") & (result.summary["stat"] == "probability")]
         pairs = ", ".join(f"{p} {fmt_pct(v)} ({fmt_pct(always_on[p])})"
                           for p, v in zip(shutdown["policy"], shutdown["value"], strict=True) if p in always_on)
-        console.print(f"P(insolvency) with economic shutdown (machines always on, the old assumption): {pairs}",
-                      markup=False, highlight=False)
+        console.print("P(insolvency) with economic shutdown (in brackets: the same paths, machines always on): "
+                      + pairs, markup=False, highlight=False)
     if not incremental.empty:
         # one line per plan, under the first treasury policy it ran (the others differ little; --json has all)
         median = incremental[incremental["stat"] == "p50"]

@@ -269,7 +269,9 @@ def input_panel(scenario, defaults: DashboardInputs) -> tuple[DashboardInputs, l
                                   help="When the main plan converts MW, compare it with keeping every MW mining.")
         st.subheader("Hedges")
         if scenario.hedges:
-            st.caption(f"The scenario holds {len(scenario.hedges)} hedge(s): see the Hedges section of the results.")
+            n_hedges = len(scenario.hedges)
+            st.caption(f"The scenario holds {n_hedges} hedge{'' if n_hedges == 1 else 's'}: see the Hedges section of "
+                       "the results.")
         hedge = st.checkbox("Add the reference hedges", key="reference_hedges",
                             help="Issue 18's two: a hashprice forward selling half the fleets' hashrate for two years "
                                  "at the starting hashprice, and a two-year put struck 25 % below spot on half the BTC "

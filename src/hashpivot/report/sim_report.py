@@ -112,7 +112,10 @@ def render_report(result, insolvency_limit_frac: float | None = None,
     answer = glance(result, INSOLVENCY_LIMIT_FRAC if insolvency_limit_frac is None else insolvency_limit_frac)
     fans = [
         _fan("fan-nav", "Net asset value", ds["monthly_nav_usd"].values, policies, dates, "USD", 1.0, n_samples,
-             "NAV = BTC held x BTC price + cash - debt, at each month end."),
+             "NAV = BTC held x BTC price + cash - debt"
+             + (", plus what the AI/HPC contracts still pay and what the fleets would resell for"
+                if scenario.company.nav_basis == "with_contracts" else " (the balance sheet's, nav_basis)")
+             + ", at each month end."),
         _fan("fan-btc", "BTC held", ds["monthly_btc_held"].values, policies, dates, "BTC", 1.0, n_samples,
              "BTC on the balance sheet at each month end."),
         _fan("fan-btc-per-share", "BTC per share", ds["monthly_btc_per_share"].values, policies, dates,
