@@ -100,3 +100,20 @@ def test_a_path_longer_than_the_terminal_is_printed_whole_on_a_line_of_its_own(t
     assert lines[:3] == ["recorded as run 2 in", str(deep), "(hashpivot runs show 2)"]
     assert f"{tmp_path}/[draft]/market.toml" in lines  # an escaped bracket is text, not a style
     assert lines[-2:] == ["wrote", str(deep)]
+
+
+def test_every_command_lists_a_one_sentence_summary():
+    """The command lists (`hashpivot --help`, `hashpivot runs --help`, ...) show each command's first help
+    paragraph: it must be one line of the docstring, or the list breaks it mid-sentence where the source wraps."""
+    import typer.main
+
+    def walk(command, path):
+        for name, sub in getattr(command, "commands", {}).items():
+            first = (sub.help or "").strip().split("\n\n")[0]
+            yield " ".join([*path, name]), first
+            yield from walk(sub, [*path, name])
+
+    commands = dict(walk(typer.main.get_command(app), []))
+    assert {"calc", "option", "runs check", "data update"} <= set(commands)
+    wrapped = {name: first for name, first in commands.items() if "\n" in first or not first}
+    assert not wrapped, wrapped

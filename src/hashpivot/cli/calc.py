@@ -81,8 +81,9 @@ def calc(
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Mining calculator: hashprice today and a fleet's revenue, power cost, margin, break-evens and cost to mine
-    one BTC, today and over --days with a difficulty and a price path."""
+    """Mining calculator: a fleet's hashprice, revenue, power, margin, break-evens and cost to mine one BTC.
+
+    Today's figures, and over --days with a difficulty and a price path."""
     with exit_on_error(debug, OPTIONS):
         from hashpivot.analysis.calc import CalcFleet, CalcPath, MarketToday, calculate
         from hashpivot.errors import InputError

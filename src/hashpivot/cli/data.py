@@ -106,8 +106,10 @@ def update(
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Fetch the days the cache lacks (Coin Metrics), validate them, cross-check them (mempool.space),
-    and store them in one transaction. A bad batch is rejected whole and the cache stays as it was."""
+    """Fetch the days the cache lacks (Coin Metrics), check them and store them in one transaction.
+
+    Each batch is validated and cross-checked (mempool.space) before it is stored; a bad batch is rejected whole
+    and the cache stays as it was."""
     with _guard(debug):
         from hashpivot.io.update import resolve_settings, update_cache
 

@@ -57,8 +57,10 @@ def option(
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """What the option to convert mining MW to an AI lease within a window is worth, against converting now; or,
-    with --shutdown, what switching machines off at a loss is worth against running them every day."""
+    """What waiting is worth: the option to convert mining MW to an AI lease later, or to switch machines off.
+
+    The option to convert within a window, against converting now; or, with --shutdown, what switching machines off
+    at a loss is worth against running them every day."""
     names = {"n_paths": "--paths", "seed": "--seed", "convert_mw": "--convert-mw", "window_months": "--window-months",
              "lead_months": "--lead-months", "rate_usd_per_kw_month": "--rate-usd-per-kw-month",
              "term_years": "--term-years", "capex_usd_per_mw": "--capex-usd-per-mw"}

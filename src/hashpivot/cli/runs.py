@@ -237,8 +237,10 @@ def runs_check(
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Report the run store's health: which tables and runs read whole. With --copy-to, copy the readable runs
-    into a new store (the checked store is only read). Exit 0 when healthy or copied, 2 when damaged."""
+    """Report the run store's health: which tables and runs read whole; --copy-to saves the readable runs.
+
+    With --copy-to, copy the readable runs into a new store (the checked store is only read). Exit 0 when healthy
+    or copied, 2 when damaged."""
     with _guard(debug):
         from hashpivot.errors import InputError
 
