@@ -25,7 +25,7 @@ import pytest
 from hashpivot import api
 from hashpivot.scenarios.toml import preset_names
 
-FIXTURE = Path(__file__).parent / "fixtures" / "summary_before_restaging.json"
+FIXTURE = Path(__file__).parent / "fixtures" / "preset_summaries.json"  # first recorded before the restaging (issue 11)
 #: Three chunks of the default 64 paths, the last one partial; a seed of its own.
 N_PATHS, SEED = 130, 11
 #: The libraries whose arithmetic the figures go through (the kernels: numba, llvmlite; the summary: numpy, pandas).
