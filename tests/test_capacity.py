@@ -368,28 +368,29 @@ def test_upgrade_when_payback_is_short_enough(max_payback_months, upgrades):
     assert float(ds["mining_opex_usd"]) == pytest.approx(N_DAYS * MINING_MW * 24 * 40.0, rel=1e-12)
 
 
-def test_project_cash_flows_irr_and_payback():
-    """A 100 MW site lease: 5 M USD of capex on day 1, then 100 x 1000 x 50 x 12 / 365 USD a day. The monthly
-    project flows add up to revenue - capex; the reported IRR zeroes their NPV; payback falls where the
-    cumulative flow turns positive."""
+@pytest.mark.parametrize("day", [1, 366])
+def test_project_cash_flows_irr_and_payback(day):
+    """A 100 MW site lease: 5 M USD of capex on its first day, then 100 x 1000 x 50 x 12 / 365 USD a day. The
+    monthly project flows add up to revenue - capex; the reported IRR zeroes their NPV; the payback counts from the
+    conversion day, whichever it is: 5e6 / 164,383.56 = 30.42 days (each month's flow accrues evenly over its
+    days, and the cumulative flow turns positive in the month after the one it starts in)."""
     data = base(horizon_days=400)
     data["run"]["store_paths"] = 3
     data["policy"]["capacity"] = {
-        "kind": "convert_on_day", "day": 1, "mw": 100.0, "name": "lease",
+        "kind": "convert_on_day", "day": day, "mw": 100.0, "name": "lease",
         "project": {"kind": "site_lease", "rate_usd_per_kw_month": 50.0, "capex_usd_per_mw": 50_000.0,
                     "opex_frac_of_revenue": 0.0}}
     result = simulate(from_dict(data, "t"), check_invariants=True)
     flows = result.dataset["project_net_cash_usd"].isel(policy=0, sample=0, project=0).values
     per_day = 100 * 1000 * 50.0 * 12 / 365
-    assert flows.sum() == pytest.approx(400 * per_day - 5e6, rel=1e-12)
+    assert flows.sum() == pytest.approx((400 - day + 1) * per_day - 5e6, rel=1e-12)
     rows = result.summary.set_index(["metric", "stat"])["value"]
     irr_month = (1 + rows[("lease.irr_frac_per_year", "p50")]) ** (1 / 12) - 1
     monthly = flows[1:]
     npv = sum(f / (1 + irr_month) ** i for i, f in enumerate(monthly))
     assert abs(npv) < 1e-6 * 5e6
-    cumulative = np.cumsum(monthly)
-    first_positive = int(np.argmax(cumulative >= 0))
-    assert first_positive - 1 <= rows[("lease.payback_years", "p50")] * 12 <= first_positive
+    assert rows[("lease.payback_years", "p50")] == pytest.approx(5e6 / per_day / 365, rel=1e-9)
+    assert rows[("lease.payback_years", "paid_back_share")] == 1.0
     assert rows[("lease.capex_usd_per_mw", "value")] == pytest.approx(50_000.0)
 
 
@@ -447,3 +448,22 @@ def test_fleets_as_built_take_the_same_bits_as_the_general_fleet_loop():
     for name in ("nav_usd", "btc_held", "cash_usd", "mined_btc", "sold_btc", "mining_opex_usd", "mining_mw_days",
                  "insolvent_day", "monthly_nav_usd"):
         np.testing.assert_array_equal(general[name].values, shortcut[name].values, err_msg=name)
+
+
+def test_a_part_owned_lease_segment_takes_the_other_holders_share_of_its_contracts_off_attributable_nav():
+    """Half of the colocation segment owned (25 MW leased from day 11 at 120 USD/kW-month, 5 years, 10 % opex,
+    1 M USD/MW of capex): attributable NAV loses half the segment's net cash and half of what the lease still pays
+    at the horizon (in NAV, nav_basis = "with_contracts"); the lease is the only contract, so the segment's
+    contracted value is the company's."""
+    data = base()
+    data["company"]["ownership_frac"] = {"colocation_lease": 0.5}
+    data["policy"]["capacity"] = {"kind": "convert_on_day", "day": 11, "mw": 25.0, "project": {
+        "kind": "colocation_lease", "rate_usd_per_kw_month": 120.0, "term_years": 5.0, "opex_frac_of_revenue": 0.1,
+        "capex_usd_per_mw": 1e6}}
+    ds = run_one(data)
+    rent = 25 * 1000 * 120.0 * 12 / 365
+    net = (N_DAYS - 10) * rent * 0.9 - 25e6  # days 11-120 of rent less the 10 % share, less the capex of day 11
+    contracted = float(ds["contracted_value_usd"])
+    assert contracted > 0.0 and float(ds["colocation_lease_contracted_value_usd"]) == contracted
+    assert float(ds["site_lease_contracted_value_usd"]) == 0.0 == float(ds["gpu_cloud_contracted_value_usd"])
+    assert float(ds["nav_usd"] - ds["attributable_nav_usd"]) == pytest.approx(0.5 * (net + contracted), rel=1e-9)

@@ -65,3 +65,49 @@ def test_the_coreweave_lease_takes_mining_mw_when_delivered_not_when_signed(shar
     for month, btc in reported.items():
         # Before: about half the reported BTC (the lease took 286 MW on signing); now within 12 % of each report.
         assert abs(table.loc[month, "mined_btc"] / btc - 1) < 0.12, month
+
+
+# --- a project dated before the run: what was paid before day 1 is sunk, its term runs from its real start ----------
+
+def _pre_run_lease(on_date: str, build_days: int, **terms) -> dict:
+    """One constant path from 2024-04-20 (tests/test_capacity.base), 120 days; 50 grid MW (PUE 1: 50 IT MW) leased
+    at 100 USD/kW-month, capex 1 M USD per MW, no operating share, no discounting of the contract."""
+    from tests.test_capacity import base
+
+    data = base(horizon_days=120, contract_discount_rate_per_year=0.0)
+    data["policy"]["capacity"] = {"kind": "convert_on_day", "on_date": on_date, "mw": 50.0, "project": {
+        "kind": "colocation_lease", "rate_usd_per_kw_month": 100.0, "opex_frac_of_revenue": 0.0,
+        "capex_usd_per_mw": 1e6, "build_days": build_days, "pue_ratio": 1.0, **terms}}
+    return data
+
+
+def _run_one(data: dict):
+    from hashpivot.engine.run import simulate
+
+    return simulate(from_dict(data, "pre-run lease"), check_invariants=True).dataset.isel(policy=0, path=0)
+
+
+RENT_50MW_USD_PER_DAY = 50 * 1000 * 100.0 * 12 / 365  # 50 MW of IT load at 100 USD/kW-month: 164,383.56 USD/day
+
+
+def test_a_build_begun_before_the_run_pays_only_its_days_left():
+    """Begun 2024-03-02, day -49: of its 100 build days, 50 (days -49..0) were paid before the run; days 1-50 pay
+    the other half (0.5 M USD a day), and it earns from day 51: 70 days of rent."""
+    ds = _run_one(_pre_run_lease("2024-03-02", 100))
+    assert float(ds["colocation_lease_capex_usd"]) == pytest.approx(50 * 50e6 / 100, rel=1e-12)
+    assert float(ds["colocation_lease_revenue_usd"]) == pytest.approx(70 * RENT_50MW_USD_PER_DAY, rel=1e-12)
+
+
+def test_a_lease_already_earning_on_day_1_pays_no_capex_and_keeps_its_term_and_escalator():
+    """Begun 2021-04-20 (day -1,096) with a 100-day build: earning since day -996, its 5-year term (1,825 days) ends
+    on day 829 and its rent has stepped up by 3 % at two anniversaries (days -631 and -266); the third is day 99.
+    So days 1-98 earn 1.03^2 x the base rent, days 99-120 1.03^3 x, no capex falls in the run, and what the lease
+    still pays after day 120 (undiscounted, no default) is days 121-463 at 1.03^3 and 464-828 at 1.03^4."""
+    assert (dt.date(2021, 4, 20) - dt.date(2024, 4, 20)).days == -1096
+    ds = _run_one(_pre_run_lease("2021-04-20", 100, term_years=5.0, escalator_frac_per_year=0.03))
+    assert float(ds["colocation_lease_capex_usd"]) == 0.0
+    rent = RENT_50MW_USD_PER_DAY
+    want = 98 * rent * 1.03**2 + 22 * rent * 1.03**3
+    assert float(ds["colocation_lease_revenue_usd"]) == pytest.approx(want, rel=1e-12)
+    left = (463 - 120) * rent * 1.03**3 + (828 - 463) * rent * 1.03**4
+    assert float(ds["contracted_value_usd"]) == pytest.approx(left, rel=1e-12)

@@ -52,7 +52,8 @@ def test_each_column_states_its_unit(columns, module, prefix):
 
 def test_hedge_debt_then_value_fields_end_the_path_state_and_the_terminal_columns():
     """Hedges came last (issue 18), then debt tranches and covenants and the discounted cash flow (issue 13): their
-    columns end both layouts, in one order, so a run without them keeps every earlier column where it was."""
+    columns end both layouts, in one order, so a run without them keeps every earlier column where it was; the
+    terminal array then ends with each AI/HPC segment's contracted value (``CONTRACT_FIELDS``, 2026-12-07)."""
     for fields, s0, t0 in ((state.HEDGE_FIELDS, state.S_HEDGE0, state.T_HEDGE0),
                            (state.DEBT_FIELDS, state.S_DEBT0, state.T_DEBT0)):
         names = [name for name, _ in fields]
@@ -63,7 +64,12 @@ def test_hedge_debt_then_value_fields_end_the_path_state_and_the_terminal_column
             assert re.search(r"\[[^\]]+\]$", fields[i][1]), name
     end_state, end_terminal = state.S_DEBT0 + state.N_DEBT_FIELDS, state.T_DEBT0 + state.N_DEBT_FIELDS
     assert [name for name, _ in state.PATH_STATE[end_state:]] == [name for name, _ in state.VALUE_STATE]
-    assert list(state.TERMINAL_COLUMNS[end_terminal:]) == [name for name, _ in state.VALUE_FIELDS]
+    assert list(state.TERMINAL_COLUMNS[end_terminal:]) == [name for name, _ in
+                                                            state.VALUE_FIELDS + state.CONTRACT_FIELDS]
+    assert state.T_CONTRACT0 == end_terminal + len(state.VALUE_FIELDS)
+    assert [name for name, _ in state.CONTRACT_FIELDS] == ["colocation_lease_contracted_value_usd",
+                                                           "site_lease_contracted_value_usd",
+                                                           "gpu_cloud_contracted_value_usd"]  # project kind codes 0-2
     assert (state.S_DISCOUNT_FACTOR, state.S_PV_FLOWS_USD, state.S_CONVERTED_USD) == tuple(range(end_state,
                                                                                                  end_state + 3))
     assert (state.T_DCF_EQUITY_USD, state.T_EV_USD) == (end_terminal, end_terminal + 1)

@@ -140,6 +140,24 @@ def test_a_conversion_on_a_site_that_does_not_exist_or_is_too_small_is_refused(t
         assert_bad_input(CliRunner().invoke(app, ["run", str(path), "--no-store"]), *words)
 
 
+
+def test_a_step_naming_a_site_whose_mw_a_step_before_it_took_is_refused(tmp_path):
+    """b's fleet made the less efficient (2 EH/s at 30 J/TH, still 60 MW): a first step naming no site takes b's 60
+    MW and 40 of a's, so a second step naming b finds none left; each site's total alone (60 of 60) would pass. The
+    engine would otherwise lease 60 MW that still mine (220 MW on a 160 MW grid)."""
+    import tomli_w
+
+    data = two_sites(kind="hybrid", conversions=[lease_on_b(None) | {"mw": 100.0}, lease_on_b("b") | {"mw": 60.0}])
+    data["company"]["fleets"][1].update(hashrate_ehs=2.0, efficiency_j_per_th=30.0)
+    path = tmp_path / "twice.toml"
+    path.write_text(tomli_w.dumps(data))
+    assert_bad_input(CliRunner().invoke(app, ["run", str(path), "--no-store"]),
+                     "step 2 converts 60 MW of site 'b' but only 0 MW of it still mine", "allowed: at most that")
+    data["policy"]["capacity"]["conversions"][1]["site"] = "a"  # a's 60 MW left: accepted, and nothing mines twice
+    ds = run(data).dataset.isel(policy=0, path=0)
+    assert float(ds["mining_mw_days"]) == pytest.approx(10 * 160.0, rel=1e-12)  # days 1-10 only
+
+
 def test_the_report_has_a_section_by_site_and_the_value_section(tmp_path):
     from hashpivot.report.sim_report import write_report
 

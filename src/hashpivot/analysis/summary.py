@@ -17,6 +17,7 @@ import xarray as xr
 from numpy.typing import ArrayLike
 
 from hashpivot.policies.capacity import SEGMENTS
+from hashpivot.units import DAYS_PER_YEAR
 
 #: Quantiles reported for every metric, besides the mean.
 QUANTILES = {"p5": 0.05, "p50": 0.50, "p95": 0.95}
@@ -124,8 +125,11 @@ def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
 def project_rows(sub: xr.Dataset, label: str) -> list[tuple]:
     """Summary rows of each AI project of one policy (``sub``: the Dataset at that policy): capex per MW
     [USD/MW], IRR [fraction/year] and payback [years] over the stored paths' monthly net cash flows, each
-    with the share of paths on which it is defined (IRR) or reached (payback) [fraction]."""
-    from hashpivot.formulas.finance import irr_per_period, payback_periods
+    with the share of paths on which it is defined (IRR) or reached (payback) [fraction]. The payback counts from
+    the project's start (its build's first day, ``project_start_day``; for a conversion triggered by hashprice,
+    whose day differs by path, the first day of the month of its first flow), each month's flow accruing evenly
+    over its days (the month ends' ``day``)."""
+    from hashpivot.formulas.finance import irr_per_period
 
     rows: list[tuple] = []
     if "project_net_cash_usd" not in sub:
@@ -134,11 +138,12 @@ def project_rows(sub: xr.Dataset, label: str) -> list[tuple]:
         name = str(sub["project_label"].values[j])
         if not name or sub.sizes["sample"] == 0:
             continue
-        flows = sub["project_net_cash_usd"].isel(project=j).values  # (sample, month)
-        flows = flows[:, 1:]  # slot 0 is day 0, which has no flows
+        every = sub["project_net_cash_usd"].isel(project=j).values  # (sample, month); slot 0 is day 0: no flows
+        flows = every[:, 1:]
         with np.errstate(invalid="ignore", over="ignore"):
             irr_year = (1.0 + irr_per_period(flows)) ** 12 - 1.0
-        payback_years = payback_periods(flows) / 12.0
+        payback_years = _payback_years(every, np.asarray(sub["day"].values, dtype=np.float64),
+                                       int(sub["project_start_day"].values[j]) if "project_start_day" in sub else -1)
         mw = float(sub["project_mw"].values[j])
         rows.append((label, f"{name}.capex_usd_per_mw", "value", float(sub["project_capex_usd"].values[j]) / mw))
         for stat, value in quantile_stats(irr_year).items():
@@ -148,6 +153,27 @@ def project_rows(sub: xr.Dataset, label: str) -> list[tuple]:
             rows.append((label, f"{name}.payback_years", stat, value))
         rows.append((label, f"{name}.payback_years", "paid_back_share", float(np.isfinite(payback_years).mean())))
     return rows
+
+
+def _payback_years(flows: np.ndarray, month_days: np.ndarray, start_day: int) -> np.ndarray:
+    """Years from a project's start to the day its cumulative net cash first recovers, per path: ``flows``
+    (sample, month slot; slot 0 is day 0 and slot i accrues evenly over the days from the month end before it to
+    its own, ``month_days``), ``start_day`` its first day, or -1: the first day of the month of its first flow on
+    each path. inf where it never recovers; NaN on a path where the project never started (no flow). [years]"""
+    from hashpivot.formulas.finance import payback_periods
+
+    periods = payback_periods(flows)  # in month slots; period i spans (month_days[i - 1], month_days[i]]
+    slots = np.arange(month_days.size, dtype=np.float64)
+    finite = np.isfinite(periods)
+    day = np.full(periods.shape, np.inf)
+    day[finite] = np.interp(periods[finite], slots, month_days)
+    started = (flows != 0.0).any(axis=1)
+    if start_day >= 0:
+        start = np.full(periods.shape, float(start_day - 1))  # its first day begins at the end of the day before
+    else:
+        start = month_days[np.maximum(np.argmax(flows != 0.0, axis=1) - 1, 0)]
+    years = np.where(finite, np.maximum(day - start, 0.0) / DAYS_PER_YEAR, np.inf)
+    return np.where(started, years, np.nan)  # a project that never started on a path has no payback there
 
 
 #: Two scores (NAV per share) closer than this fraction of the larger |score| tie: rounding (a library version's

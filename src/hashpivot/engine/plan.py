@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from hashpivot.policies.capacity import (
     ConvertOnDay,
     ConvertWhenHashpriceBelow,
+    take_mining_mw,
 )
 from hashpivot.engine.debt import N_COVENANT_COLS, N_DEBT_COLS, pack_covenants, pack_debt
 from hashpivot.engine.hedges import H_KIND, HEDGE_COLUMNS, N_HEDGE_COLS
@@ -85,17 +86,19 @@ PROJECT_COLUMNS = (
     ("relet_lease_up_days", "the same ramp after a re-let [days]"),
     ("renewal_prob", "probability a lease's tenant renews at each term's end [probability]"),
     ("lease_up_contracted", "1: contracted value counts the lease-up's future occupancy; 0: the share let [flag]"),
+    ("earned_before_days", "days a project dated before the run had earned by day 1: its term, escalator, lease-up "
+     "and contract count from its real earn day, 1 - this [days]"),
 )
 (P_KIND, P_GRID_MW, P_IT_MW, P_LEASE_RATE_USD_PER_KW_MONTH, P_ESCALATOR_FRAC_PER_YEAR, P_TERM_DAYS,
  P_OPEX_FRAC_OF_REVENUE, P_CAPEX_USD, P_BUILD_DAYS, P_DELAY_DAYS, P_HAZARD_PER_DAY, P_DOWNTIME_DAYS, P_N_GPUS,
  P_CONTRACTED_FRAC, P_UTILISATION_FRAC, P_CONTRACT_DAYS, P_SPOT_START_USD_PER_GPU_HOUR, P_POWER_PRICE_USD_PER_MWH,
  P_CONTRACT_RATE_USD_PER_GPU_HOUR, P_OPEX_USD_PER_GPU_HOUR, P_SITE_INDEX, P_INITIAL_OCCUPANCY_FRAC,
  P_STABILISED_OCCUPANCY_FRAC, P_LEASE_UP_DAYS, P_RELET_LEASE_UP_DAYS, P_RENEWAL_PROB,
- P_LEASE_UP_CONTRACTED) = range(len(PROJECT_COLUMNS))
+ P_LEASE_UP_CONTRACTED, P_EARNED_BEFORE_DAYS) = range(len(PROJECT_COLUMNS))
 N_PROJECT_COLS = len(PROJECT_COLUMNS)
 #: Columns every project fills, whatever its kind.
 PROJECT_COMMON_COLUMNS = ("kind", "grid_mw", "it_mw", "build_days", "delay_days", "hazard_per_day", "downtime_days",
-                          "site_index")
+                          "site_index", "earned_before_days")
 
 #: The fleet-upgrade policy's parameters, in packing order (``policy.upgrade``).
 UPGRADE_PARAMS = (
@@ -274,6 +277,12 @@ class ProjectSpec:
     build_days: int | None = None
     #: The site whose mining MW the project takes (its conversion's ``site``); None: any site's. [name]
     site: str | None = None
+    #: Delay to use instead of the project's (what is left of it for a project dated before the run). [days]
+    delay_days: int | None = None
+    #: Days a project dated before the run had already earned by day 1 (``_fixed_start``). [days]
+    earned_before_days: int = 0
+    #: Share of the project's capex still to pay in the run: what was paid before day 1 is sunk. [fraction]
+    capex_frac: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -402,9 +411,9 @@ def _expand(plan) -> list[ProjectSpec]:
         for j in range(step.n_tranches):
             label = base if step.n_tranches == 1 else f"{base}_t{j + 1}"
             if isinstance(step, ConvertOnDay):
-                start, build = _fixed_start(step, j * step.tranche_spacing_days)
+                start, build, delay, earned, capex_frac = _fixed_start(step, j * step.tranche_spacing_days)
                 specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, start, 0.0, 0, 0, 0, build,
-                                         step.site))
+                                         step.site, delay, earned, capex_frac))
             else:
                 assert isinstance(step, ConvertWhenHashpriceBelow)
                 specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, None,
@@ -413,18 +422,29 @@ def _expand(plan) -> list[ProjectSpec]:
     return specs
 
 
-def _fixed_start(step, offset_days: int) -> tuple[int, int | None]:
-    """(start day, build days or None for the project's own) of a dated tranche. A lease that takes its mining MW
-    at delivery starts (stops mining) when its build ends and has no build left; a start before day 1 (a build
-    begun before the run) starts on day 1 with the build time left."""
+def _fixed_start(step, offset_days: int) -> tuple[int, int | None, int | None, int, float]:
+    """(start day, build days or None for the project's own, delay days or None for the project's own, days earned
+    before day 1, share of the capex still to pay) of a dated tranche. A lease that takes its mining MW at delivery
+    starts (stops mining) when its build ends and has no build left (its capex is paid on that day). A start before
+    day 1 (a build begun before the run) starts on day 1 with what is left of its build and delay, and pays only the
+    capex of the build days left: what was paid before day 1 is sunk, in the opening cash. A project that was
+    already earning on day 1 earns from day 1 and counts its term, escalator anniversaries, lease-up and contract
+    from its real earn day (``earned_before_days`` before day 1), so a replay or a later start date does not
+    restart a lease signed years before."""
+    project = step.project
     start = step.day + offset_days
-    build = step.project.build_days
-    if getattr(step.project, "takes_mining_mw_at", "build_start") == "delivery":
+    build = project.build_days
+    capex_frac = 1.0
+    if getattr(project, "takes_mining_mw_at", "build_start") == "delivery":
         start, build = start + build, 0
+    earn = start + build + project.delay_days  # the real first day of revenue [day]
     if start < 1:
-        build = max(0, build - (1 - start))
-        start = 1
-    return start, (None if build == step.project.build_days else build)
+        left = max(0, start + build - 1)  # build days on or after day 1
+        capex_frac = left / build if build > 0 else 0.0
+        build, start = left, 1
+    delay = max(0, earn - start - build)
+    return (start, None if build == project.build_days else build, None if delay == project.delay_days else delay,
+            max(0, 1 - earn), capex_frac)
 
 
 def _hazard_per_day(prob_per_year: float) -> float:
@@ -438,10 +458,12 @@ def _project_row(spec: ProjectSpec, site_price_usd_per_mwh: float, site_index: i
     common = {
         "kind": p.code, "grid_mw": spec.mw, "it_mw": spec.mw / p.pue_ratio,
         "build_days": p.build_days if spec.build_days is None else spec.build_days,
-        "delay_days": p.delay_days, "hazard_per_day": _hazard_per_day(p.tenant_default_prob_per_year),
-        "downtime_days": p.downtime_days, "site_index": site_index,
+        "delay_days": p.delay_days if spec.delay_days is None else spec.delay_days,
+        "hazard_per_day": _hazard_per_day(p.tenant_default_prob_per_year),
+        "downtime_days": p.downtime_days, "site_index": site_index, "earned_before_days": spec.earned_before_days,
     }
     own = p.engine_columns(spec.mw, site_price_usd_per_mwh)
+    own["capex_usd"] = own["capex_usd"] * spec.capex_frac  # a build begun before the run: the rest of its capex
     if set(own) != set(p.ENGINE_COLUMNS) or set(common) != set(PROJECT_COMMON_COLUMNS):
         raise AssertionError(f"{p.kind}.engine_columns() fills {sorted(own)}, declares {p.ENGINE_COLUMNS}")
     return pack(PROJECT_COLUMNS, common | own)
@@ -476,21 +498,14 @@ def build_company(scenario, plan) -> CompanyArrays:
     specs = _expand(plan)
     # Take converted MW from the least efficient fleets first (of the conversion's site when it names one), in the
     # order the steps are listed.
-    order = np.argsort(-fleets[:, F_GRID_J_PER_TH], kind="stable")
-    left = fleets[:, F_GRID_MW].copy()
-    left[len(company.fleets):] = 0.0  # conversions take the fleets of day 0, not machines still to come
-    removal = np.zeros((len(specs), len(fleets)))
-    for k, spec in enumerate(specs):
-        need = spec.mw
-        for f in order:
-            if spec.site is not None and fleets[f, F_SITE_INDEX] != site_index[spec.site]:
-                continue
-            take = min(need, left[f])
-            removal[k, f] = take
-            left[f] -= take
-            need -= take
-            if need <= 1e-12:
-                break
+    free = fleets[:, F_GRID_MW].copy()
+    free[len(company.fleets):] = 0.0  # conversions take the fleets of day 0, not machines still to come
+    taken, short = take_mining_mw(free, fleets[:, F_GRID_J_PER_TH], fleets[:, F_SITE_INDEX].astype(int).tolist(),
+                                  [(spec.mw, None if spec.site is None else site_index[spec.site]) for spec in specs])
+    if any(short):  # the scenario's validator refuses such a plan; a plan built in code must not mine twice
+        raise ValueError(f"capacity plan: {[s.label for s, m in zip(specs, short, strict=True) if m]} find less mining "
+                         "MW than they convert")
+    removal = np.array(taken, dtype=np.float64).reshape(len(specs), len(fleets))
     rows = []
     for k, spec in enumerate(specs):
         if spec.site is not None:

@@ -145,11 +145,15 @@ class SimResult:
         project_labels = np.full((len(combos), n_proj), "", dtype=object)
         project_mw = np.zeros((len(combos), n_proj))
         project_capex = np.zeros((len(combos), n_proj))
+        project_start = np.full((len(combos), n_proj), -1, dtype=np.int64)
         for i, (names, arrays) in enumerate(project_info or []):
             for j, name in enumerate(names):
                 project_labels[i, j] = name
                 project_mw[i, j] = arrays.projects[j, P_GRID_MW]
                 project_capex[i, j] = arrays.projects[j, P_CAPEX_USD]
+                spec = arrays.specs[j]
+                if spec.day is not None:  # a dated conversion; a hashprice trigger's day differs by path
+                    project_start[i, j] = spec.day + spec.offset_days
         if n_proj:
             data["project_net_cash_usd"] = (("policy", "sample", "project", "date"), project_flows)
         toml_text = to_toml(scenario)
@@ -165,6 +169,7 @@ class SimResult:
                     "project_label": (("policy", "project"), project_labels.astype(str)),
                     "project_mw": (("policy", "project"), project_mw),
                     "project_capex_usd": (("policy", "project"), project_capex),
+                    "project_start_day": (("policy", "project"), project_start),
                     "addition": list(tracked_labels(scenario)),
                     "purchase": list(purchase_labels(scenario))},
             attrs={"scenario_toml": toml_text, "seed": run.seed, "version": __version__, "per_path": kept,
@@ -273,12 +278,15 @@ def path_metrics(scenario, terminal: np.ndarray) -> dict[str, np.ndarray]:
         data["ai_margin_usd_per_mw_day"] = np.where(ai[2] > 0, (ai[0] - ai[1]) / ai[2], np.nan)
     data |= site_metrics(scenario, terminal, data)
     # Attributable figures: the company's share of each segment; the minority's share of each segment's
-    # cumulative net cash (revenue - opex - capex) comes off NAV, and its share of mining's fleets at their resale
-    # value where NAV counts them (``nav_basis = "with_contracts"``).
+    # cumulative net cash (revenue - opex - capex) comes off NAV, and, where NAV counts them (``nav_basis =
+    # "with_contracts"``), its share of mining's fleets at their resale value and of each AI/HPC segment's
+    # contracts' value.
     own = scenario.company.ownership_frac
     minority = np.zeros(terminal.shape[:2])
     if scenario.company.nav_basis == "with_contracts":
         minority += (1.0 - own.get("mining", 1.0)) * data["fleet_value_usd"]
+        for seg in SEGMENTS[1:]:  # and its share of what a part-owned AI/HPC segment's contracts still pay
+            minority += (1.0 - own.get(seg, 1.0)) * data[f"{seg}_contracted_value_usd"]
     for seg in SEGMENTS:
         frac = own.get(seg, 1.0)
         net = data[f"{seg}_revenue_usd"] - data[f"{seg}_opex_usd"] - data[f"{seg}_capex_usd"]

@@ -74,6 +74,7 @@ from hashpivot.engine.plan import (
     P_CONTRACT_RATE_USD_PER_GPU_HOUR,
     P_CONTRACTED_FRAC,
     P_DELAY_DAYS,
+    P_EARNED_BEFORE_DAYS,
     P_DOWNTIME_DAYS,
     P_ESCALATOR_FRAC_PER_YEAR,
     P_GRID_MW,
@@ -212,6 +213,7 @@ from hashpivot.engine.state import (
     T_DRAWN,
     T_EQUITY_RAISED,
     T_EV_USD,
+    T_CONTRACT0,
     T_FLEET_VALUE_USD,
     T_GROWTH_CAPEX_USD,
     T_PURCHASED_EHS,
@@ -1124,10 +1126,12 @@ def ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store, project_fl
         st[_seg(seg, SEG_MW_DAYS)] += pr[j, P_GRID_MW]
         if by_site:
             sts[site, ST_AI_MW_DAYS] += pr[j, P_GRID_MW]
-        if ps[j, PS_RATE_FROM_DAY] < 0:
-            ps[j, PS_RATE_FROM_DAY] = earn
+        # the real earn day: before day 1 for a project dated before the run (its term runs from then)
+        earned_from = earn - pr[j, P_EARNED_BEFORE_DAYS]
+        if ps[j, PS_NEXT_RENT_DAY] < 0:  # its first day of revenue
+            ps[j, PS_RATE_FROM_DAY] = earned_from
             ps[j, PS_NEXT_RENT_DAY] = earn
-            _let(ps, j, earn, pr[j, P_LEASE_UP_DAYS])
+            _let(ps, j, earned_from, pr[j, P_LEASE_UP_DAYS])
         in_downtime = ps[j, PS_RELET_DAY] > t
         gpu = int(pr[j, P_KIND]) == PROJECT_GPU_CLOUD
         if t == ps[j, PS_RELET_DAY] and not gpu:
@@ -1136,7 +1140,7 @@ def ai_projects(st, ps, sts, company, market, p, t, pi, gi, m, store, project_fl
             ps[j, PS_NEXT_RENT_DAY] = t
             _let(ps, j, t, pr[j, P_RELET_LEASE_UP_DAYS])
         if gpu:
-            rev, op = gpu_cloud_day(ps, company, market, p, j, pi, gi, t, earn, in_downtime)
+            rev, op = gpu_cloud_day(ps, company, market, p, j, pi, gi, t, earned_from, in_downtime)
         else:
             rev, op = lease_day(ps, company, market, p, j, gi, t, in_downtime)
         st[_seg(seg, SEG_REVENUE_USD)] += rev
@@ -1384,9 +1388,9 @@ def _lease_value_usd(pr, ps, j, t, rate_per_year):
 
 
 @njit(inline="always")
-def contracted_value_usd(ps, company, market, p, t, site):
+def contracted_value_usd(ps, company, market, p, t, site, kind):
     """Present value on day ``t`` of what the company's AI/HPC contracts (those at site index ``site`` only, or all
-    with ``site`` -1) still pay after ``t``, at the company's
+    with ``site`` -1; of project kind code ``kind`` only, or all with -1) still pay after ``t``, at the company's
     ``C_CONTRACT_DISCOUNT_RATE_PER_YEAR`` and each tenant's default hazard: a lease's rent of its contracted
     occupancy to the end of its term net of its operating share (``_lease_value_usd``); a GPU cloud's contracted
     GPU-hours to the end of its contract, net of their share of the hall's power (at day ``t``'s power index) and
@@ -1397,16 +1401,18 @@ def contracted_value_usd(ps, company, market, p, t, site):
     value = 0.0
     for j in range(pr.shape[0]):
         start = company.start_days[p, j]
-        if start < 0 or start > t or (site >= 0 and int(pr[j, P_SITE_INDEX]) != site):
+        if (start < 0 or start > t or (site >= 0 and int(pr[j, P_SITE_INDEX]) != site)
+                or (kind >= 0 and int(pr[j, P_KIND]) != kind)):
             continue
         build = int(pr[j, P_BUILD_DAYS])
         if build > 0 and t < start + build - 1:
             value -= k.daily_flow_pv(pr[j, P_CAPEX_USD] / build, 1, start + build - 1 - t, rate, 0.0)
         earn = start + build + int(pr[j, P_DELAY_DAYS])
+        earned_from = earn - pr[j, P_EARNED_BEFORE_DAYS]  # the real earn day (before day 1 if dated before the run)
         if int(pr[j, P_KIND]) != PROJECT_GPU_CLOUD:
-            if ps[j, PS_RATE_FROM_DAY] < 0:  # not earning yet: the whole term (and lease-up) from its earn day
-                ps[j, PS_RATE_FROM_DAY] = earn
-                ps[j, PS_LET_FROM_DAY] = earn
+            if ps[j, PS_NEXT_RENT_DAY] < 0:  # not earning yet: the whole term (and lease-up) from its earn day
+                ps[j, PS_RATE_FROM_DAY] = earned_from
+                ps[j, PS_LET_FROM_DAY] = earned_from
                 ps[j, PS_LEASE_UP_DAYS] = pr[j, P_LEASE_UP_DAYS]
                 value += _lease_value_usd(pr, ps, j, t, rate)
                 ps[j, PS_RATE_FROM_DAY] = -1.0
@@ -1418,7 +1424,7 @@ def contracted_value_usd(ps, company, market, p, t, site):
         if ps[j, PS_CONTRACT_LOST] != 0.0:
             continue
         first = max(t + 1, earn)
-        n_days = earn + int(pr[j, P_CONTRACT_DAYS]) - first
+        n_days = int(earned_from) + int(pr[j, P_CONTRACT_DAYS]) - first
         cf = pr[j, P_CONTRACTED_FRAC]
         revenue = k.gpu_revenue_usd(k.gpu_hours_per_day(pr[j, P_N_GPUS], pr[j, P_UTILISATION_FRAC]),
                                     cf * pr[j, P_CONTRACT_RATE_USD_PER_GPU_HOUR])
@@ -1439,7 +1445,7 @@ def reported_nav_usd(st, ps, fs, company, market, p, t, btc_price_usd):
     nav = nav_usd(st, btc_price_usd)
     if company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0 or st[S_INSOLVENT_DAY] >= 0:
         return nav, 0.0, 0.0
-    contracted = contracted_value_usd(ps, company, market, p, t, -1)
+    contracted = contracted_value_usd(ps, company, market, p, t, -1, -1)
     fleet = fleet_value_usd(st, fs, company, market, p, t, -1)
     return nav + contracted + fleet, contracted, fleet
 
@@ -1494,8 +1500,11 @@ def store_terminal(st, ps, fs, sts, snap, company, market, term, p, t):
     for site in range(snap.shape[0]):
         at = after + site * N_SITE_VALUES
         term[p, at + SV_FLEET_VALUE_USD] = fleet_value_usd(st, fs, company, market, p, t, site)  # 0 if insolvent
-        term[p, at + SV_CONTRACTED_VALUE_USD] = (contracted_value_usd(ps, company, market, p, t, site)
+        term[p, at + SV_CONTRACTED_VALUE_USD] = (contracted_value_usd(ps, company, market, p, t, site, -1)
                                                  if st[S_INSOLVENT_DAY] < 0 else 0.0)
+    for kind in range(N_SEGMENTS - 1):  # each AI/HPC segment's share of the contracts' value
+        term[p, T_CONTRACT0 + kind] = (contracted_value_usd(ps, company, market, p, t, -1, kind)
+                                       if st[S_INSOLVENT_DAY] < 0 and company.projects.shape[0] > 0 else 0.0)
     nav, contracted, fleet = reported_nav_usd(st, ps, fs, company, market, p, t, market.btc_price_usd[p, t])
     if company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0:  # NAV left it out: the DCF and the column still count it
         fleet = fleet_value_usd(st, fs, company, market, p, t, -1)
@@ -1543,7 +1552,7 @@ def store_value_terminal(st, ps, company, market, term, p, t, contracted_usd, fl
     if st[S_INSOLVENT_DAY] >= 0:
         contracted_usd = 0.0
     elif company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0 and company.projects.shape[0] > 0:
-        contracted_usd = contracted_value_usd(ps, company, market, p, t, -1)
+        contracted_usd = contracted_value_usd(ps, company, market, p, t, -1, -1)
     owed = st[S_DEBT_USD] + st[S_CONVERTIBLE_USD] + st[S_CREDIT_DRAWN_USD] + st[S_LOAN_USD] + st[S_TRANCHE_DEBT_USD]
     operations = st[S_PV_FLOWS_USD] + st[S_DISCOUNT_FACTOR] * (contracted_usd + fleet_usd - owed)
     opening = company.scalars[C_CASH_USD] + company.scalars[C_BTC_HELD] * market.btc_price_usd[p, 0]

@@ -242,13 +242,21 @@ BASE_COLUMNS = (
  T_DEMAND_RESPONSE_MWH, T_CONTRACTED_VALUE_USD, T_GROWTH_CAPEX_USD, T_RESALE_USD, T_PURCHASED_EHS,
  T_RETIRED_EHS, T_FLEET_VALUE_USD) = range(len(BASE_COLUMNS))
 T_SEGMENT0 = len(BASE_COLUMNS)
+#: What each AI/HPC segment's contracts still pay at the horizon (``engine.stages.contracted_value_usd`` of its
+#: projects; they sum to ``contracted_value_usd`` where NAV counts contracts): attributable NAV takes a part-owned
+#: segment's other holders' share of them off. (name, meaning [unit])
+CONTRACT_FIELDS = tuple((f"{seg}_contracted_value_usd", f"what the {seg} projects' contracts still pay at the "
+                         "horizon, 0 on an insolvent path [USD]") for seg in SEGMENTS[1:])
 TERMINAL_COLUMNS = BASE_COLUMNS + tuple(f"{seg}_{field}" for seg in SEGMENTS for field in SEGMENT_FIELDS) + tuple(
-    name for name, _ in HEDGE_FIELDS) + tuple(name for name, _ in DEBT_FIELDS) + tuple(name for name, _ in VALUE_FIELDS)
+    name for name, _ in HEDGE_FIELDS) + tuple(name for name, _ in DEBT_FIELDS) + tuple(
+    name for name, _ in VALUE_FIELDS) + tuple(name for name, _ in CONTRACT_FIELDS)
 #: Column of ``HEDGE_FIELDS[i]`` in the terminal array: ``T_HEDGE0 + i``.
 T_HEDGE0 = T_SEGMENT0 + len(SEGMENT_FIELDS) * N_SEGMENTS
 #: Column of ``DEBT_FIELDS[i]`` in the terminal array: ``T_DEBT0 + i``.
 T_DEBT0 = T_HEDGE0 + N_HEDGE_FIELDS
 T_DCF_EQUITY_USD, T_EV_USD = range(T_DEBT0 + N_DEBT_FIELDS, T_DEBT0 + N_DEBT_FIELDS + len(VALUE_FIELDS))
+#: Column of ``CONTRACT_FIELDS[k]`` (project kind code k, segment k + 1) in the terminal array: ``T_CONTRACT0 + k``.
+T_CONTRACT0 = T_EV_USD + 1
 #: First column of the tracked sites' ``SITE_TOTALS`` in a terminal row (see ``terminal_width``).
 T_SITE0 = len(TERMINAL_COLUMNS)
 

@@ -352,6 +352,35 @@ def converted_mw(policy) -> float:
     return sum(step.mw for step in policy.steps())
 
 
+def take_mining_mw(fleet_mw, fleet_j_per_th, fleet_site, conversions):
+    """Which fleets each conversion takes its MW from, in the order listed: the least efficient fleets first (grid
+    J/TH, ties in fleet order), of the conversion's site when it names one (``None``: any site's). ``fleet_mw``:
+    each fleet's grid MW free to convert; ``fleet_site``: its site; ``conversions``: (grid MW, site or None) pairs.
+    Returns (MW taken, a list of conversions x fleets; the MW each conversion could not find, which is 0 unless the
+    steps before it took what it names). [MW]
+
+    >>> take_mining_mw([60.0, 100.0], [30.0, 20.0], ["b", "a"], [(100.0, None), (60.0, "b")])[1]
+    [0.0, 60.0]
+    """
+    order = sorted(range(len(fleet_mw)), key=lambda f: -fleet_j_per_th[f])  # sorted() is stable
+    left = [float(mw) for mw in fleet_mw]
+    taken, short = [], []
+    for mw, site in conversions:
+        row = [0.0] * len(left)
+        need = float(mw)
+        for f in order:
+            if need <= 1e-12:
+                break
+            if site is not None and fleet_site[f] != site:
+                continue
+            row[f] = min(need, left[f])
+            left[f] -= row[f]
+            need -= row[f]
+        taken.append(row)
+        short.append(need if need > 1e-9 * max(float(mw), 1.0) else 0.0)
+    return taken, short
+
+
 def resolve_dates(plan: Any, start_date: date | str) -> Any:
     """A capacity plan (a model or its dict) whose ``convert_on_day`` steps with an ``on_date`` carry the day
     index of that date counted from ``start_date`` (day 0). Other plans and steps come back unchanged. [plan]

@@ -29,6 +29,7 @@ from hashpivot.policies.capacity import (
     UpgradePolicy,
     capacity_label,
     converted_mw,
+    take_mining_mw,
     resolve_dates,
 )
 from hashpivot.policies.growth import FleetAddition, GrowthPolicy, NoGrowth, Retirement, resolve_addition_dates
@@ -796,6 +797,22 @@ class Scenario(Model):
                         f"{where}: day={step.day} is after the horizon; allowed: <= run.horizon_days="
                         f"{self.run.horizon_days}"
                     )
+            # In the engine's order: a step naming no site takes the least efficient fleets of any site first, so
+            # a later step naming that site may find its MW gone (engine.plan takes them the same way).
+            pue = {site.name: site.pue_ratio for site in self.company.sites}
+            fleets = self.company.fleets
+            steps = list(plan.steps())
+            _, short = take_mining_mw([f.power_mw * pue[f.site] for f in fleets],
+                                      [f.effective_efficiency_j_per_th * pue[f.site] for f in fleets],
+                                      [f.site for f in fleets], [(step.mw, step.site) for step in steps])
+            for i, (step, missing) in enumerate(zip(steps, short, strict=True)):
+                if missing > 0.0:
+                    name = step.name or f"step {i + 1}"
+                    raise ValueError(
+                        f"{where}: {name} converts {step.mw:g} MW of site {step.site!r} but only "
+                        f"{step.mw - missing:g} MW of it still mine after the steps before it (a step naming no "
+                        "site takes the least efficient fleets of any site first); allowed: at most that, or name "
+                        "each step's site")
         labels = [p.label for p in self.treasury_policies()]
         if len(set(labels)) != len(labels):
             raise ValueError(
