@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_helpers import assert_bad_input
+from cli_helpers import assert_bad_input, assert_fits_columns
 from typer.testing import CliRunner
 
 from hashpivot.cli import app
@@ -60,6 +60,10 @@ def test_mining_beside_the_deal_on_the_same_dates(shared_csv):
     (["--escalator", "3x"], ("--escalator", "3x")),
     (["--discount", "150%"], ("--discount", "150%")),
     (["--mw", "0"], ("--mw", "0")),
+    (["--mw", "inf"], ("--mw inf", "(0, 100,000] MW")),
+    (["--value-usd", "inf"], ("--value-usd inf", "(0, 1e+13] USD")),
+    (["--value-usd", "1e300"], ("--value-usd 1e+300",)),
+    (["--years", "nan"], ("--years nan", "(0, 50] years")),
 ])
 def test_bad_deal_input(args, words):
     base = {"--value-usd": "3.5e9", "--mw": "200", "--years": "12"}
@@ -129,3 +133,22 @@ def test_ai_presets_lease_rates_match_the_deals_they_come_from():
     # The other announced miner/AI leases sit at 100-160 USD/kW-month; Core Scientific's 121.5 lies inside.
     others = [RATES_BY_HAND[k] for k in RATES_BY_HAND if not k.startswith("core_scientific")]
     assert 100 < min(others) < RATES_BY_HAND["core_scientific_coreweave_200mw"] < max(others) < 160
+
+
+@pytest.mark.parametrize("years", [0.01, 0.05, 0.1, 1 / 3, 12.0])
+def test_a_term_of_part_months_earns_the_whole_value_undiscounted(years):
+    """The contract value is the rent over the term, whatever the term: at 0 % discount the NPV is the value (a term
+    of 0.01 years, 0.12 of a month, printed an NPV of 0; 0.05 years one of 5.83 B for a 3.5 B contract: the NPV
+    rounded the term to whole months while the rate spread the value over the exact term)."""
+    got = json.loads(CliRunner().invoke(app, ["deal", "--value-usd", "3.5e9", "--mw", "200", "--years", str(years),
+                                              "--json"]).stdout)["deal"]
+    assert got["npv_usd"] == pytest.approx(3.5e9, rel=1e-12)
+
+
+@pytest.mark.shared_data
+def test_deal_fits_80_columns(shared_csv):
+    out = CliRunner().invoke(app, ["deal", "--value-usd", "3.5e9", "--mw", "200", "--years", "12", "--data",
+                                   str(shared_csv)], env={"COLUMNS": "80"})
+    assert out.exit_code == 0, out.output
+    assert "USD per MW-day" in out.stdout
+    assert_fits_columns(out.stdout)

@@ -666,20 +666,23 @@ def deal(value_usd: float, it_load_mw: float, term_years: float, *, escalator_fr
     import pandas as pd
 
     from hashpivot.analysis.deal import deal_terms, mining_on_dates
+    from hashpivot.domain.bounds import MAX_CASH_USD, MAX_SITE_MW
     from hashpivot.errors import DataError, InputError
     from hashpivot.io.history import load_chain_history
 
     for name, value, ok, allowed in (
-        ("value_usd", value_usd, value_usd > 0, "> 0 USD"), ("it_load_mw", it_load_mw, it_load_mw > 0, "> 0 MW"),
+        ("value_usd", value_usd, 0 < value_usd <= MAX_CASH_USD, f"in (0, {MAX_CASH_USD:.0e}] USD"),
+        ("it_load_mw", it_load_mw, 0 < it_load_mw <= MAX_SITE_MW, f"in (0, {MAX_SITE_MW:,}] MW"),
         ("term_years", term_years, 0 < term_years <= 50, "in (0, 50] years"),
         ("escalator_frac_per_year", escalator_frac_per_year, 0 <= escalator_frac_per_year <= 1, "in [0, 100 %]"),
         ("discount_frac_per_year", discount_frac_per_year, 0 <= discount_frac_per_year <= 1, "in [0, 100 %]"),
         ("pue_ratio", pue_ratio, 1 <= pue_ratio <= 3, "in [1, 3]"),
         ("opex_frac_of_revenue", opex_frac_of_revenue, 0 <= opex_frac_of_revenue < 1, "in [0, 1)"),
-        ("efficiency_j_per_th", efficiency_j_per_th, efficiency_j_per_th > 0, "> 0 J/TH"),
-        ("power_price_usd_per_mwh", power_price_usd_per_mwh, power_price_usd_per_mwh >= 0, ">= 0 USD/MWh"),
+        ("efficiency_j_per_th", efficiency_j_per_th, 0 < efficiency_j_per_th <= 1e4, "in (0, 10,000] J/TH"),
+        ("power_price_usd_per_mwh", power_price_usd_per_mwh, 0 <= power_price_usd_per_mwh <= 1e4,
+         "in [0, 10,000] USD/MWh"),
     ):
-        if not ok:
+        if not ok:  # NaN fails every comparison, infinity every upper bound
             raise InputError(name, value, allowed)
     terms = deal_terms(value_usd, it_load_mw, term_years, escalator_frac_per_year=escalator_frac_per_year,
                        discount_frac_per_year=discount_frac_per_year, pue_ratio=pue_ratio,

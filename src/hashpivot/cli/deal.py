@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hashpivot.cli.common import DataOpt, DebugOpt, JsonOpt, echo_json, exit_on_error, fmt_usd
+from hashpivot.cli.common import DataOpt, DebugOpt, JsonOpt, echo_json, exit_on_error, fmt_usd, rich_console
 
 
 def parse_percent(name: str, text: str) -> float:
@@ -60,19 +60,25 @@ def deal(
             echo_json(out)
             return
         d, m = out["deal"], out["mining"]
-        typer.echo(f"deal: {fmt_usd(d['value_usd'])} over {d['it_load_mw']:g} MW of IT load and {d['term_years']:g} years "
-                   f"(escalator {d['escalator_frac_per_year']:.1%}, discount {d['discount_frac_per_year']:.1%})")
-        typer.echo(f"  rate: {d['first_year_rate_usd_per_kw_month']:.2f} USD/kW-month in year 1, "
-                   f"{d['average_rate_usd_per_kw_month']:.2f} on average")
-        typer.echo(f"  NPV of the rent: {fmt_usd(d['npv_usd'])} ({d['npv_usd_per_kw']:,.0f} USD per kW)")
-        typer.echo(f"  margin: {d['margin_usd_per_it_mw_day']:,.0f} USD per IT MW-day, "
-                   f"{d['margin_usd_per_grid_mw_day']:,.0f} per grid MW-day (PUE {d['pue_ratio']:g}, opex {d['opex_frac_of_revenue']:.0%})")
+        console = rich_console()
+
+        def say(line: str) -> None:  # prose, wrapped at spaces to the terminal
+            console.print(line, markup=False)
+
+        say(f"deal: {fmt_usd(d['value_usd'])} over {d['it_load_mw']:g} MW of IT load and {d['term_years']:g} years "
+            f"(escalator {d['escalator_frac_per_year']:.1%}, discount {d['discount_frac_per_year']:.1%})")
+        say(f"  rate: {d['first_year_rate_usd_per_kw_month']:.2f} USD/kW-month in year 1, "
+            f"{d['average_rate_usd_per_kw_month']:.2f} on average")
+        say(f"  NPV of the rent: {fmt_usd(d['npv_usd'])} ({d['npv_usd_per_kw']:,.0f} USD per kW)")
+        say(f"  margin: {d['margin_usd_per_it_mw_day']:,.0f} USD per IT MW-day, "
+            f"{d['margin_usd_per_grid_mw_day']:,.0f} per grid MW-day (PUE {d['pue_ratio']:g}, "
+            f"opex {d['opex_frac_of_revenue']:.0%})")
         if m is None:
-            typer.echo("mining: no chain table found (give --data or set HASHPIVOT_DATA) to compare")
+            say("mining: no chain table found (give --data or set HASHPIVOT_DATA) to compare")
             return
-        typer.echo(f"mining {m['from']}..{m['to']}: hashprice {m['hashprice_usd_per_th_day']:.4f} USD/TH/day; "
-                   f"{m['efficiency_j_per_th']:g} J/TH at {m['power_price_usd_per_mwh']:g} USD/MWh earns "
-                   f"{m['margin_usd_per_mw_day']:,.0f} USD per MW-day")
+        say(f"mining {m['from']}..{m['to']}: hashprice {m['hashprice_usd_per_th_day']:.4f} USD/TH/day; "
+            f"{m['efficiency_j_per_th']:g} J/TH at {m['power_price_usd_per_mwh']:g} USD/MWh earns "
+            f"{m['margin_usd_per_mw_day']:,.0f} USD per MW-day")
         from hashpivot.io import ATTRIBUTION
 
         typer.echo(ATTRIBUTION)

@@ -287,10 +287,11 @@ def lease_npv_usd(
 ) -> NDArray[np.float64]:
     """Present value of a lease's rent, paid at the end of each month of the term. [USD]
 
-    The term is rounded to whole months M; the rate steps up by the escalator g at each anniversary; month
-    m is discounted by (1 + d)^(-m/12). With v = (1 + d)^(-1/12), n = M // 12 whole years and p = M - 12 n
-    months left: kW x rate x [sum_{y<n} ((1+g) v^12)^y x sum_{k=1..12} v^k + (1+g)^n v^(12n) sum_{k=1..p} v^k].
-    Without discounting it equals :func:`lease_total_value_usd` (whole months).
+    The term is T = 12 x years months, M = floor(T) whole and a part month f = T - M paid pro rata at the term's
+    end; the rate steps up by the escalator g at each anniversary; month m is discounted by (1 + d)^(-m/12). With
+    v = (1 + d)^(-1/12), n = M // 12 whole years and p = M - 12 n months left: kW x rate x [sum_{y<n} ((1+g)
+    v^12)^y x sum_{k=1..12} v^k + (1+g)^n v^(12n) sum_{k=1..p} v^k + f (1+g)^n v^T]. Without discounting it
+    equals :func:`lease_total_value_usd`, for any term.
 
     >>> float(lease_npv_usd(1, 100, 1))  # 1,000 kW x 100 USD x 12 months
     1200000.0
@@ -298,10 +299,15 @@ def lease_npv_usd(
     1140048.78
     >>> round(float(lease_npv_usd(1, 100, 3, 0.03)), 4)  # 1,000 x 100 x 12 x (1 + 1.03 + 1.0609)
     3709080.0
+    >>> round(float(lease_npv_usd(1, 100, 0.01)), 6)  # 0.12 of a month: 1,000 x 100 x 0.12
+    12000.0
     """
     mw = nonneg("it_load_mw", it_load_mw)
     rate = nonneg("rate_usd_per_kw_month", rate_usd_per_kw_month)
-    months = np.rint(nonneg("term_years", term_years) * MONTHS_PER_YEAR)
+    exact = nonneg("term_years", term_years) * MONTHS_PER_YEAR
+    # whole months, snapped where the term is a whole number of months to rounding (12 x 0.25 is 3, not 2.999...)
+    months = np.where(np.abs(exact - np.rint(exact)) < 1e-9, np.rint(exact), np.floor(exact))
+    fraction_month = np.maximum(exact - months, 0.0)
     g = fraction("escalator_frac_per_year", escalator_frac_per_year)
     d = nonneg("discount_frac_per_year", discount_frac_per_year)
     v = (1.0 + d) ** (-1.0 / MONTHS_PER_YEAR)
@@ -310,4 +316,5 @@ def lease_npv_usd(
     in_year = v * _geometric_sum(v, MONTHS_PER_YEAR)
     whole = _geometric_sum((1.0 + g) * v**MONTHS_PER_YEAR, n_years) * in_year
     tail = (1.0 + g) ** n_years * v ** (MONTHS_PER_YEAR * n_years) * v * _geometric_sum(v, part)
-    return mw * KW_PER_MW * rate * (whole + tail)
+    last = fraction_month * (1.0 + g) ** n_years * v ** (months + fraction_month)
+    return mw * KW_PER_MW * rate * (whole + tail + last)
