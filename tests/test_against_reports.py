@@ -312,10 +312,21 @@ def test_a_users_own_hashrate_file_replaces_the_presets(shared_csv, tmp_path):
     ("month,hashrate_ehs,kind\n2024-05,10,peak\n", ("kind", "peak", "average_operating")),
     ("month,ehs\n2024-05,10\n", ("hashrate_ehs", "missing")),
     ("month,hashrate_ehs\nMay 2024,10\n", ("month", "May 2024")),
+    # a misspelt column would be read as absent; a row of more fields than the header; a file with no row
+    ("month,hashrate_ehs,curtailed\n2024-05,10,0.1\n", ("column 'curtailed' is not known", "curtailed_frac")),
+    ("month,hashrate_ehs\n2024-05,10,3\n", ("line 2", "3 fields for the 2 columns")),
+    ("month,hashrate_ehs\n", ("no rows",)),
+    # months the chain table cannot replay, or none inside the window: an error, not an empty table
+    ("month,hashrate_ehs\n2010-05,1.0\n", ("line 2", "month='2010-05'", "outside the chain table", "2012-01")),
+    ("month,hashrate_ehs\n2025-11,20.0\n", ("none of its months", "2025-11", "2024-05-01..2024-06-30")),
+    (b"month,hashrate_ehs\n2024-05,9\xe9\n", ("bad.csv", "not UTF-8")),
 ])
 def test_a_bad_hashrate_file_is_bad_input(rows, words, tmp_path, shared_csv):
     path = tmp_path / "bad.csv"
-    path.write_text(rows)
+    if isinstance(rows, bytes):
+        path.write_bytes(rows)
+    else:
+        path.write_text(rows)
     out = CliRunner().invoke(app, ["replay", "--company", "iren", "--from", "2024-05-01", "--to", "2024-06-30",
                                    "--data", str(shared_csv), "--against-reports", "--hashrate", str(path)])
     assert_bad_input(out, *words)
@@ -609,3 +620,23 @@ def test_a_hashrate_files_written_decimals_set_the_band(shared_csv, tmp_path):
         assert table.loc[month, "band_high_btc"] == pytest.approx(sum(high / h * b for h, b, _ in days[month]),
                                                                   rel=1e-9)
     assert list(table["hashrate_decimals"]) == [0, 1]
+
+
+def test_a_hashrate_file_may_open_with_a_byte_order_mark(tmp_path, shared_csv):
+    """A spreadsheet's UTF-8 export starts with a byte-order mark: it is not part of the first column's name."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbfmonth,hashrate_ehs\n2024-05,10.0\n")
+    table, _ = api.replay_against_reports("iren", date_from="2024-05-01", date_to="2024-05-31", data=shared_csv,
+                                          hashrate=path)
+    assert list(table.index) == ["2024-05"]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--html", "x.html"], ("--html is given without --against-reports",)),
+    (["--pool-fee", "0.02"], ("--pool-fee is given without --against-reports",)),
+    (["--against-reports", "--html", "."], ("--html .", "not a directory")),
+])
+def test_options_of_the_comparison_are_not_dropped_unsaid(args, words, shared_csv):
+    out = CliRunner().invoke(app, ["replay", "--company", "riot", "--from", "2024-05-01", "--to", "2024-06-30",
+                                   "--data", str(shared_csv), *args])
+    assert_bad_input(out, *words)

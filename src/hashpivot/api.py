@@ -648,6 +648,16 @@ def replay_against_reports(
         from hashpivot.io.reported import load_hashrate_csv
 
         rows = load_hashrate_csv(hashrate)
+        table = (history.index[0].to_period("M"), history.index[-1].to_period("M"))
+        for row in rows:  # a month the chain table cannot replay is the file's error, not an empty answer
+            if not table[0] <= pd.Period(row.month, "M") <= table[1]:
+                raise DataError(f"{row.source}: month={row.month!r} is outside the chain table; allowed: months "
+                                f"{table[0]}..{table[1]}")
+        window = (first.to_period("M"), last.to_period("M"))
+        if not any(window[0] <= pd.Period(row.month, "M") <= window[1] for row in rows):
+            raise DataError(f"--hashrate {Path(hashrate).name}: none of its months ({rows[0].month}.."
+                            f"{rows[-1].month}) is in the window {first:%Y-%m-%d}..{last:%Y-%m-%d}; allowed: a "
+                            "window holding some of them (--from, --to)")
     if not 0.0 <= pool_fee_frac < 1.0:
         from hashpivot.errors import InputError
 

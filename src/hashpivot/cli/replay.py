@@ -9,6 +9,7 @@ with the payout scheme's band widened by the rounding of the two published figur
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,6 +22,7 @@ from hashpivot.cli.common import (
     WideOpt,
     echo_json,
     exit_on_error,
+    fail,
     fitted_table,
     fmt_usd,
     print_fitted,
@@ -51,9 +53,9 @@ def replay(
         "--against-reports", help="Reported BTC beside what the reported hashrate earns, with the luck band "
         "widened by the rounding of the published figures.")] = False,
     hashrate: Annotated[str | None, typer.Option(
-        "--hashrate", metavar="FILE", help="CSV month,hashrate_ehs[,kind][,curtailed_frac]: your own hashrate path "
-        "(with --against-reports); "
-        "each hashrate's decimals as written set its rounding (10.0: +-0.05 EH/s).")] = None,
+        "--hashrate", metavar="FILE", help="Your own hashrate path (implies --against-reports): a CSV with columns "
+        "month, hashrate_ehs and optional kind, curtailed_frac; each hashrate's decimals as written set its "
+        "rounding (10.0: +-0.05 EH/s).")] = None,
     pool_fee: Annotated[float, typer.Option(
         "--pool-fee", metavar="FRAC", help="Pool fee taken from what the hashrate earns (with --against-reports).")] = 0.0,
     html: Annotated[str | None, typer.Option(
@@ -66,6 +68,10 @@ def replay(
     if against_reports or hashrate:
         _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, wide, debug)
         return
+    for option, given in (("--html", html is not None), ("--pool-fee", pool_fee != 0.0)):
+        if given:  # they shape the comparison with the reports; a plain replay would drop them unsaid
+            fail(ValueError(option), 2, debug, f"{option} is given without --against-reports; allowed: "
+                 f"{option} with --against-reports (or --hashrate)")
     with exit_on_error(debug, {"date_from": "--from", "date_to": "--to"}):
         from hashpivot import api
         from hashpivot.analysis.replay import monthly_table
@@ -101,9 +107,14 @@ _REPORT_COLUMNS = (("reported_btc", "reported BTC", "{:,.1f}", 1), ("ours_btc", 
 
 def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, wide, debug) -> None:
     """``hashpivot replay --against-reports``: the table of :func:`hashpivot.api.replay_against_reports`."""
-    with exit_on_error(debug, {"date_from": "--from", "date_to": "--to", "pool_fee_frac": "--pool-fee"}):
+    names = {"date_from": "--from", "date_to": "--to", "pool_fee_frac": "--pool-fee", "html": "--html"}
+    with exit_on_error(debug, names):
         from hashpivot import api
+        from hashpivot.errors import InputError
         from hashpivot.io import ATTRIBUTION
+
+        if html is not None and Path(html).is_dir():  # checked before the replay's work, and named as given
+            raise InputError("html", html, "a file to write, not a directory")
 
         table, summary = api.replay_against_reports(company, date_from=date_from, date_to=date_to, data=data,
                                                     hashrate=hashrate, pool_fee_frac=pool_fee)
