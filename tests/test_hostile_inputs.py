@@ -174,6 +174,10 @@ def _structure_cases() -> list[Case]:
         ("empty site name", ("company", "sites", 0, "name"), "", ("company.sites.0.name", "''")),
         ("n_paths 0", ("run", "n_paths"), 0, ("run.n_paths", "0")),
         ("horizon 0", ("run", "horizon_days"), 0, ("run.horizon_days", "0")),
+        # TOML's true would be read as the number 1 (a one-day horizon, a 1 MW site)
+        ("horizon true", ("run", "horizon_days"), True, ("run", "horizon_days=true is a boolean")),
+        ("site MW true", ("company", "sites", 0, "power_mw"), True, ("company.sites.0", "power_mw=true")),
+        ("fleet name false", ("company", "fleets", 0, "name"), False, ("company.fleets.0", "name=false")),
         ("horizon 200 years", ("run", "horizon_days"), 73_000, ("run.horizon_days", "73000")),
         ("seed negative", ("run", "seed"), -1, ("run.seed", "-1")),
         ("ownership above 1", ("company", "ownership_frac"), {"mining": 1.5}, ("ownership_frac", "1.5")),
