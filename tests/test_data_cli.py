@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_helpers import assert_bad_input
+from cli_helpers import assert_bad_input, assert_fits_columns
 from test_data_fakes import fake_apis, offline_data_env, shared_rows  # noqa: F401
 from typer.testing import CliRunner
 
@@ -92,7 +92,8 @@ def test_status_shows_disagreements_gaps_and_the_last_failed_attempt(runner, fak
 def test_status_of_an_empty_cache_says_how_to_fill_it(runner):
     result = data(runner, "status")
     assert result.exit_code == 0, result.output
-    assert "run `hashpivot data update`" in result.stdout
+    assert "run `hashpivot data update`" in " ".join(result.stdout.split())  # wrapped at spaces to the terminal
+    assert_fits_columns(result.stdout)
     assert json.loads(data(runner, "status", "--json").stdout)["exists"] is False
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hashpivot.cli.common import DebugOpt, echo_json, exit_on_error
+from hashpivot.cli.common import DebugOpt, echo_json, exit_on_error, wrap_prose
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,17 +68,24 @@ def claims(
 
 def _print_checks(checks: tuple[ClaimCheck, ...], path: Path | None) -> None:
     """Human output, one block per claim. Formats numbers computed by hashpivot.analysis.claims."""
-    typer.echo(f"The article's claims, checked ({'chain data: ' + str(path) if path else 'no chain data'})")
+    import shutil
+
+    width = shutil.get_terminal_size((80, 24)).columns
+
+    def say(line: str, indent: int = 13) -> None:  # at the terminal's width, a field's continuation under its text
+        typer.echo(wrap_prose(line, width, indent=" " * indent))
+
+    say(f"The article's claims, checked ({'chain data: ' + str(path) if path else 'no chain data'})", 0)
     for i, check in enumerate(checks, start=1):
         claim = check.claim
         typer.echo("")
-        typer.echo(f"[{i}] {claim.id}: {claim.text}")
-        typer.echo(f"    article: {_figures(claim.article) or 'no number (a qualitative claim)'}")
-        typer.echo(f"    ours:    {_figures(check.ours) or '-'}")
-        typer.echo(f"    how:     {check.how}")
-        typer.echo(f"    source:  {check.source}")
-        typer.echo(f"    rule:    {check.tolerance}")
-        typer.echo(f"    verdict: {check.verdict}: {check.reason}")
+        say(f"[{i}] {claim.id}: {claim.text}", 4)
+        say(f"    article: {_figures(claim.article) or 'no number (a qualitative claim)'}")
+        say(f"    ours:    {_figures(check.ours) or '-'}")
+        say(f"    how:     {check.how}")
+        say(f"    source:  {check.source}")
+        say(f"    rule:    {check.tolerance}")
+        say(f"    verdict: {check.verdict}: {check.reason}")
     counts = {v: sum(c.verdict == v for c in checks) for v in ("supported", "contradicted", "not checkable")}
     typer.echo("")
     typer.echo("summary: " + ", ".join(f"{n} {v}" for v, n in counts.items()))

@@ -191,21 +191,26 @@ def echo_json(payload: Any) -> None:
 _UNIT_GLUE = (" %", "\xa0%")
 
 
-def wrap_prose(text: str, width: int) -> str:
+def wrap_prose(text: str, width: int, indent: str = "") -> str:
     """``text`` wrapped at ``width`` columns at spaces only, never between a number and its ``%`` (rich wraps at
     every space, so "-2.3 %" could end a line with "-2.3" and start the next with "%"), nor at a hyphen (a minus
-    sign). Each line of ``text`` is wrapped on its own; one that fits is left as it is (its spaces included). [text]
+    sign). Each line of ``text`` is wrapped on its own; one that fits is left as it is (its spaces included); a
+    wrapped line's continuation lines start with ``indent``. [text]
 
     >>> print(wrap_prose("a fall of -2.3 % a year", 14))  # rich: "a fall of -2.3" / "% a year"
     a fall of
     -2.3 % a year
+    >>> print(wrap_prose("ours: 0.055 USD per TH/s", 14, indent="      "))
+    ours: 0.055
+          USD per
+          TH/s
     """
     import textwrap
 
     # textwrap breaks only at ASCII whitespace: a no-break space holds the number and its sign together
     glued = text.replace(*_UNIT_GLUE)
-    lines = [textwrap.fill(line, width, break_on_hyphens=False, break_long_words=False) if len(line) > width
-             else line for line in glued.split("\n")]
+    lines = [textwrap.fill(line, width, break_on_hyphens=False, break_long_words=False, subsequent_indent=indent)
+             if len(line) > width else line for line in glued.split("\n")]
     return "\n".join(lines).replace(_UNIT_GLUE[1], _UNIT_GLUE[0])
 
 

@@ -183,14 +183,19 @@ def status(
 
 def _print_status(state: Mapping[str, Any]) -> None:
     attempt = state.get("last_attempt")
+    console = rich_console()  # prose wrapped at spaces to the terminal, a long path whole on its own line
+
+    def say(line: str) -> None:
+        console.print(line, markup=False)
+
     if not state["exists"]:
-        typer.echo(f"no data cache at {state['cache']} yet: run `hashpivot data update` to fetch the chain history")
+        say(f"no data cache at {state['cache']} yet: run `hashpivot data update` to fetch the chain history")
         if attempt:
-            typer.echo(f"last update attempt: {attempt['time_utc']} {attempt['status']}: {attempt['message']}")
+            say(f"last update attempt: {attempt['time_utc']} {attempt['status']}: {attempt['message']}")
         return
     from rich.table import Table
 
-    typer.echo(f"data cache {state['cache']}")
+    say(f"data cache {state['cache']}")
     grid = Table(header_style="bold")
     for col in ("source", "role", "first", "last", "days", "gaps"):
         grid.add_column(col, justify="right" if col == "days" else "left", no_wrap=True)
@@ -199,30 +204,30 @@ def _print_status(state: Mapping[str, Any]) -> None:
         gap_text = "none" if not gaps else f"{sum(g['n_days'] for g in gaps):,} days in {len(gaps)}"
         grid.add_row(source["source"], source["role"], source["first_date"] or MISSING, source["last_date"] or MISSING,
                      f"{source['n_days']:,}", gap_text)
-    rich_console().print(grid)
+    console.print(grid)
     for source in state["sources"]:
-        typer.echo(f"{source['source']}: {source['title']} at {source['base_url']}, last updated "
+        say(f"{source['source']}: {source['title']} at {source['base_url']}, last updated "
                    f"{source['last_update_utc']}")
     behind = state.get("days_behind")
-    typer.echo(f"the cache holds {state['first_date']}..{state['last_date']} ({state['n_days']:,} days)"
+    say(f"the cache holds {state['first_date']}..{state['last_date']} ({state['n_days']:,} days)"
                + (f"; {behind:,} day{'' if behind == 1 else 's'} behind yesterday (UTC)" if behind else
                   "; up to yesterday (UTC)" if behind == 0 else ""))
     for source in state["sources"]:
         for gap in source["gaps"][:5]:
-            typer.echo(f"gap in {source['source']}: {gap['first']}..{gap['last']} ({gap['n_days']:,} days)")
+            say(f"gap in {source['source']}: {gap['first']}..{gap['last']} ({gap['n_days']:,} days)")
     updates = state.get("updates") or []
     if updates:
         last = updates[-1]
-        typer.echo(f"last update: {last['finished_utc']}, added {last['first_date']}..{last['last_date']} "
+        say(f"last update: {last['finished_utc']}, added {last['first_date']}..{last['last_date']} "
                    f"({last['n_days']:,} days), {last['n_days_cross_checked']:,} cross-checked"
                    + (f"; {last['note']}" if last["note"] else ""))
     if attempt and attempt.get("status") in ("failed", "rejected"):
-        typer.echo(f"last update attempt: {attempt['time_utc']} {attempt['status']}: {attempt['message']}")
+        say(f"last update attempt: {attempt['time_utc']} {attempt['status']}: {attempt['message']}")
     from hashpivot.io.update import DIFFICULTY_TOLERANCE_FRAC, HASHRATE_TOLERANCE_FRAC
 
     tolerances = {"hashrate_ehs": HASHRATE_TOLERANCE_FRAC, "difficulty_mean": DIFFICULTY_TOLERANCE_FRAC}
-    typer.echo(f"disagreements between the sources: {state['n_disagreements']:,} "
+    say(f"disagreements between the sources: {state['n_disagreements']:,} "
                f"(tolerances: {_tolerances(tolerances)})")
     _print_disagreements(state["disagreements"], state["n_disagreements"])
     for source in state["sources"]:
-        typer.echo(f"{source['attribution']}. Licence: {source['license']}")
+        say(f"{source['attribution']}. Licence: {source['license']}")
