@@ -446,3 +446,17 @@ def test_numeric_field_is_finite_and_bounded_above(model, name, field):
             assert _rejected_at(model, name, value), f"{model}.{name}={value} passed"
     if is_dict:
         assert _rejected_at(model, name, 1.5), f"{model}.{name} accepts a fraction above 1"
+
+
+def test_an_error_shows_a_date_as_the_toml_wrote_it():
+    """A TOML date is a date object by the time it is checked: the message shows 2000-01-01, as written, not
+    datetime.date(2000, 1, 1)."""
+    from hashpivot.errors import ScenarioError
+    from hashpivot.scenarios.toml import from_toml, load_preset, to_toml
+
+    text = to_toml(load_preset("default"))
+    early = text.replace("start_date = 2024-04-20", "start_date = 2000-01-01")
+    assert early != text
+    with pytest.raises(ScenarioError) as info:
+        from_toml(early, "early")
+    assert "run.start_date = 2000-01-01:" in str(info.value) and "datetime" not in str(info.value)

@@ -146,8 +146,9 @@ def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False
         console.print(f"[bold]run {info.run_id}{label}[/bold]: scenario {rich_text(info.scenario_name)}, "
                       f"{info.horizon_days:,} days, recorded {_when(info)} by hashpivot {info.version}")
         print_comparison(console, stored.summary, stored.win_rate, info.policies,
-                          f"{info.n_paths:,} paths, seed {info.seed}, {len(info.policies)} policies "
-                          "on the same random numbers", wide=wide)
+                          f"{info.n_paths:,} paths, seed {info.seed}, "
+                          + (f"{len(info.policies)} policies on the same random numbers" if len(info.policies) > 1
+                             else "1 policy"), wide=wide)
         console.print(f"scenario TOML, fan data and report: hashpivot report {info.run_id} "
                       "--format html|xlsx|csv|parquet")
 

@@ -342,7 +342,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
         console.print(printable(line), markup=False)
     print_comparison(console, result.summary, result.win_rate, result.policies,
                      f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
-                     f"{len(result.policies)} policies on the same random numbers", wide=wide)
+                     + (f"{len(result.policies)} policies on the same random numbers" if len(result.policies) > 1
+                      else "1 policy"), wide=wide)
     if always_on:
         shutdown = result.summary[(result.summary["metric"] == "insolvency") & (result.summary["stat"] == "probability")]
         pairs = ", ".join(f"{p} {fmt_pct(v)} ({fmt_pct(always_on[p])})"

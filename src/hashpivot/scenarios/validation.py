@@ -35,7 +35,16 @@ def format_errors(exc: ValidationError, source: str, model: type[BaseModel]) -> 
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    """The value as the user wrote it, shortened: a date or time as TOML writes it (2000-01-01, not
+    datetime.date(2000, 1, 1)), a boolean as true or false, else its repr. [text]"""
+    import datetime as dt
+
+    if isinstance(value, dt.date | dt.time):  # datetime is a date
+        text = value.isoformat()
+    elif isinstance(value, bool):
+        text = str(value).lower()
+    else:
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
