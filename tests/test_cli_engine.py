@@ -121,3 +121,13 @@ def test_compare_shows_insolvency_with_economic_shutdown_beside_machines_always_
     assert 'id="shutdown-vs-always-on"' in page and "machines always on" in page
     rm1 = CliRunner().invoke(app, ["compare", "rm1", "--paths", "64", "--no-store", "--json"])
     assert json.loads(rm1.stdout)["insolvency_always_on"] is None  # RM1's machines never switch off
+
+
+def test_a_chain_table_named_for_a_run_that_needs_none_must_exist(tmp_path):
+    """The default preset's GBM price needs no chain table; a --data naming a file that is not there is still the
+    user's mistake (a typo in a path), so it is refused naming the path, not dropped."""
+    from cli_helpers import assert_bad_input
+
+    missing = tmp_path / "chain.csv"
+    out = CliRunner().invoke(app, ["run", "default", "--paths", "64", "--no-store", "--data", str(missing)])
+    assert_bad_input(out, str(missing), "does not exist")

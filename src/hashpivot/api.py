@@ -68,9 +68,14 @@ def main_selectors(scenario: Scenario) -> tuple[list[str], list[str]]:
 
 
 def history_log_returns_for(scenario: Scenario, data: str | Path | None = None) -> np.ndarray | None:
-    """Daily BTC log returns from the chain table when the price process bootstraps history."""
+    """Daily BTC log returns from the chain table when the price process bootstraps history. A table named
+    (``data``) that no process needs must still exist: a wrong path is an error, not dropped unsaid."""
     price = scenario.market.btc_price
     if price.kind != "bootstrap":
+        if data is not None:
+            from hashpivot.io.history import chain_history_file
+
+            chain_history_file(data)
         return None
     from hashpivot.io.history import load_chain_history
 

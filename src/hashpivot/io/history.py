@@ -70,6 +70,22 @@ def resolve_data_path(path: str | os.PathLike[str] | None = None) -> Path:
     raise DataError(f"no chain history given: {HOW_TO_PROVIDE}")
 
 
+def chain_history_file(path: str | os.PathLike[str] | None = None) -> Path:
+    """The file :func:`load_chain_history` would read for ``path`` (a CSV, the cache's ``.duckdb`` file or the
+    cache folder; None: ``$HASHPIVOT_DATA``, then the cache), without reading it. Raises DataError naming it when
+    it does not exist or is not a file. [path]"""
+    from hashpivot.io.cache import CACHE_FILE_NAME
+
+    file = resolve_data_path(path)
+    if file.is_dir() and (file / CACHE_FILE_NAME).is_file():
+        file = file / CACHE_FILE_NAME
+    if not file.exists():
+        raise DataError(f"chain history file {file} does not exist; {HOW_TO_PROVIDE}")
+    if not file.is_file():
+        raise DataError(f"chain history path {file} is not a file; {HOW_TO_PROVIDE}")
+    return file
+
+
 def load_chain_history(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Load and validate the daily chain table. [one row per UTC day]
 
@@ -84,17 +100,11 @@ def load_chain_history(path: str | os.PathLike[str] | None = None) -> pd.DataFra
     value is empty or not a number, a date is malformed, duplicated, out of order or missing (a gap), a
     price, hash rate or difficulty is <= 0, or a count or amount is negative.
     """
-    file = resolve_data_path(path)
-    from hashpivot.io.cache import CACHE_FILE_NAME, ChainCache
+    file = chain_history_file(path)
+    if file.suffix == ".duckdb":
+        from hashpivot.io.cache import ChainCache
 
-    if file.is_dir() and (file / CACHE_FILE_NAME).is_file():
-        file = file / CACHE_FILE_NAME
-    if file.suffix == ".duckdb" and file.is_file():
         return validate_chain_history(ChainCache.at_file(file).chain_strings(), source=str(file))
-    if not file.exists():
-        raise DataError(f"chain history file {file} does not exist; {HOW_TO_PROVIDE}")
-    if not file.is_file():
-        raise DataError(f"chain history path {file} is not a file; {HOW_TO_PROVIDE}")
     _check_not_cut_off(file)
     try:
         raw = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True)
