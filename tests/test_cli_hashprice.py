@@ -247,3 +247,10 @@ def test_exit_on_error_other_failures_exit_1(capsys):
     assert info.value.exit_code == 1
     err = capsys.readouterr().err
     assert "Traceback" in err and err.strip().splitlines()[-1] == "error: unexpected KeyError: 'k'."
+
+
+@pytest.mark.parametrize("option", ["--before-days", "--after-days"])
+def test_a_window_without_its_halving_is_refused(runner, option, tmp_path, make_chain_csv):
+    """--before-days and --after-days shape the --around-halving comparison; alone they would be dropped unsaid."""
+    out = runner.invoke(app, ["hashprice", "--data", str(make_chain_csv()), option, "10", "--out", str(tmp_path)])
+    _assert_bad_input(out, f"{option} 10 is given without --around-halving")

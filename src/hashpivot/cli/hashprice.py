@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hashpivot.cli.common import DebugOpt, check_out_dir, echo_json, exit_on_error, fmt_signed_pct, rich_console
+from hashpivot.cli.common import (
+    DebugOpt,
+    check_out_dir,
+    echo_json,
+    exit_on_error,
+    fail,
+    fmt_signed_pct,
+    rich_console,
+)
 
 if TYPE_CHECKING:
     from hashpivot.analysis.hashprice import HalvingWindow, PeriodStats
@@ -20,6 +28,8 @@ if TYPE_CHECKING:
 #: The claim of the article that motivated the lab, printed beside our numbers (not a computation).
 ARTICLE_CLAIM = "article: about 0.08 -> 0.055 USD per TH/s per day"
 HASHPRICE_UNIT = "USD/(TH/s)/day"
+#: Days before the halving day and from it that --around-halving compares by default (the article's 365 and 60).
+HALVING_BEFORE_DAYS, HALVING_AFTER_DAYS = 365, 60
 
 
 def hashprice(
@@ -41,13 +51,15 @@ def hashprice(
                      help="Compare hashprice before/after halving N (1=2012, 2=2016, 3=2020, 4=2024)."),
     ] = None,
     before_days: Annotated[
-        int, typer.Option("--before-days", metavar="A",
-                          help="Days before the halving day (ending the day before it).")
-    ] = 365,
+        int | None, typer.Option("--before-days", metavar="A",
+                                 help="Days before the halving day (ending the day before it), with "
+                                 "--around-halving. [default: 365]")
+    ] = None,
     after_days: Annotated[
-        int, typer.Option("--after-days", metavar="B",
-                          help="Days from the halving day (starting on it).")
-    ] = 60,
+        int | None, typer.Option("--after-days", metavar="B",
+                                 help="Days from the halving day (starting on it), with --around-halving. "
+                                 "[default: 60]")
+    ] = None,
     out: Annotated[
         Path, typer.Option("--out", metavar="DIR", help="Folder for hashprice.html and hashprice.png.")
     ] = Path("reports/hashprice"),
@@ -65,6 +77,12 @@ def hashprice(
         "date_from": "--from", "date_to": "--to", "halving_n": "--around-halving",
         "before_days": "--before-days", "after_days": "--after-days",
     }
+    for option, value in (("--before-days", before_days), ("--after-days", after_days)):
+        if value is not None and around_halving is None:  # a window of no halving: dropped unsaid otherwise
+            fail(ValueError(option), 2, debug, f"{option} {value} is given without --around-halving; allowed: "
+                 f"{option} with --around-halving N")
+    before_days = HALVING_BEFORE_DAYS if before_days is None else before_days
+    after_days = HALVING_AFTER_DAYS if after_days is None else after_days
     with exit_on_error(debug, options):
         from hashpivot.analysis import hashprice as hp
         from hashpivot.io import ATTRIBUTION, load_chain_history
