@@ -558,7 +558,7 @@ def test_a_bad_curtailment_in_a_company_file_is_bad_input_on_the_command_line(tm
     ("hashrate_decimals", -1, ("hashrate_decimals", "greater than or equal to 0")),
     ("hashrate_decimals", 7, ("hashrate_decimals", "less than or equal to 6")),
     ("hashrate_decimals", 1.5, ("hashrate_decimals", "valid integer")),
-    ("hashrate_decimals", True, ("hashrate_decimals", "valid integer")),
+    ("hashrate_decimals", True, ("hashrate_decimals=true is a boolean",)),
     ("hashrate_ehs", 0.1 + 0.2, ("hashrate_ehs=0.30000000000000004", "17 decimals", "at most 6", "hashrate_decimals")),
     ("published_unit_ehs", 0.25, ("published_unit_ehs=0.25", "hashrate_decimals")),
 ])

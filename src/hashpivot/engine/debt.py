@@ -167,6 +167,18 @@ def _raisable_usd(st, btc_price_usd, facility_usd):
     return st[S_CASH_USD] + st[S_BTC_HELD] * btc_price_usd + facility_usd - st[S_CREDIT_DRAWN_USD]
 
 
+@njit(inline="always")
+def interest_due_usd(ds):
+    """Today's interest on the debt tranches still owed: what ``settle_debt`` pays today, which the treasury's
+    costs count (``sell_to_cover_costs``, the runway floor). [USD]"""
+    total = 0.0
+    for d in range(ds.shape[0]):
+        principal = ds[d, DS_PRINCIPAL_USD]
+        if principal > 0.0:
+            total += principal * ds[d, DS_RATE_PER_YEAR] / DAYS_PER_YEAR
+    return total
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def settle_debt(st, ds, window, debt, covenants, facility_usd, btc_price_usd, t, margin_usd):
     """(debt cash [USD], True when debt principal fell due today) of day ``t`` (see the module docstring), at the

@@ -1267,10 +1267,12 @@ def apply_treasury(st, code, params, btc_price_usd, mined, btc_start, operating,
 
 
 @njit(inline="always")
-def keep_runway(st, floor_months, daily_costs_usd, btc_price_usd, sold):
+def keep_runway(st, floor_months, daily_costs_usd, btc_price_usd, sold, due_later_usd):
     """BTC sold in all today [BTC]: sells BTC until cash covers ``floor_months`` of today's costs
-    (``daily_costs_usd``: power, fixed opex, AI opex and interest). Writes ``S_BTC_HELD`` and ``S_CASH_USD``."""
-    target = floor_months * _DAYS_PER_MONTH * daily_costs_usd
+    (``daily_costs_usd``: power, fixed opex, AI opex and interest, the debt tranches' included) once what the day
+    still pays after the treasury (``due_later_usd``: the tranches' interest, ``engine.debt.settle_debt``) is
+    paid. Writes ``S_BTC_HELD`` and ``S_CASH_USD``."""
+    target = floor_months * _DAYS_PER_MONTH * daily_costs_usd + due_later_usd
     if st[S_CASH_USD] < target:
         extra = min((target - st[S_CASH_USD]) / btc_price_usd, st[S_BTC_HELD])
         st[S_BTC_HELD] -= extra

@@ -119,6 +119,8 @@ from hashpivot.policies.hedges import FIXED_POWER
 from hashpivot.policies.treasury import (
     SELL_ABOVE_AVERAGE,
     TP_FLOOR_RUNWAY_MONTHS,
+    TP_HALVING_MEAN_DAYS,
+    TP_HALVING_MEAN_USD,
     TP_SELL_BTC_BEFORE_DEBT,
     TP_WINDOW_DAYS,
 )
@@ -279,11 +281,13 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, pur, company, market, 
     financing, bought = stages.finance(st, company, code, params, t, s, market.btc_price_usd[p, 0])
     if full:  # shares sold today for an equity-funded purchase (0 otherwise): a financing flow
         financing += raised
-    sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating, bought)
+    # the tranches' interest, paid after the treasury (settle_debt), is one of the day's costs all the same
+    tranche_interest = dbt.interest_due_usd(ds) if full and company.debt.shape[0] > 0 else 0.0
+    sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating - tranche_interest, bought)
     floor_months = params[TP_FLOOR_RUNWAY_MONTHS]
     if floor_months > 0:
-        daily_costs = power + company.scalars[C_FIXED_OPEX_USD_PER_DAY] + ai_opex + interest
-        sold = stages.keep_runway(st, floor_months, daily_costs, s, sold)
+        daily_costs = power + company.scalars[C_FIXED_OPEX_USD_PER_DAY] + ai_opex + interest + tranche_interest
+        sold = stages.keep_runway(st, floor_months, daily_costs, s, sold, tranche_interest)
     debt_cash = 0.0
     debt_due = False
     if full and (company.debt.shape[0] > 0 or company.covenants.shape[0] > 0):
@@ -351,6 +355,9 @@ def _run_paths(market, company, code, params, month_days, check, out, work, full
     spin_offs = full and snap.shape[0] > 0
     for p in range(n_paths):
         start_path(st, fs, ps, sts, company, market, p)
+        if window == 0 and code == SELL_ABOVE_AVERAGE:  # the mean since the halving holds its days before day 0
+            st[S_PRICE_SUM_USD] += params[TP_HALVING_MEAN_USD] * params[TP_HALVING_MEAN_DAYS]
+            st[S_PRICE_COUNT_DAYS] += params[TP_HALVING_MEAN_DAYS]
         snap[:, :] = 0.0
         discount = 1.0
         pv_flows = 0.0

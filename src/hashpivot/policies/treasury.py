@@ -23,10 +23,10 @@ from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hashpivot.domain.base import Model
-from hashpivot.domain.bounds import MAX_CASH_USD, MAX_DAY, MAX_SHARE_PRICE_USD, MAX_USD_PER_DAY
+from hashpivot.domain.bounds import MAX_BTC_PRICE_USD, MAX_CASH_USD, MAX_DAY, MAX_SHARE_PRICE_USD, MAX_USD_PER_DAY
 
 #: Every treasury parameter the engine reads, in packing order: (name, meaning [unit]). Each has one slot and one
 #: meaning whatever the policy; a policy fills the slots its ``PARAMS`` name (the others stay 0) and every policy
@@ -51,11 +51,14 @@ TREASURY_PARAMS = (
     ("sell_btc_before_debt", "1: cover shortfalls by selling BTC before drawing the facility [flag]"),
     ("premium_beta", "elasticity of at-the-market issuance's mNAV to BTC price / its day-0 price [elasticity]"),
     ("mnav_floor_ratio", "lowest mNAV of at-the-market issuance [ratio]"),
+    ("halving_mean_usd", "mean BTC price from the last halving to the day before day 0 [USD]"),
+    ("halving_mean_days", "days from the last halving to the day before day 0 that mean covers [days]"),
 )
 (TP_SELL_FRAC, TP_THRESHOLD_RATIO, TP_WINDOW_DAYS, TP_SELL_PRODUCTION_FRAC, TP_SELL_HOLDINGS_FRAC_PER_DAY,
  TP_CASH_FLOOR_USD, TP_MAX_BUY_USD_PER_DAY, TP_ISSUE_USD_PER_DAY, TP_MNAV_RATIO, TP_MAX_DILUTION_RATIO,
  TP_PRINCIPAL_USD, TP_COUPON_RATE_PER_YEAR, TP_ISSUE_DAY, TP_TERM_DAYS, TP_CONVERSION_PRICE_USD_PER_SHARE,
- TP_FLOOR_RUNWAY_MONTHS, TP_SELL_BTC_BEFORE_DEBT, TP_PREMIUM_BETA, TP_MNAV_FLOOR_RATIO) = range(len(TREASURY_PARAMS))
+ TP_FLOOR_RUNWAY_MONTHS, TP_SELL_BTC_BEFORE_DEBT, TP_PREMIUM_BETA, TP_MNAV_FLOOR_RATIO, TP_HALVING_MEAN_USD,
+ TP_HALVING_MEAN_DAYS) = range(len(TREASURY_PARAMS))
 N_PARAMS = len(TREASURY_PARAMS)
 #: Parameters every policy fills.
 COMMON_PARAMS = ("floor_runway_months", "sell_btc_before_debt")
@@ -118,7 +121,10 @@ class SellToCoverCosts(_Treasury):
 
 class SellAboveAverage(_Treasury):
     """Sell when ``price > threshold_ratio x mean(price)`` over the trailing ``window_days`` (today and
-    day 0 included), or over the days since the last halving when ``window_days = 0``. RM1's policy."""
+    day 0 included), or over the days since the last halving when ``window_days = 0``. RM1's policy. A run that
+    starts after the halving has no prices of its own from before day 0: ``halving_mean_usd`` and
+    ``halving_mean_days`` bring them (the chain table's mean from the halving to the day before the start, and
+    how many days it covers), else the mean starts on day 0."""
 
     kind: Literal["sell_above_average"] = "sell_above_average"
     code: ClassVar[int] = SELL_ABOVE_AVERAGE
@@ -134,8 +140,31 @@ class SellAboveAverage(_Treasury):
         description="Share of the BTC held at the start of a trigger day also sold. [fraction/day]",
     )
 
+    halving_mean_usd: float = Field(
+        default=0.0, ge=0, le=MAX_BTC_PRICE_USD,
+        description="With window_days = 0: the mean BTC price from the last halving to the day before the run's "
+        "start (the chain table's); 0 with halving_mean_days 0: the run starts on the halving, or the mean starts "
+        "on day 0. [USD]",
+    )
+    halving_mean_days: int = Field(
+        default=0, ge=0, le=MAX_DAY,
+        description="Days from the last halving to the day before the run's start that halving_mean_usd covers. "
+        "[days]",
+    )
+
     PARAMS: ClassVar[tuple[str, ...]] = (
-        "threshold_ratio", "window_days", "sell_production_frac", "sell_holdings_frac_per_day")
+        "threshold_ratio", "window_days", "sell_production_frac", "sell_holdings_frac_per_day", "halving_mean_usd",
+        "halving_mean_days")
+
+    @model_validator(mode="after")
+    def _halving_mean_whole(self) -> SellAboveAverage:
+        if (self.halving_mean_usd > 0) != (self.halving_mean_days > 0):
+            raise ValueError(f"halving_mean_usd={self.halving_mean_usd:g} with halving_mean_days="
+                             f"{self.halving_mean_days}; allowed: both > 0 (a mean and the days it covers) or both 0")
+        if self.halving_mean_days > 0 and self.window_days != 0:
+            raise ValueError(f"halving_mean_days={self.halving_mean_days} with window_days={self.window_days}; "
+                             "allowed: a mean since the halving only with window_days = 0")
+        return self
 
 
 class BuyWithCash(_Treasury):
