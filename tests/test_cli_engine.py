@@ -131,3 +131,12 @@ def test_a_chain_table_named_for_a_run_that_needs_none_must_exist(tmp_path):
     missing = tmp_path / "chain.csv"
     out = CliRunner().invoke(app, ["run", "default", "--paths", "64", "--no-store", "--data", str(missing)])
     assert_bad_input(out, str(missing), "does not exist")
+
+
+@pytest.mark.parametrize("command", [["run", "default"], ["compare", "default"], ["sweep", "default"]])
+def test_a_name_for_a_run_that_is_not_recorded_is_refused(command):
+    """--name labels the run in the store; with --no-store nothing is stored, so the name would be dropped unsaid."""
+    from cli_helpers import assert_bad_input
+
+    out = CliRunner().invoke(app, [*command, "--paths", "64", "--no-store", "--name", "q3 plan"])
+    assert_bad_input(out, "--name 'q3 plan' is given with --no-store")

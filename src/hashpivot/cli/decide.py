@@ -142,7 +142,7 @@ def sensitivity(
         range_frac = parse_fraction(range_text, "--range")
         parsed = parse_inputs(inputs)
         check_out_dir(out)
-        check_store(store, no_store)
+        check_store(store, no_store, name)
         as_set = api.load(scenario)
         ranges, _ = sa.input_ranges(as_set, parsed, range_frac)  # every input valid before a cluster starts
         if sobol_n is not None:
@@ -307,7 +307,7 @@ def optimize(
         spec = parse_metric(objective, "--objective")
         constraints = [parse_constraint(c) for c in constraint or []]
         check_out_dir(out)
-        check_store(store, no_store)
+        check_store(store, no_store, name)
         base = api.load(scenario, n_paths=n_paths, seed=seed)
         typed(decisions, base)  # every path names a field before a cluster starts
         with connect(workers, scheduler) as client, progress_bar(
@@ -449,7 +449,7 @@ def breakeven(
         spec = parse_metric(metric)
         alternative = parse_against(against)
         check_out_dir(out)
-        check_store(store, no_store)
+        check_store(store, no_store, name)
         base = api.load(scenario, n_paths=n_paths, seed=seed)
         axes = []
         for option, text in (("--x", x), ("--y", y)):

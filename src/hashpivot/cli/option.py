@@ -71,7 +71,7 @@ def option(
             if convert_mw is not None or window_months is not None:
                 raise InputError("--shutdown", "with --convert-mw/--window-months",
                                  "either --shutdown or a conversion (--convert-mw and --window-months), not both")
-            check_store(store, no_store)
+            check_store(store, no_store, name)
             result = api.shutdown_option(scenario, n_paths=n_paths, seed=seed, data=data)
             recorded = record_sweep(result, store, no_store, name or f"shutdown option of {result.scenario.name}")
             _print_shutdown(result, as_json, recorded)
@@ -82,7 +82,7 @@ def option(
                 raise InputError(flag, "missing", "a value (or --shutdown to value switching off at a loss)")
         if out_dir is not None:
             check_out_dir(out_dir)
-        check_store(store, no_store)
+        check_store(store, no_store, name)
         result = api.conversion_option(scenario, convert_mw, window_months, lead_months=lead_months,
                                        rate_usd_per_kw_month=rate, term_years=term_years, capex_usd_per_mw=capex,
                                        n_paths=n_paths, seed=seed, data=data)

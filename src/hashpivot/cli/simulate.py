@@ -139,7 +139,7 @@ def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, st
     from hashpivot.parallel.executor import connect
 
     check_out_dir(out)
-    check_store(store, no_store)
+    check_store(store, no_store, name)
     with connect(*cluster) as client:
         result = _simulate_with_progress(scenario, policies, n_paths, seed, data, check, as_json,
                                          capacity=capacity, stresses=stresses, main_only=main_only, client=client)
@@ -410,8 +410,14 @@ class Recorded:
             fail(self.error, EXIT_FAILURE, debug, f"{self.error}; this run was not recorded")
 
 
-def check_store(store: Path | None, no_store: bool) -> None:
-    """Fail early (before a long simulation) when ``--store`` cannot be a run store."""
+def check_store(store: Path | None, no_store: bool, name: str | None = None) -> None:
+    """Fail early (before a long simulation) when ``--store`` cannot be a run store, or ``--name`` labels a run
+    that ``--no-store`` keeps out of it (the name would be dropped unsaid)."""
+    if no_store and name is not None:
+        from hashpivot.errors import ScenarioError
+
+        raise ScenarioError(f"--name {name!r} is given with --no-store; allowed: --name for a run that is recorded "
+                            "(without --no-store)")
     if not no_store:
         from hashpivot.io.store import RunStore
 

@@ -96,7 +96,7 @@ def sweep(
 
         metric_name, _, stat = metric.partition(":")
         check_out_dir(out)
-        check_store(store, no_store)
+        check_store(store, no_store, name)
         parsed = parse_axes(axes) if axes else None
         base = api.load(scenario, n_paths=n_paths, seed=seed)
         api.sweep_variants(base, parsed, "zip" if zip_axes else None)  # every variant valid before a cluster starts
