@@ -203,7 +203,7 @@ def _tornado_grid(t, width: int, wide: bool = False):
     title = (f"{t.metric.label}: base {fmt_metric(label, t.base_value)}, {t.n_paths:,} paths on the same random "
              "numbers; swing = high - low, +- its standard error")
     columns = [("input", "left", 0), ("low .. high", "right", 2), ("at low .. high", "right", 3),
-               ("swing", "right", 0), ("s.e.", "right", 0), ("", "left", 1), ("note", "left", 4)]
+               ("swing", "right", 0), ("s.e.", "right", 0), ("noise", "left", 1), ("note", "left", 4)]
     rows = [[rich_text(row.input), f"{_value(row.low)} .. {_value(row.high)}",
              f"{fmt_metric(label, row.metric_low)} .. {fmt_metric(label, row.metric_high)}", fmt_metric(label, row.swing), fmt_metric(label, row.swing_se),
              "within noise" if row.within_noise else "", rich_text(row.note)]
