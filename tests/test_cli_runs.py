@@ -12,7 +12,7 @@ from importlib import resources
 
 import pandas as pd
 import pytest
-from cli_helpers import assert_bad_input
+from cli_helpers import assert_bad_input, assert_fits_columns
 from store_helpers import N_PATHS, save, tiny_result, write_tiny_toml
 from typer.testing import CliRunner
 
@@ -124,9 +124,14 @@ def test_a_busy_store_is_a_failure_in_one_sentence(runner, held_store, tmp_path)
 
 
 def test_runs_list(runner, two_runs, store_path):
-    result = runner.invoke(app, ["runs", "list"])
+    result = runner.invoke(app, ["runs", "list"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     assert "base" in result.stdout and "bullish" in result.stdout
+    # at 80 columns whole cells (no "…"), the least needed columns left out and named
+    assert "…" not in result.stdout and "not shown at this width:" in result.stdout
+    assert_fits_columns(result.stdout)
+    wide = runner.invoke(app, ["runs", "list", "--wide"], env={"COLUMNS": "80"})
+    assert "version" in wide.stdout and "not shown" not in wide.stdout
     payload = _json(runner.invoke(app, ["runs", "list", "--json"]))
     assert payload["store"] == str(store_path)
     assert [(r["run_id"], r["name"], r["seed"]) for r in payload["runs"]] == [(2, "bullish", 12), (1, "base", 11)]

@@ -27,8 +27,10 @@ from hashpivot.cli.common import (
     echo_json,
     exit_on_error,
     fail,
+    fitted_table,
     fmt_metric,
     print_comparison,
+    print_fitted,
     printable,
     progress_bar,
     rich_console,
@@ -92,6 +94,7 @@ def runs_list(
     limit: Annotated[int | None, typer.Option("--limit", metavar="N", help="Show the N newest runs.")] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """List the stored runs, newest first."""
@@ -109,18 +112,15 @@ def runs_list(
         if not runs:
             console.print(f"no runs in {rich_text(rs.path)} yet ('hashpivot run' and 'hashpivot compare' record them)")
             return
-        from rich.table import Table
-
-        grid = Table(title=f"runs in {rich_text(rs.path)}", header_style="bold")
-        for column, justify in (("id", "right"), ("created (UTC)", "left"), ("name", "left"),
-                                ("scenario", "left"), ("policies", "left"), ("paths", "right"),
-                                ("days", "right"), ("seed", "right"), ("version", "left")):
-            grid.add_column(column, justify=justify)
-        for r in runs:
-            grid.add_row(str(r.run_id), _when(r, seconds=False), rich_text(r.name or ""), rich_text(r.scenario_name),
-                         rich_text(_short_list(r.policies)), f"{r.n_paths:,}", f"{r.horizon_days:,}", str(r.seed),
-                         rich_text(r.version))
-        console.print(grid)
+        # (header, justify, priority): whole cells, the least needed columns left out first at a narrow width
+        columns = [("id", "right", 0), ("created (UTC)", "left", 1), ("name", "left", 2), ("scenario", "left", 0),
+                   ("policies", "left", 3), ("paths", "right", 4), ("days", "right", 5), ("seed", "right", 6),
+                   ("version", "left", 7)]
+        rows = [[str(r.run_id), _when(r, seconds=False), rich_text(r.name or ""), rich_text(r.scenario_name),
+                 rich_text(_short_list(r.policies)), f"{r.n_paths:,}", f"{r.horizon_days:,}", str(r.seed),
+                 rich_text(r.version)] for r in runs]
+        grid, dropped = fitted_table(f"runs in {rs.path}", columns, rows, console.width, wide)
+        print_fitted(console, grid, dropped, wide)
 
 
 def _short_list(items: list[str], limit: int = 3) -> str:
