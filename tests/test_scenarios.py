@@ -460,3 +460,15 @@ def test_an_error_shows_a_date_as_the_toml_wrote_it():
     with pytest.raises(ScenarioError) as info:
         from_toml(early, "early")
     assert "run.start_date = 2000-01-01:" in str(info.value) and "datetime" not in str(info.value)
+
+
+def test_a_convertible_issued_after_the_horizon_is_refused():
+    """The note would never be issued, and the policy would run as hold_all under a convertible's name."""
+    from hashpivot.errors import ScenarioError
+    from hashpivot.scenarios.toml import from_dict, load_preset
+
+    data = load_preset("default").model_dump(mode="python", exclude_none=True)
+    data["run"]["horizon_days"] = 20  # default's buy_with_convertible issues its note on day 30
+    with pytest.raises(ScenarioError, match=r"buy_with_convertible: issue_day=30 is after the horizon; allowed: <= "
+                                            r"run.horizon_days=20"):
+        from_dict(data, "short")

@@ -818,6 +818,10 @@ class Scenario(Model):
             raise ValueError(
                 f"compare: policy labels {labels} repeat; allowed: unique labels (set `name` on policies of the same kind)"
             )
+        for pol in self.treasury_policies():  # a note issued after the horizon would silently do nothing
+            if getattr(pol, "issue_day", 0) > self.run.horizon_days:
+                raise ValueError(f"{pol.label}: issue_day={pol.issue_day} is after the horizon; allowed: <= "
+                                 f"run.horizon_days={self.run.horizon_days}")
         self._hedges_fit()
         self._growth_fits()
         for x in self.company.spin_offs:
