@@ -168,14 +168,19 @@ def _raisable_usd(st, btc_price_usd, facility_usd):
 
 
 @njit(inline="always")
+def _day_interest_usd(ds, d):
+    """A day's interest on tranche ``d``'s opening principal. [USD]"""
+    return ds[d, DS_PRINCIPAL_USD] * ds[d, DS_RATE_PER_YEAR] / DAYS_PER_YEAR
+
+
+@njit(inline="always")
 def interest_due_usd(ds):
     """Today's interest on the debt tranches still owed: what ``settle_debt`` pays today, which the treasury's
     costs count (``sell_to_cover_costs``, the runway floor). [USD]"""
     total = 0.0
     for d in range(ds.shape[0]):
-        principal = ds[d, DS_PRINCIPAL_USD]
-        if principal > 0.0:
-            total += principal * ds[d, DS_RATE_PER_YEAR] / DAYS_PER_YEAR
+        if ds[d, DS_PRINCIPAL_USD] > 0.0:
+            total += _day_interest_usd(ds, d)
     return total
 
 
@@ -197,7 +202,7 @@ def settle_debt(st, ds, window, debt, covenants, facility_usd, btc_price_usd, t,
         principal = ds[d, DS_PRINCIPAL_USD]
         if principal <= 0.0:
             continue
-        interest = principal * ds[d, DS_RATE_PER_YEAR] / DAYS_PER_YEAR
+        interest = _day_interest_usd(ds, d)
         st[S_TRANCHE_INTEREST_USD] += interest
         cash -= interest
         if t < ds[d, DS_MATURITY_DAY]:

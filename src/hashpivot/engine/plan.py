@@ -284,6 +284,11 @@ class ProjectSpec:
     #: Share of the project's capex still to pay in the run: what was paid before day 1 is sunk. [fraction]
     capex_frac: float = 1.0
 
+    @property
+    def fixed_start_day(self) -> int | None:
+        """Build start day of a dated tranche; None for one triggered by hashprice (its day differs by path). [day]"""
+        return None if self.day is None else self.day + self.offset_days
+
 
 @dataclass(frozen=True)
 class CompanyArrays:
@@ -339,8 +344,8 @@ class CompanyArrays:
         out = np.full((n_paths, len(self.specs)), -1, dtype=np.int64)
         hashprice_usd_per_th_day = None
         for k, spec in enumerate(self.specs):
-            if spec.day is not None:
-                start = spec.day + spec.offset_days
+            start = spec.fixed_start_day
+            if start is not None:
                 out[:, k] = start if start <= n_days else -1
                 continue
             if hashprice_usd_per_th_day is None:

@@ -151,9 +151,9 @@ class SimResult:
                 project_labels[i, j] = name
                 project_mw[i, j] = arrays.projects[j, P_GRID_MW]
                 project_capex[i, j] = arrays.projects[j, P_CAPEX_USD]
-                spec = arrays.specs[j]
-                if spec.day is not None:  # a dated conversion; a hashprice trigger's day differs by path
-                    project_start[i, j] = spec.day + spec.offset_days
+                start = arrays.specs[j].fixed_start_day
+                if start is not None:  # a dated conversion; a hashprice trigger's day differs by path
+                    project_start[i, j] = start
         if n_proj:
             data["project_net_cash_usd"] = (("policy", "sample", "project", "date"), project_flows)
         toml_text = to_toml(scenario)

@@ -1506,7 +1506,7 @@ def store_terminal(st, ps, fs, sts, snap, company, market, term, p, t):
                                                  if st[S_INSOLVENT_DAY] < 0 else 0.0)
     for kind in range(N_SEGMENTS - 1):  # each AI/HPC segment's share of the contracts' value
         term[p, T_CONTRACT0 + kind] = (contracted_value_usd(ps, company, market, p, t, -1, kind)
-                                       if st[S_INSOLVENT_DAY] < 0 and company.projects.shape[0] > 0 else 0.0)
+                                       if st[S_INSOLVENT_DAY] < 0 else 0.0)
     nav, contracted, fleet = reported_nav_usd(st, ps, fs, company, market, p, t, market.btc_price_usd[p, t])
     if company.scalars[C_NAV_COUNTS_CONTRACTS] == 0.0:  # NAV left it out: the DCF and the column still count it
         fleet = fleet_value_usd(st, fs, company, market, p, t, -1)
