@@ -123,6 +123,21 @@ def fail(exc: BaseException, code: int, debug: bool, text: str) -> NoReturn:
     raise typer.Exit(code) from None
 
 
+def refuse_without(needed: str, given: Sequence[tuple[str, bool]], debug: bool) -> None:
+    """Exit 2 naming the first option of ``given`` ((as shown, whether given) pairs) that is given: it only shapes
+    what ``needed`` does, and without it would be dropped unsaid."""
+    for shown, present in given:
+        if present:
+            fail(ValueError(shown), EXIT_BAD_INPUT, debug, f"{shown} is given without {needed}; allowed: "
+                 f"{shown.split()[0]} with {needed}")
+
+
+def comparison_title(n_paths: int, seed: int, n_policies: int) -> str:
+    """The title of a comparison grid: its paths, seed and policies (on the same random numbers when several). [text]"""
+    policies = f"{n_policies} policies on the same random numbers" if n_policies > 1 else "1 policy"
+    return f"{n_paths:,} paths, seed {seed}, {policies}"
+
+
 def printable(text: object) -> str:
     """``text`` as it may be printed to a terminal: control characters (escape codes, carriage returns, bells;
     Unicode category C except newlines and tabs) shown as ``\\xNN`` escapes, so a name can neither hide nor

@@ -207,11 +207,11 @@ def _print_status(state: Mapping[str, Any]) -> None:
     console.print(grid)
     for source in state["sources"]:
         say(f"{source['source']}: {source['title']} at {source['base_url']}, last updated "
-                   f"{source['last_update_utc']}")
+            f"{source['last_update_utc']}")
     behind = state.get("days_behind")
     say(f"the cache holds {state['first_date']}..{state['last_date']} ({state['n_days']:,} days)"
-               + (f"; {behind:,} day{'' if behind == 1 else 's'} behind yesterday (UTC)" if behind else
-                  "; up to yesterday (UTC)" if behind == 0 else ""))
+        + (f"; {behind:,} day{'' if behind == 1 else 's'} behind yesterday (UTC)" if behind else
+           "; up to yesterday (UTC)" if behind == 0 else ""))
     for source in state["sources"]:
         for gap in source["gaps"][:5]:
             say(f"gap in {source['source']}: {gap['first']}..{gap['last']} ({gap['n_days']:,} days)")
@@ -219,15 +219,15 @@ def _print_status(state: Mapping[str, Any]) -> None:
     if updates:
         last = updates[-1]
         say(f"last update: {last['finished_utc']}, added {last['first_date']}..{last['last_date']} "
-                   f"({last['n_days']:,} days), {last['n_days_cross_checked']:,} cross-checked"
-                   + (f"; {last['note']}" if last["note"] else ""))
+            f"({last['n_days']:,} days), {last['n_days_cross_checked']:,} cross-checked"
+            + (f"; {last['note']}" if last["note"] else ""))
     if attempt and attempt.get("status") in ("failed", "rejected"):
         say(f"last update attempt: {attempt['time_utc']} {attempt['status']}: {attempt['message']}")
     from hashpivot.io.update import DIFFICULTY_TOLERANCE_FRAC, HASHRATE_TOLERANCE_FRAC
 
     tolerances = {"hashrate_ehs": HASHRATE_TOLERANCE_FRAC, "difficulty_mean": DIFFICULTY_TOLERANCE_FRAC}
     say(f"disagreements between the sources: {state['n_disagreements']:,} "
-               f"(tolerances: {_tolerances(tolerances)})")
+        f"(tolerances: {_tolerances(tolerances)})")
     _print_disagreements(state["disagreements"], state["n_disagreements"])
     for source in state["sources"]:
         say(f"{source['attribution']}. Licence: {source['license']}")

@@ -17,8 +17,8 @@ from hashpivot.cli.common import (
     check_out_dir,
     echo_json,
     exit_on_error,
-    fail,
     fmt_signed_pct,
+    refuse_without,
     rich_console,
 )
 
@@ -77,10 +77,9 @@ def hashprice(
         "date_from": "--from", "date_to": "--to", "halving_n": "--around-halving",
         "before_days": "--before-days", "after_days": "--after-days",
     }
-    for option, value in (("--before-days", before_days), ("--after-days", after_days)):
-        if value is not None and around_halving is None:  # a window of no halving: dropped unsaid otherwise
-            fail(ValueError(option), 2, debug, f"{option} {value} is given without --around-halving; allowed: "
-                 f"{option} with --around-halving N")
+    refuse_without("--around-halving N", [(f"{option} {value}", value is not None and around_halving is None)
+                                          for option, value in (("--before-days", before_days),
+                                                                ("--after-days", after_days))], debug)
     before_days = HALVING_BEFORE_DAYS if before_days is None else before_days
     after_days = HALVING_AFTER_DAYS if after_days is None else after_days
     with exit_on_error(debug, options):

@@ -22,10 +22,10 @@ from hashpivot.cli.common import (
     WideOpt,
     echo_json,
     exit_on_error,
-    fail,
     fitted_table,
     fmt_usd,
     print_fitted,
+    refuse_without,
     rich_console,
 )
 from hashpivot.format import MISSING
@@ -68,10 +68,9 @@ def replay(
     if against_reports or hashrate:
         _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, wide, debug)
         return
-    for option, given in (("--html", html is not None), ("--pool-fee", pool_fee != 0.0)):
-        if given:  # they shape the comparison with the reports; a plain replay would drop them unsaid
-            fail(ValueError(option), 2, debug, f"{option} is given without --against-reports; allowed: "
-                 f"{option} with --against-reports (or --hashrate)")
+    # they shape the comparison with the reports; a plain replay would drop them unsaid
+    refuse_without("--against-reports (or --hashrate)", (("--html", html is not None), ("--pool-fee", pool_fee != 0.0)),
+                   debug)
     with exit_on_error(debug, {"date_from": "--from", "date_to": "--to"}):
         from hashpivot import api
         from hashpivot.analysis.replay import monthly_table

@@ -24,6 +24,7 @@ from hashpivot.cli.common import (
     StoreOpt,
     WideOpt,
     check_out_dir,
+    comparison_title,
     echo_json,
     exit_on_error,
     fail,
@@ -146,9 +147,7 @@ def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False
         console.print(f"[bold]run {info.run_id}{label}[/bold]: scenario {rich_text(info.scenario_name)}, "
                       f"{info.horizon_days:,} days, recorded {_when(info)} by hashpivot {info.version}")
         print_comparison(console, stored.summary, stored.win_rate, info.policies,
-                          f"{info.n_paths:,} paths, seed {info.seed}, "
-                          + (f"{len(info.policies)} policies on the same random numbers" if len(info.policies) > 1
-                             else "1 policy"), wide=wide)
+                          comparison_title(info.n_paths, info.seed, len(info.policies)), wide=wide)
         console.print(f"scenario TOML, fan data and report: hashpivot report {info.run_id} "
                       "--format html|xlsx|csv|parquet")
 

@@ -32,6 +32,7 @@ from hashpivot.cli.common import (
     WideOpt,
     WorkersOpt,
     check_out_dir,
+    comparison_title,
     echo_json,
     exit_on_error,
     fail,
@@ -341,9 +342,7 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     for line in answer.lines():
         console.print(printable(line), markup=False)
     print_comparison(console, result.summary, result.win_rate, result.policies,
-                     f"{int(result.dataset.sizes['path']):,} paths, seed {result.seed}, "
-                     + (f"{len(result.policies)} policies on the same random numbers" if len(result.policies) > 1
-                      else "1 policy"), wide=wide)
+                     comparison_title(int(result.dataset.sizes["path"]), result.seed, len(result.policies)), wide=wide)
     if always_on:
         shutdown = result.summary[(result.summary["metric"] == "insolvency") & (result.summary["stat"] == "probability")]
         pairs = ", ".join(f"{p} {fmt_pct(v)} ({fmt_pct(always_on[p])})"
