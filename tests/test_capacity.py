@@ -325,6 +325,56 @@ def test_capex_is_paid_from_cash_then_btc_or_debt_as_the_policy_allows(sell_btc_
         rel=1e-12)
 
 
+def _lease_paid_by_the_facility(horizon_days: int, treasury: dict) -> dict:
+    """test_capex_is_paid_from_cash_then_btc_or_debt_as_the_policy_allows's day 1, then days of rent and no cost
+    but the facility's interest (10 %/year)."""
+    data = base(horizon_days=horizon_days)
+    data["company"].update(cash_usd=100e6, credit_facility_usd=500e6, credit_rate_per_year=0.1)
+    data["policy"]["treasury"] = treasury
+    data["policy"]["capacity"] = {
+        "kind": "convert_on_day", "day": 1, "mw": 100.0,
+        "project": {"kind": "colocation_lease", "rate_usd_per_kw_month": 100.0, "capex_usd_per_mw": 4e6,
+                    "opex_frac_of_revenue": 0.0}}
+    return data
+
+
+def test_a_drawn_facility_is_repaid_from_the_cash_that_comes_back():
+    """Day 1 draws the 300 M USD shortfall (facility first); on each of days 2-4 the rent less the day's interest
+    on what is drawn repays the facility at the end of the day, so cash ends each day at 0 and no BTC is sold."""
+    ds = run_one(_lease_paid_by_the_facility(4, {"kind": "hold_all", "sell_btc_before_debt": False}))
+    revenue = 100 * 1000 * 100.0 * 12 / 365
+    drawn = 400e6 - 100e6 - revenue
+    for _ in range(3):
+        drawn -= revenue - drawn * 0.1 / 365
+    assert float(ds["credit_drawn_usd"]) == pytest.approx(drawn, rel=1e-12)
+    assert float(ds["cash_usd"]) == pytest.approx(0.0, abs=1e-6)
+    assert float(ds["sold_btc"]) == 0.0
+
+
+def test_term_funding_modelled_as_a_facility_stays_drawn():
+    """credit_repaid_from_cash = false (notes, a prepayment): the day-1 draw stays, and the rent less its interest
+    piles up in cash."""
+    data = _lease_paid_by_the_facility(4, {"kind": "hold_all", "sell_btc_before_debt": False})
+    data["company"]["credit_repaid_from_cash"] = False
+    ds = run_one(data)
+    revenue = 100 * 1000 * 100.0 * 12 / 365
+    drawn = 400e6 - 100e6 - revenue
+    assert float(ds["credit_drawn_usd"]) == pytest.approx(drawn, rel=1e-12)
+    assert float(ds["cash_usd"]) == pytest.approx(3 * (revenue - drawn * 0.1 / 365), rel=1e-12)
+
+
+def test_the_facility_is_repaid_only_from_cash_above_the_runway_floor():
+    """Selling BTC first, day 1 sells all 1,000 BTC and draws the rest; two months of costs (the facility's
+    interest: the lease has no opex, nothing mines) are about 5 M USD, more than three days of rent: the cash
+    builds toward the floor and nothing is repaid."""
+    ds = run_one(_lease_paid_by_the_facility(4, {"kind": "hold_all", "floor_runway_months": 2.0}))
+    revenue = 100 * 1000 * 100.0 * 12 / 365
+    drawn = 400e6 - 100e6 - revenue - 1_000 * 60_000.0
+    assert 2 * 365 / 12 * drawn * 0.1 / 365 > 3 * revenue
+    assert float(ds["credit_drawn_usd"]) == pytest.approx(drawn, rel=1e-12)
+    assert float(ds["cash_usd"]) == pytest.approx(3 * (revenue - drawn * 0.1 / 365), rel=1e-12)
+
+
 def test_a_path_is_insolvent_only_when_btc_and_the_facility_cannot_cover_it():
     data = base(horizon_days=1)
     data["company"].update(cash_usd=100e6, credit_facility_usd=100e6)

@@ -526,10 +526,13 @@ def reference_days(treasury: dict[str, Any], days: int) -> dict[str, float]:
                 conv = 0.0
         elif kind == "buy_with_equity":
             nav = btc * s + cash - debt
-            if nav > 0 and shares < shares0 * (1 + treasury["max_dilution_ratio"]):
-                shares += treasury["issue_usd_per_day"] / (treasury["mnav_ratio"] * nav / shares)
-                bought += treasury["issue_usd_per_day"] / s
-                btc += treasury["issue_usd_per_day"] / s
+            cap = shares0 * (1 + treasury["max_dilution_ratio"])
+            if nav > 0 and shares < cap:
+                share_price = treasury["mnav_ratio"] * nav / shares
+                issue = min(treasury["issue_usd_per_day"], (cap - shares) * share_price)
+                shares += issue / share_price
+                bought += issue / s
+                btc += issue / s
         sell = 0.0
         if kind == "sell_all":
             sell = mined
@@ -545,13 +548,13 @@ def reference_days(treasury: dict[str, Any], days: int) -> dict[str, float]:
         sell = min(sell, btc)
         btc -= sell
         cash += sell * s
-        if kind == "buy_with_cash":
-            buy_usd = min(max(cash - treasury["cash_floor_usd"], 0.0), treasury["max_buy_usd_per_day"])
+        target = floor_months * 365.0 / 12.0 * (power_by_hand() + COMPANY["fixed_opex_usd_per_day"] + interest)
+        if kind == "buy_with_cash":  # never below the runway floor either
+            buy_usd = min(max(cash - max(treasury["cash_floor_usd"], target), 0.0), treasury["max_buy_usd_per_day"])
             bought += buy_usd / s
             btc += buy_usd / s
             cash -= buy_usd
         if floor_months > 0:
-            target = floor_months * 365.0 / 12.0 * (power_by_hand() + COMPANY["fixed_opex_usd_per_day"] + interest)
             if cash < target:
                 extra = min((target - cash) / s, btc)
                 btc -= extra
@@ -575,6 +578,12 @@ POLICIES = {
     "above_average_holds": {"kind": "sell_above_average", "threshold_ratio": 1.0006, "window_days": 2,
                             "sell_production_frac": 0.5, "sell_holdings_frac_per_day": 0.01},
     "buy_with_cash": {"kind": "buy_with_cash", "cash_floor_usd": 4.8e7, "max_buy_usd_per_day": 1.5e6},
+    # a runway floor above the policy's own: it buys only above the runway's cash, and sells nothing back
+    "buy_with_cash_under_a_runway": {"kind": "buy_with_cash", "cash_floor_usd": 1e6, "max_buy_usd_per_day": 1.5e6,
+                                     "floor_runway_months": 2.1},
+    # a dilution cap reached on day 2: that day sells only the shares left under it, day 3 none
+    "buy_with_equity_to_its_cap": {"kind": "buy_with_equity", "issue_usd_per_day": 2e5, "mnav_ratio": 1.5,
+                                   "max_dilution_ratio": 0.02},
     "buy_with_equity": {"kind": "buy_with_equity", "issue_usd_per_day": 2e6, "mnav_ratio": 1.5,
                         "max_dilution_ratio": 0.5},
     "convertible_converts": {"kind": "buy_with_convertible", "principal_usd": 3e8, "coupon_rate_per_year": 0.02,
@@ -586,6 +595,17 @@ POLICIES = {
     "min_cash_runway": {"kind": "min_cash_runway", "floor_runway_months": 3.0},
     "hold_all_with_floor": {"kind": "hold_all", "floor_runway_months": 2.5},
 }
+
+
+def test_at_the_market_issuance_stops_at_its_dilution_cap():
+    """A 2 % cap reached on day 2: that day sells only the shares left under it (1.02e8 in all, not more), so less
+    than two days' issue is raised, and day 3 raises nothing."""
+    cap = COMPANY["shares_outstanding"] * 1.02
+    days = [terminal(deterministic(d, POLICIES["buy_with_equity_to_its_cap"])) for d in (1, 2, 3)]
+    assert days[0]["shares"] < cap
+    assert days[1]["shares"] == pytest.approx(cap, rel=1e-14) and days[2]["shares"] == days[1]["shares"]
+    assert 2e5 < days[1]["equity_raised_usd"] < 4e5
+    assert days[2]["equity_raised_usd"] == days[1]["equity_raised_usd"]
 
 
 @pytest.mark.parametrize("days", [1, 2, 3])

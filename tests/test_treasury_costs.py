@@ -73,3 +73,37 @@ def test_a_halving_mean_needs_its_days_and_a_mean_since_the_halving(extra, words
 
     with pytest.raises(ScenarioError, match=words):
         from_dict(_above_halving_mean(**extra), "bad halving mean")
+
+
+#: A BTC-backed loan of 10 M USD at 10 %/year drawn on day 1 against BTC at 50 % LTV (the price is flat, so no
+#: margin call): it pays its interest on days 2-30, with the hedges, before the treasury, and is repaid on day 30.
+LOAN = {"kind": "btc_backed_loan", "name": "loan", "principal_usd": 1e7, "rate_per_year": 0.1,
+        "initial_ltv_frac": 0.5, "margin_call_ltv_frac": 0.7, "start_day": 1, "tenor_days": 29}
+LOAN_INTEREST_USD_PER_DAY = 1e7 * 0.1 / 365
+
+
+def _with_loan(treasury: dict) -> dict:
+    data = base(horizon_days=30, cash_usd=1e6)
+    data["hedges"] = [LOAN]
+    data["policy"]["treasury"] = treasury
+    return data
+
+
+def test_sell_to_cover_costs_sells_for_a_btc_backed_loans_interest():
+    """Days 1-30 pay 96,000 USD of power, days 2-30 the loan's 2,739.73 USD of interest: all of it is covered by BTC
+    sold that day, so cash ends at its opening 1 M USD (the principal borrowed on day 1 repaid on day 30), and the
+    BTC pledged comes back: 1,000 BTC plus production less those sales remain."""
+    ds = _run(_with_loan({"kind": "sell_to_cover_costs"}))
+    sold = (30 * POWER_USD_PER_DAY + 29 * LOAN_INTEREST_USD_PER_DAY) / 60_000.0
+    assert float(ds["cash_usd"]) == pytest.approx(1e6, rel=1e-9)
+    assert float(ds["sold_btc"]) == pytest.approx(sold, rel=1e-9)
+    assert float(ds["btc_held"]) == pytest.approx(1_000.0 + 30 * 5.0 * BTC_PER_DAY_PER_EHS - sold, rel=1e-9)
+
+
+def test_the_runway_floor_counts_a_btc_backed_loans_interest():
+    """Cash falls from 11 M USD by the day's power and interest, and by the principal repaid on day 30; BTC sales
+    then bring it back to three months of both: 3 x 365 / 12 x (96,000 + 2,739.73) = 9,010,000 USD."""
+    target = 3 * 365 / 12 * (POWER_USD_PER_DAY + LOAN_INTEREST_USD_PER_DAY)
+    assert target == pytest.approx(9_010_000.0, rel=1e-12)
+    ds = _run(_with_loan({"kind": "min_cash_runway", "floor_runway_months": 3.0}))
+    assert float(ds["cash_usd"]) == pytest.approx(target, rel=1e-9)

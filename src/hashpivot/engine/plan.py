@@ -173,10 +173,12 @@ COMPANY_SCALARS = (
     ("nav_counts_contracts", "1: NAV adds what contracts still pay; 0: balance sheet only [flag]"),
     ("equity_discount_per_day", "one day's discount factor at the equity discount rate, (1 + r) ** (-1/365) "
                                 "[ratio]"),
+    ("credit_repaid_from_cash", "1: each day's cash above the runway floor repays the drawn facility (a revolver); "
+                                "0: a draw stays drawn (term funding) [flag]"),
 )
 (C_BTC_HELD, C_CASH_USD, C_DEBT_USD, C_DEBT_RATE_PER_YEAR, C_SHARES, C_CREDIT_FACILITY_USD, C_CREDIT_RATE_PER_YEAR,
  C_FIXED_OPEX_USD_PER_DAY, C_LEASE_RATE_ELASTICITY_RATIO, C_CONTRACT_DISCOUNT_RATE_PER_YEAR,
- C_NAV_COUNTS_CONTRACTS, C_EQUITY_DISCOUNT_PER_DAY) = range(len(COMPANY_SCALARS))
+ C_NAV_COUNTS_CONTRACTS, C_EQUITY_DISCOUNT_PER_DAY, C_CREDIT_REPAID_FROM_CASH) = range(len(COMPANY_SCALARS))
 
 
 #: Most rows of the growth policy's purchases a result keeps per path: the first ``MAX_PURCHASE_ROWS - 1`` purchases
@@ -544,6 +546,7 @@ def build_company(scenario, plan) -> CompanyArrays:
         "contract_discount_rate_per_year": company.contract_discount_rate_per_year,
         "nav_counts_contracts": 1.0 if company.nav_basis == "with_contracts" else 0.0,
         "equity_discount_per_day": (1.0 + company.equity_discount_rate_per_year) ** (-1.0 / DAYS_PER_YEAR),
+        "credit_repaid_from_cash": 1.0 if company.credit_repaid_from_cash else 0.0,
     })
     hedges = pack_hedges(scenario)
     as_built = as_built_fleets(fleets, derate, sites, upgrade)

@@ -1196,9 +1196,10 @@ def finance(st, company, code, params, t, btc_price_usd, btc_price_0_usd):
     """(financing cash flow [USD], BTC bought [BTC]) today. A convertible note: issued on its day (the principal
     buys BTC), at maturity converted into shares if the share price (mNAV x NAV per share) reaches the conversion
     price, else repaid in cash. At-the-market equity: shares sold at mNAV x NAV per share, the proceeds buy BTC;
-    the mNAV is ``max(mnav_floor_ratio, mnav_ratio x (price / day-0 price ``btc_price_0_usd``) ** premium_beta)``.
-    Writes ``S_CONVERTIBLE_USD``, ``S_SHARES``, ``S_CASH_USD``, ``S_BTC_HELD``, ``S_EQUITY_RAISED_USD``,
-    ``S_CONVERTED_USD``."""
+    the mNAV is ``max(mnav_floor_ratio, mnav_ratio x (price / day-0 price ``btc_price_0_usd``) ** premium_beta)``,
+    and no day sells more shares than leave the count at ``max_dilution_ratio`` above day 0's (the day that reaches
+    it sells only those left). Writes ``S_CONVERTIBLE_USD``, ``S_SHARES``, ``S_CASH_USD``, ``S_BTC_HELD``,
+    ``S_EQUITY_RAISED_USD``, ``S_CONVERTED_USD``."""
     financing = 0.0
     bought = 0.0
     if code == BUY_WITH_CONVERTIBLE:
@@ -1220,10 +1221,14 @@ def finance(st, company, code, params, t, btc_price_usd, btc_price_0_usd):
     elif code == BUY_WITH_EQUITY:
         nav = nav_usd(st, btc_price_usd)
         issue = params[TP_ISSUE_USD_PER_DAY]
-        if nav > 0 and st[S_SHARES] < company.scalars[C_SHARES] * (1.0 + params[TP_MAX_DILUTION_RATIO]) and issue > 0:
+        cap = company.scalars[C_SHARES] * (1.0 + params[TP_MAX_DILUTION_RATIO])  # most shares ever outstanding
+        if nav > 0 and st[S_SHARES] < cap and issue > 0:
             mnav = atm_mnav_ratio(params[TP_MNAV_RATIO], params[TP_PREMIUM_BETA], params[TP_MNAV_FLOOR_RATIO],
                                   btc_price_usd, btc_price_0_usd)
-            st[S_SHARES] += issue / (mnav * nav / st[S_SHARES])
+            share_price = mnav * nav / st[S_SHARES]
+            # the day that reaches the cap sells only the shares left under it
+            issue = min(issue, (cap - st[S_SHARES]) * share_price)
+            st[S_SHARES] += issue / share_price
             financing += issue
             st[S_EQUITY_RAISED_USD] += issue
             st[S_CASH_USD] += issue
@@ -1232,10 +1237,13 @@ def finance(st, company, code, params, t, btc_price_usd, btc_price_0_usd):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def decide(code, params, price, ma, mined, btc_start, btc, cash, operating_usd):
+def decide(code, params, price, ma, mined, btc_start, btc, cash, operating_usd, kept_usd, owed_usd):
     """Treasury decision of one day: (BTC to sell [BTC], USD of cash to spend on BTC [USD]). Pure: today's price and
-    its mean [USD], the day's production, the BTC held at the start of the day and now [BTC], cash and the day's
-    operating cash flow [USD]."""
+    its mean [USD], the day's production, the BTC held at the start of the day and now [BTC], cash, the day's
+    operating cash flow, the cash the runway floor keeps (``runway_target_usd``, 0 without one) and the credit
+    facility drawn [USD]. ``buy_with_cash`` spends only cash above the higher of its floor and the runway's, net of
+    the facility drawn (a competent treasurer repays a revolver before buying BTC with borrowed cash, and does not
+    buy BTC that the runway floor would sell back the same day)."""
     sell = 0.0
     buy_usd = 0.0
     if code == SELL_ALL:
@@ -1248,17 +1256,20 @@ def decide(code, params, price, ma, mined, btc_start, btc, cash, operating_usd):
         if price > params[TP_THRESHOLD_RATIO] * ma:
             sell = params[TP_SELL_PRODUCTION_FRAC] * mined + params[TP_SELL_HOLDINGS_FRAC_PER_DAY] * btc_start
     elif code == BUY_WITH_CASH:
-        buy_usd = min(max(cash - params[TP_CASH_FLOOR_USD], 0.0), params[TP_MAX_BUY_USD_PER_DAY])
+        spare = cash - owed_usd - max(params[TP_CASH_FLOOR_USD], kept_usd)
+        buy_usd = min(max(spare, 0.0), params[TP_MAX_BUY_USD_PER_DAY])
     return min(sell, btc), buy_usd
 
 
 @njit(inline="always")
-def apply_treasury(st, code, params, btc_price_usd, mined, btc_start, operating, bought):
-    """(BTC sold [BTC], BTC bought today in all [BTC]): the policy's decision (``decide``) at today's price; ``bought``
-    is what financing bought. Writes ``S_BTC_HELD`` and ``S_CASH_USD``; reads the price mean."""
+def apply_treasury(st, code, params, btc_price_usd, mined, btc_start, operating, bought, kept_usd):
+    """(BTC sold [BTC], BTC bought today in all [BTC]): the policy's decision (``decide``) at today's price;
+    ``operating`` is the day's operating flow with every cost paid after it (the debt tranches' interest, a
+    BTC-backed loan's), ``bought`` what financing bought, ``kept_usd`` the cash the runway floor keeps. Writes
+    ``S_BTC_HELD`` and ``S_CASH_USD``; reads the price mean."""
     ma = st[S_PRICE_SUM_USD] / st[S_PRICE_COUNT_DAYS]
     sell, buy_usd = decide(code, params, btc_price_usd, ma, mined, btc_start, st[S_BTC_HELD], st[S_CASH_USD],
-                           operating)
+                           operating, kept_usd, st[S_CREDIT_DRAWN_USD])
     st[S_BTC_HELD] -= sell
     st[S_CASH_USD] += sell * btc_price_usd
     if buy_usd > 0:
@@ -1267,14 +1278,19 @@ def apply_treasury(st, code, params, btc_price_usd, mined, btc_start, operating,
 
 
 @njit(inline="always")
-def keep_runway(st, floor_months, daily_costs_usd, btc_price_usd, sold, due_later_usd):
-    """BTC sold in all today [BTC]: sells BTC until cash covers ``floor_months`` of today's costs
-    (``daily_costs_usd``: power, fixed opex, AI opex and interest, the debt tranches' included) once what the day
-    still pays after the treasury (``due_later_usd``: the tranches' interest, ``engine.debt.settle_debt``) is
-    paid. Writes ``S_BTC_HELD`` and ``S_CASH_USD``."""
-    target = floor_months * _DAYS_PER_MONTH * daily_costs_usd + due_later_usd
-    if st[S_CASH_USD] < target:
-        extra = min((target - st[S_CASH_USD]) / btc_price_usd, st[S_BTC_HELD])
+def runway_target_usd(floor_months, daily_costs_usd):
+    """Cash the runway floor keeps: ``floor_months`` of today's costs (``daily_costs_usd``: power, fixed opex, AI
+    opex and interest, the debt tranches' and BTC-backed loans' included). [USD]"""
+    return floor_months * _DAYS_PER_MONTH * daily_costs_usd
+
+
+@njit(inline="always")
+def keep_runway(st, target_usd, btc_price_usd, sold):
+    """BTC sold in all today [BTC]: sells BTC until cash reaches ``target_usd`` (``runway_target_usd`` plus what the
+    day still pays after the treasury: the tranches' interest, ``engine.debt.settle_debt``). Writes ``S_BTC_HELD``
+    and ``S_CASH_USD``."""
+    if st[S_CASH_USD] < target_usd:
+        extra = min((target_usd - st[S_CASH_USD]) / btc_price_usd, st[S_BTC_HELD])
         st[S_BTC_HELD] -= extra
         st[S_CASH_USD] += extra * btc_price_usd
         sold += extra
@@ -1282,6 +1298,20 @@ def keep_runway(st, floor_months, daily_costs_usd, btc_price_usd, sold, due_late
 
 
 # --- 5. solvency, accounting ------------------------------------------------------------------------------------
+
+@njit(inline="always")
+def repay_facility(st, kept_usd, financing):
+    """The financing flow with today's repayment [USD]: at the end of the day, cash above ``kept_usd`` (the runway
+    floor's target, 0 without one) repays the drawn credit facility, as a revolver's cash sweep does: a draw
+    covers a shortfall (capex, a loss) and is repaid once cash comes back, so it does not carry interest for
+    the rest of the run while cash piles up. Writes ``S_CREDIT_DRAWN_USD`` and ``S_CASH_USD``."""
+    repay = min(st[S_CREDIT_DRAWN_USD], max(st[S_CASH_USD] - kept_usd, 0.0))
+    if repay > 0.0:
+        st[S_CREDIT_DRAWN_USD] -= repay
+        st[S_CASH_USD] -= repay
+        financing -= repay
+    return financing
+
 
 @njit(inline="always")
 def _draw(st, facility_usd, financing):

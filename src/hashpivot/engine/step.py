@@ -22,13 +22,17 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
 4. Treasury: operating cash (``operating_cash``: ``cash += -power - fixed opex + demand response + (AI revenue -
    AI opex) - capex - interest``); financing (``finance``: a convertible's issue or maturity, at-the-market
    equity); the policy's decision (``apply_treasury``: BTC sold at today's price, cash spent on BTC); the runway
-   floor (``keep_runway``: sell BTC until cash covers ``floor_runway_months`` of costs).
+   floor (``keep_runway``: sell BTC until cash covers ``floor_runway_months`` of costs). The costs the treasury
+   covers (``sell_to_cover_costs``, the floor) include the interest paid outside the operating flow: the debt
+   tranches' (paid next) and BTC-backed loans' (paid in the hedge cash).
    Debt (``engine.debt.settle_debt``, only when the company has ``[[company.debt]]`` or ``[[company.covenants]]``):
    tranches pay interest and amortise, covenants are tested on their days, and a tranche due (maturity or
    acceleration) is repaid from cash (the BTC sales and facility draws it needs come next) or refinanced.
 5. Solvency (``cover_shortfall``): a cash shortfall is covered by selling BTC and drawing the credit facility, in
    the order the policy allows; if both cannot cover it the path is insolvent that day: all BTC is sold, cash stays
-   negative, and from the next day the company no longer operates (its BTC, cash and shares stay frozen).
+   negative, and from the next day the company no longer operates (its BTC, cash and shares stay frozen). A
+   drawn credit facility that is a revolver (``credit_repaid_from_cash``) is then repaid from the cash above the
+   runway floor (``repay_facility``).
 6. Accounting (``check_day`` when ``check``, ``accumulate``, the discounted flow, ``store_month``): with ``check`` on,
    every day asserts
    ``btc = btc_prev + mined - sold + bought`` and ``cash = cash_prev + operating + financing + (sold - bought) x
@@ -60,6 +64,7 @@ from hashpivot.engine.plan import (
     C_BTC_HELD,
     C_CASH_USD,
     C_CREDIT_FACILITY_USD,
+    C_CREDIT_REPAID_FROM_CASH,
     C_DEBT_USD,
     C_EQUITY_DISCOUNT_PER_DAY,
     C_FIXED_OPEX_USD_PER_DAY,
@@ -104,11 +109,13 @@ from hashpivot.engine.state import (
     S_DEBT_INSOLVENT_DAY,
     S_DEBT_USD,
     S_CONVERTED_USD,
+    S_CREDIT_DRAWN_USD,
     S_DISCOUNT_FACTOR,
     S_EQUITY_RAISED_USD,
     S_FIRST_BREACH_DAY,
     S_FLEETS_AS_BUILT,
     S_INSOLVENT_DAY,
+    S_LOAN_INTEREST_USD,
     S_PRICE_COUNT_DAYS,
     S_PRICE_SUM_USD,
     S_PV_FLOWS_USD,
@@ -269,11 +276,14 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, pur, company, market, 
     hedge_cash = 0.0
     released = 0.0
     liquidated = 0.0
+    loan_interest = 0.0  # BTC-backed loans' interest today, paid in the hedge cash: a cost of the day all the same
     if company.hedges.shape[0] > 0:
         month_end = m < month_days.shape[0] and t == month_days[m]
+        loan_interest = -st[S_LOAN_INTEREST_USD]
         hedge_cash, released, liquidated = hg.settle_hedges(
             st, hs, company.hedges, market.btc_price_usd[p, t], market.network_hashrate_ehs[p, t],
             market.subsidy_btc[p, t], market.fees_btc_per_block[p, t], market.blocks[p, t], t, month_end, se)
+        loan_interest += st[S_LOAN_INTEREST_USD]
     interest, operating = stages.operating_cash(st, company, code, params, power, dr, ai_rev, ai_opex, capex)
     if full:  # the proceeds of fleets sold today join the operating cash (nothing to add on a run without growth)
         operating += resale
@@ -283,11 +293,17 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, pur, company, market, 
         financing += raised
     # the tranches' interest, paid after the treasury (settle_debt), is one of the day's costs all the same
     tranche_interest = dbt.interest_due_usd(ds) if full and company.debt.shape[0] > 0 else 0.0
-    sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev, operating - tranche_interest, bought)
     floor_months = params[TP_FLOOR_RUNWAY_MONTHS]
+    runway = 0.0
     if floor_months > 0:
-        daily_costs = power + company.scalars[C_FIXED_OPEX_USD_PER_DAY] + ai_opex + interest + tranche_interest
-        sold = stages.keep_runway(st, floor_months, daily_costs, s, sold, tranche_interest)
+        daily_costs = (power + company.scalars[C_FIXED_OPEX_USD_PER_DAY] + ai_opex + interest + tranche_interest
+                       + loan_interest)
+        runway = stages.runway_target_usd(floor_months, daily_costs)
+    sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev,
+                                         operating - tranche_interest - loan_interest, bought,
+                                         runway + tranche_interest)
+    if floor_months > 0:
+        sold = stages.keep_runway(st, runway + tranche_interest, s, sold)
     debt_cash = 0.0
     debt_due = False
     if full and (company.debt.shape[0] > 0 or company.covenants.shape[0] > 0):
@@ -296,6 +312,8 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, pur, company, market, 
                                               company.scalars[C_CREDIT_FACILITY_USD], s, t, margin)
     sold, financing = stages.cover_shortfall(st, company, params[TP_SELL_BTC_BEFORE_DEBT] > 0.5, s, t, sold,
                                              financing)
+    if st[S_CREDIT_DRAWN_USD] > 0.0 and company.scalars[C_CREDIT_REPAID_FROM_CASH] > 0.5:
+        financing = stages.repay_facility(st, runway, financing)
     if debt_due and st[S_INSOLVENT_DAY] == t:
         st[S_DEBT_INSOLVENT_DAY] = t
     return (btc_prev, cash_prev, mined, sold, bought, operating, financing, capex, dr, power, hedge_cash + debt_cash,

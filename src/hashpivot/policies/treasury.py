@@ -6,7 +6,8 @@
 - ``sell_to_cover_costs``: sell just enough BTC to pay the day's net operating outflow.
 - ``sell_above_average``: sell production (and a slice of holdings) only when the price is above
   ``threshold_ratio`` x its trailing mean, or x its mean since the last halving.
-- ``buy_with_cash``: hold production and buy BTC with cash above a floor.
+- ``buy_with_cash``: hold production and buy BTC with cash above a floor (and the runway floor), net of the
+  credit facility drawn.
 - ``buy_with_equity``: at-the-market share issuance at ``mnav_ratio`` x NAV per share; proceeds buy BTC.
 - ``buy_with_convertible``: issue a convertible note, buy BTC with the principal, pay coupons in cash;
   at maturity convert (share price >= conversion price) or repay; a path that cannot repay is insolvent
@@ -168,6 +169,9 @@ class SellAboveAverage(_Treasury):
 
 
 class BuyWithCash(_Treasury):
+    """Hold production and each day buy BTC with the cash above the higher of ``cash_floor_usd`` and the runway
+    floor (``floor_runway_months``), less any credit facility drawn, up to ``max_buy_usd_per_day``."""
+
     kind: Literal["buy_with_cash"] = "buy_with_cash"
     code: ClassVar[int] = BUY_WITH_CASH
     cash_floor_usd: float = Field(default=100e6, ge=0, le=MAX_CASH_USD, description="Cash never spent on BTC. [USD]")

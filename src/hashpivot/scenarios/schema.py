@@ -550,10 +550,18 @@ class Company(Model):
         default_factory=list, description="Financial covenants of the debt; none by default. [list]"
     )
     credit_facility_usd: float = Field(
-        default=0.0, ge=0, le=MAX_CASH_USD, description="Undrawn credit facility that covers cash shortfalls (e.g. capex). [USD]"
+        default=0.0, ge=0, le=MAX_CASH_USD,
+        description="Undrawn credit facility that covers cash shortfalls (e.g. capex); repaid from cash as "
+        "credit_repaid_from_cash says. [USD]"
     )
     credit_rate_per_year: float = Field(
         default=0.10, ge=0, le=1, description="Cash interest on the drawn facility. [1/year]"
+    )
+    credit_repaid_from_cash: bool = Field(
+        default=True,
+        description="True: the facility is a revolver, each day's cash above the runway floor repays what is "
+        "drawn (a treasurer does not pay interest on a draw while cash piles up); False: term funding (notes, a "
+        "prepayment) that stays drawn to the horizon. [flag]",
     )
     shares_outstanding: float = Field(default=1e8, ge=1, le=MAX_SHARES, description="Shares outstanding on day 0. [shares]")
     fixed_opex_usd_per_day: float = Field(default=0.0, ge=0, le=MAX_USD_PER_DAY, description="Overheads paid every day. [USD/day]")
