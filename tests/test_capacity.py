@@ -163,6 +163,49 @@ def test_conversion_triggered_by_low_hashprice():
         assert float(ds["mined_btc"]) == pytest.approx(mining_days * 5.0 * BTC_PER_DAY_PER_EHS, rel=1e-12)
 
 
+@pytest.mark.parametrize(("earliest_day", "start"), [(1, 2), (50, 50)])
+def test_earliest_day_is_the_first_day_the_build_may_start(earliest_day, start):
+    """Hashprice (0.0468) is below a 0.05 trigger every day and for_days is 1: the run completes at the end of day
+    1, so with earliest_day 1 the build starts on day 2; with earliest_day 50 the decision waits for the end of day
+    49 and the build starts on day 50 (not 51): mining stops the day before."""
+    data = base()
+    data["policy"]["capacity"] = {
+        "kind": "convert_when_hashprice_below", "threshold_usd_per_th_day": 0.05, "for_days": 1,
+        "earliest_day": earliest_day, "mw": 100.0,
+        "project": {"kind": "site_lease", "rate_usd_per_kw_month": 50.0, "capex_usd_per_mw": 0.0,
+                    "opex_frac_of_revenue": 0.0}}
+    ds = run_one(data)
+    assert float(ds["mined_btc"]) == pytest.approx((start - 1) * 5.0 * BTC_PER_DAY_PER_EHS, rel=1e-12)
+    assert float(ds["site_lease_mw_days"]) == pytest.approx((N_DAYS - start + 1) * 100.0, rel=1e-12)
+
+
+def _half_year_gpu_contract(horizon_days: int) -> dict:
+    """100 MW turned on day 1 into 100,000 GPUs (1 kW each, PUE 1) all rented on a 0.5-year contract at 2 USD per
+    GPU-hour, nothing at spot, no power, opex or capex: 4.8 M USD a day while the contract runs."""
+    data = base(horizon_days=horizon_days, contract_discount_rate_per_year=0.0)
+    data["policy"]["capacity"] = {
+        "kind": "convert_on_day", "day": 1, "mw": 100.0,
+        "project": {"kind": "gpu_cloud", "gpu_model": "test GPU", "server_power_kw_per_gpu": 1.0, "pue_ratio": 1.0,
+                    "capex_usd_per_gpu": 0.0, "utilisation_frac": 1.0, "contracted_frac": 1.0,
+                    "contract_rate_usd_per_gpu_hour": 2.0, "contract_years": 0.5, "spot_start_usd_per_gpu_hour": 0.0,
+                    "opex_usd_per_gpu_hour": 0.0, "power_price_usd_per_mwh": 0.0, "build_days": 0}}
+    return data
+
+
+def test_a_term_of_part_days_is_paid_and_valued_over_the_same_whole_days():
+    """0.5 years x 365 = 182.5 days, a term of 183 whole days (policies.capacity.whole_days): the contract pays days
+    1-183 (a 200-day run earns 183 x 4.8 M USD), and on day 10 what it still pays is days 11-183, 173 days."""
+    from hashpivot.policies.capacity import whole_days
+
+    assert (whole_days(0.5), whole_days(12.0), whole_days(1 / 365), whole_days(0.0)) == (183, 4380, 1, 0)
+    per_day = 100_000 * 24 * 2.0
+    paid = run_one(_half_year_gpu_contract(200))
+    assert float(paid["gpu_cloud_revenue_usd"]) == pytest.approx(183 * per_day, rel=1e-12)
+    valued = run_one(_half_year_gpu_contract(10))
+    assert float(valued["gpu_cloud_revenue_usd"]) == pytest.approx(10 * per_day, rel=1e-12)
+    assert float(valued["contracted_value_usd"]) == pytest.approx(173 * per_day, rel=1e-12)
+
+
 def test_tranches_convert_step_by_step():
     data = base()
     data["policy"]["capacity"] = {

@@ -358,8 +358,9 @@ class CompanyArrays:
             window = run.copy()
             window[:, n:] -= run[:, :-n]
             days = np.arange(1, n_days + 1)
-            hit = (window >= n) & (days >= spec.earliest_day)[None, :]
-            # Decided at the end of the day the run completes; the build starts the next day.
+            # Decided at the end of the day the run completes; the build starts the next day, on earliest_day at
+            # the soonest (so the decision may fall on the day before it).
+            hit = (window >= n) & (days + 1 >= spec.earliest_day)[None, :]
             first = np.where(hit.any(axis=1), hit.argmax(axis=1) + 2, -1)
             start = np.where(first > 0, first + spec.offset_days, -1)
             out[:, k] = np.where((start > 0) & (start <= n_days), start, -1)

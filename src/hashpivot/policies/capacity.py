@@ -48,6 +48,13 @@ PROJECT_COLOCATION, PROJECT_SITE_LEASE, PROJECT_GPU_CLOUD = 0, 1, 2
 SEGMENTS = ("mining", "colocation_lease", "site_lease", "gpu_cloud")
 
 
+def whole_days(years: float) -> int:
+    """A contract's term in whole days: ``years`` x 365, to the nearest day (half a day up). The engine pays a term
+    day by day and values what is left of it by whole days, so both count the same days (a 0.5-year contract is 183
+    days in both; before 2026-12-07 the engine paid 183 and valued 182). [days]"""
+    return int(years * DAYS_PER_YEAR + 0.5)
+
+
 class _Lease(Model):
     rate_usd_per_kw_month: float = Field(gt=0, le=1000, description="Rent per kW of critical IT load. [USD/kW-month]")
     escalator_frac_per_year: float = Field(default=0.0, ge=0, le=0.2, description="Yearly rent escalator. [fraction/year]")
@@ -126,7 +133,7 @@ class _Lease(Model):
         return {
             "lease_rate_usd_per_kw_month": self.rate_usd_per_kw_month,
             "escalator_frac_per_year": self.escalator_frac_per_year,
-            "term_days": self.term_years * DAYS_PER_YEAR,
+            "term_days": max(whole_days(self.term_years), 1),
             "opex_frac_of_revenue": self.opex_frac_of_revenue,
             "capex_usd": grid_mw / self.pue_ratio * self.capex_usd_per_mw,
             "initial_occupancy_frac": self.initial_occupancy_frac,
@@ -216,7 +223,7 @@ class GpuCloud(Model):
             "n_gpus": n_gpus,
             "contracted_frac": self.contracted_frac,
             "utilisation_frac": self.utilisation_frac,
-            "contract_days": self.contract_years * DAYS_PER_YEAR,
+            "contract_days": whole_days(self.contract_years),
             "spot_start_usd_per_gpu_hour": self.spot_start_usd_per_gpu_hour,
             "power_price_usd_per_mwh": (first_site_price_usd_per_mwh if self.power_price_usd_per_mwh is None
                                         else self.power_price_usd_per_mwh),
@@ -288,7 +295,10 @@ class ConvertWhenHashpriceBelow(_Conversion):
     kind: Literal["convert_when_hashprice_below"] = "convert_when_hashprice_below"
     threshold_usd_per_th_day: float = Field(gt=0, le=10, description="Hashprice trigger. [USD/(TH/s)/day]")
     for_days: int = Field(default=30, ge=1, le=3650, description="Consecutive days below the trigger. [days]")
-    earliest_day: int = Field(default=1, ge=1, le=MAX_DAY, description="No conversion before this day. [day]")
+    earliest_day: int = Field(
+        default=1, ge=1, le=MAX_DAY,
+        description="First day the build may start: the hashprice run may complete the day before. [day]",
+    )
 
 
 ConversionStep = Annotated[ConvertOnDay | ConvertWhenHashpriceBelow, Field(discriminator="kind")]
