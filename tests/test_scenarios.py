@@ -472,3 +472,16 @@ def test_a_convertible_issued_after_the_horizon_is_refused():
     with pytest.raises(ScenarioError, match=r"buy_with_convertible: issue_day=30 is after the horizon; allowed: <= "
                                             r"run.horizon_days=20"):
         from_dict(data, "short")
+
+
+def test_a_policy_table_leaves_out_the_fields_its_rule_does_not_read():
+    """A trailing window's mean (window_days 200) never reads the mean since the halving, so the report's policy
+    row leaves its two zero fields out; the mean since the halving (window_days 0) shows them."""
+    from hashpivot.policies.treasury import SellAboveAverage, SellAll
+
+    trailing = dict(SellAboveAverage().shown_fields())
+    assert "halving_mean_usd" not in trailing and "halving_mean_days" not in trailing
+    assert trailing["window_days"] == 200 and trailing["threshold_ratio"] == 1.2
+    since = dict(SellAboveAverage(window_days=0, halving_mean_usd=88_726.05, halving_mean_days=621).shown_fields())
+    assert since["halving_mean_usd"] == 88_726.05 and since["halving_mean_days"] == 621
+    assert dict(SellAll(name="s").shown_fields()) == {"floor_runway_months": 0.0, "sell_btc_before_debt": True}

@@ -20,7 +20,7 @@ Every policy also takes ``floor_runway_months``: the same cash floor composed on
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -87,6 +87,11 @@ class _Treasury(Model):
     @property
     def label(self) -> str:
         return self.name or self.kind  # type: ignore[attr-defined]
+
+    def shown_fields(self) -> list[tuple[str, Any]]:
+        """(name, value) of the fields that bear on what this policy does, in declaration order, for tables (its
+        kind and name are the table's own columns)."""
+        return [(name, getattr(self, name)) for name in type(self).model_fields if name not in ("kind", "name")]
 
     def params(self) -> NDArray[np.float64]:
         """Parameter vector read by the engine's jitted step: each field of ``PARAMS`` and ``COMMON_PARAMS`` in its
@@ -156,6 +161,11 @@ class SellAboveAverage(_Treasury):
     PARAMS: ClassVar[tuple[str, ...]] = (
         "threshold_ratio", "window_days", "sell_production_frac", "sell_holdings_frac_per_day", "halving_mean_usd",
         "halving_mean_days")
+
+    def shown_fields(self) -> list[tuple[str, Any]]:
+        # A trailing window's mean has no use for the mean since the halving: its two fields are 0 and unread
+        unread = () if self.window_days == 0 else ("halving_mean_usd", "halving_mean_days")
+        return [(name, value) for name, value in super().shown_fields() if name not in unread]
 
     @model_validator(mode="after")
     def _halving_mean_whole(self) -> SellAboveAverage:

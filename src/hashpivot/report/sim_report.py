@@ -206,7 +206,7 @@ def _scenario(scenario, result, n_paths: int, n_samples: int) -> dict[str, Any]:
     capacity = scenario.policy.capacity
     treasury = []
     for i, pol in enumerate(scenario.treasury_policies()):
-        params = [f"{k} = {num(v)}" for k, v in model_fields(pol) if k not in ("kind", "name")]
+        params = [f"{k} = {num(v)}" for k, v in pol.shown_fields()]
         treasury.append(({"swatch": color(i), "text": pol.label}, {"code": pol.kind},
                          "main" if i == 0 else "compared", "; ".join(params)))
     return {
