@@ -487,6 +487,22 @@ def test_project_cash_flows_irr_and_payback(day):
     assert rows[("lease.capex_usd_per_mw", "value")] == pytest.approx(50_000.0)
 
 
+@pytest.mark.parametrize(("project", "capex_per_it_mw"), [
+    # a lease's capex is given per IT MW: the report returns the input, whatever the PUE (1.3 here: 100 grid MW
+    # are 76.9 IT MW)
+    ({"kind": "colocation_lease", "rate_usd_per_kw_month": 100.0, "capex_usd_per_mw": 2e6, "pue_ratio": 1.3}, 2e6),
+    # a GPU hall's: 25,000 USD a GPU at 1.25 kW of IT load each is 25,000 / 1.25 x 1,000 = 20 M USD per IT MW
+    ({"kind": "gpu_cloud", "gpu_model": "H100", "server_power_kw_per_gpu": 1.25, "pue_ratio": 1.3,
+      "capex_usd_per_gpu": 25_000.0, "contract_rate_usd_per_gpu_hour": 2.0}, 20e6),
+])
+def test_project_capex_is_reported_per_it_mw(project, capex_per_it_mw):
+    data = base(horizon_days=60)
+    data["run"]["store_paths"] = 2
+    data["policy"]["capacity"] = {"kind": "convert_on_day", "day": 1, "mw": 100.0, "name": "ai", "project": project}
+    rows = simulate(from_dict(data, "t")).summary.set_index(["metric", "stat"])["value"]
+    assert rows[("ai.capex_usd_per_mw", "value")] == pytest.approx(capex_per_it_mw, rel=1e-12)
+
+
 def test_ownership_frac_gives_attributable_figures():
     """Own 80 % of the mining segment (Hut 8 and American Bitcoin): the attributable mining margin is 80 % of the
     consolidated one and NAV loses the minority's 20 % of the segment's net cash and of its fleet at its resale value

@@ -32,7 +32,7 @@ def test_where_mining_earns_nothing_converting_now_is_worth_the_lease_less_its_c
     rent = 50.0 / 1.25 * 1_000 * 100.0 * 0.9  # net USD/month in the lease's first year
     # months 4 .. 39 of the run pay (36 months from the lead), the escalator stepping every 12 of them; months after
     # the run's last month count discounted to it, then to month 0: the same as discounting each to month 0
-    by_hand = sum(rent * 1.03 ** ((m - 4) // 12) / (1 + monthly) ** m for m in range(4, 40)) - 50.0 * 1e6
+    by_hand = sum(rent * 1.03 ** ((m - 4) // 12) / (1 + monthly) ** m for m in range(4, 40)) - 50.0 / 1.25 * 1e6
     assert option.n_months < 40  # part of the term lies beyond the horizon
     assert option.convert_now_usd == pytest.approx(by_hand, rel=1e-9)
     assert option.value_usd == pytest.approx(by_hand, rel=1e-9)

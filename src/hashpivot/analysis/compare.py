@@ -40,8 +40,8 @@ PROJECT_COLUMNS = ("policy", "project", "capex_usd_per_mw", "irr_frac_per_year_p
 
 def projects_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Each AI project of each policy in a result's tidy ``summary`` (the rows of
-    :func:`hashpivot.analysis.summary.project_rows`): capex per MW [USD/MW], IRR p5/p50/p95 [fraction/year], payback
-    p5/p50/p95 [years] and the share of stored paths paid back [fraction]; :data:`PROJECT_COLUMNS`, in run order
+    :func:`hashpivot.analysis.summary.project_rows`): capex per MW of IT load [USD/MW], IRR p5/p50/p95 [fraction/year],
+    payback p5/p50/p95 [years] and the share of stored paths paid back [fraction]; :data:`PROJECT_COLUMNS`, in run order
     (empty when the run has no AI project).
 
     >>> rows = [("p", "lease.capex_usd_per_mw", "value", 2e6), ("p", "lease.irr_frac_per_year", "p50", 0.12),

@@ -38,7 +38,8 @@ DEFAULT_LEAD_MONTHS = 9
 @dataclass(frozen=True)
 class ConversionTerms:
     """The AI lease a conversion signs: rent [USD/kW-month] on critical IT load (grid MW / PUE), its yearly
-    escalator [fraction/year], term [years], operating share of rent [fraction] and capex [USD per grid MW]."""
+    escalator [fraction/year], term [years], operating share of rent [fraction] and capex [USD per MW of IT
+    load], per the same MW as a scenario's lease (``policies.capacity.ColocationLease.capex_usd_per_mw``)."""
 
     rate_usd_per_kw_month: float
     escalator_frac_per_year: float
@@ -162,7 +163,7 @@ def conversion_payoffs(mining_margin_usd: np.ndarray, terms: ConversionTerms, mw
         lease = lease_net_by_month(terms, mw, k + lead_months, n_months)
         lease_pv = float(np.sum(lease * discount)) + lease_value_after(terms, mw, k + lead_months, horizon,
                                                                        monthly) * discount[horizon]
-        out[:, k] = lease_pv - terms.capex_usd_per_mw * mw * discount[k] - forgone[:, k]
+        out[:, k] = lease_pv - terms.capex_usd_per_mw * mw / terms.pue_ratio * discount[k] - forgone[:, k]
     return out
 
 

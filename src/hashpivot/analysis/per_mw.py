@@ -88,7 +88,8 @@ def iren_like() -> PerMwInputs:
 
 def per_mw_table(inputs: PerMwInputs) -> pd.DataFrame:
     """Rows ``mining`` and ``gpu_cloud``; columns revenue, power cost and margin per MW-day [USD/MW-day],
-    margin share [fraction], capex per MW [USD/MW] and simple payback [years]."""
+    margin share [fraction], capex per MW [USD/MW] and simple payback [years]; every figure per grid MW (a GPU
+    hall's PUE included), so the two segments compare MW for MW."""
     m, g = inputs.mining, inputs.gpu_cloud
     ths_per_mw = 1e6 / m.efficiency_j_per_th  # 1 MW / (J/TH) = TH/s
     mining_revenue = float(mining.mining_revenue_usd_per_day(ths_per_mw / TH_PER_EH, m.hashprice_usd_per_th_day,

@@ -123,12 +123,13 @@ def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def project_rows(sub: xr.Dataset, label: str) -> list[tuple]:
-    """Summary rows of each AI project of one policy (``sub``: the Dataset at that policy): capex per MW
-    [USD/MW], IRR [fraction/year] and payback [years] over the stored paths' monthly net cash flows, each
-    with the share of paths on which it is defined (IRR) or reached (payback) [fraction]. The payback counts from
-    the project's start (its build's first day, ``project_start_day``; for a conversion triggered by hashprice,
-    whose day differs by path, the first day of the month of its first flow), each month's flow accruing evenly
-    over its days (the month ends' ``day``)."""
+    """Summary rows of each AI project of one policy (``sub``: the Dataset at that policy): capex per MW of
+    critical IT load (grid MW / PUE: the MW a lease's capex and rent are given per, and data-centre capex is
+    quoted per) [USD/MW], IRR [fraction/year] and payback [years] over the stored paths' monthly net cash flows,
+    each with the share of paths on which it is defined (IRR) or reached (payback) [fraction]. The payback counts
+    from the project's start (its build's first day, ``project_start_day``; for a conversion triggered by
+    hashprice, whose day differs by path, the first day of the month of its first flow), each month's flow
+    accruing evenly over its days (the month ends' ``day``)."""
     from hashpivot.formulas.finance import irr_per_period
 
     rows: list[tuple] = []
@@ -144,8 +145,8 @@ def project_rows(sub: xr.Dataset, label: str) -> list[tuple]:
             irr_year = (1.0 + irr_per_period(flows)) ** 12 - 1.0
         payback_years = _payback_years(every, np.asarray(sub["day"].values, dtype=np.float64),
                                        int(sub["project_start_day"].values[j]) if "project_start_day" in sub else -1)
-        mw = float(sub["project_mw"].values[j])
-        rows.append((label, f"{name}.capex_usd_per_mw", "value", float(sub["project_capex_usd"].values[j]) / mw))
+        it_mw = float(sub["project_it_mw"].values[j])  # per IT MW, as a lease's capex is given and quoted
+        rows.append((label, f"{name}.capex_usd_per_mw", "value", float(sub["project_capex_usd"].values[j]) / it_mw))
         for stat, value in quantile_stats(irr_year).items():
             rows.append((label, f"{name}.irr_frac_per_year", stat, value))
         rows.append((label, f"{name}.irr_frac_per_year", "defined_share", float(np.isfinite(irr_year).mean())))

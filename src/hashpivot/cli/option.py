@@ -45,8 +45,9 @@ def option(
         help="Lease rent per kW of IT load (default: the scenario's lease, else 121.5, CoreWeave-Core Scientific).")]
     = None,
     term_years: Annotated[float | None, typer.Option("--term-years", metavar="YEARS", help="Lease term.")] = None,
-    capex: Annotated[float | None, typer.Option("--capex-usd-per-mw", metavar="USD",
-                                                help="Capex per converted grid MW.")] = None,
+    capex: Annotated[float | None, typer.Option(
+        "--capex-usd-per-mw", metavar="USD", help="Capex per MW of IT load (grid MW / PUE), as a lease gives it.")]
+    = None,
     n_paths: PathsOpt = None,
     seed: SeedOpt = None,
     out_dir: OutDirOpt = None,
@@ -106,7 +107,7 @@ def _print_conversion(out: dict, result, as_json: bool, recorded) -> None:
 
     typer.echo(textwrap.fill(
                f"Option to convert {out['mw']:g} MW to a lease at {t.rate_usd_per_kw_month:g} USD/kW-month for "
-               f"{t.term_years:g} years (capex {fmt_usd(t.capex_usd_per_mw)} USD/MW, first rent "
+               f"{t.term_years:g} years (capex {fmt_usd(t.capex_usd_per_mw)} USD per IT MW, first rent "
                f"{out['lead_months']} months after the decision), any month of the next {out['window_months']}; "
                f"{out['n_paths']:,} paths, discounted at {out['discount_rate_per_year']:.2%}/year.", width=80))
     typer.echo(f"  value of the option:  {fmt_usd(out['value_usd'])} USD "

@@ -340,7 +340,7 @@ def show_results(run: dict) -> None:
     if not projects.empty:
         st.markdown("**AI projects: IRR and payback** (monthly net cash flows of each project on the stored paths, "
                     "from its conversion day; p5, median, p95)")
-        labels = {"policy": "plan / policy", "project": "project", "capex_usd_per_mw": "capex [USD/MW]",
+        labels = {"policy": "plan / policy", "project": "project", "capex_usd_per_mw": "capex [USD/IT MW]",
                   "irr_frac_per_year_p5": "IRR p5 [%/year]", "irr_frac_per_year_p50": "IRR median [%/year]",
                   "irr_frac_per_year_p95": "IRR p95 [%/year]", "payback_years_p5": "payback p5 [years]",
                   "payback_years_p50": "payback median [years]", "payback_years_p95": "payback p95 [years]",

@@ -23,7 +23,7 @@ import xarray as xr
 
 from hashpivot._version import __version__
 from hashpivot.analysis.summary import SUMMARY_INPUTS, summary_frame, win_rate_frame
-from hashpivot.engine.plan import P_CAPEX_USD, P_GRID_MW, purchase_labels, tracked_labels
+from hashpivot.engine.plan import P_CAPEX_USD, P_IT_MW, purchase_labels, tracked_labels
 from hashpivot.engine.state import (
     MONTHLY_STOCKS,
     MONTHLY_VARIABLES,
@@ -143,13 +143,13 @@ class SimResult:
             data[f"monthly_{name}"] = (("sample", "date"), market_monthly[j])
         n_proj = 0 if project_flows is None else project_flows.shape[2]
         project_labels = np.full((len(combos), n_proj), "", dtype=object)
-        project_mw = np.zeros((len(combos), n_proj))
+        project_it_mw = np.zeros((len(combos), n_proj))
         project_capex = np.zeros((len(combos), n_proj))
         project_start = np.full((len(combos), n_proj), -1, dtype=np.int64)
         for i, (names, arrays) in enumerate(project_info or []):
             for j, name in enumerate(names):
                 project_labels[i, j] = name
-                project_mw[i, j] = arrays.projects[j, P_GRID_MW]
+                project_it_mw[i, j] = arrays.projects[j, P_IT_MW]
                 project_capex[i, j] = arrays.projects[j, P_CAPEX_USD]
                 start = arrays.specs[j].fixed_start_day
                 if start is not None:  # a dated conversion; a hashprice trigger's day differs by path
@@ -167,7 +167,7 @@ class SimResult:
                     "treasury": ("policy", [policy.label for _, policy in combos]),
                     "project": np.arange(n_proj),
                     "project_label": (("policy", "project"), project_labels.astype(str)),
-                    "project_mw": (("policy", "project"), project_mw),
+                    "project_it_mw": (("policy", "project"), project_it_mw),
                     "project_capex_usd": (("policy", "project"), project_capex),
                     "project_start_day": (("policy", "project"), project_start),
                     "addition": list(tracked_labels(scenario)),

@@ -124,10 +124,6 @@ class _Lease(Model):
                 "stabilised_occupancy_frac <= 1 (a lease-up ramps up)")
         return self
 
-    @property
-    def capex_usd_per_grid_mw(self) -> float:
-        return self.capex_usd_per_mw / self.pue_ratio
-
     def engine_columns(self, grid_mw: float, first_site_price_usd_per_mwh: float) -> dict[str, float]:
         """The values of ``ENGINE_COLUMNS`` for a tranche of ``grid_mw``. [units of each column]"""
         return {

@@ -36,9 +36,9 @@ def render_option_report(option, scenario_name: str) -> str:
     d = option.to_dict()
     t = option.terms
     facts = (f"{d['mw']:g} MW of {scenario_name} to a lease at {t.rate_usd_per_kw_month:g} USD/kW-month for "
-             f"{t.term_years:g} years, capex {fmt_usd(t.capex_usd_per_mw)} USD/MW, first rent {d['lead_months']} months "
-             f"after the decision; any month of the next {d['window_months']}; {d['n_paths']:,} paths; discounted at "
-             f"{d['discount_rate_per_year']:.2%}/year")
+             f"{t.term_years:g} years, capex {fmt_usd(t.capex_usd_per_mw)} USD per IT MW, first rent "
+             f"{d['lead_months']} months after the decision; any month of the next {d['window_months']}; "
+             f"{d['n_paths']:,} paths; discounted at {d['discount_rate_per_year']:.2%}/year")
     rows = [("value of the option", f"{fmt_usd(d['value_usd'])} USD"),
             ("standard error", f"{fmt_usd(d['standard_error_usd'])} USD"),
             ("converting now", f"{fmt_usd(d['convert_now_usd'])} USD"),

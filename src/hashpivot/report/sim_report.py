@@ -377,7 +377,7 @@ def _margin(summary: pd.DataFrame, ds) -> dict[str, Any]:
 
 
 def _projects_rows(summary: pd.DataFrame) -> list[tuple]:
-    """Per AI project: capex per MW, IRR and payback (median with p5..p95), from the summary rows."""
+    """Per AI project: capex per MW of IT load, IRR and payback (median with p5..p95), from the summary rows."""
     rows = summary[summary["metric"].str.contains(".", regex=False)]
     if rows.empty:
         return []
