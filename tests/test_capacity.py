@@ -576,3 +576,14 @@ def test_a_part_owned_lease_segment_takes_the_other_holders_share_of_its_contrac
     assert contracted > 0.0 and float(ds["colocation_lease_contracted_value_usd"]) == contracted
     assert float(ds["site_lease_contracted_value_usd"]) == 0.0 == float(ds["gpu_cloud_contracted_value_usd"])
     assert float(ds["nav_usd"] - ds["attributable_nav_usd"]) == pytest.approx(0.5 * (net + contracted), rel=1e-9)
+
+
+def test_a_trigger_refuses_a_lease_that_takes_its_mw_at_delivery():
+    """A hashprice trigger stops mining when it fires; taking the MW at delivery is read only for a dated
+    conversion, so a trigger asking for it is refused, naming the field and the value."""
+    data = base()
+    data["policy"]["capacity"] = {
+        "kind": "convert_when_hashprice_below", "threshold_usd_per_th_day": 0.05, "mw": 10.0,
+        "project": {"kind": "colocation_lease", "rate_usd_per_kw_month": 100.0, "takes_mining_mw_at": "delivery"}}
+    with pytest.raises(ScenarioError, match=r"takes_mining_mw_at='delivery'; allowed: 'build_start'"):
+        from_dict(data, "t")

@@ -80,6 +80,19 @@ def test_a_lease_still_being_built_counts_its_term_less_the_capex_still_due():
     assert float(ds["contracted_value_usd"][0]) == pytest.approx(pv_by_day(flows, N_DAYS), rel=1e-9)
 
 
+def test_a_lease_signed_for_delivery_counts_from_its_signing():
+    """The same lease, its MW taken at delivery: signed on day 50 (its build's start), mining on to the delivery on
+    day 250, when all 25 M USD of capex falls; rent from day 280 for a year. At the day-120 horizon the contract
+    binds: its term less the capex due on delivery day (before 2026-12-07 it counted nothing until delivered)."""
+    data = base()
+    data["policy"]["capacity"] = {"kind": "convert_on_day", "day": 50, "mw": 25.0, "project": lease(
+        capex_usd_per_mw=1e6, build_days=200, delay_days=30, takes_mining_mw_at="delivery")}
+    ds = run(data)
+    flows = {250: -25e6} | {d: rent_per_day(25.0, 120.0) * 0.9 for d in range(280, 645)}
+    assert float(ds["contracted_value_usd"][0]) == pytest.approx(pv_by_day(flows, N_DAYS), rel=1e-9)
+    assert float(ds["capex_usd"][0]) == 0.0  # nothing paid yet: the MW still mine
+
+
 def test_the_tenant_survival_discounts_the_rent():
     """A 40 %-a-year default probability: on the paths whose tenant has not defaulted by the horizon, each day's
     rent after it is weighted by the survival (1 - h)^d, h = 1 - 0.6^(1/365)."""

@@ -88,17 +88,19 @@ PROJECT_COLUMNS = (
     ("lease_up_contracted", "1: contracted value counts the lease-up's future occupancy; 0: the share let [flag]"),
     ("earned_before_days", "days a project dated before the run had earned by day 1: its term, escalator, lease-up "
      "and contract count from its real earn day, 1 - this [days]"),
+    ("contracted_before_days", "days before its start a project's contract binds: a lease that takes its mining "
+     "MW at delivery is signed when its build begins, and its contracted value counts from then [days]"),
 )
 (P_KIND, P_GRID_MW, P_IT_MW, P_LEASE_RATE_USD_PER_KW_MONTH, P_ESCALATOR_FRAC_PER_YEAR, P_TERM_DAYS,
  P_OPEX_FRAC_OF_REVENUE, P_CAPEX_USD, P_BUILD_DAYS, P_DELAY_DAYS, P_HAZARD_PER_DAY, P_DOWNTIME_DAYS, P_N_GPUS,
  P_CONTRACTED_FRAC, P_UTILISATION_FRAC, P_CONTRACT_DAYS, P_SPOT_START_USD_PER_GPU_HOUR, P_POWER_PRICE_USD_PER_MWH,
  P_CONTRACT_RATE_USD_PER_GPU_HOUR, P_OPEX_USD_PER_GPU_HOUR, P_SITE_INDEX, P_INITIAL_OCCUPANCY_FRAC,
  P_STABILISED_OCCUPANCY_FRAC, P_LEASE_UP_DAYS, P_RELET_LEASE_UP_DAYS, P_RENEWAL_PROB,
- P_LEASE_UP_CONTRACTED, P_EARNED_BEFORE_DAYS) = range(len(PROJECT_COLUMNS))
+ P_LEASE_UP_CONTRACTED, P_EARNED_BEFORE_DAYS, P_CONTRACTED_BEFORE_DAYS) = range(len(PROJECT_COLUMNS))
 N_PROJECT_COLS = len(PROJECT_COLUMNS)
 #: Columns every project fills, whatever its kind.
 PROJECT_COMMON_COLUMNS = ("kind", "grid_mw", "it_mw", "build_days", "delay_days", "hazard_per_day", "downtime_days",
-                          "site_index", "earned_before_days")
+                          "site_index", "earned_before_days", "contracted_before_days")
 
 #: The fleet-upgrade policy's parameters, in packing order (``policy.upgrade``).
 UPGRADE_PARAMS = (
@@ -285,6 +287,8 @@ class ProjectSpec:
     earned_before_days: int = 0
     #: Share of the project's capex still to pay in the run: what was paid before day 1 is sunk. [fraction]
     capex_frac: float = 1.0
+    #: Days before its start the contract binds (a lease taking its MW at delivery: signed at its build's start). [days]
+    contracted_before_days: int = 0
 
     @property
     def fixed_start_day(self) -> int | None:
@@ -339,8 +343,9 @@ class CompanyArrays:
         return float(self.scalars[C_FIXED_OPEX_USD_PER_DAY])
 
     def start_days(self, market) -> NDArray[np.int64]:
-        """Build start day of each project on each path of a ``MarketChunk``, shape (paths, projects); -1 = never.
-        Hashprice is computed only when a project is triggered by it."""
+        """Build start day of each project on each path of a ``MarketChunk``, shape (paths, projects); -1 = never
+        (a lease that takes its MW at delivery: its delivery day, which may fall after the horizon when it was
+        signed within it). Hashprice is computed only when a project is triggered by it."""
         n_paths, n_cols = market.btc_price_usd.shape
         n_days = n_cols - 1
         out = np.full((n_paths, len(self.specs)), -1, dtype=np.int64)
@@ -348,7 +353,8 @@ class CompanyArrays:
         for k, spec in enumerate(self.specs):
             start = spec.fixed_start_day
             if start is not None:
-                out[:, k] = start if start <= n_days else -1
+                # a lease signed in the run but delivered after it keeps its day: its contract counts from signing
+                out[:, k] = start if start - spec.contracted_before_days <= n_days else -1
                 continue
             if hashprice_usd_per_th_day is None:
                 hashprice_usd_per_th_day = market.hashprice_usd_per_th_day()
@@ -420,8 +426,10 @@ def _expand(plan) -> list[ProjectSpec]:
             label = base if step.n_tranches == 1 else f"{base}_t{j + 1}"
             if isinstance(step, ConvertOnDay):
                 start, build, delay, earned, capex_frac = _fixed_start(step, j * step.tranche_spacing_days)
+                # signed when its build begins (day 1 at the latest for one signed before the run)
+                signed = max(1, step.day + j * step.tranche_spacing_days)
                 specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, start, 0.0, 0, 0, 0, build,
-                                         step.site, delay, earned, capex_frac))
+                                         step.site, delay, earned, capex_frac, max(0, start - signed)))
             else:
                 assert isinstance(step, ConvertWhenHashpriceBelow)
                 specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, None,
@@ -469,6 +477,7 @@ def _project_row(spec: ProjectSpec, site_price_usd_per_mwh: float, site_index: i
         "delay_days": p.delay_days if spec.delay_days is None else spec.delay_days,
         "hazard_per_day": _hazard_per_day(p.tenant_default_prob_per_year),
         "downtime_days": p.downtime_days, "site_index": site_index, "earned_before_days": spec.earned_before_days,
+        "contracted_before_days": spec.contracted_before_days,
     }
     own = p.engine_columns(spec.mw, site_price_usd_per_mwh)
     own["capex_usd"] = own["capex_usd"] * spec.capex_frac  # a build begun before the run: the rest of its capex

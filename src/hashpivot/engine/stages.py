@@ -72,6 +72,7 @@ from hashpivot.engine.plan import (
     P_CAPEX_USD,
     P_CONTRACT_DAYS,
     P_CONTRACT_RATE_USD_PER_GPU_HOUR,
+    P_CONTRACTED_BEFORE_DAYS,
     P_CONTRACTED_FRAC,
     P_DELAY_DAYS,
     P_EARNED_BEFORE_DAYS,
@@ -1426,19 +1427,26 @@ def contracted_value_usd(ps, company, market, p, t, site, kind):
     ``C_CONTRACT_DISCOUNT_RATE_PER_YEAR`` and each tenant's default hazard: a lease's rent of its contracted
     occupancy to the end of its term net of its operating share (``_lease_value_usd``); a GPU cloud's contracted
     GPU-hours to the end of its contract, net of their share of the hall's power (at day ``t``'s power index) and
-    GPU opex; less the capex of builds still under way. Uncontracted spot revenue counts nothing. [USD]"""
+    GPU opex; less the capex still to pay on builds under way or signed. A contract counts from the day it binds:
+    its start, or for a lease that takes its mining MW at delivery the start of its build
+    (``P_CONTRACTED_BEFORE_DAYS`` earlier), its capex then falling on the delivery day. Uncontracted spot revenue
+    counts nothing. [USD]"""
     pr = company.projects
     rate = company.scalars[C_CONTRACT_DISCOUNT_RATE_PER_YEAR]
     pi = 0 if market.power_price_index.shape[0] == 1 else p
     value = 0.0
     for j in range(pr.shape[0]):
         start = company.start_days[p, j]
-        if (start < 0 or start > t or (site >= 0 and int(pr[j, P_SITE_INDEX]) != site)
-                or (kind >= 0 and int(pr[j, P_KIND]) != kind)):
+        if (start < 0 or start - pr[j, P_CONTRACTED_BEFORE_DAYS] > t
+                or (site >= 0 and int(pr[j, P_SITE_INDEX]) != site) or (kind >= 0 and int(pr[j, P_KIND]) != kind)):
             continue
         build = int(pr[j, P_BUILD_DAYS])
-        if build > 0 and t < start + build - 1:
-            value -= k.daily_flow_pv(pr[j, P_CAPEX_USD] / build, 1, start + build - 1 - t, rate, 0.0)
+        capex_days = max(build, 1)  # paid evenly over the build, or on its start day when it has none
+        first_capex = max(t + 1, start)
+        last_capex = start + capex_days - 1
+        if last_capex >= first_capex:
+            value -= k.daily_flow_pv(pr[j, P_CAPEX_USD] / capex_days, first_capex - t, last_capex - first_capex + 1,
+                                     rate, 0.0)
         earn = start + build + int(pr[j, P_DELAY_DAYS])
         earned_from = earn - pr[j, P_EARNED_BEFORE_DAYS]  # the real earn day (before day 1 if dated before the run)
         if int(pr[j, P_KIND]) != PROJECT_GPU_CLOUD:

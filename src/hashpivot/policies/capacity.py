@@ -76,7 +76,8 @@ class _Lease(Model):
     takes_mining_mw_at: Literal["build_start", "delivery"] = Field(
         default="build_start",
         description="When the leased MW stop mining, as the contract says: when the build starts, or when the MW "
-        "are delivered (the miners move elsewhere meanwhile; capex then falls on the delivery day). [kind]",
+        "are delivered (the miners move elsewhere meanwhile; capex then falls on the delivery day; a dated "
+        "conversion only). [kind]",
     )
     initial_occupancy_frac: float = Field(
         default=1.0, gt=0, le=1,
@@ -295,6 +296,16 @@ class ConvertWhenHashpriceBelow(_Conversion):
         default=1, ge=1, le=MAX_DAY,
         description="First day the build may start: the hashprice run may complete the day before. [day]",
     )
+
+    @model_validator(mode="after")
+    def _takes_mw_when_triggered(self) -> ConvertWhenHashpriceBelow:
+        # A trigger converts because mining earns too little: its MW stop mining on the day it fires. Taking them
+        # at delivery instead was read nowhere for a trigger, so it is refused rather than silently dropped.
+        if getattr(self.project, "takes_mining_mw_at", "build_start") == "delivery":
+            raise ValueError("convert_when_hashprice_below: project.takes_mining_mw_at='delivery'; allowed: "
+                             "'build_start' (the MW stop mining when the trigger fires), or a dated conversion "
+                             "(convert_on_day) for a lease whose MW leave mining when delivered")
+        return self
 
 
 ConversionStep = Annotated[ConvertOnDay | ConvertWhenHashpriceBelow, Field(discriminator="kind")]
