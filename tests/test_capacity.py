@@ -12,6 +12,8 @@ from hashpivot.errors import ScenarioError
 from hashpivot.scenarios.toml import from_dict
 
 N_DAYS = 120
+#: Rent of the 100 MW leased at 100 USD/kW-month that several tests use: 100 MW x 1,000 kW x 100 x 12 / 365. [USD/day]
+RENT_100MW_USD_PER_DAY = 100 * 1000 * 100.0 * 12 / 365
 
 
 def base(horizon_days: int = N_DAYS, **company) -> dict:
@@ -118,7 +120,7 @@ def test_escalator_steps_up_on_each_anniversary():
                     "opex_frac_of_revenue": 0.0, "capex_usd_per_mw": 0.0},
     }
     ds = run_one(data)
-    per_day = 100 * 1000 * 100.0 * 12 / 365
+    per_day = RENT_100MW_USD_PER_DAY
     assert float(ds["colocation_lease_revenue_usd"]) == pytest.approx(
         365 * per_day * (1 + 1.03 + 1.03**2), rel=1e-12)
 
@@ -133,7 +135,7 @@ def test_tenant_default_idles_the_lease_then_relets_at_the_market_rate():
                     "capex_usd_per_mw": 0.0, "tenant_default_prob_per_year": 0.999999, "downtime_days": 30},
     }
     ds = run_one(data)
-    per_day = 100 * 1000 * 100.0 * 12 / 365
+    per_day = RENT_100MW_USD_PER_DAY
     revenue = float(ds["colocation_lease_revenue_usd"])
     # Daily hazard 1 - (1e-6)^(1/365) = 3.7 %: defaults happen; each costs 30 days of rent.
     lost_days = N_DAYS - revenue / per_day
@@ -353,7 +355,7 @@ def test_capex_is_paid_from_cash_then_btc_or_debt_as_the_policy_allows(sell_btc_
         "project": {"kind": "colocation_lease", "rate_usd_per_kw_month": 100.0, "capex_usd_per_mw": 4e6,
                     "opex_frac_of_revenue": 0.0}}
     ds = run_one(data)
-    revenue = 100 * 1000 * 100.0 * 12 / 365
+    revenue = RENT_100MW_USD_PER_DAY
     shortfall = 400e6 - 100e6 - revenue  # the base company has no fixed opex; the lease no opex
     assert int(ds["insolvent_day"]) == -1
     if sell_btc_first:
@@ -385,7 +387,7 @@ def test_a_drawn_facility_is_repaid_from_the_cash_that_comes_back():
     """Day 1 draws the 300 M USD shortfall (facility first); on each of days 2-4 the rent less the day's interest
     on what is drawn repays the facility at the end of the day, so cash ends each day at 0 and no BTC is sold."""
     ds = run_one(_lease_paid_by_the_facility(4, {"kind": "hold_all", "sell_btc_before_debt": False}))
-    revenue = 100 * 1000 * 100.0 * 12 / 365
+    revenue = RENT_100MW_USD_PER_DAY
     drawn = 400e6 - 100e6 - revenue
     for _ in range(3):
         drawn -= revenue - drawn * 0.1 / 365
@@ -400,7 +402,7 @@ def test_term_funding_modelled_as_a_facility_stays_drawn():
     data = _lease_paid_by_the_facility(4, {"kind": "hold_all", "sell_btc_before_debt": False})
     data["company"]["credit_repaid_from_cash"] = False
     ds = run_one(data)
-    revenue = 100 * 1000 * 100.0 * 12 / 365
+    revenue = RENT_100MW_USD_PER_DAY
     drawn = 400e6 - 100e6 - revenue
     assert float(ds["credit_drawn_usd"]) == pytest.approx(drawn, rel=1e-12)
     assert float(ds["cash_usd"]) == pytest.approx(3 * (revenue - drawn * 0.1 / 365), rel=1e-12)
@@ -411,7 +413,7 @@ def test_the_facility_is_repaid_only_from_cash_above_the_runway_floor():
     interest: the lease has no opex, nothing mines) are about 5 M USD, more than three days of rent: the cash
     builds toward the floor and nothing is repaid."""
     ds = run_one(_lease_paid_by_the_facility(4, {"kind": "hold_all", "floor_runway_months": 2.0}))
-    revenue = 100 * 1000 * 100.0 * 12 / 365
+    revenue = RENT_100MW_USD_PER_DAY
     drawn = 400e6 - 100e6 - revenue - 1_000 * 60_000.0
     assert 2 * 365 / 12 * drawn * 0.1 / 365 > 3 * revenue
     assert float(ds["credit_drawn_usd"]) == pytest.approx(drawn, rel=1e-12)

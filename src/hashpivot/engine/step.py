@@ -299,11 +299,11 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, pur, company, market, 
         daily_costs = (power + company.scalars[C_FIXED_OPEX_USD_PER_DAY] + ai_opex + interest + tranche_interest
                        + loan_interest)
         runway = stages.runway_target_usd(floor_months, daily_costs)
+    cash_floor = runway + tranche_interest  # the runway kept, and today's tranche interest still to pay [USD]
     sold, bought = stages.apply_treasury(st, code, params, s, mined, btc_prev,
-                                         operating - tranche_interest - loan_interest, bought,
-                                         runway + tranche_interest)
+                                         operating - tranche_interest - loan_interest, bought, cash_floor)
     if floor_months > 0:
-        sold = stages.keep_runway(st, runway + tranche_interest, s, sold)
+        sold = stages.keep_runway(st, cash_floor, s, sold)
     debt_cash = 0.0
     debt_due = False
     if full and (company.debt.shape[0] > 0 or company.covenants.shape[0] > 0):
