@@ -12,6 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from hashpivot.domain.heights import estimated_date
 from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.toml import from_dict
 
@@ -379,9 +380,11 @@ def scenario_dicts(
     policies = with_unique_names(
         draw(st.lists(treasury_policy(kinds, allow_floor, horizon), min_size=1, max_size=1 + max_compare))
     )
-    # Additions are dated within the horizon: a start that leaves room for it.
-    start = draw(st.dates(dt.date(2009, 1, 3),
-                          dt.date(2100, 12, 31) - dt.timedelta(days=horizon if with_growth else 0)))
+    # A height, half the time near the fifth halving (1,050,000) so runs cross it, and a start date the chain
+    # reached it on, give or take 60 days (run.start_height must match run.start_date: domain.heights); heights up
+    # to 1,300,000 start by 2033, which leaves room for additions dated within the horizon.
+    start_height = draw(st.one_of(st.integers(0, 1_300_000), st.integers(1_040_000, 1_050_000)))
+    start = max(dt.date(2009, 1, 3), estimated_date(start_height) + dt.timedelta(days=draw(st.integers(-60, 60))))
     policy = {"treasury": policies[0], "capacity": draw(capacity_policy(comp, horizon))}
     if with_growth:
         additions, policy["growth"], policy["retirement"] = draw(growth(comp, start, horizon))
@@ -400,7 +403,7 @@ def scenario_dicts(
         "description": "drawn by hypothesis",
         "run": {
             "start_date": start,
-            "start_height": draw(st.one_of(st.integers(0, 1_300_000), st.integers(1_040_000, 1_050_000))),
+            "start_height": start_height,
             "horizon_days": horizon,
             "n_paths": n_paths,
             "seed": draw(st.integers(0, 2**32 - 1)),

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from hashpivot.domain.heights import estimated_date, estimated_height
 from hashpivot.engine.market import build_market
 from hashpivot.errors import ScenarioError
 from hashpivot.processes.price import BootstrapPrice
@@ -30,15 +31,16 @@ def market_dict(
     n_paths: int = 10,
     horizon_days: int = 30,
     start_height: int = 840_000,
-    start_date: dt.date = dt.date(2024, 4, 20),
+    start_date: dt.date | None = None,
     n_halvings_max: int = 64,
     seed: int = 7,
 ) -> dict[str, Any]:
-    """The RM1 preset with its market replaced piece by piece (and all megawatts mining)."""
+    """The RM1 preset with its market replaced piece by piece (and all megawatts mining); the start date is the
+    day the chain reached ``start_height`` (about, ``domain.heights``) unless given."""
     data = load_preset("rm1").model_dump(mode="python")
     data["policy"]["capacity"] = {"kind": "all_mining"}
     data["run"].update(n_paths=n_paths, horizon_days=horizon_days, start_height=start_height,
-                       start_date=start_date, seed=seed)
+                       start_date=estimated_date(start_height) if start_date is None else start_date, seed=seed)
     m = data["market"]
     if price is not None:
         m["btc_price"] = price
@@ -165,7 +167,7 @@ def test_regime_jumps_frequency_and_size():
 
 def test_seasonal_power_index_by_hand_and_noise_mean_one():
     start, amplitude, peak, days = dt.date(2024, 7, 25), 0.3, 213, 400
-    mk = build(n_paths=3, horizon_days=days, start_date=start,
+    mk = build(n_paths=3, horizon_days=days, start_date=start, start_height=estimated_height(start),
                power={"kind": "seasonal", "amplitude_frac": amplitude, "peak_day_of_year": peak})
     doy = np.array([(start + dt.timedelta(days=t)).timetuple().tm_yday for t in range(days + 1)], dtype=float)
     expected = 1.0 + amplitude * np.cos(2.0 * np.pi * (doy - peak) / 365.25)
@@ -174,7 +176,7 @@ def test_seasonal_power_index_by_hand_and_noise_mean_one():
     assert mk.power_price_index[0, 6] == pytest.approx(1.0 + amplitude, rel=1e-15)  # 2024-07-31 is day 213
     # Daily lognormal noise of mean 1 on top of the season.
     n = 2_000
-    mk = build(n_paths=n, horizon_days=days, start_date=start,
+    mk = build(n_paths=n, horizon_days=days, start_date=start, start_height=estimated_height(start),
                power={"kind": "seasonal", "amplitude_frac": amplitude, "peak_day_of_year": peak,
                       "vol_per_sqrt_day": 0.4})
     assert mk.power_price_index.shape == (n, days + 1)

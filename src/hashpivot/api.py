@@ -500,7 +500,7 @@ def replay(
 
     from hashpivot.engine.market import market_from_history
     from hashpivot.engine.run import simulate
-    from hashpivot.io.history import load_chain_history
+    from hashpivot.io.history import height_at_start_of, load_chain_history
     from hashpivot.policies.capacity import capacity_label, resolve_dates
     from hashpivot.scenarios.toml import from_dict
 
@@ -519,8 +519,9 @@ def replay(
     history = load_chain_history(data)
     market = market_from_history(history, first, last)
     spec = sc.model_dump(mode="python", exclude_none=True)
+    # day 1 is the first replayed day: the run starts at that day's height, whatever the scenario's start was
     spec["run"].update(start_date=(first - pd.Timedelta(days=1)).date(), horizon_days=int((last - first).days) + 1,
-                       n_paths=1, chunk_paths=1, store_paths=1)
+                       start_height=height_at_start_of(history, first), n_paths=1, chunk_paths=1, store_paths=1)
     plans = select_capacity(sc, capacity or [capacity_label(sc.policy.capacity)])
     horizon = spec["run"]["horizon_days"]
     # Dated conversions keep their calendar date: their day index is counted again from the replay's start.

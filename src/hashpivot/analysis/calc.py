@@ -25,6 +25,7 @@ from pydantic import Field
 
 from hashpivot.analysis.hashprice import find_halvings
 from hashpivot.domain.base import Model
+from hashpivot.domain.heights import estimated_date
 from hashpivot.errors import InputError
 from hashpivot.formulas.mining import (
     breakeven_hashprice_usd_per_th_day,
@@ -192,7 +193,8 @@ def scenario_from_calc(result: CalcResult, base) -> Scenario:
     Carlo run"), validated: ``base``'s random processes (their volatilities, fee spikes) around the calculator's
     own paths, and a company that is just the calculator's fleet.
 
-    - run: from the calculator's day (``market.date``; ``base``'s start date when the market was given by hand) and
+    - run: from the calculator's day (``market.date``; for a market given by hand without one, the day the chain
+      reached its height, ``domain.heights.estimated_date``: ``base``'s start date would not match the height) and
       its next block (``market.height + 1``), over ``path.horizon_days``;
     - BTC price: a GBM from today's price whose MEAN path is the calculator's price path, drift
       ln(1 + growth) / 365 per day, with ``base``'s volatility (0.0325/sqrt(day) in the default preset) when ``base``
@@ -226,7 +228,7 @@ def scenario_from_calc(result: CalcResult, base) -> Scenario:
     fees = data["market"]["fees"]
     network_ehs = float(hashrate_ehs_from_difficulty(market.difficulty))
     hashrate_ehs = fleet.hashrate_phs / (TH_PER_EH / TH_PER_PH)
-    start = pd.Timestamp(market.date).date() if market.date else data["run"]["start_date"]
+    start = pd.Timestamp(market.date).date() if market.date else estimated_date(market.height + 1)
     spec = {
         "name": "calculator",
         "description": (f"The calculator's fleet: {fleet.hashrate_phs:,.6g} PH/s at {fleet.efficiency_j_per_th:g} J/TH, "

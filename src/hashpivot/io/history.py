@@ -113,6 +113,24 @@ def load_chain_history(path: str | os.PathLike[str] | None = None) -> pd.DataFra
     return validate_chain_history(raw, source=str(file))
 
 
+def height_at_start_of(history: pd.DataFrame, day: pd.Timestamp) -> int:
+    """Block height at the start of ``day`` from the table's daily block counts, counted from the fourth halving
+    (block 840,000, the first of 2024-04-20: ``domain.heights.HEIGHT_ANCHORS``) forward or back; where the table
+    does not span the halving to the day, ``domain.heights.estimated_height`` (off by at most 44 days of blocks,
+    7 since that halving). [blocks]"""
+    from hashpivot.domain.heights import HEIGHT_ANCHORS, estimated_height
+
+    anchor_date, anchor_height = HEIGHT_ANCHORS[-1]
+    anchor_day, day = pd.Timestamp(anchor_date), pd.Timestamp(day).normalize()
+    first, last = history.index[0], history.index[-1]
+    blocks = history["block_count"]
+    if day >= anchor_day and first <= anchor_day and day - pd.Timedelta(days=1) <= last:
+        return anchor_height + int(blocks.loc[anchor_day: day - pd.Timedelta(days=1)].sum())
+    if day < anchor_day and first <= day and anchor_day - pd.Timedelta(days=1) <= last:
+        return anchor_height - int(blocks.loc[day: anchor_day - pd.Timedelta(days=1)].sum())
+    return estimated_height(day.date())
+
+
 def _check_not_cut_off(file: Path) -> None:
     """Refuse a CSV whose last line does not end with a newline: a download or copy cut off inside its last
     value ('64000.5' cut to '64000.') still parses as a number, so the only trace is the missing line end."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -21,6 +21,7 @@ from hashpivot.domain.bounds import (
     MAX_USD_PER_DAY,
     check_iso_date,
 )
+from hashpivot.domain.heights import estimated_height, height_tolerance_blocks
 from hashpivot.errors import ScenarioError
 from hashpivot.policies.capacity import (
     AllMining,
@@ -50,7 +51,11 @@ class RunConfig(Model):
         description="Calendar date of day 0, from the genesis block (2009-01-03) to 2100-12-31 (beyond it the "
         "subsidy is near zero and calendars of reports stop). [date]",
     )
-    start_height: int = Field(ge=0, le=6_930_000, description="Block height at the start of day 1. [blocks]")
+    start_height: int = Field(
+        ge=0, le=6_930_000,
+        description="Block height at the start of day 1, near the chain's on start_date (within 90 days of blocks "
+        "and 10 % of the days after 2024-04-20). [blocks]",
+    )
     horizon_days: int = Field(ge=1, le=36_500, description="Days simulated after day 0. [days]")
     n_paths: int = Field(default=1000, ge=1, le=100_000_000, description="Monte Carlo paths. [paths]")
     seed: int = Field(default=20240420, ge=0, le=2**63 - 1, description="Seed of every random stream. [integer]")
@@ -62,6 +67,22 @@ class RunConfig(Model):
         default=2000, ge=0, le=1_000_000,
         description="Paths whose monthly series are kept (fan charts); all paths keep terminal values. [paths]",
     )
+
+    @model_validator(mode="after")
+    def _height_matches_date(self) -> RunConfig:
+        # The height sets when the next halving falls: a height copied from a run of another year would halve the
+        # subsidy years early or late without a word (domain.heights: the estimate and its tolerance), at the
+        # start of day 1 as the height is given
+        day_1 = self.start_date + timedelta(days=1)
+        expected = estimated_height(day_1)
+        tolerance = height_tolerance_blocks(day_1)
+        if abs(self.start_height - expected) > tolerance:
+            raise ValueError(
+                f"run.start_height={self.start_height} with run.start_date={self.start_date.isoformat()}: the chain "
+                f"stood near block {expected:,} on day 1 (halving dates, then 144 blocks a day); allowed: a height "
+                f"within {tolerance:,} blocks of it, {max(0, expected - tolerance):,} .. {expected + tolerance:,} "
+                "(set both together: the height decides when the next halving falls)")
+        return self
 
 
 class DifficultyConfig(Model):
