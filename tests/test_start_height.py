@@ -70,3 +70,24 @@ def test_a_replay_starts_at_the_chains_height_not_the_scenarios(shared_csv):
     history = load_chain_history(shared_csv)
     assert result.scenario.run.start_height == height_at_start_of(history, pd.Timestamp("2022-01-01"))
     assert 700_000 < result.scenario.run.start_height < 720_000  # block 716,000 or so, early 2022
+
+
+@pytest.mark.shared_data
+def test_a_replayed_forward_is_struck_at_the_chains_hashprice_on_its_day_0(shared_csv):
+    """A forward with no strike is struck at the starting hashprice, as an operator quotes it: 144 blocks x
+    (subsidy + the day's fees per block) x price / network hashrate. Replayed from 2022-01-01, day 0 is 2021-12-31
+    (subsidy 6.25 BTC), not the scenario's 2024 start."""
+    from hashpivot import api
+
+    data = load_preset("default").model_dump(mode="json")
+    data["hedges"] = [{"kind": "hashprice_forward", "notional_phs": 1_000.0, "start_day": 1, "tenor_days": 20},
+                      {"kind": "hashprice_forward", "notional_phs": 1_000.0, "start_day": 1, "tenor_days": 20,
+                       "strike_usd_per_ph_day": 150.0, "name": "fixed"}]
+    result = api.replay(from_dict(data, "forward replay"), date_from="2022-01-01", date_to="2022-01-31",
+                        data=shared_csv)
+    day0 = load_chain_history(shared_csv).loc[pd.Timestamp("2021-12-31")]
+    by_hand = 144 * (6.25 + day0["fees_btc"] / day0["block_count"]) * day0["price_usd"] / (
+        day0["hashrate_ehs"] * 1e6) * 1_000
+    strikes = [h.strike_usd_per_ph_day for h in result.scenario.hedges]
+    assert strikes[0] == pytest.approx(by_hand, rel=1e-12) and strikes[1] == 150.0
+    assert 200 < by_hand < 400  # about 0.3 USD/TH/day at the end of 2021, not 2024's 0.05
