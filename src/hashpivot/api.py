@@ -500,10 +500,9 @@ def replay(
 
     from hashpivot.engine.market import market_from_history
     from hashpivot.engine.run import simulate
-    from hashpivot.formulas.mining import hashprice_usd_per_ph_day, hashprice_usd_per_th_day
+    from hashpivot.engine.plan import quoted_hashprice_usd_per_ph_day
     from hashpivot.io.history import height_at_start_of, load_chain_history
     from hashpivot.policies.capacity import capacity_label, resolve_dates
-    from hashpivot.protocol import subsidy_btc
     from hashpivot.scenarios.toml import from_dict
 
     from hashpivot.domain.bounds import check_iso_date
@@ -525,11 +524,11 @@ def replay(
     spec["run"].update(start_date=(first - pd.Timedelta(days=1)).date(), horizon_days=int((last - first).days) + 1,
                        start_height=height_at_start_of(history, first), n_paths=1, chunk_paths=1, store_paths=1)
     # A forward left to strike at the starting hashprice is struck at the chain's on the replay's day 0, quoted as
-    # an operator does (engine.plan.starting_hashprice_usd_per_ph_day), not at the scenario's market start
+    # an operator does, not at the scenario's market start
     day0 = history.loc[first - pd.Timedelta(days=1)]
-    strike_usd_per_ph_day = float(hashprice_usd_per_ph_day(hashprice_usd_per_th_day(
-        day0["price_usd"], day0["hashrate_ehs"], float(subsidy_btc(spec["run"]["start_height"])),
-        day0["fees_btc"] / day0["block_count"])))
+    strike_usd_per_ph_day = quoted_hashprice_usd_per_ph_day(day0["price_usd"], day0["hashrate_ehs"],
+                                                            spec["run"]["start_height"],
+                                                            day0["fees_btc"] / day0["block_count"])
     for hedge in spec.get("hedges", []):
         if hedge.get("kind") == "hashprice_forward" and hedge.get("strike_usd_per_ph_day") is None:
             hedge["strike_usd_per_ph_day"] = strike_usd_per_ph_day

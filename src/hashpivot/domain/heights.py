@@ -25,6 +25,8 @@ HEIGHT_ANCHORS: tuple[tuple[dt.date, int], ...] = (
     (dt.date(2020, 5, 11), 3 * HALVING_INTERVAL_BLOCKS),
     (dt.date(2024, 4, 20), 4 * HALVING_INTERVAL_BLOCKS),
 )
+_ANCHOR_ORDINALS = [day.toordinal() for day, _ in HEIGHT_ANCHORS]
+_ANCHOR_HEIGHTS = [height for _, height in HEIGHT_ANCHORS]
 #: Days of blocks a start height may stand from the estimate within the anchors: twice the largest error of the
 #: estimate over 2012-2025 (44 days), so a height read off any explorer passes and one of another year does not.
 TOLERANCE_DAYS = 90
@@ -41,11 +43,10 @@ def estimated_height(day: dt.date) -> int:
     >>> estimated_height(dt.date(2024, 4, 20)), estimated_height(dt.date(2025, 9, 30))
     (840000, 916032)
     """
-    ordinal = [d.toordinal() for d, _ in HEIGHT_ANCHORS]
     last_day, last_height = HEIGHT_ANCHORS[-1]
     if day > last_day:
         return int(round(last_height + BLOCKS_PER_DAY_TARGET * (day - last_day).days))
-    return int(round(float(np.interp(day.toordinal(), ordinal, [h for _, h in HEIGHT_ANCHORS]))))
+    return int(round(float(np.interp(day.toordinal(), _ANCHOR_ORDINALS, _ANCHOR_HEIGHTS))))
 
 
 def estimated_date(height: int) -> dt.date:
@@ -57,8 +58,7 @@ def estimated_date(height: int) -> dt.date:
     last_day, last_height = HEIGHT_ANCHORS[-1]
     if height > last_height:
         return last_day + dt.timedelta(days=round((height - last_height) / BLOCKS_PER_DAY_TARGET))
-    ordinal = np.interp(height, [h for _, h in HEIGHT_ANCHORS], [d.toordinal() for d, _ in HEIGHT_ANCHORS])
-    return dt.date.fromordinal(int(round(float(ordinal))))
+    return dt.date.fromordinal(int(round(float(np.interp(height, _ANCHOR_HEIGHTS, _ANCHOR_ORDINALS)))))
 
 
 def height_tolerance_blocks(day: dt.date) -> int:

@@ -383,13 +383,19 @@ def starting_hashprice_usd_per_ph_day(scenario) -> float:
 
     On the default scenario: 144 x (3.125 + 0.20) x 64,907.99 / 615.5 EH/s = 50.49 USD/PH/day.
     """
+    m = scenario.market
+    return quoted_hashprice_usd_per_ph_day(m.btc_price.start_usd, m.network_hashrate.start_ehs,
+                                           scenario.run.start_height, m.fees.median_btc_per_block)
+
+
+def quoted_hashprice_usd_per_ph_day(btc_price_usd: float, network_hashrate_ehs: float, height: int,
+                                    fees_btc_per_block: float) -> float:
+    """Hashprice as an operator quotes it for a forward: 144 blocks x (the subsidy at ``height`` + fees per block)
+    x price / network hashrate. [USD/PH/day]"""
     from hashpivot.formulas.mining import hashprice_usd_per_ph_day, hashprice_usd_per_th_day
     from hashpivot.protocol import subsidy_btc
 
-    m, run = scenario.market, scenario.run
-    subsidy = float(subsidy_btc(run.start_height))
-    th = hashprice_usd_per_th_day(m.btc_price.start_usd, m.network_hashrate.start_ehs, subsidy,
-                                  m.fees.median_btc_per_block)
+    th = hashprice_usd_per_th_day(btc_price_usd, network_hashrate_ehs, float(subsidy_btc(height)), fees_btc_per_block)
     return float(hashprice_usd_per_ph_day(th))
 
 
@@ -425,11 +431,9 @@ def _expand(plan) -> list[ProjectSpec]:
         for j in range(step.n_tranches):
             label = base if step.n_tranches == 1 else f"{base}_t{j + 1}"
             if isinstance(step, ConvertOnDay):
-                start, build, delay, earned, capex_frac = _fixed_start(step, j * step.tranche_spacing_days)
-                # signed when its build begins (day 1 at the latest for one signed before the run)
-                signed = max(1, step.day + j * step.tranche_spacing_days)
+                start, build, delay, earned, capex_frac, contracted = _fixed_start(step, j * step.tranche_spacing_days)
                 specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, start, 0.0, 0, 0, 0, build,
-                                         step.site, delay, earned, capex_frac, max(0, start - signed)))
+                                         step.site, delay, earned, capex_frac, contracted))
             else:
                 assert isinstance(step, ConvertWhenHashpriceBelow)
                 specs.append(ProjectSpec(label, step.project, step.mw / step.n_tranches, None,
@@ -438,10 +442,11 @@ def _expand(plan) -> list[ProjectSpec]:
     return specs
 
 
-def _fixed_start(step, offset_days: int) -> tuple[int, int | None, int | None, int, float]:
+def _fixed_start(step, offset_days: int) -> tuple[int, int | None, int | None, int, float, int]:
     """(start day, build days or None for the project's own, delay days or None for the project's own, days earned
-    before day 1, share of the capex still to pay) of a dated tranche. A lease that takes its mining MW at delivery
-    starts (stops mining) when its build ends and has no build left (its capex is paid on that day). A start before
+    before day 1, share of the capex still to pay, days before the start its contract binds) of a dated tranche. A
+    lease that takes its mining MW at delivery starts (stops mining) when its build ends and has no build left (its
+    capex is paid on that day); it is signed when its build begins (day 1 at the latest). A start before
     day 1 (a build begun before the run) starts on day 1 with what is left of its build and delay, and pays only the
     capex of the build days left: what was paid before day 1 is sunk, in the opening cash. A project that was
     already earning on day 1 earns from day 1 and counts its term, escalator anniversaries, lease-up and contract
@@ -449,6 +454,7 @@ def _fixed_start(step, offset_days: int) -> tuple[int, int | None, int | None, i
     restart a lease signed years before."""
     project = step.project
     start = step.day + offset_days
+    signed = max(1, start)
     build = project.build_days
     capex_frac = 1.0
     if getattr(project, "takes_mining_mw_at", "build_start") == "delivery":
@@ -460,7 +466,7 @@ def _fixed_start(step, offset_days: int) -> tuple[int, int | None, int | None, i
         build, start = left, 1
     delay = max(0, earn - start - build)
     return (start, None if build == project.build_days else build, None if delay == project.delay_days else delay,
-            max(0, 1 - earn), capex_frac)
+            max(0, 1 - earn), capex_frac, max(0, start - signed))
 
 
 def _hazard_per_day(prob_per_year: float) -> float:
