@@ -91,3 +91,26 @@ def test_a_replayed_forward_is_struck_at_the_chains_hashprice_on_its_day_0(share
     strikes = [h.strike_usd_per_ph_day for h in result.scenario.hedges]
     assert strikes[0] == pytest.approx(by_hand, rel=1e-12) and strikes[1] == 150.0
     assert 200 < by_hand < 400  # about 0.3 USD/TH/day at the end of 2021, not 2024's 0.05
+
+
+def test_a_variant_that_moves_the_start_date_alone_moves_the_height_with_it():
+    """A sweep over run.start_date (or --set of it) without run.start_height would be refused for the base's
+    height; the height moves by the estimate's blocks between the two dates (144 a day after 2024-04-20), so the
+    default's 840,000 on 2024-04-20 keeps its offset, and the next halving stays where the chain puts it."""
+    from hashpivot.scenarios.sweep import SweepSpec
+    from hashpivot.scenarios.variants import expand
+
+    base = load_preset("default")
+    assert (base.run.start_date, base.run.start_height) == (dt.date(2024, 4, 20), 840_000)
+    spec = SweepSpec(axes={"run.start_date": ["2024-04-20", "2026-01-01", "2028-01-01"]})
+    heights = [v.scenario.run.start_height for v in expand(base, spec)]
+    # 2024-04-20 .. 2026-01-01 is 621 days, .. 2028-01-01 is 1,351 days: 144 blocks each
+    assert heights == [840_000, 840_000 + 144 * 621, 840_000 + 144 * 1_351] == [840_000, 929_424, 1_034_544]
+    # the fifth halving, block 1,050,000, then falls (1,050,000 - 1,034,544) / 144 = 107.3 days after 2028-01-01
+    assert dt.date(2028, 1, 1) + dt.timedelta(days=107) == dt.date(2028, 4, 17) == estimated_date(1_050_000)
+    # before the 2024 halving the estimate runs 1,440 days from block 630,000 (2020-05-11) to 840,000: 145.83 a day
+    moved = base.replace("run.start_date", "2020-05-11").run.start_height
+    assert moved == 840_000 + round(630_000 + 210_000 / 1_440) - (840_000 + 144) == 630_002
+    # a variant that sets both keeps the height it was given
+    both = expand(base, SweepSpec(mode="zip", axes={"run.start_date": ["2026-01-01"], "run.start_height": [930_000]}))
+    assert both[0].scenario.run.start_height == 930_000

@@ -9,8 +9,10 @@ and what is allowed. Used by :meth:`hashpivot.scenarios.schema.Scenario.replace`
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from hashpivot.domain.heights import estimated_height
 from hashpivot.errors import ScenarioError
 
 
@@ -55,11 +57,39 @@ def _label(table: dict[str, Any]) -> str:
     return table.get("name") or table.get("kind", "")
 
 
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None  # the scenario's validation names the field and what is allowed
+
+
+def _height_moved_with_date(run: dict[str, Any], new_start: Any) -> int | None:
+    """``run.start_height`` moved by as many blocks as :func:`~hashpivot.domain.heights.estimated_height` counts
+    from the old ``run.start_date`` to ``new_start`` (144 a day after 2024-04-20): the old height's offset from the
+    estimate is kept, so a variant of a preset read off the chain stays as close to the chain. None when either
+    date is not a date (validation then names it)."""
+    old, new = _as_date(run.get("start_date")), _as_date(new_start)
+    if old is None or new is None or not isinstance(run.get("start_height"), int):
+        return None
+    one_day = dt.timedelta(days=1)  # the height is the start of day 1's
+    moved = run["start_height"] + estimated_height(new + one_day) - estimated_height(old + one_day)
+    return max(0, moved)
+
+
 def apply_values(data: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """``data`` (a scenario's plain data, changed in place and returned) with each dotted path set to its value and
     no ``[sweep]`` table. When a value changes the main treasury policy or capacity plan, a compared one with the
-    same label is dropped (it would be the same policy twice)."""
+    same label is dropped (it would be the same policy twice). A ``run.start_date`` set without
+    ``run.start_height`` moves the height with it (:func:`_height_moved_with_date`): the height decides when the
+    next halving falls, and a date alone would otherwise be refused for a height of another day."""
     data["sweep"] = None
+    if "run.start_date" in values and "run.start_height" not in values and isinstance(data.get("run"), dict):
+        height = _height_moved_with_date(data["run"], values["run.start_date"])
+        if height is not None:
+            values = {**values, "run.start_height": height}
     fresh: set[int] = set()
     # kinds first: a field of a new kind (policy.treasury.threshold_ratio beside policy.treasury.kind) goes into
     # the table the kind has just emptied
