@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -233,6 +235,31 @@ def test_exit_on_error_names_options(capsys):
         raise InputError("x", 3, "> 5")
     assert info.value.exit_code == 2
     assert capsys.readouterr().err == "error: --ex 3 is invalid: allowed > 5.\n"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_an_error_on_a_terminal_is_wrapped_at_its_width_and_one_line_when_piped(monkeypatch, capsys):
+    """A long error reads in an 80-column terminal: wrapped at spaces, continuation lines under the sentence's
+    start, every word kept in order; piped (capsys is not a terminal) it is one line, for grep and logs."""
+    words = [f"run.start_height=840000 word{i}" for i in range(12)]
+    message = " ".join(words)  # 12 x 31 + 11 = 383 characters
+    with pytest.raises(typer.Exit), exit_on_error():
+        raise ScenarioError(message)
+    assert capsys.readouterr().err == f"error: {message}.\n"
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(typer.Exit), exit_on_error():
+        raise ScenarioError(message)
+    lines = terminal.getvalue().rstrip("\n").split("\n")
+    assert len(lines) >= 5 and all(len(line) <= 80 for line in lines)
+    assert lines[0].startswith("error: ") and all(line.startswith(" " * 7) for line in lines[1:])
+    assert " ".join(line.strip() for line in lines) == f"error: {message}."
 
 
 def test_exit_on_error_lets_exits_through():

@@ -113,13 +113,18 @@ def _message(exc: HashpivotError, option_names: Mapping[str, str]) -> str:
 
 def fail(exc: BaseException, code: int, debug: bool, text: str) -> NoReturn:
     """Exit with ``code`` after printing ``text`` as one sentence ('error: ...') on stderr, and the
-    traceback of ``exc`` before it with ``debug``."""
+    traceback of ``exc`` before it with ``debug``. On a terminal the sentence is wrapped at its width
+    (``wrap_prose``: at spaces, a value never split); piped or captured, it stays one line, for grep and logs."""
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
-    text = " ".join(printable(text).split())
+    text = "error: " + " ".join(printable(text).split())
     if not text.endswith((".", "!", "?", ")")):
         text += "."
-    typer.echo(f"error: {text}", err=True)
+    if sys.stderr.isatty():
+        import shutil
+
+        text = wrap_prose(text, shutil.get_terminal_size().columns, indent=" " * len("error: "))
+    typer.echo(text, err=True)
     raise typer.Exit(code) from None
 
 
