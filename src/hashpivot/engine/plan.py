@@ -507,15 +507,13 @@ def build_company(scenario, plan) -> CompanyArrays:
                                           "spin_off_day": spin_day.get(s.name, -1)})
                       for s in company.sites], dtype=np.float64)
     fleets = np.zeros((len(company.fleets), N_FLEET_COLS))
-    for i, f in enumerate(company.fleets):
-        pue = company.sites[site_index[f.site]].pue_ratio
+    for i, (f, (mw, grid_j_per_th)) in enumerate(zip(company.fleets, company.fleets_at_grid(), strict=True)):
         ehs = f.effective_hashrate_ehs
-        mw = f.power_mw * pue
         fleets[i] = pack(FLEET_COLUMNS, {
             "net_hashrate_ehs": f.uptime_frac * (1 - f.pool_fee_frac) * ehs, "grid_mw": mw, "ehs_per_grid_mw": ehs / mw,
             "uptime_frac": f.uptime_frac, "site_index": site_index[f.site],
-            "grid_j_per_th": f.effective_efficiency_j_per_th * pue, "net_of_pool_fee_frac": 1 - f.pool_fee_frac,
-            "pue_ratio": pue,
+            "grid_j_per_th": grid_j_per_th, "net_of_pool_fee_frac": 1 - f.pool_fee_frac,
+            "pue_ratio": company.sites[site_index[f.site]].pue_ratio,
         })
     fleets, fleet_life, growth, tracked = _grow(scenario, fleets, site_index)
     specs = _expand(plan)

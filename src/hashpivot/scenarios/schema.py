@@ -716,6 +716,12 @@ class Company(Model):
         pue = next(s.pue_ratio for s in self.sites if s.name == site)
         return sum(f.power_mw for f in self.fleets if f.site == site) * pue
 
+    def fleets_at_grid(self) -> list[tuple[float, float]]:
+        """Each fleet's grid power and grid efficiency, its site's PUE included: what a conversion takes from it
+        (the validator and engine.plan take the same MW). [(MW, J/TH)]"""
+        pue = {site.name: site.pue_ratio for site in self.sites}
+        return [(f.power_mw * pue[f.site], f.effective_efficiency_j_per_th * pue[f.site]) for f in self.fleets]
+
     @property
     def mining_mw(self) -> float:
         """Grid power of all fleets, PUE included. [MW]"""
@@ -828,12 +834,10 @@ class Scenario(Model):
                     )
             # In the engine's order: a step naming no site takes the least efficient fleets of any site first, so
             # a later step naming that site may find its MW gone (engine.plan takes them the same way).
-            pue = {site.name: site.pue_ratio for site in self.company.sites}
-            fleets = self.company.fleets
+            grid = self.company.fleets_at_grid()
             steps = list(plan.steps())
-            _, short = take_mining_mw([f.power_mw * pue[f.site] for f in fleets],
-                                      [f.effective_efficiency_j_per_th * pue[f.site] for f in fleets],
-                                      [f.site for f in fleets], [(step.mw, step.site) for step in steps])
+            _, short = take_mining_mw([mw for mw, _ in grid], [j_per_th for _, j_per_th in grid],
+                                      [f.site for f in self.company.fleets], [(step.mw, step.site) for step in steps])
             for i, (step, missing) in enumerate(zip(steps, short, strict=True)):
                 if missing > 0.0:
                     name = step.name or f"step {i + 1}"
