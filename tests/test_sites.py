@@ -5,6 +5,7 @@ figure by hand: 144 blocks a day of 3.25 BTC over 600 EH/s, 60,000 USD per BTC."
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -168,3 +169,39 @@ def test_the_report_has_a_section_by_site_and_the_value_section(tmp_path):
     from hashpivot.format import fmt_usd
 
     assert fmt_usd(b["ai_capex_usd"]) == "25.0 M" and f"<td class=\"num\">{fmt_usd(b['capex_usd'])}</td>" in page
+
+
+def test_by_site_rows_of_several_policies_keep_their_policy_in_80_columns():
+    """In 80 columns the site table drops figures, never the policy of a row of several policies (a row without
+    it could be any policy's): a long label wraps at its spaces and a rule parts one policy's rows from the next."""
+    import io
+
+    from rich.console import Console
+
+    from hashpivot.cli.simulate import print_sites
+    from hashpivot.report.company import SITE_HEADERS
+
+    policies = ["corsicana_site_lease / sell_monthly_production", "all_mining / hold_all"]
+    frame = pd.DataFrame(
+        [{"policy": p, "site": s, "revenue_usd": 1e9, "opex_usd": 4e8, "capex_usd": 0.0, "margin_usd": 6e8,
+          "mining_margin_usd_per_mw_day": 733.0, "ai_margin_usd_per_mw_day": float("nan"),
+          "mining_mw_days": 1000.0, "ai_mw_days": 0.0} for p in policies for s in ("rockdale", "corsicana")])
+    assert list(frame.columns)[:2] == SITE_HEADERS[:2]
+    out = io.StringIO()
+    print_sites(Console(width=80, file=out, highlight=False), frame, wide=False)
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    body = [line for line in lines if line.startswith("│")]
+    assert body[0].split("│")[1].split() == ["corsicana_site_lease", "/"]   # wrapped at its space
+    assert body[1].split("│")[1].split() == ["sell_monthly_production"]
+    assert body[1].split("│")[2].strip() == ""                               # the label's second line
+    assert [line.split("│")[2].strip() for line in body if line.split("│")[2].strip()] == [
+        "rockdale", "corsicana", "rockdale", "corsicana"]
+    assert sum(line.startswith("├") for line in lines) == 1                 # one rule between the two policies
+    assert "not shown at this width:" in out.getvalue() and "policy" not in out.getvalue().split("not shown")[1]
+    # one policy: no rule to draw; its label wraps as well rather than push a figure out
+    one = io.StringIO()
+    print_sites(Console(width=80, file=one, highlight=False), frame[frame.policy == policies[0]], wide=False)
+    assert all(len(line) <= 80 for line in one.getvalue().splitlines())
+    assert not any(line.startswith("├") for line in one.getvalue().splitlines())
+    assert one.getvalue().split("not shown")[1] == out.getvalue().split("not shown")[1]

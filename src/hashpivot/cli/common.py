@@ -18,7 +18,7 @@ import json
 import sys
 import unicodedata
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -289,26 +289,33 @@ WideOpt = Annotated[bool, typer.Option("--wide", help="Show every column of the 
 
 
 def fitted_table(title: str, columns: Sequence[tuple[str, str, int]], rows: Sequence[Sequence[str]], width: int,
-                 wide: bool = False):
-    """A rich table that fits ``width`` characters without wrapping or cutting a cell: ``columns`` are
-    (header, justify, priority) with priority 0 always kept (names) and the highest dropped first until the table
-    fits (none dropped when ``wide``); ``rows`` are already-formatted cells, one per column. Returns the table
-    and the headers it dropped (in column order)."""
+                 wide: bool = False, wrap: Collection[int] = (), sections_by: int | None = None):
+    """A rich table that fits ``width`` characters without cutting a cell: ``columns`` are (header, justify,
+    priority) with priority 0 always kept (names) and the highest dropped first until the table fits (none dropped
+    when ``wide``); ``rows`` are already-formatted cells, one per column. Cells wrap only in the columns of index
+    in ``wrap`` (a row's key, such as a long policy label, which may take two lines rather than go), and there at
+    spaces only: the table fits when those columns fit their longest word. With ``sections_by``, a rule is drawn
+    between consecutive rows that differ in that column (the rows of one policy together). Returns the table and
+    the headers it dropped (in column order)."""
     from rich.console import Console
     from rich.table import Table
 
-    def build(keep: list[int]) -> Table:
+    def build(keep: list[int], words_on_lines: bool = False) -> Table:
+        # words_on_lines: the wrapping columns' cells a word a line, so that the table measures as narrow as
+        # wrapping can make it (rich's own minimum takes every column's longest word)
         grid = Table(title=rich_text(title), header_style="bold")
         for j in keep:
             header, justify, _priority = columns[j]
-            grid.add_column(header, justify=justify, no_wrap=True)
-        for row in rows:
-            grid.add_row(*(row[j] for j in keep))
+            grid.add_column(header, justify=justify, no_wrap=j not in wrap)
+        for i, row in enumerate(rows):
+            last_of_group = sections_by is not None and i + 1 < len(rows) and rows[i + 1][sections_by] != row[sections_by]
+            grid.add_row(*("\n".join(row[j].split(" ")) if words_on_lines and j in wrap else row[j] for j in keep),
+                         end_section=last_of_group)
         return grid
 
     keep = list(range(len(columns)))
     measure = Console(width=10_000, highlight=False)
-    while not wide and measure.measure(build(keep)).maximum > width:
+    while not wide and measure.measure(build(keep, words_on_lines=True)).maximum > width:
         droppable = [j for j in keep if columns[j][2] > 0]
         if not droppable:
             break
