@@ -395,6 +395,7 @@ def test_a_window_without_any_month_to_compare_says_so(shared_csv):
                                    "--data", str(shared_csv), "--against-reports"])
     assert out.exit_code == 0, out.output
     assert "No month of the window has both reported BTC and reported hashrate" in out.stdout
+    assert "┏" not in out.stdout  # no empty table before the line
     _, summary = api.replay_against_reports("hut8_2024q2", date_from="2024-05-01", date_to="2024-09-30",
                                             data=shared_csv)
     assert summary["n_months"] == 0 and math.isnan(summary["luck_explained_frac"])
@@ -640,3 +641,17 @@ def test_options_of_the_comparison_are_not_dropped_unsaid(args, words, shared_cs
     out = CliRunner().invoke(app, ["replay", "--company", "riot", "--from", "2024-05-01", "--to", "2024-06-30",
                                    "--data", str(shared_csv), *args])
     assert_bad_input(out, *words)
+
+
+@pytest.mark.shared_data
+def test_a_company_without_reported_hashrate_or_none_in_the_window_is_bad_input(shared_csv):
+    """iren_latest carries no reported months (its halving preset does): exit 2 naming the preset that does and
+    --hashrate; a window before IREN's first reported month (2024-05) is exit 2 naming the months it has."""
+    out = CliRunner().invoke(app, ["replay", "--company", "iren_latest", "--from", "2024-05-01", "--to",
+                                   "2024-09-30", "--data", str(shared_csv), "--against-reports"])
+    assert_bad_input(out, "iren_latest: no [[company.hashrate_reported]] rows", "iren_2024q2 (2024-05..2025-08)",
+                     "--hashrate FILE.csv")
+    out = CliRunner().invoke(app, ["replay", "--company", "iren", "--from", "2022-01-01", "--to", "2022-12-31",
+                                   "--data", str(shared_csv), "--against-reports"])
+    assert_bad_input(out, "iren_2024q2: none of its reported months (2024-05..2025-08)", "2022-01-01..2022-12-31",
+                     "--from", "--to")

@@ -674,12 +674,34 @@ def replay_against_reports(
             raise DataError(f"--hashrate {Path(hashrate).name}: none of its months ({rows[0].month}.."
                             f"{rows[-1].month}) is in the window {first:%Y-%m-%d}..{last:%Y-%m-%d}; allowed: a "
                             "window holding some of them (--from, --to)")
+    elif not rows:
+        raise ScenarioError(f"{sc.name}: no [[company.hashrate_reported]] rows to replay; allowed: "
+                            f"{_presets_reporting(sc.company.name)}--hashrate FILE.csv (month,hashrate_ehs)")
+    elif not any(first.to_period("M") <= pd.Period(row.month, "M") <= last.to_period("M") for row in rows):
+        months = sorted(row.month for row in rows)
+        raise DataError(f"{sc.name}: none of its reported months ({months[0]}..{months[-1]}) is in the "
+                        f"window {first:%Y-%m-%d}..{last:%Y-%m-%d}; allowed: a window holding some of them (--from, "
+                        "--to)")
     if not 0.0 <= pool_fee_frac < 1.0:
         from hashpivot.errors import InputError
 
         raise InputError("pool_fee_frac", pool_fee_frac, "a fraction in [0, 1)")
     return against_reports(history, first, last, rows, sc.company.reported_production,
                            payout_scheme=sc.company.payout_scheme, pool_fee_frac=pool_fee_frac)
+
+
+def _presets_reporting(company_name: str) -> str:
+    """'the same company's P (first..last month), ... or ' for the presets of ``company_name`` that carry reported
+    hashrate, to open an error's allowed list (empty text when none does)."""
+    from hashpivot.scenarios.toml import load_preset, preset_names
+
+    carrying = []
+    for name in preset_names():
+        preset = load_preset(name)
+        if preset.company.name == company_name and preset.company.hashrate_reported:
+            months = sorted(row.month for row in preset.company.hashrate_reported)
+            carrying.append(f"{name} ({months[0]}..{months[-1]})")
+    return f"the same company's {', '.join(carrying)}, or " if carrying else ""
 
 
 def deal(value_usd: float, it_load_mw: float, term_years: float, *, escalator_frac_per_year: float = 0.0,

@@ -87,6 +87,10 @@ def replay(
                        "to": date_to, "months": rows, "attribution": ATTRIBUTION})
             return
         console = rich_console()
+        if table.empty:  # the line says why; an empty table's headers would only take room
+            console.print(_summary_line(summary), markup=False, highlight=False)
+            typer.echo(ATTRIBUTION)
+            return
         rows = [(month, *(MISSING if row[c] != row[c] else (fmt_usd(row[c]) if f is None else f.format(row[c]))
                           for c, _, f, _ in _COLUMNS)) for month, row in table.iterrows()]
         columns = [("month", "left", 0), *((header, "right", rank) for _, header, _, rank in _COLUMNS)]
@@ -130,6 +134,10 @@ def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html
                        "attribution": ATTRIBUTION})
             return
         console = rich_console()
+        if table.empty:  # the line says why; an empty table's headers would only take room
+            console.print(_summary_line(summary), markup=False, highlight=False)
+            typer.echo(ATTRIBUTION)
+            return
         rows = [(month, *(MISSING if row[c] != row[c] else f.format(row[c]) for c, _, f, _ in _REPORT_COLUMNS),
                  f"{row['band_low_btc']:,.1f}-{row['band_high_btc']:,.1f}", "yes" if row["inside_band"] else "no",
                  "yes" if row["inside_payout_band"] else "no", row["kind"]) for month, row in table.iterrows()]
