@@ -130,7 +130,12 @@ def test_calc_needs_no_table_when_the_market_is_given_and_names_bad_input():
     assert json.loads(ok.stdout)["today"]["hashprice_usd_per_ph_day"] == pytest.approx(HASHPRICE_USD_PER_PH_DAY,
                                                                                       rel=1e-12)
     assert_bad_input(runner.invoke(app, ["calc", "--hashrate-phs", "1000", "--efficiency-j-per-th", "20", *market]),
-                     "--power-price-usd-per-mwh", "required")
+                     "--power-price-usd-per-mwh USD/MWh required")
+    # every missing one named at once, with a line that works
+    line = assert_bad_input(runner.invoke(app, ["calc", *market]), "--hashrate-phs PH/s, --efficiency-j-per-th "
+                            "J/TH, --power-price-usd-per-mwh USD/MWh required")
+    example = line.split("e.g. hashpivot ")[1].rstrip(".").split()
+    assert runner.invoke(app, [*example, *market]).exit_code == 0
     assert_bad_input(runner.invoke(app, ["calc", "--hashrate-phs", "1000", "--efficiency-j-per-th", "20",
                                          "--power-price-usd-per-mwh", "45", "--pool-fee-pct", "100", *market]),
                      "--pool-fee-pct", "100", "below 100 %")

@@ -86,12 +86,15 @@ def calc(
     Today's figures, and over --days with a difficulty and a price path."""
     with exit_on_error(debug, OPTIONS):
         from hashpivot.analysis.calc import CalcFleet, CalcPath, MarketToday, calculate
-        from hashpivot.errors import InputError
+        from hashpivot.errors import ScenarioError
 
-        for field, value in (("hashrate_phs", hashrate_phs), ("efficiency_j_per_th", efficiency_j_per_th),
-                             ("power_price_usd_per_mwh", power_price_usd_per_mwh)):
-            if value is None:
-                raise InputError(field, None, "a number: this option is required")
+        missing = [f"{OPTIONS[field]} {unit}" for field, value, unit in (
+            ("hashrate_phs", hashrate_phs, "PH/s"), ("efficiency_j_per_th", efficiency_j_per_th, "J/TH"),
+            ("power_price_usd_per_mwh", power_price_usd_per_mwh, "USD/MWh")) if value is None]
+        if missing:
+            raise ScenarioError(f"the fleet is not given: {', '.join(missing)} required; allowed: a number for "
+                                "each, e.g. hashpivot calc --hashrate-phs 1000 --efficiency-j-per-th 18 "
+                                "--power-price-usd-per-mwh 45")
         fleet = _model(CalcFleet, {"hashrate_phs": hashrate_phs, "efficiency_j_per_th": efficiency_j_per_th,
                                    "power_price_usd_per_mwh": power_price_usd_per_mwh,
                                    "pool_fee_frac": pool_fee_pct / 100, "pue_ratio": pue})
