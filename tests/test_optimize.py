@@ -183,6 +183,24 @@ def test_bad_optimize_input_exits_2_with_one_sentence(tmp_path, args, words):
     assert_bad_input(CliRunner().invoke(app, ["optimize", str(scenario), "--no-store", *args]), *words)
 
 
+def test_a_value_no_candidate_validates_with_is_refused_and_a_combination_left_out_is_said(tmp_path):
+    """A kind that does not exist (every candidate holding it fails) is bad input, before anything runs; a value
+    that fails only beside another (200 MW converted from a 5 EH/s fleet, 5 x 20 J/TH = 100 MW) leaves that one
+    candidate out, and the answer says so."""
+    scenario = holder_toml(tmp_path, n_paths=16, extra=LEASE_TOML)
+    assert_bad_input(CliRunner().invoke(app, ["optimize", str(scenario), "--no-store", "--decide",
+                                              "policy.treasury.kind=hold_all,sell_monthly_production"]),
+                     "--decide", "policy.treasury.kind=sell_monthly_production", "hold_all")
+    answer = api.optimize(str(scenario), decisions=[grid_decision("policy.capacity.mw", 100, 200, 100),
+                                                    grid_decision("company.fleets.fleet.hashrate_ehs", 5, 10, 5)],
+                          objective="nav_usd:mean")
+    assert len(answer.table) == 3
+    assert [values for values, _ in answer.invalid] == [
+        {"policy.capacity.mw": 200.0, "company.fleets.fleet.hashrate_ehs": 5.0}]
+    assert answer.lines()[-1].startswith("1 candidate did not validate and was left out; the first, "
+                                         "policy.capacity.mw=200, company.fleets.fleet.hashrate_ehs=5: ")
+
+
 def test_a_tpe_search_is_recorded_as_one_run_of_every_candidate(tmp_path):
     scenario = holder_toml(tmp_path, n_paths=32, extra=LEASE_TOML)
     result = CliRunner().invoke(app, ["optimize", str(scenario), "--decide", "policy.capacity.mw=10:200:10",

@@ -183,6 +183,8 @@ class Optimum:
     ci: tuple[float, float, float] | None
     n_paths: int
     sweeps: list = field(default_factory=list)
+    #: Candidates that did not validate (a combination the scenario refuses), left out: (values, the reason).
+    invalid: list[tuple[dict[str, Any], str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The answer in sentences: the best decision, the runner-up and their difference's interval, or that they are
@@ -207,6 +209,11 @@ class Optimum:
             shown = "; ".join(close[:3]) + (f"; and {len(close) - 3} more" if len(close) > 3 else "")
             lines.append(f"within two standard errors of the best's paired difference (noisier pairs cannot be told "
                          f"apart either): {shown}")
+        if self.invalid:
+            values, why = self.invalid[0]
+            lines.append(f"{len(self.invalid)} candidate{'s' if len(self.invalid) > 1 else ''} did not validate and "
+                         f"{'were' if len(self.invalid) > 1 else 'was'} left out; the first, "
+                         f"{candidate_label(values)}: {why}")
         return lines
 
     def evaluated(self):
@@ -270,8 +277,10 @@ class _Evaluator:
                 del out[path]
         return out
 
-    def evaluate(self, batch: Sequence[dict[str, Any]]) -> list[int | None]:
-        """Indices of ``batch``'s candidates in the table (None: the candidate does not validate)."""
+    def evaluate(self, batch: Sequence[dict[str, Any]], decisions: Sequence[Decision] = ()) -> list[int | None]:
+        """Indices of ``batch``'s candidates in the table (None: the candidate does not validate). With
+        ``decisions`` (a whole grid at once), a value of theirs with which no candidate validates is refused before
+        anything runs."""
         from hashpivot.scenarios.variants import with_values
 
         batch = [self.canonical(v) for v in batch]
@@ -286,6 +295,7 @@ class _Evaluator:
                 self._index[self.key(values)] = -1
                 continue
             new.append(values)
+        _refuse_values_that_never_validate([*self.values, *new], self.invalid, decisions)
         groups: dict[tuple, list[dict[str, Any]]] = {}
         for values in new:  # candidates that set the same paths run as one zip sweep
             groups.setdefault(tuple(values), []).append(values)
@@ -405,13 +415,14 @@ def optimize(scenario, decisions: Sequence[Decision], objective: MetricSpec, run
     evaluator = _Evaluator(scenario, objective, constraints, run_sweep)
     if space_size(decisions) <= budget:
         method = "grid"
-        evaluator.evaluate(grid_candidates(decisions))
+        evaluator.evaluate(grid_candidates(decisions), decisions)
     else:
         method = "tpe"
         _tpe(evaluator, decisions, budget, seed, direction, batch_size)
     if not evaluator.rows:
         why = evaluator.invalid[0][1] if evaluator.invalid else "no candidate"
         raise InputError("--decide", ", ".join(d.path for d in decisions), f"candidates that validate ({why})")
+    _refuse_values_that_never_validate(evaluator.values, evaluator.invalid, decisions)
     for d in decisions:  # a field of no kind decided beside it: every candidate left it out
         if not any(d.path in v for v in evaluator.values):
             kind_path = d.path.rsplit(".", 1)[0] + ".kind"
@@ -419,6 +430,19 @@ def optimize(scenario, decisions: Sequence[Decision], objective: MetricSpec, run
             raise InputError("--decide", d.path, f"a field of one of the kinds decided at {kind_path} "
                                                  f"({', '.join(map(str, kinds))})")
     return _answer(evaluator, decisions, objective, constraints, direction, method, frontier_risk)
+
+
+def _refuse_values_that_never_validate(valid: Sequence[dict[str, Any]], invalid: Sequence[tuple[dict[str, Any], str]],
+                                       decisions: Sequence[Decision]) -> None:
+    """A decision's value with which no candidate tried validates (none of ``valid``, some of ``invalid``: (values,
+    reason)) is the user's error (a kind that does not exist, MW beyond the site), not a candidate to leave out
+    quietly: an InputError naming it and the first reason."""
+    for d in decisions:
+        for choice in d.choices or ():
+            tried_bad = [why for v, why in invalid if v.get(d.path) == choice]
+            if tried_bad and not any(v.get(d.path) == choice for v in valid):
+                raise InputError("--decide", f"{d.path}={choice:g}" if isinstance(choice, float) else
+                                 f"{d.path}={choice}", f"a value some candidate validates with ({tried_bad[0]})")
 
 
 def _missing(value: Any) -> bool:
@@ -463,7 +487,8 @@ def _answer(ev: _Evaluator, decisions, objective, constraints, direction, method
             ci = (-ci[0], -ci[2], -ci[1])  # the improvement of the best over the runner-up, positive
     table = table.iloc[ranked].reset_index(drop=True)
     return Optimum(objective, direction, list(constraints), list(decisions), method, table, ev.values[best],
-                   None if runner is None else ev.values[runner], ci, ev.sweeps[0].n_paths, ev.sweeps)
+                   None if runner is None else ev.values[runner], ci, ev.sweeps[0].n_paths, ev.sweeps,
+                   list(ev.invalid))
 
 
 def concat_sweeps(results: Sequence[Any]):

@@ -339,6 +339,7 @@ def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files, wide: 
                    {"value": json_value(answer.ci[0]), "low": json_value(answer.ci[1]),
                     "high": json_value(answer.ci[2]), "level": 0.95},
                    "within_noise": answer.within_noise, "lines": lines, "candidates": records(answer.table),
+                   "invalid_candidates": [{"values": json_value(v), "reason": why} for v, why in answer.invalid],
                    "files": files, **recorded.to_dict()})
         return
     console = rich_console()
