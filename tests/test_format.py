@@ -117,3 +117,29 @@ def test_every_command_lists_a_one_sentence_summary():
     assert {"calc", "option", "runs check", "data update"} <= set(commands)
     wrapped = {name: first for name, first in commands.items() if "\n" in first or not first}
     assert not wrapped, wrapped
+
+
+def test_every_commands_help_wraps_its_paragraphs_at_the_terminals_width():
+    """typer keeps the line breaks inside every help paragraph after the first, so a docstring wrapped at the
+    source's width broke mid-sentence in `--help` (`hashpivot option --help` ended a line at "switching machines
+    off"); rendered at 80 columns, each paragraph's lines but its last run to near the width."""
+    import typer.main
+    from typer.testing import CliRunner
+
+    def walk(command, path):
+        for name, sub in getattr(command, "commands", {}).items():
+            yield [*path, name]
+            yield from walk(sub, [*path, name])
+
+    short = {}
+    for path in walk(typer.main.get_command(app), []):
+        out = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "80"}).stdout.splitlines()
+        start = next(i for i, line in enumerate(out) if "Usage:" in line) + 1
+        prose = [line.rstrip() for line in out[start:next(i for i, line in enumerate(out) if "╭" in line)]]
+        paragraphs = [[]]
+        for line in prose:
+            paragraphs[-1].append(line) if line.strip() else paragraphs.append([])
+        for para in paragraphs:
+            # a line that ends 25+ columns short of the width while its paragraph goes on was broken by the source
+            short.update({" ".join(path): line for line in para[:-1] if len(line) < 80 - 25})
+    assert not short, short

@@ -58,6 +58,22 @@ app.command("calibrate")(calibrate_command)  # fit the market to the chain histo
 app.add_typer(data_app, name="data")  # live data: update, status
 
 
+def _unwrap_help(typer_app: typer.Typer) -> None:
+    """Each command's help (its docstring) with the line breaks inside a paragraph taken out: typer keeps those
+    of every paragraph after the first, so a docstring wrapped at the source's width broke mid-sentence in the
+    terminal's help; rich wraps each paragraph at the terminal's width instead. Paragraphs stay apart."""
+    import inspect
+
+    for info in typer_app.registered_commands:
+        text = info.help or inspect.getdoc(info.callback) or ""
+        info.help = "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
+    for group in typer_app.registered_groups:
+        _unwrap_help(group.typer_instance)
+
+
+_unwrap_help(app)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
