@@ -82,3 +82,10 @@ def test_the_command_prints_json_and_refuses_bad_flags():
         bad = runner.invoke(app, ["option", "default", "--paths", "64", *sum(args.items(), ())])
         assert bad.exit_code == 2, bad.output
         assert named in bad.output and "allowed" in bad.output and "Traceback" not in bad.output
+    # without a conversion: both missing options named at once, and the example given runs
+    from cli_helpers import assert_bad_input
+
+    line = assert_bad_input(runner.invoke(app, ["option", "default", "--paths", "64"]),
+                            "--convert-mw MW, --window-months N required", "--shutdown")
+    assert "--convert-mw 50 --window-months 24" in line
+    assert_bad_input(runner.invoke(app, ["option", "default", "--convert-mw", "50"]), "--window-months N required")

@@ -23,7 +23,7 @@ from hashpivot.cli.common import (
 )
 from hashpivot.cli.decide import OutDirOpt
 from hashpivot.cli.simulate import PathsOpt, ScenarioArg, SeedOpt, check_store, record_sweep
-from hashpivot.errors import InputError
+from hashpivot.errors import InputError, ScenarioError
 
 #: Exercise months printed at most (the busiest; --json has them all).
 MAX_MONTH_ROWS = 12
@@ -78,9 +78,11 @@ def option(
             _print_shutdown(result, as_json, recorded)
             recorded.finish(debug)
             return
-        for flag, value in (("--convert-mw", convert_mw), ("--window-months", window_months)):
-            if value is None:
-                raise InputError(flag, "missing", "a value (or --shutdown to value switching off at a loss)")
+        missing = [flag for flag, value in (("--convert-mw MW", convert_mw), ("--window-months N", window_months))
+                   if value is None]
+        if missing:
+            raise ScenarioError(f"the conversion is not given: {', '.join(missing)} required; allowed: both (e.g. "
+                                "--convert-mw 50 --window-months 24), or --shutdown to value switching off at a loss")
         if out_dir is not None:
             check_out_dir(out_dir)
         check_store(store, no_store, name)
