@@ -308,7 +308,8 @@ def fitted_table(title: str, columns: Sequence[tuple[str, str, int]], rows: Sequ
             header, justify, _priority = columns[j]
             grid.add_column(header, justify=justify, no_wrap=j not in wrap)
         for i, row in enumerate(rows):
-            last_of_group = sections_by is not None and i + 1 < len(rows) and rows[i + 1][sections_by] != row[sections_by]
+            last_of_group = (sections_by is not None and i + 1 < len(rows)
+                             and rows[i + 1][sections_by] != row[sections_by])
             grid.add_row(*("\n".join(row[j].split(" ")) if words_on_lines and j in wrap else row[j] for j in keep),
                          end_section=last_of_group)
         return grid

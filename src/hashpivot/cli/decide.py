@@ -270,7 +270,8 @@ def optimize(
     scenario: ScenarioArg,
     decide: Annotated[list[str], typer.Option(
         "--decide", metavar="PATH=VALUES",
-        help="A decision and its values: PATH=LO:HI:STEP (a grid), PATH=LO:HI (continuous, searched by TPE) or PATH=A,B,C; repeat.")],
+        help="A decision and its values: PATH=LO:HI:STEP (a grid), PATH=LO:HI (continuous, searched by TPE) or "
+             "PATH=A,B,C; repeat.")],
     objective: Annotated[str, typer.Option("--objective", metavar="METRIC:STAT",
                                            help="What to maximise (or minimise, --minimize).")] = "nav_usd:mean",
     constraint: Annotated[list[str] | None, typer.Option(
