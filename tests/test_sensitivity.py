@@ -55,6 +55,19 @@ def test_an_input_with_no_effect_is_within_noise_and_ranks_last(tmp_path):
         assert t.table["input"].tolist() == ["company.btc_held", "company.debt_rate_per_year"]
         idle = t.table.iloc[1]
         assert idle["swing"] == 0.0 and idle["within_noise"]
+        # the holder has no debt, so its rate is read nowhere: the metric is the base's on every path, at both ends
+        assert idle["no_effect"] and not t.table.iloc[0]["no_effect"]
+
+
+def test_the_terminal_names_the_inputs_of_no_effect_on_one_line_instead_of_rows_of_zeros(tmp_path):
+    scenario = holder_toml(tmp_path, n_paths=64)
+    out = CliRunner().invoke(app, ["sensitivity", str(scenario), "--no-store", "--input", "company.btc_held",
+                                   "--input", "company.debt_rate_per_year=0:0.2"], env={"COLUMNS": "80"})
+    assert out.exit_code == 0, out.output
+    rows = [line for line in out.stdout.splitlines() if line.startswith("│")]
+    assert [line.split("│")[1].strip() for line in rows] == ["company.btc_held"]
+    assert ("no effect on nav_usd:mean, the same on every path at both ends of its range (1 input): "
+            "company.debt_rate_per_year") in " ".join(out.stdout.split())
 
 
 def test_the_tornado_moves_every_input_the_scenario_sets_and_says_what_it_leaves_out(tmp_path):

@@ -245,14 +245,16 @@ def tornado_axes(ranges: Sequence[InputRange]) -> dict[str, list]:
 
 
 TORNADO_COLUMNS = ["input", "base", "low", "high", "metric_low", "metric_high", "swing", "swing_se",
-                   "low_delta", "low_se", "high_delta", "high_se", "within_noise", "note"]
+                   "low_delta", "low_se", "high_delta", "high_se", "within_noise", "no_effect", "note"]
 
 
 @dataclass(frozen=True)
 class Tornado:
     """A tornado of one metric: ``table`` (:data:`TORNADO_COLUMNS`, one row per input, largest |swing| first;
     ``low_delta``/``high_delta`` are the metric at the input's low/high minus the base, each with its standard
-    error), the ``base_value`` of the metric, and the inputs ``left_out`` with their reasons."""
+    error; ``no_effect`` when the metric is the base's on every path at both ends, an input this scenario's runs do
+    not read, such as a GPU market under a plan without GPUs), the ``base_value`` of the metric, and the inputs
+    ``left_out`` with their reasons."""
 
     metric: MetricSpec
     base_value: float
@@ -276,12 +278,23 @@ def tornado_table(sweep_result, ranges: Sequence[InputRange], metric: MetricSpec
         low_d, low_se = paired_stat_difference(low, base, metric.stat)
         high_d, high_se = paired_stat_difference(high, base, metric.stat)
         noise = within_noise(swing, swing_se)
+        idle = np.array_equal(low, base, equal_nan=True) and np.array_equal(high, base, equal_nan=True)
         rows.append((r.path, r.base, r.low, r.high, stat_value(low, metric.stat), stat_value(high, metric.stat),
-                     swing, swing_se, low_d, low_se, high_d, high_se, bool(noise), r.note))
+                     swing, swing_se, low_d, low_se, high_d, high_se, bool(noise), idle, r.note))
     table = pd.DataFrame(rows, columns=TORNADO_COLUMNS)
     table = table.reindex(table["swing"].abs().sort_values(ascending=False, kind="stable").index)
     return Tornado(metric, stat_value(base, metric.stat), table.reset_index(drop=True), list(left_out),
                    sweep_result.n_paths)
+
+
+def no_effect_line(t: Tornado) -> str | None:
+    """One sentence naming the inputs of ``t`` with no effect (``no_effect``), which the terminal's table and the
+    report's chart leave out to give the room to those that move the answer; None when there is none."""
+    idle = t.table.loc[t.table["no_effect"], "input"].tolist()
+    if not idle:
+        return None
+    return (f"no effect on {t.metric.text}, the same on every path at both ends of its range "
+            f"({len(idle)} input{'s' if len(idle) > 1 else ''}): {', '.join(idle)}")
 
 
 def tornado(scenario, ranges: Sequence[InputRange], metrics: Sequence[MetricSpec], run_sweep: SweepRunner,

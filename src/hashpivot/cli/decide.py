@@ -168,10 +168,14 @@ def sensitivity(
                                    for t in tables],
                        "left_out": _left_out_json(left_out), "files": files, **recorded.to_dict()})
         else:
+            from hashpivot.analysis.sensitivity import no_effect_line
+
             console = rich_console()
             for t in tables:
                 grid, dropped = (_tornado_grid if kind == "tornado" else _sobol_grid)(t, console.width, wide)
                 print_fitted(console, grid, dropped, wide)
+                if kind == "tornado" and (line := no_effect_line(t)):
+                    console.print(line, markup=False)
             for path, reason in left_out:
                 console.print(rich_text(f"left out {path}: {' '.join(reason.split())}"))
             for path in files.values():
@@ -196,7 +200,8 @@ def _value(x: float) -> str:
 
 
 def _tornado_grid(t, width: int, wide: bool = False):
-    """The tornado as a table fitted to ``width`` (the metric at each end goes first when narrow)."""
+    """The tornado as a table fitted to ``width`` (the metric at each end goes first when narrow), without the
+    inputs of no effect (:func:`~hashpivot.analysis.sensitivity.no_effect_line` names them)."""
     from hashpivot.cli.common import fitted_table
 
     label = f"[{t.metric.unit}]"
@@ -207,7 +212,7 @@ def _tornado_grid(t, width: int, wide: bool = False):
     rows = [[rich_text(row.input), f"{_value(row.low)} .. {_value(row.high)}",
              f"{fmt_metric(label, row.metric_low)} .. {fmt_metric(label, row.metric_high)}", fmt_metric(label, row.swing), fmt_metric(label, row.swing_se),
              "within noise" if row.within_noise else "", rich_text(row.note)]
-            for row in t.table.itertuples(index=False)]
+            for row in t.table.itertuples(index=False) if not row.no_effect]
     return fitted_table(title, columns, rows, width, wide)
 
 

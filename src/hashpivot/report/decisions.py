@@ -70,7 +70,7 @@ def tornado_figure(t):
     low and one to its high, with the standard error of each change. [plotly Figure]"""
     import plotly.graph_objects as go
 
-    table = t.table.head(MAX_BARS).iloc[::-1]
+    table = t.table[~t.table["no_effect"]].head(MAX_BARS).iloc[::-1]  # idle inputs: "no effect" in the table
     names = [f"{p} {'(within noise)' if n else ''}".strip() for p, n in zip(table["input"], table["within_noise"],
                                                                              strict=True)]
     fig = go.Figure()
@@ -106,11 +106,14 @@ def _tornado_section(t, k: int) -> str:
     unit = t.metric.unit
     rows = [(f"<code>{tpl.esc(r.input)}</code>", tpl.esc(_number(r.base)), tpl.esc(_number(r.low)), tpl.esc(_number(r.high)),
              _fmt(unit, r.metric_low), _fmt(unit, r.metric_high), _fmt(unit, r.swing), _fmt(unit, r.swing_se),
-             "within noise" if r.within_noise else "", tpl.esc(r.note)) for r in t.table.itertuples(index=False)]
+             "no effect" if r.no_effect else "within noise" if r.within_noise else "", tpl.esc(r.note))
+            for r in t.table.itertuples(index=False)]
     note = (f'<p class="note">Each input moved to its low, then to its high value, the others at their base, on the '
             f"same {t.n_paths:,} paths. Swing = metric at the high minus at the low, taken path by path, &plusmn; its "
             "Monte Carlo standard error (analytic for a mean, paired bootstrap for a quantile or CVaR); "
-            f"\"within noise\" when |swing| &lt; 2 standard errors. Base value: {_fmt(unit, t.base_value)}.</p>")
+            f"\"within noise\" when |swing| &lt; 2 standard errors; \"no effect\" when the metric is the base's on "
+            "every path at both ends (this scenario's runs do not read the input; left out of the chart). Base value: "
+            f"{_fmt(unit, t.base_value)}.</p>")
     table = tpl.table(("input", "base", "low", "high", "at low", "at high", "swing", "s.e.", "", "note"), rows,
                    num_from=1)
     return tpl.section(f"tornado-{k}", f"Tornado: {t.metric.label}",
