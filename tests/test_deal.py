@@ -25,6 +25,25 @@ def test_core_scientific_deal_by_hand():
     assert deal["revenue_usd_per_it_mw_day"] == pytest.approx(3.5e9 / (200 * 12 * 365), rel=1e-12)
 
 
+def test_the_margin_takes_a_colocation_leases_opex_unless_told_and_a_grid_mw_hosts_1_over_pue_it_mw():
+    """Margin = rent per IT MW-day x (1 - our opex share); per grid MW-day / PUE. Without --opex the share is a
+    colocation lease's default in a scenario (RM1's 10 % of lease revenue): the deal and a run value one lease
+    alike."""
+    from hashpivot.policies.capacity import ColocationLease
+
+    rent = 3.5e9 / (200 * 12 * 365)  # 3,995 USD per IT MW-day
+    base = ["deal", "--value-usd", "3.5e9", "--mw", "200", "--years", "12", "--json"]
+    env = {"HASHPIVOT_DATA": "/nonexistent/none.csv"}
+    default = json.loads(CliRunner().invoke(app, base, env=env).stdout)["deal"]
+    assert ColocationLease.model_fields["opex_frac_of_revenue"].default == default["opex_frac_of_revenue"] == 0.10
+    assert default["margin_usd_per_it_mw_day"] == pytest.approx(rent * 0.9, rel=1e-12)
+    told = json.loads(CliRunner().invoke(app, [*base, "--opex", "25%", "--pue", "1.43"], env=env).stdout)["deal"]
+    assert told["margin_usd_per_it_mw_day"] == pytest.approx(rent * 0.75, rel=1e-12)
+    assert told["margin_usd_per_grid_mw_day"] == pytest.approx(rent * 0.75 / 1.43, rel=1e-12)
+    text = CliRunner().invoke(app, base[:-1], env=env).stdout
+    assert f"margin: {rent * 0.9:,.0f} USD per IT MW-day" in text and "opex 10%" in text
+
+
 def test_escalator_and_discount_by_hand():
     out = CliRunner().invoke(app, ["deal", "--value-usd", "3.5e9", "--mw", "200", "--years", "12", "--escalator",
                                    "3%", "--discount", "10%", "--json"], env={"HASHPIVOT_DATA": "/nonexistent/none.csv"})

@@ -705,19 +705,21 @@ def _presets_reporting(company_name: str) -> str:
 
 
 def deal(value_usd: float, it_load_mw: float, term_years: float, *, escalator_frac_per_year: float = 0.0,
-         discount_frac_per_year: float = 0.0, pue_ratio: float = 1.0, opex_frac_of_revenue: float = 0.0,
+         discount_frac_per_year: float = 0.0, pue_ratio: float = 1.0, opex_frac_of_revenue: float | None = None,
          date_from: str | None = None, date_to: str | None = None, data: str | Path | None = None,
          efficiency_j_per_th: float = 20.0, power_price_usd_per_mwh: float = 45.0) -> dict:
     """A lease deal's rate, NPV and margin per MW-day (:func:`hashpivot.analysis.deal.deal_terms`), and, when
     the chain table is found, mining's margin per MW-day over ``date_from..date_to`` (default: the table's last
-    365 days). Returns ``{"deal": ..., "mining": ... or None}``."""
+    365 days). ``opex_frac_of_revenue`` None: a colocation lease's default (``analysis.deal.DEFAULT_OPEX_FRAC``,
+    RM1's 10 %). Returns ``{"deal": ..., "mining": ... or None}``."""
     import pandas as pd
 
-    from hashpivot.analysis.deal import deal_terms, mining_on_dates
+    from hashpivot.analysis.deal import DEFAULT_OPEX_FRAC, deal_terms, mining_on_dates
     from hashpivot.domain.bounds import MAX_CASH_USD, MAX_SITE_MW
     from hashpivot.errors import DataError, InputError
     from hashpivot.io.history import load_chain_history
 
+    opex_frac_of_revenue = DEFAULT_OPEX_FRAC if opex_frac_of_revenue is None else opex_frac_of_revenue
     for name, value, ok, allowed in (
         ("value_usd", value_usd, 0 < value_usd <= MAX_CASH_USD, f"in (0, {MAX_CASH_USD:.0e}] USD"),
         ("it_load_mw", it_load_mw, 0 < it_load_mw <= MAX_SITE_MW, f"in (0, {MAX_SITE_MW:,}] MW"),

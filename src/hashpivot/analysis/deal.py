@@ -8,11 +8,17 @@ import pandas as pd
 
 from hashpivot.formulas.ai import contract_rate_usd_per_kw_month, lease_npv_usd, lease_revenue_usd_per_mw_day
 from hashpivot.formulas.mining import hashprice_from_revenue_usd, mining_margin_usd_per_mw_day
+from hashpivot.policies.capacity import ColocationLease
 from hashpivot.units import DAYS_PER_YEAR, KW_PER_MW
+
+#: Our operating cost share of a lease's rent when a deal does not say: a colocation lease's default in a scenario,
+#: RM1's lease opex of 10 % of lease revenue (../shared/reference/RM1.md); power is the tenant's. [fraction]
+DEFAULT_OPEX_FRAC = ColocationLease.model_fields["opex_frac_of_revenue"].default
 
 
 def deal_terms(value_usd: float, it_load_mw: float, term_years: float, *, escalator_frac_per_year: float = 0.0,
-               discount_frac_per_year: float = 0.0, pue_ratio: float = 1.0, opex_frac_of_revenue: float = 0.0) -> dict:
+               discount_frac_per_year: float = 0.0, pue_ratio: float = 1.0,
+               opex_frac_of_revenue: float = DEFAULT_OPEX_FRAC) -> dict:
     """First-year and average rate [USD/kW-month], NPV of the rent [USD], and revenue and margin (after our
     opex share) per IT MW-day and per grid MW-day (IT MW-day / PUE) averaged over the term [USD/MW-day]."""
     first = float(contract_rate_usd_per_kw_month(value_usd, it_load_mw, term_years, escalator_frac_per_year))

@@ -36,7 +36,9 @@ def deal(
     escalator: Annotated[str, typer.Option("--escalator", metavar="PCT", help="Yearly rent escalator, e.g. 3%.")] = "0%",
     discount: Annotated[str, typer.Option("--discount", metavar="PCT", help="Yearly discount rate of the NPV, e.g. 10%.")] = "0%",
     pue: Annotated[float, typer.Option("--pue", metavar="RATIO", help="Grid MW per IT MW (for the margin per grid MW).")] = 1.0,
-    opex: Annotated[str, typer.Option("--opex", metavar="PCT", help="Our operating cost share of the rent.")] = "0%",
+    opex: Annotated[str | None, typer.Option(
+        "--opex", metavar="PCT", help="Our operating cost share of the rent (power is the tenant's). [default: 10%, "
+        "a colocation lease's default, RM1's lease opex]")] = None,
     date_from: Annotated[str | None, typer.Option("--from", metavar="DATE", help="First day of mining's comparison.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last day of mining's comparison.")] = None,
     efficiency: Annotated[float, typer.Option("--efficiency", metavar="J/TH", help="Miners compared (J/TH).")] = 20.0,
@@ -54,7 +56,8 @@ def deal(
 
         out = api.deal(value_usd, mw, years, escalator_frac_per_year=parse_percent("--escalator", escalator),
                        discount_frac_per_year=parse_percent("--discount", discount), pue_ratio=pue,
-                       opex_frac_of_revenue=parse_percent("--opex", opex), date_from=date_from, date_to=date_to,
+                       opex_frac_of_revenue=None if opex is None else parse_percent("--opex", opex),
+                       date_from=date_from, date_to=date_to,
                        data=data, efficiency_j_per_th=efficiency, power_price_usd_per_mwh=power_price)
         if as_json:
             echo_json(out)
