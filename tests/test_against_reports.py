@@ -316,6 +316,7 @@ def test_a_users_own_hashrate_file_replaces_the_presets(shared_csv, tmp_path):
     ("month,hashrate_ehs,curtailed\n2024-05,10,0.1\n", ("column 'curtailed' is not known", "curtailed_frac")),
     ("month,hashrate_ehs\n2024-05,10,3\n", ("line 2", "3 fields for the 2 columns")),
     ("month,hashrate_ehs\n", ("no rows",)),
+    ("", ("bad.csv: the file is empty", "a header row month,hashrate_ehs")),
     # months the chain table cannot replay, or none inside the window: an error, not an empty table
     ("month,hashrate_ehs\n2010-05,1.0\n", ("line 2", "month='2010-05'", "outside the chain table", "2012-01")),
     ("month,hashrate_ehs\n2025-11,20.0\n", ("none of its months", "2025-11", "2024-05-01..2024-06-30")),

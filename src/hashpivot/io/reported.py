@@ -43,7 +43,10 @@ def load_hashrate_csv(path: str | os.PathLike[str]) -> list:
         raise DataError(f"{file.name}: byte {exc.start} is not UTF-8 text; allowed: a UTF-8 CSV file with columns "
                         f"{','.join(COLUMNS)}") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    fields = [name.strip() for name in (reader.fieldnames or [])]
+    if reader.fieldnames is None:
+        raise DataError(f"{file.name}: the file is empty; allowed: a header row {','.join(COLUMNS)} (the last two "
+                        "optional) and a row per month")
+    fields = [name.strip() for name in reader.fieldnames]
     missing = [c for c in ("month", "hashrate_ehs") if c not in fields]
     if missing:
         raise DataError(f"{file.name}: column {missing[0]!r} is missing (have {reader.fieldnames}); allowed: "
