@@ -260,6 +260,13 @@ def test_an_error_on_a_terminal_is_wrapped_at_its_width_and_one_line_when_piped(
     assert len(lines) >= 5 and all(len(line) <= 80 for line in lines)
     assert lines[0].startswith("error: ") and all(line.startswith(" " * 7) for line in lines[1:])
     assert " ".join(line.strip() for line in lines) == f"error: {message}."
+    # an error of several problems, one per line (a scenario's validation): each starts a line of its own there
+    terminal.seek(0)
+    terminal.truncate()
+    with pytest.raises(typer.Exit), exit_on_error():
+        raise ScenarioError("invalid scenario:\n  a.toml: run.n_paths = 0: too few\n  a.toml: run.seed = -1: negative")
+    assert terminal.getvalue() == ("error: invalid scenario:\n       a.toml: run.n_paths = 0: too few\n"
+                                   "       a.toml: run.seed = -1: negative.\n")
 
 
 def test_exit_on_error_lets_exits_through():

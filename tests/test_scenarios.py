@@ -73,7 +73,7 @@ INVALID = {
     # name: (edit, dotted field, value as printed, allowed)
     "misspelt top-level key": (_set("nmae", "x"), "nmae", "'x'", "allowed keys here: company, compare,"),
     "misspelt nested key": (_set("company.fleets.0.uptme_frac", 0.9), "company.fleets.0.uptme_frac", "0.9",
-                            "unknown key; allowed keys here: "),
+                            "unknown key; did you mean uptime_frac? allowed keys here: "),
     "misspelt table": (_set("market.difficulty.phase", 3), "market.difficulty.phase", "3",
                        "allowed keys here: phase_blocks, start_ehs"),
     "negative site MW": (_set("company.sites.0.power_mw", -5.0), "company.sites.0.power_mw", "-5.0",
@@ -123,7 +123,9 @@ def test_misspelt_top_level_key_also_reports_the_missing_one():
     message = error_of(rename)
     assert f"{SOURCE}: company: required field is missing" in message
     line = line_of(message, "compnay = ")
-    assert f"unknown key; allowed keys here: {', '.join(sorted(Scenario.model_fields))}" in line
+    # the one key it is close to comes first (difflib, ratio >= 0.75), then every key allowed there
+    assert (f"unknown key; did you mean company? allowed keys here: {', '.join(sorted(Scenario.model_fields))}"
+            in line)
     assert {"company", "market", "run", "policy"} <= set(Scenario.model_fields)
 
 
@@ -202,6 +204,11 @@ def test_scenario_error_is_a_hashpivot_value_error():
     assert "empty: run: required field is missing" in str(info.value)
 
 
+def test_an_unknown_key_close_to_none_gets_no_guess():
+    line = line_of(error_of(_set("market.difficulty.phase", 3)), "phase = 3")
+    assert "unknown key; allowed keys here: phase_blocks, start_ehs" in line and "did you mean" not in line
+
+
 def test_misspelt_key_inside_a_tagged_union_names_the_toml_path():
     message = error_of(_set("policy.treasury", {"kind": "sell_fraction", "sel_frac": 0.3}))
     assert f"{SOURCE}: policy.treasury.sel_frac = 0.3" in message
@@ -212,7 +219,7 @@ def test_misspelt_key_inside_a_tagged_union_still_lists_the_kind_keys():
     line = line_of(error_of(_set("policy.treasury", {"kind": "sell_fraction", "sel_frac": 0.3})), "sel_frac")
     keys = sorted(SellFraction.model_fields)
     assert "sell_frac" in keys
-    assert f"sel_frac = 0.3: unknown key; allowed keys here: {', '.join(keys)}" in line
+    assert f"sel_frac = 0.3: unknown key; did you mean sell_frac? allowed keys here: {', '.join(keys)}" in line
 
 
 # -------------------------------------------------------------------------------------- TOML and files

@@ -117,13 +117,17 @@ def fail(exc: BaseException, code: int, debug: bool, text: str) -> NoReturn:
     (``wrap_prose``: at spaces, a value never split); piped or captured, it stays one line, for grep and logs."""
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
-    text = "error: " + " ".join(printable(text).split())
-    if not text.endswith((".", "!", "?", ")")):
-        text += "."
-    if sys.stderr.isatty():
+    lines = [" ".join(line.split()) for line in printable(text).split("\n") if line.strip()] or ["failed"]
+    if not lines[-1].endswith((".", "!", "?", ")")):
+        lines[-1] += "."
+    if sys.stderr.isatty():  # each problem of a several-line error on its own line(s), under the first
         import shutil
 
-        text = wrap_prose(text, shutil.get_terminal_size().columns, indent=" " * len("error: "))
+        width, indent = shutil.get_terminal_size().columns, " " * len("error: ")
+        text = "\n".join(wrap_prose(("error: " if i == 0 else indent) + line, width, indent=indent)
+                         for i, line in enumerate(lines))
+    else:
+        text = "error: " + " ".join(lines)
     typer.echo(text, err=True)
     raise typer.Exit(code) from None
 
