@@ -46,6 +46,12 @@ def test_replace_returns_a_validated_copy_and_names_a_bad_value():
     assert "company.sites.main.power_price_usd_per_mwh = -5" in message and "greater than or equal to 0" in message
     with pytest.raises(ScenarioError, match="names no item; allowed: main"):
         rm1.replace("company.sites.nowhere.power_price_usd_per_mwh", 38)
+    # a near miss is guessed: of a list's names, and of a table's fields
+    with pytest.raises(ScenarioError, match="names no item; did you mean main[?] allowed: main"):
+        rm1.replace("company.sites.mainn.power_price_usd_per_mwh", 38)
+    with pytest.raises(ScenarioError, match="main.power_price_usd_per_mw: names no field; did you mean "
+                                            "power_price_usd_per_mwh[?] allowed: "):
+        rm1.replace("company.sites.main.power_price_usd_per_mw", 38)
 
 
 def test_a_result_shows_its_answer_and_table_in_jupyter():

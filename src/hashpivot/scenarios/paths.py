@@ -16,10 +16,19 @@ from hashpivot.domain.heights import estimated_height
 from hashpivot.errors import ScenarioError
 
 
+def _guess(key: str, allowed: list[str]) -> str:
+    """'did you mean X? ' when ``key`` is close to one of ``allowed`` (difflib ratio >= 0.75), else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
+    return f"did you mean {close[0]}? " if close else ""
+
+
 def step_into(node: Any, key: str, walked: str) -> Any:
     if isinstance(node, dict):
         if key not in node:
-            raise ScenarioError(f"{walked}: names no field; allowed: {', '.join(sorted(node)) or 'none'}")
+            keys = sorted(node)
+            raise ScenarioError(f"{walked}: names no field; {_guess(key, keys)}allowed: {', '.join(keys) or 'none'}")
         return node[key]
     if isinstance(node, list):
         names = [item.get("name") for item in node if isinstance(item, dict)]
@@ -27,8 +36,10 @@ def step_into(node: Any, key: str, walked: str) -> Any:
             return node[names.index(key)]
         if key.isdigit() and int(key) < len(node):
             return node[int(key)]
-        allowed = ", ".join(str(n) for n in names if n) or f"0..{len(node) - 1}"
-        raise ScenarioError(f"{walked}: names no item; allowed: {allowed} (or an index below {len(node)})")
+        named = [str(n) for n in names if n]
+        allowed = ", ".join(named) or f"0..{len(node) - 1}"
+        raise ScenarioError(f"{walked}: names no item; {_guess(key, named)}allowed: {allowed} (or an index below "
+                            f"{len(node)})")
     raise ScenarioError(f"{walked}: {type(node).__name__} value has no fields; allowed: a path to a table's field")
 
 
