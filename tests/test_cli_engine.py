@@ -68,7 +68,14 @@ def test_run_accepts_a_preset_name(runner):
 
 def test_unknown_policy_is_bad_input(runner, small_scenario):
     result = runner.invoke(app, ["compare", str(small_scenario), "--paths", PATHS, "--policy", "sell_everything"])
-    assert_bad_input(result, "sell_everything", "allowed", "hold_all")
+    line = assert_bad_input(result, "sell_everything", "allowed", "hold_all")
+    assert "did you mean" not in line  # far from every policy: no guess
+    # a near miss of a policy, a capacity plan, a preset and a stress is guessed before the list
+    for args, guess in ((["compare", str(small_scenario), "--policy", "hold_al"], "hold_all"),
+                        (["compare", str(small_scenario), "--capacity", "all_minin"], "all_mining"),
+                        (["run", "riot_lates"], "riot_latest"),
+                        (["compare", str(small_scenario), "--stress", "tenant_defualt"], "tenant_default")):
+        assert_bad_input(runner.invoke(app, [*args, "--paths", PATHS, "--no-store"]), f"did you mean {guess}? allowed")
 
 
 def test_invalid_scenario_names_file_field_value_and_limit(runner, small_scenario):

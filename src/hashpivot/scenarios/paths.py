@@ -13,22 +13,14 @@ import datetime as dt
 from typing import Any
 
 from hashpivot.domain.heights import estimated_height
-from hashpivot.errors import ScenarioError
-
-
-def _guess(key: str, allowed: list[str]) -> str:
-    """'did you mean X? ' when ``key`` is close to one of ``allowed`` (difflib ratio >= 0.75), else ''."""
-    import difflib
-
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
-    return f"did you mean {close[0]}? " if close else ""
+from hashpivot.errors import ScenarioError, did_you_mean
 
 
 def step_into(node: Any, key: str, walked: str) -> Any:
     if isinstance(node, dict):
         if key not in node:
             keys = sorted(node)
-            raise ScenarioError(f"{walked}: names no field; {_guess(key, keys)}allowed: {', '.join(keys) or 'none'}")
+            raise ScenarioError(f"{walked}: names no field; {did_you_mean(key, keys)}allowed: {', '.join(keys) or 'none'}")
         return node[key]
     if isinstance(node, list):
         names = [item.get("name") for item in node if isinstance(item, dict)]
@@ -38,7 +30,7 @@ def step_into(node: Any, key: str, walked: str) -> Any:
             return node[int(key)]
         named = [str(n) for n in names if n]
         allowed = ", ".join(named) or f"0..{len(node) - 1}"
-        raise ScenarioError(f"{walked}: names no item; {_guess(key, named)}allowed: {allowed} (or an index below "
+        raise ScenarioError(f"{walked}: names no item; {did_you_mean(key, named)}allowed: {allowed} (or an index below "
                             f"{len(node)})")
     raise ScenarioError(f"{walked}: {type(node).__name__} value has no fields; allowed: a path to a table's field")
 

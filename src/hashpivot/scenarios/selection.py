@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hashpivot.errors import ScenarioError
+from hashpivot.errors import ScenarioError, did_you_mean
 from hashpivot.scenarios.schema import Scenario
 
 
@@ -21,7 +21,8 @@ def select_capacity(scenario: Scenario, selectors: Sequence[str] | None) -> list
         return list(available.values())
     unknown = [s for s in selectors if s not in available]
     if unknown:
-        raise ScenarioError(f"capacity={unknown[0]!r} is unknown; allowed: {', '.join(available)}")
+        raise ScenarioError(f"capacity={unknown[0]!r} is unknown; {did_you_mean(unknown[0], available)}allowed: "
+                            f"{', '.join(available)}")
     return [available[s] for s in dict.fromkeys(selectors)]
 
 
@@ -41,7 +42,8 @@ def select_policies(scenario: Scenario, selectors: Sequence[str] | None) -> list
             chosen.append(TREASURY_KINDS[sel]())
         else:
             raise ScenarioError(
-                f"policy={sel!r} is unknown; allowed: a policy of the scenario "
+                f"policy={sel!r} is unknown; {did_you_mean(sel, [*available, *TREASURY_KINDS])}allowed: a policy "
+                "of the scenario "
                 f"({', '.join(available)}) or a kind ({', '.join(TREASURY_KINDS)})"
             )
     labels = [p.label for p in chosen]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hashpivot.errors import ScenarioError
+from hashpivot.errors import ScenarioError, did_you_mean
 
 Data = dict[str, Any]
 
@@ -60,7 +60,8 @@ def apply_stress(scenario, name: str):
     from hashpivot.scenarios.toml import from_dict
 
     if name not in STRESSES:
-        raise ScenarioError(f"stress={name!r} is unknown; allowed: {', '.join(STRESSES)}")
+        raise ScenarioError(f"stress={name!r} is unknown; {did_you_mean(name, STRESSES)}allowed: "
+                            f"{', '.join(STRESSES)}")
     data = scenario.model_dump(mode="python", exclude_none=True)
     STRESSES[name][1](data)
     data["name"] = f"{scenario.name}+{name}"

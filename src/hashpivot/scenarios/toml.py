@@ -11,7 +11,7 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
-from hashpivot.errors import ScenarioError
+from hashpivot.errors import ScenarioError, did_you_mean
 from hashpivot.scenarios.schema import Scenario
 from hashpivot.scenarios.validation import format_errors
 
@@ -52,7 +52,8 @@ def load_scenario(path: str | Path) -> Scenario:
     if p.suffix == "" and str(path) in preset_names():
         return load_preset(str(path))
     raise ScenarioError(
-        f"scenario={str(path)!r} is neither a file nor a preset; allowed: a TOML file or one of {preset_names()}"
+        f"scenario={str(path)!r} is neither a file nor a preset; {did_you_mean(path, preset_names())}allowed: a "
+        f"TOML file or one of {preset_names()}"
     )
 
 
@@ -65,7 +66,8 @@ def preset_names() -> list[str]:
 def load_preset(name: str) -> Scenario:
     """Load the preset ``name`` (see ``preset_names``)."""
     if name not in preset_names():
-        raise ScenarioError(f"preset={name!r} is unknown; allowed: {preset_names()}")
+        raise ScenarioError(f"preset={name!r} is unknown; {did_you_mean(name, preset_names())}allowed: "
+                            f"{preset_names()}")
     text = resources.files(PRESET_PACKAGE).joinpath(f"{name}.toml").read_text(encoding="utf-8")
     return from_toml(text, f"preset {name}")
 

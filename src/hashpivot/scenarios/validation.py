@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from hashpivot.errors import did_you_mean
+
 
 def format_errors(exc: ValidationError, source: str, model: type[BaseModel]) -> str:
     """One line per problem of validating ``model`` (the root of the dotted paths): ``source: field.path = value:
@@ -23,11 +25,7 @@ def format_errors(exc: ValidationError, source: str, model: type[BaseModel]) -> 
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(model, err["loc"][:-1])
             if allowed:
-                import difflib
-
-                close = difflib.get_close_matches(str(err["loc"][-1]), allowed, n=1, cutoff=0.75)
-                hint = f"did you mean {close[0]}? " if close else ""
-                msg = f"unknown key; {hint}allowed keys here: {', '.join(allowed)}"
+                msg = f"unknown key; {did_you_mean(err['loc'][-1], allowed)}allowed keys here: {', '.join(allowed)}"
         if err["type"] in ("missing",):
             lines.append(f"{source}: {loc}: required field is missing")
         elif not loc or (err["type"] == "value_error" and isinstance(err.get("input"), dict)):
