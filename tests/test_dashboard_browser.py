@@ -237,8 +237,9 @@ def test_a_bad_upload_shows_the_scenario_error(page, tmp_path):
 
     error = page.locator(".st-key-error")
     expect(error).to_contain_text("The uploaded scenario cannot be used", timeout=RUN_TIMEOUT_MS)
-    expect(error).to_contain_text("typo.toml: run.horizon_dayz = 3650: unknown key; allowed keys here:",
-                                  timeout=RUN_TIMEOUT_MS)
+    expect(error).to_contain_text(
+        "typo.toml: run.horizon_dayz = 3650: unknown key; did you mean horizon_days? allowed keys here:",
+        timeout=RUN_TIMEOUT_MS)
     expect(page.get_by_role("button", name="Run simulation")).to_have_count(0, timeout=RUN_TIMEOUT_MS)
     page.screenshot(path=str(tmp_path / "bad-upload.png"))
 

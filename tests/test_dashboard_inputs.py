@@ -165,7 +165,8 @@ def test_upload_validates_size_encoding_and_content(default):
     with pytest.raises(ScenarioError, match=r"^bad\.toml: not valid TOML"):
         scenario_from_upload(b"[run\n", "bad.toml")
     misspelt = to_toml(default).replace("horizon_days", "horizon_dayz").encode()
-    with pytest.raises(ScenarioError, match=r"bad\.toml: run\.horizon_dayz = .*unknown key; allowed keys here:"):
+    with pytest.raises(ScenarioError, match=r"bad\.toml: run\.horizon_dayz = .*unknown key; did you mean "
+                                            r"horizon_days[?] allowed keys here:"):
         scenario_from_upload(misspelt, "bad.toml")
 
 

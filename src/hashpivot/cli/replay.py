@@ -87,10 +87,6 @@ def replay(
                        "to": date_to, "months": rows, "attribution": ATTRIBUTION})
             return
         console = rich_console()
-        if table.empty:  # the line says why; an empty table's headers would only take room
-            console.print(_summary_line(summary), markup=False, highlight=False)
-            typer.echo(ATTRIBUTION)
-            return
         rows = [(month, *(MISSING if row[c] != row[c] else (fmt_usd(row[c]) if f is None else f.format(row[c]))
                           for c, _, f, _ in _COLUMNS)) for month, row in table.iterrows()]
         columns = [("month", "left", 0), *((header, "right", rank) for _, header, _, rank in _COLUMNS)]

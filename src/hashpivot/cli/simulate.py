@@ -174,24 +174,24 @@ def print_hedges(console, hedges, wide: bool) -> None:
     headers, rows = hedge_cells(hedges)
     # Kept first when the terminal is narrow: what the hedge costs in the mean and adds to the tail.
     print_cells(console, "Hedged against unhedged, on the same random numbers (cost: mean NAV given up)", headers,
-                rows, column_priorities(hedges), 2, wide, policy_first=True)
+                rows, column_priorities(hedges), 2, wide)
 
 
 def print_cells(console, title: str, headers: list[str], rows: list[list[str]], priorities: list[int], n_left: int,
-                wide: bool, policy_first: bool = False) -> None:
-    """A table of text cells fitted to the console unless ``wide``: ``headers`` with their ``[unit]`` on a second
-    line, the first ``n_left`` columns left-aligned, the others right-aligned; a narrow console drops the columns of
-    highest ``priorities`` first (0: always kept). With ``policy_first`` (the first column names each row's
-    policy), a policy label wraps at its spaces rather than push figures out, and where the rows name more than
-    one policy the column is kept (a row without it could be any policy's) and, where a policy has several rows,
-    a rule parts its rows from the next policy's."""
+                wide: bool) -> None:
+    """A table of text cells, the first column each row's policy, fitted to the console unless ``wide``:
+    ``headers`` with their ``[unit]`` on a second line, the first ``n_left`` columns left-aligned, the others
+    right-aligned; a narrow console drops the columns of highest ``priorities`` first (0: always kept). A policy
+    label wraps at its spaces rather than push figures out; where the rows name more than one policy its column is
+    kept (a row without it could be any policy's) and, where a policy has several rows, a rule parts its rows from
+    the next policy's."""
     priorities = list(priorities)
-    n_policies = len({row[0] for row in rows}) if policy_first else 0
+    n_policies = len({row[0] for row in rows})
     if n_policies > 1:
         priorities[0] = 0
     columns = [(h.replace(" [", "\n["), "left" if i < n_left else "right", p)
                for i, (h, p) in enumerate(zip(headers, priorities, strict=True))]
-    grid, dropped = fitted_table(title, columns, rows, console.width, wide, wrap=(0,) if policy_first else (),
+    grid, dropped = fitted_table(title, columns, rows, console.width, wide, wrap=(0,),
                                  sections_by=0 if 1 < n_policies < len(rows) else None)
     print_fitted(console, grid, dropped, wide)
 
@@ -204,7 +204,7 @@ def print_debt(console, debt, wide: bool) -> None:
     headers, rows = debt_cells(debt)
     # Kept first when the terminal is narrow: the breach probability and the failures when debt fell due.
     print_cells(console, "Debt: covenant breaches, refinancing and insolvency when debt fell due", headers, rows,
-                [0, 0, 2, 4, 3, 4, 1, 2, 5], 1, wide, policy_first=True)
+                [0, 0, 2, 4, 3, 4, 1, 2, 5], 1, wide)
 
 
 def print_sites(console, sites, wide: bool) -> None:
@@ -214,7 +214,7 @@ def print_sites(console, sites, wide: bool) -> None:
 
     headers, rows = site_cells(sites)
     print_cells(console, "By site: path means over the horizon; margin = revenue - opex, before capex and overheads",
-                headers, rows, [1, 0, 2, 3, 3, 0, 0, 1, 4], 2, wide, policy_first=True)
+                headers, rows, [1, 0, 2, 3, 3, 0, 0, 1, 4], 2, wide)
 
 
 def print_spin_offs(console, spin_offs, wide: bool) -> None:
@@ -224,7 +224,7 @@ def print_spin_offs(console, spin_offs, wide: bool) -> None:
 
     headers, rows = spin_off_cells(spin_offs)
     print_cells(console, "Spin-offs: medians over paths; attributable NAV takes the other holders' share of each "
-                "entity's NAV off", headers, rows, [1, 0, 0, 2, 0, 1, 3, 0], 2, wide, policy_first=True)
+                "entity's NAV off", headers, rows, [1, 0, 0, 2, 0, 1, 3, 0], 2, wide)
 
 
 def print_valuation(console, valuation, wide: bool) -> None:
@@ -237,8 +237,7 @@ def print_valuation(console, valuation, wide: bool) -> None:
     rate = float(valuation["equity_discount_rate_per_year"].iloc[0])
     headers, rows = value_cells(valuation)
     print_cells(console, f"Value on day 0: the simulated flows discounted at {fmt_pct(rate)}/year (mining after "
-                "the horizon counts only the fleets' resale)", headers, rows, [0, 0, 2, 1, 1, 0, 3, 2], 1, wide,
-                policy_first=True)
+                "the horizon counts only the fleets' resale)", headers, rows, [0, 0, 2, 1, 1, 0, 3, 2], 1, wide)
     cap_low, cap_high, cap_date = peer_range("market_cap_per_ehs")
     mw_low, mw_high, mw_date = peer_range("equity_per_mw")
     console.print(f"Peers: market capitalisation {fmt_usd(cap_low)}-{fmt_usd(cap_high)} USD per EH/s (MARA, "
@@ -254,7 +253,7 @@ def print_additions(console, additions, wide: bool) -> None:
 
     headers, rows = addition_cells(additions)
     print_cells(console, "Fleet additions and purchases: capex, payback from day 0, ROI to the horizon", headers,
-                rows, [0, 0, 1, 3, 1, 2, 3, 1], 2, wide, policy_first=True)
+                rows, [0, 0, 1, 3, 1, 2, 3, 1], 2, wide)
 
 
 def print_purchases(console, purchases, wide: bool) -> None:
@@ -265,7 +264,7 @@ def print_purchases(console, purchases, wide: bool) -> None:
     headers, rows = purchase_cells(purchases)
     print_cells(console, "Growth purchases, one row per ordinal over the paths that made it: share of paths, median "
                 "order day and date, EH/s and price, mean capex, median payback from the order, mean ROI", headers,
-                rows, [0, 0, 1, 2, 3, 2, 1, 1, 1, 2, 1], 2, wide, policy_first=True)
+                rows, [0, 0, 1, 2, 3, 2, 1, 1, 1, 2, 1], 2, wide)
 
 
 def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: int | None, seed: int | None,
