@@ -353,6 +353,8 @@ def test_ctrl_c_during_a_sweep_on_the_cluster_cancels_every_pending_task(cluster
     ("company.sites.texas.power_price_usd_per_mwh=35,-5", ["-5", "power_price_usd_per_mwh"]),
     ("policy.treasury.kind=sell_all,sell_some", ["sell_some", "sell_all"]),
     ("run.n_paths", ["--set", "PATH=V1,V2"]),
+    # the variants run on the same paths: one count for them all (a sweep over it broke on unequal arrays)
+    ("run.n_paths=10,20", ["sweep axis run.n_paths", "same paths", "--paths N"]),
 ])
 def test_bad_sweep_axes_exit_2_before_any_task(monkeypatch, axis, words):
     import hashpivot.parallel.executor as executor

@@ -94,6 +94,11 @@ def expand(scenario: Scenario, spec: SweepSpec | None = None) -> list[ScenarioVa
         raise ScenarioError(f"{scenario.name}: no [sweep] table and no axis given; allowed: a [sweep] table or --set")
     if spec.n_variants > 10_000:
         raise ScenarioError(f"sweep: {spec.n_variants} variants; allowed: at most 10000")
+    for path in (*spec.axes, *spec.ranges):
+        if path == "run.n_paths":  # path i of every variant is the same draw: the variants share their count
+            raise ScenarioError("sweep axis run.n_paths: the variants of a sweep run on the same paths, so they "
+                                "share one count; allowed: an axis over another field, with --paths N (or "
+                                "run.n_paths in the scenario) for the count")
     paths = list(spec.axes)
     if spec.mode == "zip":
         combos = [dict(zip(paths, row, strict=True)) for row in zip(*spec.axes.values(), strict=True)]
