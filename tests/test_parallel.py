@@ -354,7 +354,8 @@ def test_ctrl_c_during_a_sweep_on_the_cluster_cancels_every_pending_task(cluster
     ("policy.treasury.kind=sell_all,sell_some", ["sell_some", "sell_all"]),
     ("run.n_paths", ["--set", "PATH=V1,V2"]),
     # the variants run on the same paths: one count for them all (a sweep over it broke on unequal arrays)
-    ("run.n_paths=10,20", ["sweep axis run.n_paths", "same paths", "--paths N"]),
+    ("run.n_paths=10,20", ["sweep axis run.n_paths", "same paths", "share one n_paths", "--paths N"]),
+    ("run.seed=1,2", ["sweep axis run.seed", "same paths", "share one seed", "--seed S"]),
 ])
 def test_bad_sweep_axes_exit_2_before_any_task(monkeypatch, axis, words):
     import hashpivot.parallel.executor as executor

@@ -95,10 +95,13 @@ def expand(scenario: Scenario, spec: SweepSpec | None = None) -> list[ScenarioVa
     if spec.n_variants > 10_000:
         raise ScenarioError(f"sweep: {spec.n_variants} variants; allowed: at most 10000")
     for path in (*spec.axes, *spec.ranges):
-        if path == "run.n_paths":  # path i of every variant is the same draw: the variants share their count
-            raise ScenarioError("sweep axis run.n_paths: the variants of a sweep run on the same paths, so they "
-                                "share one count; allowed: an axis over another field, with --paths N (or "
-                                "run.n_paths in the scenario) for the count")
+        # path i of every variant is the same draw (common random numbers): the variants share their count and
+        # their seed, or their differences would not be paired
+        if path in ("run.n_paths", "run.seed"):
+            option = "--paths N" if path == "run.n_paths" else "--seed S"
+            raise ScenarioError(f"sweep axis {path}: the variants of a sweep run on the same paths, so they share "
+                                f"one {path.split('.')[1]}; allowed: an axis over another field, with {option} (or "
+                                f"{path} in the scenario) for all of them")
     paths = list(spec.axes)
     if spec.mode == "zip":
         combos = [dict(zip(paths, row, strict=True)) for row in zip(*spec.axes.values(), strict=True)]
