@@ -192,6 +192,11 @@ def test_runs_diff(runner, two_runs):
     for key in ("run.seed", "market.btc_price.drift_per_day", "market.btc_price.vol_per_sqrt_day"):
         assert key in out
     assert "NAV median [USD]" in out
+    # BTC per share in satoshis, as the comparison shows it (two decimals of BTC read 0.00 for every run)
+    summary = {(p, m, s): v for p, m, s, v in tiny_result().summary.itertuples(index=False)}
+    sats = f"{summary[('hold_all', 'btc_per_share', 'p50')] * 1e8:,.0f}"
+    row = next(line for line in out.splitlines() if "hold_all" in line and "BTC per share median" in line)
+    assert row.split("│")[3].strip() == sats and sats != "0"
     same = runner.invoke(app, ["runs", "diff", "1", "1"])
     assert "scenario: identical" in same.stdout and "summary: identical" in same.stdout
 

@@ -143,3 +143,24 @@ def test_every_commands_help_wraps_its_paragraphs_at_the_terminals_width():
             # a line that ends 25+ columns short of the width while its paragraph goes on was broken by the source
             short.update({" ".join(path): line for line in para[:-1] if len(line) < 80 - 25})
     assert not short, short
+
+
+def test_a_fitted_table_wraps_its_key_columns_without_cutting_a_word():
+    """rich narrows wrapping columns alike and cuts a word longer than its share with an ellipsis; the fitted table
+    narrows the widest first, never below its longest word (the run store's diff in 80 columns cut
+    'sell_monthly_production' to 'sell_monthly_product…')."""
+    from rich.console import Console
+
+    from hashpivot.cli.common import fitted_table
+
+    rows = [["corsicana_site_lease / sell_monthly_production", "mining margin median [USD/MW-day]", "-200 M",
+             "-47.4 M", "+111.1 %"], ["all_mining / hold_all", "NAV CVaR 5% [USD]", "615", "668", "+8.7 %"]]
+    columns = [("policy", "left", 0), ("metric", "left", 0), ("run 1", "right", 0), ("run 2", "right", 0),
+               ("change", "right", 0)]
+    grid, dropped = fitted_table("diff", columns, rows, 80, wrap=(0, 1), sections_by=0)
+    console = Console(width=80, record=True, highlight=False)
+    console.print(grid)
+    text = console.export_text()
+    assert dropped == [] and "…" not in text and all(len(line) <= 80 for line in text.splitlines())
+    assert "sell_monthly_production" in text and "[USD/MW-day]" in text
+    assert sum(line.startswith("├") for line in text.splitlines()) == 1  # a rule between the two policies

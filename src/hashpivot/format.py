@@ -106,6 +106,16 @@ def unit_of(label: str) -> str:
     return tail.rstrip("]").strip() if sep and tail.endswith("]") else ""
 
 
+def shown_label(label: str) -> str:
+    """A comparison row's label as it is shown: a BTC amount per share in satoshis (a share holds about 0.00006
+    BTC, which two decimals of BTC show as 0.00). [text]
+
+    >>> shown_label("BTC per share median [BTC]"), shown_label("BTC held median [BTC]")
+    ('BTC per share median [sats]', 'BTC held median [BTC]')
+    """
+    return label.replace("[BTC]", "[sats]") if "per share" in label else label
+
+
 def fmt_metric(label: str, value: float | None) -> str:
     """A value formatted by the unit in its ``label``: ``[USD]`` scaled (:func:`fmt_usd`), ``[fraction]`` in %,
     ``[BTC]`` by :func:`fmt_btc`, ``[sats]`` from BTC, ``[day]`` whole, anything else (rates such as

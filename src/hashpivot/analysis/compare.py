@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hashpivot.format import COMPARISON_METRICS, fmt_metric
+from hashpivot.format import COMPARISON_METRICS, fmt_metric, shown_label
 
 #: (metric, stat, label) rows of the comparison table, in display order: the vocabulary of
 #: :data:`hashpivot.format.COMPARISON_METRICS` (the margins are medians: :data:`hashpivot.format.MARGIN_STAT`).
@@ -27,7 +27,7 @@ def comparison_cells(summary: pd.DataFrame) -> pd.DataFrame:
     """The comparison of a result's tidy ``summary`` as text: a row per policy (index ``policy``), a column per
     row of :data:`hashpivot.format.COMPARISON_METRICS` with its unit in the header; BTC per share in sats."""
     table = comparison_table(summary)
-    labels = {label: label.replace("[BTC]", "[sats]") if "per share" in label else label for label in table.index}
+    labels = {label: shown_label(label) for label in table.index}
     return pd.DataFrame({labels[label]: [fmt_metric(labels[label], v) for v in table.loc[label]]
                          for label in table.index}, index=pd.Index(table.columns, name="policy"))
 

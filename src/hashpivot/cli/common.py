@@ -308,15 +308,39 @@ def fitted_table(title: str, columns: Sequence[tuple[str, str, int]], rows: Sequ
         # words_on_lines: the wrapping columns' cells a word a line, so that the table measures as narrow as
         # wrapping can make it (rich's own minimum takes every column's longest word)
         grid = Table(title=rich_text(title), header_style="bold")
+        fixed = {} if words_on_lines or wide else _wrapped_widths(keep)
         for j in keep:
             header, justify, _priority = columns[j]
-            grid.add_column(header, justify=justify, no_wrap=j not in wrap)
+            grid.add_column(header, justify=justify, no_wrap=j not in wrap, width=fixed.get(j))
         for i, row in enumerate(rows):
             last_of_group = (sections_by is not None and i + 1 < len(rows)
                              and rows[i + 1][sections_by] != row[sections_by])
             grid.add_row(*("\n".join(row[j].split(" ")) if words_on_lines and j in wrap else row[j] for j in keep),
                          end_section=last_of_group)
         return grid
+
+    def _wrapped_widths(keep: list[int]) -> dict[int, int]:
+        # rich narrows the widest wrapping columns alike, below a long word's length (it then cuts the word with
+        # an ellipsis); instead the widest is narrowed first, each never below its longest word
+        from rich.cells import cell_len
+        from rich.text import Text
+
+        def lines(j: int) -> list[str]:
+            return [line for cell in (columns[j][0], *(row[j] for row in rows))
+                    for line in Text.from_markup(cell).plain.split("\n")]
+
+        full = {j: max(cell_len(line) for line in lines(j)) for j in keep}
+        floor = {j: max(cell_len(w) for line in lines(j) for w in line.split(" ")) for j in keep if j in wrap}
+        widths = dict(full)
+        excess = sum(widths.values()) + 3 * len(keep) + 1 - width  # a cell's padding and its rule: 3 columns
+        while excess > 0:
+            slack = [j for j in floor if widths[j] > floor[j]]
+            if not slack:
+                break
+            widest = max(slack, key=lambda j: widths[j])
+            widths[widest] -= 1
+            excess -= 1
+        return {j: widths[j] for j in floor} if sum(full.values()) + 3 * len(keep) + 1 > width else {}
 
     keep = list(range(len(columns)))
     measure = Console(width=10_000, highlight=False)

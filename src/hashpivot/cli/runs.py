@@ -38,7 +38,7 @@ from hashpivot.cli.common import (
     rich_text,
     win_rate_json,
 )
-from hashpivot.format import MISSING
+from hashpivot.format import MISSING, shown_label
 
 if TYPE_CHECKING:
     from hashpivot.io.store import RunDiff, RunInfo, RunStore, StoredRun
@@ -196,17 +196,20 @@ def _print_diff(diff: RunDiff) -> None:
     if diff.summary.empty:
         console.print("summary: identical")
         return
-    labels = {(m, s): label for m, s, label in COMPARISON_ROWS}
+    labels = {(m, s): shown_label(label) for m, s, label in COMPARISON_ROWS}
     shown = diff.summary[[(m, s) in labels for m, s in zip(diff.summary["metric"], diff.summary["stat"], strict=True)]]
-    grid = Table(title="summary changes (headline metrics)", header_style="bold")
-    for column, justify in (("policy", "left"), ("metric", "left"), (f"run {a.run_id}", "right"),
-                            (f"run {b.run_id}", "right"), ("change", "right")):
-        grid.add_column(column, justify=justify)
+    rows = []
     for row in shown.itertuples(index=False):
         label = labels[(row.metric, row.stat)]
         change = MISSING if row.change_frac != row.change_frac else f"{row.change_frac * 100:+.1f} %"
-        grid.add_row(rich_text(str(row.policy)), rich_text(label), fmt_metric(label, row.a), fmt_metric(label, row.b), change)
-    if len(shown):
+        rows.append([rich_text(str(row.policy)), rich_text(label), fmt_metric(label, row.a), fmt_metric(label, row.b),
+                     change])
+    if rows:
+        # every column kept: the policy and the metric wrap at their spaces, and a rule parts the policies
+        columns = [("policy", "left", 0), ("metric", "left", 0), (f"run {a.run_id}", "right", 0),
+                   (f"run {b.run_id}", "right", 0), ("change", "right", 0)]
+        grid, _ = fitted_table("summary changes (headline metrics)", columns, rows, console.width, wrap=(0, 1),
+                               sections_by=0)
         console.print(grid)
     rest = len(diff.summary) - len(shown)
     if rest:
