@@ -55,14 +55,19 @@ def fmt_usd(value: float | None) -> str:
 
 
 def fmt_btc(value: float | None) -> str:
-    """An amount of BTC: whole coins from 100 up, else two decimals (``6,537``, ``12.35``). [text]
+    """An amount of BTC: whole coins from 100 up, two decimals from 0.01, below that to the satoshi (the
+    protocol's 8 decimals, trailing zeros dropped: two decimals would read 0.00). [text]
 
-    >>> fmt_btc(6537.2), fmt_btc(12.345), fmt_btc(float("inf"))
-    ('6,537', '12.35', '—')
+    >>> fmt_btc(6537.2), fmt_btc(12.345), fmt_btc(0.0000613149), fmt_btc(0.0), fmt_btc(float("inf"))
+    ('6,537', '12.35', '0.00006131', '0.00', '—')
     """
     if _missing(value):
         return MISSING
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 0.01 or round(value, 8) == 0:
+        return f"{value:,.2f}"
+    return f"{value:.8f}".rstrip("0")
 
 
 def fmt_sats(value_btc: float | None) -> str:
