@@ -114,7 +114,8 @@ def _message(exc: HashpivotError, option_names: Mapping[str, str]) -> str:
 def fail(exc: BaseException, code: int, debug: bool, text: str) -> NoReturn:
     """Exit with ``code`` after printing ``text`` as one sentence ('error: ...') on stderr, and the
     traceback of ``exc`` before it with ``debug``. On a terminal the sentence is wrapped at its width
-    (``wrap_prose``: at spaces, a value never split); piped or captured, it stays one line, for grep and logs."""
+    (``wrap_prose``: at spaces, a value never split) and each line of a several-problem error (a scenario's
+    validation) starts a line of its own; piped or captured, it stays one line, for grep and logs."""
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
     lines = [" ".join(line.split()) for line in printable(text).split("\n") if line.strip()] or ["failed"]
