@@ -20,7 +20,8 @@ def step_into(node: Any, key: str, walked: str) -> Any:
     if isinstance(node, dict):
         if key not in node:
             keys = sorted(node)
-            raise ScenarioError(f"{walked}: names no field; {did_you_mean(key, keys)}allowed: {', '.join(keys) or 'none'}")
+            raise ScenarioError(f"{walked}: names no field; {did_you_mean(key, keys)}allowed: "
+                                f"{', '.join(keys) or 'none'}")
         return node[key]
     if isinstance(node, list):
         names = [item.get("name") for item in node if isinstance(item, dict)]
