@@ -28,7 +28,8 @@ demo: $(STAMP)
 	$(BIN)/hashpivot compare default --out reports/demo
 	$(BIN)/hashpivot compare ai_pivot --out reports/ai_pivot
 	$(if $(HASHPIVOT_DATA),$(BIN)/hashpivot hashprice --around-halving 4 --before-days 365 --after-days 60 --out reports/hashprice,@echo "no chain table: skipped the hashprice history (set HASHPIVOT_DATA)")
-	@echo "hashpivot is installed in $(BIN)/: call $(BIN)/hashpivot, or 'source $(BIN)/activate' for plain 'hashpivot'"
+	@echo "hashpivot is installed in $(BIN)/: call $(BIN)/hashpivot,"
+	@echo "or 'source $(BIN)/activate' for plain 'hashpivot'"
 
 # One pytest worker per core, each taking whole test files (their module fixtures are built once); the suite is
 # single-threaded Python for the most part, so two cores take it from about 11 to about 7 minutes.
