@@ -58,6 +58,9 @@ def test_margins_command_json_and_bad_input():
     assert {(r["case"], r["segment"]) for r in rows} >= {("base", "mining"), ("base", "gpu_cloud")}
     human = runner.invoke(app, ["margins"], env={"COLUMNS": "200"})
     assert human.exit_code == 0 and "gpu_cloud" in human.stdout and "97.0 %" in human.stdout
+    # a rule between one case's two segments and the next case's
+    n_cases = len({r["case"] for r in rows})
+    assert n_cases >= 2 and sum(line.startswith("├") for line in human.stdout.splitlines()) == n_cases - 1
     bad = runner.invoke(app, ["margins", "--rent-drop", "1.5"])
     assert bad.exit_code == 2
     assert "--rent-drop" in bad.stderr and "1.5" in bad.stderr

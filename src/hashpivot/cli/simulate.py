@@ -496,7 +496,7 @@ def margins(
         console = rich_console()
         grid, dropped = fitted_table(f"What a MW earns today at {inputs.name} inputs: one day's hardware margin "
                                      "(revenue - electricity), a point estimate, not a run's median",
-                                     columns, rows, console.width, wide)
+                                     columns, rows, console.width, wide, sections_by=0)  # a rule per case
         print_fitted(console, grid, dropped, wide)
         console.print("Per grid MW; capex in USD per MW, payback in years. Sources: domain/facts/iren_per_mw.toml. "
                    "A simulated run's figure is the median over paths of the horizon's margin per MW-day "
