@@ -330,10 +330,11 @@ def fitted_table(title: str, columns: Sequence[tuple[str, str, int]], rows: Sequ
             return [line for cell in (columns[j][0], *(row[j] for row in rows))
                     for line in Text.from_markup(cell).plain.split("\n")]
 
-        full = {j: max(cell_len(line) for line in lines(j)) for j in keep}
-        floor = {j: max(cell_len(w) for line in lines(j) for w in line.split(" ")) for j in keep if j in wrap}
-        widths = dict(full)
+        widths = {j: max(cell_len(line) for line in lines(j)) for j in keep}
         excess = sum(widths.values()) + 3 * len(keep) + 1 - width  # a cell's padding and its rule: 3 columns
+        if excess <= 0:
+            return {}  # fits whole: rich wraps nothing
+        floor = {j: max(cell_len(w) for line in lines(j) for w in line.split(" ")) for j in keep if j in wrap}
         while excess > 0:
             slack = [j for j in floor if widths[j] > floor[j]]
             if not slack:
@@ -341,7 +342,7 @@ def fitted_table(title: str, columns: Sequence[tuple[str, str, int]], rows: Sequ
             widest = max(slack, key=lambda j: widths[j])
             widths[widest] -= 1
             excess -= 1
-        return {j: widths[j] for j in floor} if sum(full.values()) + 3 * len(keep) + 1 > width else {}
+        return {j: widths[j] for j in floor}
 
     keep = list(range(len(columns)))
     measure = Console(width=10_000, highlight=False)

@@ -76,7 +76,7 @@ class _Hedge(Model):
 
 class HashpriceForward(_Hedge):
     """Sell ``notional_phs`` PH/s of hashprice at ``strike_usd_per_ph_day`` (default: the starting hashprice,
-    ``engine.hedges.starting_hashprice_usd_per_ph_day``). Each day from ``start_day`` to the last accrues
+    ``engine.plan.starting_hashprice_usd_per_ph_day``). Each day from ``start_day`` to the last accrues
     ``notional x (strike - hashprice)``; the sum is paid (or owed) at each calendar month end and on the last
     day. [USD]"""
 
