@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import math
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -15,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hashpivot.engine.market import build_market
+from hashpivot.engine import run as engine_run
 from hashpivot.engine.run import simulate
+from hashpivot.engine.state import MONTHLY_VARIABLES, TERMINAL_COLUMNS
 from hashpivot.scenarios.toml import from_dict, load_preset
 
 from strategies import TREASURY_KINDS, scenario_dicts
@@ -197,6 +200,115 @@ def test_chunking_and_threads_change_nothing(data, chunk, n_threads):
     reference = run(single, n_threads=1)
     assert_same_dataset(run(chunked, n_threads=n_threads), reference)
     assert_same_dataset(run(chunked, n_threads=3 - n_threads), reference)
+
+
+def per_path(ds) -> dict[str, np.ndarray]:
+    """A run's per-path variables (those without a date axis)."""
+    return {name: ds[name].values for name in ds.data_vars if "date" not in ds[name].dims}
+
+
+def assert_same_paths(a, b) -> None:
+    x, y = per_path(a), per_path(b)
+    assert list(x) == list(y)
+    for name in x:
+        assert np.array_equal(x[name], y[name], equal_nan=x[name].dtype.kind == "f"), name
+
+
+def test_a_forward_settles_each_month_on_paths_not_stored():
+    """A hashprice forward settles at every month end on every path: keeping no path's monthly series (store_paths
+    0) changes no path's value. (The day-0 month slot was counted on stored paths only, so on the others no month
+    end was ever reached: their forwards settled once, on the last day, and their cash, NAV and DCF differed.)"""
+    data = load_preset("default").model_dump(mode="python", exclude_none=True)
+    data["run"].update(n_paths=6, horizon_days=200, chunk_paths=6)
+    data["compare"] = []
+    data["hedges"] = [{"kind": "hashprice_forward", "start_day": 1, "tenor_days": 150, "notional_phs": 5000.0}]
+    stored = run({**data, "run": {**data["run"], "store_paths": 6}}).dataset
+    none = run({**data, "run": {**data["run"], "store_paths": 0}}).dataset
+    assert_same_paths(stored, none)
+    # 2024-04-20 + 1..150 days holds 5 month ends (April .. August) and the last day: six settlements, each non-zero
+    assert np.all(stored["forward_settled_usd"].values != 0.0)
+
+
+@FAST
+@given(scenario_dicts(max_paths=30, max_days=200, with_hedges=True, with_debt=True, with_spin_offs=True))
+def test_which_paths_are_stored_changes_no_path(data):
+    """Storing every path's monthly series or none changes no path's terminal values."""
+    every = copy.deepcopy(data)
+    every["run"]["store_paths"] = every["run"]["n_paths"]
+    assert_same_paths(run(data).dataset, run(every).dataset)
+
+
+def in_spans(cut_fracs):
+    """A stand-in for ``engine.run.kernel_for`` whose kernel runs each chunk's days in spans cut at ``cut_fracs`` of
+    the horizon, handing every path's state over in an ``engine.step.Handover``; each span after the first starts
+    from a workspace of NaN, so nothing a span leaves in it reaches the next but through the handover."""
+    from hashpivot.engine.step import Workspace, new_handover
+
+    real = engine_run.kernel_for
+
+    def kernel_for(arrays, n_tracked: int = 0):
+        kernel = real(arrays, n_tracked)
+
+        def spans(market, company, code, params, month_days, check, out, work, days, handover):
+            n_paths, n_cols = market.btc_price_usd.shape
+            assert list(days) == [1, n_cols] and handover.path_state.shape[0] == 0  # engine.run runs every day
+            cuts = sorted({min(max(int(f * n_cols), 2), n_cols - 1) for f in cut_fracs}) if n_cols > 2 else []
+            bounds = [1, *cuts, n_cols]
+            shared = new_handover(work, n_paths)
+            for first, end in zip(bounds, bounds[1:]):
+                kernel(market, company, code, params, month_days, check, out, work, np.array([first, end]), shared)
+                work = Workspace(*(np.full_like(a, np.nan) for a in work))
+
+        return spans
+
+    return kernel_for
+
+
+CUTS = st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3)
+
+
+@FAST
+@given(scenario_dicts(max_paths=30, max_days=250, with_hedges=True, with_debt=True, with_spin_offs=True), CUTS)
+def test_runs_handing_over_state_midway_equal_one_run(data, cut_fracs):
+    """Two (or more) runs over parts of the horizon, each handing every path's state to the next, give the bits of
+    one run (DESIGN: the kernel keeps no state outside its state arrays): hedges, BTC-backed loans, debt and
+    covenants, spin-offs, AI projects, every treasury policy."""
+    reference = run(data)
+    with mock.patch.object(engine_run, "kernel_for", in_spans(cut_fracs)):
+        assert_same_dataset(run(data), reference)
+
+
+@FAST
+@given(scenario_dicts(max_paths=30, max_days=250, with_hedges=True, with_growth=True, max_compare=1), CUTS)
+def test_runs_handing_over_state_midway_equal_one_run_with_growth(data, cut_fracs):
+    """The same with fleet additions, a growth policy (orders waiting for their lead time) and retirement."""
+    reference = run(data)
+    with mock.patch.object(engine_run, "kernel_for", in_spans(cut_fracs)):
+        assert_same_dataset(run(data), reference)
+
+
+def test_a_span_short_of_the_run_needs_a_handover():
+    """The kernel refuses days outside the market's and a span short of the whole run without a handover."""
+    from hashpivot.engine.step import Outputs, company_inputs, market_arrays, new_workspace, no_handover, run_company
+    from hashpivot.engine.plan import build_company
+
+    data = load_preset("default").model_dump(mode="python", exclude_none=True)
+    data["run"].update(n_paths=2, horizon_days=30, store_paths=0)
+    sc = from_dict(data)
+    market = build_market(sc, 0, 2)
+    arrays = build_company(sc, sc.policy.capacity)
+    work = new_workspace(len(arrays.fleets), len(arrays.specs))
+    out = Outputs(np.empty((2, len(TERMINAL_COLUMNS))), np.empty((0, len(MONTHLY_VARIABLES), 2)),
+                  np.zeros((0, len(arrays.specs), 2)))
+    policy = sc.policy.treasury
+    args = (market_arrays(market), company_inputs(arrays, arrays.start_days(market),
+                                                  engine_run._tenant_uniforms(sc, arrays, 0, 2)),
+            policy.code, policy.params(), engine_run.month_end_days(sc.run.start_date, 30), False, out, work)
+    with pytest.raises(ValueError, match="handover of every path"):
+        run_company(*args, np.array([1, 15]), no_handover(work))
+    for days in ([0, 31], [1, 32], [15, 15]):
+        with pytest.raises(ValueError, match=r"1 <= first < end <= the market's columns"):
+            run_company(*args, np.array(days), no_handover(work))
 
 
 @settings(max_examples=20, deadline=None)

@@ -31,7 +31,8 @@ from hashpivot.engine.state import (
     MONTHLY_VARIABLES,
     TERMINAL_COLUMNS,
 )
-from hashpivot.engine.step import Outputs, company_inputs, market_arrays, new_workspace, run_company
+from hashpivot.engine.step import (Outputs, company_inputs, every_day, market_arrays, new_workspace, no_handover,
+                                  run_company)
 from hashpivot.formulas import ai, mining, power
 from hashpivot.scenarios.toml import from_dict
 
@@ -95,10 +96,11 @@ def run():
     flows = np.zeros((1, len(arrays.specs), DAYS + 1))
     term = np.empty((1, len(TERMINAL_COLUMNS)))
     policy = sc.policy.treasury
+    work = new_workspace(len(arrays.fleets), len(arrays.specs))
     run_company(market_arrays(market), company_inputs(arrays, arrays.start_days(market),
                                                       _tenant_uniforms(sc, arrays, 0, 1)),
-                policy.code, policy.params(), np.arange(DAYS + 1), True, Outputs(term, daily, flows),
-                new_workspace(len(arrays.fleets), len(arrays.specs)))
+                policy.code, policy.params(), np.arange(DAYS + 1), True, Outputs(term, daily, flows), work,
+                every_day(DAYS + 1), no_handover(work))
     return market, daily[0]
 
 

@@ -36,9 +36,11 @@ from hashpivot.engine.step import (
     Outputs,
     company_inputs,
     energy_sites,
+    every_day,
     kernel_for,
     market_arrays,
     new_workspace,
+    no_handover,
     terminal_width,
 )
 from hashpivot.errors import HashpivotError
@@ -225,14 +227,16 @@ class _Job:
             for policy in self.treasury:
                 term = np.empty((count, self.width))
                 flows = np.zeros((store_here, max(n_proj, 1), month_days.size))
+                work = new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),
+                                     energy_sites(plan_arrays), len(plan_arrays.debt),
+                                     margin_window_days(plan_arrays.covenants),
+                                     tracked_sites(self.n_sites, self.spin_offs),
+                                     self.n_sites if self.spin_offs else 0, plan_arrays.n_order_slots,
+                                     plan_arrays.n_purchase_slots)
                 kernel_for(plan_arrays, tracked_sites(self.n_sites, self.spin_offs))(
                     market_in, company_inputs(plan_arrays, starts, tenant_u, renewal_u), policy.code, policy.params(),
-                    month_days, check, Outputs(term, mon, flows),
-                    new_workspace(len(plan_arrays.fleets), n_proj, len(plan_arrays.hedges),
-                                  energy_sites(plan_arrays), len(plan_arrays.debt),
-                                  margin_window_days(plan_arrays.covenants), tracked_sites(self.n_sites, self.spin_offs),
-                                  self.n_sites if self.spin_offs else 0, plan_arrays.n_order_slots,
-                                  plan_arrays.n_purchase_slots),
+                    month_days, check, Outputs(term, mon, flows), work, every_day(mk.btc_price_usd.shape[1]),
+                    no_handover(work),
                 )
                 self.terminal[k, at : at + count] = term
                 _check_fits_float32(mon, self.combos[k], first, month_days)

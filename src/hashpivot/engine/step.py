@@ -44,7 +44,8 @@ Order of a day ``t`` on a path that is still operating (fixed; RM1's order):
 
 Inputs are named tuples of arrays (``MarketArrays``, ``CompanyInputs``, ``Outputs``) and vectors with named
 columns (``engine.plan``, ``policies.treasury``); the path's state is a vector with named columns
-(``engine.state``).
+(``engine.state``) and the ``Workspace``'s arrays, and nothing else: a call over the first days can leave every
+path's state in a ``Handover`` for a call over the rest, and the two give one call's bits.
 """
 
 from __future__ import annotations
@@ -184,6 +185,62 @@ def new_workspace(n_fleets: int, n_projects: int, n_hedges: int = 0, n_energy_si
                      np.zeros((n_order_slots, 3)), np.zeros((n_purchase_slots, N_PURCHASE_STATE)))
 
 
+#: Every path's state between two spans of days of one chunk (``run_company``'s ``handover``): each of the
+#: ``Workspace``'s arrays with a leading axis of paths. A call that runs days ``1 .. h - 1`` writes it, and a call
+#: that runs days ``h ..`` on the same inputs and outputs reads it: together they give the bits of one call over every
+#: day (tests/test_engine_properties.py), so no state of a path lives outside these arrays. With 0 paths: none, for
+#: a call that runs every day.
+Handover = namedtuple("Handover", Workspace._fields)
+
+
+def new_handover(work: Workspace, n_paths: int) -> Handover:
+    """A ``Handover`` of ``n_paths`` paths for ``work``'s shapes (``no_handover``: 0 paths)."""
+    return Handover(*(np.zeros((n_paths, *a.shape)) for a in work))
+
+
+def no_handover(work: Workspace) -> Handover:
+    """The ``Handover`` of a call that runs every day: 0 paths."""
+    return new_handover(work, 0)
+
+
+def every_day(n_cols: int) -> np.ndarray:
+    """The ``days`` of a call that runs every day of a market of ``n_cols`` columns (day 0 and days 1 .. n_cols -
+    1): ``[1, n_cols]``."""
+    return np.array([1, n_cols], dtype=np.int64)
+
+
+@njit(inline="always")
+def _save_path(work, handover, p):
+    """Copy path ``p``'s state from the ``Workspace`` to row ``p`` of the ``Handover``."""
+    handover.path_state[p, :] = work.path_state
+    handover.fleet_state[p, :, :] = work.fleet_state
+    handover.project_state[p, :, :] = work.project_state
+    handover.hedge_state[p, :, :] = work.hedge_state
+    handover.site_energy[p, :, :] = work.site_energy
+    handover.debt_state[p, :, :] = work.debt_state
+    handover.margin_window[p, :] = work.margin_window
+    handover.site_totals[p, :, :] = work.site_totals
+    handover.site_snapshot[p, :, :] = work.site_snapshot
+    handover.orders[p, :, :] = work.orders
+    handover.purchases[p, :, :] = work.purchases
+
+
+@njit(inline="always")
+def _load_path(work, handover, p):
+    """Copy row ``p`` of the ``Handover`` into the ``Workspace``: path ``p``'s state as a previous span left it."""
+    work.path_state[:] = handover.path_state[p]
+    work.fleet_state[:, :] = handover.fleet_state[p]
+    work.project_state[:, :] = handover.project_state[p]
+    work.hedge_state[:, :] = handover.hedge_state[p]
+    work.site_energy[:, :] = handover.site_energy[p]
+    work.debt_state[:, :] = handover.debt_state[p]
+    work.margin_window[:] = handover.margin_window[p]
+    work.site_totals[:, :] = handover.site_totals[p]
+    work.site_snapshot[:, :] = handover.site_snapshot[p]
+    work.orders[:, :] = handover.orders[p]
+    work.purchases[:, :] = handover.purchases[p]
+
+
 @njit(inline="always")
 def _borrow_all(market, company, params, month_days, out, work):
     """Borrowed views (``engine.borrowed``) of every array the kernel reads or writes: stages then pass them around
@@ -321,26 +378,29 @@ def operate_day(st, fs, ps, hs, se, ds, win, sts, orders, pur, company, market, 
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def run_company(market, company, code, params, month_days, check, out, work):
+def run_company(market, company, code, params, month_days, check, out, work, days, handover):
     """Simulate every path of a chunk: ``market`` (``MarketArrays``), ``company`` (``CompanyInputs``), treasury
     policy ``code`` with its ``params`` (``policies.treasury.TREASURY_PARAMS``), the day index of each month slot
     ``month_days``; writes ``out`` (``Outputs``; the first ``out.monthly.shape[0]`` paths are stored), using
-    ``work`` (``Workspace``) as scratch. This kernel is compiled without the optional stages (growth, sites kept
-    apart, spin-offs, debt tranches and covenants: ``needs_full``), so a company without them pays nothing for
-    them; one with any of them runs in ``run_company_full``."""
+    ``work`` (``Workspace``) as scratch. ``days`` ``[first, end]`` (int64) are the days it runs, ``first .. end - 1``
+    (``every_day``: all of them); a call that starts after day 1 takes each path's state from ``handover``
+    (``Handover``), one that ends before the last day leaves it there and writes no terminal row. This kernel is
+    compiled without the optional stages (growth, sites kept apart, spin-offs, debt tranches and covenants:
+    ``needs_full``), so a company without them pays nothing for them; one with any of them runs in
+    ``run_company_full``."""
     if (company.growth[G_ENABLED] > 0.5 or work.site_totals.shape[0] > 0 or work.site_snapshot.shape[0] > 0
             or company.debt.shape[0] > 0 or company.covenants.shape[0] > 0):
         raise ValueError("run_company: an optional stage is on (growth, sites kept apart, spin-offs or debt); "
                          "allowed: run_company_full (engine.step.kernel_for)")
-    _run_paths(market, company, code, params, month_days, check, out, work, False)
+    _run_paths(market, company, code, params, month_days, check, out, work, days, handover, False)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def run_company_full(market, company, code, params, month_days, check, out, work):
+def run_company_full(market, company, code, params, month_days, check, out, work, days, handover):
     """``run_company`` with the optional stages: fleet additions, the growth policy, retirement and their returns;
     each site's flows (``Workspace.site_totals``) and their spin-off snapshots; debt tranches and covenants (each
     still runs only when the company has it)."""
-    _run_paths(market, company, code, params, month_days, check, out, work, True)
+    _run_paths(market, company, code, params, month_days, check, out, work, days, handover, True)
 
 
 def needs_full(arrays, n_tracked_sites: int) -> bool:
@@ -357,7 +417,7 @@ def kernel_for(arrays, n_tracked_sites: int = 0):
 
 
 @njit(inline="always")
-def _run_paths(market, company, code, params, month_days, check, out, work, full):
+def _run_paths(market, company, code, params, month_days, check, out, work, days, handover, full):
     """The daily loop of ``run_company`` (see it); ``full`` is a constant of each kernel, so the one compiled
     with False has none of the optional stages in it."""
     market, company, params, month_days, out, work = _borrow_all(market, company, params, month_days, out, work)
@@ -371,25 +431,41 @@ def _run_paths(market, company, code, params, month_days, check, out, work, full
     n_store = out.monthly.shape[0]
     discount_per_day = company.scalars[C_EQUITY_DISCOUNT_PER_DAY]
     spin_offs = full and snap.shape[0] > 0
+    first_day, end_day = days[0], days[1]
+    if not 1 <= first_day < end_day <= n_cols:
+        raise ValueError("days: [first, end] with 1 <= first < end <= the market's columns; allowed: "
+                         "engine.step.every_day")
+    resumed, handed_on = first_day > 1, end_day < n_cols
+    if (resumed or handed_on) and handover.path_state.shape[0] < n_paths:
+        raise ValueError("a span of days short of the whole run needs a handover of every path; allowed: "
+                         "engine.step.new_handover")
     for p in range(n_paths):
-        start_path(st, fs, ps, sts, company, market, p)
-        if window == 0 and code == SELL_ABOVE_AVERAGE:  # the mean since the halving holds its days before day 0
-            st[S_PRICE_SUM_USD] += params[TP_HALVING_MEAN_USD] * params[TP_HALVING_MEAN_DAYS]
-            st[S_PRICE_COUNT_DAYS] += params[TP_HALVING_MEAN_DAYS]
-        snap[:, :] = 0.0
-        discount = 1.0
-        pv_flows = 0.0
-        equity_prev = 0.0
-        if full:
-            stages.day0_hashprice(st, market, p)
-            stages.start_growth(fs, orders, pur, company)
-        hg.start_hedges(hs)
-        dbt.start_debt(st, ds, company.debt, win)
-        m = 0
-        if p < n_store and month_days[0] == 0:
-            stages.store_month(st, ps, fs, company, market, out.monthly, p, 0, 0)
-            m = 1
-        for t in range(1, n_cols):
+        m = 0  # the month slot of the next month end
+        if resumed:
+            _load_path(work, handover, p)
+            while m < month_days.shape[0] and month_days[m] < first_day:
+                m += 1
+        else:
+            start_path(st, fs, ps, sts, company, market, p)
+            if window == 0 and code == SELL_ABOVE_AVERAGE:  # the mean since the halving holds its days before day 0
+                st[S_PRICE_SUM_USD] += params[TP_HALVING_MEAN_USD] * params[TP_HALVING_MEAN_DAYS]
+                st[S_PRICE_COUNT_DAYS] += params[TP_HALVING_MEAN_DAYS]
+            snap[:, :] = 0.0
+            if full:
+                stages.day0_hashprice(st, market, p)
+                stages.start_growth(fs, orders, pur, company)
+            hg.start_hedges(hs)
+            dbt.start_debt(st, ds, company.debt, win)
+            if month_days[0] == 0:  # day 0 is slot 0 on every path, stored or not (hedges read the month ends)
+                if p < n_store:
+                    stages.store_month(st, ps, fs, company, market, out.monthly, p, 0, 0)
+                m = 1
+        # Kept in locals in the loop (its hottest lines), in the state between spans: the discount factor, the
+        # discounted flows, and the equity issued as of the last operating day (start_path zeroes all three).
+        discount = st[S_DISCOUNT_FACTOR]
+        pv_flows = st[S_PV_FLOWS_USD]
+        equity_prev = st[S_EQUITY_RAISED_USD] + st[S_CONVERTED_USD]
+        for t in range(first_day, end_day):
             stages.track_price_mean(st, market, p, t, window)
             discount *= discount_per_day
             if spin_offs:
@@ -420,6 +496,9 @@ def _run_paths(market, company, code, params, month_days, check, out, work, full
                 m += 1
         st[S_DISCOUNT_FACTOR] = discount
         st[S_PV_FLOWS_USD] = pv_flows
+        if handed_on:
+            _save_path(work, handover, p)
+            continue
         stages.store_terminal(st, ps, fs, sts, snap, company, market, out.terminal, p, n_cols - 1)
         hg.store_hedge_terminal(st, out.terminal, p)
         dbt.store_debt_terminal(st, out.terminal, p)
