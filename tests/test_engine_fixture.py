@@ -4,7 +4,10 @@ First recorded on main at c8e4b33, before the engine's step was restaged into st
 since kept those bits. Re-recorded on 2026-12-06 with no change to the engine, under the libraries a fresh install
 took that day (numpy 2.4.6, pandas 3.1.1, numba 0.68.1), whose arithmetic moved 7 of rm1's 130 summary figures by
 1e-16..2e-16 relative and the default preset's by at most 6e-13 of a figure near zero; and with ties in the win
-rates (``analysis.summary.beats``), where rounding had decided up to 5 of 130 paths. The fixture keeps the versions
+rates (``analysis.summary.beats``), where rounding had decided up to 5 of 130 paths. Re-recorded on 2026-12-07
+because the numbers were meant to move: fee spikes, a regime price's jumps and switches, and each project's tenant
+and renewal draws came from parts of their streams of their own (``processes.random``), so that a day's draws no
+longer move with the horizon; every preset but rm1 (no fee spikes) moved within noise. The fixture keeps the versions
 it was recorded with: under the same versions the test demands the same bits; under others (a fresh install takes
 the newest libraries the bounds allow) each figure must agree to 1e-9 of the largest figure of its metric in the
 preset, which a library's rounding meets and a change to the model does not.

@@ -311,6 +311,32 @@ def test_a_span_short_of_the_run_needs_a_handover():
             run_company(*args, np.array(days), no_handover(work))
 
 
+MARKET_FIELDS = ("btc_price_usd", "network_hashrate_ehs", "fees_btc_per_block", "blocks", "subsidy_btc",
+                 "power_price_index", "gpu_rent_index")
+
+
+@FAST
+@given(scenario_dicts(max_paths=20, max_days=200, with_hedges=True, with_debt=True), st.integers(1, 400))
+def test_a_longer_horizon_keeps_the_first_days(data, extra_days):
+    """A run's paths are the first days of a longer run's (common random numbers across horizons): every market
+    array day by day, and the company's month ends before the shorter horizon. (Fee spikes, a regime price's jumps
+    and switches, and the second project's tenant defaults drew from behind the first array of their stream, so
+    they moved with the horizon; each now has a part of the stream of its own.)"""
+    longer = copy.deepcopy(data)
+    longer["run"]["horizon_days"] += extra_days
+    short_sc, long_sc = from_dict(data), from_dict(longer)
+    n = short_sc.run.n_paths
+    short_mk, long_mk = build_market(short_sc, 0, n), build_market(long_sc, 0, n)
+    cols = short_sc.run.horizon_days + 1
+    for name in MARKET_FIELDS:
+        a, b = getattr(short_mk, name), getattr(long_mk, name)
+        assert np.array_equal(a, b[:, :cols] if b.shape[1] > 1 else b), name
+    a, b = run(data).dataset, run(longer).dataset
+    ends = a["date"].values[:-1]  # the short run's month ends (its last slot is its horizon, not a month end)
+    for name in ("monthly_btc_held", "monthly_cash_usd", "monthly_nav_usd"):
+        assert np.array_equal(a[name].sel(date=ends).values, b[name].sel(date=ends).values), name
+
+
 @settings(max_examples=20, deadline=None)
 @given(scenario_dicts(max_compare=3, max_paths=30, max_days=200))
 def test_policies_share_random_numbers(data):

@@ -24,6 +24,7 @@ from hashpivot.processes.random import (
     path_generator,
     standard_normals,
     stream_words,
+    uniforms,
 )
 
 SRC = Path(__file__).parents[1] / "src"
@@ -76,6 +77,21 @@ def test_streams_differ_by_seed_path_and_driver_and_increments_are_odd():
     assert not np.array_equal(base, standard_normals(1, 0, 2, "btc_price", 8))
     words = stream_words(1, np.arange(1000), "fees")
     assert np.all(words[:, 3] & np.uint64(1) == 1)
+
+
+def test_a_drivers_parts_are_streams_of_their_own_and_part_0_is_its_main_stream():
+    """Part 0 is the stream drawn before parts existed (every earlier result's numbers); parts 1 and 2 differ from
+    it, from each other and across paths, and each matches numpy on the same stream."""
+    main = standard_normals(7, 3, 2, "fees", 16)
+    assert np.array_equal(main, standard_normals(7, 3, 2, "fees", 16, part=0))
+    first, second = uniforms(7, 3, 2, "fees", 16, part=1), uniforms(7, 3, 2, "fees", 16, part=2)
+    assert not np.array_equal(first, second) and not np.array_equal(first[0], first[1])
+    assert not np.array_equal(first, uniforms(7, 3, 2, "fees", 16))
+    for i in range(2):
+        np.testing.assert_array_equal(first[i], path_generator(7, 3 + i, "fees", part=1).random(16))
+    assert np.all(stream_words(7, np.arange(100), "tenant", part=5)[:, 3] & np.uint64(1) == 1)
+    with pytest.raises(ValueError, match=r"part=-1 is invalid: allowed 0 <= part < 2\*\*32"):
+        uniforms(7, 0, 1, "fees", 1, part=-1)
 
 
 @pytest.mark.parametrize("seed", [-1, MAX_SEED + 1])

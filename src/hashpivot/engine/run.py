@@ -45,7 +45,7 @@ from hashpivot.engine.step import (
 )
 from hashpivot.errors import HashpivotError
 from hashpivot.policies.capacity import PROJECT_GPU_CLOUD, capacity_label
-from hashpivot.processes.random import normals_then_uniforms
+from hashpivot.processes.random import uniforms
 
 
 def month_end_days(start: pd.Timestamp | str, horizon_days: int) -> np.ndarray:
@@ -516,13 +516,14 @@ def _check_fits_float32(values: np.ndarray, combo, first_path: int, month_days: 
 
 def _tenant_uniforms(scenario, company_arrays, first: int, count: int) -> np.ndarray:
     """Daily uniforms deciding tenant defaults, shape (paths, projects, days + 1); (1, 1, 1) when no project
-    can default. Project k reads the k-th block of each path's ``tenant`` stream."""
+    can default. Project k reads part k of each path's ``tenant`` stream (``processes.random``), day by day, so its
+    draws move neither with the horizon nor with the other projects."""
     hazards = company_arrays.projects[:, P_HAZARD_PER_DAY] if len(company_arrays.specs) else np.zeros(0)
     if not np.any(hazards > 0):
         return np.ones((1, 1, 1))
     n_cols = scenario.run.horizon_days + 1
-    _, u = normals_then_uniforms(scenario.run.seed, first, count, "tenant", 0, len(hazards) * n_cols)
-    return u.reshape(count, len(hazards), n_cols)
+    return np.stack([uniforms(scenario.run.seed, first, count, "tenant", n_cols, part=k)
+                     for k in range(len(hazards))], axis=1)
 
 
 def renewal_draws(company_arrays, horizon_days: int) -> int:
@@ -540,11 +541,11 @@ def renewal_draws(company_arrays, horizon_days: int) -> int:
 
 def _renewal_uniforms(scenario, company_arrays, first: int, count: int) -> np.ndarray:
     """Uniforms deciding lease renewals, shape (paths, projects, ``renewal_draws``); (1, 1, 1) when every lease
-    renews. Project k's n-th term end reads the n-th uniform of the k-th block of each path's ``renewal`` stream,
-    so a path's draws depend on neither the chunking nor the other projects' outcomes."""
+    renews. Project k's n-th term end reads the n-th uniform of part k of each path's ``renewal`` stream, so a
+    path's draws depend on neither the chunking, the horizon, the other projects' terms nor their outcomes."""
     n_draws = renewal_draws(company_arrays, scenario.run.horizon_days)
     if n_draws == 0:
         return np.ones((1, 1, 1))
     n_proj = len(company_arrays.specs)
-    _, u = normals_then_uniforms(scenario.run.seed, first, count, "renewal", 0, n_proj * n_draws)
-    return u.reshape(count, n_proj, n_draws)
+    return np.stack([uniforms(scenario.run.seed, first, count, "renewal", n_draws, part=k)
+                     for k in range(n_proj)], axis=1)

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from hashpivot.domain.base import Model
-from hashpivot.processes.random import normals_then_uniforms
+from hashpivot.processes.random import standard_normals, uniforms
 
 
 class LognormalFees(Model):
@@ -26,7 +26,9 @@ class LognormalFees(Model):
     def simulate(self, seed: int, first_path: int, n_paths: int, n_days: int) -> NDArray[np.float64]:
         """Fees per block. [BTC/block], shape (n_paths, n_days + 1); column 0 is the median."""
         n_u = n_days if self.spike_prob_per_day > 0 else 0
-        z, u = normals_then_uniforms(seed, first_path, n_paths, "fees", n_days, n_u)
+        # the spike days from a part of their own: behind the normals, day t's uniform moved with the horizon
+        z = standard_normals(seed, first_path, n_paths, "fees", n_days)
+        u = uniforms(seed, first_path, n_paths, "fees", n_u, part=1)
         out = np.empty((n_paths, n_days + 1))
         _log_fee_ratio(self.vol_log, self.spike_prob_per_day, np.log(self.spike_ratio), z, u, out)
         np.exp(out, out=out)  # numpy's SIMD exp

@@ -17,7 +17,7 @@ from hashpivot.domain.base import Model
 from hashpivot.domain.bounds import MAX_BTC_PRICE_USD, check_iso_date
 from hashpivot.errors import ScenarioError
 from hashpivot.processes.paths import levels_from_log_steps, levels_from_normals
-from hashpivot.processes.random import normals_then_uniforms, standard_normals
+from hashpivot.processes.random import standard_normals, uniforms
 
 
 class GbmPrice(Model):
@@ -84,7 +84,7 @@ class BootstrapPrice(Model):
         if self.drift_per_day is not None:
             r = r - r.mean() + self.drift_per_day
         n_blocks = -(-n_days // self.block_days)
-        _, u = normals_then_uniforms(seed, first_path, n_paths, "btc_price", 0, n_blocks)
+        u = uniforms(seed, first_path, n_paths, "btc_price", n_blocks)
         starts = np.floor(u * (r.size - self.block_days + 1)).astype(np.int64)
         idx = (starts[:, :, None] + np.arange(self.block_days)).reshape(n_paths, -1)[:, :n_days]
         return levels_from_log_steps(self.start_usd, r[idx])
@@ -95,8 +95,10 @@ class RegimePrice(Model):
 
     Each day the state switches with its transition probability, then the log return is
     ``mu_s - sigma_s^2/2 + sigma_s z`` plus, with probability ``jump_prob_per_day``, a normal jump
-    ``N(jump_mean_log, jump_vol_log)``. Draws per path: 2 x days normals (diffusion, jump size), then
-    2 x days uniforms (switch, jump occurrence).
+    ``N(jump_mean_log, jump_vol_log)``. Draws per path, each array from a part of the ``btc_price`` stream of its
+    own (``processes.random``) so that a day's draws do not move with the horizon: days normals (diffusion, part 0),
+    days normals (jump size, part 1), days uniforms (switch, part 2; jump occurrence, part 3), one uniform (the
+    start state, part 4).
     """
 
     kind: Literal["regime"] = "regime"
@@ -118,9 +120,11 @@ class RegimePrice(Model):
         self, seed: int, first_path: int, n_paths: int, n_days: int, history_log_returns: NDArray | None = None
     ) -> NDArray[np.float64]:
         """Price paths. [USD/BTC], shape (n_paths, n_days + 1)."""
-        z, u = normals_then_uniforms(seed, first_path, n_paths, "btc_price", 2 * n_days, 2 * n_days + 1)
-        z_diff, z_jump = z[:, :n_days], z[:, n_days:]
-        u_switch, u_jump, u_start = u[:, :n_days], u[:, n_days : 2 * n_days], u[:, 2 * n_days]
+        z_diff = standard_normals(seed, first_path, n_paths, "btc_price", n_days)
+        z_jump = standard_normals(seed, first_path, n_paths, "btc_price", n_days, part=1)
+        u_switch = uniforms(seed, first_path, n_paths, "btc_price", n_days, part=2)
+        u_jump = uniforms(seed, first_path, n_paths, "btc_price", n_days, part=3)
+        u_start = uniforms(seed, first_path, n_paths, "btc_price", 1, part=4)[:, 0]
         is_bull = u_start < self.start_bull_frac
         log_ret = np.empty((n_paths, n_days))
         for t in range(n_days):

@@ -2,7 +2,11 @@
 
 A path's numbers depend only on the seed, the path index and the driver: never on chunking, the
 number of workers or the policies compared (common random numbers). Each driver has a fixed key, so
-adding a driver does not shift the others (DESIGN.md section 7).
+adding a driver does not shift the others (DESIGN.md section 7). A driver that needs several arrays of
+numbers (fees: the day's normal and its spike uniform; a regime price: diffusion, jump sizes, switches, jump
+days, the start state; tenant defaults and renewals: one array per project) draws each from a part of its own
+(``part`` 1, 2, ...; part 0 is the driver's main stream), each in day order, so day ``t``'s numbers are the
+same whatever the horizon: a 5-year run's paths are the first 5 years of the 10-year run's.
 
 Seeding: ``SeedSequence`` costs about 15 us per stream, under the GIL; with three drivers that was
 45 % of a path's time in RM1 and kept two threads from scaling. Instead, SplitMix64 (Steele, Lea &
@@ -81,29 +85,35 @@ def _splitmix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return z ^ (z >> np.uint64(31))
 
 
-def stream_words(seed: int, paths: NDArray[np.int64], driver: str) -> NDArray[np.uint64]:
-    """PCG64 state of each path's stream for ``driver`` as words (state high, state low, increment high,
-    increment low); shape (paths, 4). The increment is odd, as PCG requires."""
+def stream_words(seed: int, paths: NDArray[np.int64], driver: str, part: int = 0) -> NDArray[np.uint64]:
+    """PCG64 state of each path's stream for ``driver`` (and its ``part``: 0 the main stream, k >= 1 the k-th
+    array of a driver that draws several) as words (state high, state low, increment high, increment low); shape
+    (paths, 4). The increment is odd, as PCG requires."""
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed={seed} is invalid: allowed 0 <= seed <= {MAX_SEED}")
+    if not 0 <= part < 2**32:
+        raise ValueError(f"part={part} is invalid: allowed 0 <= part < 2**32")
     key = _splitmix64(np.full(1, seed, dtype=np.uint64))
     key = _splitmix64(key ^ np.asarray(paths, dtype=np.uint64))
     key = _splitmix64(key ^ np.uint64(DRIVER_KEYS[driver]))
+    if part:  # part 0 keeps the stream every result before parts was drawn from
+        key = _splitmix64(key ^ (np.uint64(part) << np.uint64(32)))
     with np.errstate(over="ignore"):
         words = np.stack([_splitmix64(key + np.uint64(i) * _GOLDEN_GAMMA) for i in range(4)], axis=1)
     words[:, 3] |= _U1
     return words
 
 
-def stream_states(seed: int, paths: NDArray[np.int64], driver: str) -> list[tuple[int, int]]:
-    """PCG64 (state, increment) of each path's stream for ``driver``, as Python ints."""
-    return [((w0 << 64) | w1, (w2 << 64) | w3) for w0, w1, w2, w3 in stream_words(seed, paths, driver).tolist()]
+def stream_states(seed: int, paths: NDArray[np.int64], driver: str, part: int = 0) -> list[tuple[int, int]]:
+    """PCG64 (state, increment) of each path's stream for ``driver`` (and ``part``), as Python ints."""
+    return [((w0 << 64) | w1, (w2 << 64) | w3)
+            for w0, w1, w2, w3 in stream_words(seed, paths, driver, part).tolist()]
 
 
-def path_generator(seed: int, path: int, driver: str) -> np.random.Generator:
-    """A numpy Generator on one path's stream for one driver (for tests and reference loops)."""
+def path_generator(seed: int, path: int, driver: str, part: int = 0) -> np.random.Generator:
+    """A numpy Generator on one path's stream for one driver and part (for tests and reference loops)."""
     bit_generator = np.random.PCG64()
-    state, inc = stream_states(seed, np.array([path]), driver)[0]
+    state, inc = stream_states(seed, np.array([path]), driver, part)[0]
     bit_generator.state = {
         "bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0,
     }
@@ -184,25 +194,36 @@ def _fill(words: NDArray[np.uint64], z: NDArray[np.float64], u: NDArray[np.float
 
 
 def standard_normals(
-    seed: int, first_path: int, n_paths: int, driver: str, n_per_path: int
+    seed: int, first_path: int, n_paths: int, driver: str, n_per_path: int, part: int = 0
 ) -> NDArray[np.float64]:
     """Standard normal draws, shape (n_paths, n_per_path), row i from path ``first_path + i``.
 
-    Each path draws its numbers in order from the start of its own stream.
+    Each path draws its numbers in order from the start of its own stream (of ``driver``'s ``part``).
     """
-    z, _ = normals_then_uniforms(seed, first_path, n_paths, driver, n_per_path, 0)
+    z, _ = normals_then_uniforms(seed, first_path, n_paths, driver, n_per_path, 0, part)
     return z
 
 
+def uniforms(
+    seed: int, first_path: int, n_paths: int, driver: str, n_per_path: int, part: int = 0
+) -> NDArray[np.float64]:
+    """Uniform draws in [0, 1), shape (n_paths, n_per_path), row i from path ``first_path + i``, in order from the
+    start of its stream (of ``driver``'s ``part``)."""
+    _, u = normals_then_uniforms(seed, first_path, n_paths, driver, 0, n_per_path, part)
+    return u
+
+
 def normals_then_uniforms(
-    seed: int, first_path: int, n_paths: int, driver: str, n_normals: int, n_uniforms: int
+    seed: int, first_path: int, n_paths: int, driver: str, n_normals: int, n_uniforms: int, part: int = 0
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per path: ``n_normals`` standard normals, then ``n_uniforms`` uniforms in [0, 1), same stream
-    (numpy's ``standard_normal`` then ``random`` on ``path_generator``).
+    (numpy's ``standard_normal`` then ``random`` on ``path_generator``; ``part`` as in ``stream_words``).
 
-    Drawing the normals first keeps them identical whether or not the uniforms are used.
+    Drawing the normals first keeps them identical whether or not the uniforms are used; the uniforms' place in
+    the stream moves with ``n_normals``, so numbers of a day that must not move with the horizon come from a
+    part of their own.
     """
     z = np.empty((n_paths, n_normals), dtype=np.float64)
     u = np.empty((n_paths, n_uniforms), dtype=np.float64)
-    _fill(stream_words(seed, np.arange(first_path, first_path + n_paths), driver), z, u)
+    _fill(stream_words(seed, np.arange(first_path, first_path + n_paths), driver, part), z, u)
     return z, u
