@@ -94,3 +94,23 @@ def test_the_sweep_report_carries_the_data_attribution_and_the_shared_page(swept
     assert html.escape(CHAIN_TABLE_ATTRIBUTION) in assumptions  # beside the presets' market facts
     assert f"<style>{_CSS}</style>" in page  # the base template's head, as in the simulation report
     assert page.count("<nav>") == 1 and page.rstrip().endswith("</html>")
+
+
+def test_a_sweep_over_the_horizon_says_its_variants_end_on_different_days(tmp_path):
+    """Terminal figures of a 1-year and a 2-year variant are a year apart: the terminal, the JSON and the page say
+    so, with each variant's last day (2024-04-20 + 365 days = 2025-04-20; + 730 = 2026-04-20)."""
+    args = ["sweep", "default", "--set", "run.horizon_days=365,730", "--paths", "64", "--no-store",
+            "--policy", "sell_all"]
+    shown = CliRunner().invoke(app, [*args, "--out", str(tmp_path)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert ("The variants end on different days (v0 on 2025-04-20, v1 on 2026-04-20): each figure is at its own "
+            "horizon") in shown.output
+    page = (tmp_path / "sweep.html").read_text()
+    assert "v0 on 2025-04-20, v1 on 2026-04-20" in html.unescape(page)
+    as_json = json.loads(CliRunner().invoke(app, [*args, "--json"]).output)
+    assert [v["last_day"] for v in as_json["variants"]] == ["2025-04-20", "2026-04-20"]
+
+
+def test_a_sweep_that_ends_every_variant_on_one_day_says_nothing_of_horizons(swept):
+    assert set(swept.last_days()) == {"2026-04-20"} and swept.horizons_note() is None
+    assert "end on different days" not in render_sweep_report(swept)

@@ -88,6 +88,27 @@ class SweepResult:
         """One label per variant: its axis values (``power_price_usd_per_mwh=35, treasury_kind=hold_all``)."""
         return [", ".join(f"{self.axes[p]}={v}" for p, v in values.items()) for values in self.values]
 
+    def last_days(self) -> list[str]:
+        """Each variant's last simulated day, ``run.start_date + run.horizon_days`` (either of them an axis or the
+        base scenario's), ISO dates."""
+        run = self.scenario.run
+        return [(pd.Timestamp(values.get("run.start_date", run.start_date))
+                 + pd.Timedelta(days=int(values.get("run.horizon_days", run.horizon_days)))).date().isoformat()
+                for values in self.values]
+
+    def horizons_note(self) -> str | None:
+        """A sentence saying the variants end on different days (a sweep over ``run.horizon_days`` or
+        ``run.start_date``), so that no one reads a terminal figure of one against another's as the swept input's
+        effect alone; None when they all end on the same day."""
+        days = self.last_days()
+        distinct = sorted(set(days))
+        if len(distinct) < 2:
+            return None
+        shown = (", ".join(f"v{i} on {d}" for i, d in enumerate(days)) if len(days) <= 6
+                 else f"from {distinct[0]} to {distinct[-1]}")
+        return (f"The variants end on different days ({shown}): each figure is at its own horizon, so a difference "
+                "between two of them holds the days one runs past the other, not only the swept input.")
+
     def table(self, metric: str = "nav_usd", stat: str = "mean") -> pd.DataFrame:
         """One row per (variant, policy): the axis values and ``metric``'s ``stat``."""
         rows = self.summary[(self.summary["metric"] == metric) & (self.summary["stat"] == stat)]

@@ -125,7 +125,8 @@ def _emit(result, table, metric: str, as_json: bool, recorded, files: dict[str, 
         echo_json({
             "scenario": result.scenario.name, "seed": result.seed, "version": result.version,
             "n_paths": result.n_paths, "baseline_index": result.baseline_index,
-            "axes": result.axes, "variants": [{"variant": i, **v} for i, v in enumerate(result.values)],
+            "axes": result.axes, "variants": [{"variant": i, **v, "last_day": day}
+                                              for i, (v, day) in enumerate(zip(result.values, result.last_days()))],
             "summary": records(result.summary), "differences": records(diffs), "files": files,
             **recorded.to_dict(),
         })
@@ -144,6 +145,8 @@ def _emit(result, table, metric: str, as_json: bool, recorded, files: dict[str, 
                      fmt_metric(f"[{_unit(metric)}]", row.value), fmt_metric("[USD]", d["mean_difference"]),
                      fmt_metric("[USD]", d["standard_error"]))
     console.print(grid)
+    if result.horizons_note():
+        console.print(result.horizons_note(), markup=False)
     for path in files.values():
         console.print(f"wrote {path}")
     if recorded.describe():
