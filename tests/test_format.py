@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from hashpivot.cli import app
 from hashpivot.format import COMPARISON_METRICS, fmt_btc, fmt_metric, fmt_number, fmt_pct, fmt_usd, unit_of
+from hashpivot.policies.capacity import capacity_label
 from hashpivot.scenarios.toml import load_preset
 
 PATHS = "40"
@@ -80,6 +81,31 @@ def test_compare_fits_80_columns_with_whole_policy_names_and_wide_shows_every_co
             for word in m.short.split():  # a header may wrap onto two lines
                 assert word in header, m.short
     assert [line.split("│")[1].strip() for line in _table_lines(wide.stdout) if line.startswith("│")] == policies
+
+
+def test_plan_and_policy_labels_wrap_at_their_spaces_so_the_risk_columns_stay_in_80_columns():
+    """ai_pivot's rows are 'plan / policy' (up to 36 characters): whole on one line they left room for three figure
+    columns. Wrapped at their spaces (never inside a name) the grid keeps four: NAV p50, NAV p5 (which ranks before
+    the per-MW margins: the answer above the grid states what a MW earns), P(insolv.) and the mining margin."""
+    scenario = load_preset("ai_pivot")
+    labels = [f"{capacity_label(plan)} / {policy.label}" for plan in scenario.capacity_policies()
+              for policy in scenario.treasury_policies()]
+    result = CliRunner().invoke(app, ["compare", "ai_pivot", "--paths", PATHS, "--no-store"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert_fits_columns(result.stdout)
+    rows = _table_lines(result.stdout)
+    header = " ".join(line for line in rows if line.startswith("┃"))
+    for short in ("NAV p50", "NAV p5", "P(insolv.)", "mining p50"):  # whole labels left room for three of them
+        assert short in header, short
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in rows if line.startswith("│")]
+    joined = []
+    for cell in cells:  # a wrapped label's second line has every figure cell empty
+        if joined and not any(cell[1:]):
+            joined[-1] += " " + cell[0]
+        else:
+            joined.append(cell[0])
+    assert joined == labels and len(cells) > len(labels)  # whole names, some on two lines
+    assert "…" not in "".join(rows)
 
 
 def test_a_path_longer_than_the_terminal_is_printed_whole_on_a_line_of_its_own(tmp_path):

@@ -208,7 +208,7 @@ class Metric:
 #: Rows of every policy comparison (CLI, dashboard, ``runs diff``), in display order.
 COMPARISON_METRICS: tuple[Metric, ...] = (
     Metric("nav_usd", "p50", "NAV median [USD]", "NAV p50", 1),
-    Metric("nav_usd", "p5", "NAV p5 [USD]", "NAV p5", 4),
+    Metric("nav_usd", "p5", "NAV p5 [USD]", "NAV p5", 3),
     Metric("nav_usd", "p95", "NAV p95 [USD]", "NAV p95", 6),
     Metric("nav_usd", "mean", "NAV mean [USD]", "NAV mean", 0),
     Metric("nav_usd", "cvar5", "NAV CVaR 5% [USD]", "CVaR 5%", 7),
@@ -218,6 +218,6 @@ COMPARISON_METRICS: tuple[Metric, ...] = (
     Metric("cash_usd", "p50", "cash median [USD]", "cash p50", 0),
     Metric("insolvency", "probability", "P(insolvent) [fraction]", "P(insolv.)", 2),
     Metric("insolvency", "mean_day", "mean insolvency day [day]", "insolv. day", 0),
-    Metric("mining_margin_usd_per_mw_day", MARGIN_STAT, margin_label("mining"), "mining p50\nUSD/MW-day", 3),
-    Metric("ai_margin_usd_per_mw_day", MARGIN_STAT, margin_label("AI"), "AI p50\nUSD/MW-day", 3),
+    Metric("mining_margin_usd_per_mw_day", MARGIN_STAT, margin_label("mining"), "mining p50\nUSD/MW-day", 4),
+    Metric("ai_margin_usd_per_mw_day", MARGIN_STAT, margin_label("AI"), "AI p50\nUSD/MW-day", 4),
 )

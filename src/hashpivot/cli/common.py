@@ -370,7 +370,8 @@ def print_fitted(console, grid, dropped: Sequence[str], wide: bool) -> None:
 
 
 def comparison_grid(summary, policies: list[str], title: str, width: int, wide: bool = False):
-    """The terminal comparison grid (a row per policy, whole names) and the headers it left out: the columns of
+    """The terminal comparison grid (a row per policy, whole names; a 'plan / policy' label wraps at its spaces
+    when the grid would otherwise drop a column for it) and the headers it left out: the columns of
     :data:`hashpivot.format.COMPARISON_METRICS` with a terminal priority, all-missing ones left out, fitted to
     ``width`` by :func:`fitted_table`."""
     from hashpivot.analysis.compare import comparison_table
@@ -381,7 +382,7 @@ def comparison_grid(summary, policies: list[str], title: str, width: int, wide: 
                and any(v == v for v in table.loc[m.label])]
     columns = [("policy", "left", 0), *((m.short, "right", m.priority) for m in metrics)]
     rows = [[rich_text(p), *(fmt_metric(m.label, table.at[m.label, p]) for m in metrics)] for p in table.columns]
-    return fitted_table(title, columns, rows, width, wide)
+    return fitted_table(title, columns, rows, width, wide, wrap=(0,))
 
 
 def print_comparison(console, summary, win_rate, policies: list[str], title: str, wide: bool = False) -> None:
