@@ -106,6 +106,9 @@ def test_plan_and_policy_labels_wrap_at_their_spaces_so_the_risk_columns_stay_in
             joined.append(cell[0])
     assert joined == labels and len(cells) > len(labels)  # whole names, some on two lines
     assert "…" not in "".join(rows)
+    lines = result.stdout.splitlines()
+    grid = lines[:next(i for i, line in enumerate(lines) if line.startswith("└"))]
+    assert sum(line.startswith("├") for line in grid) == len(scenario.capacity_policies()) - 1  # a rule per plan
 
 
 def test_a_path_longer_than_the_terminal_is_printed_whole_on_a_line_of_its_own(tmp_path):

@@ -294,14 +294,16 @@ WideOpt = Annotated[bool, typer.Option("--wide", help="Show every column of the 
 
 
 def fitted_table(title: str, columns: Sequence[tuple[str, str, int]], rows: Sequence[Sequence[str]], width: int,
-                 wide: bool = False, wrap: Collection[int] = (), sections_by: int | None = None):
+                 wide: bool = False, wrap: Collection[int] = (), sections_by: int | None = None,
+                 groups: Sequence[str] | None = None):
     """A rich table that fits ``width`` characters without cutting a cell: ``columns`` are (header, justify,
     priority) with priority 0 always kept (names) and the highest dropped first until the table fits (none dropped
     when ``wide``); ``rows`` are already-formatted cells, one per column. Cells wrap only in the columns of index
     in ``wrap`` (a row's key, such as a long policy label, which may take two lines rather than go), and there at
     spaces only: the table fits when those columns fit their longest word. With ``sections_by``, a rule is drawn
-    between consecutive rows that differ in that column (the rows of one policy together). Returns the table and
-    the headers it dropped (in column order)."""
+    between consecutive rows that differ in that column (the rows of one policy together); with ``groups`` (a key
+    per row), between consecutive rows whose keys differ. Returns the table and the headers it dropped (in column
+    order)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -314,8 +316,9 @@ def fitted_table(title: str, columns: Sequence[tuple[str, str, int]], rows: Sequ
             header, justify, _priority = columns[j]
             grid.add_column(header, justify=justify, no_wrap=j not in wrap, width=fixed.get(j))
         for i, row in enumerate(rows):
-            last_of_group = (sections_by is not None and i + 1 < len(rows)
-                             and rows[i + 1][sections_by] != row[sections_by])
+            last_of_group = i + 1 < len(rows) and (
+                (sections_by is not None and rows[i + 1][sections_by] != row[sections_by])
+                or (groups is not None and groups[i + 1] != groups[i]))
             grid.add_row(*("\n".join(row[j].split(" ")) if words_on_lines and j in wrap else row[j] for j in keep),
                          end_section=last_of_group)
         return grid
@@ -382,7 +385,8 @@ def comparison_grid(summary, policies: list[str], title: str, width: int, wide: 
                and any(v == v for v in table.loc[m.label])]
     columns = [("policy", "left", 0), *((m.short, "right", m.priority) for m in metrics)]
     rows = [[rich_text(p), *(fmt_metric(m.label, table.at[m.label, p]) for m in metrics)] for p in table.columns]
-    return fitted_table(title, columns, rows, width, wide, wrap=(0,))
+    plans = [str(p).split(" / ")[0] if " / " in str(p) else "" for p in table.columns]
+    return fitted_table(title, columns, rows, width, wide, wrap=(0,), groups=plans if len(set(plans)) > 1 else None)
 
 
 def print_comparison(console, summary, win_rate, policies: list[str], title: str, wide: bool = False) -> None:
