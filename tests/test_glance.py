@@ -172,3 +172,13 @@ def test_an_ai_segment_the_best_policy_does_not_run_is_read_from_the_first_plan_
     rows = _margins_of(margins, "a", ["a", "b"])
     assert rows[["policy", "segment", "usd_per_mw_day"]].values.tolist() == [["a", "mining", 100.0],
                                                                             ["b", "gpu_cloud", 500.0]]
+
+
+@pytest.mark.parametrize(("failing_paths", "where"), [(0, "within"), (1, "above")])
+def test_a_run_of_one_policy_says_where_it_stands_against_the_limit_and_ranks_nothing(failing_paths, where):
+    # 10 paths of one policy; 1 failing is 10 %, above the 5 % limit.
+    days = {"solo": [-1] * (10 - failing_paths) + [400] * failing_paths}
+    g = glance(_result({"solo": [1.0] * 10}, days, {"solo": [50.0] * 10}), insolvency_limit_frac=0.05)
+    share = "0.0 %" if failing_paths == 0 else "10.0 %"
+    assert g.best_line() == (f"Policy: solo (P(insolvent) {share}), {where} the insolvency limit of 5.0 %; the only "
+                             "policy of this run, so nothing is ranked (compare it with others to rank it).")

@@ -164,6 +164,11 @@ class Glance:
 
     def best_line(self) -> str:
         limit = fmt_pct(self.insolvency_limit_frac)
+        if len(self.insolvent_frac) == 1:  # nothing to rank it against: say where it stands against the limit
+            (only, frac), = self.insolvent_frac.items()
+            where = "within" if self.best == only else "above"
+            return (f"Policy: {only} (P(insolvent) {fmt_pct(frac)}), {where} the insolvency limit of {limit}; the "
+                    "only policy of this run, so nothing is ranked (compare it with others to rank it).")
         if self.best is None:
             worst_ok = self.least_insolvent
             return (f"Best policy: none keeps the chance of insolvency at or below {limit}; the least insolvent is "
