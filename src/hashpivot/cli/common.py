@@ -191,6 +191,10 @@ NameOpt = Annotated[str | None, typer.Option("--name", metavar="TEXT", help="Nam
 DataOpt = Annotated[
     Path | None, typer.Option("--data", metavar="PATH", help="Chain table for bootstrap prices (default $HASHPIVOT_DATA).")
 ]
+#: ``--data`` of the commands that read the chain table itself (a replay, a deal's mining margin on its dates).
+ChainDataOpt = Annotated[
+    Path | None, typer.Option("--data", metavar="PATH", help="The chain table (default $HASHPIVOT_DATA).")
+]
 CheckOpt = Annotated[bool, typer.Option("--check", help="Assert BTC and cash conservation every day (slower).")]
 WorkersOpt = Annotated[
     int | None,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hashpivot.cli.common import DataOpt, DebugOpt, JsonOpt, echo_json, exit_on_error, fmt_usd, rich_console
+from hashpivot.cli.common import ChainDataOpt, DebugOpt, JsonOpt, echo_json, exit_on_error, fmt_usd, rich_console
 
 
 def parse_percent(name: str, text: str) -> float:
@@ -43,7 +43,7 @@ def deal(
     date_to: Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last day of mining's comparison.")] = None,
     efficiency: Annotated[float, typer.Option("--efficiency", metavar="J/TH", help="Miners compared (J/TH).")] = 20.0,
     power_price: Annotated[float, typer.Option("--power-price", metavar="USD/MWh", help="Miners' power price.")] = 45.0,
-    data: DataOpt = None,
+    data: ChainDataOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:

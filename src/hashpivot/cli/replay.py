@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 
 from hashpivot.cli.common import (
+    ChainDataOpt,
     CheckOpt,
-    DataOpt,
     DebugOpt,
     JsonOpt,
     WideOpt,
@@ -46,7 +46,7 @@ def replay(
                                          help="A preset (e.g. riot, riot_2024q2, default) or a scenario TOML file.")],
     date_from: Annotated[str, typer.Option("--from", metavar="DATE", help="First day replayed, YYYY-MM-DD.")],
     date_to: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day replayed, YYYY-MM-DD.")],
-    data: DataOpt = None,
+    data: ChainDataOpt = None,
     policy: Annotated[str | None, typer.Option("--policy", metavar="NAME", help="Treasury policy (default: the scenario's).")] = None,
     check: CheckOpt = False,
     against_reports: Annotated[bool, typer.Option(
