@@ -349,6 +349,22 @@ def test_policies_share_random_numbers(data):
             np.testing.assert_array_equal(alone[name].values[0], together[name].values[k], err_msg=name)
 
 
+@pytest.mark.parametrize("name", ["corz_2024q2", "ai_pivot"])
+def test_capacity_plans_share_random_numbers(name):
+    """Each capacity plan's paths are the same alone or beside the others: corz_2024q2's plans hold leases whose
+    tenants may default (tenant draws by project, each from its own part of the stream), ai_pivot's a lease and a
+    GPU cloud."""
+    data = load_preset(name).model_dump(mode="python", exclude_none=True)
+    data["run"].update(n_paths=30, horizon_days=900, store_paths=5)
+    scenario = from_dict(data)
+    together = simulate(scenario, check_invariants=True).dataset
+    k = len(scenario.treasury_policies())
+    for i, plan in enumerate(scenario.capacity_policies()):
+        alone = simulate(scenario, capacity=[plan], check_invariants=True).dataset
+        for var in RAW_TERMINAL + ("insolvent_day",):
+            np.testing.assert_array_equal(alone[var].values, together[var].values[i * k:(i + 1) * k], err_msg=var)
+
+
 def test_chunk_1000_vs_50000_on_2000_paths():
     """The acceptance case: 2,000 paths in chunks of 1,000 or in one chunk of 50,000 (RM1 preset)."""
     data = load_preset("rm1").model_dump(mode="python")
