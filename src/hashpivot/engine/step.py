@@ -461,7 +461,7 @@ def _run_paths(market, company, code, params, month_days, check, out, work, days
                     stages.store_month(st, ps, fs, company, market, out.monthly, p, 0, 0)
                 m = 1
         # Kept in locals in the loop (its hottest lines), in the state between spans: the discount factor, the
-        # discounted flows, and the equity issued as of the last operating day (start_path zeroes all three).
+        # discounted flows, and the equity issued as of the last operating day (1, 0 and 0 from start_path).
         discount = st[S_DISCOUNT_FACTOR]
         pv_flows = st[S_PV_FLOWS_USD]
         equity_prev = st[S_EQUITY_RAISED_USD] + st[S_CONVERTED_USD]
