@@ -4,11 +4,13 @@ preset), the main capacity plan and treasury policy of a scenario, and re-simula
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 from store_helpers import N_PATHS, save, tiny_result, tiny_scenario
 
 from hashpivot import api
+from hashpivot._version import __version__
 from hashpivot.errors import ScenarioError
 from hashpivot.io.store import RunStore, StoreError
 from hashpivot.scenarios.toml import from_dict, load_preset, preset_names, resolve_company, to_toml
@@ -71,3 +73,10 @@ def test_resimulate_refuses_numbers_that_do_not_reproduce(store):
     summary.loc[0, "value"] = summary.loc[0, "value"] * 1.01 + 1.0
     with pytest.raises(StoreError, match=r"re-simulating run 1 \(recorded by hashpivot .*\) did not reproduce"):
         api.resimulate(dataclasses.replace(stored, summary=summary))
+    # Recorded by the version running: the message points at the chain table; by another, at the version.
+    with pytest.raises(StoreError, match=rf"this is {re.escape(__version__)}: the same version: was --data"):
+        api.resimulate(dataclasses.replace(stored, summary=summary))
+    older = dataclasses.replace(stored.info, version="0.0.1")
+    with pytest.raises(StoreError, match=rf"recorded by hashpivot 0\.0\.1; this is {re.escape(__version__)}: "
+                                         "another version's numbers"):
+        api.resimulate(dataclasses.replace(stored, summary=summary, info=older))

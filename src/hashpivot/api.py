@@ -610,8 +610,12 @@ def resimulate(stored, *, data: str | Path | None = None, progress: Callable[[in
     extra = {"capacity": plans} if plans else {}
     result = run(scenario, policies=treasury, data=data, progress=progress, **extra)
     if not _same_summary(result, stored):
-        raise StoreError(f"re-simulating run {info.run_id} (recorded by hashpivot {info.version}) did not "
-                         "reproduce its stored summary")
+        from hashpivot._version import __version__
+
+        why = ("another version's numbers" if info.version != __version__
+               else "the same version: was --data the chain table it used?")
+        raise StoreError(f"re-simulating run {info.run_id} (recorded by hashpivot {info.version}; this is "
+                         f"{__version__}: {why}) did not reproduce its stored summary")
     return result
 
 
