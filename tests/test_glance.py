@@ -180,5 +180,26 @@ def test_a_run_of_one_policy_says_where_it_stands_against_the_limit_and_ranks_no
     days = {"solo": [-1] * (10 - failing_paths) + [400] * failing_paths}
     g = glance(_result({"solo": [1.0] * 10}, days, {"solo": [50.0] * 10}), insolvency_limit_frac=0.05)
     share = "0.0 %" if failing_paths == 0 else "10.0 %"
-    assert g.best_line() == (f"Policy: solo (P(insolvent) {share}), {where} the insolvency limit of 5.0 %; the only "
-                             "policy of this run, so nothing is ranked (compare it with others to rank it).")
+    assert g.best_line().startswith(f"Policy: solo (P(insolvent) {share}), {where} the insolvency limit of 5.0 %; "
+                                    "the only policy of this run, so nothing is ranked (compare it with others to "
+                                    "rank it).")
+    # 1 of 10: 0.05 from the limit, under 2 x sqrt(0.1 x 0.9 / 10) = 0.19, so not settled; 0 of 10: settled.
+    assert ("lies within 2 standard errors" in g.best_line()) == (failing_paths == 1)
+
+
+def test_a_share_of_insolvent_paths_within_two_standard_errors_of_the_limit_says_it_is_not_settled():
+    # 100 paths. "near" fails on 4: p = 0.04, standard error sqrt(0.04 x 0.96 / 100) = 0.0196; the 5 % limit is
+    # 0.01 away, under 2 x 0.0196 = 0.039: not settled. "safe" fails on none: standard error 0, settled.
+    nav = {"near": [2.0] * 100, "safe": [1.0] * 100}
+    days = {"near": [-1] * 96 + [400] * 4, "safe": [-1] * 100}
+    g = glance(_result(nav, days, {p: [10.0] * 100 for p in nav}), insolvency_limit_frac=0.05)
+    assert g.best == "near"
+    assert g.best_line().endswith(" Its 4.0 % lies within 2 standard errors (2.0 % each, on 100 paths) of the "
+                                  "limit: more paths would settle which side of it the policy is on.")
+    assert g.near_limit("safe") == ""
+    # At a 15 % limit, 0.11 away from 0.04 (over 0.039): settled, and the line says nothing of it.
+    assert "standard errors" not in glance(_result(nav, days, {p: [10.0] * 100 for p in nav}),
+                                           insolvency_limit_frac=0.15).best_line()
+    # Above the limit, the least insolvent policy the same way: 6 of 100 against 5 % (0.01 < 2 x 0.0237).
+    over = glance(_result({"x": [1.0] * 100}, {"x": [-1] * 94 + [300] * 6}, {"x": [10.0] * 100}), 0.05)
+    assert over.best is None and "Its 6.0 % lies within 2 standard errors (2.4 % each" in over.best_line()

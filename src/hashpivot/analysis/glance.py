@@ -168,20 +168,33 @@ class Glance:
             (only, frac), = self.insolvent_frac.items()
             where = "within" if self.best == only else "above"
             return (f"Policy: {only} (P(insolvent) {fmt_pct(frac)}), {where} the insolvency limit of {limit}; the "
-                    "only policy of this run, so nothing is ranked (compare it with others to rank it).")
+                    "only policy of this run, so nothing is ranked (compare it with others to rank it)."
+                    + self.near_limit(only))
         if self.best is None:
             worst_ok = self.least_insolvent
             return (f"Best policy: none keeps the chance of insolvency at or below {limit}; the least insolvent is "
-                    f"{worst_ok} at {fmt_pct(self.insolvent_frac[worst_ok])}, so no recommendation under this limit.")
+                    f"{worst_ok} at {fmt_pct(self.insolvent_frac[worst_ok])}, so no recommendation under this limit."
+                    + self.near_limit(worst_ok))
         head = (f"Best policy under an insolvency limit of {limit}: {self.best} "
                 f"(P(insolvent) {fmt_pct(self.insolvent_frac[self.best])}")
         if self.lead is None:
-            return head + "; the only policy within the limit)."
+            return head + "; the only policy within the limit)." + self.near_limit(self.best)
         lead = self.lead
         evidence = (f"beats {lead.runner_up} on {fmt_pct(lead.win_frac)} of paths in NAV per share "
                     f"({lead.wins:,} ahead, {lead.losses:,} behind, z = {lead.z:.1f})")
         verdict = "within noise of the runner-up" if lead.within_noise else "a lead beyond noise"
-        return f"{head}); it {evidence}: {verdict}."
+        return f"{head}); it {evidence}: {verdict}." + self.near_limit(self.best)
+
+    def near_limit(self, policy: str) -> str:
+        """A sentence (with a leading space) when ``policy``'s share of insolvent paths p lies within two standard
+        errors of the limit, ``|p - limit| < 2 sqrt(p (1 - p) / n)`` (the binomial standard error of a share of n
+        paths), so that which side of the limit it lies on is not settled by this run; else ''."""
+        p = self.insolvent_frac[policy]
+        se = math.sqrt(p * (1.0 - p) / self.n_paths)
+        if not abs(p - self.insolvency_limit_frac) < 2.0 * se:
+            return ""
+        return (f" Its {fmt_pct(p)} lies within 2 standard errors ({fmt_pct(se)} each, on {self.n_paths:,} paths) "
+                "of the limit: more paths would settle which side of it the policy is on.")
 
     def failure_line(self) -> str:
         f = self.failure
