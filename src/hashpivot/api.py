@@ -605,8 +605,11 @@ def resimulate(stored, *, data: str | Path | None = None, progress: Callable[[in
         raise StoreError(f"run {info.run_id} is a sweep of {len(info.policies)} variant rows; allowed: its tables "
                          "(--format xlsx, csv or parquet), or run 'hashpivot sweep' again for its numbers")
     # Stored labels are "plan / policy" when the run compared capacity plans, else the policy's label.
-    treasury = list(dict.fromkeys(p.split(" / ")[-1] for p in info.policies))
-    plans = list(dict.fromkeys(p.split(" / ")[0] for p in info.policies if " / " in p))
+    from hashpivot.engine.result import split_label
+
+    pairs = [split_label(p) for p in info.policies]
+    treasury = list(dict.fromkeys(policy for _, policy in pairs))
+    plans = list(dict.fromkeys(plan for plan, _ in pairs if plan is not None))
     extra = {"capacity": plans} if plans else {}
     result = run(scenario, policies=treasury, data=data, progress=progress, **extra)
     if not _same_summary(result, stored):

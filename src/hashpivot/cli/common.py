@@ -382,6 +382,7 @@ def comparison_grid(summary, policies: list[str], title: str, width: int, wide: 
     :data:`hashpivot.format.COMPARISON_METRICS` with a terminal priority, all-missing ones left out, fitted to
     ``width`` by :func:`fitted_table`."""
     from hashpivot.analysis.compare import comparison_table
+    from hashpivot.engine.result import split_label
     from hashpivot.format import COMPARISON_METRICS
 
     table = comparison_table(summary)
@@ -389,7 +390,7 @@ def comparison_grid(summary, policies: list[str], title: str, width: int, wide: 
                and any(v == v for v in table.loc[m.label])]
     columns = [("policy", "left", 0), *((m.short, "right", m.priority) for m in metrics)]
     rows = [[rich_text(p), *(fmt_metric(m.label, table.at[m.label, p]) for m in metrics)] for p in table.columns]
-    plans = [str(p).split(" / ")[0] if " / " in str(p) else "" for p in table.columns]
+    plans = [split_label(str(p))[0] for p in table.columns]
     return fitted_table(title, columns, rows, width, wide, wrap=(0,), groups=plans if len(set(plans)) > 1 else None)
 
 

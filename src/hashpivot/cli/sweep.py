@@ -145,8 +145,9 @@ def _emit(result, table, metric: str, as_json: bool, recorded, files: dict[str, 
                      fmt_metric(f"[{_unit(metric)}]", row.value), fmt_metric("[USD]", d["mean_difference"]),
                      fmt_metric("[USD]", d["standard_error"]))
     console.print(grid)
-    if result.horizons_note():
-        console.print(result.horizons_note(), markup=False)
+    horizons = result.horizons_note()
+    if horizons:
+        console.print(horizons, markup=False)
     for path in files.values():
         console.print(f"wrote {path}")
     if recorded.describe():

@@ -51,6 +51,19 @@ AI_SEGMENTS = SEGMENTS[1:]
 #: per-path arrays would not fit on the client, and every sweep): what its summary, win rates, sweep finals and
 #: report's insolvency curves read.
 FINALS = SUMMARY_INPUTS
+#: Between the capacity plan and the treasury policy in a result's policy label, when the run compared several plans.
+LABEL_SEPARATOR = " / "
+
+
+def split_label(label: str) -> tuple[str | None, str]:
+    """(capacity plan, treasury policy) of a result's policy label: ``"plan / policy"`` when the run compared
+    several plans, else the policy alone with plan None.
+
+    >>> split_label("lease_200mw / sell_all"), split_label("hold_all")
+    (('lease_200mw', 'sell_all'), (None, 'hold_all'))
+    """
+    plan, separator, policy = label.rpartition(LABEL_SEPARATOR)
+    return (plan, policy) if separator else (None, label)
 
 
 @dataclass(frozen=True)
@@ -124,7 +137,7 @@ class SimResult:
         from hashpivot.scenarios.toml import to_toml
 
         several_plans = len({capacity_label(plan) for plan, _ in combos}) > 1
-        labels = [f"{capacity_label(plan)} / {policy.label}" if several_plans else policy.label
+        labels = [f"{capacity_label(plan)}{LABEL_SEPARATOR}{policy.label}" if several_plans else policy.label
                   for plan, policy in combos]
         run = scenario.run
         dates = pd.Timestamp(run.start_date) + pd.to_timedelta(month_days, unit="D")

@@ -45,7 +45,7 @@ from hashpivot.engine.step import (
 )
 from hashpivot.errors import HashpivotError
 from hashpivot.policies.capacity import PROJECT_GPU_CLOUD, capacity_label
-from hashpivot.processes.random import uniforms
+from hashpivot.processes.random import uniforms_by_part
 
 
 def month_end_days(start: pd.Timestamp | str, horizon_days: int) -> np.ndarray:
@@ -522,8 +522,7 @@ def _tenant_uniforms(scenario, company_arrays, first: int, count: int) -> np.nda
     if not np.any(hazards > 0):
         return np.ones((1, 1, 1))
     n_cols = scenario.run.horizon_days + 1
-    return np.stack([uniforms(scenario.run.seed, first, count, "tenant", n_cols, part=k)
-                     for k in range(len(hazards))], axis=1)
+    return uniforms_by_part(scenario.run.seed, first, count, "tenant", n_cols, len(hazards))
 
 
 def renewal_draws(company_arrays, horizon_days: int) -> int:
@@ -547,5 +546,4 @@ def _renewal_uniforms(scenario, company_arrays, first: int, count: int) -> np.nd
     if n_draws == 0:
         return np.ones((1, 1, 1))
     n_proj = len(company_arrays.specs)
-    return np.stack([uniforms(scenario.run.seed, first, count, "renewal", n_draws, part=k)
-                     for k in range(n_proj)], axis=1)
+    return uniforms_by_part(scenario.run.seed, first, count, "renewal", n_draws, n_proj)

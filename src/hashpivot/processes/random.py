@@ -213,6 +213,15 @@ def uniforms(
     return u
 
 
+def uniforms_by_part(
+    seed: int, first_path: int, n_paths: int, driver: str, n_per_path: int, n_parts: int
+) -> NDArray[np.float64]:
+    """``uniforms`` of parts ``0 .. n_parts - 1`` of ``driver``'s streams side by side, shape (n_paths, n_parts,
+    n_per_path): one array per project (tenant defaults, renewals), each from a part of its own."""
+    return np.stack([uniforms(seed, first_path, n_paths, driver, n_per_path, part=k) for k in range(n_parts)],
+                    axis=1)
+
+
 def normals_then_uniforms(
     seed: int, first_path: int, n_paths: int, driver: str, n_normals: int, n_uniforms: int, part: int = 0
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -91,9 +91,9 @@ def _what_section(result, n_paths: int) -> str:
     note = (f'<p class="note">{result.n_variants} variants ({tpl.esc(how)}), each on the same {n_paths:,} paths: path '
             "<i>i</i> of every variant faces the same prices, hashrate and fees, so differences between variants are "
             f"paired. Baseline: v{result.baseline_index} ({tpl.esc(_labels(result)[result.baseline_index])}).</p>")
-    if result.horizons_note():
-        note += f'<p class="note">{tpl.esc(result.horizons_note())}</p>'
-
+    horizons = result.horizons_note()
+    if horizons:
+        note += f'<p class="note">{tpl.esc(horizons)}</p>'
     return tpl.section("sweep", "What was swept", note + tpl.table(("field", "axis", "values"), rows))
 
 
