@@ -58,13 +58,47 @@ def test_resimulate_reproduces_a_stored_run(store):
 
 
 def test_resimulate_keeps_the_capacity_plans_of_the_run(store):
-    data = load_preset("ai_pivot").model_dump(mode="python")
-    data["run"].update(horizon_days=60, n_paths=8, store_paths=8, chunk_paths=8)
-    scenario = from_dict(data, "short ai_pivot")
+    scenario = _short_ai_pivot()
     original = api.run(scenario, policies=["sell_all", "hold_all"], capacity=["lease_200mw", "gpu_cloud_10mw"])
     assert " / " in original.policies[0]  # several plans: labels are "plan / policy"
     stored = store.get_run(save(store, original))
     assert api.resimulate(stored).policies == original.policies
+
+
+def _short_ai_pivot():
+    data = load_preset("ai_pivot").model_dump(mode="python")
+    data["run"].update(horizon_days=60, n_paths=8, store_paths=8, chunk_paths=8)
+    return from_dict(data, "short ai_pivot")
+
+
+@pytest.mark.parametrize("plan", [None, "gpu_cloud_10mw"])
+def test_resimulate_runs_the_one_plan_of_a_run_of_one_plan_among_several(store, plan):
+    # One plan of several: its labels carry no plan ("hold_all"), so the store keeps the plan (the main one, or
+    # the one chosen); re-simulating every plan would give other rows.
+    scenario = _short_ai_pivot()
+    policies, main_plan = api.main_selectors(scenario)
+    assert len(scenario.capacity_policies()) > 1
+    original = api.run(scenario, policies=policies, capacity=main_plan if plan is None else [plan])
+    assert " / " not in original.policies[0]
+    stored = store.get_run(save(store, original))
+    assert stored.info.capacity == (main_plan if plan is None else [plan])
+    again = api.resimulate(stored)
+    assert again.policies == original.policies
+    assert again.summary.reset_index(drop=True).equals(original.summary.reset_index(drop=True))
+
+
+def test_a_run_recorded_without_its_plan_resimulates_under_the_main_one(store):
+    scenario = _short_ai_pivot()
+    policies, main_plan = api.main_selectors(scenario)
+    original = api.run(scenario, policies=policies, capacity=main_plan)
+    stored = store.get_run(save(store, original))
+    old = dataclasses.replace(stored, info=dataclasses.replace(stored.info, capacity=None))  # a schema-1 row
+    assert api.resimulate(old).summary.reset_index(drop=True).equals(original.summary.reset_index(drop=True))
+    other = store.get_run(save(store, api.run(scenario, policies=policies, capacity=["gpu_cloud_10mw"])))
+    old_other = dataclasses.replace(other, info=dataclasses.replace(other.info, capacity=None))
+    with pytest.raises(StoreError, match=rf"it ran one capacity plan the store did not keep, not the main one "
+                                         rf"\({main_plan[0]}\)\?"):
+        api.resimulate(old_other)
 
 
 def test_resimulate_refuses_numbers_that_do_not_reproduce(store):

@@ -158,6 +158,7 @@ def test_runs_show(runner, two_runs):
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
     assert "run 1 'base'" in text and f"{N_PATHS} paths, seed 11" in text
+    assert "scenario default, capacity plan all_mining, 75 days" in text  # its one plan, named
     for policy in tiny_result().policies:
         assert policy in result.stdout
     latest = runner.invoke(app, ["runs", "show", "latest"])
@@ -168,6 +169,7 @@ def test_runs_show_json(runner, two_runs):
     payload = _json(runner.invoke(app, ["runs", "show", "1", "--json"]))
     result = tiny_result()
     assert payload["run"]["run_id"] == 1 and payload["scenario"] == result.scenario_toml
+    assert payload["run"]["capacity"] == ["all_mining"]
     expected = result.summary.to_dict(orient="records")
     got = pd.DataFrame(payload["summary"])
     assert got[["policy", "metric", "stat"]].to_dict(orient="records") == [
@@ -259,7 +261,7 @@ def test_report_html_resimulates_the_stored_run(runner, two_runs, tmp_path, monk
     assert 'id="hashpivot-data"' in page and "seed 11" in page
 
 
-def test_report_refuses_html_when_the_numbers_do_not_reproduce(runner, two_runs, store_path):
+def test_report_refuses_html_when_the_numbers_do_not_reproduce(runner, two_runs, store_path, tmp_path):
     import duckdb
 
     con = duckdb.connect(str(store_path))
@@ -269,6 +271,12 @@ def test_report_refuses_html_when_the_numbers_do_not_reproduce(runner, two_runs,
     con.close()
     result = runner.invoke(app, ["report", "1", "--format", "html"])
     assert_bad_input(result, "did not reproduce its stored summary", "--format xlsx, csv or parquet")
+    # with the tables asked for too (before or after html): nothing written, not the tables without the report
+    for formats in (["csv", "html"], ["html", "csv"]):
+        out = tmp_path / "-".join(formats)
+        args = [a for f in formats for a in ("--format", f)]
+        assert_bad_input(runner.invoke(app, ["report", "1", *args, "--out", str(out)]), "did not reproduce")
+        assert not out.exists()
 
 
 @pytest.mark.parametrize(("args", "words"), [

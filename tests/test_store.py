@@ -151,6 +151,61 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path):
         RunStore(tmp_path).check()
 
 
+#: The run store as hashpivot wrote it before its schema 2 (no ``runs.capacity``), written out here by hand.
+SCHEMA_1 = (
+    "CREATE TABLE store_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    "INSERT INTO store_meta VALUES ('schema_version', '1')",
+    "CREATE SEQUENCE run_id_seq START 1",
+    """CREATE TABLE runs (run_id BIGINT PRIMARY KEY, created_utc TIMESTAMP NOT NULL, name VARCHAR,
+        scenario_name VARCHAR NOT NULL, scenario_toml VARCHAR NOT NULL, seed BIGINT NOT NULL,
+        version VARCHAR NOT NULL, n_paths BIGINT NOT NULL, n_samples BIGINT NOT NULL, horizon_days BIGINT NOT NULL,
+        policies VARCHAR[] NOT NULL)""",
+    "CREATE TABLE summary (run_id BIGINT NOT NULL, ord INTEGER NOT NULL, policy VARCHAR NOT NULL, "
+    "metric VARCHAR NOT NULL, stat VARCHAR NOT NULL, value DOUBLE)",
+    "CREATE TABLE win_rate (run_id BIGINT NOT NULL, ord INTEGER NOT NULL, policy VARCHAR NOT NULL, "
+    "versus VARCHAR NOT NULL, value DOUBLE)",
+    "CREATE TABLE fan (run_id BIGINT NOT NULL, ord INTEGER NOT NULL, policy VARCHAR, variable VARCHAR NOT NULL, "
+    "date DATE NOT NULL, day INTEGER NOT NULL, p5 DOUBLE, p25 DOUBLE, p50 DOUBLE, p75 DOUBLE, p95 DOUBLE)",
+    "INSERT INTO runs VALUES (nextval('run_id_seq'), TIMESTAMP '2026-01-02 03:04:05', 'old', 'tiny', 'x = 1', 11, "
+    "'0.1.0', 24, 24, 75, ['sell_all'])",
+)
+
+
+def test_a_schema_1_store_is_read_as_it_is_and_gains_the_plans_column_when_written(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in SCHEMA_1:
+        con.execute(statement)
+    con.close()
+    store = RunStore(path)
+    (old,) = store.list_runs()  # read-only: the file is not changed
+    assert (old.run_id, old.name, old.policies, old.capacity) == (1, "old", ["sell_all"], None)
+    assert store.get_run(1).info.capacity is None
+    new_id = save(store, tiny_result())
+    assert new_id == 2
+    assert store.get_run(1).info == old
+    assert store.get_run(2).info.capacity == ["all_mining"]
+    assert store.get_run(2).info.to_dict()["capacity"] == ["all_mining"]
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    finally:
+        con.close()
+
+
+def test_a_store_of_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "new.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in SCHEMA_1:
+        con.execute(statement)
+    con.execute("UPDATE store_meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(StoreError, match=r"written by a newer hashpivot \(schema 3, this one reads 2\)"):
+        RunStore(path).list_runs()
+    with pytest.raises(StoreError, match=r"written by a newer hashpivot \(schema 3, this one reads 2\)"):
+        save(RunStore(path), tiny_result())
+
+
 def test_store_location_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HASHPIVOT_STORE", str(tmp_path / "env.duckdb"))
     assert default_store_path() == tmp_path / "env.duckdb"

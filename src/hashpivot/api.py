@@ -609,13 +609,21 @@ def resimulate(stored, *, data: str | Path | None = None, progress: Callable[[in
 
     pairs = [split_label(p) for p in info.policies]
     treasury = list(dict.fromkeys(policy for _, policy in pairs))
-    plans = list(dict.fromkeys(plan for plan, _ in pairs if plan is not None))
+    guessed = info.capacity is None and len(scenario.capacity_policies()) > 1 and all(p is None for p, _ in pairs)
+    if info.capacity is not None:
+        plans = list(info.capacity)
+    elif guessed:  # recorded before the store kept its plan: one plan of several, the main one unless chosen
+        plans = main_selectors(scenario)[1]
+    else:
+        plans = list(dict.fromkeys(plan for plan, _ in pairs if plan is not None))
     extra = {"capacity": plans} if plans else {}
     result = run(scenario, policies=treasury, data=data, progress=progress, **extra)
     if not _same_summary(result, stored):
         from hashpivot._version import __version__
 
         why = ("another version's numbers" if info.version != __version__
+               else f"the same version: it ran one capacity plan the store did not keep, not the main one "
+                    f"({plans[0]})?" if guessed
                else "the same version: was --data the chain table it used?")
         raise StoreError(f"re-simulating run {info.run_id} (recorded by hashpivot {info.version}; this is "
                          f"{__version__}: {why}) did not reproduce its stored summary")

@@ -144,7 +144,9 @@ def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False
             return
         console = rich_console()
         label = f" '{rich_text(info.name)}'" if info.name else ""
-        console.print(f"[bold]run {info.run_id}{label}[/bold]: scenario {rich_text(info.scenario_name)}, "
+        # one plan: the policies' labels do not name it ("plan / policy" when the run compared several)
+        plan = f"capacity plan {rich_text(info.capacity[0])}, " if info.capacity and len(info.capacity) == 1 else ""
+        console.print(f"[bold]run {info.run_id}{label}[/bold]: scenario {rich_text(info.scenario_name)}, {plan}"
                       f"{info.horizon_days:,} days, recorded {_when(info)} by hashpivot {info.version}")
         print_comparison(console, stored.summary, stored.win_rate, info.policies,
                           comparison_title(info.n_paths, info.seed, len(info.policies)), wide=wide)
@@ -318,11 +320,12 @@ def report(
         stored = _store(store).get_run(run_id)
         folder = out if out is not None else Path("reports") / f"run-{stored.info.run_id}"
         files: dict[str, list[Path]] = {}
+        # re-simulate before writing anything: a run that does not reproduce leaves no file of this call behind
+        result = _resimulate(stored, data, quiet=as_json) if "html" in chosen else None
         table_formats = [f for f in chosen if f != "html"]
         if table_formats:
             files.update(export_tables(stored.tables(), table_formats, folder))
-        if "html" in chosen:
-            result = _resimulate(stored, data, quiet=as_json)
+        if result is not None:
             files.update(export_result(result, folder, ["html"]))
         files = {f: files[f] for f in chosen}
         if as_json:

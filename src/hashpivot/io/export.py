@@ -190,6 +190,8 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _text(value: Any) -> str:
+    if value is None:  # a fact the run does not have (no name, a plan not recorded): an empty cell, not "None"
+        return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):

@@ -47,7 +47,9 @@ DEFAULT_BUSY_TIMEOUT_S = 15.0
 #: First and longest pause between two tries to open a locked store. [s]
 FIRST_BACKOFF_S = 0.01
 MAX_BACKOFF_S = 0.5
-SCHEMA_VERSION = 1
+#: 2 added ``runs.capacity`` (the capacity plans a run simulated); a schema-1 store gains the column, empty for
+#: its old runs, the first time this version writes to it.
+SCHEMA_VERSION = 2
 
 #: Test seam: called inside the write transaction after each table is inserted, with the table name
 #: ("runs", "summary", "win_rate", "fan"). Tests set it in a child process to stop mid-write.
@@ -60,6 +62,8 @@ _SCHEMA = (
         run_id BIGINT PRIMARY KEY, created_utc TIMESTAMP NOT NULL, name VARCHAR, scenario_name VARCHAR NOT NULL,
         scenario_toml VARCHAR NOT NULL, seed BIGINT NOT NULL, version VARCHAR NOT NULL, n_paths BIGINT NOT NULL,
         n_samples BIGINT NOT NULL, horizon_days BIGINT NOT NULL, policies VARCHAR[] NOT NULL)""",
+    # schema 2; a schema-1 store's old runs keep NULL (their plan is read from their labels, or is the main one)
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS capacity VARCHAR[]",
     """CREATE TABLE IF NOT EXISTS summary (
         run_id BIGINT NOT NULL, ord INTEGER NOT NULL, policy VARCHAR NOT NULL, metric VARCHAR NOT NULL,
         stat VARCHAR NOT NULL, value DOUBLE)""",
@@ -130,6 +134,8 @@ class RunInfo:
     n_samples: int
     horizon_days: int
     policies: list[str]
+    #: The labels of the capacity plans it simulated, in order (None: recorded before the store kept them).
+    capacity: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,6 +143,7 @@ class RunInfo:
             "name": self.name, "scenario_name": self.scenario_name, "seed": self.seed, "version": self.version,
             "n_paths": self.n_paths, "n_samples": self.n_samples, "horizon_days": self.horizon_days,
             "policies": list(self.policies),
+            "capacity": None if self.capacity is None else list(self.capacity),
         }
 
 
@@ -158,6 +165,7 @@ class StoredRun:
 
         meta = self.info.to_dict()
         meta["policies"] = ", ".join(self.info.policies)
+        meta["capacity"] = None if self.info.capacity is None else ", ".join(self.info.capacity)
         return RunTables(self.summary, self.fan, self.win_rate, self.scenario_toml, meta)
 
 
@@ -289,7 +297,7 @@ class RunStore:
         try:
             for statement in _SCHEMA:
                 con.execute(statement)
-            con.execute("INSERT OR IGNORE INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            con.execute("INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
             con.commit()
         except BaseException:
             con.rollback()
@@ -430,10 +438,12 @@ class RunStore:
             str(result.version), int(result.dataset.sizes.get("path", result.dataset.attrs.get("n_paths", 0))),
             int(result.dataset.sizes.get("sample", 0)),
             int(scenario.run.horizon_days), policies,
+            _plans_run(result),
         ]
         with self._transaction() as con:
             run_id = int(con.execute("SELECT nextval('run_id_seq')").fetchone()[0])
-            con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [run_id, *meta])
+            con.execute(f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [run_id, *meta])
             _hook("runs")
             con.register("summary_df", summary)
             con.execute("INSERT INTO summary SELECT ?, ord, policy, metric, stat, value FROM summary_df", [run_id])
@@ -465,7 +475,7 @@ class RunStore:
         with self._reader() as con:
             if con is None or not _has_runs_table(con):
                 return []
-            sql = f"SELECT {_INFO_COLUMNS} FROM runs ORDER BY run_id DESC"
+            sql = f"SELECT {_info_columns(con)} FROM runs ORDER BY run_id DESC"
             if limit is not None:
                 sql += f" LIMIT {int(limit)}"
             return [_info(row) for row in con.execute(sql).fetchall()]
@@ -476,7 +486,8 @@ class RunStore:
             if con is None or not _has_runs_table(con):
                 raise StoreError(f"run {run_id} is not in the run store {self.path}: the store has no runs yet")
             rid = self._resolve(con, run_id)
-            row = con.execute(f"SELECT {_INFO_COLUMNS}, scenario_toml FROM runs WHERE run_id = ?", [rid]).fetchone()
+            row = con.execute(f"SELECT {_info_columns(con)}, scenario_toml FROM runs WHERE run_id = ?",
+                              [rid]).fetchone()
             info, toml_text = _info(row[:-1]), row[-1]
             summary = con.execute(
                 "SELECT policy, metric, stat, value FROM summary WHERE run_id = ? ORDER BY ord", [rid]).df()
@@ -559,8 +570,23 @@ def summary_diff(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_INFO_COLUMNS = ("run_id, created_utc, name, scenario_name, seed, version, n_paths, n_samples, horizon_days, "
-                 "policies")
+_RUN_COLUMNS = ("run_id, created_utc, name, scenario_name, scenario_toml, seed, version, n_paths, n_samples, "
+                "horizon_days, policies, capacity")
+
+
+def _plans_run(result) -> list[str] | None:
+    """The labels of the capacity plans a result simulated, in order (None: a result without them, a sweep's)."""
+    if "capacity" not in result.dataset.variables:
+        return None
+    return [str(c) for c in dict.fromkeys(result.dataset["capacity"].values.tolist())]
+
+
+def _info_columns(con) -> str:
+    """The ``runs`` columns of a ``RunInfo``; a schema-1 store read without writing has no ``capacity``: NULL."""
+    has_capacity = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'runs' "
+                               "AND column_name = 'capacity'").fetchone()[0]
+    return ("run_id, created_utc, name, scenario_name, seed, version, n_paths, n_samples, horizon_days, policies, "
+            + ("capacity" if has_capacity else "NULL AS capacity"))
 
 
 def _info(row) -> RunInfo:
@@ -568,7 +594,7 @@ def _info(row) -> RunInfo:
     if isinstance(created, datetime):
         created = created.replace(tzinfo=UTC)
     return RunInfo(int(row[0]), created, row[2], row[3], int(row[4]), row[5], int(row[6]), int(row[7]),
-                   int(row[8]), list(row[9]))
+                   int(row[8]), list(row[9]), None if row[10] is None else list(row[10]))
 
 
 def _present_tables(con) -> list[str]:
