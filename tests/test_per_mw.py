@@ -64,3 +64,18 @@ def test_margins_command_json_and_bad_input():
     bad = runner.invoke(app, ["margins", "--rent-drop", "1.5"])
     assert bad.exit_code == 2
     assert "--rent-drop" in bad.stderr and "1.5" in bad.stderr
+
+
+def test_a_gpu_cloud_that_earns_nothing_has_no_payback():
+    # rent -100 %: GPU revenue 0, margin = -24 MWh x 33 USD = -792 USD/MW-day; no margin share, payback never
+    runner = CliRunner()
+    result = runner.invoke(app, ["margins", "--rent-drop", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = [r for r in json.loads(result.stdout)["rows"] if r["case"] == "GPU rent -100%" and
+              r["segment"] == "gpu_cloud"]
+    assert row["margin_usd_per_mw_day"] == pytest.approx(-24 * 33.0, rel=1e-12)
+    assert row["margin_frac"] is None and row["payback_years"] is None
+    human = runner.invoke(app, ["margins", "--rent-drop", "1"], env={"COLUMNS": "200"})
+    assert human.exit_code == 0, human.output
+    (line,) = [x for x in human.stdout.splitlines() if "GPU rent -100%" in x and "gpu_cloud" in x]
+    assert line.split("│")[-2].strip() == "never" and "inf" not in human.stdout

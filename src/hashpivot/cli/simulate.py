@@ -483,7 +483,10 @@ def margins(
         inputs = iren_like()
         table = sensitivities(inputs, rent_drop, utilisation)
         if as_json:
-            echo_json({"inputs": inputs.model_dump(), "rows": table.to_dict(orient="records")})
+            from hashpivot.io.export import records
+
+            # a margin of 0 or less: no margin share (NaN) and no payback (inf), null in JSON
+            echo_json({"inputs": inputs.model_dump(), "rows": records(table)})
             return
         columns = [("case", "left", 0), ("segment", "left", 0), ("revenue\nUSD/MW-day", "right", 5),
                    ("power\nUSD/MW-day", "right", 6), ("margin\nUSD/MW-day", "right", 1),
@@ -491,7 +494,8 @@ def margins(
                    ("payback", "right", 3)]
         rows = [(row.case, row.segment, fmt_number(row.revenue_usd_per_mw_day), fmt_number(row.power_usd_per_mw_day),
                  fmt_number(row.margin_usd_per_mw_day), fmt_usd(per_mw_year(row.margin_usd_per_mw_day)),
-                 fmt_pct(row.margin_frac), fmt_usd(row.capex_usd_per_mw), f"{row.payback_years:.1f} y")
+                 fmt_pct(row.margin_frac), fmt_usd(row.capex_usd_per_mw),
+                 f"{row.payback_years:.1f} y" if math.isfinite(row.payback_years) else "never")
                 for row in table.itertuples(index=False)]
         console = rich_console()
         grid, dropped = fitted_table(f"What a MW earns today at {inputs.name} inputs: one day's hardware margin "
