@@ -315,6 +315,10 @@ def test_a_users_own_hashrate_file_replaces_the_presets(shared_csv, tmp_path):
     # a misspelt column would be read as absent; a row of more fields than the header; a file with no row
     ("month,hashrate_ehs,curtailed\n2024-05,10,0.1\n", ("column 'curtailed' is not known", "curtailed_frac")),
     ("month,hashrate_ehs\n2024-05,10,3\n", ("line 2", "3 fields for the 2 columns")),
+    ("month,hashrate_ehs,month\n2024-05,8.8,2024-06\n", ("column 'month' is in the header twice",)),
+    # more than the whole network (May 2024's lowest day: about 516 EH/s)
+    ("month,hashrate_ehs\n2024-05,5000\n", ("2024-05 hashrate_ehs=5000", "below the network's",
+                                            "lowest day of 2024-05")),
     ("month,hashrate_ehs\n", ("no rows",)),
     ("", ("bad.csv: the file is empty", "a header row month,hashrate_ehs")),
     # months the chain table cannot replay, or none inside the window: an error, not an empty table
@@ -395,7 +399,8 @@ def test_a_window_without_any_month_to_compare_says_so(shared_csv):
     out = CliRunner().invoke(app, ["replay", "--company", "hut8_2024q2", "--from", "2024-05-01", "--to", "2024-09-30",
                                    "--data", str(shared_csv), "--against-reports"])
     assert out.exit_code == 0, out.output
-    assert "No month of the window has both reported BTC and reported hashrate" in out.stdout
+    assert "No whole calendar month of the window has both reported BTC and reported hashrate" in " ".join(
+        out.stdout.split())
     assert "┏" not in out.stdout  # no empty table before the line
     _, summary = api.replay_against_reports("hut8_2024q2", date_from="2024-05-01", date_to="2024-09-30",
                                             data=shared_csv)
@@ -656,3 +661,42 @@ def test_a_company_without_reported_hashrate_or_none_in_the_window_is_bad_input(
                                    "--data", str(shared_csv), "--against-reports"])
     assert_bad_input(out, "iren_2024q2: none of its reported months (2024-05..2025-08)", "2022-01-01..2022-12-31",
                      "--from", "--to")
+
+
+@pytest.mark.shared_data
+def test_an_uptime_fitted_above_1_is_held_at_1_and_stated(shared_csv, tmp_path):
+    # Riot's reported May and June 2024 BTC (a figure too low for them: month-end 5.0 and 6.0 EH/s). At uptime 1,
+    # May earns what 5.0 EH/s earns (no April figure), June what 6.0 earns (May's figure is of another kind, so
+    # it is not averaged in): by hand from the table.
+    path = tmp_path / "month_end.csv"
+    path.write_text("month,hashrate_ehs,kind\n2024-05,5.0,energized_month_end\n2024-06,6.0,deployed_month_end\n")
+    table, summary = api.replay_against_reports("riot", date_from="2024-05-01", date_to="2024-06-30",
+                                                data=shared_csv, hashrate=path)
+    days = daily_rows(shared_csv)
+    earned = {"2024-05": sum(5.0 / h * btc for h, btc, _ in days["2024-05"]),
+              "2024-06": sum(6.0 / h * btc for h, btc, _ in days["2024-06"])}
+    fitted = table["reported_btc"].sum() / sum(earned.values())
+    assert fitted > 1.0
+    assert summary["uptime_fit_frac"] == 1.0
+    assert summary["uptime_fitted_uncapped_frac"] == pytest.approx(fitted, rel=1e-9)
+    for month, btc in earned.items():
+        assert table.loc[month, "ours_btc"] == pytest.approx(btc, rel=1e-9)
+    out = CliRunner().invoke(app, ["replay", "--company", "riot", "--from", "2024-05-01", "--to", "2024-06-30",
+                                   "--data", str(shared_csv), "--hashrate", str(path)], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert f"2 month-end months x uptime 1: the fit, {fitted:.3f}, is above 1" in " ".join(out.stdout.split())
+
+
+@pytest.mark.shared_data
+def test_a_replay_of_a_fleet_larger_than_the_network_is_refused(shared_csv):
+    # Riot's 2024 fleet in January 2012, when the network was under 1e-5 EH/s: it would mine more than was issued.
+    out = CliRunner().invoke(app, ["replay", "--company", "riot", "--from", "2012-01-02", "--to", "2012-02-29",
+                                   "--data", str(shared_csv)])
+    installed = load_preset("riot_2024q2").company.installed_ehs()
+    with open(shared_csv, newline="") as fh:
+        network = {r["date"]: float(r["hashrate_ehs"]) for r in csv.DictReader(fh)}
+    # the first day after the last day the network was below the fleet
+    last_below = max(d for d, h in network.items() if h < installed)
+    first_above = min(d for d in network if d > last_below)
+    assert_bad_input(out, "the company's fleets", f"{installed:.4g} EH/s installed", "part of the network's",
+                     f"--from on or after {first_above}")

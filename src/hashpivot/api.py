@@ -519,6 +519,7 @@ def replay(
         raise ScenarioError(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}; allowed: --from <= --to")
     history = load_chain_history(data)
     market = market_from_history(history, first, last)
+    _check_fleet_within_network(sc, history, first, last)
     spec = sc.model_dump(mode="python", exclude_none=True)
     # day 1 is the first replayed day: the run starts at that day's height, whatever the scenario's start was
     spec["run"].update(start_date=(first - pd.Timedelta(days=1)).date(), horizon_days=int((last - first).days) + 1,
@@ -542,6 +543,24 @@ def replay(
     chosen = select_policies(replayed, policies or [sc.policy.treasury.label])
     plans = replayed.capacity_policies()
     return simulate(replayed, chosen, capacity=plans, check_invariants=check_invariants, market=market)
+
+
+def _check_fleet_within_network(sc: Scenario, history, first, last) -> None:
+    """A replay's fleets are part of the network: refuse a window in which the network's hashrate falls below the
+    hashrate installed on day 0 (a company's fleet of 2024 replayed in 2012 would mine more than the chain
+    issued), naming the first day from which the network stays above it."""
+    installed_ehs = sc.company.installed_ehs()
+    network_ehs = history.loc[first:last, "hashrate_ehs"]
+    if installed_ehs <= 0 or float(network_ehs.min()) >= installed_ehs:
+        return
+    low_day = network_ehs.idxmin()
+    below = history.index[history["hashrate_ehs"].to_numpy() < installed_ehs]
+    after = history.index[history.index > below.max()]
+    allowed = (f"--from on or after {after[0]:%Y-%m-%d}, from which the network's hashrate stays above it"
+               if len(after) else "a company whose fleets are smaller than the network")
+    raise ScenarioError(f"the company's fleets ({installed_ehs:.4g} EH/s installed) are more than the network's "
+                        f"hashrate on {low_day:%Y-%m-%d} ({network_ehs.min():.4g} EH/s): a company's hashrate is "
+                        f"part of the network's; allowed: {allowed}")
 
 
 def run_tables(result, meta: Mapping[str, Any] | None = None):

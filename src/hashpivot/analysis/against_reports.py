@@ -6,14 +6,18 @@ For each calendar month the company reported both its BTC mined and its hashrate
 - operating hashrate: the reported average operating hashrate; or, for a figure energized or deployed at the
   month's end, the mean of the previous and this month-end figures (this month's alone when the previous one
   is missing) times an uptime fitted per company: sum of reported BTC / sum of what the month-end figures
-  would earn at uptime 1, over the months that have one (stated in the summary; those months test nothing);
+  would earn at uptime 1, over the months that have one (stated in the summary; those months test nothing); a
+  fit above 1 (the figures could not have earned the reported BTC even hashing every hour: a figure too low, or
+  hashrate that came and went within the month) is replayed at 1 and the fit kept beside it;
 - share of the network on each day: operating EH/s / the day's network hashrate (Coin Metrics estimates it
   from blocks x difficulty, so share x the day's issuance and fees is exactly what a pool paying per share
   on difficulty pays);
 - ours = (1 - curtailed share) x sum over the month's days of share x (issuance + fees) x (1 - pool fee), the
   curtailed share being what the company reported for the month (``HashrateReported.curtailed_frac``: the share
   of the month's hours its fleet was curtailed, where its hashrate figure does not already net that out; 0 where
-  none was reported) and shown in the table's ``curtailed_frac`` column;
+  none was reported) and shown in the table's ``curtailed_frac`` column; a company's operating hashrate is part of
+  the network's, so one above the network's on a day of its month is refused (a window before the company's
+  size, or a figure in the wrong unit);
 - expected blocks = sum of share x the day's block count. A company that runs its own pool finds a
   Poisson(expected blocks) number of blocks: its 90 % luck band is the 5 % and 95 % Poisson quantiles x the
   month's BTC per block. A pool paying FPPS/PPS+ pays the expectation: no block luck. Foundry USA Pool's
@@ -54,6 +58,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+from hashpivot.errors import InputError
 
 #: The luck band's quantiles (a 90 % band).
 BAND_QUANTILES = (0.05, 0.95)
@@ -164,7 +170,8 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
     by_month = {r.month: r for r in hashrate_reported}
     production = {r.month: r for r in reported_production}
     won_by_month = {r.month: r.n_blocks_won for r in reported_production if getattr(r, "n_blocks_won", None) is not None}
-    uptime = fit_uptime_frac(months, by_month, {m: float(r.mined_btc) for m, r in production.items()}, pool_fee_frac)
+    fitted = fit_uptime_frac(months, by_month, {m: float(r.mined_btc) for m, r in production.items()}, pool_fee_frac)
+    uptime = min(fitted, 1.0) if fitted == fitted else fitted  # hashing every hour at most
     rows = []
     for month, days in months.items():
         row = by_month.get(month)
@@ -173,6 +180,11 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
         reported = float(production[month].mined_btc)
         curtailed = float(row.curtailed_frac)
         operating = _operating_ehs(by_month, month, uptime)
+        network = float(days["hashrate_ehs"].min())
+        if operating * (1.0 - curtailed) > network:
+            raise InputError(f"{month} hashrate_ehs", row.hashrate_ehs,
+                             f"an operating hashrate ({operating:.4g} EH/s) below the network's, {network:.4g} EH/s "
+                             f"on its lowest day of {month}: a company's hashrate is part of the network's")
         ours, blocks = _earned(days, operating, pool_fee_frac, curtailed)
         payout_low, payout_high = _payout_band(ours, blocks, payout_scheme)
         # The band: the scheme's low end at the hashrate's low end, its high end at the high end.
@@ -207,13 +219,15 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
     # Only where blocks were reported; NaN compares False, so a month without them is never "inside".
     table["blocks_inside_band"] = (table["band_low_blocks"] <= table["reported_blocks"]) & (
         table["reported_blocks"] <= table["band_high_blocks"])
-    return table, summarize(table, uptime, payout_scheme)
+    return table, summarize(table, uptime, payout_scheme, fitted)
 
 
-def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str) -> dict:
+def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str,
+              uptime_fitted_frac: float | None = None) -> dict:
     """The summary of an :func:`against_reports` table; the error statistics and the months inside the band count
     average-operating months only: a month-end month goes through the uptime fitted on those same months, so it
-    tests nothing (``n_months_fitted`` of them). [fractions, counts]"""
+    tests nothing (``n_months_fitted`` of them); ``uptime_frac`` the uptime they ran at, ``uptime_fitted_frac`` the
+    fit before it was held at 1 (default: the same). [fractions, counts]"""
     tested = table[table["kind"] == "average_operating"]
     gap = table["reported_btc"] - table["ours_btc"]
     # The reported BTC's own half unit widens what the band explains, as it does the inside decision.
@@ -238,6 +252,7 @@ def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str) -> di
         "n_months_blocks": int(tested["reported_blocks"].notna().sum()),
         "n_blocks_inside_band": int(tested["blocks_inside_band"].sum()),
         "uptime_fit_frac": uptime_frac,
+        "uptime_fitted_uncapped_frac": uptime_frac if uptime_fitted_frac is None else uptime_fitted_frac,
         # No gap at all is wholly explained; no month at all explains nothing (NaN).
         "luck_explained_frac": (float(explained.abs().sum() / total_gap) if total_gap > 0
                                 else (1.0 if len(table) else float("nan"))),

@@ -131,7 +131,7 @@ def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html
             return
         console = rich_console()
         if table.empty:  # the line says why; an empty table's headers would only take room
-            console.print(_summary_line(summary), markup=False, highlight=False)
+            console.print(_summary_line(summary, hashrate), markup=False, highlight=False)
             typer.echo(ATTRIBUTION)
             return
         rows = [(month, *(MISSING if row[c] != row[c] else f.format(row[c]) for c, _, f, _ in _REPORT_COLUMNS),
@@ -143,7 +143,7 @@ def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html
         grid, dropped = fitted_table(f"Reported against replayed production: {company}, {date_from}..{date_to} "
                                      f"({summary['payout_scheme']})", columns, rows, console.width, wide)
         print_fitted(console, grid, dropped, wide)
-        console.print(_summary_line(summary), markup=False, highlight=False)
+        console.print(_summary_line(summary, hashrate), markup=False, highlight=False)
         typer.echo(ATTRIBUTION)
 
 
@@ -153,16 +153,23 @@ def _plain(value):
     return None if isinstance(value, float) and value != value else value
 
 
-def _summary_line(s: dict) -> str:
-    """The summary of the table in one line of text."""
+def _summary_line(s: dict, hashrate_file: str | None = None) -> str:
+    """The summary of the table in one line of text (``hashrate_file``: the --hashrate file the hashrate came
+    from, else the preset's rows)."""
     def pct(x):
         return MISSING if x != x else f"{x:.2%}"
 
     if s["n_months"] == 0:
-        return ("No month of the window has both reported BTC and reported hashrate: nothing to compare "
-                "(the company's [[company.hashrate_reported]] and [[company.reported_production]] rows).")
+        source = f"the rows of {hashrate_file}" if hashrate_file else "the company's [[company.hashrate_reported]]"
+        return ("No whole calendar month of the window has both reported BTC and reported hashrate: nothing to "
+                f"compare ({source} and [[company.reported_production]] rows; a month counts only when the "
+                "window holds every day of it).")
+    fitted = s.get("uptime_fitted_uncapped_frac", s["uptime_fit_frac"])
     uptime = "" if s["uptime_fit_frac"] != s["uptime_fit_frac"] else (
-        f"; {s['n_months_fitted']} month-end months x fitted uptime {s['uptime_fit_frac']:.3f} (they test nothing)")
+        f"; {s['n_months_fitted']} month-end months x fitted uptime {s['uptime_fit_frac']:.3f} (they test nothing)"
+        if fitted <= s["uptime_fit_frac"] else
+        f"; {s['n_months_fitted']} month-end months x uptime 1: the fit, {fitted:.3f}, is above 1, so their "
+        "figures could not have earned the reported BTC even hashing every hour (a figure too low?)")
     curtailed = "" if not s.get("n_months_curtailed") else (
         f"; {s['n_months_curtailed']} months expect (1 - the curtailed share they reported) x what the hashrate earns")
     blocks = "" if not s["n_months_blocks"] else (

@@ -54,6 +54,10 @@ def load_hashrate_csv(path: str | os.PathLike[str]) -> list:
     unknown = [c for c in fields if c not in COLUMNS]
     if unknown:
         raise DataError(f"{file.name}: column {unknown[0]!r} is not known; allowed: columns {','.join(COLUMNS)}")
+    twice = [c for i, c in enumerate(fields) if c in fields[:i]]
+    if twice:  # csv would keep the last of the two, unsaid
+        raise DataError(f"{file.name}: column {twice[0]!r} is in the header twice; allowed: each of the columns "
+                        f"{','.join(COLUMNS)} once")
     reader.fieldnames = fields
     # the rows, each checked as the schema checks a preset's
     rows, seen = [], {}
