@@ -214,3 +214,36 @@ def test_a_still_monte_carlo_run_of_the_calculators_scenario_earns_what_the_calc
         assert s[(policy, "mining_margin_usd_per_mw_day", "p50")] == pytest.approx(hand, rel=1e-9)
         # 28 days x 1,000 PH/s x BTC per PH/s per day x 98 %
         assert s[(policy, "mined_btc", "p50")] == pytest.approx(28 * 1_000 * HASHVALUE_BTC_PER_PH_DAY * 0.98, rel=1e-9)
+
+
+def test_a_fleet_larger_than_the_network_is_refused():
+    # The network the difficulty implies: NETWORK_PHS (about 716 PH/s at 100 T). A fleet of twice that would
+    # mine more than the chain issues; so would a fleet below it once the difficulty has fallen under it: at -50 %
+    # a retarget, 0.4 x NETWORK_PHS is passed after 2 retargets (0.25 x), on day 2 x 14 + 1 = 29.
+    runner = CliRunner()
+    market = ["--btc-price-usd", str(P), "--difficulty", str(D), "--fees-btc-per-block", str(FEES),
+              "--height", str(HEIGHT)]
+    fleet = ["--efficiency-j-per-th", "20", "--power-price-usd-per-mwh", "45"]
+    assert_bad_input(runner.invoke(app, ["calc", "--hashrate-phs", str(2 * NETWORK_PHS), *fleet, *market]),
+                     "--hashrate-phs", "below the network's hashrate", "on day 1")
+    small = ["--hashrate-phs", str(0.4 * NETWORK_PHS), *fleet, *market, "--difficulty-growth-pct", "-50"]
+    assert runner.invoke(app, ["calc", *small, "--days", "28"]).exit_code == 0
+    assert_bad_input(runner.invoke(app, ["calc", *small, "--days", "29"]), "--hashrate-phs", "on day 29",
+                     f"{NETWORK_PHS / 4 / 1000:.4g} EH/s")
+
+
+def test_one_day_is_one_day_and_a_large_fleet_is_written_out():
+    market = ["--btc-price-usd", str(P), "--difficulty", str(D), "--fees-btc-per-block", str(FEES),
+              "--height", str(HEIGHT)]
+    out = CliRunner().invoke(app, ["calc", "--hashrate-phs", "200", "--efficiency-j-per-th", "20",
+                                   "--power-price-usd-per-mwh", "45", "--days", "1", *market],
+                             env={"COLUMNS": "120"})
+    assert out.exit_code == 0, out.output
+    assert "over 1 day " in out.stdout and "1 days" not in out.stdout
+    assert "fleet: 200 PH/s" in out.stdout
+    big = CliRunner().invoke(app, ["calc", "--hashrate-phs", "200000", "--efficiency-j-per-th", "20",
+                                   "--power-price-usd-per-mwh", "45", "--difficulty", str(D * 1000),
+                                   "--btc-price-usd", str(P), "--fees-btc-per-block", str(FEES),
+                                   "--height", str(HEIGHT)], env={"COLUMNS": "120"})
+    assert big.exit_code == 0, big.output
+    assert "fleet: 200,000 PH/s" in big.stdout

@@ -149,6 +149,13 @@ def calculate(market: MarketToday, fleet: CalcFleet, path: CalcPath) -> CalcResu
     heights = market.height + 1 + days[:, None] * per_day + np.arange(per_day)[None, :]
     subsidy = subsidy_btc(heights).mean(axis=1)
     network_ehs = hashrate_ehs_from_difficulty(difficulty)
+    fleet_ehs = fleet.hashrate_phs * TH_PER_PH / TH_PER_EH
+    if np.any(network_ehs < fleet_ehs):  # the fleet hashes inside the network: its share cannot pass 1
+        day = int(np.argmax(network_ehs < fleet_ehs))
+        raise InputError("hashrate_phs", fleet.hashrate_phs,
+                         f"a fleet below the network's hashrate on every day of the horizon (on day {day + 1} the "
+                         f"difficulty implies {network_ehs[day]:.4g} EH/s, {fleet_ehs:.4g} EH/s being the fleet): "
+                         "a smaller fleet, a difficulty that falls less (--difficulty-growth-pct) or fewer --days")
     hashprice = hashprice_usd_per_th_day(price, network_ehs, subsidy, market.fees_btc_per_block)
     hashvalue = hashvalue_btc_per_ehs_day(network_ehs, subsidy, market.fees_btc_per_block) / TH_PER_EH
     revenue, power, btc, energy, j_per_th = _figures(hashprice, hashvalue, fleet)

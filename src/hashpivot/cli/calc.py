@@ -131,14 +131,15 @@ def _print(result) -> None:
         ("cost to mine 1 BTC [USD]", fmt_usd(t.cost_to_mine_usd_per_btc), fmt_usd(h.cost_to_mine_usd_per_btc)),
     ]
     console = rich_console()
-    console.print(f"fleet: {f.hashrate_phs:,.6g} PH/s at {f.efficiency_j_per_th:g} J/TH (PUE {f.pue_ratio:g}), "
+    console.print(f"fleet: {f.hashrate_phs:,.10g} PH/s at {f.efficiency_j_per_th:g} J/TH (PUE {f.pue_ratio:g}), "
                   f"{f.power_price_usd_per_mwh:g} USD/MWh, pool fee {f.pool_fee_frac * 100:g} %")
     console.print(f"market{' on ' + m.date if m.date else ''}: BTC {fmt_usd(m.btc_price_usd)} USD, difficulty "
                   f"{m.difficulty / 1e12:,.2f} T, fees {m.fees_btc_per_block:.4f} BTC/block, height {m.height:,}")
+    over = f"over {n:,} day{'' if n == 1 else 's'}"
     grid, dropped = fitted_table(
-        f"Calculator: today and over {n:,} days (difficulty {result.path.difficulty_growth_frac * 100:+g} % per "
+        f"Calculator: today and {over} (difficulty {result.path.difficulty_growth_frac * 100:+g} % per "
         f"retarget, BTC price {result.path.btc_price_growth_frac_per_year * 100:+g} % a year)",
-        [("figure", "left", 0), ("today (a day)", "right", 0), (f"over {n:,} days", "right", 0)],
+        [("figure", "left", 0), ("today (a day)", "right", 0), (over, "right", 0)],
         rows, console.width)
     print_fitted(console, grid, dropped, False)
     console.print("Over the horizon: totals; hashprice, break-evens and cost to mine are the horizon's averages "
