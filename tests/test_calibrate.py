@@ -245,6 +245,25 @@ def test_hashrate_response_to_lagged_margin_recovered_from_the_endogenous_market
     assert within(fit.response_intercept_per_day, truth["growth_per_day"], fit.response_intercept_se_per_day)
     assert fit.response_per_day / fit.response_se_per_day > 2.0  # the response is detected
     assert len(fit.points) == fit.response_n
+    # a slope the model allows: the market takes the regression's own intercept
+    assert fit.response_intercept_model_per_day == fit.response_intercept_per_day
+
+
+@pytest.mark.shared_data
+def test_a_negative_hashrate_response_is_held_at_0_and_the_growth_refit_without_it(shared_csv):
+    """Since the 2020 halving the network's growth does not rise with the lagged margin (the slope is negative);
+    the model allows none, so the endogenous market grows at the mean of the regression's growths, not at the
+    intercept of the negative slope (which, over a regressor of positive mean, lies above every growth seen)."""
+    cal = cb.calibrate(load_chain_history(shared_csv), "2020-05-11", hashrate_kind="endogenous")
+    fit = cal.hashrate
+    assert fit.response_per_day < 0
+    growths = fit.points["growth_per_day"].to_numpy()
+    assert fit.response_intercept_model_per_day == pytest.approx(growths.mean(), rel=1e-12)
+    network = cal.market.network_hashrate
+    assert network.response_per_day == 0.0
+    assert network.growth_per_day == pytest.approx(growths.mean(), rel=1e-12)
+    assert network.growth_per_day < fit.response_intercept_per_day
+    assert any("growth refit with it" in note for note in cal.notes)
 
 
 def test_fee_spikes_recovered():

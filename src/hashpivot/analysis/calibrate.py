@@ -378,7 +378,10 @@ class HashrateFit:
     before the boundary of blocks k-1 and k, and c_med = e_med x 24 h x power price / 1e6 is the
     power cost of the median machine [USD/(TH/s)/day] with e_med improving ``efficiency_gain_per_year``
     from ``median_efficiency_j_per_th`` on ``efficiency_reference_date``. OLS with Newey-West (1 lag)
-    standard errors, because averaging makes consecutive d_k correlated.
+    standard errors, because averaging makes consecutive d_k correlated. The model allows beta >= 0 only: where
+    the estimate is negative, the market takes beta = 0 and the least-squares g0 under that constraint, the
+    mean of d_k/m (``response_intercept_model_per_day``), not the unconstrained intercept (with a regressor of
+    positive mean and a negative slope, that intercept lies above every growth the data show).
     """
 
     block_days: int  #: Averaging block length. [days]
@@ -392,6 +395,9 @@ class HashrateFit:
     lag_days: int  #: Lag of the response regression, a whole number of blocks. [days]
     response_intercept_per_day: float  #: g0 of the regression. [1/day]
     response_intercept_se_per_day: float  #: [1/day]
+    #: g0 of the model, beta held at 0 where its estimate is negative (then the mean of d_k/m), else g0. [1/day]
+    response_intercept_model_per_day: float
+    response_intercept_model_se_per_day: float  #: [1/day]
     response_per_day: float  #: beta, extra log growth per unit of log margin. [1/day]
     response_se_per_day: float  #: [1/day]
     response_r_squared: float  #: [fraction]
@@ -473,7 +479,10 @@ def fit_hashrate(
     regressor = np.maximum(log_margin, 0.0)
     y = d[ks - 1] / m
     exog = sm.add_constant(regressor, has_constant="add")
-    ols = sm.OLS(y, exog).fit(cov_type="HAC", cov_kwds={"maxlags": 1, "use_correction": True})
+    hac = {"cov_type": "HAC", "cov_kwds": {"maxlags": 1, "use_correction": True}}
+    ols = sm.OLS(y, exog).fit(**hac)
+    # beta < 0 is outside the model: the constrained fit is the regression on the constant alone
+    model = ols if ols.params[1] >= 0 else sm.OLS(y, np.ones((y.size, 1))).fit(**hac)
     end_days = float((history.index[-1] - ref).days)
     return HashrateFit(
         block_days=m,
@@ -487,6 +496,8 @@ def fit_hashrate(
         lag_days=lag_blocks * m,
         response_intercept_per_day=float(ols.params[0]),
         response_intercept_se_per_day=float(ols.bse[0]),
+        response_intercept_model_per_day=float(model.params[0]),
+        response_intercept_model_se_per_day=float(model.bse[0]),
         response_per_day=float(ols.params[1]),
         response_se_per_day=float(ols.bse[1]),
         response_r_squared=float(ols.rsquared),
@@ -703,7 +714,9 @@ def calibrate(
             raise DataError(f"--price regime: the Markov-switching fit on {since}.. did not converge "
                             f"({'; '.join(regime.notes) or 'no reason given'}); use --price gbm or bootstrap")
     if hashrate_kind == "endogenous" and hashrate.response_per_day < 0:
-        notes.append(f"hashrate response {hashrate.response_per_day:.3g}/day < 0 set to 0 (the model allows >= 0)")
+        notes.append(f"hashrate response {hashrate.response_per_day:.3g}/day < 0 set to 0 (the model allows >= 0), "
+                     f"and growth refit with it: {hashrate.response_intercept_model_per_day:.3g}/day, the mean growth "
+                     f"(the intercept {hashrate.response_intercept_per_day:.3g}/day belongs to the negative slope)")
 
     price_usd = float(prices[-1])
     price: dict[str, Any]
@@ -726,7 +739,7 @@ def calibrate(
                    "vol_per_sqrt_day": hashrate.vol_per_sqrt_day}
     else:
         network = {"kind": "endogenous", "start_ehs": hashrate.start_ehs,
-                   "growth_per_day": hashrate.response_intercept_per_day,
+                   "growth_per_day": hashrate.response_intercept_model_per_day,
                    "vol_per_sqrt_day": hashrate.vol_per_sqrt_day,
                    "response_per_day": max(hashrate.response_per_day, 0.0),
                    "lag_days": hashrate.lag_days,
@@ -807,6 +820,9 @@ def parameter_table(gbm: GbmFit, block: BlockLengthFit, regime: RegimeFit, hashr
         ("hashrate", "response_intercept_per_day", hashrate.response_intercept_per_day,
          hashrate.response_intercept_se_per_day, nan, "1/day", resp),
         ("hashrate", "response_per_day", hashrate.response_per_day, hashrate.response_se_per_day, nan, "1/day", resp),
+        ("hashrate", "response_intercept_model_per_day", hashrate.response_intercept_model_per_day,
+         hashrate.response_intercept_model_se_per_day, nan, "1/day", "the intercept with the slope held at 0 where "
+         "its estimate is negative (the mean growth), else the intercept: the endogenous market's growth"),
         ("fees", "median_btc_per_block", fees.median_btc_per_block, fees.median_se_btc_per_block,
          fees.median_se_robust_btc_per_block, "BTC/block", "median of ln(fees per block)"),
         ("fees", "vol_log", fees.vol_log, fees.vol_log_se, fees.vol_log_se_robust, "log BTC",
@@ -902,8 +918,11 @@ def _source_comments(cal: Calibration) -> dict[tuple[str, str], str]:
         c[("network_hashrate", "growth_per_day")] = (
             f"source: {h.block_days}-day means {window}, {pm(h.growth_per_day, h.growth_se_per_day)}")
     else:
+        refit = h.response_per_day < 0  # the slope held at 0: the intercept of the regression on the constant
         c[("network_hashrate", "growth_per_day")] = (
-            f"source: regression intercept {window}, {pm(h.response_intercept_per_day, h.response_intercept_se_per_day)}")
+            f"source: regression intercept {window}"
+            + (" with the slope held at 0" if refit else "") + ", "
+            + pm(h.response_intercept_model_per_day, h.response_intercept_model_se_per_day))
         c[("network_hashrate", "response_per_day")] = (
             f"source: regression slope {window}, {pm(h.response_per_day, h.response_se_per_day)}"
             + (" (negative estimate set to 0)" if h.response_per_day < 0 else ""))

@@ -51,7 +51,8 @@ def hashrate_figure(cal):
     x = pts["log_margin"].to_numpy(dtype=np.float64)
     lo, hi = float(np.nanmin(x)), float(np.nanmax(x))
     grid = np.unique(np.concatenate([np.linspace(lo, hi, 50), [0.0] if lo < 0 < hi else []]))
-    line = h.response_intercept_per_day + h.response_per_day * np.maximum(grid, 0.0)
+    # the line the market draws from: the slope held at 0 where its estimate is negative
+    line = h.response_intercept_model_per_day + max(h.response_per_day, 0.0) * np.maximum(grid, 0.0)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=_plain(x), y=_plain(pts["growth_per_day"] * 100.0), mode="markers", name=f"{h.block_days}-day blocks",
@@ -59,7 +60,7 @@ def hashrate_figure(cal):
         hovertemplate="%{text}<br>log margin %{x:.2f}<br>growth %{y:.3f} %/day<extra></extra>",
     ))
     fig.add_trace(go.Scatter(
-        x=_plain(grid), y=_plain(line * 100.0), mode="lines", name="OLS fit",
+        x=_plain(grid), y=_plain(line * 100.0), mode="lines", name="model (slope >= 0)",
         line={"color": "#e67e22", "width": 3},
     ))
     fig.update_layout(
