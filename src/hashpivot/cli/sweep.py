@@ -139,10 +139,11 @@ def _emit(result, table, metric: str, as_json: bool, recorded, files: dict[str, 
     for column in ["v", *result.axes.values(), "policy", metric, "vs baseline (nav_usd)", "s.e."]:
         grid.add_column(column, justify="right" if column not in ("policy",) else "left", overflow="fold")
     nav = diffs[diffs["metric"] == "nav_usd"].set_index(["variant", "policy"])
-    for row in table.itertuples(index=False):
-        d = nav.loc[(row.variant, row.policy)]
-        grid.add_row(str(row.variant), *[str(getattr(row, c)) for c in result.axes.values()], row.policy,
-                     fmt_metric(f"[{_unit(metric)}]", row.value), fmt_metric("[USD]", d["mean_difference"]),
+    # rows as dicts: an axis column may not be a Python name ("0_uptime_frac", of company.fleets.0.uptime_frac)
+    for row in table.to_dict(orient="records"):
+        d = nav.loc[(row["variant"], row["policy"])]
+        grid.add_row(str(row["variant"]), *[str(row[c]) for c in result.axes.values()], row["policy"],
+                     fmt_metric(f"[{_unit(metric)}]", row["value"]), fmt_metric("[USD]", d["mean_difference"]),
                      fmt_metric("[USD]", d["standard_error"]))
     console.print(grid)
     horizons = result.horizons_note()

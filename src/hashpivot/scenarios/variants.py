@@ -130,12 +130,16 @@ def expand(scenario: Scenario, spec: SweepSpec | None = None) -> list[ScenarioVa
 def coordinate_names(paths: list[str], reserved: Collection[str] = ()) -> dict[str, str]:
     """A short, unique coordinate name per axis path: its last key (``power_price_usd_per_mwh``), with its
     table's key before ``kind`` (``treasury_kind``), or more of the path when two would clash or a name is
-    ``reserved`` (a result variable such as ``btc_held``: a coordinate may not share its name).
+    ``reserved`` (a result variable such as ``btc_held``: a coordinate may not share its name); a name never starts
+    at a list index (``sites_0_...``, not ``0_...``, which is no Python name).
 
     >>> coordinate_names(["company.sites.main.power_price_usd_per_mwh", "policy.treasury.kind"])
     {'company.sites.main.power_price_usd_per_mwh': 'power_price_usd_per_mwh', 'policy.treasury.kind': 'treasury_kind'}
     >>> coordinate_names(["company.btc_held"], reserved={"btc_held"})
     {'company.btc_held': 'company_btc_held'}
+    >>> list(coordinate_names(["company.btc_held", "company.sites.0.power_price_usd_per_mwh"],
+    ...                       reserved={"btc_held"}).values())
+    ['company_btc_held', 'sites_0_power_price_usd_per_mwh']
     """
     out: dict[str, str] = {}
     for depth in range(1, 6):
@@ -143,6 +147,8 @@ def coordinate_names(paths: list[str], reserved: Collection[str] = ()) -> dict[s
         for p in paths:
             parts = p.split(".")
             take = max(depth, 2) if parts[-1] == "kind" else depth
+            while take < len(parts) and parts[-take].isdigit():
+                take += 1
             names[p] = "_".join(parts[-take:])
         if len(set(names.values())) == len(names) and not set(names.values()) & set(reserved):
             return names
