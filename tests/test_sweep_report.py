@@ -119,13 +119,14 @@ def test_a_sweep_that_ends_every_variant_on_one_day_says_nothing_of_horizons(swe
 def test_a_sweep_over_a_list_item_and_another_axis_prints_its_table(tmp_path):
     # Two axes, one through a list index: its column once began with the index ("0_power_price_usd_per_mwh"),
     # which is no Python name, and the table's rows could not be read (exit 1 after the run was written).
-    args = ["sweep", "default", "--paths", "16", "--no-store", "--policy", "sell_all", "--set", "company.btc_held=0,5000",
-            "--set", "company.sites.0.power_price_usd_per_mwh=30,60"]
+    args = ["sweep", "default", "--paths", "16", "--no-store", "--policy", "sell_all",
+            "--set", "company.btc_held=0,5000", "--set", "company.sites.0.power_price_usd_per_mwh=30,60"]
     shown = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
     payload = json.loads(CliRunner().invoke(app, [*args, "--json"]).stdout)
     assert payload["axes"] == {"company.btc_held": "company_btc_held",
                                "company.sites.0.power_price_usd_per_mwh": "sites_0_power_price_usd_per_mwh"}
-    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in shown.stdout.splitlines() if line.startswith("│")]
+    rows = [[c.strip() for c in line.split("│")[1:-1]]
+            for line in shown.stdout.splitlines() if line.startswith("│")]
     assert [r[:4] for r in rows] == [["0", "0", "30", "sell_all"], ["1", "0", "60", "sell_all"],
                                      ["2", "5000", "30", "sell_all"], ["3", "5000", "60", "sell_all"]]
