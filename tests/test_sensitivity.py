@@ -10,6 +10,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -168,6 +169,29 @@ def test_the_sobol_command_prints_its_indices(tmp_path):
                                       "--input", "market.btc_price.start_usd", "--input", "company.btc_held"])
     assert result.exit_code == 0, result.output
     assert "Sobol indices from 32 variants (N = 8)" in result.stdout
+
+
+def test_the_same_sobol_run_gives_the_same_intervals(tmp_path):
+    # SALib's bootstrap is seeded only by a seed that is not 0: the intervals were drawn anew on every call
+    scenario = holder_toml(tmp_path, n_paths=16)
+    inputs = {"market.btc_price.start_usd": (40_000.0, 90_000.0), "company.btc_held": (5_000.0, 15_000.0)}
+    first, again = (api.sensitivity(str(scenario), sobol_n=8, inputs=inputs)[0][0].table for _ in range(2))
+    pd.testing.assert_frame_equal(first, again)
+    assert (first["s1_conf"] > 0).all()
+
+
+def test_estimates_no_index_can_take_are_called_noise():
+    from hashpivot.analysis.sensitivity import SOBOL_COLUMNS, Sobol, sobol_noise_line
+
+    def table(s1, st):
+        return Sobol(parse_metric("nav_usd:mean"), pd.DataFrame(
+            [["a", 0, 1, s1, 0.5, st, 0.5], ["b", 0, 1, 0.0, 0.01, 0.0, 0.01]], columns=SOBOL_COLUMNS), 4, 16, 5, 1.0)
+
+    assert sobol_noise_line(table(0.6, 0.7)) is None
+    assert sobol_noise_line(table(-0.03, 0.02)) is None  # within 5 % of the variance: usual for an input of no weight
+    for s1, st in ((1.216, 1.3), (0.155, 0.037), (-0.2, 0.1), (0.5, 1.2)):
+        line = sobol_noise_line(table(s1, st))
+        assert line is not None and line.startswith("Not yet an answer: a has") and "N = 4 or of 5 paths" in line
 
 
 @pytest.mark.parametrize(("args", "words"), [

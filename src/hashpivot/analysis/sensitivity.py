@@ -308,6 +308,10 @@ def tornado(scenario, ranges: Sequence[InputRange], metrics: Sequence[MetricSpec
 # --- Sobol indices ----------------------------------------------------------------------------------
 
 SOBOL_COLUMNS = ["input", "low", "high", "s1", "s1_conf", "st", "st_conf"]
+#: How far past what an index can take (0..1, total >= first order) an estimate may lie before
+#: :func:`sobol_noise_line` calls it noise: 5 % of the variance (small negative first orders of an input that does
+#: not matter are usual at any N). [fraction of the variance]
+SOBOL_NOISE_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -367,13 +371,29 @@ def sobol_indices(sweep_result, ranges: Sequence[InputRange], metric: MetricSpec
         indices = {"S1": np.zeros(len(ranges)), "S1_conf": np.zeros(len(ranges)), "ST": np.zeros(len(ranges)),
                    "ST_conf": np.zeros(len(ranges))}  # no variance to split: no input matters
     else:
+        # SALib seeds its bootstrap only with a truthy seed (seed 0 drew a new interval on every call): seed + 1
         indices = sobol_analyzer.analyze(sobol_problem(ranges), y, calc_second_order=False, conf_level=0.95,
-                                         seed=seed, print_to_console=False)
+                                         seed=seed + 1, print_to_console=False)
     table = pd.DataFrame({"input": [r.path for r in ranges], "low": [r.low for r in ranges],
                           "high": [r.high for r in ranges], "s1": indices["S1"], "s1_conf": indices["S1_conf"],
                           "st": indices["ST"], "st_conf": indices["ST_conf"]}, columns=SOBOL_COLUMNS)
     table = table.sort_values("st", ascending=False, kind="stable").reset_index(drop=True)
     return Sobol(metric, table, n_base, len(y), sweep_result.n_paths, float(np.var(y)))
+
+
+def sobol_noise_line(t: Sobol) -> str | None:
+    """A line when an estimate lies where no index can, by more than :data:`SOBOL_NOISE_TOLERANCE` (below 0 or
+    above 1, or a total index below its first-order one): the sampling noise of a small N, or of the paths' own
+    noise, whatever the bootstrap interval (at N = 4 it is itself a guess); else None."""
+    rows, tol = t.table, SOBOL_NOISE_TOLERANCE
+    outside = ((rows[["s1", "st"]] < -tol) | (rows[["s1", "st"]] > 1 + tol)).any(axis=1) | (
+        rows["st"] < rows["s1"] - tol)
+    if not outside.any():
+        return None
+    names = ", ".join(rows.loc[outside, "input"])
+    return (f"Not yet an answer: {names} {'has' if outside.sum() == 1 else 'have'} estimates no Sobol index can "
+            "take (below 0, above 1, or a total below its first order): the sampling noise of "
+            f"N = {t.n_base} or of {t.n_paths:,} paths; a larger --sobol or --paths narrows it.")
 
 
 def sobol(scenario, ranges: Sequence[InputRange], metrics: Sequence[MetricSpec], n_base: int, run_sweep: SweepRunner,

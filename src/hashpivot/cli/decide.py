@@ -168,13 +168,15 @@ def sensitivity(
                                    for t in tables],
                        "left_out": _left_out_json(left_out), "files": files, **recorded.to_dict()})
         else:
-            from hashpivot.analysis.sensitivity import no_effect_line
+            from hashpivot.analysis.sensitivity import no_effect_line, sobol_noise_line
 
             console = rich_console()
             for t in tables:
                 grid, dropped = (_tornado_grid if kind == "tornado" else _sobol_grid)(t, console.width, wide)
                 print_fitted(console, grid, dropped, wide)
                 if kind == "tornado" and (line := no_effect_line(t)):
+                    console.print(line, markup=False)
+                if kind == "sobol" and (line := sobol_noise_line(t)):
                     console.print(line, markup=False)
             for path, reason in left_out:
                 console.print(rich_text(f"left out {path}: {' '.join(reason.split())}"))
