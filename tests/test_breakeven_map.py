@@ -80,6 +80,19 @@ def test_zero_crossings_interpolate_between_the_cells_whose_signs_differ():
     assert zero_crossings([0.0, 10.0], np.array([1.0, 2.0])) == []
 
 
+def test_cells_at_zero_cross_only_where_the_answer_changes():
+    # a metric at 0 on every cell (no insolvent path anywhere) flips nowhere: every cell was listed as frontier
+    assert zero_crossings([20.0, 70.0, 120.0], np.zeros(3)) == []
+    # a run of zeros between a positive and a negative cell: one crossing, at its middle
+    assert zero_crossings([0.0, 10.0, 20.0, 30.0], np.array([5.0, 0.0, 0.0, -5.0])) == [15.0]
+    # a probability leaving 0: where it leaves; one that touches 0 and rises again: both ends of the touch
+    assert zero_crossings([0.0, 10.0, 20.0, 30.0], np.array([0.0, 0.0, 0.2, 0.4])) == [10.0]
+    assert zero_crossings([0.0, 10.0, 20.0, 30.0], np.array([0.3, 0.0, 0.0, 0.1])) == [10.0, 20.0]
+    assert zero_crossings([0.0, 10.0, 20.0], np.array([0.3, 0.0, 0.1])) == [10.0]
+    # a cell without a value neither crosses nor borders
+    assert zero_crossings([0.0, 10.0, 20.0], np.array([np.nan, 0.0, 0.0])) == []
+
+
 def test_an_integer_axis_takes_whole_distinct_points():
     assert grid_axis("market.network_hashrate.lag_days", 0, 3, 7, is_int=True).values == (0, 1, 2, 3)
 

@@ -90,23 +90,37 @@ class BreakevenMap:
 
 def zero_crossings(along: Sequence[float], values: np.ndarray) -> list[float]:
     """Where ``values`` (over the points ``along``) crosses zero, interpolated linearly between the two points whose
-    signs differ; a point exactly at zero is a crossing itself (counted once).
+    signs differ. Cells exactly at zero: a run of them between a positive and a negative cell is one crossing, at the
+    run's middle; a run that only touches or leaves zero (a probability rising from 0) crosses at each end that
+    borders a non-zero cell; a line at zero everywhere crosses nowhere (nothing flips).
 
     >>> zero_crossings([20.0, 40.0, 60.0], np.array([3.0, 1.0, -1.0]))
     [50.0]
+    >>> zero_crossings([0.0, 1.0, 2.0, 3.0], np.array([0.0, 0.0, 0.1, 0.3]))
+    [1.0]
+    >>> zero_crossings([0.0, 1.0, 2.0], np.zeros(3))
+    []
     """
+    v = np.asarray(values, dtype=np.float64)
     out: list[float] = []
-    for i in range(len(along) - 1):
-        a, b = values[i], values[i + 1]
-        if not (np.isfinite(a) and np.isfinite(b)):
+    i, n = 0, len(v)
+    while i < n:
+        if v[i] == 0.0:
+            j = i
+            while j + 1 < n and v[j + 1] == 0.0:
+                j += 1
+            left = v[i - 1] if i > 0 and np.isfinite(v[i - 1]) else 0.0
+            right = v[j + 1] if j + 1 < n and np.isfinite(v[j + 1]) else 0.0
+            if left * right < 0:
+                out.append(float(along[i] + along[j]) / 2.0)
+            else:
+                ends = ([float(along[i])] if left != 0.0 else []) + ([float(along[j])] if right != 0.0 else [])
+                out.extend(dict.fromkeys(ends))
+            i = j + 1
             continue
-        if a == 0.0:
-            if not out or out[-1] != along[i]:
-                out.append(float(along[i]))
-        elif a * b < 0:
-            out.append(float(along[i] + (along[i + 1] - along[i]) * a / (a - b)))
-    if len(values) and values[-1] == 0.0 and (not out or out[-1] != along[-1]):
-        out.append(float(along[-1]))
+        if i + 1 < n and np.isfinite(v[i]) and np.isfinite(v[i + 1]) and v[i] * v[i + 1] < 0:
+            out.append(float(along[i] + (along[i + 1] - along[i]) * v[i] / (v[i] - v[i + 1])))
+        i += 1
     return out
 
 
