@@ -61,6 +61,13 @@ def test_bad_input_names_the_field(mw, window, field):
         value_conversion(idle_miner(), mw, window)
 
 
+def test_a_horizon_without_a_whole_month_has_no_window():
+    # 30 days are 0.99 of a month (365.25 / 12 = 30.44 days): no window of 1 month fits; 31 days hold one
+    short = idle_miner().model_copy(update={"run": idle_miner().run.model_copy(update={"horizon_days": 30})})
+    with pytest.raises(InputError, match=r"run\.horizon_days=30 is invalid: allowed at least 31 days"):
+        value_conversion(short, 10.0, 1)
+
+
 def test_the_command_prints_json_and_refuses_bad_flags():
     import json
 

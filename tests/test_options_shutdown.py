@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from hashpivot.analysis.options import value_shutdown
 from hashpivot.cli.entry import app
 from hashpivot.errors import InputError
+from hashpivot.format import fmt_pct, fmt_usd
 from hashpivot.scenarios.toml import from_dict
 from tests.test_capacity import BTC_PER_DAY_PER_EHS, MINING_MW, base
 
@@ -72,8 +73,14 @@ def test_the_command_prints_json_and_refuses_mixed_flags():
     assert out["value_usd"] >= 0 and out["n_paths"] == 32
     text = runner.invoke(app, ["option", "default", "--shutdown", "--paths", "32"])
     assert text.exit_code == 0 and "value of the right" in text.output
+    assert "over the run's 3,650 days" in " ".join(text.output.split())
     both = runner.invoke(app, ["option", "default", "--shutdown", "--convert-mw", "10"])
     assert both.exit_code == 2 and "--shutdown" in both.output
+    # a conversion's options would be dropped unsaid with --shutdown: refused, each named
+    from cli_helpers import assert_bad_input
+
+    for flags in (["--lead-months", "3"], ["--term-years", "5"], ["--out", "somewhere"]):
+        assert_bad_input(runner.invoke(app, ["option", "default", "--shutdown", *flags]), "--shutdown", flags[0])
     neither = runner.invoke(app, ["option", "default", "--window-months", "6"])
     assert neither.exit_code == 2 and "--convert-mw" in neither.output
 
@@ -93,6 +100,19 @@ def test_both_options_are_recorded_in_the_run_store():
         row = summary[summary["metric"] == metric]
         assert row["value"].tolist() == pytest.approx([value])
     assert "shutdown option" in store.get_run(out["run_id"]).info.name
+    # runs show and runs diff give an option run's figures, each by the unit in its name
+    shown = runner.invoke(app, ["runs", "show", str(out["run_id"]), "--store", out["store"]], env={"COLUMNS": "120"})
+    assert shown.exit_code == 0, shown.output
+    rows = {r[0]: r[1] for r in ([c.strip() for c in line.split("│")[1:-1]] for line in shown.output.splitlines()
+                                 if line.startswith("│"))}
+    assert rows["option value [USD]"] == fmt_usd(out["value_usd"])
+    assert rows["used [fraction]"] == fmt_pct(out["used_frac"])
+    again = json.loads(runner.invoke(app, ["option", "default", "--shutdown", "--paths", "16", "--json"]).output)
+    diff = runner.invoke(app, ["runs", "diff", str(out["run_id"]), str(again["run_id"]), "--store", out["store"]],
+                         env={"COLUMNS": "120"})
+    assert diff.exit_code == 0, diff.output
+    changed = [line for line in diff.output.splitlines() if "option value [USD]" in line]
+    assert len(changed) == 1 and fmt_usd(out["value_usd"]) in changed[0] and fmt_usd(again["value_usd"]) in changed[0]
     skipped = json.loads(runner.invoke(app, ["option", "default", "--shutdown", "--paths", "8", "--no-store",
                                              "--json"]).output)
     assert skipped["run_id"] is None

@@ -145,6 +145,23 @@ def fmt_metric(label: str, value: float | None) -> str:
     return fmt_number(value)
 
 
+#: A name's unit suffix and the unit it means, for :func:`name_label`.
+_NAME_UNITS = (("_usd", "USD"), ("_frac", "fraction"), ("_btc", "BTC"), ("_days", "day"), ("_day", "day"))
+
+
+def name_label(name: str) -> str:
+    """A figure's label from its name, the unit in its suffix (units live in names): ``option_value_usd`` ->
+    ``option value [USD]``, for :func:`fmt_metric`; a name without a known suffix is its words. [text]
+
+    >>> name_label("option_value_usd"), name_label("used_frac"), name_label("exercise_months")
+    ('option value [USD]', 'used [fraction]', 'exercise months')
+    """
+    for suffix, unit in _NAME_UNITS:
+        if name.endswith(suffix):
+            return f"{name[: -len(suffix)].replace('_', ' ')} [{unit}]"
+    return name.replace("_", " ")
+
+
 def html_topic_line(line: str) -> str:
     """A sentence as HTML, escaped, its topic (the text before the first ``": "``) in bold. [HTML]
 

@@ -21,6 +21,8 @@ run's month ends; a conversion decided at month k stops mining at once (the buil
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -186,6 +188,10 @@ def value_conversion(scenario, mw: float, window_months: int, lead_months: int =
     if not 0 < mw <= mining_mw:
         raise InputError("convert_mw", mw, f"a number of MW in (0, {mining_mw:g}], the company's mining MW")
     horizon_months = int(scenario.run.horizon_days / DAYS_PER_YEAR * MONTHS_PER_YEAR)
+    if horizon_months < 1:  # no window can fit: say what would, not "an integer in [1, 0]"
+        raise InputError("run.horizon_days", scenario.run.horizon_days,
+                         f"at least {math.ceil(DAYS_PER_YEAR / MONTHS_PER_YEAR)} days (one whole month) for a "
+                         "conversion window of 1 month or more")
     if not 1 <= window_months <= horizon_months:
         raise InputError("window_months", window_months, f"an integer in [1, {horizon_months}], the run's months")
     if not 0 <= lead_months <= 120:

@@ -69,9 +69,14 @@ def option(
         from hashpivot import api
 
         if shutdown:
-            if convert_mw is not None or window_months is not None:
-                raise InputError("--shutdown", "with --convert-mw/--window-months",
-                                 "either --shutdown or a conversion (--convert-mw and --window-months), not both")
+            conversion_only = [flag for flag, value in (
+                ("--convert-mw", convert_mw), ("--window-months", window_months), ("--lead-months", lead_months),
+                ("--rate-usd-per-kw-month", rate), ("--term-years", term_years), ("--capex-usd-per-mw", capex),
+                ("--out", out_dir)) if value is not None]
+            if conversion_only:  # each would be dropped unsaid: they shape a conversion, not the right to stop
+                raise InputError("--shutdown", f"with {'/'.join(conversion_only)}",
+                                 "either --shutdown or a conversion (--convert-mw and --window-months, with "
+                                 "--lead-months, the lease's terms and --out), not both")
             check_store(store, no_store, name)
             result = api.shutdown_option(scenario, n_paths=n_paths, seed=seed, data=data)
             recorded = record_sweep(result, store, no_store, name or f"shutdown option of {result.scenario.name}")
@@ -140,7 +145,8 @@ def _print_shutdown(result, as_json: bool, recorded) -> None:
 
     typer.echo(textwrap.fill(
         f"The right to switch machines off when power costs more than they earn, against running every day: the "
-        f"fleets' mining margin over {out['n_months']} months, all mining, on {out['n_paths']:,} paths (the same "
+        f"fleets' mining margin over the run's {result.scenario.run.horizon_days:,} days, all mining, on "
+        f"{out['n_paths']:,} paths (the same "
         f"random numbers), discounted at {out['discount_rate_per_year']:.2%}/year.", width=80))
     typer.echo(f"  with the right to switch off:  {fmt_usd(out['with_option_usd'])} USD")
     typer.echo(f"  machines always on:            {fmt_usd(out['always_on_usd'])} USD")

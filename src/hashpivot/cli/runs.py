@@ -148,10 +148,33 @@ def runs_show(run_id: RunIdArg, store: StoreOpt = None, as_json: JsonOpt = False
         plan = f"capacity plan {rich_text(info.capacity[0])}, " if info.capacity and len(info.capacity) == 1 else ""
         console.print(f"[bold]run {info.run_id}{label}[/bold]: scenario {rich_text(info.scenario_name)}, {plan}"
                       f"{info.horizon_days:,} days, recorded {_when(info)} by hashpivot {info.version}")
-        print_comparison(console, stored.summary, stored.win_rate, info.policies,
-                          comparison_title(info.n_paths, info.seed, len(info.policies)), wide=wide)
+        if _figures_only(stored.summary):  # a decision tool's figures (an option's value), not a comparison
+            grid, dropped = _figures_grid(stored.summary, info, console.width, wide)
+            print_fitted(console, grid, dropped, wide)
+        else:
+            print_comparison(console, stored.summary, stored.win_rate, info.policies,
+                             comparison_title(info.n_paths, info.seed, len(info.policies)), wide=wide)
         console.print(f"scenario TOML, fan data and report: hashpivot report {info.run_id} "
                       "--format html|xlsx|csv|parquet")
+
+
+def _figures_only(summary) -> bool:
+    """Whether a stored summary holds figures (stat "value": what ``hashpivot option`` records), not the
+    statistics over paths of a comparison."""
+    return bool(len(summary)) and bool((summary["stat"] == "value").all())
+
+
+def _figures_grid(summary, info, width: int, wide: bool):
+    """A stored run's figures, a row per figure and a column per policy, each formatted by the unit in its name."""
+    from hashpivot.format import fmt_metric, name_label
+
+    table = summary.pivot_table(index="metric", columns="policy", values="value", sort=False, dropna=False)
+    policies = [p for p in info.policies if p in table.columns]
+    columns = [("figure", "left", 0), *((rich_text(p), "right", 0) for p in policies)]
+    rows = [[rich_text(name_label(m)), *(fmt_metric(name_label(m), table.at[m, p]) for p in policies)]
+            for m in table.index]
+    title = f"{info.n_paths:,} path{'' if info.n_paths == 1 else 's'}, seed {info.seed}: the run's figures"
+    return fitted_table(title, columns, rows, width, wide)
 
 
 @runs_app.command("diff")
@@ -181,6 +204,7 @@ def _print_diff(diff: RunDiff) -> None:
     from rich.table import Table
 
     from hashpivot.analysis.compare import COMPARISON_ROWS
+    from hashpivot.format import name_label
 
     console = rich_console()
     a, b = diff.a, diff.b
@@ -199,6 +223,8 @@ def _print_diff(diff: RunDiff) -> None:
         console.print("summary: identical")
         return
     labels = {(m, s): shown_label(label) for m, s, label in COMPARISON_ROWS}
+    # a decision tool's figures (stat "value") are headline figures too, labelled by the unit in their names
+    labels.update({(m, "value"): name_label(m) for m in diff.summary.loc[diff.summary["stat"] == "value", "metric"]})
     shown = diff.summary[[(m, s) in labels for m, s in zip(diff.summary["metric"], diff.summary["stat"], strict=True)]]
     rows = []
     for row in shown.itertuples(index=False):
