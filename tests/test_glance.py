@@ -161,6 +161,22 @@ def test_what_the_answer_hangs_on_is_read_from_the_runs_paths():
     assert a.line().startswith("It hangs on: the BTC price (median path 100 to 200 USD in 2.0 years, +41.4 % a year")
 
 
+def test_a_horizon_under_a_year_says_the_change_over_it_not_a_rate_a_year():
+    from hashpivot.analysis.glance import assumptions
+
+    # 30 days: the price from 100 to 105 (median), the hashrate from 500 to 510: +5.0 % and +2.0 % over them
+    # (a rate a year would read +81 % and +27 %)
+    ds = xr.Dataset({
+        "monthly_btc_price_usd": (("sample", "date"), np.array([[100.0, 95.0], [100.0, 105.0], [100.0, 120.0]])),
+        "monthly_network_hashrate_ehs": (("sample", "date"), np.array([[500.0, 505.0], [500.0, 510.0],
+                                                                     [500.0, 520.0]])),
+    }, coords={"day": ("date", [0, 30]), "sample": np.arange(3), "date": np.arange(2)})
+    sites = [SimpleNamespace(power_mw=100.0, power_price_usd_per_mwh=40.0)]
+    line = assumptions(ds, SimpleNamespace(company=SimpleNamespace(sites=sites))).line()
+    assert "100 to 105 USD in 30 days, +5.0 % over them;" in line
+    assert "500 to 510 EH/s, +2.0 % over them)" in line and "a year" not in line
+
+
 def test_an_ai_segment_the_best_policy_does_not_run_is_read_from_the_first_plan_that_runs_it():
     from hashpivot.analysis.glance import _margins_of
     from hashpivot.analysis.per_mw import RUN_MARGIN_COLUMNS

@@ -101,13 +101,27 @@ class Assumptions:
         return self._per_year(self.hashrate_start_ehs, self.hashrate_end_median_ehs)
 
     def line(self) -> str:
+        # Under a year a rate a year would compound a few days' move into an absurd one (+5,000 % a year from
+        # a day's +1 %): the change over the horizon instead.
+        if self.years >= 1.0:
+            span = f"in {self.years:.1f} years"
+            price = f"{fmt_pct(self.btc_price_growth_frac_per_year, signed=True)} a year"
+            hashrate = f"{fmt_pct(self.hashrate_growth_frac_per_year, signed=True)} a year"
+        else:
+            days = round(self.years * DAYS_PER_YEAR)
+            span = f"in {days:,} day{'' if days == 1 else 's'}"
+            price = f"{fmt_pct(self._change(self.btc_price_start_usd, self.btc_price_end_median_usd), True)} over them"
+            hashrate = f"{fmt_pct(self._change(self.hashrate_start_ehs, self.hashrate_end_median_ehs), True)} over them"
         return (f"It hangs on: the BTC price (median path {fmt_usd(self.btc_price_start_usd)} to "
-                f"{fmt_usd(self.btc_price_end_median_usd)} USD in {self.years:.1f} years, "
-                f"{fmt_pct(self.btc_price_growth_frac_per_year, signed=True)} a year; p5-p95 at the end "
+                f"{fmt_usd(self.btc_price_end_median_usd)} USD {span}, {price}; p5-p95 at the end "
                 f"{fmt_usd(self.btc_price_end_p5_usd)} to {fmt_usd(self.btc_price_end_p95_usd)}), the network "
                 f"hashrate (median {fmt_number(self.hashrate_start_ehs)} to {fmt_number(self.hashrate_end_median_ehs)} "
-                f"EH/s, {fmt_pct(self.hashrate_growth_frac_per_year, signed=True)} a year) and power at "
+                f"EH/s, {hashrate}) and power at "
                 f"{fmt_number(self.power_price_usd_per_mwh)} USD/MWh (the sites' contracts, MW-weighted).")
+
+    @staticmethod
+    def _change(start: float, end: float) -> float:
+        return end / start - 1.0 if start > 0 else float("nan")
 
 
 def assumptions(ds, scenario) -> Assumptions | None:
