@@ -193,3 +193,10 @@ def test_a_fitted_table_wraps_its_key_columns_without_cutting_a_word():
     assert dropped == [] and "…" not in text and all(len(line) <= 80 for line in text.splitlines())
     assert "sell_monthly_production" in text and "[USD/MW-day]" in text
     assert sum(line.startswith("├") for line in text.splitlines()) == 1  # a rule between the two policies
+
+
+def test_one_path_is_one_path():
+    from hashpivot.cli.common import comparison_title
+
+    assert comparison_title(1, 7, 1) == "1 path, seed 7, 1 policy"
+    assert comparison_title(2_000, 7, 3) == "2,000 paths, seed 7, 3 policies on the same random numbers"

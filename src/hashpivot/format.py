@@ -162,6 +162,15 @@ def name_label(name: str) -> str:
     return name.replace("_", " ")
 
 
+def fmt_count(n: int, noun: str) -> str:
+    """``n`` of a ``noun``, plural unless one: ``1 path``, ``2,000 paths``. [text]
+
+    >>> fmt_count(1, "path"), fmt_count(2000, "path")
+    ('1 path', '2,000 paths')
+    """
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def html_topic_line(line: str) -> str:
     """A sentence as HTML, escaped, its topic (the text before the first ``": "``) in bold. [HTML]
 

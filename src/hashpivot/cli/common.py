@@ -144,8 +144,10 @@ def refuse_without(needed: str, given: Sequence[tuple[str, bool]], debug: bool) 
 
 def comparison_title(n_paths: int, seed: int, n_policies: int) -> str:
     """The title of a comparison grid: its paths, seed and policies (on the same random numbers when several). [text]"""
+    from hashpivot.format import fmt_count
+
     policies = f"{n_policies} policies on the same random numbers" if n_policies > 1 else "1 policy"
-    return f"{n_paths:,} paths, seed {seed}, {policies}"
+    return f"{fmt_count(n_paths, 'path')}, seed {seed}, {policies}"
 
 
 def printable(text: object) -> str:

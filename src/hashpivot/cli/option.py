@@ -24,6 +24,7 @@ from hashpivot.cli.common import (
 from hashpivot.cli.decide import OutDirOpt
 from hashpivot.cli.simulate import PathsOpt, ScenarioArg, SeedOpt, check_store, record_sweep
 from hashpivot.errors import InputError, ScenarioError
+from hashpivot.format import fmt_count
 
 #: Exercise months printed at most (the busiest; --json has them all).
 MAX_MONTH_ROWS = 12
@@ -116,7 +117,7 @@ def _print_conversion(out: dict, result, as_json: bool, recorded) -> None:
                f"Option to convert {out['mw']:g} MW to a lease at {t.rate_usd_per_kw_month:g} USD/kW-month for "
                f"{t.term_years:g} years (capex {fmt_usd(t.capex_usd_per_mw)} USD per IT MW, first rent "
                f"{out['lead_months']} months after the decision), any month of the next {out['window_months']}; "
-               f"{out['n_paths']:,} paths, discounted at {out['discount_rate_per_year']:.2%}/year.", width=80))
+               f"{fmt_count(out['n_paths'], 'path')}, discounted at {out['discount_rate_per_year']:.2%}/year.", width=80))
     typer.echo(f"  value of the option:  {fmt_usd(out['value_usd'])} USD "
                f"(standard error {fmt_usd(out['standard_error_usd'])})")
     typer.echo(f"  converting now:       {fmt_usd(out['convert_now_usd'])} USD")
@@ -146,7 +147,7 @@ def _print_shutdown(result, as_json: bool, recorded) -> None:
     typer.echo(textwrap.fill(
         f"The right to switch machines off when power costs more than they earn, against running every day: the "
         f"fleets' mining margin over the run's {result.scenario.run.horizon_days:,} days, all mining, on "
-        f"{out['n_paths']:,} paths (the same "
+        f"{fmt_count(out['n_paths'], 'path')} (the same "
         f"random numbers), discounted at {out['discount_rate_per_year']:.2%}/year.", width=80))
     typer.echo(f"  with the right to switch off:  {fmt_usd(out['with_option_usd'])} USD")
     typer.echo(f"  machines always on:            {fmt_usd(out['always_on_usd'])} USD")

@@ -166,14 +166,14 @@ def _figures_only(summary) -> bool:
 
 def _figures_grid(summary, info, width: int, wide: bool):
     """A stored run's figures, a row per figure and a column per policy, each formatted by the unit in its name."""
-    from hashpivot.format import fmt_metric, name_label
+    from hashpivot.format import fmt_count, fmt_metric, name_label
 
     table = summary.pivot_table(index="metric", columns="policy", values="value", sort=False, dropna=False)
     policies = [p for p in info.policies if p in table.columns]
     columns = [("figure", "left", 0), *((rich_text(p), "right", 0) for p in policies)]
     rows = [[rich_text(name_label(m)), *(fmt_metric(name_label(m), table.at[m, p]) for p in policies)]
             for m in table.index]
-    title = f"{info.n_paths:,} path{'' if info.n_paths == 1 else 's'}, seed {info.seed}: the run's figures"
+    title = f"{fmt_count(info.n_paths, 'path')}, seed {info.seed}: the run's figures"
     return fitted_table(title, columns, rows, width, wide)
 
 

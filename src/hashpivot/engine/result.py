@@ -111,10 +111,11 @@ class SimResult:
         import html
 
         from hashpivot.analysis.compare import comparison_cells
-        from hashpivot.format import html_topic_line
+        from hashpivot.format import fmt_count, html_topic_line
 
-        facts = (f"{self.scenario.name}: {int(self.dataset.sizes['path']):,} paths, seed {self.seed}, "
-                 f"{len(self.policies)} policies on the same random numbers, hashpivot {self.version}")
+        several = "policies on the same random numbers" if len(self.policies) > 1 else "policy"
+        facts = (f"{self.scenario.name}: {fmt_count(int(self.dataset.sizes['path']), 'path')}, seed {self.seed}, "
+                 f"{len(self.policies)} {several}, hashpivot {self.version}")
         items = "".join(f"<li>{html_topic_line(line)}</li>" for line in self.glance().lines())
         return (f"<div><p><b>{html.escape(facts)}</b></p><ul>{items}</ul>"
                 f"{comparison_cells(self.summary).to_html()}</div>")
