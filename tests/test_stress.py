@@ -74,3 +74,30 @@ def test_every_stress_keeps_the_scenario_valid_and_names_itself(scenario):
         assert stressed.name.endswith(f"+{name}")
     with pytest.raises(ScenarioError, match="stress='bogus' is unknown; allowed: tenant_default"):
         apply_stress(scenario, "bogus")
+
+
+@pytest.mark.parametrize(("stress", "needs"), [("tenant_default", "an AI project"), ("build_delay", "an AI project"),
+                                               ("gpu_rent_crash", "a gpu_cloud project")])
+def test_a_stress_that_changes_nothing_is_refused(stress, needs):
+    # the default preset mines only: an AI stress would print the same numbers as if the answer withstood it
+    with pytest.raises(ScenarioError, match=rf"stress='{stress}' changes nothing in default: it acts on {needs}.*"
+                                            r"allowed: hashrate_surge$"):
+        apply_stress(load_preset("default"), stress)
+
+
+def test_a_gpu_stress_on_leases_only_names_the_stresses_that_act():
+    data = load_preset("ai_pivot").model_dump(mode="python", exclude_none=True)
+    data["compare_capacity"] = [p for p in data["compare_capacity"] if p["project"]["kind"] != "gpu_cloud"]
+    leases = from_dict(data, "leases only")
+    with pytest.raises(ScenarioError, match="allowed: tenant_default, build_delay, hashrate_surge$"):
+        apply_stress(leases, "gpu_rent_crash")
+
+
+def test_the_terminal_says_which_stress_it_ran_under():
+    from typer.testing import CliRunner
+
+    from hashpivot.cli import app
+
+    out = CliRunner().invoke(app, ["run", "default", "--paths", "16", "--no-store", "--stress", "hashrate_surge"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.splitlines()[0] == "Under stress: hashrate_surge (network hashrate +50 %)."

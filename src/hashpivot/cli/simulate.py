@@ -149,7 +149,8 @@ def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, st
         # A comparison of a hedged scenario shows each plan and policy hedged beside the same unhedged.
         hedges = None if main_only else api_hedge_comparison(result, data, client)
     recorded = record_run(result, store, no_store, name)
-    _emit_result(result, out, as_json, recorded, wide=wide, limit=limit, always_on=always_on, hedges=hedges)
+    _emit_result(result, out, as_json, recorded, wide=wide, limit=limit, always_on=always_on, hedges=hedges,
+                 stresses=stresses or ())
     recorded.finish(debug)
 
 
@@ -292,10 +293,10 @@ def _check_limit(limit: float | None) -> None:
 
 def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None,
                  wide: bool = False, limit: float | None = None, always_on: dict[str, float] | None = None,
-                 hedges=None) -> None:
+                 hedges=None, stresses=()) -> None:
     """Write the report (when ``out``) and print the answer at a glance (under the insolvency ``limit``) and the
     comparison (rich table or JSON; every column with ``wide``); ``recorded`` says where the run store recorded
-    the run."""
+    the run; ``stresses`` the stress cases it ran under, said first."""
     from hashpivot.analysis.incremental import incremental_returns
 
     from hashpivot.analysis.debt import debt_frame
@@ -347,6 +348,10 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
         })
         return
     console = rich_console()
+    if stresses:
+        from hashpivot.scenarios.stress import STRESSES
+
+        console.print("Under stress: " + "; ".join(f"{n} ({STRESSES[n][0]})" for n in stresses) + ".", markup=False)
     for line in answer.lines():
         console.print(printable(line), markup=False)
     print_comparison(console, result.summary, result.win_rate, result.policies,

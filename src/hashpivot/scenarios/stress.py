@@ -1,4 +1,5 @@
-"""Named stress cases applied to any scenario: each returns a new, validated scenario.
+"""Named stress cases applied to a scenario: each returns a new, validated scenario; one that would change nothing
+in it (an AI stress on a scenario without AI projects) is refused, naming those that act on it.
 
 - ``tenant_default``: every AI project's tenant defaults with at least 30 % a year.
 - ``build_delay``: every AI project's build takes 12 months longer (revenue later, capex unchanged).
@@ -55,6 +56,22 @@ STRESSES: dict[str, tuple[str, Callable[[Data], None]]] = {
 }
 
 
+def _any_project(data: Data) -> bool:
+    return any(True for _ in _projects(data))
+
+
+def _any_gpu_cloud(data: Data) -> bool:
+    return any(project.get("kind") == "gpu_cloud" for project in _projects(data))
+
+
+#: What a stress acts on, where not every scenario has it: (has it, what it needs, in words).
+NEEDS: dict[str, tuple[Callable[[Data], bool], str]] = {
+    "tenant_default": (_any_project, "an AI project in a capacity plan (policy.capacity or [[compare_capacity]])"),
+    "build_delay": (_any_project, "an AI project in a capacity plan (policy.capacity or [[compare_capacity]])"),
+    "gpu_rent_crash": (_any_gpu_cloud, "a gpu_cloud project in a capacity plan (GPUs that pay rent)"),
+}
+
+
 def apply_stress(scenario, name: str):
     """The scenario under the stress ``name`` (see ``STRESSES``); its name gets a ``+name`` suffix."""
     from hashpivot.scenarios.toml import from_dict
@@ -63,6 +80,11 @@ def apply_stress(scenario, name: str):
         raise ScenarioError(f"stress={name!r} is unknown; {did_you_mean(name, STRESSES)}allowed: "
                             f"{', '.join(STRESSES)}")
     data = scenario.model_dump(mode="python", exclude_none=True)
+    needs = NEEDS.get(name)
+    if needs is not None and not needs[0](data):  # a stress that changes nothing would read as a robust answer
+        acting = [n for n in STRESSES if n not in NEEDS or NEEDS[n][0](data)]
+        raise ScenarioError(f"stress={name!r} changes nothing in {scenario.name}: it acts on {needs[1]}, and the "
+                            f"scenario has none; allowed: {', '.join(acting)}")
     STRESSES[name][1](data)
     data["name"] = f"{scenario.name}+{name}"
     return from_dict(data, f"stress {name} on {scenario.name}")
