@@ -611,3 +611,19 @@ def test_a_price_beyond_a_stored_series_range_is_refused_not_stored_as_inf(tmp_p
     assert "unexpected" not in message and "Traceback" not in result.output
     assert not store.exists() and not (tmp_path / "out").exists()
 
+
+
+def test_several_problems_on_one_line_are_parted_and_a_union_value_fails_once(tmp_path):
+    # piped, an error is one line: the scenario's problems parted by "; " (they ran together), and a sweep
+    # value that is no member of the axis's union (float | int | bool | str) is one problem, not one per member
+    empty = tmp_path / "empty.toml"
+    empty.write_text("name = 'x'\n")
+    out = CliRunner().invoke(app, ["run", str(empty), "--paths", "5", "--no-store"])
+    assert out.exit_code == EXIT_BAD_INPUT
+    assert (f"run: required field is missing; {empty}: market: required field is missing; {empty}: company: "
+            "required field is missing.") in out.stderr
+    nan = CliRunner().invoke(app, ["sweep", "default", "--set", "company.btc_held=nan,2", "--paths", "5",
+                                   "--no-store"])
+    assert nan.exit_code == EXIT_BAD_INPUT
+    assert nan.stderr.strip() == ("error: invalid scenario: sweep (--set): axes.company.btc_held.0 = nan: Input "
+                                  "should be a finite number.")

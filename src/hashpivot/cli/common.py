@@ -127,8 +127,10 @@ def fail(exc: BaseException, code: int, debug: bool, text: str) -> NoReturn:
         width, indent = shutil.get_terminal_size().columns, " " * len("error: ")
         text = "\n".join(wrap_prose(("error: " if i == 0 else indent) + line, width, indent=indent)
                          for i, line in enumerate(lines))
-    else:
-        text = "error: " + " ".join(lines)
+    else:  # one line: the problems after a heading ("invalid scenario:") parted by semicolons, sentences by spaces
+        text = "error: " + lines[0]
+        for before, line in zip(lines, lines[1:]):
+            text += (" " if before.endswith((":", ".", ";")) else "; ") + line
     typer.echo(text, err=True)
     raise typer.Exit(code) from None
 

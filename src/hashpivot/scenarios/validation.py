@@ -18,8 +18,16 @@ from hashpivot.errors import did_you_mean
 def format_errors(exc: ValidationError, source: str, model: type[BaseModel]) -> str:
     """One line per problem of validating ``model`` (the root of the dotted paths): ``source: field.path = value:
     what is allowed``."""
-    lines = []
+    lines, seen_unions = [], set()
     for err in exc.errors(include_url=False):
+        raw = err["loc"]
+        # A value of a union of plain types (a sweep axis: float | int | bool | str) fails once per member, its loc
+        # ending in the member's name: one line per value, the first member's message (the number's, first)
+        if raw and _is_plain_member(raw[-1]):
+            if raw[:-1] in seen_unions:
+                continue
+            seen_unions.add(raw[:-1])
+            err = {**err, "loc": raw[:-1]}
         loc = ".".join(str(part) for part in _toml_path(model, err["loc"]))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
@@ -34,6 +42,11 @@ def format_errors(exc: ValidationError, source: str, model: type[BaseModel]) -> 
         else:
             lines.append(f"{source}: {loc} = {_short(err.get('input'))}: {msg}")
     return "invalid scenario:\n  " + "\n  ".join(lines)
+
+
+def _is_plain_member(part: Any) -> bool:
+    """Whether a loc part is the name pydantic gives a plain-type member of a union (``float``, ``list[str]``)."""
+    return isinstance(part, str) and (part in ("float", "int", "bool", "str") or part.startswith(("list[", "dict[")))
 
 
 def _short(value: Any) -> str:
