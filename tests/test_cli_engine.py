@@ -147,3 +147,15 @@ def test_a_name_for_a_run_that_is_not_recorded_is_refused(command):
 
     out = CliRunner().invoke(app, [*command, "--paths", "64", "--no-store", "--name", "q3 plan"])
     assert_bad_input(out, "--name 'q3 plan' is given with --no-store")
+
+
+def test_stderr_off_a_terminal_holds_no_progress_bar_residue():
+    # rich's transient bar, off a terminal, left an empty line on stderr after every run
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", "from hashpivot.cli import main; main()", "run", "default", "--paths",
+                          "8", "--no-store"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""

@@ -278,10 +278,13 @@ def progress_bar(label: str, total_paths: int, quiet: bool, unit: str = "paths")
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    # The label goes in as a task field, not into the column's template, so braces in a name stay text.
+    # The label goes in as a task field, not into the column's template, so braces in a name stay text. Off a
+    # terminal (stderr to a file or a pipe) there is no bar to draw: rich would leave an empty line there.
+    console = Console(stderr=True)
     with Progress(TextColumn("{task.fields[label]}"), BarColumn(),
                   TextColumn("{task.completed:,}/{task.total:,} " + unit),
-                  TimeElapsedColumn(), console=Console(stderr=True), disable=quiet, transient=True) as bar:
+                  TimeElapsedColumn(), console=console, disable=quiet or not console.is_terminal,
+                  transient=True) as bar:
         task = bar.add_task("run", total=total_paths, label=label)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
