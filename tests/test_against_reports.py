@@ -700,3 +700,13 @@ def test_a_replay_of_a_fleet_larger_than_the_network_is_refused(shared_csv):
     first_above = min(d for d in network if d > last_below)
     assert_bad_input(out, "the company's fleets", f"{installed:.4g} EH/s installed", "part of the network's",
                      f"--from on or after {first_above}")
+
+
+@pytest.mark.shared_data
+def test_a_replay_from_the_tables_first_day_names_the_first_day_it_can_start(shared_csv):
+    # day 0 is the day before --from: the table's first day (2012-01-01) can only be day 0, so --from 2012-01-02
+    out = CliRunner().invoke(app, ["replay", "--company", "riot", "--from", "2012-01-01", "--to", "2012-01-31",
+                                   "--data", str(shared_csv)])
+    line = assert_bad_input(out, "needs the chain table from 2011-12-31 (day 0)", "--from 2012-01-02",
+                            "to --to 2025-12-29")
+    assert "2012-01-01..2025-12-29" not in line

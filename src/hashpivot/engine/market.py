@@ -237,10 +237,13 @@ def market_from_history(history, first_day, last_day) -> MarketChunk:
     if rows.empty or rows.index[0] != start or rows.index[-1] != pd.Timestamp(last_day):
         from hashpivot.errors import DataError
 
-        have = f"{history.index[0]:%Y-%m-%d}..{history.index[-1]:%Y-%m-%d}" if len(history) else "no days"
+        # day 0 is the day before the first replayed day: the first day a replay can start is the table's second
+        have = (f"--from {history.index[0] + pd.Timedelta(days=1):%Y-%m-%d} (the day after the table's first, "
+                f"{history.index[0]:%Y-%m-%d}, which is day 0) to --to {history.index[-1]:%Y-%m-%d}"
+                if len(history) else "a chain table with days in it")
         raise DataError(
             f"replay {pd.Timestamp(first_day):%Y-%m-%d}..{pd.Timestamp(last_day):%Y-%m-%d} needs the chain table "
-            f"from {start:%Y-%m-%d}; allowed: dates inside the table ({have})"
+            f"from {start:%Y-%m-%d} (day 0) to {pd.Timestamp(last_day):%Y-%m-%d}; allowed: {have}"
         )
     blocks = rows["block_count"].to_numpy(dtype=np.float64)
     safe_blocks = np.where(blocks > 0, blocks, 1.0)
