@@ -441,6 +441,22 @@ def test_cli_bad_input(runner, small_csv, tmp_path, args, words):
     assert not out.exists()
 
 
+def test_cli_without_since_fits_from_the_tables_first_day_when_it_starts_after_the_default(runner, small_csv,
+                                                                                           tmp_path):
+    # the table starts 2022-01-01, after the default window's 2020-05-11: the user chose no date, so no error
+    result = runner.invoke(app, ["calibrate", "--data", str(small_csv), "--out", str(tmp_path / "cal"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["since"] == "2022-01-01"
+
+
+def test_a_table_shorter_than_a_calibration_says_so(runner, tmp_path):
+    short = write_csv(lognormal_table(91, start="2024-04-01"), tmp_path / "short.csv")  # days 0..91
+    result = runner.invoke(app, ["calibrate", "--data", str(short), "--out", str(tmp_path / "cal")])
+    line = assert_bad_input(result, "the chain table holds 92 days (2024-04-01..2024-07-01)",
+                            f"at least {cb.MIN_CALIBRATION_DAYS} days")
+    assert "--since" not in line
+
+
 # --- the real table -------------------------------------------------------------------------------
 
 

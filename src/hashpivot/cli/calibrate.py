@@ -29,8 +29,9 @@ def calibrate_command(
                      help="Daily chain table (format of shared/data/btc_daily.csv). Default: $HASHPIVOT_DATA."),
     ] = None,
     since: Annotated[
-        str, typer.Option("--since", metavar="DATE", help="First day of the calibration window, YYYY-MM-DD.")
-    ] = DEFAULT_SINCE,
+        str | None, typer.Option("--since", metavar="DATE", help=f"First day of the calibration window, YYYY-MM-DD "
+                                 f"(default {DEFAULT_SINCE}, the 2020 halving, or the table's first day if later).")
+    ] = None,
     out: Annotated[
         Path, typer.Option("--out", metavar="DIR", help=f"Folder for {MARKET_FILE} and {HTML_FILE}.")
     ] = Path("reports/calibration"),
@@ -66,6 +67,11 @@ def calibrate_command(
         check_out_dir(out)
         history = load_chain_history(data)
         label = resolve_data_path(data).name
+        if since is None:  # the default window, cut to the table a user gave: not an error of theirs
+            import pandas as pd
+
+            since = max(pd.Timestamp(DEFAULT_SINCE), history.index[0]).strftime("%Y-%m-%d") if len(history) \
+                else DEFAULT_SINCE
         cal = calibrate(history, since, price_kind=price, hashrate_kind=hashrate)
         toml_path = write_text_atomic(out / MARKET_FILE, market_toml(cal, label, ATTRIBUTION))
         html_path = write_text_atomic(out / HTML_FILE, calibration_html(cal, label, ATTRIBUTION))
