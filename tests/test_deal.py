@@ -57,6 +57,14 @@ def test_escalator_and_discount_by_hand():
 
 
 @pytest.mark.shared_data
+def test_a_from_after_the_table_names_it_not_the_default_to(shared_csv):
+    out = CliRunner().invoke(app, ["deal", "--value-usd", "3.5e9", "--mw", "200", "--years", "12", "--from",
+                                   "2030-01-01", "--data", str(shared_csv)])
+    line = assert_bad_input(out, "--from 2030-01-01 is after the chain table's last day", "2012-01-01..2025-12-29")
+    assert "--to" not in line
+
+
+@pytest.mark.shared_data
 def test_mining_beside_the_deal_on_the_same_dates(shared_csv):
     import csv
 
@@ -83,6 +91,8 @@ def test_mining_beside_the_deal_on_the_same_dates(shared_csv):
     (["--value-usd", "inf"], ("--value-usd inf", "(0, 1e+13] USD")),
     (["--value-usd", "1e300"], ("--value-usd 1e+300",)),
     (["--years", "nan"], ("--years nan", "(0, 50] years")),
+    # the operating share is of the rent: all of it would leave no deal, and the option is named, not the field
+    (["--opex", "100%"], ("--opex='100%' is invalid", "below 100 %")),
 ])
 def test_bad_deal_input(args, words):
     base = {"--value-usd": "3.5e9", "--mw": "200", "--years": "12"}

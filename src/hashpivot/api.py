@@ -780,6 +780,9 @@ def deal(value_usd: float, it_load_mw: float, term_years: float, *, escalator_fr
         history = load_chain_history(data)
     last = pd.Timestamp(date_to) if date_to else history.index[-1]
     first = pd.Timestamp(date_from) if date_from else last - pd.Timedelta(days=364)
+    if date_from and not date_to and first > last:  # --to defaults to the table's last day: name the date given
+        raise DataError(f"--from {first:%Y-%m-%d} is after the chain table's last day; allowed: a date inside "
+                        f"{history.index[0]:%Y-%m-%d}..{history.index[-1]:%Y-%m-%d}")
     if last < first:
         raise ScenarioError(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}; allowed: --from <= --to")
     if first < history.index[0] or last > history.index[-1]:

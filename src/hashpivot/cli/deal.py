@@ -11,8 +11,8 @@ import typer
 from hashpivot.cli.common import ChainDataOpt, DebugOpt, JsonOpt, echo_json, exit_on_error, fmt_usd, rich_console
 
 
-def parse_percent(name: str, text: str) -> float:
-    """A fraction from ``3%`` or ``0.03``. [fraction]
+def parse_percent(name: str, text: str, below_100: bool = False) -> float:
+    """A fraction from ``3%`` or ``0.03``, in [0, 1] (in [0, 1) with ``below_100``). [fraction]
 
     >>> parse_percent("--escalator", "3%"), parse_percent("--discount", "0.1")
     (0.03, 0.1)
@@ -24,8 +24,9 @@ def parse_percent(name: str, text: str) -> float:
         value = float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
     except ValueError:
         raise InputError(name, text, "a percentage like 3% or a fraction like 0.03") from None
-    if not 0.0 <= value <= 1.0:
-        raise InputError(name, text, "a percentage in [0 %, 100 %]")
+    if not (0.0 <= value < 1.0 if below_100 else 0.0 <= value <= 1.0):
+        raise InputError(name, text, "a percentage from 0 % to below 100 %" if below_100
+                         else "a percentage in [0 %, 100 %]")
     return value
 
 
@@ -50,13 +51,13 @@ def deal(
     """A lease deal as USD per kW-month, NPV and margin per MW-day, beside mining's margin on the same dates."""
     names = {"value_usd": "--value-usd", "it_load_mw": "--mw", "term_years": "--years", "pue_ratio": "--pue",
              "date_from": "--from", "date_to": "--to", "efficiency_j_per_th": "--efficiency",
-             "power_price_usd_per_mwh": "--power-price"}
+             "power_price_usd_per_mwh": "--power-price", "opex_frac_of_revenue": "--opex"}
     with exit_on_error(debug, names):
         from hashpivot import api
 
         out = api.deal(value_usd, mw, years, escalator_frac_per_year=parse_percent("--escalator", escalator),
                        discount_frac_per_year=parse_percent("--discount", discount), pue_ratio=pue,
-                       opex_frac_of_revenue=None if opex is None else parse_percent("--opex", opex),
+                       opex_frac_of_revenue=None if opex is None else parse_percent("--opex", opex, below_100=True),
                        date_from=date_from, date_to=date_to,
                        data=data, efficiency_j_per_th=efficiency, power_price_usd_per_mwh=power_price)
         if as_json:
