@@ -710,3 +710,11 @@ def test_a_replay_from_the_tables_first_day_names_the_first_day_it_can_start(sha
     line = assert_bad_input(out, "needs the chain table from 2011-12-31 (day 0)", "--from 2012-01-02",
                             "to --to 2025-12-29")
     assert "2012-01-01..2025-12-29" not in line
+
+
+@pytest.mark.shared_data
+def test_a_pool_fee_in_percent_is_the_same_fee(shared_csv):
+    args = ["replay", "--company", "iren", "--from", "2024-05-01", "--to", "2024-06-30", "--data", str(shared_csv),
+            "--against-reports", "--json", "--pool-fee"]
+    pct, frac = (json.loads(CliRunner().invoke(app, [*args, v]).stdout)["months"] for v in ("2%", "0.02"))
+    assert pct == frac

@@ -135,6 +135,14 @@ def test_compare_opens_with_the_answer_and_json_carries_it(small_scenario, tmp_p
 def test_an_insolvency_limit_outside_0_1_is_bad_input(small_scenario):
     result = CliRunner().invoke(app, ["compare", str(small_scenario), "--paths", "40", "--insolvency-limit", "1.5"])
     assert_bad_input(result, "--insolvency-limit", "1.5", "[0, 1]")
+    as_pct = CliRunner().invoke(app, ["compare", str(small_scenario), "--paths", "40", "--insolvency-limit", "150%"])
+    assert_bad_input(as_pct, "--insolvency-limit='150%'", "0 % to 100 %")
+
+
+def test_an_insolvency_limit_in_percent_is_the_same_limit(small_scenario):
+    args = ["compare", str(small_scenario), "--paths", "40", "--no-store", "--json", "--insolvency-limit"]
+    pct, frac = (json.loads(CliRunner().invoke(app, [*args, v]).stdout)["glance"] for v in ("50%", "0.5"))
+    assert pct == frac and pct["insolvency_limit_frac"] == 0.5
 
 
 def test_what_the_answer_hangs_on_is_read_from_the_runs_paths():

@@ -79,3 +79,13 @@ def test_a_gpu_cloud_that_earns_nothing_has_no_payback():
     assert human.exit_code == 0, human.output
     (line,) = [x for x in human.stdout.splitlines() if "GPU rent -100%" in x and "gpu_cloud" in x]
     assert line.split("│")[-2].strip() == "never" and "inf" not in human.stdout
+
+
+def test_every_fraction_option_takes_a_percent_too():
+    # --rent-drop 40% is --rent-drop 0.4 (it was refused by the option parser, with no range)
+    runner = CliRunner()
+    as_pct, as_frac = (json.loads(runner.invoke(app, ["margins", "--rent-drop", v, "--utilisation", u,
+                                                      "--json"]).stdout) for v, u in (("40%", "60%"), ("0.4", "0.6")))
+    assert as_pct == as_frac
+    bad = runner.invoke(app, ["margins", "--rent-drop", "140%"])
+    assert bad.exit_code == 2 and "--rent-drop='140%'" in bad.stderr and "0 % to 100 %" in bad.stderr

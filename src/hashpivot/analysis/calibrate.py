@@ -665,16 +665,16 @@ def select_since(history: pd.DataFrame, since: str | date | pd.Timestamp,
         raise DataError("the chain table has no rows")
     first, last = history.index[0], history.index[-1]
     latest = last - pd.Timedelta(days=min_days - 1)
-    if latest < first:  # no --since can help: the table itself is too short (a range from its start back)
-        raise DataError(f"the chain table holds {len(history):,} days ({first:%Y-%m-%d}..{last:%Y-%m-%d}); "
-                        f"allowed: a table of at least {min_days} days, the fewest a calibration fits on")
     allowed = (f"a date YYYY-MM-DD from {first:%Y-%m-%d} to {latest:%Y-%m-%d} (the table ends {last:%Y-%m-%d}; "
                f"calibration needs at least {min_days} days)")
     try:
         start = pd.Timestamp(since) if not isinstance(since, str) else pd.Timestamp(
             pd.to_datetime(since.strip(), format="%Y-%m-%d"))
     except (ValueError, TypeError):
-        raise InputError("since", since, allowed) from None
+        raise InputError("since", since, "a date YYYY-MM-DD") from None
+    if latest < first:  # no --since can help: the table itself is too short (its range would run backwards)
+        raise DataError(f"the chain table holds {len(history):,} days ({first:%Y-%m-%d}..{last:%Y-%m-%d}); "
+                        f"allowed: a table of at least {min_days} days, the fewest a calibration fits on")
     if not first <= start <= latest:
         raise InputError("since", str(since), allowed)
     return history.loc[start:]

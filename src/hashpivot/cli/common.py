@@ -247,6 +247,24 @@ def wrap_prose(text: str, width: int, indent: str = "") -> str:
     return "\n".join(lines).replace(_UNIT_GLUE[1], _UNIT_GLUE[0])
 
 
+def parse_fraction(text: str, option: str) -> float:
+    """A fraction given as ``20%`` or ``0.2`` (every fraction option takes both). [fraction]
+
+    >>> parse_fraction("20%", "--range"), parse_fraction("0.05", "--range")
+    (0.2, 0.05)
+    """
+    from hashpivot.errors import InputError
+
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise InputError(option, text, "a fraction such as 20% or 0.2") from None
+    if value != value:
+        raise InputError(option, text, "a fraction such as 20% or 0.2")
+    return value
+
+
 def rich_console():
     """A rich console on stdout without rich's automatic highlighting (numbers and paths stay uncoloured). A line of
     plain text (a ``str`` printed with ``markup=False``, or one whose markup carries no style, only escapes) is

@@ -8,22 +8,28 @@ from typing import Annotated
 
 import typer
 
-from hashpivot.cli.common import ChainDataOpt, DebugOpt, JsonOpt, echo_json, exit_on_error, fmt_usd, rich_console
+from hashpivot.cli.common import (
+    ChainDataOpt,
+    DebugOpt,
+    JsonOpt,
+    echo_json,
+    exit_on_error,
+    fmt_usd,
+    parse_fraction,
+    rich_console,
+)
 
 
 def parse_percent(name: str, text: str, below_100: bool = False) -> float:
-    """A fraction from ``3%`` or ``0.03``, in [0, 1] (in [0, 1) with ``below_100``). [fraction]
+    """A fraction from ``3%`` or ``0.03`` (``parse_fraction``), in [0, 1] (in [0, 1) with ``below_100``).
+    [fraction]
 
     >>> parse_percent("--escalator", "3%"), parse_percent("--discount", "0.1")
     (0.03, 0.1)
     """
     from hashpivot.errors import InputError
 
-    raw = text.strip()
-    try:
-        value = float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
-    except ValueError:
-        raise InputError(name, text, "a percentage like 3% or a fraction like 0.03") from None
+    value = parse_fraction(text, name)
     if not (0.0 <= value < 1.0 if below_100 else 0.0 <= value <= 1.0):
         raise InputError(name, text, "a percentage from 0 % to below 100 %" if below_100
                          else "a percentage in [0 %, 100 %]")

@@ -32,6 +32,7 @@ from hashpivot.cli.common import (
     echo_json,
     exit_on_error,
     fmt_metric,
+    parse_fraction,
     print_fitted,
     progress_bar,
     rich_console,
@@ -47,19 +48,6 @@ MetricsOpt = Annotated[
                       "repeat. Default nav_usd:mean."),
 ]
 OutDirOpt = Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write the HTML report into DIR.")]
-
-
-def parse_fraction(text: str, option: str) -> float:
-    """A fraction given as ``20%`` or ``0.2``.
-
-    >>> parse_fraction("20%", "--range"), parse_fraction("0.05", "--range")
-    (0.2, 0.05)
-    """
-    raw = text.strip()
-    try:
-        return float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
-    except ValueError:
-        raise InputError(option, text, "a fraction such as 20% or 0.2") from None
 
 
 def parse_inputs(items: list[str] | None) -> dict[str, tuple[float, float] | None] | None:

@@ -24,6 +24,7 @@ from hashpivot.cli.common import (
     exit_on_error,
     fitted_table,
     fmt_usd,
+    parse_fraction,
     print_fitted,
     refuse_without,
     rich_console,
@@ -56,8 +57,9 @@ def replay(
         "--hashrate", metavar="FILE", help="Your own hashrate path (implies --against-reports): a CSV with columns "
         "month, hashrate_ehs and optional kind, curtailed_frac; each hashrate's decimals as written set its "
         "rounding (10.0: +-0.05 EH/s).")] = None,
-    pool_fee: Annotated[float, typer.Option(
-        "--pool-fee", metavar="FRAC", help="Pool fee taken from what the hashrate earns (with --against-reports).")] = 0.0,
+    pool_fee_text: Annotated[str | None, typer.Option(
+        "--pool-fee", metavar="FRAC", help="Pool fee taken from what the hashrate earns (with --against-reports), "
+        "as 0.02 or 2%.")] = None,
     html: Annotated[str | None, typer.Option(
         "--html", metavar="FILE", help="Write the chart of reported against replayed production (with --against-reports).")] = None,
     as_json: JsonOpt = False,
@@ -65,11 +67,13 @@ def replay(
     debug: DebugOpt = False,
 ) -> None:
     """Replay history: the real chain drives the company through the same daily step as Monte Carlo."""
+    with exit_on_error(debug, {}):
+        pool_fee = 0.0 if pool_fee_text is None else parse_fraction(pool_fee_text, "--pool-fee")
     if against_reports or hashrate:
         _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, wide, debug)
         return
     # they shape the comparison with the reports; a plain replay would drop them unsaid
-    refuse_without("--against-reports (or --hashrate)", (("--html", html is not None), ("--pool-fee", pool_fee != 0.0)),
+    refuse_without("--against-reports (or --hashrate)", (("--html", html is not None), ("--pool-fee", pool_fee_text is not None)),
                    debug)
     with exit_on_error(debug, {"date_from": "--from", "date_to": "--to"}):
         from hashpivot import api

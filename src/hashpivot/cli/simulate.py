@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from hashpivot.cli.common import (
+    parse_fraction,
     printable,
     EXIT_FAILURE,
     CheckOpt,
@@ -54,9 +55,10 @@ PathsOpt = Annotated[int | None, typer.Option("--paths", metavar="N", help="Over
 SeedOpt = Annotated[int | None, typer.Option("--seed", metavar="S", help="Override run.seed.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write report.html into DIR.")]
 LimitOpt = Annotated[
-    float | None,
+    str | None,
     typer.Option("--insolvency-limit", metavar="FRAC",
-                 help="Largest share of insolvent paths a recommended policy may have, 0..1 (default 0.05)."),
+                 help="Largest share of insolvent paths a recommended policy may have, 0..1 or 0 %..100 % "
+                      "(default 5 %)."),
 ]
 StressOpt = Annotated[
     list[str] | None,
@@ -127,9 +129,9 @@ def compare(
 
     The run is recorded in the run store (see 'hashpivot runs') unless --no-store."""
     with exit_on_error(debug, {"n_paths": "--paths", "seed": "--seed"}):
-        _check_limit(insolvency_limit)
+        limit = _check_limit(insolvency_limit)
         _run_and_record(scenario, policy, capacity, n_paths, seed, data, check, stress, store, no_store, name, out,
-                        as_json, debug, cluster=(workers, scheduler), wide=wide, limit=insolvency_limit)
+                        as_json, debug, cluster=(workers, scheduler), wide=wide, limit=limit)
 
 
 def _run_and_record(scenario, policies, capacity, n_paths, seed, data, check, stresses, store, no_store, name, out,
@@ -284,11 +286,16 @@ def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: 
                        progress=progress, client=client)
 
 
-def _check_limit(limit: float | None) -> None:
+def _check_limit(text: str | None) -> float | None:
+    """--insolvency-limit as a fraction (``5%`` or ``0.05``), in [0, 1]; None when not given."""
     from hashpivot.errors import InputError
 
-    if limit is not None and not 0.0 <= limit <= 1.0:
-        raise InputError("--insolvency-limit", limit, "a fraction in [0, 1]")
+    if text is None:
+        return None
+    limit = parse_fraction(text, "--insolvency-limit")
+    if not 0.0 <= limit <= 1.0:
+        raise InputError("--insolvency-limit", text, "a fraction in [0, 1] (0 % to 100 %)")
+    return limit
 
 
 def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None,
@@ -470,8 +477,10 @@ def record_run(result, store: Path | None, no_store: bool, name: str | None = No
 
 
 def margins(
-    rent_drop: Annotated[float, typer.Option("--rent-drop", metavar="FRAC", help="GPU rent fall to test, 0..1.")] = 0.4,
-    utilisation: Annotated[float, typer.Option("--utilisation", metavar="FRAC", help="GPU utilisation to test, 0..1.")] = 0.6,
+    rent_text: Annotated[str, typer.Option("--rent-drop", metavar="FRAC",
+                                           help="GPU rent fall to test, 0..1 or 0 %..100 %.")] = "40%",
+    utilisation_text: Annotated[str, typer.Option("--utilisation", metavar="FRAC",
+                                                  help="GPU utilisation to test, 0..1 or 0 %..100 %.")] = "60%",
     as_json: JsonOpt = False,
     wide: WideOpt = False,
     debug: DebugOpt = False,
@@ -482,9 +491,12 @@ def margins(
         from hashpivot.errors import InputError
         from hashpivot.format import fmt_number, fmt_pct, per_mw_year
 
-        for option, value in (("--rent-drop", rent_drop), ("--utilisation", utilisation)):
+        rent_drop = parse_fraction(rent_text, "--rent-drop")
+        utilisation = parse_fraction(utilisation_text, "--utilisation")
+        for option, text, value in (("--rent-drop", rent_text, rent_drop),
+                                    ("--utilisation", utilisation_text, utilisation)):
             if not 0.0 <= value <= 1.0:
-                raise InputError(option, value, "a fraction in [0, 1]")
+                raise InputError(option, text, "a fraction in [0, 1] (0 % to 100 %)")
         inputs = iren_like()
         table = sensitivities(inputs, rent_drop, utilisation)
         if as_json:
