@@ -80,7 +80,11 @@ def test_a_store_that_is_not_a_store_is_bad_input_before_simulating(runner, stor
     bogus = tmp_path / "bogus.duckdb"
     bogus.write_text("hello\n" * 50)
     result = runner.invoke(app, ["compare", str(scenario), "--store", str(bogus)])
-    assert_bad_input(result, "cannot open the run store", str(bogus))
+    line = assert_bad_input(result, "cannot open the run store", str(bogus), "not a DuckDB file")
+    # no copy can read runs out of a file that is no store: the advice to copy them is not given
+    assert "--copy-to" not in line
+    assert_bad_input(runner.invoke(app, ["runs", "check", "--store", str(bogus), "--copy-to",
+                                         str(tmp_path / "new.duckdb")]), "not a DuckDB file")
     result = runner.invoke(app, ["run", str(scenario), "--store", str(tmp_path)])
     assert_bad_input(result, "is not a file")
 

@@ -247,6 +247,10 @@ class RunStore:
                 break
             except duckdb.Error as exc:
                 if not _is_lock_conflict(exc):
+                    if "not a valid DuckDB database" in str(exc):  # no store at all: nothing a copy could read
+                        raise StoreError(f"cannot open the run store {self.path}: it is not a DuckDB file, so it "
+                                         "holds no runs to copy; allowed: a run store's file, or a new path "
+                                         "(--store, $HASHPIVOT_STORE)") from exc
                     raise StoreError(f"cannot open the run store {self.path}: {_first_line(exc)}; if it is a damaged "
                                      f"run store, 'hashpivot runs check --store {self.path} --copy-to NEW.duckdb' "
                                      "copies its readable runs") from exc
