@@ -164,8 +164,17 @@ def test_the_optimize_command_prints_json_the_frontier_and_writes_its_report(tmp
     page = (out / "optimize.html").read_text()
     assert 'id="frontier"' in page and 'id="candidates"' in page
     text = CliRunner().invoke(app, ["optimize", str(scenario), "--decide", "policy.capacity.mw=50:200:50",
-                                    "--frontier", "--no-store"])
+                                    "--frontier", "--no-store"], env={"COLUMNS": "160"})
     assert text.exit_code == 0 and "frontier" in text.stdout and "runner-up" in text.stdout
+    # the frontier's two axes are in the table beside it, as the JSON has them
+    from hashpivot.format import fmt_usd
+
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in text.stdout.splitlines() if line.startswith("│")]
+    by_mw = {float(r[0]): r for r in rows}
+    for candidate in payload["candidates"]:
+        row = by_mw[candidate["policy.capacity.mw"]]
+        assert row[-3:] == [fmt_usd(candidate["mean"]), fmt_usd(candidate["cvar5"]),
+                            "yes" if candidate["on_frontier"] else ""]
 
 
 @pytest.mark.parametrize(("args", "words"), [

@@ -318,11 +318,12 @@ def optimize(
             from hashpivot.report.decisions import write_optimize_report
 
             files["html"] = str(write_optimize_report(answer, out / "optimize.html", base))
-        _emit_optimum(answer, as_json, frontier, recorded, files, wide)
+        _emit_optimum(answer, as_json, frontier, recorded, files, wide, frontier_risk)
         recorded.finish(debug)
 
 
-def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files, wide: bool = False) -> None:
+def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files, wide: bool = False,
+                  frontier_risk: str = "cvar5") -> None:
     from hashpivot.io.export import json_value, records
 
     lines = answer.lines()
@@ -347,11 +348,16 @@ def _emit_optimum(answer, as_json: bool, frontier: bool, recorded, files, wide: 
 
     paths = [d.path for d in answer.decisions]
     names = coordinate_names(paths)
+    # with --frontier, its two axes beside it: the objective variable's mean and the risk it is traded against
+    risk_label, risk_unit = ("CVaR 5%", unit) if frontier_risk == "cvar5" else ("P(insolv.)", "[fraction]")
+    axes = [("mean", "right", 2), (risk_label, "right", 2), ("frontier", "right", 0)] if frontier else []
     columns = [*((names[p], "right", 0) for p in paths), (answer.objective.text, "right", 0), ("vs best", "right", 1),
-               ("s.e.", "right", 1), ("feasible", "right", 0), *([("frontier", "right", 0)] if frontier else [])]
+               ("s.e.", "right", 1), ("feasible", "right", 0), *axes]
     rows = [[*(rich_text(_cell(row[p])) for p in paths), fmt_metric(unit, row["objective"]),
              fmt_metric(unit, row["difference_vs_best"]), fmt_metric(unit, row["se_vs_best"]),
-             "yes" if row["feasible"] else "no", *(["yes" if row["on_frontier"] else ""] if frontier else [])]
+             "yes" if row["feasible"] else "no",
+             *([fmt_metric(unit, row["mean"]), fmt_metric(risk_unit, row[frontier_risk]),
+                "yes" if row["on_frontier"] else ""] if frontier else [])]
             for _, row in answer.table.head(len(answer.table) if frontier else 15).iterrows()]
     grid, dropped = fitted_table(f"candidates ({answer.method}, {len(answer.table)} evaluated, {answer.n_paths:,} "
                                  "paths each, best first)", columns, rows, console.width, wide)
