@@ -186,6 +186,8 @@ def test_the_optimize_command_prints_json_the_frontier_and_writes_its_report(tmp
     (["--decide", "policy.capacity.mw=50:200:50", "--constraint", "mined_btc:mean>=5000"],
      ["mined_btc:mean>=5000", "closest", "policy.capacity.mw=50"]),
     (["--decide", "policy.capacity.mw=50:200:50", "--budget", "0"], ["--budget"]),
+    # an integer field on a fractional step: its rounded levels would be uneven (30, 38, 45, 52, 60 at 7.5)
+    (["--decide", "policy.capacity.day=30:120:7.5"], ["day=30:120:7.5", "whole-number STEP", "day is an integer"]),
 ])
 def test_bad_optimize_input_exits_2_with_one_sentence(tmp_path, args, words):
     scenario = holder_toml(tmp_path, n_paths=16, extra=LEASE_TOML)

@@ -104,6 +104,10 @@ def typed(decisions: Sequence[Decision], scenario) -> list[Decision]:
             # a kind or another text field, or a field of a kind decided too (policy.treasury.k_ratio beside
             # policy.treasury.kind): validated with the candidates
             is_int = False
+        if is_int and d.step is not None and d.step != round(d.step):
+            # rounding the levels of a fractional step would make an uneven grid (30, 38, 45, 52 at 7.5)
+            raise InputError("--decide", f"{d.path}={d.low:g}:{d.high:g}:{d.step:g}",
+                             f"a whole-number STEP: {d.path.rsplit('.', 1)[-1]} is an integer")
         if is_int and d.choices is not None:
             d = Decision(d.path, tuple(sorted({round(c) for c in d.choices})), d.low, d.high, d.step, True)
         elif is_int:
