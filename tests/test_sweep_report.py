@@ -130,3 +130,17 @@ def test_a_sweep_over_a_list_item_and_another_axis_prints_its_table(tmp_path):
             for line in shown.stdout.splitlines() if line.startswith("│")]
     assert [r[:4] for r in rows] == [["0", "0", "30", "sell_all"], ["1", "0", "60", "sell_all"],
                                      ["2", "5000", "30", "sell_all"], ["3", "5000", "60", "sell_all"]]
+
+
+def test_the_readme_sweep_fits_80_columns_without_a_header_cut_mid_word():
+    # the README's sweep: the treasury kind axis is the policy column again (shown once), and every header
+    # fits whole (they broke mid-word: "power_price / _usd_per_mw / h", "treasury_ki / nd")
+    args = ["sweep", "default", "--set", f"{PRICE}=35,45,55", "--set", "policy.treasury.kind=sell_all,hold_all",
+            "--paths", "20", "--no-store"]
+    out = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    header = [[c.strip() for c in line.split("┃")[1:-1]] for line in lines if line.startswith("┃")]
+    assert header[-1] == ["v", "power_price_usd_per_mwh", "policy", "nav_usd:mean", "(nav_usd)", "s.e."]
+    assert header[0][4] == "vs v0"

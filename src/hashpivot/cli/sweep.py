@@ -136,13 +136,15 @@ def _emit(result, table, metric: str, as_json: bool, recorded, files: dict[str, 
     console = rich_console()
     grid = Table(title=f"{result.n_variants} variants x {result.n_paths:,} paths, seed {result.seed}, "
                        f"on the same random numbers; baseline v{result.baseline_index}", title_justify="left")
-    for column in ["v", *result.axes.values(), "policy", metric, "vs baseline (nav_usd)", "s.e."]:
+    records_ = table.to_dict(orient="records")  # dicts: an axis column may be no Python name ("0_uptime_frac")
+    # an axis whose value is the policy's label on every row (policy.treasury.kind) is the policy column again
+    axes = [c for c in result.axes.values() if any(str(r[c]) != str(r["policy"]) for r in records_)]
+    for column in ["v", *axes, "policy", metric, f"vs v{result.baseline_index}\n(nav_usd)", "s.e."]:
         grid.add_column(column, justify="right" if column not in ("policy",) else "left", overflow="fold")
     nav = diffs[diffs["metric"] == "nav_usd"].set_index(["variant", "policy"])
-    # rows as dicts: an axis column may not be a Python name ("0_uptime_frac", of company.fleets.0.uptime_frac)
-    for row in table.to_dict(orient="records"):
+    for row in records_:
         d = nav.loc[(row["variant"], row["policy"])]
-        grid.add_row(str(row["variant"]), *[str(row[c]) for c in result.axes.values()], row["policy"],
+        grid.add_row(str(row["variant"]), *[str(row[c]) for c in axes], row["policy"],
                      fmt_metric(f"[{_unit(metric)}]", row["value"]), fmt_metric("[USD]", d["mean_difference"]),
                      fmt_metric("[USD]", d["standard_error"]))
     console.print(grid)
