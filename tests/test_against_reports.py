@@ -293,6 +293,11 @@ def test_against_reports_writes_the_chart(shared_csv, tmp_path):
     assert out.exit_code == 0, out.output
     text = page.read_text()
     assert "90 % luck band" in text and "reported" in text and "Coin Metrics" in text
+    assert json.loads(out.stdout)["files"] == {"html": str(page)}
+    shown = CliRunner().invoke(app, ["replay", "--company", "mara", "--from", "2024-05-01", "--to", "2024-07-31",
+                                     "--data", str(shared_csv), "--against-reports", "--html", str(page)],
+                               env={"COLUMNS": "400"})
+    assert f"chart: {page}" in shown.stdout.splitlines()
 
 
 @pytest.mark.shared_data

@@ -131,7 +131,7 @@ def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html
                     for m, row in table.to_dict(orient="index").items()]
             clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in summary.items()}
             echo_json({"company": company, "from": date_from, "to": date_to, "months": rows, "summary": clean,
-                       "attribution": ATTRIBUTION})
+                       "files": {"html": str(html)} if html else {}, "attribution": ATTRIBUTION})
             return
         console = rich_console()
         if table.empty:  # the line says why; an empty table's headers would only take room
@@ -148,6 +148,8 @@ def _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html
                                      f"({summary['payout_scheme']})", columns, rows, console.width, wide)
         print_fitted(console, grid, dropped, wide)
         console.print(_summary_line(summary, hashrate), markup=False, highlight=False)
+        if html:
+            console.print(f"chart: {html}", markup=False, highlight=False)
         typer.echo(ATTRIBUTION)
 
 
