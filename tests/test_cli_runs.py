@@ -322,3 +322,25 @@ def test_presets_show_prints_the_file_as_shipped(runner):
 
 def test_presets_show_bad_input(runner):
     assert_bad_input(runner.invoke(app, ["presets", "show", "nope"]), "preset='nope' is unknown", "default", "rm1")
+
+
+def test_a_healthy_store_is_copied_whole(runner, two_runs, store_path, tmp_path):
+    new = tmp_path / "copy.duckdb"
+    out = runner.invoke(app, ["runs", "check", "--copy-to", str(new)])
+    assert out.exit_code == 0, out.output
+    copied = RunStore(new)
+    assert [r.run_id for r in copied.list_runs()] == [2, 1]
+    assert copied.get_run(1).summary.equals(RunStore(store_path).get_run(1).summary)
+
+
+def test_a_store_of_which_no_run_reads_has_nothing_to_copy(runner, two_runs, store_path, tmp_path):
+    damaged = tmp_path / "damaged.duckdb"
+    damaged.write_bytes(store_path.read_bytes()[: 2 * 2**18 + 4096])  # cut inside its tables
+    assert RunStore(damaged).health().readable_run_ids == []
+    out = runner.invoke(app, ["runs", "check", "--store", str(damaged)])
+    assert out.exit_code == 2 and "nothing to copy out" in out.stderr and "--copy-to" not in out.stderr
+    new = tmp_path / "copy.duckdb"
+    # an empty copy would read as the runs saved: refused, and nothing written
+    assert_bad_input(runner.invoke(app, ["runs", "check", "--store", str(damaged), "--copy-to", str(new)]),
+                     "--copy-to", "nothing was copied")
+    assert not new.exists()

@@ -180,6 +180,9 @@ def test_a_schema_1_store_is_read_as_it_is_and_gains_the_plans_column_when_writt
     store = RunStore(path)
     (old,) = store.list_runs()  # read-only: the file is not changed
     assert (old.run_id, old.name, old.policies, old.capacity) == (1, "old", ["sell_all"], None)
+    # its readable runs copy into a new (schema 2) store, plan unknown
+    store.copy_readable_to(tmp_path / "copy.duckdb")
+    assert RunStore(tmp_path / "copy.duckdb").list_runs() == [old]
     assert store.get_run(1).info.capacity is None
     new_id = save(store, tiny_result())
     assert new_id == 2

@@ -280,7 +280,13 @@ def runs_check(
             raise InputError("--store", str(rs.path), "an existing run store file")
         if copy_to is not None:
             check_out_dir(copy_to.parent, "--copy-to")
-        health = rs.copy_readable_to(copy_to) if copy_to is not None else rs.health()
+        health = rs.health()
+        # a damaged store with no run that reads: an empty copy would read as runs saved
+        if copy_to is not None and not health.is_healthy and not health.readable_run_ids:
+            raise InputError("--copy-to", str(copy_to), "a store with a run that reads whole: none of "
+                             f"{health.path}'s does, so nothing was copied")
+        if copy_to is not None:
+            health = rs.copy_readable_to(copy_to)
         payload = {**health.to_dict(), "copied_to": None if copy_to is None else str(copy_to)}
         if as_json:
             _echo_json(payload)
@@ -298,12 +304,20 @@ def _print_health(health, copy_to: Path | None) -> None:
         console.print(rich_text(f"the run store {health.path} is healthy: {runs} runs, every table reads whole"))
     else:
         broken = "; ".join(f"{t}: {why}" for t, why in health.broken_tables.items()) or "none"
-        console.print(rich_text(
-            f"the run store {health.path} is damaged: {len(health.readable_run_ids)} of {runs} runs read whole "
-            f"(unreadable: {health.unreadable_run_ids or 'none'}); tables that do not read: {broken}"))
+        unlisted = {"runs", "store_meta"} & set(health.broken_tables)  # then no run can even be counted
+        counted = (f"its {'runs' if 'runs' in unlisted else 'schema'} table does not read, so no run can be listed"
+                   if unlisted
+                   else f"{len(health.readable_run_ids)} of {runs} runs read whole "
+                        f"(unreadable: {health.unreadable_run_ids or 'none'})")
+        console.print(rich_text(f"the run store {health.path} is damaged: {counted}; tables that do not read: "
+                                f"{broken}"))
     if copy_to is not None:
         console.print(rich_text(f"copied {len(health.readable_run_ids)} readable runs into {copy_to} "
                                 f"(use it with --store {copy_to})"))
+    elif not health.is_healthy and not health.readable_run_ids:  # nothing a copy could save
+        typer.echo(printable(f"error: the run store {health.path} is damaged and no run of it reads whole: there "
+                             "is nothing to copy out; allowed: a new store (--store NEW.duckdb) for new runs."),
+                   err=True)
     elif not health.is_healthy:
         typer.echo(printable(f"error: the run store {health.path} is damaged; 'hashpivot runs check --store "
                              f"{health.path} --copy-to NEW.duckdb' copies its readable runs into a new store."),

@@ -403,7 +403,8 @@ class RunStore:
             RunStore(tmp)._ensure_schema(con)
             con.begin()
             for run_row, tables in rows.values():
-                con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(run_row))
+                con.execute(f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({', '.join('?' * len(run_row))})",
+                            list(run_row))
                 for table, frame in tables.items():
                     con.register("copied_df", frame)
                     con.execute(f"INSERT INTO {table} SELECT * FROM copied_df")
@@ -416,7 +417,9 @@ class RunStore:
 
     @staticmethod
     def _read_rows(con, rid: int) -> tuple[tuple, dict[str, pd.DataFrame]]:
-        run_row = con.execute("SELECT * FROM runs WHERE run_id = ?", [rid]).fetchone()
+        # by name, in _RUN_COLUMNS' order: a schema-1 store has no capacity column (its runs' plans: NULL)
+        columns = _RUN_COLUMNS if _has_capacity(con) else _RUN_COLUMNS.replace(", capacity", ", NULL AS capacity")
+        run_row = con.execute(f"SELECT {columns} FROM runs WHERE run_id = ?", [rid]).fetchone()
         tables = {t: con.execute(f"SELECT * FROM {t} WHERE run_id = ? ORDER BY ord", [rid]).df() for t in DATA_TABLES}
         return run_row, tables
 
@@ -585,12 +588,17 @@ def _plans_run(result) -> list[str] | None:
     return [str(c) for c in dict.fromkeys(result.dataset["capacity"].values.tolist())]
 
 
+def _has_capacity(con) -> bool:
+    """Whether the store's ``runs`` has schema 2's ``capacity`` column (a schema-1 store read, never written, has
+    not)."""
+    return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'runs' "
+                            "AND column_name = 'capacity'").fetchone()[0])
+
+
 def _info_columns(con) -> str:
-    """The ``runs`` columns of a ``RunInfo``; a schema-1 store read without writing has no ``capacity``: NULL."""
-    has_capacity = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'runs' "
-                               "AND column_name = 'capacity'").fetchone()[0]
+    """The ``runs`` columns of a ``RunInfo``; a schema-1 store's ``capacity``: NULL."""
     return ("run_id, created_utc, name, scenario_name, seed, version, n_paths, n_samples, horizon_days, policies, "
-            + ("capacity" if has_capacity else "NULL AS capacity"))
+            + ("capacity" if _has_capacity(con) else "NULL AS capacity"))
 
 
 def _info(row) -> RunInfo:
