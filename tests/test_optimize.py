@@ -239,3 +239,14 @@ def test_the_decision_tools_give_the_same_numbers_on_two_dask_workers(tmp_path):
         tornado_there = api.sensitivity(scenario, inputs=inputs, client=client)[0][0].table
     assert there.table.equals(here.table) and there.ci == here.ci
     assert tornado_there.equals(tornado_here)
+
+
+def test_a_budget_counts_the_candidates_evaluated_not_the_proposals(tmp_path):
+    # an integer decision searched by TPE: two proposals rounding to one day were one candidate (budget 4, 3 run)
+    scenario = holder_toml(tmp_path, n_paths=8, extra=LEASE_TOML)
+    out = CliRunner().invoke(app, ["optimize", str(scenario), "--decide", "policy.capacity.day=30:120", "--budget",
+                                   "4", "--no-store", "--json"])
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.stdout)
+    days = [c["policy.capacity.day"] for c in payload["candidates"]]
+    assert payload["method"] == "tpe" and payload["n_candidates"] == 4 and len(set(days)) == 4

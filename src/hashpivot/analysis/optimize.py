@@ -338,6 +338,10 @@ def _signed(value: float, direction: str) -> float:
     return value if direction == "max" else -value
 
 
+#: Most TPE proposals per candidate of the budget before a search stops short of it (repeats are not evaluated).
+MAX_ASKS_PER_CANDIDATE = 10
+
+
 def _tpe(evaluator: _Evaluator, decisions: Sequence[Decision], budget: int, seed: int, direction: str,
          batch_size: int) -> None:
     import optuna
@@ -345,9 +349,12 @@ def _tpe(evaluator: _Evaluator, decisions: Sequence[Decision], budget: int, seed
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(
         seed=seed, n_startup_trials=min(batch_size, budget)))
+    # the budget counts candidates evaluated: a proposal TPE repeats (an integer field rounds two samples to one
+    # level) is evaluated once, so it asks again, up to MAX_ASKS_PER_CANDIDATE proposals a candidate (a space
+    # smaller than the budget runs as a grid, but a narrow one may still hold few levels)
     asked = 0
-    while asked < budget and len(evaluator.rows) < budget:
-        n = min(batch_size, budget - asked)
+    while len(evaluator.rows) < budget and asked < MAX_ASKS_PER_CANDIDATE * budget:
+        n = min(batch_size, budget - len(evaluator.rows))
         trials = [study.ask() for _ in range(n)]
         asked += n
         batch = [_suggest(trial, decisions) for trial in trials]
