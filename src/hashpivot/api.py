@@ -641,7 +641,7 @@ def resimulate(stored, *, data: str | Path | None = None, progress: Callable[[in
         from hashpivot._version import __version__
 
         why = ("another version's numbers" if info.version != __version__
-               else f"the same version: it ran one capacity plan the store did not keep, not the main one "
+               else "the same version: it ran one capacity plan the store did not keep, not the main one "
                     f"({plans[0]})?" if guessed
                else "the same version: was --data the chain table it used?")
         raise StoreError(f"re-simulating run {info.run_id} (recorded by hashpivot {info.version}; this is "

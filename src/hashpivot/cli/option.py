@@ -117,7 +117,8 @@ def _print_conversion(out: dict, result, as_json: bool, recorded) -> None:
                f"Option to convert {out['mw']:g} MW to a lease at {t.rate_usd_per_kw_month:g} USD/kW-month for "
                f"{t.term_years:g} years (capex {fmt_usd(t.capex_usd_per_mw)} USD per IT MW, first rent "
                f"{out['lead_months']} months after the decision), any month of the next {out['window_months']}; "
-               f"{fmt_count(out['n_paths'], 'path')}, discounted at {out['discount_rate_per_year']:.2%}/year.", width=80))
+               f"{fmt_count(out['n_paths'], 'path')}, discounted at {out['discount_rate_per_year']:.2%}/year.",
+               width=80))
     typer.echo(f"  value of the option:  {fmt_usd(out['value_usd'])} USD "
                f"(standard error {fmt_usd(out['standard_error_usd'])})")
     typer.echo(f"  converting now:       {fmt_usd(out['convert_now_usd'])} USD")

@@ -73,7 +73,8 @@ def replay(
         _against_reports(company, date_from, date_to, data, hashrate, pool_fee, html, as_json, wide, debug)
         return
     # they shape the comparison with the reports; a plain replay would drop them unsaid
-    refuse_without("--against-reports (or --hashrate)", (("--html", html is not None), ("--pool-fee", pool_fee_text is not None)),
+    refuse_without("--against-reports (or --hashrate)",
+                   (("--html", html is not None), ("--pool-fee", pool_fee_text is not None)),
                    debug)
     with exit_on_error(debug, {"date_from": "--from", "date_to": "--to"}):
         from hashpivot import api
