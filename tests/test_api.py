@@ -32,7 +32,8 @@ def test_presets_files_and_unknown_names_are_kept(tmp_path):
     assert resolve_company(str(path)) == str(path)
     assert api.load_company(path) == tiny_scenario()
     assert resolve_company("nobody") == "nobody"
-    with pytest.raises(ScenarioError, match="neither a file nor a preset"):
+    with pytest.raises(ScenarioError, match=r"neither a file nor a preset.*or a company's name for its first preset "
+                                            r"\(riot: riot_2024q2\)"):
         api.load_company("nobody")
 
 

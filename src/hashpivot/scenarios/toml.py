@@ -53,7 +53,7 @@ def load_scenario(path: str | Path) -> Scenario:
         return load_preset(str(path))
     raise ScenarioError(
         f"scenario={str(path)!r} is neither a file nor a preset; {did_you_mean(path, preset_names())}allowed: a "
-        f"TOML file or one of {preset_names()}"
+        f"TOML file or one of {preset_names()}, or a company's name for its first preset (riot: riot_2024q2)"
     )
 
 
