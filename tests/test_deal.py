@@ -181,3 +181,7 @@ def test_deal_fits_80_columns(shared_csv):
     assert out.exit_code == 0, out.output
     assert "USD per MW-day" in out.stdout
     assert_fits_columns(out.stdout)
+    # a wrapped line goes on indented under its start (the mining line wrapped to the first column)
+    lines = out.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("mining "))
+    assert lines[start + 1].startswith("    ") and lines[start + 1].strip().endswith("USD per MW-day")

@@ -17,6 +17,7 @@ from hashpivot.cli.common import (
     fmt_usd,
     parse_fraction,
     rich_console,
+    wrap_prose,
 )
 
 
@@ -72,8 +73,8 @@ def deal(
         d, m = out["deal"], out["mining"]
         console = rich_console()
 
-        def say(line: str) -> None:  # prose, wrapped at spaces to the terminal
-            console.print(line, markup=False)
+        def say(line: str) -> None:  # prose, wrapped at spaces to the terminal, its continuation indented
+            console.print(wrap_prose(line, console.width, indent="    "), markup=False, soft_wrap=True)
 
         say(f"deal: {fmt_usd(d['value_usd'])} over {d['it_load_mw']:g} MW of IT load and {d['term_years']:g} years "
             f"(escalator {d['escalator_frac_per_year']:.1%}, discount {d['discount_frac_per_year']:.1%})")
