@@ -247,3 +247,14 @@ def test_one_day_is_one_day_and_a_large_fleet_is_written_out():
                                    "--height", str(HEIGHT)], env={"COLUMNS": "120"})
     assert big.exit_code == 0, big.output
     assert "fleet: 200,000 PH/s" in big.stdout
+
+
+def test_the_market_line_wrapped_goes_on_indented():
+    market = ["--btc-price-usd", str(P), "--difficulty", str(D), "--fees-btc-per-block", str(FEES),
+              "--height", str(HEIGHT)]
+    out = CliRunner().invoke(app, ["calc", "--hashrate-phs", "200", "--efficiency-j-per-th", "20",
+                                   "--power-price-usd-per-mwh", "45", *market], env={"COLUMNS": "50"})
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("market: "))
+    assert lines[start + 1].startswith("    ") and "height 900,000" in " ".join(lines[start:start + 3])

@@ -21,6 +21,7 @@ from hashpivot.cli.common import (
     fitted_table,
     print_fitted,
     rich_console,
+    wrap_prose,
 )
 
 #: The options' names for the calculator's fields (an error names the option the user typed).
@@ -131,10 +132,12 @@ def _print(result) -> None:
         ("cost to mine 1 BTC [USD]", fmt_usd(t.cost_to_mine_usd_per_btc), fmt_usd(h.cost_to_mine_usd_per_btc)),
     ]
     console = rich_console()
-    console.print(f"fleet: {f.hashrate_phs:,.10g} PH/s at {f.efficiency_j_per_th:g} J/TH (PUE {f.pue_ratio:g}), "
-                  f"{f.power_price_usd_per_mwh:g} USD/MWh, pool fee {f.pool_fee_frac * 100:g} %")
-    console.print(f"market{' on ' + m.date if m.date else ''}: BTC {fmt_usd(m.btc_price_usd)} USD, difficulty "
-                  f"{m.difficulty / 1e12:,.2f} T, fees {m.fees_btc_per_block:.4f} BTC/block, height {m.height:,}")
+    for line in (f"fleet: {f.hashrate_phs:,.10g} PH/s at {f.efficiency_j_per_th:g} J/TH (PUE {f.pue_ratio:g}), "
+                 f"{f.power_price_usd_per_mwh:g} USD/MWh, pool fee {f.pool_fee_frac * 100:g} %",
+                 f"market{' on ' + m.date if m.date else ''}: BTC {fmt_usd(m.btc_price_usd)} USD, difficulty "
+                 f"{m.difficulty / 1e12:,.2f} T, fees {m.fees_btc_per_block:.4f} BTC/block, height {m.height:,}"):
+        # wrapped, the line goes on indented under its start
+        console.print(wrap_prose(line, console.width, indent="    "), markup=False, soft_wrap=True)
     over = f"over {n:,} day{'' if n == 1 else 's'}"
     grid, dropped = fitted_table(
         f"Calculator: today and {over} (difficulty {result.path.difficulty_growth_frac * 100:+g} % per "
