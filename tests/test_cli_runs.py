@@ -305,6 +305,11 @@ def test_presets_list(runner):
     assert [p["name"] for p in payload["presets"]] == preset_names()
     rm1 = next(p for p in payload["presets"] if p["name"] == "rm1")
     assert rm1["policies"] == ["hold_above_average"] and rm1["description"]
+    # at 80 columns every policy label shown is whole (sell_monthly_production was cut with an ellipsis)
+    narrow = runner.invoke(app, ["presets", "list"], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0 and "…" not in narrow.stdout
+    assert "sell_monthly_production" in narrow.stdout
+    assert_fits_columns(narrow.stdout)
 
 
 def test_presets_list_bad_input(runner):

@@ -397,7 +397,7 @@ def _resimulate(stored: StoredRun, data: Path | None, quiet: bool):
 
 
 @presets_app.command("list")
-def presets_list(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+def presets_list(as_json: JsonOpt = False, wide: WideOpt = False, debug: DebugOpt = False) -> None:
     """List the scenario presets with their descriptions."""
     with _guard(debug):
         from hashpivot.scenarios.toml import load_preset, preset_names
@@ -411,15 +411,16 @@ def presets_list(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
         if as_json:
             _echo_json({"presets": rows})
             return
-        from rich.table import Table
-
-        grid = Table(title="scenario presets ('hashpivot presets show NAME' prints one)", header_style="bold")
-        for column in ("name", "days", "paths", "policies", "description"):
-            grid.add_column(column, justify="right" if column in ("days", "paths") else "left")
-        for r in rows:
-            grid.add_row(r["name"], f"{r['horizon_days']:,}", f"{r['n_paths']:,}", _short_list(r["policies"]),
-                         r["description"])
-        rich_console().print(grid)
+        # fitted: the policies and the description wrap at their spaces, never inside a policy's one-word label
+        # (sell_monthly_production was cut to "sell_monthly_produc..."); the counts go first when it is narrow
+        console = rich_console()
+        columns = [("name", "left", 0), ("days", "right", 2), ("paths", "right", 3), ("policies", "left", 1),
+                   ("description", "left", 0)]
+        cells = [[rich_text(r["name"]), f"{r['horizon_days']:,}", f"{r['n_paths']:,}",
+                  rich_text(_short_list(r["policies"])), rich_text(r["description"])] for r in rows]
+        grid, dropped = fitted_table("scenario presets ('hashpivot presets show NAME' prints one)", columns, cells,
+                                     console.width, wide, wrap=(3, 4))
+        print_fitted(console, grid, dropped, wide)
 
 
 @presets_app.command("show")
