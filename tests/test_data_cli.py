@@ -67,6 +67,11 @@ def test_update_and_status_as_json(runner, fake_apis):
     assert (row["date"], row["field"], row["diff_frac"]) == ("2024-03-01", "hashrate_ehs", pytest.approx(1.0))
     assert state["last_attempt"]["status"] == "updated"
     assert state["updates"][0]["n_days"] == 90
+    # in text, the disagreement's row fits 80 columns (its fixed padding ran to 83)
+    text = data(runner, "status")
+    (line,) = [x for x in text.stdout.splitlines() if x.startswith("  2024-03-01")]
+    assert line.split()[:2] == ["2024-03-01", "hashrate_ehs"] and line.endswith("%")
+    assert_fits_columns(text.stdout)
 
 
 def test_status_shows_disagreements_gaps_and_the_last_failed_attempt(runner, fake_apis):

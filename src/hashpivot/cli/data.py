@@ -150,9 +150,14 @@ def _print_update(report) -> None:
 
 def _print_disagreements(rows: list[Mapping[str, Any]], total: int) -> None:
     """One line per disagreement: day, field, each source's value, difference (of the cross-check's)."""
-    for row in rows:
-        typer.echo(f"  {row['date']}  {row['field']:<15} {row['primary_source']} {row['primary_value']:<12.6g} "
-                   f"{row['secondary_source']} {row['secondary_value']:<12.6g} {fmt_signed_pct(row['diff_frac'])}")
+    # columns as wide as their widest cell, not a fixed 15 and 12 (a row ran to 83 columns)
+    cells = [(str(row["date"]), str(row["field"]), f"{row['primary_source']} {row['primary_value']:.6g}",
+              f"{row['secondary_source']} {row['secondary_value']:.6g}", fmt_signed_pct(row["diff_frac"]))
+             for row in rows]
+    widths = [max((len(c[i]) for c in cells), default=0) for i in range(5)]
+    for c in cells:
+        typer.echo("  " + " ".join(f"{v:<{w}}" if i < 4 else f"{v:>{w}}" for i, (v, w) in enumerate(zip(c, widths)))
+                   .rstrip())
     if total > len(rows):
         typer.echo(f"  ... and {total - len(rows):,} more (hashpivot data status --all, or --json)")
 
