@@ -265,6 +265,22 @@ def parse_fraction(text: str, option: str) -> float:
     return value
 
 
+def parse_share(text: str, option: str, below_1: bool = False) -> float:
+    """``parse_fraction`` of a share: in [0, 1] (in [0, 1) with ``below_1``), else an InputError naming ``option``
+    and what is allowed in both forms. [fraction]
+
+    >>> parse_share("40%", "--rent-drop"), parse_share("1", "--insolvency-limit")
+    (0.4, 1.0)
+    """
+    from hashpivot.errors import InputError
+
+    value = parse_fraction(text, option)
+    if not (0.0 <= value < 1.0 if below_1 else 0.0 <= value <= 1.0):
+        raise InputError(option, text, "a fraction in [0, 1) (0 % to below 100 %)" if below_1
+                         else "a fraction in [0, 1] (0 % to 100 %)")
+    return value
+
+
 def rich_console():
     """A rich console on stdout without rich's automatic highlighting (numbers and paths stay uncoloured). A line of
     plain text (a ``str`` printed with ``markup=False``, or one whose markup carries no style, only escapes) is

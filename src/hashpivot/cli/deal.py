@@ -15,26 +15,10 @@ from hashpivot.cli.common import (
     echo_json,
     exit_on_error,
     fmt_usd,
-    parse_fraction,
+    parse_share,
     rich_console,
     wrap_prose,
 )
-
-
-def parse_percent(name: str, text: str, below_100: bool = False) -> float:
-    """A fraction from ``3%`` or ``0.03`` (``parse_fraction``), in [0, 1] (in [0, 1) with ``below_100``).
-    [fraction]
-
-    >>> parse_percent("--escalator", "3%"), parse_percent("--discount", "0.1")
-    (0.03, 0.1)
-    """
-    from hashpivot.errors import InputError
-
-    value = parse_fraction(text, name)
-    if not (0.0 <= value < 1.0 if below_100 else 0.0 <= value <= 1.0):
-        raise InputError(name, text, "a percentage from 0 % to below 100 %" if below_100
-                         else "a percentage in [0 %, 100 %]")
-    return value
 
 
 def deal(
@@ -62,9 +46,9 @@ def deal(
     with exit_on_error(debug, names):
         from hashpivot import api
 
-        out = api.deal(value_usd, mw, years, escalator_frac_per_year=parse_percent("--escalator", escalator),
-                       discount_frac_per_year=parse_percent("--discount", discount), pue_ratio=pue,
-                       opex_frac_of_revenue=None if opex is None else parse_percent("--opex", opex, below_100=True),
+        out = api.deal(value_usd, mw, years, escalator_frac_per_year=parse_share(escalator, "--escalator"),
+                       discount_frac_per_year=parse_share(discount, "--discount"), pue_ratio=pue,
+                       opex_frac_of_revenue=None if opex is None else parse_share(opex, "--opex", below_1=True),
                        date_from=date_from, date_to=date_to,
                        data=data, efficiency_j_per_th=efficiency, power_price_usd_per_mwh=power_price)
         if as_json:

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from hashpivot.cli.common import (
-    parse_fraction,
+    parse_share,
     printable,
     EXIT_FAILURE,
     CheckOpt,
@@ -288,14 +288,7 @@ def _simulate_with_progress(scenario: str, policies: list[str] | None, n_paths: 
 
 def _check_limit(text: str | None) -> float | None:
     """--insolvency-limit as a fraction (``5%`` or ``0.05``), in [0, 1]; None when not given."""
-    from hashpivot.errors import InputError
-
-    if text is None:
-        return None
-    limit = parse_fraction(text, "--insolvency-limit")
-    if not 0.0 <= limit <= 1.0:
-        raise InputError("--insolvency-limit", text, "a fraction in [0, 1] (0 % to 100 %)")
-    return limit
+    return None if text is None else parse_share(text, "--insolvency-limit")
 
 
 def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | None = None,
@@ -488,15 +481,10 @@ def margins(
     """What a megawatt earns mining vs in an AI GPU cloud (IREN-like FY2025 inputs), with sensitivities."""
     with exit_on_error(debug):
         from hashpivot.analysis.per_mw import iren_like, sensitivities
-        from hashpivot.errors import InputError
         from hashpivot.format import fmt_number, fmt_pct, per_mw_year
 
-        rent_drop = parse_fraction(rent_text, "--rent-drop")
-        utilisation = parse_fraction(utilisation_text, "--utilisation")
-        for option, text, value in (("--rent-drop", rent_text, rent_drop),
-                                    ("--utilisation", utilisation_text, utilisation)):
-            if not 0.0 <= value <= 1.0:
-                raise InputError(option, text, "a fraction in [0, 1] (0 % to 100 %)")
+        rent_drop = parse_share(rent_text, "--rent-drop")
+        utilisation = parse_share(utilisation_text, "--utilisation")
         inputs = iren_like()
         table = sensitivities(inputs, rent_drop, utilisation)
         if as_json:
