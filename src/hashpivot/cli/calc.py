@@ -21,7 +21,6 @@ from hashpivot.cli.common import (
     fitted_table,
     print_fitted,
     rich_console,
-    wrap_prose,
 )
 
 #: The options' names for the calculator's fields (an error names the option the user typed).
@@ -137,7 +136,7 @@ def _print(result) -> None:
                  f"market{' on ' + m.date if m.date else ''}: BTC {fmt_usd(m.btc_price_usd)} USD, difficulty "
                  f"{m.difficulty / 1e12:,.2f} T, fees {m.fees_btc_per_block:.4f} BTC/block, height {m.height:,}"):
         # wrapped, the line goes on indented under its start
-        console.print(wrap_prose(line, console.width, indent="    "), markup=False, soft_wrap=True)
+        console.print(line, markup=False, indent="    ")
     over = f"over {n:,} day{'' if n == 1 else 's'}"
     grid, dropped = fitted_table(
         f"Calculator: today and {over} (difficulty {result.path.difficulty_growth_frac * 100:+g} % per "

@@ -285,19 +285,19 @@ def rich_console():
     """A rich console on stdout without rich's automatic highlighting (numbers and paths stay uncoloured). A line of
     plain text (a ``str`` printed with ``markup=False``, or one whose markup carries no style, only escapes) is
     wrapped by ``wrap_prose``: at spaces only, so a path longer than the terminal stays whole on a line of its own
-    (rich would fold it mid-name, and a folded path cannot be copied). Tables and styled markup keep rich's
-    wrapping."""
+    (rich would fold it mid-name, and a folded path cannot be copied); ``print(..., indent="    ")`` starts its
+    continuation lines with that indent. Tables and styled markup keep rich's wrapping."""
     from rich.console import Console
 
     class _ProseConsole(Console):
-        def print(self, *objects, **kwargs):
+        def print(self, *objects, indent: str = "", **kwargs):
             if len(objects) == 1 and isinstance(objects[0], str) and not kwargs.get("soft_wrap"):
                 plain = objects[0]
                 if kwargs.get("markup") is not False:
                     rendered = self.render_str(plain, markup=True, highlight=False)
                     plain = None if rendered.spans or rendered.style else rendered.plain
                 if plain is not None:
-                    objects = (wrap_prose(plain, self.width),)
+                    objects = (wrap_prose(plain, self.width, indent=indent),)
                     kwargs.update(markup=False, soft_wrap=True)
             super().print(*objects, **kwargs)
 

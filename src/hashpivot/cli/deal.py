@@ -17,7 +17,6 @@ from hashpivot.cli.common import (
     fmt_usd,
     parse_share,
     rich_console,
-    wrap_prose,
 )
 
 
@@ -58,7 +57,7 @@ def deal(
         console = rich_console()
 
         def say(line: str) -> None:  # prose, wrapped at spaces to the terminal, its continuation indented
-            console.print(wrap_prose(line, console.width, indent="    "), markup=False, soft_wrap=True)
+            console.print(line, markup=False, indent="    ")
 
         say(f"deal: {fmt_usd(d['value_usd'])} over {d['it_load_mw']:g} MW of IT load and {d['term_years']:g} years "
             f"(escalator {d['escalator_frac_per_year']:.1%}, discount {d['discount_frac_per_year']:.1%})")
