@@ -280,13 +280,7 @@ def runs_check(
             raise InputError("--store", str(rs.path), "an existing run store file")
         if copy_to is not None:
             check_out_dir(copy_to.parent, "--copy-to")
-        health = rs.health()
-        # a damaged store with no run that reads: an empty copy would read as runs saved
-        if copy_to is not None and not health.is_healthy and not health.readable_run_ids:
-            raise InputError("--copy-to", str(copy_to), "a store with a run that reads whole: none of "
-                             f"{health.path}'s does, so nothing was copied")
-        if copy_to is not None:
-            health = rs.copy_readable_to(copy_to)
+        health = rs.copy_readable_to(copy_to) if copy_to is not None else rs.health()
         payload = {**health.to_dict(), "copied_to": None if copy_to is None else str(copy_to)}
         if as_json:
             _echo_json(payload)

@@ -385,11 +385,15 @@ class RunStore:
 
     def copy_readable_to(self, dest: str | os.PathLike[str]) -> StoreHealth:
         """Copy every readable run (same ids, same rows) into a NEW store file ``dest``; the damaged store is only
-        read. Returns the health of this store (which runs were copied). ``dest`` existing: StoreError."""
+        read. Returns the health of this store (which runs were copied). ``dest`` existing, or a damaged store of
+        which no run reads (an empty copy would read as the runs saved): StoreError, and nothing written."""
         target = Path(dest).expanduser()
         if target.exists():
             raise StoreError(f"--copy-to {target} exists; allowed: a new file (the copy never overwrites)")
         health = self.health()
+        if not health.is_healthy and not health.readable_run_ids:
+            raise StoreError(f"--copy-to {target}: no run of {self.path} reads whole, so nothing was copied; allowed: "
+                             "a store with a run that reads whole")
         import duckdb
 
         with self._connect(read_only=True) as src:
