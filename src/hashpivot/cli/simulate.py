@@ -351,7 +351,8 @@ def _emit_result(result, out: Path | None, as_json: bool, recorded: Recorded | N
     if stresses:
         from hashpivot.scenarios.stress import STRESSES
 
-        console.print("Under stress: " + "; ".join(f"{n} ({STRESSES[n][0]})" for n in stresses) + ".", markup=False)
+        console.print("Under stress: " + "; ".join(f"{n} ({STRESSES[n].description})" for n in stresses) + ".",
+                      markup=False)
     for line in answer.lines():
         console.print(printable(line), markup=False)
     print_comparison(console, result.summary, result.win_rate, result.policies,

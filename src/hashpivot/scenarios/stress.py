@@ -10,7 +10,7 @@ in it (an AI stress on a scenario without AI projects) is refused, naming those 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from hashpivot.errors import ScenarioError, did_you_mean
 
@@ -48,14 +48,6 @@ def _hashrate_surge(data: Data) -> None:
         difficulty["start_ehs"] *= 1.5
 
 
-STRESSES: dict[str, tuple[str, Callable[[Data], None]]] = {
-    "tenant_default": ("AI tenants default with >= 30 %/year", _tenant_default),
-    "build_delay": ("AI builds 12 months late", _build_delay),
-    "gpu_rent_crash": ("GPU rents -60 % on day 1", _gpu_rent_crash),
-    "hashrate_surge": ("network hashrate +50 %", _hashrate_surge),
-}
-
-
 def _any_project(data: Data) -> bool:
     return any(True for _ in _projects(data))
 
@@ -64,11 +56,25 @@ def _any_gpu_cloud(data: Data) -> bool:
     return any(project.get("kind") == "gpu_cloud" for project in _projects(data))
 
 
-#: What a stress acts on, where not every scenario has it: (has it, what it needs, in words).
-NEEDS: dict[str, tuple[Callable[[Data], bool], str]] = {
-    "tenant_default": (_any_project, "an AI project in a capacity plan (policy.capacity or [[compare_capacity]])"),
-    "build_delay": (_any_project, "an AI project in a capacity plan (policy.capacity or [[compare_capacity]])"),
-    "gpu_rent_crash": (_any_gpu_cloud, "a gpu_cloud project in a capacity plan (GPUs that pay rent)"),
+_AI_PROJECT = "an AI project in a capacity plan (policy.capacity or [[compare_capacity]])"
+
+
+class Stress(NamedTuple):
+    """A stress case: what it does (in words), the edit it makes to a scenario's data, and, where not every
+    scenario has what it acts on, the test that one has it and that thing in words."""
+
+    description: str
+    apply: Callable[[Data], None]
+    acts_on: Callable[[Data], bool] | None = None
+    needs: str = ""
+
+
+STRESSES: dict[str, Stress] = {
+    "tenant_default": Stress("AI tenants default with >= 30 %/year", _tenant_default, _any_project, _AI_PROJECT),
+    "build_delay": Stress("AI builds 12 months late", _build_delay, _any_project, _AI_PROJECT),
+    "gpu_rent_crash": Stress("GPU rents -60 % on day 1", _gpu_rent_crash, _any_gpu_cloud,
+                             "a gpu_cloud project in a capacity plan (GPUs that pay rent)"),
+    "hashrate_surge": Stress("network hashrate +50 %", _hashrate_surge),
 }
 
 
@@ -80,11 +86,11 @@ def apply_stress(scenario, name: str):
         raise ScenarioError(f"stress={name!r} is unknown; {did_you_mean(name, STRESSES)}allowed: "
                             f"{', '.join(STRESSES)}")
     data = scenario.model_dump(mode="python", exclude_none=True)
-    needs = NEEDS.get(name)
-    if needs is not None and not needs[0](data):  # a stress that changes nothing would read as a robust answer
-        acting = [n for n in STRESSES if n not in NEEDS or NEEDS[n][0](data)]
-        raise ScenarioError(f"stress={name!r} changes nothing in {scenario.name}: it acts on {needs[1]}, and the "
+    stress = STRESSES[name]
+    if stress.acts_on is not None and not stress.acts_on(data):  # changing nothing, it would read as a robust answer
+        acting = [n for n, s in STRESSES.items() if s.acts_on is None or s.acts_on(data)]
+        raise ScenarioError(f"stress={name!r} changes nothing in {scenario.name}: it acts on {stress.needs}, and the "
                             f"scenario has none; allowed: {', '.join(acting)}")
-    STRESSES[name][1](data)
+    stress.apply(data)
     data["name"] = f"{scenario.name}+{name}"
     return from_dict(data, f"stress {name} on {scenario.name}")
