@@ -89,39 +89,35 @@ class Assumptions:
     hashrate_end_median_ehs: float
     power_price_usd_per_mwh: float
 
-    def _per_year(self, start: float, end: float) -> float:
-        return (end / start) ** (1.0 / self.years) - 1.0 if self.years > 0 and start > 0 else float("nan")
+    def _change(self, start: float, end: float, per_year: bool) -> float:
+        """The median path's change from ``start`` to ``end``: a year's, compounded, or over the whole horizon."""
+        if not start > 0 or (per_year and not self.years > 0):
+            return float("nan")
+        return (end / start) ** (1.0 / self.years if per_year else 1.0) - 1.0
 
     @property
     def btc_price_growth_frac_per_year(self) -> float:
-        return self._per_year(self.btc_price_start_usd, self.btc_price_end_median_usd)
+        return self._change(self.btc_price_start_usd, self.btc_price_end_median_usd, per_year=True)
 
     @property
     def hashrate_growth_frac_per_year(self) -> float:
-        return self._per_year(self.hashrate_start_ehs, self.hashrate_end_median_ehs)
+        return self._change(self.hashrate_start_ehs, self.hashrate_end_median_ehs, per_year=True)
 
     def line(self) -> str:
         # Under a year a rate a year would compound a few days' move into an absurd one (+5,000 % a year from
         # a day's +1 %): the change over the horizon instead.
-        if self.years >= 1.0:
-            span = f"in {self.years:.1f} years"
-            price = f"{fmt_pct(self.btc_price_growth_frac_per_year, signed=True)} a year"
-            hashrate = f"{fmt_pct(self.hashrate_growth_frac_per_year, signed=True)} a year"
-        else:
-            days = round(self.years * DAYS_PER_YEAR)
-            span = f"in {days:,} day{'' if days == 1 else 's'}"
-            price = f"{fmt_pct(self._change(self.btc_price_start_usd, self.btc_price_end_median_usd), True)} over them"
-            hashrate = f"{fmt_pct(self._change(self.hashrate_start_ehs, self.hashrate_end_median_ehs), True)} over them"
+        per_year = self.years >= 1.0
+        days = round(self.years * DAYS_PER_YEAR)
+        span = f"in {self.years:.1f} years" if per_year else f"in {days:,} day{'' if days == 1 else 's'}"
+        over = "a year" if per_year else "over them"
+        price = fmt_pct(self._change(self.btc_price_start_usd, self.btc_price_end_median_usd, per_year), signed=True)
+        hashrate = fmt_pct(self._change(self.hashrate_start_ehs, self.hashrate_end_median_ehs, per_year), signed=True)
         return (f"It hangs on: the BTC price (median path {fmt_usd(self.btc_price_start_usd)} to "
-                f"{fmt_usd(self.btc_price_end_median_usd)} USD {span}, {price}; p5-p95 at the end "
+                f"{fmt_usd(self.btc_price_end_median_usd)} USD {span}, {price} {over}; p5-p95 at the end "
                 f"{fmt_usd(self.btc_price_end_p5_usd)} to {fmt_usd(self.btc_price_end_p95_usd)}), the network "
                 f"hashrate (median {fmt_number(self.hashrate_start_ehs)} to {fmt_number(self.hashrate_end_median_ehs)} "
-                f"EH/s, {hashrate}) and power at "
+                f"EH/s, {hashrate} {over}) and power at "
                 f"{fmt_number(self.power_price_usd_per_mwh)} USD/MWh (the sites' contracts, MW-weighted).")
-
-    @staticmethod
-    def _change(start: float, end: float) -> float:
-        return end / start - 1.0 if start > 0 else float("nan")
 
 
 def assumptions(ds, scenario) -> Assumptions | None:
