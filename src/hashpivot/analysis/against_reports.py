@@ -222,12 +222,11 @@ def against_reports(history: pd.DataFrame, first_day, last_day, hashrate_reporte
     return table, summarize(table, uptime, payout_scheme, fitted)
 
 
-def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str,
-              uptime_fitted_frac: float | None = None) -> dict:
+def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str, uptime_fitted_frac: float) -> dict:
     """The summary of an :func:`against_reports` table; the error statistics and the months inside the band count
     average-operating months only: a month-end month goes through the uptime fitted on those same months, so it
     tests nothing (``n_months_fitted`` of them); ``uptime_frac`` the uptime they ran at, ``uptime_fitted_frac`` the
-    fit before it was held at 1 (default: the same). [fractions, counts]"""
+    fit before it was held at 1. [fractions, counts]"""
     tested = table[table["kind"] == "average_operating"]
     gap = table["reported_btc"] - table["ours_btc"]
     # The reported BTC's own half unit widens what the band explains, as it does the inside decision.
@@ -252,7 +251,7 @@ def summarize(table: pd.DataFrame, uptime_frac: float, payout_scheme: str,
         "n_months_blocks": int(tested["reported_blocks"].notna().sum()),
         "n_blocks_inside_band": int(tested["blocks_inside_band"].sum()),
         "uptime_fit_frac": uptime_frac,
-        "uptime_fitted_uncapped_frac": uptime_frac if uptime_fitted_frac is None else uptime_fitted_frac,
+        "uptime_fitted_uncapped_frac": uptime_fitted_frac,
         # No gap at all is wholly explained; no month at all explains nothing (NaN).
         "luck_explained_frac": (float(explained.abs().sum() / total_gap) if total_gap > 0
                                 else (1.0 if len(table) else float("nan"))),

@@ -171,7 +171,7 @@ def _summary_line(s: dict, hashrate_file: str | None = None) -> str:
         return ("No whole calendar month of the window has both reported BTC and reported hashrate: nothing to "
                 f"compare ({source} and [[company.reported_production]] rows; a month counts only when the "
                 "window holds every day of it).")
-    fitted = s.get("uptime_fitted_uncapped_frac", s["uptime_fit_frac"])
+    fitted = s["uptime_fitted_uncapped_frac"]
     uptime = "" if s["uptime_fit_frac"] != s["uptime_fit_frac"] else (
         f"; {s['n_months_fitted']} month-end months x fitted uptime {s['uptime_fit_frac']:.3f} (they test nothing)"
         if fitted <= s["uptime_fit_frac"] else
